@@ -1,0 +1,131 @@
+// The commit log: every message of every topic, appended in one sequence of segments. A
+// record never spans two segments: one that does not fit goes to the next segment behind a
+// blank marker that fills the rest of the current one.
+import path from 'node:path';
+
+import { ChecksumBatch } from './checksum-batch.js';
+import type { MappedFile, PreheatOptions } from './mapped-file.js';
+import { MappedFileQueue } from './mapped-file-queue.js';
+import {
+  BLANK_MARKER_BYTES,
+  MAGIC_MESSAGE_V1,
+  RECORD_LAYOUT,
+  checkRecord,
+  writeBlankMarker,
+  writeRecord,
+  type RecordFields,
+} from './message-record.js';
+import { SegmentAllocator } from './segment-allocator.js';
+import { StoredMessage } from './stored-message.js';
+
+export class CommitLog {
+  readonly files: MappedFileQueue;
+  private readonly checksums = new ChecksumBatch();
+  private sealScheduled = false;
+  private readonly sealTask = (): void => {
+    this.sealScheduled = false;
+    this.checksums.seal();
+  };
+
+  private readonly allocator: SegmentAllocator;
+
+  constructor(
+    directory: string,
+    readonly segmentBytes: number,
+    preheat: PreheatOptions,
+  ) {
+    const segmentDirectory = path.join(directory, 'commitlog');
+    this.allocator = new SegmentAllocator(segmentDirectory, segmentBytes, preheat);
+    this.files = new MappedFileQueue(segmentDirectory, segmentBytes, this.allocator);
+  }
+
+  /** Times an append had to create a segment itself because preallocation was not ready. */
+  get allocationStalls(): number {
+    return this.allocator.stalls;
+  }
+
+  get minOffset(): number {
+    return this.files.minOffset;
+  }
+
+  /** Offset where the next record goes (end of the last record or blank). */
+  get maxOffset(): number {
+    return this.files.wroteOffset;
+  }
+
+  /**
+   * True when a record of `size` bytes can ever be stored: it must fill a fresh segment exactly
+   * or leave room for a blank marker after it.
+   */
+  fits(size: number): boolean {
+    return size === this.segmentBytes || size + BLANK_MARKER_BYTES <= this.segmentBytes;
+  }
+
+  /**
+   * Writes `fields` as the next record and returns its offset (also set as
+   * fields.physicalOffset). The checksum is sealed before the end of the current tick and
+   * before any read or flush.
+   */
+  append(fields: RecordFields, size: number): number {
+    let offset = this.files.wroteOffset;
+    let file = this.files.fileForWrite(offset);
+    let position = offset - file.fromOffset;
+    const left = file.size - position;
+    if (size !== left && size + BLANK_MARKER_BYTES > left) {
+      writeBlankMarker(file.view, position, left);
+      file.wrotePosition = file.size;
+      offset += left;
+      file = this.files.fileForWrite(offset);
+      position = 0;
+    }
+    fields.physicalOffset = offset;
+    writeRecord(file.buffer, file.view, position, fields);
+    file.wrotePosition = position + size;
+    this.checksums.add(file.buffer, position, size);
+    if (!this.sealScheduled) {
+      this.sealScheduled = true;
+      queueMicrotask(this.sealTask);
+    }
+    return offset;
+  }
+
+  /** Seals pending checksums now; every reader and flusher calls this first. */
+  seal(): void {
+    this.checksums.seal();
+  }
+
+  /**
+   * The segment and position of a valid record at `offset`, or undefined when `offset` is not
+   * the start of an intact record (wrong magic, length or checksum, or outside the log).
+   */
+  locate(offset: number): { file: MappedFile; position: number } | undefined {
+    if (offset < this.minOffset || offset >= this.maxOffset) return undefined;
+    const file = this.files.find(offset);
+    if (file === undefined) return undefined;
+    this.seal();
+    const position = offset - file.fromOffset;
+    if (position + BLANK_MARKER_BYTES > file.wrotePosition) return undefined;
+    if (file.view.getUint32(position + RECORD_LAYOUT.magic) !== MAGIC_MESSAGE_V1) return undefined;
+    const check = checkRecord(file.buffer, file.view, position, file.wrotePosition, file.fromOffset);
+    return check.kind === 'record' ? { file, position } : undefined;
+  }
+
+  /** The message at `offset` if an intact record starts there. */
+  messageAt(offset: number): StoredMessage | undefined {
+    const location = this.locate(offset);
+    if (location === undefined) return undefined;
+    const { file, position } = location;
+    return new StoredMessage(file.buffer, file.view, position, offset);
+  }
+
+  /** msyncs everything written so far; resolves to the durable offset. */
+  flush(): Promise<number> {
+    this.seal();
+    return this.files.flush();
+  }
+
+  async close(): Promise<void> {
+    this.seal();
+    await this.files.close();
+  }
+}

@@ -1,0 +1,192 @@
+// One index file: a hash table from key hashes to commit log offsets, RocketMQ's IndexFile
+// with a magic and version in front. Slots hold the newest entry number for their hash;
+// entries chain to older ones through PREVENTRY, so a lookup walks newest to oldest.
+//
+// Header (48 bytes):
+// | offset | bytes | field          | meaning                                          |
+// |--------|-------|----------------|--------------------------------------------------|
+// |      0 |     4 | MAGIC          | 0x54494458 ("TIDX")                              |
+// |      4 |     4 | FORMAT_VERSION | 1                                                |
+// |      8 |     8 | BEGINTIMESTAMP | store time of the first indexed record, ms       |
+// |     16 |     8 | ENDTIMESTAMP   | store time of the newest indexed record, ms      |
+// |     24 |     8 | BEGINOFFSET    | commit log offset of the first indexed record    |
+// |     32 |     8 | ENDOFFSET      | end of the newest indexed record                 |
+// |     40 |     4 | SLOTCOUNT      | hash slots                                       |
+// |     44 |     4 | ENTRYCOUNT     | entries used + 1 (entry 0 is never used, so a    |
+// |        |       |                | slot holding 0 is empty)                         |
+// Then SLOTCOUNT x int32 slots, then entries of 20 bytes:
+// | offset | bytes | field           | meaning                                         |
+// |      0 |     4 | KEYHASH         | non-negative hash of "topic#key"                |
+// |      4 |     8 | COMMITLOGOFFSET | the record                                      |
+// |     12 |     4 | TIMEDIFFSECONDS | (store time - BEGINTIMESTAMP) / 1000            |
+// |     16 |     4 | PREVENTRY       | older entry in the same slot, 0 = none          |
+import assert from 'node:assert/strict';
+
+import { Int64 } from './int64.js';
+import { MappedFile } from './mapped-file.js';
+import { StoreError } from './store-error.js';
+
+export const INDEX_MAGIC = 0x54494458;
+export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_HEADER_BYTES = 48;
+export const INDEX_SLOT_BYTES = 4;
+export const INDEX_ENTRY_BYTES = 20;
+
+export const INDEX_HEADER_LAYOUT = {
+  magic: 0,
+  formatVersion: 4,
+  beginTimestamp: 8,
+  endTimestamp: 16,
+  beginOffset: 24,
+  endOffset: 32,
+  slotCount: 40,
+  entryCount: 44,
+} as const;
+
+export const INDEX_ENTRY_LAYOUT = { keyHash: 0, commitLogOffset: 4, timeDiffSeconds: 12, previous: 16 } as const;
+
+/** Entries walked per lookup at most: a guard against a corrupted, cyclic chain. */
+const CHAIN_STEPS_MAX = 1_000_000;
+const INT32_MAX = 0x7fffffff;
+
+export function indexFileBytes(slotCount: number, entryCapacity: number): number {
+  return INDEX_HEADER_BYTES + slotCount * INDEX_SLOT_BYTES + (entryCapacity + 1) * INDEX_ENTRY_BYTES;
+}
+
+/** A key hash as stored: Java's hash made non-negative. */
+export function normalizeKeyHash(hash: number): number {
+  return hash < 0 ? (hash === -0x80000000 ? 0 : -hash) : hash;
+}
+
+export class IndexFile {
+  private constructor(
+    readonly file: MappedFile,
+    readonly slotCount: number,
+    readonly entryCapacity: number,
+  ) {}
+
+  static create(path: string, beginOffset: number, slotCount: number, entryCapacity: number): IndexFile {
+    const file = MappedFile.createSync(path, beginOffset, indexFileBytes(slotCount, entryCapacity));
+    const { view } = file;
+    view.setUint32(INDEX_HEADER_LAYOUT.magic, INDEX_MAGIC);
+    view.setUint32(INDEX_HEADER_LAYOUT.formatVersion, INDEX_FORMAT_VERSION);
+    Int64.write(view, INDEX_HEADER_LAYOUT.beginOffset, beginOffset);
+    Int64.write(view, INDEX_HEADER_LAYOUT.endOffset, beginOffset);
+    view.setInt32(INDEX_HEADER_LAYOUT.slotCount, slotCount);
+    view.setInt32(INDEX_HEADER_LAYOUT.entryCount, 1);
+    file.wrotePosition = file.size;
+    return new IndexFile(file, slotCount, entryCapacity);
+  }
+
+  /** Opens an existing file; its header decides the geometry. */
+  static open(path: string, beginOffset: number, fileBytes: number): IndexFile {
+    const file = MappedFile.open(path, beginOffset, fileBytes);
+    const { view } = file;
+    const magic = view.getUint32(INDEX_HEADER_LAYOUT.magic);
+    const version = view.getUint32(INDEX_HEADER_LAYOUT.formatVersion);
+    const slotCount = view.getInt32(INDEX_HEADER_LAYOUT.slotCount);
+    const entryBytes = fileBytes - INDEX_HEADER_BYTES - slotCount * INDEX_SLOT_BYTES;
+    if (magic !== INDEX_MAGIC || version !== INDEX_FORMAT_VERSION || slotCount <= 0 || entryBytes <= 0) {
+      void file.close();
+      throw new StoreError('CORRUPT_STORE', `${path} is not an index file`);
+    }
+    return new IndexFile(file, slotCount, entryBytes / INDEX_ENTRY_BYTES - 1);
+  }
+
+  get beginOffset(): number {
+    return Int64.read(this.file.view, INDEX_HEADER_LAYOUT.beginOffset);
+  }
+
+  get endOffset(): number {
+    return Int64.read(this.file.view, INDEX_HEADER_LAYOUT.endOffset);
+  }
+
+  /** Entries in use, counting the unused entry 0. */
+  get entryCount(): number {
+    return this.file.view.getInt32(INDEX_HEADER_LAYOUT.entryCount);
+  }
+
+  get isFull(): boolean {
+    return this.entryCount > this.entryCapacity;
+  }
+
+  private entryPosition(entry: number): number {
+    return INDEX_HEADER_BYTES + this.slotCount * INDEX_SLOT_BYTES + entry * INDEX_ENTRY_BYTES;
+  }
+
+  /** Adds an entry; the caller checks isFull first. */
+  put(keyHash: number, commitLogOffset: number, storeTimestamp: number): void {
+    const { view } = this.file;
+    const entry = this.entryCount;
+    assert.ok(entry <= this.entryCapacity, 'index file is full');
+    if (entry === 1) Int64.write(view, INDEX_HEADER_LAYOUT.beginTimestamp, storeTimestamp);
+    const slotAt = INDEX_HEADER_BYTES + (keyHash % this.slotCount) * INDEX_SLOT_BYTES;
+    const beginTimestamp = Int64.read(view, INDEX_HEADER_LAYOUT.beginTimestamp);
+    const timeDiff = Math.min(INT32_MAX, Math.max(0, Math.floor((storeTimestamp - beginTimestamp) / 1000)));
+    const at = this.entryPosition(entry);
+    view.setInt32(at + INDEX_ENTRY_LAYOUT.keyHash, keyHash);
+    Int64.write(view, at + INDEX_ENTRY_LAYOUT.commitLogOffset, commitLogOffset);
+    view.setInt32(at + INDEX_ENTRY_LAYOUT.timeDiffSeconds, timeDiff);
+    view.setInt32(at + INDEX_ENTRY_LAYOUT.previous, view.getInt32(slotAt));
+    view.setInt32(slotAt, entry);
+    view.setInt32(INDEX_HEADER_LAYOUT.entryCount, entry + 1);
+  }
+
+  /** Records that every key of the records up to `endOffset` is indexed. */
+  noteIndexedUpTo(endOffset: number, storeTimestamp: number): void {
+    Int64.write(this.file.view, INDEX_HEADER_LAYOUT.endOffset, endOffset);
+    Int64.write(this.file.view, INDEX_HEADER_LAYOUT.endTimestamp, storeTimestamp);
+  }
+
+  /** Calls `visit` with each commit log offset indexed under `keyHash`, newest first. */
+  lookup(keyHash: number, visit: (commitLogOffset: number) => boolean): void {
+    const { view } = this.file;
+    const count = this.entryCount;
+    let entry = view.getInt32(INDEX_HEADER_BYTES + (keyHash % this.slotCount) * INDEX_SLOT_BYTES);
+    for (let steps = 0; entry > 0 && entry < count && steps < CHAIN_STEPS_MAX; steps++) {
+      const at = this.entryPosition(entry);
+      if (view.getInt32(at + INDEX_ENTRY_LAYOUT.keyHash) === keyHash) {
+        if (!visit(Int64.read(view, at + INDEX_ENTRY_LAYOUT.commitLogOffset))) return;
+      }
+      const previous = view.getInt32(at + INDEX_ENTRY_LAYOUT.previous);
+      if (previous >= entry) return;
+      entry = previous;
+    }
+  }
+
+  /**
+   * Recovery after a crash: keeps entries [1, entryCount) of the last checkpoint, minus any
+   * trailing ones pointing at or past `validEnd` (the recovered log end), and rebuilds every
+   * slot and chain link from the kept entries, because slot pages may have reached disk
+   * without their entries or the other way round. `coveredEnd` becomes ENDOFFSET: the log
+   * offset up to which the kept entries are complete. Entries past the kept ones are left as
+   * they are; nothing reads them, and new entries overwrite them.
+   */
+  rebuildFrom(entryCount: number, validEnd: number, coveredEnd: number): void {
+    const { view } = this.file;
+    let kept = Math.min(entryCount, this.entryCapacity + 1);
+    while (kept > 1) {
+      const at = this.entryPosition(kept - 1);
+      if (Int64.read(view, at + INDEX_ENTRY_LAYOUT.commitLogOffset) < validEnd) break;
+      kept--;
+    }
+    this.file.buffer.fill(0, INDEX_HEADER_BYTES, this.entryPosition(0));
+    for (let entry = 1; entry < kept; entry++) {
+      const at = this.entryPosition(entry);
+      const slotAt = INDEX_HEADER_BYTES + (view.getInt32(at) % this.slotCount) * INDEX_SLOT_BYTES;
+      view.setInt32(at + INDEX_ENTRY_LAYOUT.previous, view.getInt32(slotAt));
+      view.setInt32(slotAt, entry);
+    }
+    view.setInt32(INDEX_HEADER_LAYOUT.entryCount, kept);
+    Int64.write(view, INDEX_HEADER_LAYOUT.endOffset, Math.max(this.beginOffset, coveredEnd));
+  }
+
+  /** Slots change anywhere in the file, so a flush covers all of it; msync skips clean pages. */
+  flush(): Promise<void> {
+    return this.file.flushWhole();
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+}

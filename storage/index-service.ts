@@ -1,0 +1,105 @@
+// The index over all index files: routes each key to the newest file, rolls to a new file
+// when one fills, answers lookups newest file first, and drops files whose records are gone.
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { IndexFile } from './index-file.js';
+import { SegmentFileName } from './segment-file-name.js';
+import { StoreError } from './store-error.js';
+
+export class IndexService {
+  readonly files: IndexFile[] = [];
+  private readonly dirty = new Set<IndexFile>();
+
+  constructor(
+    readonly directory: string,
+    private readonly slotCount: number,
+    private readonly entryCapacity: number,
+  ) {}
+
+  load(): void {
+    fs.mkdirSync(this.directory, { recursive: true });
+    for (const name of fs.readdirSync(this.directory).sort()) {
+      const beginOffset = SegmentFileName.parse(name);
+      if (beginOffset === undefined) continue;
+      const filePath = path.join(this.directory, name);
+      this.files.push(IndexFile.open(filePath, beginOffset, fs.statSync(filePath).size));
+    }
+  }
+
+  get last(): IndexFile | undefined {
+    return this.files.at(-1);
+  }
+
+  /** End of the log range the index covers (0 when empty). */
+  get indexedEnd(): number {
+    return this.last?.endOffset ?? 0;
+  }
+
+  /**
+   * Indexes one record under each of `keyHashes`, all in one file: a record whose keys would
+   * not fit starts a new file that begins at the record.
+   */
+  putRecord(keyHashes: readonly number[], commitLogOffset: number, recordEnd: number, storeTimestamp: number): void {
+    let file = this.last;
+    if (file === undefined || file.entryCount + keyHashes.length > file.entryCapacity + 1) {
+      file = this.roll(commitLogOffset);
+    }
+    for (const keyHash of keyHashes) file.put(keyHash, commitLogOffset, storeTimestamp);
+    file.noteIndexedUpTo(recordEnd, storeTimestamp);
+    this.dirty.add(file);
+  }
+
+  private roll(beginOffset: number): IndexFile {
+    const filePath = path.join(this.directory, SegmentFileName.format(beginOffset));
+    try {
+      const file = IndexFile.create(filePath, beginOffset, this.slotCount, this.entryCapacity);
+      this.files.push(file);
+      return file;
+    } catch (error) {
+      throw error instanceof StoreError ? error : StoreError.fromSystemError(error, `creating ${filePath}`);
+    }
+  }
+
+  /** Visits candidate commit log offsets for `keyHash`, newest first, until visit says stop. */
+  lookup(keyHash: number, visit: (commitLogOffset: number) => boolean): void {
+    let going = true;
+    const guarded = (offset: number): boolean => (going = visit(offset));
+    for (let i = this.files.length - 1; i >= 0 && going; i--) this.files[i]!.lookup(keyHash, guarded);
+  }
+
+  /** Deletes files whose every record lies below `commitLogMinOffset`; never the newest. */
+  dropBelow(commitLogMinOffset: number): void {
+    while (this.files.length > 1 && this.files[0]!.endOffset <= commitLogMinOffset) {
+      const removed = this.files.shift()!;
+      this.dirty.delete(removed);
+      removed.file.markDeleted();
+    }
+  }
+
+  /** Deletes every file (before a rebuild). */
+  removeAll(): void {
+    for (const file of this.files.splice(0)) file.file.markDeleted();
+    this.dirty.clear();
+  }
+
+  /** Deletes files that begin at or after `offset` (recovery, newest first). */
+  removeFrom(offset: number): void {
+    while (this.files.length > 0 && this.last!.beginOffset >= offset) {
+      const removed = this.files.pop()!;
+      this.dirty.delete(removed);
+      removed.file.markDeleted();
+    }
+  }
+
+  async flush(): Promise<void> {
+    const files = [...this.dirty];
+    this.dirty.clear();
+    await Promise.all(files.map((file) => file.flush()));
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await Promise.all(this.files.map((file) => file.close()));
+  }
+}

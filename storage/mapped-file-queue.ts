@@ -1,0 +1,161 @@
+// The ordered, contiguous files of one log: commit log segments or one consume queue's files.
+// File i starts at firstFrom + i * fileSize, so the file holding an offset is found by
+// arithmetic, not search.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { MappedFile } from './mapped-file.js';
+import type { SegmentAllocator } from './segment-allocator.js';
+import { SegmentFileName } from './segment-file-name.js';
+import { StoreError } from './store-error.js';
+
+export class MappedFileQueue {
+  readonly files: MappedFile[] = [];
+
+  constructor(
+    readonly directory: string,
+    readonly fileSize: number,
+    private readonly allocator: SegmentAllocator | undefined,
+  ) {}
+
+  /**
+   * Maps every file in the directory. Names must be 20-digit offsets, sizes must equal
+   * fileSize and the files must follow each other without a gap; anything else is corruption
+   * the caller must see, not something to paper over.
+   */
+  load(): void {
+    fs.mkdirSync(this.directory, { recursive: true });
+    const names = fs.readdirSync(this.directory).sort();
+    for (const name of names) {
+      const fromOffset = SegmentFileName.parse(name);
+      if (fromOffset === undefined) continue;
+      const filePath = path.join(this.directory, name);
+      const size = fs.statSync(filePath).size;
+      if (size !== this.fileSize) {
+        throw new StoreError(
+          size === 0 ? 'CORRUPT_STORE' : 'CONFIG_MISMATCH',
+          `${filePath} is ${size} bytes but files here are ${this.fileSize} bytes`,
+        );
+      }
+      const previous = this.files.at(-1);
+      if (previous !== undefined && previous.endOffset !== fromOffset) {
+        throw new StoreError('CORRUPT_STORE', `gap before ${filePath}`);
+      }
+      if (fromOffset % this.fileSize !== 0) {
+        throw new StoreError('CONFIG_MISMATCH', `${filePath} does not start on a file boundary`);
+      }
+      this.files.push(MappedFile.open(filePath, fromOffset, this.fileSize));
+    }
+  }
+
+  get last(): MappedFile | undefined {
+    return this.files.at(-1);
+  }
+
+  get first(): MappedFile | undefined {
+    return this.files[0];
+  }
+
+  /** The file holding `offset`, or undefined when no file covers it. */
+  find(offset: number): MappedFile | undefined {
+    const first = this.files[0];
+    if (first === undefined || offset < first.fromOffset) return undefined;
+    return this.files[Math.floor((offset - first.fromOffset) / this.fileSize)];
+  }
+
+  /** Offset of the first byte still present (the first file's start). */
+  get minOffset(): number {
+    return this.files[0]?.fromOffset ?? 0;
+  }
+
+  /** Offset just past the last written byte. */
+  get wroteOffset(): number {
+    const last = this.last;
+    return last === undefined ? 0 : last.fromOffset + last.wrotePosition;
+  }
+
+  get flushedOffset(): number {
+    for (const file of this.files) {
+      if (file.flushedPosition < file.size) return file.fromOffset + file.flushedPosition;
+    }
+    return this.last?.endOffset ?? 0;
+  }
+
+  /**
+   * The file to write at `offset`, creating it if needed. `offset` must be the current end:
+   * either inside the last file or at the start of the next one.
+   */
+  fileForWrite(offset: number): MappedFile {
+    const last = this.last;
+    if (last !== undefined && offset < last.endOffset) {
+      assert.ok(offset >= last.fromOffset);
+      return last;
+    }
+    assert.ok(last === undefined || offset === last.endOffset, 'files are contiguous');
+    const fromOffset = offset - (offset % this.fileSize);
+    const file = this.allocator?.take(fromOffset) ?? this.createFile(fromOffset);
+    if (last !== undefined && last.state === 'active') last.transition('sealed');
+    this.files.push(file);
+    this.allocator?.prepare(fromOffset + this.fileSize);
+    return file;
+  }
+
+  /** Asks the allocator to get the file after the current last one (or the first) ready. */
+  prepareNext(): void {
+    this.allocator?.prepare(this.last?.endOffset ?? 0);
+  }
+
+  private createFile(fromOffset: number): MappedFile {
+    fs.mkdirSync(this.directory, { recursive: true });
+    return MappedFile.createSync(path.join(this.directory, SegmentFileName.format(fromOffset)), fromOffset, this.fileSize);
+  }
+
+  /**
+   * msyncs every file with unflushed bytes, oldest first, so durability always covers a
+   * prefix of the log. Resolves to the flushed offset.
+   */
+  async flush(): Promise<number> {
+    for (const file of this.files) {
+      if (file.flushedPosition < file.wrotePosition) await file.flush();
+    }
+    return this.flushedOffset;
+  }
+
+  /** Total dirty pages, for the async flusher's threshold. */
+  dirtyPages(): number {
+    let pages = 0;
+    for (const file of this.files) pages += file.dirtyPages();
+    return pages;
+  }
+
+  /**
+   * Cuts the log at `offset`: later files are deleted, the file holding it is truncated so
+   * everything past it reads as zeros. The first file always stays. Recovery only.
+   */
+  truncateFrom(offset: number): void {
+    while (this.files.length > 1 && this.last!.fromOffset >= offset) this.files.pop()!.markDeleted();
+    const last = this.last;
+    if (last === undefined) return;
+    if (offset < last.endOffset) last.truncateFrom(Math.max(0, offset - last.fromOffset));
+    if (last.state === 'sealed' && !last.isFull) last.transition('active');
+  }
+
+  /** Removes the oldest file (retention); the caller checks it is no longer needed. */
+  removeFirst(): MappedFile | undefined {
+    assert.ok(this.files.length > 1, 'the newest file is never removed');
+    const removed = this.files.shift();
+    removed?.markDeleted();
+    return removed;
+  }
+
+  /** Removes every file (a consume queue whose data is all gone). */
+  removeAll(): void {
+    for (const file of this.files.splice(0)) file.markDeleted();
+  }
+
+  async close(): Promise<void> {
+    await this.allocator?.close();
+    await Promise.all(this.files.map((file) => file.close()));
+  }
+}

@@ -1,0 +1,360 @@
+// The storage engine's facade: the embeddable, crash-safe log. It validates and appends
+// messages to the commit log, dispatches them to their consume queue and the index in the
+// same call, and keeps flushing, checkpointing and retention running in the background.
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { AsyncFlusher } from './async-flusher.js';
+import { Checkpoint, type CheckpointState } from './checkpoint.js';
+import { CommitLog } from './commit-log.js';
+import { GroupCommit } from './group-commit.js';
+import { parseHostAddress } from './host-address.js';
+import { normalizeKeyHash } from './index-file.js';
+import { IndexService } from './index-service.js';
+import { javaStringHash } from './java-string-hash.js';
+import {
+  MessageEncoder,
+  SYS_FLAG_TRANSACTION_MASK,
+  SYS_FLAG_TRANSACTION_PREPARED,
+  SYS_FLAG_TRANSACTION_ROLLBACK,
+  type MessageInput,
+  type PreparedMessage,
+} from './message-encoder.js';
+import { recoverStore, type RecoveryReport } from './recovery.js';
+import { Retention } from './retention.js';
+import { ShutdownMarker } from './shutdown-marker.js';
+import { FLUSH_LEAST_PAGES, FLUSH_THOROUGH_INTERVAL_MS, INDEX_QUERY_COUNT_DEFAULT, MS_PER_HOUR, PREHEAT_FLUSH_EVERY_PAGES } from './storage-constants.js';
+import { StoreError } from './store-error.js';
+import { StoreLock } from './store-lock.js';
+import { resolveStoreOptions, type MessageStoreOptions, type ResolvedStoreOptions } from './store-options.js';
+import type { StoredMessage } from './stored-message.js';
+import { TopicRegistry } from './topic-registry.js';
+import { UniqueMessageId } from './unique-message-id.js';
+
+export interface AppendResult {
+  commitLogOffset: number;
+  queueOffset: number;
+  msgId: string;
+  storeTimestamp: number;
+}
+
+export type ReadStatus = 'found' | 'no_new_message' | 'offset_too_small' | 'offset_overflow' | 'no_queue';
+
+export interface ReadResult {
+  status: ReadStatus;
+  messages: StoredMessage[];
+  nextQueueOffset: number;
+  minQueueOffset: number;
+  maxQueueOffset: number;
+}
+
+export class MessageStore {
+  private closed = false;
+  private failure: StoreError | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly groupCommit: GroupCommit | undefined;
+  private readonly flusher: AsyncFlusher | undefined;
+  private readonly retention: Retention;
+  private checkpointing: Promise<void> | undefined;
+
+  private constructor(
+    readonly directory: string,
+    readonly options: Readonly<ResolvedStoreOptions>,
+    private readonly lock: StoreLock,
+    private readonly checkpoint: Checkpoint,
+    private readonly commitLog: CommitLog,
+    private readonly topics: TopicRegistry,
+    private readonly index: IndexService,
+    private readonly encoder: MessageEncoder,
+    /** What recovery found when the store was opened. */
+    readonly recovery: RecoveryReport,
+  ) {
+    const now = options.clock;
+    const fail = (error: StoreError): void => this.markFailed(error);
+    if (options.flush === 'sync') {
+      this.groupCommit = new GroupCommit(() => this.commitLog.flush(), options.syncFlushTimeoutMs, now, fail);
+    } else {
+      this.flusher = new AsyncFlusher(
+        () => this.commitLog.flush(),
+        () => this.commitLog.files.dirtyPages(),
+        { intervalMs: options.flushIntervalMs, leastPages: FLUSH_LEAST_PAGES, thoroughIntervalMs: FLUSH_THOROUGH_INTERVAL_MS },
+        now,
+        fail,
+      );
+    }
+    this.retention = new Retention(commitLog, topics, index, {
+      retentionMs: options.retentionHours * MS_PER_HOUR,
+      releaseTimeoutMs: options.segmentReleaseTimeoutMs,
+      floor: options.retentionFloor,
+      now,
+    });
+  }
+
+  /** Opens the store in `directory`, creating it or recovering what is there. */
+  static async open(directory: string, options?: MessageStoreOptions): Promise<MessageStore> {
+    const resolved = resolveStoreOptions(options);
+    const storeHost = parseHostAddress(resolved.storeHost);
+    fs.mkdirSync(directory, { recursive: true });
+    const lock = StoreLock.acquire(directory);
+    try {
+      const clean = ShutdownMarker.wasClean(directory);
+      const checkpoint = Checkpoint.open(directory);
+      const preheat = {
+        populate: resolved.preheat,
+        flushEveryPages: resolved.flush === 'sync' ? PREHEAT_FLUSH_EVERY_PAGES : 0,
+        lock: resolved.lockSegments,
+      };
+      const commitLog = new CommitLog(directory, resolved.segmentBytes, preheat);
+      const topics = new TopicRegistry(directory, resolved.consumeQueueEntriesPerFile);
+      const index = new IndexService(path.join(directory, 'index'), resolved.indexSlotCount, resolved.indexEntryCount);
+      const recovery = recoverStore({
+        commitLog,
+        topics,
+        index,
+        checkpoint: checkpoint.state,
+        clean,
+        verifySegments: resolved.recoveryVerifySegments,
+      });
+      const encoder = new MessageEncoder(topics, new UniqueMessageId(storeHost.ip), storeHost, resolved.maxMessageBytes);
+      const store = new MessageStore(directory, resolved, lock, checkpoint, commitLog, topics, index, encoder, recovery);
+      await store.writeCheckpoint();
+      ShutdownMarker.markRunning(directory);
+      store.start();
+      return store;
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  private start(): void {
+    this.commitLog.files.prepareNext();
+    this.flusher?.start();
+    const every = (ms: number, task: () => Promise<unknown> | unknown): void => {
+      this.timers.push(setInterval(() => void task(), ms).unref());
+    };
+    every(this.options.checkpointIntervalMs, () => this.writeCheckpoint().catch((e: unknown) => this.markFailed(asStoreError(e))));
+    every(this.options.retentionCheckIntervalMs, () => this.retention.run());
+  }
+
+  /** Appends one message; see DESIGN §2 for when the promise resolves in each flush mode. */
+  append(message: MessageInput): Promise<AppendResult> {
+    try {
+      this.assertWritable();
+      const now = this.options.clock();
+      const prepared = this.encoder.prepare(message, now);
+      const result = this.write(prepared);
+      if (this.groupCommit === undefined) return Promise.resolve(result);
+      return this.groupCommit.waitFor(result.commitLogOffset + prepared.size).then(() => result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Appends messages in order; all are validated before any is written. */
+  appendBatch(messages: readonly MessageInput[]): Promise<AppendResult[]> {
+    try {
+      this.assertWritable();
+      if (!Array.isArray(messages)) throw new StoreError('INVALID_MESSAGE', 'appendBatch takes an array');
+      const now = this.options.clock();
+      const prepared = messages.map((message) => this.encoder.prepare(message, now));
+      const results = prepared.map((message) => this.write(message));
+      this.commitLog.seal();
+      const last = results.at(-1);
+      if (this.groupCommit === undefined || last === undefined) return Promise.resolve(results);
+      const end = last.commitLogOffset + prepared.at(-1)!.size;
+      return this.groupCommit.waitFor(end).then(() => results);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private write(message: PreparedMessage): AppendResult {
+    if (!this.commitLog.fits(message.size)) {
+      throw new StoreError('BODY_TOO_LARGE', `a ${message.size}-byte record cannot fit a ${this.commitLog.segmentBytes}-byte segment`);
+    }
+    const transaction = message.sysFlag & SYS_FLAG_TRANSACTION_MASK;
+    const toQueue = transaction !== SYS_FLAG_TRANSACTION_PREPARED && transaction !== SYS_FLAG_TRANSACTION_ROLLBACK;
+    const queue = toQueue ? this.topics.queueForWrite(message.topicEntry, message.queueId) : undefined;
+    message.queueOffset = queue?.maxQueueOffset ?? 0;
+    const offset = this.commitLog.append(message, message.size);
+    queue?.put(message.queueOffset, offset, message.size, message.tagsCode);
+    if (transaction !== SYS_FLAG_TRANSACTION_ROLLBACK) {
+      this.index.putRecord(message.keyHashes, offset, offset + message.size, message.storeTimestamp);
+    }
+    return {
+      commitLogOffset: offset,
+      queueOffset: message.queueOffset,
+      msgId: message.uniqueKey,
+      storeTimestamp: message.storeTimestamp,
+    };
+  }
+
+  read(topic: string, queueId: number, queueOffset: number, maxCount: number): ReadResult {
+    const queue = this.topics.find(topic, queueId);
+    if (queue === undefined) {
+      return { status: 'no_queue', messages: [], nextQueueOffset: 0, minQueueOffset: 0, maxQueueOffset: 0 };
+    }
+    this.commitLog.seal();
+    const min = queue.minQueueOffset;
+    const max = queue.maxQueueOffset;
+    const result = (status: ReadStatus, next: number, messages: StoredMessage[] = []): ReadResult => ({
+      status,
+      messages,
+      nextQueueOffset: next,
+      minQueueOffset: min,
+      maxQueueOffset: max,
+    });
+    if (queueOffset < min) return result('offset_too_small', min);
+    if (queueOffset === max) return result('no_new_message', max);
+    if (queueOffset > max) return result('offset_overflow', max);
+    const messages: StoredMessage[] = [];
+    let next = queueOffset;
+    while (next < max && messages.length < maxCount) {
+      const entry = queue.entry(next);
+      next++;
+      if (entry === undefined) continue;
+      const message = this.commitLog.messageAt(entry.commitLogOffset);
+      if (message === undefined) {
+        if (entry.commitLogOffset < this.commitLog.minOffset) continue;
+        throw new StoreError('CORRUPT_STORE', `no intact record at commit log offset ${entry.commitLogOffset}`);
+      }
+      messages.push(message);
+    }
+    return result(messages.length > 0 ? 'found' : 'no_new_message', next, messages);
+  }
+
+  readAt(commitLogOffset: number): StoredMessage | undefined {
+    if (!Number.isSafeInteger(commitLogOffset)) return undefined;
+    return this.commitLog.messageAt(commitLogOffset);
+  }
+
+  /** Messages of `topic` whose UNIQ_KEY (msgId) or one of KEYS equals `key`, oldest first. */
+  queryByKey(topic: string, key: string, maxCount: number = INDEX_QUERY_COUNT_DEFAULT): StoredMessage[] {
+    const entry = this.topics.existing(topic);
+    if (entry === undefined || typeof key !== 'string' || key === '') return [];
+    this.commitLog.seal();
+    const keyHash = normalizeKeyHash(javaStringHash(key, entry.indexHashSeed));
+    const found = new Map<number, StoredMessage>();
+    this.index.lookup(keyHash, (offset) => {
+      if (found.has(offset)) return true;
+      const message = this.commitLog.messageAt(offset);
+      if (message !== undefined && message.topic === topic && (message.msgId === key || message.keys.includes(key))) {
+        found.set(offset, message);
+      }
+      return found.size < maxCount;
+    });
+    return [...found.values()].sort((a, b) => a.commitLogOffset - b.commitLogOffset);
+  }
+
+  minQueueOffset(topic: string, queueId: number): number {
+    return this.topics.find(topic, queueId)?.minQueueOffset ?? 0;
+  }
+
+  maxQueueOffset(topic: string, queueId: number): number {
+    return this.topics.find(topic, queueId)?.maxQueueOffset ?? 0;
+  }
+
+  /** The first queue offset whose message was stored at or after `timestampMs` (max if none). */
+  searchQueueOffsetByTime(topic: string, queueId: number, timestampMs: number): number {
+    const queue = this.topics.find(topic, queueId);
+    if (queue === undefined) return 0;
+    this.commitLog.seal();
+    let low = queue.minQueueOffset;
+    let high = queue.maxQueueOffset;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const entry = queue.entry(middle);
+      const stored = entry === undefined ? undefined : this.commitLog.messageAt(entry.commitLogOffset);
+      if (stored === undefined || stored.storeTimestamp < timestampMs) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** Makes everything appended so far durable, consume queues and index included. */
+  async flush(): Promise<void> {
+    if (this.closed) throw new StoreError('STORE_CLOSED');
+    await this.commitLog.flush();
+    await this.writeCheckpoint();
+  }
+
+  /** Flushes everything, records a clean shutdown and releases the directory. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.flusher?.stop();
+    await this.checkpointing?.catch(() => undefined);
+    try {
+      const durable = await this.commitLog.flush();
+      this.groupCommit?.settle(durable, new StoreError('STORE_CLOSED'));
+      await this.writeCheckpoint(true);
+      await Promise.all([this.commitLog.close(), this.topics.close(), this.index.close(), this.checkpoint.close()]);
+      if (this.failure === undefined) ShutdownMarker.markClean(this.directory);
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /** Counters for monitoring and tests. */
+  stats(): { minOffset: number; maxOffset: number; flushedOffset: number; segments: number; allocationStalls: number } {
+    return {
+      minOffset: this.commitLog.minOffset,
+      maxOffset: this.commitLog.maxOffset,
+      flushedOffset: this.commitLog.files.flushedOffset,
+      segments: this.commitLog.files.files.length,
+      allocationStalls: this.commitLog.allocationStalls,
+    };
+  }
+
+  /** Runs one retention pass now (normally every retentionCheckIntervalMs). */
+  runRetention(): number {
+    return this.retention.run();
+  }
+
+  /**
+   * msyncs consume queues and the index, then records in the checkpoint how far the log,
+   * queues and index are durable. Offsets are taken before the msyncs start, so they never
+   * claim more than is on disk.
+   */
+  private writeCheckpoint(closing = false): Promise<void> {
+    if (this.checkpointing !== undefined && !closing) return this.checkpointing;
+    const run = async (): Promise<void> => {
+      this.commitLog.seal();
+      const dispatched = this.commitLog.maxOffset;
+      const indexFile = this.index.last;
+      const indexEntryCount = indexFile?.entryCount ?? 0;
+      const indexFlushed = this.index.indexedEnd;
+      await Promise.all([...this.topics.allQueues()].map((queue) => queue.flush()));
+      await this.index.flush();
+      const state: CheckpointState = {
+        commitLogFlushed: this.commitLog.files.flushedOffset,
+        consumeQueueFlushed: dispatched,
+        indexFlushed,
+        indexFileBegin: indexFile?.beginOffset ?? -1,
+        indexEntryCount,
+        writtenAt: this.options.clock(),
+      };
+      await this.checkpoint.write(state);
+    };
+    const running = run().finally(() => {
+      if (this.checkpointing === running) this.checkpointing = undefined;
+    });
+    this.checkpointing = running;
+    return running;
+  }
+
+  private assertWritable(): void {
+    if (this.closed) throw new StoreError('STORE_CLOSED');
+    if (this.failure !== undefined) throw new StoreError('STORE_FAILED', this.failure.message, { cause: this.failure });
+  }
+
+  private markFailed(error: StoreError): void {
+    this.failure ??= error;
+  }
+}
+
+function asStoreError(error: unknown): StoreError {
+  return error instanceof StoreError ? error : new StoreError('IO_ERROR', undefined, { cause: error });
+}

@@ -1,0 +1,212 @@
+// Operations that run on the libuv thread pool so the event loop never waits for the disk:
+// msync of a range, preheating a fresh segment, and preallocating file space.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "argument-guards.h"
+#include "mapping.h"
+#include "native-error.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+namespace tributary {
+
+// Base for work on a region: pins the region (unmap refuses while pending_operations > 0) and
+// the ArrayBuffer (so GC cannot finalize it mid-operation), and settles a promise with either
+// a result or an errno error.
+class RegionWorker : public Napi::AsyncWorker {
+ public:
+  RegionWorker(Napi::Env env, const char* name, RegionPointer region, Napi::ArrayBuffer buffer)
+      : Napi::AsyncWorker(env, name),
+        region_(std::move(region)),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        keep_alive_(Napi::Persistent(buffer)) {
+    region_->pending_operations++;
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void SetRange(size_t offset, size_t length) {
+    offset_ = offset;
+    length_ = length;
+  }
+
+ protected:
+  void OnOK() override {
+    region_->pending_operations--;
+    Napi::Env env = Env();
+    if (error_number_ != 0) {
+      deferred_.Reject(ErrnoError(env, error_number_, failed_syscall_).Value());
+    } else {
+      deferred_.Resolve(env.Undefined());
+    }
+  }
+
+  void Fail(int error_number, const char* syscall) {
+    error_number_ = error_number;
+    failed_syscall_ = syscall;
+  }
+
+  RegionPointer region_;
+  size_t offset_ = 0;
+  size_t length_ = 0;
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::Reference<Napi::ArrayBuffer> keep_alive_;
+  int error_number_ = 0;
+  const char* failed_syscall_ = "";
+};
+
+static size_t PageSize() {
+  static const size_t page_size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return page_size;
+}
+
+class MsyncWorker : public RegionWorker {
+ public:
+  using RegionWorker::RegionWorker;
+  void Execute() override {
+    uint8_t* first = region_->address + offset_;
+    uint8_t* start = reinterpret_cast<uint8_t*>(reinterpret_cast<uintptr_t>(first) &
+                                                ~(static_cast<uintptr_t>(PageSize()) - 1));
+    size_t length = length_ + static_cast<size_t>(first - start);
+    if (length > 0 && msync(start, length, MS_SYNC) != 0) Fail(errno, "msync");
+  }
+};
+
+// Readies a fresh segment on a pool thread, so appends never wait for the disk:
+// 1. posix_fallocate reserves its blocks, so a full disk is an error here and never a SIGBUS
+//    on a later write into the mapping; status[0] becomes 1 (or -errno on failure).
+// 2. With populate, every page is faulted in writable (MADV_POPULATE_WRITE, Linux 5.14+,
+//    which leaves the bytes alone; else an atomic OR of zero per page, which keeps any byte an
+//    appender already wrote). status[1] counts the pages done. With flushEveryPages, msync in
+//    chunks so a sync-flush store never faces one huge dirty burst.
+// 3. MADV_WILLNEED, then mlock when asked.
+// JS reads status with Atomics.load at any time, without waiting for the promise.
+class PreheatWorker : public RegionWorker {
+ public:
+  PreheatWorker(Napi::Env env, RegionPointer region, Napi::ArrayBuffer buffer, int fd,
+                Napi::Int32Array status, size_t flush_every_pages, bool lock, bool populate)
+      : RegionWorker(env, "tributary:preheat", std::move(region), buffer),
+        fd_(fd),
+        status_(status.Data()),
+        status_keep_alive_(Napi::Persistent(status)),
+        flush_every_pages_(flush_every_pages),
+        lock_(lock),
+        populate_(populate) {}
+
+  void Execute() override {
+    int reserved = posix_fallocate(fd_, 0, static_cast<off_t>(region_->length));
+    __atomic_store_n(&status_[0], reserved == 0 ? 1 : -reserved, __ATOMIC_RELEASE);
+    if (reserved != 0) return Fail(reserved, "fallocate");
+    if (!populate_) return;
+    const size_t page = PageSize();
+    uint8_t* base = region_->address;
+    size_t length = region_->length;
+    size_t chunk = flush_every_pages_ > 0 ? flush_every_pages_ * page : length;
+    for (size_t done = 0; done < length; done += chunk) {
+      size_t part = std::min(chunk, length - done);
+      if (!Populate(base + done, part, page)) return;
+      if (flush_every_pages_ > 0 && msync(base + done, part, MS_SYNC) != 0) return Fail(errno, "msync");
+      __atomic_store_n(&status_[1], static_cast<int32_t>((done + part) / page), __ATOMIC_RELEASE);
+    }
+    if (madvise(base, length, MADV_WILLNEED) != 0) return Fail(errno, "madvise");
+    if (lock_ && mlock(base, length) != 0) return Fail(errno, "mlock");
+  }
+
+ private:
+  bool Populate(uint8_t* start, size_t length, size_t page) {
+    if (madvise(start, length, MADV_POPULATE_WRITE) == 0) return true;
+    if (errno != EINVAL) {
+      Fail(errno, "madvise");
+      return false;
+    }
+    for (size_t at = 0; at < length; at += page) {
+      __atomic_fetch_or(start + at, static_cast<uint8_t>(0), __ATOMIC_RELAXED);
+    }
+    return true;
+  }
+
+  int fd_;
+  int32_t* status_;
+  Napi::Reference<Napi::Int32Array> status_keep_alive_;
+  size_t flush_every_pages_;
+  bool lock_;
+  bool populate_;
+};
+
+// Shared argument reading for (mapping, offset, length, ...) async calls.
+static bool ReadAsyncRange(const Napi::CallbackInfo& info, const char* operation,
+                           RegionPointer& region, size_t& offset, size_t& length) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsNumber()) {
+    Napi::TypeError::New(env, "Expected (mapping, offset, length) arguments.")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  region = RequireRegion(info, 0, operation);
+  if (!region) return false;
+  double start = info[1].As<Napi::Number>().DoubleValue();
+  double size = info[2].As<Napi::Number>().DoubleValue();
+  if (!(start >= 0) || !(size >= 0) || start + size > static_cast<double>(region->length)) {
+    Napi::RangeError::New(env, "The range lies outside the mapping.").ThrowAsJavaScriptException();
+    return false;
+  }
+  offset = static_cast<size_t>(start);
+  length = static_cast<size_t>(size);
+  return true;
+}
+
+// msyncAsync(mapping, offset, length) -> Promise<void>
+Napi::Value MsyncAsync(const Napi::CallbackInfo& info) {
+  RegionPointer region;
+  size_t offset = 0;
+  size_t length = 0;
+  if (!ReadAsyncRange(info, "msync", region, offset, length)) return info.Env().Undefined();
+  auto* worker = new MsyncWorker(info.Env(), "tributary:msync", region,
+                                 info[0].As<Napi::ArrayBuffer>());
+  worker->SetRange(offset, length);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// preheat(mapping, fd, status, flushEveryPages, lock, populate) -> Promise<void>
+// `status` is an Int32Array of at least 2 elements (see PreheatWorker).
+Napi::Value Preheat(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  REQUIRE_ARGUMENT_COUNT(info, 6);
+  RegionPointer region = RequireRegion(info, 0, "preheat");
+  if (!region) return env.Undefined();
+  REQUIRE_ARGUMENT_SIZE(info, 1, fd, fd);
+  if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      info[2].As<Napi::Int32Array>().ElementLength() < 2) {
+    Napi::TypeError::New(env, "Argument status must be an Int32Array of 2 or more elements.")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  REQUIRE_ARGUMENT_SIZE(info, 3, flushEveryPages, flush_every_pages);
+  if (!info[4].IsBoolean() || !info[5].IsBoolean()) {
+    Napi::TypeError::New(env, "Arguments lock and populate must be booleans.")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Int32Array status = info[2].As<Napi::Int32Array>();
+  status[0] = 0;
+  status[1] = 0;
+  auto* worker = new PreheatWorker(env, region, info[0].As<Napi::ArrayBuffer>(),
+                                   static_cast<int>(fd), status, flush_every_pages,
+                                   info[4].As<Napi::Boolean>().Value(),
+                                   info[5].As<Napi::Boolean>().Value());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace tributary

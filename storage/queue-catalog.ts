@@ -1,0 +1,67 @@
+// The list of consume queues that exist, kept outside the consumequeue directory so that
+// recovery notices a queue whose files were lost and rebuilds it from the commit log. A line
+// is appended (and fdatasynced) when a queue is created; a torn last line is ignored.
+//
+// File `queues.catalog`, UTF-8 text, one line per queue:
+// | field   | format                                |
+// |---------|---------------------------------------|
+// | topic   | 1-127 characters of [A-Za-z0-9_%|-]   |
+// | ' '     | separator                             |
+// | queueId | decimal integer                       |
+// | '\n'    | terminator; a line without one is torn |
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { StoreError } from './store-error.js';
+
+const CATALOG_FILE_NAME = 'queues.catalog';
+const LINE_PATTERN = /^([A-Za-z0-9_%|-]{1,127}) (\d{1,9})$/;
+
+export interface CatalogEntry {
+  readonly topic: string;
+  readonly queueId: number;
+}
+
+export function encodeCatalogLine(entry: CatalogEntry): string {
+  return `${entry.topic} ${entry.queueId}\n`;
+}
+
+export function decodeCatalog(text: string): CatalogEntry[] {
+  const lines = text.split('\n');
+  lines.pop(); // Text after the last newline is a torn line (or empty).
+  const entries: CatalogEntry[] = [];
+  for (const line of lines) {
+    const match = LINE_PATTERN.exec(line);
+    if (match !== null) entries.push({ topic: match[1]!, queueId: Number(match[2]) });
+  }
+  return entries;
+}
+
+export class QueueCatalog {
+  private readonly fd: number;
+  readonly entries: CatalogEntry[];
+
+  constructor(directory: string) {
+    const filePath = path.join(directory, CATALOG_FILE_NAME);
+    try {
+      this.fd = fs.openSync(filePath, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND);
+      this.entries = decodeCatalog(fs.readFileSync(filePath, 'utf8'));
+    } catch (error) {
+      throw StoreError.fromSystemError(error, `opening ${filePath}`);
+    }
+  }
+
+  add(entry: CatalogEntry): void {
+    try {
+      fs.writeSync(this.fd, encodeCatalogLine(entry));
+      fs.fdatasyncSync(this.fd);
+    } catch (error) {
+      throw StoreError.fromSystemError(error, 'recording a new consume queue');
+    }
+    this.entries.push(entry);
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}

@@ -1,0 +1,217 @@
+// Crash recovery: decides what of the store on disk is valid and brings the derived data
+// (consume queues, index) back in line with the commit log.
+//
+// 1. Commit log: validate records (length, magic, inner lengths, position, CRC-32C) from a few
+//    segments before the checkpointed flush point to the end. The first invalid record ends
+//    the log; everything after it is zeroed and later segments are deleted.
+// 2. Consume queues: keep each queue's valid entries below a limit: the log end after a clean
+//    close, else min(checkpointed queue flush point, log end). Queues the catalog lists but
+//    whose files are gone are rebuilt from the start of the log.
+// 3. Index: trust it up to the log end after a clean close; after a crash, keep only the
+//    checkpointed entries of the checkpointed file and rebuild its slots. Missing files mean a
+//    rebuild from the start of the log.
+// 4. Re-dispatch every record past those points to the queues and the index. A record whose
+//    queue offset jumps past a queue's end shows that queue lost entries; it is rebuilt too.
+import { performance } from 'node:perf_hooks';
+
+import type { CheckpointState } from './checkpoint.js';
+import type { CommitLog } from './commit-log.js';
+import type { ConsumeQueue } from './consume-queue.js';
+import { normalizeKeyHash } from './index-file.js';
+import type { IndexService } from './index-service.js';
+import { javaStringHash } from './java-string-hash.js';
+import type { MappedFileQueue } from './mapped-file-queue.js';
+import { SYS_FLAG_TRANSACTION_MASK, SYS_FLAG_TRANSACTION_PREPARED, SYS_FLAG_TRANSACTION_ROLLBACK } from './message-encoder.js';
+import { KEY_SEPARATOR, MESSAGE_PROPERTIES, findProperty } from './message-properties.js';
+import { checkRecord, readRecord } from './message-record.js';
+import type { TopicRegistry } from './topic-registry.js';
+
+export interface RecoveryParts {
+  readonly commitLog: CommitLog;
+  readonly topics: TopicRegistry;
+  readonly index: IndexService;
+  readonly checkpoint: Readonly<CheckpointState>;
+  readonly clean: boolean;
+  readonly verifySegments: number;
+}
+
+export interface RecoveryReport {
+  readonly clean: boolean;
+  /** Where validation started and where the valid log ends. */
+  readonly scannedFrom: number;
+  readonly logEnd: number;
+  /** Why the log ended before the last written byte, when garbage (not zeros) followed. */
+  readonly invalidTail: string | undefined;
+  /** True when the log ends below the checkpointed flush point: durable data was damaged. */
+  readonly damagedDurableData: boolean;
+  readonly rebuiltQueues: number;
+  readonly redispatchedFrom: number;
+  readonly redispatchedRecords: number;
+  readonly elapsedMs: number;
+}
+
+export function recoverStore(parts: RecoveryParts): RecoveryReport {
+  const started = performance.now();
+  const log = parts.commitLog.files;
+  log.load();
+  const scan = scanCommitLog(log, parts.checkpoint.commitLogFlushed, parts.verifySegments);
+  log.truncateFrom(scan.end);
+  const logMin = log.minOffset;
+  const logEnd = log.wroteOffset;
+  const queueLimit = clampOffset(parts.clean ? logEnd : parts.checkpoint.consumeQueueFlushed, logMin, logEnd);
+  const { queues, missing } = parts.topics.discover();
+  for (const queue of queues) queue.recover(queueLimit);
+  const indexFrom = recoverIndex(parts, logMin, logEnd);
+  const rebuild = new Set(missing);
+  const from = Math.min(indexFrom, rebuild.size > 0 ? logMin : queueLimit);
+  const dispatcher = new Dispatcher(parts, queueLimit, indexFrom, rebuild);
+  let redispatched = walkRecords(log, from, logEnd, (offset, record) => dispatcher.dispatch(offset, record));
+  if (dispatcher.gaps.size > 0) {
+    const gapped = [...dispatcher.gaps].map((queue) => parts.topics.resetQueue(queue));
+    const second = new Dispatcher(parts, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, new Set(gapped));
+    redispatched += walkRecords(log, logMin, logEnd, (offset, record) => second.dispatch(offset, record));
+  }
+  return {
+    clean: parts.clean,
+    scannedFrom: scan.from,
+    logEnd,
+    invalidTail: scan.invalidTail,
+    damagedDurableData: logEnd < Math.min(parts.checkpoint.commitLogFlushed, scan.lastFileEnd),
+    rebuiltQueues: missing.length + dispatcher.gaps.size,
+    redispatchedFrom: from,
+    redispatchedRecords: redispatched,
+    elapsedMs: performance.now() - started,
+  };
+}
+
+function clampOffset(offset: number, min: number, max: number): number {
+  return Math.max(min, Math.min(offset, max));
+}
+
+interface ScanResult {
+  readonly from: number;
+  readonly end: number;
+  readonly lastFileEnd: number;
+  readonly invalidTail: string | undefined;
+}
+
+/** Validates records from a few segments before `trusted` on; returns the valid end. */
+function scanCommitLog(log: MappedFileQueue, trusted: number, verifySegments: number): ScanResult {
+  const files = log.files;
+  if (files.length === 0) return { from: 0, end: 0, lastFileEnd: 0, invalidTail: undefined };
+  const lastFileEnd = files.at(-1)!.endOffset;
+  const trustedIndex = Math.floor((clampOffset(trusted, log.minOffset, lastFileEnd - 1) - log.minOffset) / log.fileSize);
+  const startIndex = Math.max(0, trustedIndex - (verifySegments - 1));
+  const from = files[startIndex]!.fromOffset;
+  for (let i = startIndex; i < files.length; i++) {
+    const file = files[i]!;
+    let position = 0;
+    while (position < file.size) {
+      const check = checkRecord(file.buffer, file.view, position, file.size, file.fromOffset);
+      if (check.kind === 'blank') break;
+      if (check.kind === 'invalid') {
+        const zeros = file.view.getInt32(position) === 0 && file.view.getInt32(position + 4) === 0;
+        return { from, end: file.fromOffset + position, lastFileEnd, invalidTail: zeros ? undefined : check.reason };
+      }
+      position += check.size;
+    }
+  }
+  return { from, end: lastFileEnd, lastFileEnd, invalidTail: undefined };
+}
+
+/** Brings the index in line with the log; returns the offset from which to re-index. */
+function recoverIndex(parts: RecoveryParts, logMin: number, logEnd: number): number {
+  const { index, checkpoint } = parts;
+  index.load();
+  const first = index.files[0];
+  if (logEnd === logMin || first === undefined || first.beginOffset > logMin) {
+    index.removeAll();
+    return logMin;
+  }
+  if (parts.clean) {
+    index.removeFrom(logEnd);
+    const last = index.last!;
+    if (last.endOffset > logEnd) last.rebuildFrom(last.entryCount, logEnd, logEnd);
+    return Math.min(last.endOffset, logEnd);
+  }
+  const checkpointed = index.files.find((file) => file.beginOffset === checkpoint.indexFileBegin);
+  if (checkpointed === undefined) {
+    index.removeAll();
+    return logMin;
+  }
+  index.removeFrom(checkpointed.beginOffset + 1);
+  const covered = clampOffset(checkpoint.indexFlushed, checkpointed.beginOffset, logEnd);
+  checkpointed.rebuildFrom(checkpoint.indexEntryCount, logEnd, covered);
+  return covered;
+}
+
+type RecordVisitor = (offset: number, record: ReturnType<typeof readRecord>) => void;
+
+/** Calls `visit` for every valid record in [from, end); returns how many there were. */
+function walkRecords(log: MappedFileQueue, from: number, end: number, visit: RecordVisitor): number {
+  let count = 0;
+  let offset = from;
+  while (offset < end) {
+    const file = log.find(offset);
+    if (file === undefined) break;
+    const limit = Math.min(file.size, end - file.fromOffset);
+    let position = offset - file.fromOffset;
+    while (position < limit) {
+      const check = checkRecord(file.buffer, file.view, position, file.size, file.fromOffset);
+      if (check.kind !== 'record') break;
+      visit(file.fromOffset + position, readRecord(file.buffer, file.view, position));
+      count++;
+      position += check.size;
+    }
+    offset = file.endOffset;
+  }
+  return count;
+}
+
+/** Re-dispatches records to consume queues and the index during recovery. */
+class Dispatcher {
+  readonly gaps = new Set<ConsumeQueue>();
+
+  constructor(
+    private readonly parts: RecoveryParts,
+    private readonly queueFrom: number,
+    private readonly indexFrom: number,
+    private readonly rebuilding: ReadonlySet<ConsumeQueue>,
+  ) {}
+
+  dispatch(offset: number, record: ReturnType<typeof readRecord>): void {
+    const transaction = record.sysFlag & SYS_FLAG_TRANSACTION_MASK;
+    const topic = this.parts.topics.topic(record.topic);
+    if (transaction !== SYS_FLAG_TRANSACTION_PREPARED && transaction !== SYS_FLAG_TRANSACTION_ROLLBACK) {
+      const queue = topic.queues[record.queueId];
+      if ((queue !== undefined && this.rebuilding.has(queue)) || offset >= this.queueFrom) {
+        this.toQueue(offset, record, queue ?? this.parts.topics.queueForWrite(topic, record.queueId));
+      }
+    }
+    if (offset >= this.indexFrom && transaction !== SYS_FLAG_TRANSACTION_ROLLBACK) {
+      const uniqueKey = findProperty(record.properties, MESSAGE_PROPERTIES.uniqueKey);
+      const keys = findProperty(record.properties, MESSAGE_PROPERTIES.keys);
+      const hashes: number[] = [];
+      if (uniqueKey !== undefined) hashes.push(normalizeKeyHash(javaStringHash(uniqueKey, topic.indexHashSeed)));
+      for (const key of keys?.split(KEY_SEPARATOR) ?? []) {
+        if (key !== '') hashes.push(normalizeKeyHash(javaStringHash(key, topic.indexHashSeed)));
+      }
+      if (hashes.length > 0) {
+        this.parts.index.putRecord(hashes, offset, offset + record.totalSize, record.storeTimestamp);
+      }
+    }
+  }
+
+  private toQueue(offset: number, record: ReturnType<typeof readRecord>, queue: ConsumeQueue): void {
+    if (offset < queue.maxPhysicalEnd || this.gaps.has(queue)) return;
+    const next = queue.maxQueueOffset;
+    if (record.queueOffset < next) return;
+    const empty = next <= queue.minQueueOffset;
+    if (record.queueOffset > next && !(empty && this.rebuilding.has(queue))) {
+      this.gaps.add(queue);
+      return;
+    }
+    const tags = findProperty(record.properties, MESSAGE_PROPERTIES.tags);
+    queue.put(record.queueOffset, offset, record.totalSize, tags === undefined ? 0 : javaStringHash(tags));
+  }
+}

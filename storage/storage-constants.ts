@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+
+// Every limit and default of the storage engine, each with its unit in its name. The values
+// follow RocketMQ's store (reference/rocketmq-store.md) unless a comment says why not.
+
+/** The unit of msync, madvise and dirty-page accounting. */
+export const PAGE_BYTES = 4096;
+
+/** Commit log segment size: 1 GiB, as RocketMQ's mappedFileSizeCommitLog. */
+export const SEGMENT_BYTES_DEFAULT = 1024 * 1024 * 1024;
+/** Smallest segment we accept; tests use small segments so dozens of them roll. */
+export const SEGMENT_BYTES_MIN = 64 * 1024;
+/**
+ * Largest segment: record offsets inside a segment are handled as uint32 (CRC batch ranges)
+ * and Node Buffers top out at 4 GiB.
+ */
+export const SEGMENT_BYTES_MAX = 2 * 1024 * 1024 * 1024;
+
+/** Largest message body: 4 MiB, RocketMQ's maxMessageSize. */
+export const MESSAGE_BODY_BYTES_MAX_DEFAULT = 4 * 1024 * 1024;
+/** The properties string carries a signed 16-bit length. */
+export const PROPERTIES_BYTES_MAX = 32767;
+/** Topic names carry an 8-bit length in the v1 record (127, as RocketMQ 4.9). */
+export const TOPIC_BYTES_MAX = 127;
+/** Queue ids per topic are [0, QUEUE_COUNT_MAX); the broker narrows this per topic. */
+export const QUEUE_COUNT_MAX = 1024;
+
+/** Async flush: msync every 500 ms when at least 4 pages are dirty, everything every 10 s. */
+export const FLUSH_INTERVAL_MS = 500;
+export const FLUSH_LEAST_PAGES = 4;
+export const FLUSH_THOROUGH_INTERVAL_MS = 10_000;
+/** Sync flush: an append not durable within 5 s fails with FLUSH_TIMEOUT. */
+export const SYNC_FLUSH_TIMEOUT_MS = 5000;
+
+/** 20-byte consume queue entries, 300,000 per file (RocketMQ's 6,000,000-byte files). */
+export const CONSUME_QUEUE_ENTRY_BYTES = 20;
+export const CONSUME_QUEUE_ENTRIES_PER_FILE_DEFAULT = 300_000;
+
+/**
+ * Index files hold 1,000,000 hash slots and 4,000,000 entries (84 MB). RocketMQ uses
+ * 5,000,000 x 20,000,000 (420 MB); an embedded store should not reserve that much disk for its
+ * first message, and chains of about four entries per slot stay short to walk.
+ */
+export const INDEX_SLOT_COUNT_DEFAULT = 1_000_000;
+export const INDEX_ENTRY_COUNT_DEFAULT = 4_000_000;
+/** Results a key lookup returns when the caller does not say. */
+export const INDEX_QUERY_COUNT_DEFAULT = 32;
+
+/** Consume queues, index and checkpoint are msynced and recorded this often. */
+export const CHECKPOINT_INTERVAL_MS = 1000;
+
+/** Sealed segments older than this are deleted. */
+export const RETENTION_HOURS_DEFAULT = 72;
+export const RETENTION_CHECK_INTERVAL_MS = 10_000;
+/** A deleted segment a reader still holds is unmapped after this long regardless. */
+export const SEGMENT_RELEASE_TIMEOUT_MS = 120_000;
+
+/** Recovery re-validates this many segments up to the checkpointed flush point (RocketMQ: 3). */
+export const RECOVERY_VERIFY_SEGMENTS = 3;
+
+/** While preheating a segment in sync-flush mode, msync every 16 MiB (RocketMQ's warm-up). */
+export const PREHEAT_FLUSH_EVERY_PAGES = 4096;
+
+/** Milliseconds per hour, for retention arithmetic. */
+export const MS_PER_HOUR = 3_600_000;
+
+// Relations the code relies on.
+assert.equal(SEGMENT_BYTES_DEFAULT % PAGE_BYTES, 0, 'segments are whole pages');
+assert.equal(SEGMENT_BYTES_MIN % PAGE_BYTES, 0, 'segments are whole pages');
+assert.ok(SEGMENT_BYTES_MIN <= SEGMENT_BYTES_DEFAULT && SEGMENT_BYTES_DEFAULT <= SEGMENT_BYTES_MAX);
