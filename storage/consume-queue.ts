@@ -110,7 +110,15 @@ export class ConsumeQueue {
     this.files.load();
     const files = this.files.files;
     if (files.length === 0) return;
-    const startFile = Math.max(0, files.length - RECOVERY_SCAN_FILES);
+    // A queue can be ahead of the log by more than the scanned files (a stale checkpoint, a
+    // lost log tail): step back to a file that starts with an entry to keep, or the queue would
+    // come back empty, positioned past its valid entries.
+    const startsWithKept = (file: number): boolean => {
+      const first = readConsumeQueueEntry(files[file]!.view, 0);
+      return first.size > 0 && first.commitLogOffset + first.size <= physicalLimit;
+    };
+    let startFile = Math.max(0, files.length - RECOVERY_SCAN_FILES);
+    while (startFile > 0 && !startsWithKept(startFile)) startFile--;
     let at = files[startFile]!.fromOffset;
     const end = files.at(-1)!.endOffset;
     let previousEnd = -1;

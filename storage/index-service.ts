@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { IndexFile } from './index-file.js';
+import { INDEX_HEADER_BYTES, INDEX_HEADER_LAYOUT, IndexFile } from './index-file.js';
 import { SegmentFileName } from './segment-file-name.js';
 import { StoreError } from './store-error.js';
 
@@ -17,12 +17,22 @@ export class IndexService {
     private readonly entryCapacity: number,
   ) {}
 
+  /**
+   * Opens every index file. A kill between creating the newest file and writing its header
+   * (entry count last) leaves it empty or headerless; it indexed nothing, so it is deleted.
+   */
   load(): void {
     fs.mkdirSync(this.directory, { recursive: true });
-    for (const name of fs.readdirSync(this.directory).sort()) {
+    const names = fs.readdirSync(this.directory).sort();
+    const newest = names.filter((name) => SegmentFileName.parse(name) !== undefined).at(-1);
+    for (const name of names) {
       const beginOffset = SegmentFileName.parse(name);
       if (beginOffset === undefined) continue;
       const filePath = path.join(this.directory, name);
+      if (name === newest && !hasHeader(filePath)) {
+        fs.rmSync(filePath, { force: true });
+        continue;
+      }
       this.files.push(IndexFile.open(filePath, beginOffset, fs.statSync(filePath).size));
     }
   }
@@ -101,5 +111,17 @@ export class IndexService {
   async close(): Promise<void> {
     await this.flush();
     await Promise.all(this.files.map((file) => file.close()));
+  }
+}
+
+/** True when the file holds a complete header: IndexFile.create writes the entry count last. */
+function hasHeader(filePath: string): boolean {
+  const header = Buffer.alloc(INDEX_HEADER_BYTES);
+  const fd = fs.openSync(filePath, 'r');
+  try {
+    const read = fs.readSync(fd, header, 0, INDEX_HEADER_BYTES, 0);
+    return read === INDEX_HEADER_BYTES && header.readInt32BE(INDEX_HEADER_LAYOUT.entryCount) !== 0;
+  } finally {
+    fs.closeSync(fd);
   }
 }

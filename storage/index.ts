@@ -7,3 +7,4 @@ export { StoreError, STORE_ERRORS, type StoreErrorCode } from './store-error.js'
 export { MESSAGE_PROPERTIES, encodeProperties, decodeProperties } from './message-properties.js';
 export { OffsetMessageId } from './offset-message-id.js';
 export type { RecoveryReport } from './recovery.js';
+export { isValidTopic } from './topic-registry.js';

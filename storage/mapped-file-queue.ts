@@ -8,6 +8,7 @@ import path from 'node:path';
 import { MappedFile } from './mapped-file.js';
 import type { SegmentAllocator } from './segment-allocator.js';
 import { SegmentFileName } from './segment-file-name.js';
+import { PAGE_BYTES } from './storage-constants.js';
 import { StoreError } from './store-error.js';
 
 export class MappedFileQueue {
@@ -22,16 +23,24 @@ export class MappedFileQueue {
   /**
    * Maps every file in the directory. Names must be 20-digit offsets, sizes must equal
    * fileSize and the files must follow each other without a gap; anything else is corruption
-   * the caller must see, not something to paper over.
+   * the caller must see, not something to paper over. One exception: a kill between creating
+   * a file and sizing it, or between the shrink and the re-extension of
+   * MappedFile.truncateFrom, leaves the newest file short by whole pages; it is extended with
+   * the zeros it was getting.
    */
   load(): void {
     fs.mkdirSync(this.directory, { recursive: true });
     const names = fs.readdirSync(this.directory).sort();
+    const newest = names.filter((name) => SegmentFileName.parse(name) !== undefined).at(-1);
     for (const name of names) {
       const fromOffset = SegmentFileName.parse(name);
       if (fromOffset === undefined) continue;
       const filePath = path.join(this.directory, name);
-      const size = fs.statSync(filePath).size;
+      let size = fs.statSync(filePath).size;
+      if (name === newest && size < this.fileSize && size % PAGE_BYTES === 0) {
+        fs.truncateSync(filePath, this.fileSize);
+        size = this.fileSize;
+      }
       if (size !== this.fileSize) {
         throw new StoreError(
           size === 0 ? 'CORRUPT_STORE' : 'CONFIG_MISMATCH',
@@ -108,7 +117,8 @@ export class MappedFileQueue {
 
   private createFile(fromOffset: number): MappedFile {
     fs.mkdirSync(this.directory, { recursive: true });
-    return MappedFile.createSync(path.join(this.directory, SegmentFileName.format(fromOffset)), fromOffset, this.fileSize);
+    const filePath = path.join(this.directory, SegmentFileName.format(fromOffset));
+    return MappedFile.createSync(filePath, fromOffset, this.fileSize);
   }
 
   /**

@@ -161,10 +161,10 @@ export class MappedFile {
 
   /** Reserves the file's blocks and optionally faults it in, on a pool thread. */
   preheat(options: PreheatOptions): Promise<void> {
-    this.preheatStatus = new Int32Array(STATUS_SLOTS);
-    return this.track(
-      nativeBinding.preheat(this.mapping, this.fd, this.preheatStatus, options.flushEveryPages, options.lock, options.populate),
-    );
+    const status = new Int32Array(STATUS_SLOTS);
+    this.preheatStatus = status;
+    const { flushEveryPages, lock, populate } = options;
+    return this.track(nativeBinding.preheat(this.mapping, this.fd, status, flushEveryPages, lock, populate));
   }
 
   /**

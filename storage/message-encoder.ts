@@ -119,7 +119,8 @@ export class MessageEncoder {
       if (given === null || typeof given !== 'object') throw invalid('properties must be an object');
       for (const name in given) {
         const value = given[name];
-        if (name === '' || typeof value !== 'string' || !isStorablePropertyText(name) || !isStorablePropertyText(value)) {
+        const storable = typeof value === 'string' && isStorablePropertyText(name) && isStorablePropertyText(value);
+        if (name === '' || !storable) {
           throw new StoreError('INVALID_PROPERTY', `'${name.slice(0, 100)}'`);
         }
         if (name === MESSAGE_PROPERTIES.uniqueKey) uniqueKey = value;

@@ -23,7 +23,14 @@ import {
 import { recoverStore, type RecoveryReport } from './recovery.js';
 import { Retention } from './retention.js';
 import { ShutdownMarker } from './shutdown-marker.js';
-import { FLUSH_LEAST_PAGES, FLUSH_THOROUGH_INTERVAL_MS, INDEX_QUERY_COUNT_DEFAULT, MS_PER_HOUR, PREHEAT_FLUSH_EVERY_PAGES } from './storage-constants.js';
+import {
+  FLUSH_LEAST_PAGES,
+  FLUSH_THOROUGH_INTERVAL_MS,
+  INDEX_QUERY_COUNT_DEFAULT,
+  MS_PER_HOUR,
+  PREHEAT_FLUSH_EVERY_PAGES,
+  READ_FILTER_SCAN_ENTRIES_MIN,
+} from './storage-constants.js';
 import { StoreError } from './store-error.js';
 import { StoreLock } from './store-lock.js';
 import { resolveStoreOptions, type MessageStoreOptions, type ResolvedStoreOptions } from './store-options.js';
@@ -77,7 +84,11 @@ export class MessageStore {
       this.flusher = new AsyncFlusher(
         () => this.commitLog.flush(),
         () => this.commitLog.files.dirtyPages(),
-        { intervalMs: options.flushIntervalMs, leastPages: FLUSH_LEAST_PAGES, thoroughIntervalMs: FLUSH_THOROUGH_INTERVAL_MS },
+        {
+          intervalMs: options.flushIntervalMs,
+          leastPages: FLUSH_LEAST_PAGES,
+          thoroughIntervalMs: FLUSH_THOROUGH_INTERVAL_MS,
+        },
         now,
         fail,
       );
@@ -115,8 +126,19 @@ export class MessageStore {
         clean,
         verifySegments: resolved.recoveryVerifySegments,
       });
-      const encoder = new MessageEncoder(topics, new UniqueMessageId(storeHost.ip), storeHost, resolved.maxMessageBytes);
-      const store = new MessageStore(directory, resolved, lock, checkpoint, commitLog, topics, index, encoder, recovery);
+      const ids = new UniqueMessageId(storeHost.ip);
+      const encoder = new MessageEncoder(topics, ids, storeHost, resolved.maxMessageBytes);
+      const store = new MessageStore(
+        directory,
+        resolved,
+        lock,
+        checkpoint,
+        commitLog,
+        topics,
+        index,
+        encoder,
+        recovery,
+      );
       await store.writeCheckpoint();
       ShutdownMarker.markRunning(directory);
       store.start();
@@ -133,7 +155,9 @@ export class MessageStore {
     const every = (ms: number, task: () => Promise<unknown> | unknown): void => {
       this.timers.push(setInterval(() => void task(), ms).unref());
     };
-    every(this.options.checkpointIntervalMs, () => this.writeCheckpoint().catch((e: unknown) => this.markFailed(asStoreError(e))));
+    every(this.options.checkpointIntervalMs, () =>
+      this.writeCheckpoint().catch((e: unknown) => this.markFailed(asStoreError(e))),
+    );
     every(this.options.retentionCheckIntervalMs, () => this.retention.run());
   }
 
@@ -142,7 +166,7 @@ export class MessageStore {
     try {
       this.assertWritable();
       const now = this.options.clock();
-      const prepared = this.encoder.prepare(message, now);
+      const prepared = this.prepare(message, now);
       const result = this.write(prepared);
       if (this.groupCommit === undefined) return Promise.resolve(result);
       return this.groupCommit.waitFor(result.commitLogOffset + prepared.size).then(() => result);
@@ -157,7 +181,7 @@ export class MessageStore {
       this.assertWritable();
       if (!Array.isArray(messages)) throw new StoreError('INVALID_MESSAGE', 'appendBatch takes an array');
       const now = this.options.clock();
-      const prepared = messages.map((message) => this.encoder.prepare(message, now));
+      const prepared = messages.map((message) => this.prepare(message, now));
       const results = prepared.map((message) => this.write(message));
       this.commitLog.seal();
       const last = results.at(-1);
@@ -169,10 +193,17 @@ export class MessageStore {
     }
   }
 
-  private write(message: PreparedMessage): AppendResult {
-    if (!this.commitLog.fits(message.size)) {
-      throw new StoreError('BODY_TOO_LARGE', `a ${message.size}-byte record cannot fit a ${this.commitLog.segmentBytes}-byte segment`);
+  /** Validates a message completely, the segment fit included, so a batch fails before any write. */
+  private prepare(message: MessageInput, now: number): PreparedMessage {
+    const prepared = this.encoder.prepare(message, now);
+    if (!this.commitLog.fits(prepared.size)) {
+      const detail = `a ${prepared.size}-byte record cannot fit a ${this.commitLog.segmentBytes}-byte segment`;
+      throw new StoreError('BODY_TOO_LARGE', detail);
     }
+    return prepared;
+  }
+
+  private write(message: PreparedMessage): AppendResult {
     const transaction = message.sysFlag & SYS_FLAG_TRANSACTION_MASK;
     const toQueue = transaction !== SYS_FLAG_TRANSACTION_PREPARED && transaction !== SYS_FLAG_TRANSACTION_ROLLBACK;
     const queue = toQueue ? this.topics.queueForWrite(message.topicEntry, message.queueId) : undefined;
@@ -190,7 +221,19 @@ export class MessageStore {
     };
   }
 
-  read(topic: string, queueId: number, queueOffset: number, maxCount: number): ReadResult {
+  /**
+   * Up to `maxCount` messages of a queue from `queueOffset`. With `filter`, entries whose tag
+   * hash it rejects are skipped (the store scans at most READ_FILTER_SCAN_ENTRIES_MIN or
+   * 20 x maxCount entries); if every scanned entry was rejected the status is still 'found',
+   * with no messages and nextQueueOffset past them.
+   */
+  read(
+    topic: string,
+    queueId: number,
+    queueOffset: number,
+    maxCount: number,
+    filter?: (tagsCode: number) => boolean,
+  ): ReadResult {
     const queue = this.topics.find(topic, queueId);
     if (queue === undefined) {
       return { status: 'no_queue', messages: [], nextQueueOffset: 0, minQueueOffset: 0, maxQueueOffset: 0 };
@@ -209,11 +252,18 @@ export class MessageStore {
     if (queueOffset === max) return result('no_new_message', max);
     if (queueOffset > max) return result('offset_overflow', max);
     const messages: StoredMessage[] = [];
+    const scanCount = filter === undefined ? maxCount : Math.max(READ_FILTER_SCAN_ENTRIES_MIN, maxCount * 20);
+    const scanEnd = Math.min(max, queueOffset + scanCount);
     let next = queueOffset;
-    while (next < max && messages.length < maxCount) {
+    let blanks = 0;
+    while (next < scanEnd && messages.length < maxCount) {
       const entry = queue.entry(next);
       next++;
-      if (entry === undefined) continue;
+      if (entry === undefined) {
+        blanks++;
+        continue;
+      }
+      if (filter !== undefined && !filter(entry.tagsCode)) continue;
       const message = this.commitLog.messageAt(entry.commitLogOffset);
       if (message === undefined) {
         if (entry.commitLogOffset < this.commitLog.minOffset) continue;
@@ -221,7 +271,24 @@ export class MessageStore {
       }
       messages.push(message);
     }
-    return result(messages.length > 0 ? 'found' : 'no_new_message', next, messages);
+    const scannedOnlyBlanks = messages.length === 0 && blanks === next - queueOffset;
+    return result(scannedOnlyBlanks ? 'no_new_message' : 'found', next, messages);
+  }
+
+  /**
+   * Keeps the segment holding `commitLogOffset` mapped until the returned release is called,
+   * even if retention deletes it meanwhile; for views handed to asynchronous I/O (a socket
+   * write of a pull response). Undefined when no segment holds the offset any more.
+   */
+  hold(commitLogOffset: number): (() => void) | undefined {
+    const file = this.commitLog.files.find(commitLogOffset);
+    if (file === undefined || !file.hold()) return undefined;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      file.release();
+    };
   }
 
   readAt(commitLogOffset: number): StoredMessage | undefined {

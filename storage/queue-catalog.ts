@@ -45,7 +45,11 @@ export class QueueCatalog {
     const filePath = path.join(directory, CATALOG_FILE_NAME);
     try {
       this.fd = fs.openSync(filePath, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND);
-      this.entries = decodeCatalog(fs.readFileSync(filePath, 'utf8'));
+      const bytes = fs.readFileSync(filePath);
+      this.entries = decodeCatalog(bytes.toString('utf8'));
+      // Cut a torn last line off: the next line appended would be glued to it and lost.
+      const complete = bytes.lastIndexOf(0x0a) + 1;
+      if (complete < bytes.length) fs.ftruncateSync(this.fd, complete);
     } catch (error) {
       throw StoreError.fromSystemError(error, `opening ${filePath}`);
     }

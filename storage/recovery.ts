@@ -8,8 +8,9 @@
 //    close, else min(checkpointed queue flush point, log end). Queues the catalog lists but
 //    whose files are gone are rebuilt from the start of the log.
 // 3. Index: trust it up to the log end after a clean close; after a crash, keep only the
-//    checkpointed entries of the checkpointed file and rebuild its slots. Missing files mean a
-//    rebuild from the start of the log.
+//    checkpointed entries of the checkpointed file and rebuild its slots (unless the log now
+//    ends before that file: then trim as after a clean close). Missing files mean a rebuild
+//    from the start of the log.
 // 4. Re-dispatch every record past those points to the queues and the index. A record whose
 //    queue offset jumps past a queue's end shows that queue lost entries; it is rebuilt too.
 import { performance } from 'node:perf_hooks';
@@ -21,7 +22,11 @@ import { normalizeKeyHash } from './index-file.js';
 import type { IndexService } from './index-service.js';
 import { javaStringHash } from './java-string-hash.js';
 import type { MappedFileQueue } from './mapped-file-queue.js';
-import { SYS_FLAG_TRANSACTION_MASK, SYS_FLAG_TRANSACTION_PREPARED, SYS_FLAG_TRANSACTION_ROLLBACK } from './message-encoder.js';
+import {
+  SYS_FLAG_TRANSACTION_MASK,
+  SYS_FLAG_TRANSACTION_PREPARED,
+  SYS_FLAG_TRANSACTION_ROLLBACK,
+} from './message-encoder.js';
 import { KEY_SEPARATOR, MESSAGE_PROPERTIES, findProperty } from './message-properties.js';
 import { checkRecord, readRecord } from './message-record.js';
 import type { TopicRegistry } from './topic-registry.js';
@@ -100,7 +105,8 @@ function scanCommitLog(log: MappedFileQueue, trusted: number, verifySegments: nu
   const files = log.files;
   if (files.length === 0) return { from: 0, end: 0, lastFileEnd: 0, invalidTail: undefined };
   const lastFileEnd = files.at(-1)!.endOffset;
-  const trustedIndex = Math.floor((clampOffset(trusted, log.minOffset, lastFileEnd - 1) - log.minOffset) / log.fileSize);
+  const trustedPosition = clampOffset(trusted, log.minOffset, lastFileEnd - 1) - log.minOffset;
+  const trustedIndex = Math.floor(trustedPosition / log.fileSize);
   const startIndex = Math.max(0, trustedIndex - (verifySegments - 1));
   const from = files[startIndex]!.fromOffset;
   for (let i = startIndex; i < files.length; i++) {
@@ -128,13 +134,16 @@ function recoverIndex(parts: RecoveryParts, logMin: number, logEnd: number): num
     index.removeAll();
     return logMin;
   }
-  if (parts.clean) {
+  const checkpointed = index.files.find((file) => file.beginOffset === checkpoint.indexFileBegin);
+  // A log cut before the checkpointed file begins (durable data was damaged) leaves that file
+  // indexing nothing; kept, it would take new entries and then be deleted by the next clean
+  // open. The files before it were flushed by that checkpoint: trim them as after a clean close.
+  if (parts.clean || (checkpointed !== undefined && checkpointed.beginOffset > logEnd)) {
     index.removeFrom(logEnd);
     const last = index.last!;
     if (last.endOffset > logEnd) last.rebuildFrom(last.entryCount, logEnd, logEnd);
     return Math.min(last.endOffset, logEnd);
   }
-  const checkpointed = index.files.find((file) => file.beginOffset === checkpoint.indexFileBegin);
   if (checkpointed === undefined) {
     index.removeAll();
     return logMin;

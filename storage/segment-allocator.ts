@@ -47,7 +47,8 @@ export class SegmentAllocator {
     if (file?.fromOffset !== fromOffset) {
       this.discard();
       this.stalls++;
-      return MappedFile.createSync(path.join(this.directory, SegmentFileName.format(fromOffset)), fromOffset, this.segmentBytes);
+      const filePath = path.join(this.directory, SegmentFileName.format(fromOffset));
+      return MappedFile.createSync(filePath, fromOffset, this.segmentBytes);
     }
     this.next = undefined;
     try {

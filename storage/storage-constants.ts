@@ -43,6 +43,9 @@ export const CONSUME_QUEUE_ENTRIES_PER_FILE_DEFAULT = 300_000;
  */
 export const INDEX_SLOT_COUNT_DEFAULT = 1_000_000;
 export const INDEX_ENTRY_COUNT_DEFAULT = 4_000_000;
+/** A filtered read scans at least this many queue entries (RocketMQ: 16,000 bytes = 800). */
+export const READ_FILTER_SCAN_ENTRIES_MIN = 800;
+
 /** Results a key lookup returns when the caller does not say. */
 export const INDEX_QUERY_COUNT_DEFAULT = 32;
 

@@ -1,4 +1,5 @@
 // Options of MessageStore.open, their defaults, and their validation.
+import { parseHostAddress } from './host-address.js';
 import {
   CHECKPOINT_INTERVAL_MS,
   CONSUME_QUEUE_ENTRIES_PER_FILE_DEFAULT,
@@ -105,10 +106,28 @@ function validate(o: ResolvedStoreOptions): void {
   check(positiveInteger(o.consumeQueueEntriesPerFile), 'consumeQueueEntriesPerFile must be a positive integer');
   check(positiveInteger(o.indexSlotCount) && o.indexSlotCount < 2 ** 28, 'indexSlotCount out of range');
   check(positiveInteger(o.indexEntryCount) && o.indexEntryCount < 2 ** 28, 'indexEntryCount out of range');
-  for (const name of ['syncFlushTimeoutMs', 'flushIntervalMs', 'checkpointIntervalMs', 'retentionCheckIntervalMs'] as const) {
+  const intervals = [
+    'syncFlushTimeoutMs',
+    'flushIntervalMs',
+    'checkpointIntervalMs',
+    'retentionCheckIntervalMs',
+  ] as const;
+  for (const name of intervals) {
     check(positiveInteger(o[name]), `${name} must be a positive integer`);
   }
   check(Number.isSafeInteger(o.segmentReleaseTimeoutMs) && o.segmentReleaseTimeoutMs >= 0, 'segmentReleaseTimeoutMs');
   check(positiveInteger(o.recoveryVerifySegments), 'recoveryVerifySegments must be a positive integer');
   check(typeof o.clock === 'function', 'clock must be a function');
+  check(o.retentionFloor === undefined || typeof o.retentionFloor === 'function', 'retentionFloor must be a function');
+  check(isHostAddress(o.storeHost), "storeHost must be IPv4 'a.b.c.d:port'");
+}
+
+function isHostAddress(text: unknown): boolean {
+  if (typeof text !== 'string') return false;
+  try {
+    parseHostAddress(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

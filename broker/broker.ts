@@ -1,0 +1,157 @@
+// The broker: a message store behind RocketMQ's remoting protocol, registered with name
+// servers. startBroker wires the state machines, processors and background services.
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { REQUEST_CODE } from '../client/remoting/request-code.js';
+import { MessageStore } from '../storage/index.js';
+import { AdminProcessor } from './admin-processor.js';
+import { toHostAddress } from './broker-address.js';
+import { SYSTEM_TOPIC } from './broker-constants.js';
+import type { BrokerContext } from './broker-context.js';
+import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from './broker-options.js';
+import { ClientManageProcessor } from './client-manage-processor.js';
+import { ConsumerManageProcessor } from './consumer-manage-processor.js';
+import { ConsumerManager } from './consumer-manager.js';
+import { ConsumerOffsetManager } from './consumer-offset-manager.js';
+import { MessageWriter } from './message-writer.js';
+import { NameServerRegistrar } from './name-server-registrar.js';
+import { ProducerManager } from './producer-manager.js';
+import { PullMessageProcessor } from './pull-message-processor.js';
+import { PullRequestHoldService } from './pull-request-hold-service.js';
+import { RemotingServer } from './remoting-server.js';
+import { ScheduleMessageService } from './schedule-message-service.js';
+import { SendBackProcessor } from './send-back-processor.js';
+import { SendMessageProcessor } from './send-message-processor.js';
+import { SubscriptionGroupManager } from './subscription-group-manager.js';
+import { topicConfig, TopicConfigManager } from './topic-config-manager.js';
+
+export interface Broker {
+  readonly port: number;
+  /** 'ip:port' as clients reach it. */
+  readonly address: string;
+  readonly options: Readonly<ResolvedBrokerOptions>;
+  readonly context: BrokerContext;
+  /** Delivers due delayed messages now (normally every 100 ms). */
+  deliverDueMessages(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
+  const resolved = resolveBrokerOptions(options);
+  const server = new RemotingServer({
+    host: resolved.host,
+    port: resolved.port,
+    onProcessorError: (error, request) => resolved.onError(error, `processing request code ${request.code}`),
+  });
+  const port = await server.listen();
+  const address = `${resolved.advertisedHost}:${port}`;
+  fs.mkdirSync(resolved.dataDirectory, { recursive: true });
+  const stateDirectory = path.join(resolved.dataDirectory, 'state');
+  fs.mkdirSync(stateDirectory, { recursive: true });
+  let retentionFloor = (): number => 0;
+  let store: MessageStore;
+  try {
+    store = await MessageStore.open(path.join(resolved.dataDirectory, 'store'), {
+      ...resolved.store,
+      flush: resolved.flush,
+      storeHost: address,
+      retentionFloor: () => retentionFloor(),
+    });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  const holds = new PullRequestHoldService();
+  const writer = new MessageWriter(store, holds, resolved.delayLevelsMs);
+  const topics = new TopicConfigManager(store, stateDirectory);
+  const groups = new SubscriptionGroupManager(store, stateDirectory);
+  const offsets = new ConsumerOffsetManager(store, stateDirectory);
+  const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
+  const registrar = new NameServerRegistrar(
+    resolved.nameServers,
+    { clusterName: resolved.clusterName, brokerName: resolved.brokerName, brokerAddress: address, brokerId: 0 },
+    topics,
+    resolved.registerIntervalMs,
+    resolved.onError,
+  );
+  const machines = [topics.stateMachine, groups.stateMachine, offsets.stateMachine, schedule.stateMachine];
+  retentionFloor = () => Math.min(...machines.map((machine) => machine.retentionFloor()));
+  const context: BrokerContext = {
+    options: resolved,
+    store,
+    topics,
+    groups,
+    offsets,
+    consumers: new ConsumerManager(),
+    producers: new ProducerManager(),
+    holds,
+    writer,
+    address,
+    storeHost: toHostAddress(resolved.advertisedHost, port),
+    registerSoon: () => registrar.registerSoon(),
+  };
+  if (resolved.autoCreateTopics) await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
+  registerProcessors(server, context);
+  server.onChannelClosed((channel) => {
+    context.consumers.channelClosed(channel);
+    context.producers.channelClosed(channel);
+    holds.channelClosed(channel);
+  });
+  const expiry = setInterval(() => {
+    context.consumers.expire(resolved.clientExpiryMs);
+    context.producers.expire(resolved.clientExpiryMs);
+  }, resolved.clientExpiryScanIntervalMs);
+  expiry.unref();
+  schedule.start();
+  await registrar.start();
+  return {
+    port,
+    address,
+    options: resolved,
+    context,
+    deliverDueMessages: () => schedule.tick(),
+    close: async () => {
+      clearInterval(expiry);
+      await registrar.close();
+      await schedule.stop();
+      holds.releaseAll();
+      await server.close();
+      await store.close();
+    },
+  };
+}
+
+function registerProcessors(server: RemotingServer, context: BrokerContext): void {
+  const send = new SendMessageProcessor(context);
+  const pull = new PullMessageProcessor(context);
+  const clients = new ClientManageProcessor(context);
+  const consumers = new ConsumerManageProcessor(context);
+  const sendBack = new SendBackProcessor(context);
+  const admin = new AdminProcessor(context);
+  server.register(REQUEST_CODE.SEND_MESSAGE, (request, channel) => send.send(request, channel));
+  server.register(REQUEST_CODE.SEND_MESSAGE_V2, (request, channel) => send.send(request, channel));
+  server.register(REQUEST_CODE.SEND_BATCH_MESSAGE, (request, channel) => send.sendBatch(request, channel));
+  server.register(REQUEST_CODE.PULL_MESSAGE, (request, channel) => pull.pull(request, channel));
+  server.register(REQUEST_CODE.HEART_BEAT, (request, channel) => clients.heartbeat(request, channel));
+  server.register(REQUEST_CODE.UNREGISTER_CLIENT, (request) => clients.unregister(request));
+  server.register(REQUEST_CODE.GET_CONSUMER_LIST_BY_GROUP, (request) => consumers.consumerList(request));
+  server.register(REQUEST_CODE.QUERY_CONSUMER_OFFSET, (request) => consumers.queryOffset(request));
+  server.register(REQUEST_CODE.UPDATE_CONSUMER_OFFSET, (request) => consumers.updateOffset(request));
+  server.register(REQUEST_CODE.CONSUMER_SEND_MSG_BACK, (request, channel) => sendBack.sendBack(request, channel));
+  const adminRoutes: [number, Parameters<AdminProcessor['guarded']>[0]][] = [
+    [REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, (r, f) => admin.createTopic(r, f)],
+    [REQUEST_CODE.DELETE_TOPIC_IN_BROKER, (r, f) => admin.deleteTopic(r, f)],
+    [REQUEST_CODE.GET_ALL_TOPIC_CONFIG, (r) => admin.allTopics(r)],
+    [REQUEST_CODE.GET_MAX_OFFSET, (r, f) => admin.maxOffset(r, f)],
+    [REQUEST_CODE.GET_MIN_OFFSET, (r, f) => admin.minOffset(r, f)],
+    [REQUEST_CODE.SEARCH_OFFSET_BY_TIMESTAMP, (r, f) => admin.searchOffset(r, f)],
+    [REQUEST_CODE.GET_EARLIEST_MSG_STORETIME, (r, f) => admin.earliestStoreTime(r, f)],
+    [REQUEST_CODE.VIEW_MESSAGE_BY_ID, (r, f) => admin.viewById(r, f)],
+    [REQUEST_CODE.QUERY_MESSAGE, (r, f) => admin.queryMessage(r, f)],
+    [REQUEST_CODE.GET_TOPIC_STATS_INFO, (r, f) => admin.topicStats(r, f)],
+    [REQUEST_CODE.GET_CONSUME_STATS, (r, f) => admin.consumeStats(r, f)],
+    [REQUEST_CODE.GET_CONSUMER_CONNECTION_LIST, (r, f) => admin.consumerConnections(r, f)],
+  ];
+  for (const [code, handler] of adminRoutes) server.register(code, admin.guarded(handler));
+}

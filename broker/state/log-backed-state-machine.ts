@@ -1,0 +1,107 @@
+// Broker state that must survive a restart, kept as a state machine fed by a log (DESIGN §4):
+// each command is appended to a queue of the internal state topic in the commit log and
+// applied to the in-memory state in the same tick, so the state always equals the commands
+// logged so far. A snapshot, stamped with the first queue offset it does not cover, is written
+// every `snapshotEveryCommands` commands; recovery loads it and replays the commands after it.
+// The commit log's retention never removes a command a snapshot does not cover yet.
+import path from 'node:path';
+
+import type { MessageStore } from '../../storage/index.js';
+import { decodeStateFrame, encodeStateFrame } from './state-command-frame.js';
+import { readSnapshot, writeSnapshot } from './state-snapshot.js';
+
+/** The internal topic whose queues hold state machine commands, one queue per machine. */
+export const STATE_TOPIC = 'TRIBUTARY_STATE';
+export const SNAPSHOT_EVERY_COMMANDS_DEFAULT = 10_000;
+const REPLAY_BATCH_COUNT = 256;
+
+export interface StateMachineDefinition<State, Command> {
+  /** Snapshot file name. */
+  readonly name: string;
+  /** Queue of STATE_TOPIC holding this machine's commands; unique per machine. */
+  readonly queueId: number;
+  initial(): State;
+  /** Applies a command to the state in place. Must be deterministic. */
+  apply(state: State, command: Command): void;
+  toSnapshot(state: State): unknown;
+  fromSnapshot(data: unknown): State;
+}
+
+export class LogBackedStateMachine<State, Command> {
+  private sinceSnapshot = 0;
+  private snapshotting: Promise<void> | undefined;
+  private snapshotNextOffset = 0;
+
+  private constructor(
+    private readonly store: MessageStore,
+    private readonly snapshotPath: string,
+    private readonly definition: StateMachineDefinition<State, Command>,
+    private readonly snapshotEveryCommands: number,
+    private current: State,
+  ) {}
+
+  /** Loads the newest snapshot and replays the commands logged after it. */
+  static open<State, Command>(
+    store: MessageStore,
+    directory: string,
+    definition: StateMachineDefinition<State, Command>,
+    snapshotEveryCommands = SNAPSHOT_EVERY_COMMANDS_DEFAULT,
+  ): LogBackedStateMachine<State, Command> {
+    const snapshotPath = path.join(directory, `${definition.name}.snapshot`);
+    const snapshot = readSnapshot(snapshotPath);
+    const state = snapshot === undefined ? definition.initial() : definition.fromSnapshot(snapshot.state);
+    const machine = new LogBackedStateMachine(store, snapshotPath, definition, snapshotEveryCommands, state);
+    machine.snapshotNextOffset = snapshot?.nextQueueOffset ?? 0;
+    machine.replay(machine.snapshotNextOffset);
+    return machine;
+  }
+
+  get state(): Readonly<State> {
+    return this.current;
+  }
+
+  /**
+   * Logs and applies a command. The state changes at once; the promise resolves when the
+   * command is stored as the store's flush mode promises (durable under sync flush).
+   */
+  async submit(command: Command): Promise<void> {
+    const append = this.store.append({ topic: STATE_TOPIC, queueId: this.definition.queueId, body: encodeStateFrame(command) });
+    this.definition.apply(this.current, command);
+    await append;
+    if (++this.sinceSnapshot >= this.snapshotEveryCommands) void this.snapshot();
+  }
+
+  /**
+   * Writes a snapshot of the state as of now. The log is flushed first, so a snapshot never
+   * covers a command that a crash could still take back.
+   */
+  snapshot(): Promise<void> {
+    this.snapshotting ??= (async () => {
+      const nextQueueOffset = this.store.maxQueueOffset(STATE_TOPIC, this.definition.queueId);
+      const state = this.definition.toSnapshot(this.current);
+      this.sinceSnapshot = 0;
+      await this.store.flush();
+      await writeSnapshot(this.snapshotPath, { nextQueueOffset, state });
+      this.snapshotNextOffset = nextQueueOffset;
+    })().finally(() => {
+      this.snapshotting = undefined;
+    });
+    return this.snapshotting;
+  }
+
+  /** Commit log offset of the first command the snapshot does not cover (Infinity if none). */
+  retentionFloor(): number {
+    const { messages } = this.store.read(STATE_TOPIC, this.definition.queueId, this.snapshotNextOffset, 1);
+    return messages[0]?.commitLogOffset ?? Number.POSITIVE_INFINITY;
+  }
+
+  private replay(from: number): void {
+    let offset = Math.max(from, this.store.minQueueOffset(STATE_TOPIC, this.definition.queueId));
+    for (;;) {
+      const result = this.store.read(STATE_TOPIC, this.definition.queueId, offset, REPLAY_BATCH_COUNT);
+      if (result.status !== 'found') break;
+      for (const message of result.messages) this.definition.apply(this.current, decodeStateFrame(message.body) as Command);
+      offset = result.nextQueueOffset;
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// Header field (extFields) names per request, RocketMQ's spelling. SEND_MESSAGE_V2 uses
+// one-letter names for the fields of SEND_MESSAGE; everything else uses the long names.
+
+export const SEND_MESSAGE_V2_FIELD = {
+  producerGroup: 'a',
+  topic: 'b',
+  defaultTopic: 'c',
+  defaultTopicQueueNums: 'd',
+  queueId: 'e',
+  sysFlag: 'f',
+  bornTimestamp: 'g',
+  flag: 'h',
+  properties: 'i',
+  reconsumeTimes: 'j',
+  unitMode: 'k',
+  maxReconsumeTimes: 'l',
+  batch: 'm',
+  brokerName: 'n',
+} as const;
+
+export type SendMessageField = keyof typeof SEND_MESSAGE_V2_FIELD;
+
+/** PullSysFlag bits of PULL_MESSAGE's sysFlag. */
+export const PULL_SYS_FLAG = {
+  commitOffset: 0x1,
+  suspend: 0x2,
+  subscription: 0x4,
+  classFilter: 0x8,
+  litePull: 0x10,
+} as const;
+
+/** Message SYSFLAG bits (reference/rocketmq-store.md §1). */
+export const MESSAGE_SYS_FLAG = {
+  compressed: 0x1,
+  multiTags: 0x2,
+  transactionMask: 0xc,
+  transactionNone: 0x0,
+  transactionPrepared: 0x4,
+  transactionCommit: 0x8,
+  transactionRollback: 0xc,
+} as const;
+
+/** Topic permission bits. */
+export const PERMISSION = { priority: 8, read: 4, write: 2, inherit: 1, readWrite: 6 } as const;
+
+/** The default topic clients name when asking for auto-creation. */
+export const AUTO_CREATE_TOPIC_KEY_TOPIC = 'TBW102';

@@ -1,0 +1,121 @@
+// One TCP connection speaking remoting frames, used by both the client and the server: it
+// decodes incoming frames into commands and writes commands as frames. A protocol error
+// (oversized or malformed frame, undecodable header) closes the connection: the byte stream
+// cannot be trusted after it. Writing applies back-pressure: when more than
+// `writeHighWaterBytes` wait in the socket, reading pauses until they drain, so a peer that
+// stops reading cannot make us buffer without limit.
+import type net from 'node:net';
+
+import { HeaderCodec } from './header-codec.js';
+import type { RemotingCommand } from './remoting-command.js';
+import { RemotingError } from './remoting-error.js';
+import { FrameDecoder, FRAME_BYTES_MAX } from './remoting-frame.js';
+
+export interface ConnectionOptions {
+  readonly maxFrameBytes?: number;
+  readonly writeHighWaterBytes?: number;
+}
+
+export const WRITE_HIGH_WATER_BYTES_DEFAULT = 8 * 1024 * 1024;
+
+export interface ConnectionHandlers {
+  /** A command arrived; `serializeType` is the one its header used. */
+  onCommand(command: RemotingCommand, serializeType: number): void;
+  /** The connection is gone; `error` says why when it was not an orderly end. */
+  onClose(error: Error | undefined): void;
+}
+
+export class RemotingConnection {
+  private readonly decoder: FrameDecoder;
+  private readonly writeHighWaterBytes: number;
+  private closed = false;
+  private closeError: Error | undefined;
+  private pausedForWrites = false;
+
+  constructor(
+    readonly socket: net.Socket,
+    private readonly handlers: ConnectionHandlers,
+    options: ConnectionOptions = {},
+  ) {
+    this.decoder = new FrameDecoder(options.maxFrameBytes ?? FRAME_BYTES_MAX);
+    this.writeHighWaterBytes = options.writeHighWaterBytes ?? WRITE_HIGH_WATER_BYTES_DEFAULT;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('drain', () => this.resumeIfDrained());
+    socket.on('error', (error) => {
+      this.closeError ??= error;
+    });
+    socket.on('close', () => this.finish());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get remoteAddress(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? 0}`;
+  }
+
+  /** Bytes written but not yet sent to the peer. */
+  get pendingWriteBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Writes a command; false when the connection is closed. */
+  send(command: RemotingCommand, serializeType: number): boolean {
+    const { afterWrite } = command;
+    if (this.closed) {
+      afterWrite?.();
+      return false;
+    }
+    const parts = HeaderCodec.frame(command, serializeType);
+    const last = parts.length - 1;
+    if (last > 0) this.socket.cork();
+    for (let i = 0; i < last; i++) this.socket.write(parts[i]!);
+    if (afterWrite === undefined) this.socket.write(parts[last]!);
+    else this.socket.write(parts[last]!, () => afterWrite());
+    if (last > 0) this.socket.uncork();
+    if (this.socket.writableLength > this.writeHighWaterBytes && !this.pausedForWrites) {
+      this.pausedForWrites = true;
+      this.socket.pause();
+    }
+    return true;
+  }
+
+  /** Closes the connection; `error` is reported to onClose as the reason. */
+  close(error?: Error): void {
+    if (this.closed) return;
+    this.closeError ??= error;
+    this.socket.destroy();
+  }
+
+  /**
+   * Decodes what arrived, then hands the commands over. Decoding errors close the connection;
+   * a handler that throws is a bug and is left to crash loudly.
+   */
+  private receive(chunk: Buffer): void {
+    const received: [RemotingCommand, number][] = [];
+    try {
+      this.decoder.push(chunk, (frame) => received.push([HeaderCodec.decode(frame), frame.serializeType]));
+    } catch (error) {
+      this.close(error instanceof RemotingError ? error : new RemotingError('MALFORMED_FRAME', undefined, { cause: error }));
+    }
+    for (const [command, serializeType] of received) {
+      if (this.closed) return;
+      this.handlers.onCommand(command, serializeType);
+    }
+  }
+
+  private resumeIfDrained(): void {
+    if (this.pausedForWrites && this.socket.writableLength <= this.writeHighWaterBytes / 2) {
+      this.pausedForWrites = false;
+      this.socket.resume();
+    }
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers.onClose(this.closeError);
+  }
+}
