@@ -46,51 +46,16 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   });
   const port = await server.listen();
   const address = `${resolved.advertisedHost}:${port}`;
-  fs.mkdirSync(resolved.dataDirectory, { recursive: true });
-  const stateDirectory = path.join(resolved.dataDirectory, 'state');
-  fs.mkdirSync(stateDirectory, { recursive: true });
-  let retentionFloor = (): number => 0;
-  let store: MessageStore;
+  let context: BrokerContext;
+  let schedule: ScheduleMessageService;
+  let registrar: NameServerRegistrar;
   try {
-    store = await MessageStore.open(path.join(resolved.dataDirectory, 'store'), {
-      ...resolved.store,
-      flush: resolved.flush,
-      storeHost: address,
-      retentionFloor: () => retentionFloor(),
-    });
+    ({ context, schedule, registrar } = await openBrokerState(resolved, address, port));
   } catch (error) {
     await server.close();
     throw error;
   }
-  const holds = new PullRequestHoldService();
-  const writer = new MessageWriter(store, holds, resolved.delayLevelsMs);
-  const topics = new TopicConfigManager(store, stateDirectory);
-  const groups = new SubscriptionGroupManager(store, stateDirectory);
-  const offsets = new ConsumerOffsetManager(store, stateDirectory);
-  const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
-  const registrar = new NameServerRegistrar(
-    resolved.nameServers,
-    { clusterName: resolved.clusterName, brokerName: resolved.brokerName, brokerAddress: address, brokerId: 0 },
-    topics,
-    resolved.registerIntervalMs,
-    resolved.onError,
-  );
-  const machines = [topics.stateMachine, groups.stateMachine, offsets.stateMachine, schedule.stateMachine];
-  retentionFloor = () => Math.min(...machines.map((machine) => machine.retentionFloor()));
-  const context: BrokerContext = {
-    options: resolved,
-    store,
-    topics,
-    groups,
-    offsets,
-    consumers: new ConsumerManager(),
-    producers: new ProducerManager(),
-    holds,
-    writer,
-    address,
-    storeHost: toHostAddress(resolved.advertisedHost, port),
-    registerSoon: () => registrar.registerSoon(),
-  };
+  const { store, topics, holds } = context;
   if (resolved.autoCreateTopics) await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   registerProcessors(server, context);
   server.onChannelClosed((channel) => {
@@ -120,6 +85,71 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       await store.close();
     },
   };
+}
+
+/** Opens the store and every state machine and service that lives on it. */
+async function openBrokerState(
+  resolved: ResolvedBrokerOptions,
+  address: string,
+  port: number,
+): Promise<{ context: BrokerContext; schedule: ScheduleMessageService; registrar: NameServerRegistrar }> {
+  fs.mkdirSync(resolved.dataDirectory, { recursive: true });
+  const stateDirectory = path.join(resolved.dataDirectory, 'state');
+  fs.mkdirSync(stateDirectory, { recursive: true });
+  let retentionFloor = (): number => 0;
+  const store = await MessageStore.open(path.join(resolved.dataDirectory, 'store'), {
+    ...resolved.store,
+    flush: resolved.flush,
+    storeHost: address,
+    retentionFloor: () => retentionFloor(),
+  });
+  try {
+    return assembleContext(resolved, address, port, store, stateDirectory, (floor) => (retentionFloor = floor));
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** Builds the state machines and services on an open store. */
+function assembleContext(
+  resolved: ResolvedBrokerOptions,
+  address: string,
+  port: number,
+  store: MessageStore,
+  stateDirectory: string,
+  setRetentionFloor: (floor: () => number) => void,
+): { context: BrokerContext; schedule: ScheduleMessageService; registrar: NameServerRegistrar } {
+  const holds = new PullRequestHoldService();
+  const writer = new MessageWriter(store, holds, resolved.delayLevelsMs);
+  const topics = new TopicConfigManager(store, stateDirectory);
+  const groups = new SubscriptionGroupManager(store, stateDirectory);
+  const offsets = new ConsumerOffsetManager(store, stateDirectory);
+  const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
+  const registrar = new NameServerRegistrar(
+    resolved.nameServers,
+    { clusterName: resolved.clusterName, brokerName: resolved.brokerName, brokerAddress: address, brokerId: 0 },
+    topics,
+    resolved.registerIntervalMs,
+    resolved.onError,
+  );
+  const machines = [topics.stateMachine, groups.stateMachine, offsets.stateMachine, schedule.stateMachine];
+  setRetentionFloor(() => Math.min(...machines.map((machine) => machine.retentionFloor())));
+  const context: BrokerContext = {
+    options: resolved,
+    store,
+    topics,
+    groups,
+    offsets,
+    consumers: new ConsumerManager(),
+    producers: new ProducerManager(),
+    holds,
+    writer,
+    address,
+    storeHost: toHostAddress(resolved.advertisedHost, port),
+    registerSoon: () => registrar.registerSoon(),
+  };
+  return { context, schedule, registrar };
 }
 
 function registerProcessors(server: RemotingServer, context: BrokerContext): void {

@@ -16,7 +16,7 @@ import { requireExtFields, requireInteger } from './json-header-codec.js';
 import { LANGUAGE_CODE, type RemotingCommand } from './remoting-command.js';
 import { RemotingError } from './remoting-error.js';
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number', variableMapSize: true });
 const LANGUAGE_NAMES = new Map<number, string>(Object.entries(LANGUAGE_CODE).map(([name, code]) => [code, name]));
 
 interface PackedHeader {

@@ -1,0 +1,158 @@
+// Admin: topics, consumer progress and message lookup, over the same protocol as the other
+// clients. Cluster-wide operations go to every broker the name servers know.
+import { ClientError } from './client-error.js';
+import { ClientInstance } from './client-instance.js';
+import type { ClientOptions } from './client-options.js';
+import { PERMISSION } from './remoting/header-fields.js';
+import { decodeMessages, type ReceivedMessage } from './remoting/message-decoder.js';
+import type { RemotingCommand } from './remoting/remoting-command.js';
+import { REQUEST_CODE } from './remoting/request-code.js';
+import { RESPONSE_CODE } from './remoting/response-code.js';
+import { masterAddress } from './topic-route.js';
+
+export interface TopicQueueStatus {
+  brokerName: string;
+  queueId: number;
+  minOffset: number;
+  maxOffset: number;
+  lastUpdateTimestamp: number;
+}
+
+export interface GroupQueueProgress {
+  topic: string;
+  brokerName: string;
+  queueId: number;
+  brokerOffset: number;
+  consumerOffset: number;
+  lag: number;
+}
+
+export interface CreateTopicOptions {
+  queues?: number;
+  perm?: number;
+  order?: boolean;
+}
+
+const OFFSET_ID_PATTERN = /^[0-9A-Fa-f]{32}$/;
+const TOPIC_QUEUE_COUNT_DEFAULT = 8;
+
+export class Admin {
+  private readonly client: ClientInstance;
+
+  constructor(options: ClientOptions) {
+    this.client = new ClientInstance(options, { heartbeat: (clientID) => ({ clientID, producerDataSet: [], consumerDataSet: [] }) });
+  }
+
+  /** Creates or updates a topic on every broker. */
+  async createTopic(topic: string, options: CreateTopicOptions = {}): Promise<void> {
+    const queues = options.queues ?? TOPIC_QUEUE_COUNT_DEFAULT;
+    const extFields = { topic, readQueueNums: queues, writeQueueNums: queues, perm: options.perm ?? PERMISSION.readWrite, order: options.order ?? false };
+    const brokers = await this.brokerAddresses();
+    if (brokers.length === 0) throw new ClientError('NO_ROUTE', 'no broker is registered with the name servers');
+    for (const address of brokers) {
+      expectSuccess(await this.client.invoke(address, { code: REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, extFields }), `create ${topic} on ${address}`);
+    }
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    for (const address of await this.brokerAddresses()) {
+      expectSuccess(await this.client.invoke(address, { code: REQUEST_CODE.DELETE_TOPIC_IN_BROKER, extFields: { topic } }), `delete ${topic}`);
+    }
+  }
+
+  async listTopics(): Promise<string[]> {
+    const body = await this.askNameServer(REQUEST_CODE.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, {});
+    return ((JSON.parse(body.toString('utf8')) as { topicList: string[] }).topicList ?? []).sort();
+  }
+
+  /** Min and max offsets of every queue of a topic, on every broker serving it. */
+  async topicStatus(topic: string): Promise<TopicQueueStatus[]> {
+    const route = await this.client.route(topic, true);
+    const status: TopicQueueStatus[] = [];
+    for (const broker of route.brokerDatas) {
+      const address = masterAddress(route, broker.brokerName);
+      if (address === undefined) continue;
+      const response = await this.client.invoke(address, { code: REQUEST_CODE.GET_TOPIC_STATS_INFO, extFields: { topic } });
+      const stats = JSON.parse(expectSuccess(response, `status of ${topic}`).toString('utf8')) as { queues: Omit<TopicQueueStatus, 'brokerName'>[] };
+      for (const queue of stats.queues) status.push({ brokerName: broker.brokerName, ...queue });
+    }
+    return status;
+  }
+
+  /** Per-queue broker offset, committed consumer offset and lag of a group (one topic or all). */
+  async groupProgress(group: string, topic?: string): Promise<{ queues: GroupQueueProgress[]; totalLag: number }> {
+    const queues: GroupQueueProgress[] = [];
+    for (const address of await this.brokerAddresses()) {
+      const response = await this.client.invoke(address, { code: REQUEST_CODE.GET_CONSUME_STATS, extFields: { consumerGroup: group, topic: topic ?? '' } });
+      const stats = JSON.parse(expectSuccess(response, `progress of ${group}`).toString('utf8')) as { queues: GroupQueueProgress[] };
+      queues.push(...stats.queues);
+    }
+    queues.sort((a, b) => a.topic.localeCompare(b.topic) || a.brokerName.localeCompare(b.brokerName) || a.queueId - b.queueId);
+    return { queues, totalLag: queues.reduce((sum, queue) => sum + queue.lag, 0) };
+  }
+
+  /**
+   * A message by id: an offset id (store host + offset) is looked up directly; a producer's
+   * id (UNIQ_KEY) needs the topic, whose brokers are asked through their key index.
+   */
+  async messageById(msgId: string, topic?: string): Promise<ReceivedMessage | undefined> {
+    if (topic !== undefined) {
+      const found = await this.messagesByKey(topic, msgId, 1);
+      if (found.length > 0) return found[0];
+    }
+    if (!OFFSET_ID_PATTERN.test(msgId)) return undefined;
+    const bytes = Buffer.from(msgId, 'hex');
+    const ip = bytes.readUInt32BE(0);
+    const address = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:${bytes.readInt32BE(4)}`;
+    const offset = Number(bytes.readBigInt64BE(8));
+    const response = await this.client.invoke(address, { code: REQUEST_CODE.VIEW_MESSAGE_BY_ID, extFields: { offset } }).catch(() => undefined);
+    if (response?.code !== RESPONSE_CODE.SUCCESS || response.body === undefined) return undefined;
+    return decodeMessages(response.body as Buffer)[0];
+  }
+
+  /** Messages of a topic with a key (or unique key), from every broker serving the topic. */
+  async messagesByKey(topic: string, key: string, maxCount = 32): Promise<ReceivedMessage[]> {
+    const route = await this.client.route(topic, true);
+    const found: ReceivedMessage[] = [];
+    for (const broker of route.brokerDatas) {
+      const address = masterAddress(route, broker.brokerName);
+      if (address === undefined) continue;
+      const response = await this.client.invoke(address, { code: REQUEST_CODE.QUERY_MESSAGE, extFields: { topic, key, maxNum: maxCount, beginTimestamp: 0, endTimestamp: Date.now() } });
+      if (response.code === RESPONSE_CODE.QUERY_NOT_FOUND) continue;
+      found.push(...decodeMessages(expectSuccess(response, `query ${topic} by key`)));
+    }
+    return found.slice(0, maxCount);
+  }
+
+  /** Live members of a consumer group as a broker sees them. */
+  async consumerConnections(group: string): Promise<{ clientId: string; address: string }[]> {
+    const clients = new Map<string, { clientId: string; address: string }>();
+    for (const address of await this.brokerAddresses()) {
+      const response = await this.client.invoke(address, { code: REQUEST_CODE.GET_CONSUMER_CONNECTION_LIST, extFields: { consumerGroup: group } });
+      if (response.code === RESPONSE_CODE.CONSUMER_NOT_ONLINE) continue;
+      const data = JSON.parse(expectSuccess(response, `connections of ${group}`).toString('utf8')) as { clients: { clientId: string; address: string }[] };
+      for (const client of data.clients) clients.set(client.clientId, { clientId: client.clientId, address: client.address });
+    }
+    return [...clients.values()];
+  }
+
+  /** Every broker master the name servers know. */
+  async brokerAddresses(): Promise<string[]> {
+    const body = await this.askNameServer(REQUEST_CODE.GET_BROKER_CLUSTER_INFO, {});
+    const info = JSON.parse(body.toString('utf8')) as { brokerAddrTable: Record<string, { brokerAddrs: Record<string, string> }> };
+    return Object.values(info.brokerAddrTable ?? {}).flatMap((broker) => (broker.brokerAddrs['0'] === undefined ? [] : [broker.brokerAddrs['0']]));
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private async askNameServer(code: number, extFields: Record<string, string>): Promise<Buffer> {
+    return this.client.askNameServers(code, extFields);
+  }
+}
+
+function expectSuccess(response: RemotingCommand, what: string): Buffer {
+  if (response.code !== RESPONSE_CODE.SUCCESS) throw ClientError.fromResponse(response.code, response.remark, what);
+  return (response.body as Buffer | undefined) ?? Buffer.alloc(0);
+}

@@ -1,0 +1,37 @@
+// Failures a client reports to its caller, with stable codes. A broker's refusal keeps the
+// broker's response code in `responseCode`.
+import { responseCodeName } from './remoting/response-code.js';
+
+export const CLIENT_ERRORS = {
+  NOT_STARTED: { retriable: false, message: 'the client is not started' },
+  SHUT_DOWN: { retriable: false, message: 'the client has been shut down' },
+  INVALID_ARGUMENT: { retriable: false, message: 'an argument is invalid' },
+  NO_ROUTE: { retriable: true, message: 'no route for the topic on any name server' },
+  NO_NAME_SERVER: { retriable: true, message: 'no name server answered' },
+  BROKER_ERROR: { retriable: false, message: 'the broker refused the request' },
+  BROKER_UNAVAILABLE: { retriable: true, message: 'the broker could not be reached' },
+  SEND_FAILED: { retriable: true, message: 'the message could not be sent' },
+  TIMEOUT: { retriable: true, message: 'the request timed out' },
+} as const;
+
+export type ClientErrorCode = keyof typeof CLIENT_ERRORS;
+
+export class ClientError extends Error {
+  override readonly name = 'ClientError';
+  readonly code: ClientErrorCode;
+  readonly retriable: boolean;
+  /** The broker's response code when the broker answered with an error. */
+  readonly responseCode: number | undefined;
+
+  constructor(code: ClientErrorCode, detail?: string, options?: { cause?: unknown; responseCode?: number }) {
+    const entry = CLIENT_ERRORS[code];
+    super(detail === undefined ? entry.message : `${entry.message}: ${detail}`, { cause: options?.cause });
+    this.code = code;
+    this.retriable = entry.retriable;
+    this.responseCode = options?.responseCode;
+  }
+
+  static fromResponse(code: number, remark: string | undefined, what: string): ClientError {
+    return new ClientError('BROKER_ERROR', `${what}: ${responseCodeName(code)} (${code})${remark ? `: ${remark}` : ''}`, { responseCode: code });
+  }
+}

@@ -1,0 +1,173 @@
+// What producers and consumers share underneath: the remoting connections, topic routes
+// fetched from the name servers (with fail-over between them) and refreshed every 30 s, and
+// heartbeats to every known broker every 30 s. Requests the broker sends to the client
+// (membership changes, transaction checks) are routed to the owner's handlers.
+import {
+  HEARTBEAT_INTERVAL_MS_DEFAULT,
+  REQUEST_TIMEOUT_MS_DEFAULT,
+  ROUTE_REFRESH_INTERVAL_MS_DEFAULT,
+  newClientId,
+  parseNameServers,
+  type ClientOptions,
+} from './client-options.js';
+import { ClientError } from './client-error.js';
+import { RemotingClient, type RequestSpec } from './remoting/remoting-client.js';
+import { SERIALIZE_TYPE, responseTo, type RemotingCommand } from './remoting/remoting-command.js';
+import { RemotingError } from './remoting/remoting-error.js';
+import { REQUEST_CODE } from './remoting/request-code.js';
+import { RESPONSE_CODE } from './remoting/response-code.js';
+import { masterAddress, parseRoute, type TopicRoute } from './topic-route.js';
+
+export interface ClientHandlers {
+  /** HeartbeatData (RocketMQ's JSON shape) describing this client's groups. */
+  heartbeat(clientId: string): object;
+  onConsumerIdsChanged?(group: string): void;
+  onRequest?(request: RemotingCommand, brokerAddress: string): RemotingCommand | undefined | Promise<RemotingCommand | undefined>;
+}
+
+export class ClientInstance {
+  readonly clientId = newClientId();
+  readonly remoting: RemotingClient;
+  readonly requestTimeoutMs: number;
+  private readonly nameServers: string[];
+  private nameServerIndex = 0;
+  private readonly routes = new Map<string, TopicRoute>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly options: ClientOptions,
+    private readonly handlers: ClientHandlers,
+  ) {
+    this.nameServers = parseNameServers(options.nameServer);
+    if (this.nameServers.length === 0) throw new ClientError('INVALID_ARGUMENT', 'nameServer lists no address');
+    this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS_DEFAULT;
+    this.remoting = new RemotingClient({
+      serializeType: options.jsonHeaders === true ? SERIALIZE_TYPE.json : SERIALIZE_TYPE.msgpack,
+      onRequest: (request, address) => this.onServerRequest(request, address),
+    });
+  }
+
+  start(): void {
+    const every = (ms: number, task: () => Promise<unknown>): void => {
+      this.timers.push(setInterval(() => void task().catch(() => undefined), ms).unref());
+    };
+    every(this.options.routeRefreshIntervalMs ?? ROUTE_REFRESH_INTERVAL_MS_DEFAULT, () => this.refreshRoutes());
+    every(this.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT, () => this.heartbeatAll());
+  }
+
+  /** The topic's route, from the cache or the name servers; NO_ROUTE when none has it. */
+  async route(topic: string, refresh = false): Promise<TopicRoute> {
+    const cached = this.routes.get(topic);
+    if (cached !== undefined && !refresh) return cached;
+    const fetched = await this.fetchRoute(topic);
+    if (fetched === undefined) {
+      if (cached !== undefined) return cached;
+      throw new ClientError('NO_ROUTE', topic);
+    }
+    this.routes.set(topic, fetched);
+    return fetched;
+  }
+
+  private async fetchRoute(topic: string): Promise<TopicRoute | undefined> {
+    try {
+      return parseRoute(await this.askNameServers(REQUEST_CODE.GET_ROUTEINFO_BY_TOPIC, { topic }));
+    } catch (error) {
+      if (error instanceof ClientError && error.responseCode === RESPONSE_CODE.TOPIC_NOT_EXIST) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Asks the name servers in turn, starting with the last one that answered, and returns the
+   * first successful response body. Name servers are independent (a broker may have reached
+   * one and not yet another), so a refusal moves on to the next too; it is thrown only when
+   * no name server succeeds.
+   */
+  async askNameServers(code: number, extFields: Record<string, string>): Promise<Buffer> {
+    let refusal: ClientError | undefined;
+    let lastError: unknown;
+    for (let tried = 0; tried < this.nameServers.length; tried++) {
+      const address = this.nameServers[this.nameServerIndex % this.nameServers.length]!;
+      try {
+        const response = await this.remoting.invoke(address, { code, extFields }, this.requestTimeoutMs);
+        if (response.code === RESPONSE_CODE.SUCCESS) return (response.body as Buffer | undefined) ?? Buffer.alloc(0);
+        refusal = ClientError.fromResponse(response.code, response.remark, `name server ${address}`);
+      } catch (error) {
+        lastError = error;
+      }
+      this.nameServerIndex++;
+    }
+    throw refusal ?? new ClientError('NO_NAME_SERVER', this.nameServers.join(';'), { cause: lastError });
+  }
+
+  private async refreshRoutes(): Promise<void> {
+    for (const topic of [...this.routes.keys()]) await this.route(topic, true).catch(() => undefined);
+  }
+
+  /** The master address of a broker named in any cached route. */
+  brokerAddress(brokerName: string): string | undefined {
+    for (const route of this.routes.values()) {
+      const address = masterAddress(route, brokerName);
+      if (address !== undefined) return address;
+    }
+    return undefined;
+  }
+
+  /** Master addresses of every broker in the cached routes. */
+  brokerAddresses(): string[] {
+    const addresses = new Set<string>();
+    for (const route of this.routes.values()) {
+      for (const broker of route.brokerDatas) {
+        const master = broker.brokerAddrs['0'];
+        if (master !== undefined) addresses.add(master);
+      }
+    }
+    return [...addresses];
+  }
+
+  /** Sends a request; transport failures become ClientErrors. */
+  async invoke(address: string, request: RequestSpec, timeoutMs = this.requestTimeoutMs): Promise<RemotingCommand> {
+    if (this.closed) throw new ClientError('SHUT_DOWN');
+    try {
+      return await this.remoting.invoke(address, request, timeoutMs);
+    } catch (error) {
+      if (error instanceof RemotingError && error.code === 'TIMEOUT') {
+        this.remoting.disconnect(address);
+        throw new ClientError('TIMEOUT', `${address}`, { cause: error });
+      }
+      throw new ClientError('BROKER_UNAVAILABLE', address, { cause: error });
+    }
+  }
+
+  /** Sends a heartbeat to every known broker; resolves when all answered or failed. */
+  async heartbeatAll(): Promise<void> {
+    const body = Buffer.from(JSON.stringify(this.handlers.heartbeat(this.clientId)));
+    await Promise.allSettled(
+      this.brokerAddresses().map((address) => this.invoke(address, { code: REQUEST_CODE.HEART_BEAT, body })),
+    );
+  }
+
+  async close(unregister?: { producerGroup?: string; consumerGroup?: string }): Promise<void> {
+    if (this.closed) return;
+    for (const timer of this.timers) clearInterval(timer);
+    if (unregister !== undefined) {
+      const extFields = { clientID: this.clientId, ...unregister };
+      await Promise.allSettled(
+        this.brokerAddresses().map((address) => this.invoke(address, { code: REQUEST_CODE.UNREGISTER_CLIENT, extFields })),
+      );
+    }
+    this.closed = true;
+    this.remoting.close();
+  }
+
+  private onServerRequest(request: RemotingCommand, address: string): RemotingCommand | undefined | Promise<RemotingCommand | undefined> {
+    if (request.code === REQUEST_CODE.NOTIFY_CONSUMER_IDS_CHANGED) {
+      const group = request.extFields?.consumerGroup;
+      if (group !== undefined) this.handlers.onConsumerIdsChanged?.(String(group));
+      return undefined;
+    }
+    if (this.handlers.onRequest !== undefined) return this.handlers.onRequest(request, address);
+    return responseTo(request, RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED, `request code ${request.code} not supported`);
+  }
+}

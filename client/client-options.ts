@@ -1,0 +1,38 @@
+// Options every client takes, and their defaults.
+import os from 'node:os';
+
+export const REQUEST_TIMEOUT_MS_DEFAULT = 3000;
+export const ROUTE_REFRESH_INTERVAL_MS_DEFAULT = 30_000;
+export const HEARTBEAT_INTERVAL_MS_DEFAULT = 30_000;
+
+export interface ClientOptions {
+  /** Name server addresses: 'host:port', several separated by ';' or ',', or an array. */
+  nameServer: string | readonly string[];
+  /** Timeout of each request to a broker or name server. */
+  requestTimeoutMs?: number;
+  routeRefreshIntervalMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Use RocketMQ's JSON headers instead of msgpack (for a RocketMQ broker). */
+  jsonHeaders?: boolean;
+}
+
+export function parseNameServers(nameServer: string | readonly string[]): string[] {
+  const list = typeof nameServer === 'string' ? nameServer.split(/[;,]/) : [...nameServer];
+  const addresses = list.map((address) => address.trim()).filter((address) => address !== '');
+  return addresses;
+}
+
+let instanceCounter = 0;
+
+/** ip@pid#n: unique per client object, sortable, and stable for the object's lifetime. */
+export function newClientId(): string {
+  instanceCounter++;
+  return `${localIPv4()}@${process.pid}#${instanceCounter}`;
+}
+
+export function localIPv4(): string {
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const address of addresses ?? []) if (address.family === 'IPv4' && !address.internal) return address.address;
+  }
+  return '127.0.0.1';
+}

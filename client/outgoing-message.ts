@@ -1,0 +1,85 @@
+// A message as a producer gives it, checked and turned into what goes on the wire: the body as
+// a Buffer (zlib-compressed past compressOverBytes, as RocketMQ producers do) and the
+// properties string with TAGS, KEYS, UNIQ_KEY and DELAY.
+import zlib from 'node:zlib';
+
+import { ClientError } from './client-error.js';
+import { MESSAGE_SYS_FLAG } from './remoting/header-fields.js';
+import { PROPERTY, encodeMessageProperties } from './remoting/message-properties-codec.js';
+
+export interface Message {
+  topic: string;
+  body: Buffer | Uint8Array | string;
+  tags?: string;
+  keys?: string | readonly string[];
+  properties?: Readonly<Record<string, string>>;
+  /** Messages with the same sharding key go to the same queue, in send order. */
+  shardingKey?: string;
+  /** One of the broker's delay levels (1 = 1 s ... 18 = 2 h by default). */
+  delayLevel?: number;
+  flag?: number;
+}
+
+export interface OutgoingMessage {
+  readonly topic: string;
+  readonly body: Buffer;
+  readonly properties: string;
+  readonly flag: number;
+  readonly sysFlag: number;
+  readonly uniqueKey: string;
+  readonly delayed: boolean;
+  readonly shardingKey: string | undefined;
+}
+
+const TOPIC_PATTERN = /^[A-Za-z0-9_%|-]{1,127}$/;
+const SEPARATORS = /[\u0001\u0002]/;
+const ZLIB_LEVEL = 5;
+
+export function prepareOutgoing(message: Message, uniqueKey: string, maxMessageBytes: number, compressOverBytes: number): OutgoingMessage {
+  if (message === null || typeof message !== 'object') throw invalid('a message must be an object');
+  if (typeof message.topic !== 'string' || !TOPIC_PATTERN.test(message.topic)) throw invalid(`invalid topic '${String(message.topic)}'`);
+  let body = typeof message.body === 'string' ? Buffer.from(message.body) : message.body instanceof Uint8Array ? Buffer.from(message.body.buffer, message.body.byteOffset, message.body.length) : undefined;
+  if (body === undefined) throw invalid('body must be a Buffer, Uint8Array or string');
+  if (body.length > maxMessageBytes) throw invalid(`body of ${body.length} bytes exceeds ${maxMessageBytes}`);
+  const properties: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.properties ?? {})) {
+    if (typeof value !== 'string' || SEPARATORS.test(name) || SEPARATORS.test(value) || name === '') throw invalid(`property '${name}'`);
+    properties[name] = value;
+  }
+  if (message.tags !== undefined) properties[PROPERTY.tags] = checkedText(message.tags, 'tags');
+  const keys = message.keys === undefined ? undefined : typeof message.keys === 'string' ? message.keys : message.keys.join(' ');
+  if (keys !== undefined && keys !== '') properties[PROPERTY.keys] = checkedText(keys, 'keys');
+  const delayed = message.delayLevel !== undefined && message.delayLevel > 0;
+  if (delayed) {
+    if (!Number.isInteger(message.delayLevel)) throw invalid('delayLevel must be an integer');
+    properties[PROPERTY.delayLevel] = String(message.delayLevel);
+  }
+  properties[PROPERTY.uniqueKey] = uniqueKey;
+  let sysFlag = 0;
+  if (body.length > compressOverBytes) {
+    const compressed = zlib.deflateSync(body, { level: ZLIB_LEVEL });
+    if (compressed.length < body.length) {
+      body = compressed;
+      sysFlag |= MESSAGE_SYS_FLAG.compressed;
+    }
+  }
+  return {
+    topic: message.topic,
+    body,
+    properties: encodeMessageProperties(properties),
+    flag: message.flag ?? 0,
+    sysFlag,
+    uniqueKey,
+    delayed,
+    shardingKey: message.shardingKey,
+  };
+}
+
+function checkedText(text: unknown, name: string): string {
+  if (typeof text !== 'string' || SEPARATORS.test(text)) throw invalid(`${name} must be a string without \\u0001 or \\u0002`);
+  return text;
+}
+
+function invalid(detail: string): ClientError {
+  return new ClientError('INVALID_ARGUMENT', detail);
+}

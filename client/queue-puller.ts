@@ -1,0 +1,122 @@
+// The pull loop of one assigned queue: long-polls the broker (held up to 15 s, answered the
+// moment a message lands), hands what arrives to the dispatcher, and pauses while the queue
+// holds more than its prefetch limits. Errors back off and retry; the loop ends when the
+// queue is dropped by a rebalance or the consumer shuts down.
+import type { ClientInstance } from './client-instance.js';
+import type { OffsetStore } from './offset-store.js';
+import type { ProcessQueue } from './process-queue.js';
+import { PULL_SYS_FLAG } from './remoting/header-fields.js';
+import { decodeMessages, type ReceivedMessage } from './remoting/message-decoder.js';
+import { REQUEST_CODE } from './remoting/request-code.js';
+import { RESPONSE_CODE } from './remoting/response-code.js';
+
+export const PULL_SUSPEND_MS = 15_000;
+/** The pull request's own timeout: longer than the broker may hold it. */
+export const PULL_TIMEOUT_MS = 30_000;
+export const PULL_ERROR_BACKOFF_MS = 1000;
+
+export interface PullSettings {
+  readonly group: string;
+  readonly batchSize: number;
+  readonly prefetchCount: number;
+  readonly prefetchBytes: number;
+  /** The subscription expression sent to the broker, and the local tag check. */
+  readonly expression: string;
+  readonly accepts: (message: ReceivedMessage) => boolean;
+}
+
+export class QueuePuller {
+  private backoff: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+
+  constructor(
+    private readonly client: ClientInstance,
+    private readonly offsets: OffsetStore,
+    private readonly processQueue: ProcessQueue,
+    private readonly settings: PullSettings,
+    private readonly deliver: (processQueue: ProcessQueue, messages: ReceivedMessage[]) => void,
+    private readonly running: () => boolean,
+  ) {}
+
+  async run(): Promise<void> {
+    const pq = this.processQueue;
+    while (!pq.dropped && this.running()) {
+      await pq.waitForRoom(this.settings.prefetchCount, this.settings.prefetchBytes);
+      if (pq.dropped || !this.running()) break;
+      const ok = await this.pullOnce().catch(() => false);
+      if (!ok) await this.sleep(PULL_ERROR_BACKOFF_MS);
+    }
+  }
+
+  /** Wakes a backing-off loop so it notices a drop or shutdown at once. */
+  interrupt(): void {
+    const backoff = this.backoff;
+    if (backoff === undefined) return;
+    clearTimeout(backoff.timer);
+    this.backoff = undefined;
+    backoff.resolve();
+  }
+
+  /** One pull; false when it failed and the loop should back off. */
+  private async pullOnce(): Promise<boolean> {
+    const pq = this.processQueue;
+    const { queue } = pq;
+    const address = this.client.brokerAddress(queue.brokerName);
+    if (address === undefined) return false;
+    const commitOffset = this.offsets.local(queue);
+    const sysFlag = PULL_SYS_FLAG.suspend | PULL_SYS_FLAG.subscription | (commitOffset !== undefined ? PULL_SYS_FLAG.commitOffset : 0);
+    const response = await this.client.invoke(
+      address,
+      {
+        code: REQUEST_CODE.PULL_MESSAGE,
+        extFields: {
+          consumerGroup: this.settings.group,
+          topic: queue.topic,
+          queueId: queue.queueId,
+          queueOffset: pq.nextPullOffset,
+          maxMsgNums: this.settings.batchSize,
+          sysFlag,
+          commitOffset: commitOffset ?? -1,
+          suspendTimeoutMillis: PULL_SUSPEND_MS,
+          subscription: this.settings.expression,
+          subVersion: 0,
+        },
+      },
+      PULL_TIMEOUT_MS,
+    );
+    if (pq.dropped) return true;
+    const next = Number(response.extFields?.nextBeginOffset);
+    switch (response.code) {
+      case RESPONSE_CODE.SUCCESS: {
+        const messages = decodeMessages(response.body as Buffer).filter((message) => this.settings.accepts(message));
+        if (Number.isSafeInteger(next)) pq.nextPullOffset = next;
+        if (messages.length > 0) {
+          pq.add(messages);
+          this.deliver(pq, messages);
+        }
+        return true;
+      }
+      case RESPONSE_CODE.PULL_NOT_FOUND:
+      case RESPONSE_CODE.PULL_RETRY_IMMEDIATELY:
+        if (Number.isSafeInteger(next)) pq.nextPullOffset = next;
+        return true;
+      case RESPONSE_CODE.PULL_OFFSET_MOVED:
+        if (Number.isSafeInteger(next)) {
+          pq.nextPullOffset = next;
+          if (pq.count === 0) this.offsets.update(queue, next);
+        }
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.backoff = undefined;
+        resolve();
+      }, ms);
+      this.backoff = { timer, resolve };
+    });
+  }
+}

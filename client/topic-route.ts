@@ -1,0 +1,63 @@
+// A topic's route as name servers return it, and the queues it yields: writable queues of
+// master brokers for producers, readable ones for consumers (RocketMQ's rules).
+import { PERMISSION } from './remoting/header-fields.js';
+
+export interface QueueData {
+  readonly brokerName: string;
+  readonly readQueueNums: number;
+  readonly writeQueueNums: number;
+  readonly perm: number;
+}
+
+export interface BrokerData {
+  readonly cluster?: string;
+  readonly brokerName: string;
+  readonly brokerAddrs: Readonly<Record<string, string>>;
+}
+
+export interface TopicRoute {
+  readonly queueDatas: readonly QueueData[];
+  readonly brokerDatas: readonly BrokerData[];
+}
+
+export interface MessageQueue {
+  readonly topic: string;
+  readonly brokerName: string;
+  readonly queueId: number;
+}
+
+const MASTER_ID = '0';
+
+export function masterAddress(route: TopicRoute, brokerName: string): string | undefined {
+  return route.brokerDatas.find((broker) => broker.brokerName === brokerName)?.brokerAddrs[MASTER_ID];
+}
+
+export function writableQueues(topic: string, route: TopicRoute): MessageQueue[] {
+  return queuesOf(topic, route, PERMISSION.write, (data) => data.writeQueueNums);
+}
+
+export function readableQueues(topic: string, route: TopicRoute): MessageQueue[] {
+  return queuesOf(topic, route, PERMISSION.read, (data) => data.readQueueNums);
+}
+
+function queuesOf(topic: string, route: TopicRoute, permission: number, count: (data: QueueData) => number): MessageQueue[] {
+  const queues: MessageQueue[] = [];
+  const sorted = [...route.queueDatas].sort((a, b) => a.brokerName.localeCompare(b.brokerName));
+  for (const data of sorted) {
+    if ((data.perm & permission) === 0 || masterAddress(route, data.brokerName) === undefined) continue;
+    for (let queueId = 0; queueId < count(data); queueId++) queues.push({ topic, brokerName: data.brokerName, queueId });
+  }
+  return queues;
+}
+
+export function queueKey(queue: MessageQueue): string {
+  return `${queue.topic}@${queue.brokerName}@${queue.queueId}`;
+}
+
+/** Parses a route body, accepting fastjson's unquoted numeric keys in brokerAddrs. */
+export function parseRoute(body: Buffer): TopicRoute {
+  const text = body.toString('utf8').replace(/([{,]\s*)(\d+)(\s*:)/g, '$1"$2"$3');
+  const route = JSON.parse(text) as TopicRoute;
+  if (!Array.isArray(route.queueDatas) || !Array.isArray(route.brokerDatas)) throw new Error('route without queueDatas/brokerDatas');
+  return route;
+}

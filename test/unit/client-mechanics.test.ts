@@ -1,0 +1,110 @@
+// The client's pure mechanics: queue allocation, send coalescing, committable offsets, tag
+// subscriptions, and the fault tolerance that steers sends away from failing brokers.
+import assert from 'node:assert/strict';
+import { test } from 'uvu';
+
+import { LatencyFaultTolerance } from '../../client/latency-fault-tolerance.js';
+import { ProcessQueue } from '../../client/process-queue.js';
+import { allocateAveragely } from '../../client/queue-allocation.js';
+import type { ReceivedMessage } from '../../client/remoting/message-decoder.js';
+import { SendCoalescer } from '../../client/send-coalescer.js';
+import { SubscriptionSet } from '../../client/subscription-set.js';
+import type { MessageQueue } from '../../client/topic-route.js';
+import { seededRandom } from '../support/seeded-random.js';
+
+const queues = (count: number): MessageQueue[] =>
+  Array.from({ length: count }, (_, queueId) => ({ topic: 'orders', brokerName: 'broker-a', queueId }));
+
+test('queue-allocation: 8 queues over 3 clients split 3/3/2 in contiguous runs (RocketMQ averaging)', () => {
+  const clients = ['c', 'a', 'b'];
+  const ids = clients.map((id) => allocateAveragely(queues(8), clients, id).map((q) => q.queueId));
+  assert.deepEqual(ids, [[6, 7], [0, 1, 2], [3, 4, 5]]);
+});
+
+test('queue-allocation: every queue has exactly one owner for any seeded membership', () => {
+  const random = seededRandom('queue-allocation');
+  for (let round = 0; round < 200; round++) {
+    const queueCount = random.between(1, 40);
+    const clients = Array.from({ length: random.between(1, 12) }, (_, i) => `client-${i}-${random.int(1000)}`);
+    const owners = new Map<number, number>();
+    for (const client of clients) {
+      for (const queue of allocateAveragely(queues(queueCount), clients, client)) owners.set(queue.queueId, (owners.get(queue.queueId) ?? 0) + 1);
+    }
+    assert.equal(owners.size, queueCount);
+    assert.ok([...owners.values()].every((count) => count === 1));
+  }
+});
+
+test('send-coalescer: one send goes out alone at once; sends arriving meanwhile share the next request', async () => {
+  const requests: number[][] = [];
+  const releases: (() => void)[] = [];
+  const coalescer = new SendCoalescer<string, number, number>(
+    (queue) => queue,
+    (_queue, messages) => {
+      requests.push(messages);
+      return new Promise((resolve) => releases.push(() => resolve(messages.map((m) => m * 10))));
+    },
+    { maxBatchCount: 3, maxBatchBytes: 1000 },
+  );
+  const first = coalescer.submit('q', 1, 10, true);
+  assert.deepEqual(requests, [[1]]);
+  const rest = [2, 3, 4, 5].map((m) => coalescer.submit('q', m, 10, true));
+  releases.shift()!();
+  assert.equal(await first, 10);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(requests, [[1], [2, 3, 4]]);
+  releases.shift()!();
+  await new Promise((resolve) => setImmediate(resolve));
+  releases.shift()!();
+  assert.deepEqual(await Promise.all(rest), [20, 30, 40, 50]);
+  assert.deepEqual(requests, [[1], [2, 3, 4], [5]]);
+});
+
+test('send-coalescer: an unbatchable send goes alone and keeps its place in the order', async () => {
+  const requests: number[][] = [];
+  const coalescer = new SendCoalescer<string, number, number>((q) => q, async (_q, messages) => {
+    requests.push(messages);
+    return messages;
+  }, { maxBatchCount: 10, maxBatchBytes: 1000 });
+  await Promise.all([coalescer.submit('q', 1, 1, true), coalescer.submit('q', 2, 1, true), coalescer.submit('q', 3, 1, false), coalescer.submit('q', 4, 1, true)]);
+  assert.deepEqual(requests, [[1], [2], [3], [4]]);
+});
+
+function message(queueOffset: number): ReceivedMessage {
+  return { queueOffset, body: Buffer.alloc(10) } as unknown as ReceivedMessage;
+}
+
+test('process-queue: the committable offset is the smallest unfinished one, or the next pull offset', () => {
+  const pq = new ProcessQueue({ topic: 't', brokerName: 'b', queueId: 0 }, 0);
+  const batch = [0, 1, 2, 3].map(message);
+  pq.add(batch);
+  pq.nextPullOffset = 4;
+  assert.equal(pq.remove(batch[2]!), 0);
+  assert.equal(pq.remove(batch[0]!), 1);
+  assert.equal(pq.remove(batch[1]!), 3);
+  assert.equal(pq.remove(batch[3]!), 4);
+  assert.equal(pq.bytes, 0);
+});
+
+test('subscription-set: tags are checked locally; "*" and empty take everything', () => {
+  const set = new SubscriptionSet({ orders: 'paid || refunded', audit: '*', logs: '' }, '%RETRY%g');
+  assert.ok(set.accepts('orders', { tags: 'paid' }));
+  assert.ok(!set.accepts('orders', { tags: 'created' }));
+  assert.ok(!set.accepts('orders', { tags: undefined }));
+  assert.ok(set.accepts('audit', { tags: undefined }));
+  assert.ok(set.accepts('logs', { tags: 'x' }));
+  assert.deepEqual(set.topics, ['orders', 'audit', 'logs', '%RETRY%g']);
+});
+
+test('latency-fault-tolerance: a failed or slow broker is skipped for a while, then used again', () => {
+  let now = 1000;
+  const faults = new LatencyFaultTolerance(() => now);
+  faults.record('a', 10);
+  assert.ok(faults.isAvailable('a'));
+  faults.record('a', 10_000);
+  assert.ok(!faults.isAvailable('a'));
+  now += 30_000;
+  assert.ok(faults.isAvailable('a'));
+});
+
+test.run();
