@@ -98,6 +98,11 @@ export class PushConsumer {
     return this.client.clientId;
   }
 
+  /** The queues this consumer currently owns (after the last rebalance). */
+  assignment(): MessageQueue[] {
+    return [...this.rebalancer.owned.values()].map((pq) => pq.queue);
+  }
+
   /** Reports handler failures and background errors. */
   onError(listener: (error: unknown, message?: ReceivedMessage) => void): void {
     this.errorListeners.push(listener);

@@ -92,12 +92,16 @@ export class QueuePuller {
         if (messages.length > 0) {
           pq.add(messages);
           this.deliver(pq, messages);
+        } else if (pq.count === 0) {
+          this.offsets.update(queue, pq.nextPullOffset);
         }
         return true;
       }
       case RESPONSE_CODE.PULL_NOT_FOUND:
       case RESPONSE_CODE.PULL_RETRY_IMMEDIATELY:
         if (Number.isSafeInteger(next)) pq.nextPullOffset = next;
+        // Entries the broker filtered out count as consumed once nothing before them is held.
+        if (pq.count === 0) this.offsets.update(queue, pq.nextPullOffset);
         return true;
       case RESPONSE_CODE.PULL_OFFSET_MOVED:
         if (Number.isSafeInteger(next)) {

@@ -65,7 +65,11 @@ export function recoverStore(parts: RecoveryParts): RecoveryReport {
   const logEnd = log.wroteOffset;
   const queueLimit = clampOffset(parts.clean ? logEnd : parts.checkpoint.consumeQueueFlushed, logMin, logEnd);
   const { queues, missing } = parts.topics.discover();
-  for (const queue of queues) queue.recover(queueLimit);
+  for (const queue of queues) {
+    queue.recover(queueLimit);
+    // Retention drops whole queue files only: entries below the log start can remain.
+    queue.dropBelow(logMin);
+  }
   const indexFrom = recoverIndex(parts, logMin, logEnd);
   const rebuild = new Set(missing);
   const from = Math.min(indexFrom, rebuild.size > 0 ? logMin : queueLimit);
