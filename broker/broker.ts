@@ -43,6 +43,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     host: resolved.host,
     port: resolved.port,
     onProcessorError: (error, request) => resolved.onError(error, `processing request code ${request.code}`),
+    onConnectionError: (error, remote) => resolved.onError(error, `closed the connection from ${remote}`),
   });
   const port = await server.listen();
   const address = `${resolved.advertisedHost}:${port}`;

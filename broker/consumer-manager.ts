@@ -4,6 +4,13 @@
 import { REQUEST_CODE } from '../client/remoting/request-code.js';
 import type { Channel } from './remoting-server.js';
 
+/**
+ * The notification carries a token body although clients ignore it: ali-ons (tcp-base)
+ * decodes an incoming frame with Buffer.concat([header, body]), which throws on a frame with
+ * no body and makes it close the connection, failing its requests in flight.
+ */
+const NOTIFY_BODY = Buffer.from('{}');
+
 export interface SubscriptionInfo {
   readonly topic: string;
   readonly subString: string;
@@ -116,7 +123,7 @@ export class ConsumerManager {
   private notify(group: ConsumerGroup): void {
     for (const client of group.clients.values()) {
       if (!client.channel.isClosed) {
-        client.channel.sendOneway(REQUEST_CODE.NOTIFY_CONSUMER_IDS_CHANGED, { consumerGroup: group.group });
+        client.channel.sendOneway(REQUEST_CODE.NOTIFY_CONSUMER_IDS_CHANGED, { consumerGroup: group.group }, NOTIFY_BODY);
       }
     }
   }

@@ -67,6 +67,8 @@ export interface RemotingServerOptions {
   readonly writeHighWaterBytes?: number;
   /** Called when a processor throws: the server answers SYSTEM_ERROR and reports it here. */
   readonly onProcessorError?: (error: unknown, request: RemotingCommand) => void;
+  /** Called when a connection is closed for a protocol error (a malformed frame or header). */
+  readonly onConnectionError?: (error: Error, remoteAddress: string) => void;
 }
 
 export class RemotingServer {
@@ -111,7 +113,8 @@ export class RemotingServer {
       socket,
       {
         onCommand: (command, serializeType) => this.dispatch(channel!, command, serializeType),
-        onClose: () => {
+        onClose: (error) => {
+          if (error !== undefined && !isPeerReset(error)) this.options.onConnectionError?.(error, channel!.remoteAddress);
           this.channels.delete(channel!);
           for (const listener of this.channelClosedListeners) listener(channel!);
         },
@@ -154,4 +157,10 @@ export class RemotingServer {
       respond(outcome);
     }
   }
+}
+
+/** A peer hanging up abruptly is normal life for a server, not a protocol error. */
+function isPeerReset(error: Error): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT';
 }

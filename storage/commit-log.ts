@@ -15,6 +15,7 @@ import {
   writeRecord,
   type RecordFields,
 } from './message-record.js';
+import { Int64 } from './int64.js';
 import { SegmentAllocator } from './segment-allocator.js';
 import { StoredMessage } from './stored-message.js';
 
@@ -24,8 +25,11 @@ export class CommitLog {
   private sealScheduled = false;
   private readonly sealTask = (): void => {
     this.sealScheduled = false;
-    this.checksums.seal();
+    this.seal();
   };
+  /** Appends waiting for their checksums: resolved together by the next seal. */
+  private sealResolvers: ((value: unknown) => void)[] = [];
+  private sealValues: unknown[] = [];
 
   private readonly allocator: SegmentAllocator;
 
@@ -89,9 +93,28 @@ export class CommitLog {
     return offset;
   }
 
+  /**
+   * Resolves with `value` once the checksums of everything appended so far are sealed. Appends
+   * that await this resolve together, so the appends their continuations make all land before
+   * the next seal: 256 appenders awaiting one append each get one native checksum call per
+   * round, not one per append.
+   */
+  whenSealed<T>(value: T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      this.sealResolvers.push(resolve as (value: unknown) => void);
+      this.sealValues.push(value);
+    });
+  }
+
   /** Seals pending checksums now; every reader and flusher calls this first. */
   seal(): void {
     this.checksums.seal();
+    if (this.sealResolvers.length === 0) return;
+    const resolvers = this.sealResolvers;
+    const values = this.sealValues;
+    this.sealResolvers = [];
+    this.sealValues = [];
+    for (let i = 0; i < resolvers.length; i++) resolvers[i]!(values[i]);
   }
 
   /**
@@ -108,6 +131,23 @@ export class CommitLog {
     if (file.view.getUint32(position + RECORD_LAYOUT.magic) !== MAGIC_MESSAGE_V1) return undefined;
     const check = checkRecord(file.buffer, file.view, position, file.wrotePosition, file.fromOffset);
     return check.kind === 'record' ? { file, position } : undefined;
+  }
+
+  /**
+   * Where the record a consume queue entry names lies, after the cheap checks (in bounds,
+   * magic, length, position); the caller verifies checksums in a batch. Undefined when the
+   * entry does not point at such a record.
+   */
+  recordAt(offset: number, size: number): { file: MappedFile; position: number } | undefined {
+    const file = this.files.find(offset);
+    if (file === undefined) return undefined;
+    const position = offset - file.fromOffset;
+    const { view } = file;
+    if (position + size > file.wrotePosition || size < BLANK_MARKER_BYTES) return undefined;
+    if (view.getInt32(position) !== size) return undefined;
+    if (view.getUint32(position + RECORD_LAYOUT.magic) !== MAGIC_MESSAGE_V1) return undefined;
+    if (Int64.read(view, position + RECORD_LAYOUT.physicalOffset) !== offset) return undefined;
+    return { file, position };
   }
 
   /** The message at `offset` if an intact record starts there. */

@@ -10,9 +10,12 @@ import type { SegmentAllocator } from './segment-allocator.js';
 import { SegmentFileName } from './segment-file-name.js';
 import { PAGE_BYTES } from './storage-constants.js';
 import { StoreError } from './store-error.js';
+import { syncDirectoryAsync } from './sync-directory.js';
 
 export class MappedFileQueue {
   readonly files: MappedFile[] = [];
+  private directorySync: Promise<void> = Promise.resolve();
+  private directorySyncError: StoreError | undefined;
 
   constructor(
     readonly directory: string,
@@ -106,6 +109,7 @@ export class MappedFileQueue {
     const file = this.allocator?.take(fromOffset) ?? this.createFile(fromOffset);
     if (last !== undefined && last.state === 'active') last.transition('sealed');
     this.files.push(file);
+    this.syncDirectorySoon();
     this.allocator?.prepare(fromOffset + this.fileSize);
     return file;
   }
@@ -122,10 +126,25 @@ export class MappedFileQueue {
   }
 
   /**
+   * A new file's name is durable only once its directory is fsynced: without it a power cut
+   * could take away a whole segment whose bytes were msynced. The fsync runs off the event
+   * loop and flush() waits for it before reporting anything durable.
+   */
+  private syncDirectorySoon(): void {
+    this.directorySync = this.directorySync
+      .then(() => syncDirectoryAsync(this.directory))
+      .catch((error: unknown) => {
+        this.directorySyncError ??= StoreError.fromSystemError(error, `syncing ${this.directory}`);
+      });
+  }
+
+  /**
    * msyncs every file with unflushed bytes, oldest first, so durability always covers a
    * prefix of the log. Resolves to the flushed offset.
    */
   async flush(): Promise<number> {
+    await this.directorySync;
+    if (this.directorySyncError !== undefined) throw this.directorySyncError;
     for (const file of this.files) {
       if (file.flushedPosition < file.wrotePosition) await file.flush();
     }

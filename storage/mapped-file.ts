@@ -36,8 +36,6 @@ const TRANSITIONS: Readonly<Record<MappedFileState, readonly MappedFileState[]>>
 export interface PreheatOptions {
   /** Fault every page in ahead of use (else only preallocate the file's blocks). */
   readonly populate: boolean;
-  /** msync every this many pages while populating (0 = never); for sync-flush stores. */
-  readonly flushEveryPages: number;
   /** mlock the file after faulting it in. */
   readonly lock: boolean;
 }
@@ -163,8 +161,8 @@ export class MappedFile {
   preheat(options: PreheatOptions): Promise<void> {
     const status = new Int32Array(STATUS_SLOTS);
     this.preheatStatus = status;
-    const { flushEveryPages, lock, populate } = options;
-    return this.track(nativeBinding.preheat(this.mapping, this.fd, status, flushEveryPages, lock, populate));
+    const { lock, populate } = options;
+    return this.track(nativeBinding.preheat(this.mapping, this.fd, status, lock, populate));
   }
 
   /**

@@ -6,6 +6,7 @@ import path from 'node:path';
 
 import { AsyncFlusher } from './async-flusher.js';
 import { Checkpoint, type CheckpointState } from './checkpoint.js';
+import { ChecksumVerifier } from './checksum-verifier.js';
 import { CommitLog } from './commit-log.js';
 import { GroupCommit } from './group-commit.js';
 import { parseHostAddress } from './host-address.js';
@@ -28,13 +29,12 @@ import {
   FLUSH_THOROUGH_INTERVAL_MS,
   INDEX_QUERY_COUNT_DEFAULT,
   MS_PER_HOUR,
-  PREHEAT_FLUSH_EVERY_PAGES,
   READ_FILTER_SCAN_ENTRIES_MIN,
 } from './storage-constants.js';
 import { StoreError } from './store-error.js';
 import { StoreLock } from './store-lock.js';
 import { resolveStoreOptions, type MessageStoreOptions, type ResolvedStoreOptions } from './store-options.js';
-import type { StoredMessage } from './stored-message.js';
+import { StoredMessage } from './stored-message.js';
 import { TopicRegistry } from './topic-registry.js';
 import { UniqueMessageId } from './unique-message-id.js';
 
@@ -63,6 +63,7 @@ export class MessageStore {
   private readonly flusher: AsyncFlusher | undefined;
   private readonly retention: Retention;
   private checkpointing: Promise<void> | undefined;
+  private readonly verifier = new ChecksumVerifier();
 
   private constructor(
     readonly directory: string,
@@ -112,7 +113,6 @@ export class MessageStore {
       const checkpoint = Checkpoint.open(directory);
       const preheat = {
         populate: resolved.preheat,
-        flushEveryPages: resolved.flush === 'sync' ? PREHEAT_FLUSH_EVERY_PAGES : 0,
         lock: resolved.lockSegments,
       };
       const commitLog = new CommitLog(directory, resolved.segmentBytes, preheat);
@@ -168,7 +168,7 @@ export class MessageStore {
       const now = this.options.clock();
       const prepared = this.prepare(message, now);
       const result = this.write(prepared);
-      if (this.groupCommit === undefined) return Promise.resolve(result);
+      if (this.groupCommit === undefined) return this.commitLog.whenSealed(result);
       return this.groupCommit.waitFor(result.commitLogOffset + prepared.size).then(() => result);
     } catch (error) {
       return Promise.reject(error);
@@ -256,6 +256,7 @@ export class MessageStore {
     const scanEnd = Math.min(max, queueOffset + scanCount);
     let next = queueOffset;
     let blanks = 0;
+    this.verifier.reset();
     while (next < scanEnd && messages.length < maxCount) {
       const entry = queue.entry(next);
       next++;
@@ -264,13 +265,16 @@ export class MessageStore {
         continue;
       }
       if (filter !== undefined && !filter(entry.tagsCode)) continue;
-      const message = this.commitLog.messageAt(entry.commitLogOffset);
-      if (message === undefined) {
+      const location = this.commitLog.recordAt(entry.commitLogOffset, entry.size);
+      if (location === undefined) {
         if (entry.commitLogOffset < this.commitLog.minOffset) continue;
         throw new StoreError('CORRUPT_STORE', `no intact record at commit log offset ${entry.commitLogOffset}`);
       }
-      messages.push(message);
+      const { file, position } = location;
+      this.verifier.add(file.buffer, position, entry.size, entry.commitLogOffset);
+      messages.push(new StoredMessage(file.buffer, file.view, position, entry.commitLogOffset));
     }
+    this.verifier.verify();
     const scannedOnlyBlanks = messages.length === 0 && blanks === next - queueOffset;
     return result(scannedOnlyBlanks ? 'no_new_message' : 'found', next, messages);
   }
@@ -395,6 +399,7 @@ export class MessageStore {
       const indexFlushed = this.index.indexedEnd;
       await Promise.all([...this.topics.allQueues()].map((queue) => queue.flush()));
       await this.index.flush();
+      await this.topics.syncCatalog();
       const state: CheckpointState = {
         commitLogFlushed: this.commitLog.files.flushedOffset,
         consumeQueueFlushed: dispatched,

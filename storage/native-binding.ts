@@ -14,23 +14,18 @@ export interface NativeBinding {
   munlock(mapping: ArrayBuffer, offset: number, length: number): void;
   /**
    * On a pool thread: preallocates the whole file behind `mapping` (status[0] becomes 1, or
-   * -errno), then with `populate` faults every page in writable (status[1] counts pages),
-   * msyncing every `flushEveryPages` pages (0 = never), then MADV_WILLNEED and optionally mlock.
+   * -errno), then with `populate` faults every page in for reading, leaving it clean
+   * (status[1] counts pages), then MADV_WILLNEED and optionally mlock.
    */
-  preheat(
-    mapping: ArrayBuffer,
-    fd: number,
-    status: Int32Array,
-    flushEveryPages: number,
-    lock: boolean,
-    populate: boolean,
-  ): Promise<void>;
+  preheat(mapping: ArrayBuffer, fd: number, status: Int32Array, lock: boolean, populate: boolean): Promise<void>;
   fallocate(fd: number, offset: number, length: number): void;
   /** Exclusive non-blocking flock; throws EWOULDBLOCK/EAGAIN when another holder has it. */
   lockFile(fd: number): void;
   crc32c(bytes: Uint8Array, offset: number, length: number, seed: number): number;
   /** For each (start, length, target) triple writes the CRC-32C big-endian at target. */
   crc32cRanges(bytes: Uint8Array, ranges: Uint32Array, count: number): void;
+  /** Index of the first (start, length, checksumAt) triple whose stored CRC is wrong, or -1. */
+  crc32cVerifyRanges(bytes: Uint8Array, ranges: Uint32Array, count: number): number;
   readonly crc32cHardware: boolean;
   readonly pageSize: number;
   readonly advice: {

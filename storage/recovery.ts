@@ -74,11 +74,11 @@ export function recoverStore(parts: RecoveryParts): RecoveryReport {
   const rebuild = new Set(missing);
   const from = Math.min(indexFrom, rebuild.size > 0 ? logMin : queueLimit);
   const dispatcher = new Dispatcher(parts, queueLimit, indexFrom, rebuild);
-  let redispatched = walkRecords(log, from, logEnd, (offset, record) => dispatcher.dispatch(offset, record));
+  let redispatched = walkRecords(log, from, logEnd, scan.from, (offset, record) => dispatcher.dispatch(offset, record));
   if (dispatcher.gaps.size > 0) {
     const gapped = [...dispatcher.gaps].map((queue) => parts.topics.resetQueue(queue));
     const second = new Dispatcher(parts, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, new Set(gapped));
-    redispatched += walkRecords(log, logMin, logEnd, (offset, record) => second.dispatch(offset, record));
+    redispatched += walkRecords(log, logMin, logEnd, scan.from, (offset, record) => second.dispatch(offset, record));
   }
   return {
     clean: parts.clean,
@@ -160,8 +160,17 @@ function recoverIndex(parts: RecoveryParts, logMin: number, logEnd: number): num
 
 type RecordVisitor = (offset: number, record: ReturnType<typeof readRecord>) => void;
 
-/** Calls `visit` for every valid record in [from, end); returns how many there were. */
-function walkRecords(log: MappedFileQueue, from: number, end: number, visit: RecordVisitor): number {
+/**
+ * Calls `visit` for every valid record in [from, end); returns how many there were. Records
+ * at or past `verifiedFrom` passed the scan's checksum check already and are not checked again.
+ */
+function walkRecords(
+  log: MappedFileQueue,
+  from: number,
+  end: number,
+  verifiedFrom: number,
+  visit: RecordVisitor,
+): number {
   let count = 0;
   let offset = from;
   while (offset < end) {
@@ -170,7 +179,8 @@ function walkRecords(log: MappedFileQueue, from: number, end: number, visit: Rec
     const limit = Math.min(file.size, end - file.fromOffset);
     let position = offset - file.fromOffset;
     while (position < limit) {
-      const check = checkRecord(file.buffer, file.view, position, file.size, file.fromOffset);
+      const verify = file.fromOffset + position < verifiedFrom;
+      const check = checkRecord(file.buffer, file.view, position, file.size, file.fromOffset, verify);
       if (check.kind !== 'record') break;
       visit(file.fromOffset + position, readRecord(file.buffer, file.view, position));
       count++;

@@ -61,9 +61,6 @@ export const SEGMENT_RELEASE_TIMEOUT_MS = 120_000;
 /** Recovery re-validates this many segments up to the checkpointed flush point (RocketMQ: 3). */
 export const RECOVERY_VERIFY_SEGMENTS = 3;
 
-/** While preheating a segment in sync-flush mode, msync every 16 MiB (RocketMQ's warm-up). */
-export const PREHEAT_FLUSH_EVERY_PAGES = 4096;
-
 /** Milliseconds per hour, for retention arithmetic. */
 export const MS_PER_HOUR = 3_600_000;
 

@@ -10,3 +10,13 @@ export function syncDirectory(directory: string): void {
     fs.closeSync(fd);
   }
 }
+
+/** syncDirectory off the event loop. */
+export async function syncDirectoryAsync(directory: string): Promise<void> {
+  const handle = await fs.promises.open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

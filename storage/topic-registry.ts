@@ -131,6 +131,11 @@ export class TopicRegistry {
     }
   }
 
+  /** Makes queue creations durable (called before each checkpoint). */
+  syncCatalog(): Promise<void> {
+    return this.catalog.sync();
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.allQueues()].map((queue) => queue.close()));
     this.catalog.close();

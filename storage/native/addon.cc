@@ -31,6 +31,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("lockFile", Napi::Function::New(env, LockFile, "lockFile"));
   exports.Set("crc32c", Napi::Function::New(env, Crc32c, "crc32c"));
   exports.Set("crc32cRanges", Napi::Function::New(env, Crc32cRanges, "crc32cRanges"));
+  exports.Set("crc32cVerifyRanges", Napi::Function::New(env, Crc32cVerifyRanges, "crc32cVerifyRanges"));
   exports.Set("crc32cHardware", Napi::Boolean::New(env, Crc32cIsHardware()));
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
   exports.Set("advice", Advice(env));

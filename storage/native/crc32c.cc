@@ -116,4 +116,39 @@ Napi::Value Crc32cRanges(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// crc32cVerifyRanges(bytes, ranges, count) -> index of the first triple (start, length,
+// checksumAt) whose CRC-32C differs from the big-endian value stored at checksumAt, or -1.
+// One call verifies every record of a read.
+Napi::Value Crc32cVerifyRanges(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  REQUIRE_ARGUMENT_COUNT(info, 3);
+  REQUIRE_ARGUMENT_BYTES(info, 0, bytes, bytes);
+  if (!info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+    Napi::TypeError::New(env, "Argument ranges must be a Uint32Array.")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Uint32Array ranges = info[1].As<Napi::Uint32Array>();
+  REQUIRE_ARGUMENT_SIZE(info, 2, count, count);
+  if (count * 3 > ranges.ElementLength()) {
+    Napi::RangeError::New(env, "Argument count exceeds the ranges given.")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const uint8_t* data = bytes.Data();
+  size_t size = bytes.ByteLength();
+  for (size_t i = 0; i < count; i++) {
+    size_t start = ranges[i * 3];
+    size_t length = ranges[i * 3 + 1];
+    size_t at = ranges[i * 3 + 2];
+    REQUIRE_RANGE_WITHIN(info, start, length, size);
+    REQUIRE_RANGE_WITHIN(info, at, 4, size);
+    uint32_t stored = (static_cast<uint32_t>(data[at]) << 24) | (static_cast<uint32_t>(data[at + 1]) << 16) |
+                      (static_cast<uint32_t>(data[at + 2]) << 8) | static_cast<uint32_t>(data[at + 3]);
+    if (Compute(0, data + start, length) != stored) return Napi::Number::New(env, static_cast<double>(i));
+  }
+  return Napi::Number::New(env, -1);
+}
+
 }  // namespace tributary

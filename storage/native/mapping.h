@@ -26,6 +26,7 @@ Napi::Value Fallocate(const Napi::CallbackInfo& info);
 Napi::Value LockFile(const Napi::CallbackInfo& info);
 Napi::Value Crc32c(const Napi::CallbackInfo& info);
 Napi::Value Crc32cRanges(const Napi::CallbackInfo& info);
+Napi::Value Crc32cVerifyRanges(const Napi::CallbackInfo& info);
 bool Crc32cIsHardware();
 
 }  // namespace tributary

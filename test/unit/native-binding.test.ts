@@ -137,22 +137,22 @@ test('native: mlock and munlock succeed, or fail with code and syscall (pages=2)
   }
 });
 
-test('native: preheat reserves and populates every page and keeps bytes already written (pages=8, flushEvery=3)', async () => {
+test('native: preheat reserves and populates every page and keeps bytes already written (pages=8)', async () => {
   const file = mappedFile('preheat');
   try {
     fillPattern(file.buffer.subarray(0, 3 * pageSize + 17));
     const status = new Int32Array(2);
-    await nativeBinding.preheat(file.mapping, file.fd, status, 3, false, true);
+    await nativeBinding.preheat(file.mapping, file.fd, status, false, true);
     assert.equal(status[0], 1, 'blocks reserved');
     assert.equal(status[1], MAPPING_PAGES, 'every page populated');
     assert.ok(hasPattern(file.buffer.subarray(0, 3 * pageSize + 17)), 'preheat must not change written bytes');
     assert.equal(file.buffer.subarray(3 * pageSize + 17).some((byte) => byte !== 0), false, 'the rest stays zero');
-    // Without populate only the blocks are reserved; a later populate with no flushes also counts all pages.
+    // Without populate only the blocks are reserved; a later populate counts all pages.
     const reserveOnly = new Int32Array(2);
-    await nativeBinding.preheat(file.mapping, file.fd, reserveOnly, 0, false, false);
+    await nativeBinding.preheat(file.mapping, file.fd, reserveOnly, false, false);
     assert.deepEqual([...reserveOnly], [1, 0]);
     const again = new Int32Array(4);
-    await nativeBinding.preheat(file.mapping, file.fd, again, 0, false, true);
+    await nativeBinding.preheat(file.mapping, file.fd, again, false, true);
     assert.deepEqual([...again.subarray(0, 2)], [1, MAPPING_PAGES]);
     assert.ok(hasPattern(file.buffer.subarray(0, 3 * pageSize + 17)));
     assert.ok(fs.fstatSync(file.fd).blocks * 512 >= MAPPING_BYTES, 'blocks are allocated on disk');
@@ -166,7 +166,7 @@ test('native: preheat with lock resolves, or rejects with an mlock errno (pages=
   try {
     const status = new Int32Array(2);
     try {
-      await nativeBinding.preheat(file.mapping, file.fd, status, 0, true, true);
+      await nativeBinding.preheat(file.mapping, file.fd, status, true, true);
       nativeBinding.munlock(file.mapping, 0, MAPPING_BYTES);
     } catch (error) {
       const { code, syscall } = error as { code?: string; syscall?: string };
@@ -184,7 +184,7 @@ test('native: a preheat that cannot reserve blocks rejects with EBADF and report
   const readOnly = fs.openSync(file.filePath, 'r');
   try {
     const status = new Int32Array(2);
-    await assert.rejects(nativeBinding.preheat(file.mapping, readOnly, status, 0, false, true), (error: unknown) => {
+    await assert.rejects(nativeBinding.preheat(file.mapping, readOnly, status, false, true), (error: unknown) => {
       const { code, syscall } = error as { code?: string; syscall?: string };
       assert.equal(code, 'EBADF');
       assert.equal(syscall, 'fallocate');
@@ -280,7 +280,7 @@ test('native: unmap detaches the mapping so stale views throw instead of crashin
     throwsWithCode(() => nativeBinding.madvise(file.mapping, 0, 0, nativeBinding.advice.normal), closed);
     throwsWithCode(() => nativeBinding.mlock(file.mapping, 0, 0), closed);
     throwsWithCode(() => nativeBinding.munlock(file.mapping, 0, 0), closed);
-    throwsWithCode(() => nativeBinding.preheat(file.mapping, file.fd, new Int32Array(2), 0, false, true), closed);
+    throwsWithCode(() => nativeBinding.preheat(file.mapping, file.fd, new Int32Array(2), false, true), closed);
     // The file itself kept what was written before the unmap.
     assert.equal(fs.readFileSync(file.filePath).readUInt32BE(0), 0xdeadbeef);
   } finally {
@@ -296,7 +296,7 @@ test('native: unmap while an msyncAsync is pending throws EBUSY and succeeds onc
     const error = throwsWithCode(() => nativeBinding.unmap(file.mapping), ['EBUSY']);
     assert.equal((error as { syscall?: string }).syscall, 'munmap');
     assert.equal(file.buffer.length, MAPPING_BYTES, 'a refused unmap leaves the mapping usable');
-    const preheating = nativeBinding.preheat(file.mapping, file.fd, new Int32Array(2), 0, false, false);
+    const preheating = nativeBinding.preheat(file.mapping, file.fd, new Int32Array(2), false, false);
     throwsWithCode(() => nativeBinding.unmap(file.mapping), ['EBUSY']);
     await Promise.all([flushing, preheating]);
     nativeBinding.unmap(file.mapping);
