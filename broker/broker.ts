@@ -57,7 +57,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     throw error;
   }
   const { store, topics, holds } = context;
-  if (resolved.autoCreateTopics) await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
+  if (resolved.autoCreateTopics)
+    await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   registerProcessors(server, context);
   server.onChannelClosed((channel) => {
     context.consumers.channelClosed(channel);

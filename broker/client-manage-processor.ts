@@ -97,6 +97,7 @@ function arrayOf(value: unknown): Record<string, unknown>[] {
 
 /** Group names follow the topic name rules (RocketMQ validates them alike). */
 export function groupName(value: unknown): string {
-  if (typeof value !== 'string' || !isValidTopic(value)) throw new HeartbeatError(`invalid group name '${String(value).slice(0, 200)}'`);
+  if (typeof value !== 'string' || !isValidTopic(value))
+    throw new HeartbeatError(`invalid group name '${String(value).slice(0, 200)}'`);
   return value;
 }

@@ -12,7 +12,13 @@ export class ConsumerManageProcessor {
     const group = new ExtFieldReader(request.extFields).optionalString('consumerGroup') ?? '';
     const ids = this.context.consumers.clientIds(group);
     if (ids.length === 0) return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, `no consumer for group ${group}`);
-    return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, undefined, Buffer.from(JSON.stringify({ consumerIdList: ids })));
+    return responseTo(
+      request,
+      RESPONSE_CODE.SUCCESS,
+      undefined,
+      undefined,
+      Buffer.from(JSON.stringify({ consumerIdList: ids })),
+    );
   }
 
   queryOffset(request: RemotingCommand): RemotingCommand {
@@ -32,10 +38,16 @@ export class ConsumerManageProcessor {
   }
 }
 
-function readOffsetHeader(request: RemotingCommand): { group: string; topic: string; queueId: number } | { error: string } {
+function readOffsetHeader(
+  request: RemotingCommand,
+): { group: string; topic: string; queueId: number } | { error: string } {
   try {
     const fields = new ExtFieldReader(request.extFields);
-    return { group: groupName(fields.string('consumerGroup')), topic: fields.string('topic'), queueId: fields.integer('queueId') };
+    return {
+      group: groupName(fields.string('consumerGroup')),
+      topic: fields.string('topic'),
+      queueId: fields.integer('queueId'),
+    };
   } catch (error) {
     if (error instanceof HeaderFieldError || error instanceof HeartbeatError) return { error: error.message };
     throw error;

@@ -123,7 +123,11 @@ export class ConsumerManager {
   private notify(group: ConsumerGroup): void {
     for (const client of group.clients.values()) {
       if (!client.channel.isClosed) {
-        client.channel.sendOneway(REQUEST_CODE.NOTIFY_CONSUMER_IDS_CHANGED, { consumerGroup: group.group }, NOTIFY_BODY);
+        client.channel.sendOneway(
+          REQUEST_CODE.NOTIFY_CONSUMER_IDS_CHANGED,
+          { consumerGroup: group.group },
+          NOTIFY_BODY,
+        );
       }
     }
   }

@@ -69,7 +69,9 @@ export class ConsumerOffsetManager {
   /** Groups with committed offsets on `topic`. */
   groupsOf(topic: string): string[] {
     const prefix = `${topic}@`;
-    return [...this.machine.state.keys()].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
+    return [...this.machine.state.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .map((key) => key.slice(prefix.length));
   }
 
   async deleteGroup(group: string): Promise<void> {

@@ -34,14 +34,16 @@ export class MessageWriter {
   putBatch(messages: readonly MessageInput[]): Promise<AppendResult[]> {
     const appended = this.store.appendBatch(messages);
     const first = messages[0];
-    if (first !== undefined) this.holds.arrived(first.topic, first.queueId, this.store.maxQueueOffset(first.topic, first.queueId));
+    if (first !== undefined)
+      this.holds.arrived(first.topic, first.queueId, this.store.maxQueueOffset(first.topic, first.queueId));
     return appended;
   }
 
   private scheduleIfDelayed(message: MessageInput): MessageInput {
     const level = Number(message.properties?.[PROPERTY.delayLevel] ?? 0);
     const transaction = (message.sysFlag ?? 0) & MESSAGE_SYS_FLAG.transactionMask;
-    const plain = transaction === MESSAGE_SYS_FLAG.transactionNone || transaction === MESSAGE_SYS_FLAG.transactionCommit;
+    const plain =
+      transaction === MESSAGE_SYS_FLAG.transactionNone || transaction === MESSAGE_SYS_FLAG.transactionCommit;
     if (!(level > 0) || !Number.isInteger(level) || !plain) return message;
     const capped = Math.min(level, this.delayLevelsMs.length);
     return {

@@ -58,7 +58,14 @@ export class NameServerRegistrar {
     const { brokerName, brokerAddress, clusterName, brokerId } = this.identity;
     await Promise.allSettled(
       this.nameServers.map((address) =>
-        this.client.invoke(address, { code: REQUEST_CODE.UNREGISTER_BROKER, extFields: { brokerName, brokerAddr: brokerAddress, clusterName, brokerId } }, REGISTER_TIMEOUT_MS),
+        this.client.invoke(
+          address,
+          {
+            code: REQUEST_CODE.UNREGISTER_BROKER,
+            extFields: { brokerName, brokerAddr: brokerAddress, clusterName, brokerId },
+          },
+          REGISTER_TIMEOUT_MS,
+        ),
       ),
     );
     this.client.close();
@@ -76,10 +83,22 @@ export class NameServerRegistrar {
         filterServerList: [],
       }),
     );
-    const extFields = { brokerName, brokerAddr: brokerAddress, clusterName, haServerAddr: '', brokerId, compressed: false };
+    const extFields = {
+      brokerName,
+      brokerAddr: brokerAddress,
+      clusterName,
+      haServerAddr: '',
+      brokerId,
+      compressed: false,
+    };
     try {
-      const response = await this.client.invoke(address, { code: REQUEST_CODE.REGISTER_BROKER, extFields, body }, REGISTER_TIMEOUT_MS);
-      if (response.code !== RESPONSE_CODE.SUCCESS) throw new Error(`name server ${address} refused registration: ${response.remark ?? response.code}`);
+      const response = await this.client.invoke(
+        address,
+        { code: REQUEST_CODE.REGISTER_BROKER, extFields, body },
+        REGISTER_TIMEOUT_MS,
+      );
+      if (response.code !== RESPONSE_CODE.SUCCESS)
+        throw new Error(`name server ${address} refused registration: ${response.remark ?? response.code}`);
       if (this.failing.delete(address)) this.onError(undefined, `registered with name server ${address} again`);
     } catch (error) {
       if (!this.failing.has(address) && !this.closed) {

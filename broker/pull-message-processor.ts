@@ -38,13 +38,18 @@ export class PullMessageProcessor {
     try {
       header = this.readHeader(request);
     } catch (error) {
-      const code = error instanceof SubscriptionParseError ? RESPONSE_CODE.SUBSCRIPTION_PARSE_FAILED : RESPONSE_CODE.SYSTEM_ERROR;
+      const code =
+        error instanceof SubscriptionParseError ? RESPONSE_CODE.SUBSCRIPTION_PARSE_FAILED : RESPONSE_CODE.SYSTEM_ERROR;
       return responseTo(request, code, (error as Error).message);
     }
     const topic = readableTopic(this.context, header.topic);
     if (!topic.ok) return responseTo(request, topic.code, topic.remark);
     if (header.queueId < 0 || header.queueId >= topic.config.readQueueNums) {
-      return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, `queueId[${header.queueId}] is illegal, topic ${header.topic} has ${topic.config.readQueueNums} read queues`);
+      return responseTo(
+        request,
+        RESPONSE_CODE.SYSTEM_ERROR,
+        `queueId[${header.queueId}] is illegal, topic ${header.topic} has ${topic.config.readQueueNums} read queues`,
+      );
     }
     if ((header.sysFlag & PULL_SYS_FLAG.commitOffset) !== 0 && header.commitOffset >= 0) {
       this.context.offsets
@@ -71,24 +76,44 @@ export class PullMessageProcessor {
   private answer(request: RemotingCommand, header: PullHeader, final: boolean): RemotingCommand | undefined {
     let result: ReadResult;
     try {
-      result = this.context.store.read(header.topic, header.queueId, header.queueOffset, header.maxCount, tagCodePredicate(header.filter));
+      result = this.context.store.read(
+        header.topic,
+        header.queueId,
+        header.queueOffset,
+        header.maxCount,
+        tagCodePredicate(header.filter),
+      );
     } catch (error) {
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);
     }
-    const offsets = { nextBeginOffset: result.nextQueueOffset, minOffset: result.minQueueOffset, maxOffset: result.maxQueueOffset, suggestWhichBrokerId: 0 };
+    const offsets = {
+      nextBeginOffset: result.nextQueueOffset,
+      minOffset: result.minQueueOffset,
+      maxOffset: result.maxQueueOffset,
+      suggestWhichBrokerId: 0,
+    };
     const suspend = !final && (header.sysFlag & PULL_SYS_FLAG.suspend) !== 0 && header.suspendMs > 0;
     switch (result.status) {
       case 'found':
-        if (result.messages.length === 0) return responseTo(request, RESPONSE_CODE.PULL_RETRY_IMMEDIATELY, 'no matched message', offsets);
+        if (result.messages.length === 0)
+          return responseTo(request, RESPONSE_CODE.PULL_RETRY_IMMEDIATELY, 'no matched message', offsets);
         return this.found(request, result, offsets);
       case 'no_new_message':
       case 'no_queue':
         if (suspend) return undefined;
-        return responseTo(request, RESPONSE_CODE.PULL_NOT_FOUND, 'no new message', { ...offsets, nextBeginOffset: header.queueOffset });
+        return responseTo(request, RESPONSE_CODE.PULL_NOT_FOUND, 'no new message', {
+          ...offsets,
+          nextBeginOffset: header.queueOffset,
+        });
       case 'offset_too_small':
       case 'offset_overflow':
-        return responseTo(request, RESPONSE_CODE.PULL_OFFSET_MOVED, `offset ${header.queueOffset} is out of [${result.minQueueOffset}, ${result.maxQueueOffset}]`, offsets);
+        return responseTo(
+          request,
+          RESPONSE_CODE.PULL_OFFSET_MOVED,
+          `offset ${header.queueOffset} is out of [${result.minQueueOffset}, ${result.maxQueueOffset}]`,
+          offsets,
+        );
     }
   }
 
@@ -108,7 +133,13 @@ export class PullMessageProcessor {
       records.push(raw);
       bytes += raw.length;
     }
-    const response = responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { ...offsets, nextBeginOffset: next }, records);
+    const response = responseTo(
+      request,
+      RESPONSE_CODE.SUCCESS,
+      undefined,
+      { ...offsets, nextBeginOffset: next },
+      records,
+    );
     response.afterWrite = () => releases.forEach((release) => release());
     return response;
   }

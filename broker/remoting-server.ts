@@ -114,7 +114,8 @@ export class RemotingServer {
       {
         onCommand: (command, serializeType) => this.dispatch(channel!, command, serializeType),
         onClose: (error) => {
-          if (error !== undefined && !isPeerReset(error)) this.options.onConnectionError?.(error, channel!.remoteAddress);
+          if (error !== undefined && !isPeerReset(error))
+            this.options.onConnectionError?.(error, channel!.remoteAddress);
           this.channels.delete(channel!);
           for (const listener of this.channelClosedListeners) listener(channel!);
         },
@@ -133,11 +134,19 @@ export class RemotingServer {
     };
     const processor = this.processors.get(request.code);
     if (processor === undefined) {
-      return respond(responseTo(request, RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED, `request code ${request.code} not supported`));
+      return respond(
+        responseTo(request, RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED, `request code ${request.code} not supported`),
+      );
     }
     const limit = this.options.maxInFlightPerConnection ?? MAX_IN_FLIGHT_PER_CONNECTION_DEFAULT;
     if (channel.inFlight >= limit) {
-      return respond(responseTo(request, RESPONSE_CODE.SYSTEM_BUSY, `[TOO_MANY_REQUESTS] over ${limit} in flight on this connection`));
+      return respond(
+        responseTo(
+          request,
+          RESPONSE_CODE.SYSTEM_BUSY,
+          `[TOO_MANY_REQUESTS] over ${limit} in flight on this connection`,
+        ),
+      );
     }
     channel.inFlight++;
     const fail = (error: unknown): RemotingCommand => {

@@ -77,7 +77,10 @@ export class ScheduleMessageService {
   /** Delivers due messages of one level; true when a full batch went and more may be due. */
   private async deliverBatch(level: number): Promise<boolean> {
     const queueId = level - 1;
-    const from = Math.max(this.progress.state.get(level) ?? 0, this.store.minQueueOffset(SYSTEM_TOPIC.schedule, queueId));
+    const from = Math.max(
+      this.progress.state.get(level) ?? 0,
+      this.store.minQueueOffset(SYSTEM_TOPIC.schedule, queueId),
+    );
     const result = this.store.read(SYSTEM_TOPIC.schedule, queueId, from, DELIVERY_BATCH_COUNT);
     if (result.status !== 'found') return false;
     const delay = this.delayLevelsMs[level - 1]!;

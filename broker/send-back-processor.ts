@@ -35,12 +35,14 @@ export class SendBackProcessor {
       maxReconsumeTimes = fields.optionalInteger('maxReconsumeTimes');
       originMsgId = fields.optionalString('originMsgId');
     } catch (error) {
-      if (error instanceof HeaderFieldError || error instanceof HeartbeatError) return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, error.message);
+      if (error instanceof HeaderFieldError || error instanceof HeartbeatError)
+        return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, error.message);
       throw error;
     }
     const config = await this.context.groups.ensure(group);
     const original = this.context.store.readAt(offset);
-    if (original === undefined) return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, `no message at offset ${offset}`);
+    if (original === undefined)
+      return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, `no message at offset ${offset}`);
     const properties: Record<string, string> = { ...original.properties };
     properties[PROPERTY.retryTopic] ??= original.topic;
     properties[PROPERTY.originMessageId] ??= originMsgId ?? original.msgId;

@@ -102,7 +102,9 @@ export class SendMessageProcessor {
   }
 
   private success(request: RemotingCommand, results: readonly AppendResult[], queueId: number): RemotingCommand {
-    const msgId = results.map((result) => OffsetMessageId.encode(this.context.storeHost, result.commitLogOffset)).join(',');
+    const msgId = results
+      .map((result) => OffsetMessageId.encode(this.context.storeHost, result.commitLogOffset))
+      .join(',');
     return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, {
       msgId,
       queueId,
@@ -125,7 +127,10 @@ export class SendMessageProcessor {
     let queueId = header.queueId;
     if (queueId < 0) queueId = this.nextQueue++ % queueCount;
     if (queueId >= queueCount) {
-      return { code: RESPONSE_CODE.MESSAGE_ILLEGAL, remark: `queueId ${queueId} is illegal: topic ${header.topic} has ${queueCount} queues` };
+      return {
+        code: RESPONSE_CODE.MESSAGE_ILLEGAL,
+        remark: `queueId ${queueId} is illegal: topic ${header.topic} has ${queueCount} queues`,
+      };
     }
     if (header.topic.startsWith(RETRY_TOPIC_PREFIX) && request.code !== REQUEST_CODE.SEND_BATCH_MESSAGE) {
       const group = header.topic.slice(RETRY_TOPIC_PREFIX.length);

@@ -21,12 +21,25 @@ export function isRetryOrDeadLetterTopic(topic: string): boolean {
 export type TopicCheck = { ok: true; config: TopicConfig } | { ok: false; code: number; remark: string };
 
 /** The config of a topic a client may write, auto-creating it when the broker allows. */
-export async function writableTopic(context: BrokerContext, topic: string, queueCountHint: number): Promise<TopicCheck> {
-  if (!isValidTopic(topic)) return { ok: false, code: RESPONSE_CODE.MESSAGE_ILLEGAL, remark: `invalid topic name '${String(topic).slice(0, 200)}'` };
-  if (isReservedTopic(topic)) return { ok: false, code: RESPONSE_CODE.NO_PERMISSION, remark: `topic ${topic} is reserved` };
+export async function writableTopic(
+  context: BrokerContext,
+  topic: string,
+  queueCountHint: number,
+): Promise<TopicCheck> {
+  if (!isValidTopic(topic))
+    return {
+      ok: false,
+      code: RESPONSE_CODE.MESSAGE_ILLEGAL,
+      remark: `invalid topic name '${String(topic).slice(0, 200)}'`,
+    };
+  if (isReservedTopic(topic))
+    return { ok: false, code: RESPONSE_CODE.NO_PERMISSION, remark: `topic ${topic} is reserved` };
   let config = context.topics.get(topic);
   if (config === undefined && context.options.autoCreateTopics && !isRetryOrDeadLetterTopic(topic)) {
-    const queues = queueCountHint > 0 ? Math.min(queueCountHint, context.options.defaultTopicQueueCount) : context.options.defaultTopicQueueCount;
+    const queues =
+      queueCountHint > 0
+        ? Math.min(queueCountHint, context.options.defaultTopicQueueCount)
+        : context.options.defaultTopicQueueCount;
     config = topicConfig(topic, queues);
     await context.topics.upsert(config);
     context.registerSoon();
@@ -34,17 +47,20 @@ export async function writableTopic(context: BrokerContext, topic: string, queue
   if (config === undefined) {
     return { ok: false, code: RESPONSE_CODE.TOPIC_NOT_EXIST, remark: `topic[${topic}] not exist, apply first please!` };
   }
-  if ((config.perm & PERMISSION.write) === 0) return { ok: false, code: RESPONSE_CODE.NO_PERMISSION, remark: `topic ${topic} is not writable` };
+  if ((config.perm & PERMISSION.write) === 0)
+    return { ok: false, code: RESPONSE_CODE.NO_PERMISSION, remark: `topic ${topic} is not writable` };
   return { ok: true, config };
 }
 
 /** The config of a topic a client may read. */
 export function readableTopic(context: BrokerContext, topic: string): TopicCheck {
-  if (isReservedTopic(topic)) return { ok: false, code: RESPONSE_CODE.NO_PERMISSION, remark: `topic ${topic} is reserved` };
+  if (isReservedTopic(topic))
+    return { ok: false, code: RESPONSE_CODE.NO_PERMISSION, remark: `topic ${topic} is reserved` };
   const config = context.topics.get(topic);
   if (config === undefined) {
     return { ok: false, code: RESPONSE_CODE.TOPIC_NOT_EXIST, remark: `topic[${topic}] not exist, apply first please!` };
   }
-  if ((config.perm & PERMISSION.read) === 0) return { ok: false, code: RESPONSE_CODE.NO_PERMISSION, remark: `topic ${topic} is not readable` };
+  if ((config.perm & PERMISSION.read) === 0)
+    return { ok: false, code: RESPONSE_CODE.NO_PERMISSION, remark: `topic ${topic} is not readable` };
   return { ok: true, config };
 }

@@ -1,51 +1,71 @@
-// The `tributary` command. Until the broker lands, `start` opens the embedded store in the
-// data directory (recovering it if needed), reports what it holds, and keeps it open until
-// SIGINT or SIGTERM, when it closes it cleanly.
-import path from 'node:path';
+// The `tributary` command (bin/tributary.js): servers (start, namesrv, broker), messages
+// (produce, consume, message) and administration (topic, group). Every command takes --help.
+// Exit status: 0 done, 1 the operation failed, 2 the command was called wrongly; either
+// failure prints exactly one line on stderr, starting with "tributary:".
+import fs from 'node:fs';
 import process from 'node:process';
 
-import { MessageStore } from '../storage/index.js';
+import { brokerCommand } from './broker-command.js';
+import type { CliCommand } from './cli-command.js';
+import { EXIT_CODE_USAGE, NAME_SERVER_ADDRESS_DEFAULT, NAME_SERVER_ENV } from './cli-constants.js';
+import { cliFailure } from './cli-failure.js';
+import { consumeCommand } from './consume-command.js';
+import { groupCommand } from './group-command.js';
+import { messageCommand } from './message-command.js';
+import { namesrvCommand } from './namesrv-command.js';
+import { produceCommand } from './produce-command.js';
+import { startCommand } from './start-command.js';
+import { topicCommand } from './topic-command.js';
+import { UsageError } from './usage-error.js';
 
-const DATA_DIRECTORY_DEFAULT = './data';
+const SECTIONS: readonly [string, readonly CliCommand[]][] = [
+  ['Servers', [startCommand, namesrvCommand, brokerCommand]],
+  ['Messages', [produceCommand, consumeCommand, messageCommand]],
+  ['Administration', [topicCommand, groupCommand]],
+];
+const COMMANDS = new Map(
+  SECTIONS.flatMap(([, commands]) => commands.map((command) => [command.word, command] as const)),
+);
 
-function dataDirectory(args: readonly string[]): string {
-  const flag = args.indexOf('--data');
-  const chosen = flag >= 0 ? args[flag + 1] : process.env.TRIBUTARY_DATA;
-  return path.resolve(chosen ?? DATA_DIRECTORY_DEFAULT);
+function help(): string {
+  const width = Math.max(...[...COMMANDS.keys()].map((word) => word.length));
+  const lines = ['Usage: tributary <command> [flags]', ''];
+  for (const [title, commands] of SECTIONS) {
+    lines.push(`${title}:`, ...commands.map((command) => `  ${command.word.padEnd(width)}  ${command.summary}`), '');
+  }
+  lines.push(
+    "Run 'tributary <command> --help' for a command's flags.",
+    `Client commands reach the name server at --namesrv, else $${NAME_SERVER_ENV}, ` +
+      `else ${NAME_SERVER_ADDRESS_DEFAULT}.`,
+  );
+  return lines.join('\n');
 }
 
-async function start(args: readonly string[]): Promise<void> {
-  const directory = dataDirectory(args);
-  const store = await MessageStore.open(path.join(directory, 'store'));
-  const { recovery } = store;
-  console.log(
-    `tributary: store open at ${store.directory} (${recovery.clean ? 'clean' : 'crash'} recovery, ` +
-      `log ${recovery.logEnd} bytes, ${recovery.elapsedMs.toFixed(1)} ms). ` +
-      'The broker is not part of this build yet; press Ctrl-C to close the store.',
-  );
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  const stop = (): void => {
-    clearInterval(keepAlive);
-    store.close().then(
-      () => console.log('tributary: store closed cleanly'),
-      (error: unknown) => {
-        console.error(`tributary: close failed: ${String(error)}`);
-        process.exitCode = 1;
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+function version(): string {
+  // dist/cli/main.js -> the package root.
+  const text = fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
 }
 
 async function main(args: readonly string[]): Promise<void> {
-  const [command = 'start', ...rest] = args;
-  if (command === 'start') return start(rest);
-  console.error(`tributary: unknown command '${command}'. Commands: start`);
-  process.exitCode = 2;
+  const [word, ...rest] = args;
+  if (word === '--help' || word === '-h' || word === 'help') return console.log(help());
+  if (word === '--version' || word === '-v') return console.log(version());
+  if (word === undefined) throw new UsageError("a command is needed, e.g. 'tributary start' (see 'tributary --help')");
+  const command = COMMANDS.get(word);
+  if (command === undefined) throw new UsageError(`unknown command '${word}' (see 'tributary --help')`);
+  await command.run(rest);
 }
 
+// `tributary consume | head -1`: a closed pipe means the reader has seen enough. Exiting at
+// once commits nothing more, so messages written into the dead pipe are delivered again.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(`tributary: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
+  const failure = cliFailure(error);
+  console.error(`tributary: ${failure.message}`);
+  process.exitCode = failure instanceof UsageError ? EXIT_CODE_USAGE : failure.exitCode;
 });

@@ -40,23 +40,37 @@ export class Admin {
   private readonly client: ClientInstance;
 
   constructor(options: ClientOptions) {
-    this.client = new ClientInstance(options, { heartbeat: (clientID) => ({ clientID, producerDataSet: [], consumerDataSet: [] }) });
+    this.client = new ClientInstance(options, {
+      heartbeat: (clientID) => ({ clientID, producerDataSet: [], consumerDataSet: [] }),
+    });
   }
 
   /** Creates or updates a topic on every broker. */
   async createTopic(topic: string, options: CreateTopicOptions = {}): Promise<void> {
     const queues = options.queues ?? TOPIC_QUEUE_COUNT_DEFAULT;
-    const extFields = { topic, readQueueNums: queues, writeQueueNums: queues, perm: options.perm ?? PERMISSION.readWrite, order: options.order ?? false };
+    const extFields = {
+      topic,
+      readQueueNums: queues,
+      writeQueueNums: queues,
+      perm: options.perm ?? PERMISSION.readWrite,
+      order: options.order ?? false,
+    };
     const brokers = await this.brokerAddresses();
     if (brokers.length === 0) throw new ClientError('NO_ROUTE', 'no broker is registered with the name servers');
     for (const address of brokers) {
-      expectSuccess(await this.client.invoke(address, { code: REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, extFields }), `create ${topic} on ${address}`);
+      expectSuccess(
+        await this.client.invoke(address, { code: REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, extFields }),
+        `create ${topic} on ${address}`,
+      );
     }
   }
 
   async deleteTopic(topic: string): Promise<void> {
     for (const address of await this.brokerAddresses()) {
-      expectSuccess(await this.client.invoke(address, { code: REQUEST_CODE.DELETE_TOPIC_IN_BROKER, extFields: { topic } }), `delete ${topic}`);
+      expectSuccess(
+        await this.client.invoke(address, { code: REQUEST_CODE.DELETE_TOPIC_IN_BROKER, extFields: { topic } }),
+        `delete ${topic}`,
+      );
     }
   }
 
@@ -72,8 +86,13 @@ export class Admin {
     for (const broker of route.brokerDatas) {
       const address = masterAddress(route, broker.brokerName);
       if (address === undefined) continue;
-      const response = await this.client.invoke(address, { code: REQUEST_CODE.GET_TOPIC_STATS_INFO, extFields: { topic } });
-      const stats = JSON.parse(expectSuccess(response, `status of ${topic}`).toString('utf8')) as { queues: Omit<TopicQueueStatus, 'brokerName'>[] };
+      const response = await this.client.invoke(address, {
+        code: REQUEST_CODE.GET_TOPIC_STATS_INFO,
+        extFields: { topic },
+      });
+      const stats = JSON.parse(expectSuccess(response, `status of ${topic}`).toString('utf8')) as {
+        queues: Omit<TopicQueueStatus, 'brokerName'>[];
+      };
       for (const queue of stats.queues) status.push({ brokerName: broker.brokerName, ...queue });
     }
     return status;
@@ -83,11 +102,18 @@ export class Admin {
   async groupProgress(group: string, topic?: string): Promise<{ queues: GroupQueueProgress[]; totalLag: number }> {
     const queues: GroupQueueProgress[] = [];
     for (const address of await this.brokerAddresses()) {
-      const response = await this.client.invoke(address, { code: REQUEST_CODE.GET_CONSUME_STATS, extFields: { consumerGroup: group, topic: topic ?? '' } });
-      const stats = JSON.parse(expectSuccess(response, `progress of ${group}`).toString('utf8')) as { queues: GroupQueueProgress[] };
+      const response = await this.client.invoke(address, {
+        code: REQUEST_CODE.GET_CONSUME_STATS,
+        extFields: { consumerGroup: group, topic: topic ?? '' },
+      });
+      const stats = JSON.parse(expectSuccess(response, `progress of ${group}`).toString('utf8')) as {
+        queues: GroupQueueProgress[];
+      };
       queues.push(...stats.queues);
     }
-    queues.sort((a, b) => a.topic.localeCompare(b.topic) || a.brokerName.localeCompare(b.brokerName) || a.queueId - b.queueId);
+    queues.sort(
+      (a, b) => a.topic.localeCompare(b.topic) || a.brokerName.localeCompare(b.brokerName) || a.queueId - b.queueId,
+    );
     return { queues, totalLag: queues.reduce((sum, queue) => sum + queue.lag, 0) };
   }
 
@@ -105,7 +131,9 @@ export class Admin {
     const ip = bytes.readUInt32BE(0);
     const address = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:${bytes.readInt32BE(4)}`;
     const offset = Number(bytes.readBigInt64BE(8));
-    const response = await this.client.invoke(address, { code: REQUEST_CODE.VIEW_MESSAGE_BY_ID, extFields: { offset } }).catch(() => undefined);
+    const response = await this.client
+      .invoke(address, { code: REQUEST_CODE.VIEW_MESSAGE_BY_ID, extFields: { offset } })
+      .catch(() => undefined);
     if (response?.code !== RESPONSE_CODE.SUCCESS || response.body === undefined) return undefined;
     return decodeMessages(response.body as Buffer)[0];
   }
@@ -117,7 +145,10 @@ export class Admin {
     for (const broker of route.brokerDatas) {
       const address = masterAddress(route, broker.brokerName);
       if (address === undefined) continue;
-      const response = await this.client.invoke(address, { code: REQUEST_CODE.QUERY_MESSAGE, extFields: { topic, key, maxNum: maxCount, beginTimestamp: 0, endTimestamp: Date.now() } });
+      const response = await this.client.invoke(address, {
+        code: REQUEST_CODE.QUERY_MESSAGE,
+        extFields: { topic, key, maxNum: maxCount, beginTimestamp: 0, endTimestamp: Date.now() },
+      });
       if (response.code === RESPONSE_CODE.QUERY_NOT_FOUND) continue;
       found.push(...decodeMessages(expectSuccess(response, `query ${topic} by key`)));
     }
@@ -128,10 +159,16 @@ export class Admin {
   async consumerConnections(group: string): Promise<{ clientId: string; address: string }[]> {
     const clients = new Map<string, { clientId: string; address: string }>();
     for (const address of await this.brokerAddresses()) {
-      const response = await this.client.invoke(address, { code: REQUEST_CODE.GET_CONSUMER_CONNECTION_LIST, extFields: { consumerGroup: group } });
+      const response = await this.client.invoke(address, {
+        code: REQUEST_CODE.GET_CONSUMER_CONNECTION_LIST,
+        extFields: { consumerGroup: group },
+      });
       if (response.code === RESPONSE_CODE.CONSUMER_NOT_ONLINE) continue;
-      const data = JSON.parse(expectSuccess(response, `connections of ${group}`).toString('utf8')) as { clients: { clientId: string; address: string }[] };
-      for (const client of data.clients) clients.set(client.clientId, { clientId: client.clientId, address: client.address });
+      const data = JSON.parse(expectSuccess(response, `connections of ${group}`).toString('utf8')) as {
+        clients: { clientId: string; address: string }[];
+      };
+      for (const client of data.clients)
+        clients.set(client.clientId, { clientId: client.clientId, address: client.address });
     }
     return [...clients.values()];
   }
@@ -139,8 +176,12 @@ export class Admin {
   /** Every broker master the name servers know. */
   async brokerAddresses(): Promise<string[]> {
     const body = await this.askNameServer(REQUEST_CODE.GET_BROKER_CLUSTER_INFO, {});
-    const info = JSON.parse(body.toString('utf8')) as { brokerAddrTable: Record<string, { brokerAddrs: Record<string, string> }> };
-    return Object.values(info.brokerAddrTable ?? {}).flatMap((broker) => (broker.brokerAddrs['0'] === undefined ? [] : [broker.brokerAddrs['0']]));
+    const info = JSON.parse(body.toString('utf8')) as {
+      brokerAddrTable: Record<string, { brokerAddrs: Record<string, string> }>;
+    };
+    return Object.values(info.brokerAddrTable ?? {}).flatMap((broker) =>
+      broker.brokerAddrs['0'] === undefined ? [] : [broker.brokerAddrs['0']],
+    );
   }
 
   async close(): Promise<void> {

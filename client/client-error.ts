@@ -32,6 +32,10 @@ export class ClientError extends Error {
   }
 
   static fromResponse(code: number, remark: string | undefined, what: string): ClientError {
-    return new ClientError('BROKER_ERROR', `${what}: ${responseCodeName(code)} (${code})${remark ? `: ${remark}` : ''}`, { responseCode: code });
+    return new ClientError(
+      'BROKER_ERROR',
+      `${what}: ${responseCodeName(code)} (${code})${remark ? `: ${remark}` : ''}`,
+      { responseCode: code },
+    );
   }
 }

@@ -22,7 +22,10 @@ export interface ClientHandlers {
   /** HeartbeatData (RocketMQ's JSON shape) describing this client's groups. */
   heartbeat(clientId: string): object;
   onConsumerIdsChanged?(group: string): void;
-  onRequest?(request: RemotingCommand, brokerAddress: string): RemotingCommand | undefined | Promise<RemotingCommand | undefined>;
+  onRequest?(
+    request: RemotingCommand,
+    brokerAddress: string,
+  ): RemotingCommand | undefined | Promise<RemotingCommand | undefined>;
 }
 
 export class ClientInstance {
@@ -154,14 +157,19 @@ export class ClientInstance {
     if (unregister !== undefined) {
       const extFields = { clientID: this.clientId, ...unregister };
       await Promise.allSettled(
-        this.brokerAddresses().map((address) => this.invoke(address, { code: REQUEST_CODE.UNREGISTER_CLIENT, extFields })),
+        this.brokerAddresses().map((address) =>
+          this.invoke(address, { code: REQUEST_CODE.UNREGISTER_CLIENT, extFields }),
+        ),
       );
     }
     this.closed = true;
     this.remoting.close();
   }
 
-  private onServerRequest(request: RemotingCommand, address: string): RemotingCommand | undefined | Promise<RemotingCommand | undefined> {
+  private onServerRequest(
+    request: RemotingCommand,
+    address: string,
+  ): RemotingCommand | undefined | Promise<RemotingCommand | undefined> {
     if (request.code === REQUEST_CODE.NOTIFY_CONSUMER_IDS_CHANGED) {
       const group = request.extFields?.consumerGroup;
       if (group !== undefined) this.handlers.onConsumerIdsChanged?.(String(group));

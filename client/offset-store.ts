@@ -41,7 +41,8 @@ export class RemoteOffsetStore implements OffsetStore {
       extFields: { consumerGroup: this.group, topic: queue.topic, queueId: queue.queueId },
     });
     if (response.code === RESPONSE_CODE.QUERY_NOT_FOUND) return undefined;
-    if (response.code !== RESPONSE_CODE.SUCCESS) throw ClientError.fromResponse(response.code, response.remark, 'query offset');
+    if (response.code !== RESPONSE_CODE.SUCCESS)
+      throw ClientError.fromResponse(response.code, response.remark, 'query offset');
     return Number(response.extFields?.offset);
   }
 
@@ -72,7 +73,12 @@ export class RemoteOffsetStore implements OffsetStore {
         this.client
           .invoke(address, {
             code: REQUEST_CODE.UPDATE_CONSUMER_OFFSET,
-            extFields: { consumerGroup: this.group, topic: entry.queue.topic, queueId: entry.queue.queueId, commitOffset: offset },
+            extFields: {
+              consumerGroup: this.group,
+              topic: entry.queue.topic,
+              queueId: entry.queue.queueId,
+              commitOffset: offset,
+            },
           })
           .then(
             (response) => {

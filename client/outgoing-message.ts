@@ -35,19 +35,32 @@ const TOPIC_PATTERN = /^[A-Za-z0-9_%|-]{1,127}$/;
 const SEPARATORS = /[\u0001\u0002]/;
 const ZLIB_LEVEL = 5;
 
-export function prepareOutgoing(message: Message, uniqueKey: string, maxMessageBytes: number, compressOverBytes: number): OutgoingMessage {
+export function prepareOutgoing(
+  message: Message,
+  uniqueKey: string,
+  maxMessageBytes: number,
+  compressOverBytes: number,
+): OutgoingMessage {
   if (message === null || typeof message !== 'object') throw invalid('a message must be an object');
-  if (typeof message.topic !== 'string' || !TOPIC_PATTERN.test(message.topic)) throw invalid(`invalid topic '${String(message.topic)}'`);
-  let body = typeof message.body === 'string' ? Buffer.from(message.body) : message.body instanceof Uint8Array ? Buffer.from(message.body.buffer, message.body.byteOffset, message.body.length) : undefined;
+  if (typeof message.topic !== 'string' || !TOPIC_PATTERN.test(message.topic))
+    throw invalid(`invalid topic '${String(message.topic)}'`);
+  let body =
+    typeof message.body === 'string'
+      ? Buffer.from(message.body)
+      : message.body instanceof Uint8Array
+        ? Buffer.from(message.body.buffer, message.body.byteOffset, message.body.length)
+        : undefined;
   if (body === undefined) throw invalid('body must be a Buffer, Uint8Array or string');
   if (body.length > maxMessageBytes) throw invalid(`body of ${body.length} bytes exceeds ${maxMessageBytes}`);
   const properties: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.properties ?? {})) {
-    if (typeof value !== 'string' || SEPARATORS.test(name) || SEPARATORS.test(value) || name === '') throw invalid(`property '${name}'`);
+    if (typeof value !== 'string' || SEPARATORS.test(name) || SEPARATORS.test(value) || name === '')
+      throw invalid(`property '${name}'`);
     properties[name] = value;
   }
   if (message.tags !== undefined) properties[PROPERTY.tags] = checkedText(message.tags, 'tags');
-  const keys = message.keys === undefined ? undefined : typeof message.keys === 'string' ? message.keys : message.keys.join(' ');
+  const keys =
+    message.keys === undefined ? undefined : typeof message.keys === 'string' ? message.keys : message.keys.join(' ');
   if (keys !== undefined && keys !== '') properties[PROPERTY.keys] = checkedText(keys, 'keys');
   const delayed = message.delayLevel !== undefined && message.delayLevel > 0;
   if (delayed) {
@@ -76,7 +89,8 @@ export function prepareOutgoing(message: Message, uniqueKey: string, maxMessageB
 }
 
 function checkedText(text: unknown, name: string): string {
-  if (typeof text !== 'string' || SEPARATORS.test(text)) throw invalid(`${name} must be a string without \\u0001 or \\u0002`);
+  if (typeof text !== 'string' || SEPARATORS.test(text))
+    throw invalid(`${name} must be a string without \\u0001 or \\u0002`);
   return text;
 }
 

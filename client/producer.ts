@@ -65,8 +65,15 @@ export class Producer {
   private state: 'created' | 'started' | 'shut down' = 'created';
 
   constructor(private readonly options: ProducerOptions) {
-    if (typeof options?.group !== 'string' || options.group === '') throw new ClientError('INVALID_ARGUMENT', 'group is required');
-    this.client = new ClientInstance(options, { heartbeat: (clientId) => ({ clientID: clientId, producerDataSet: [{ groupName: options.group }], consumerDataSet: [] }) });
+    if (typeof options?.group !== 'string' || options.group === '')
+      throw new ClientError('INVALID_ARGUMENT', 'group is required');
+    this.client = new ClientInstance(options, {
+      heartbeat: (clientId) => ({
+        clientID: clientId,
+        producerDataSet: [{ groupName: options.group }],
+        consumerDataSet: [],
+      }),
+    });
     this.maxMessageBytes = options.maxMessageBytes ?? MESSAGE_BYTES_MAX_DEFAULT;
     this.compressOverBytes = options.compressOverBytes ?? Number.POSITIVE_INFINITY;
     this.batching = options.batching ?? true;
@@ -77,7 +84,8 @@ export class Producer {
   }
 
   async start(): Promise<void> {
-    if (this.state !== 'created') throw new ClientError(this.state === 'started' ? 'INVALID_ARGUMENT' : 'SHUT_DOWN', 'start() called twice');
+    if (this.state !== 'created')
+      throw new ClientError(this.state === 'started' ? 'INVALID_ARGUMENT' : 'SHUT_DOWN', 'start() called twice');
     this.state = 'started';
     this.client.start();
   }
@@ -92,7 +100,9 @@ export class Producer {
   async sendBatch(topic: string, messages: readonly Omit<Message, 'topic'>[]): Promise<SendResult[]> {
     this.assertStarted();
     if (!Array.isArray(messages)) throw new ClientError('INVALID_ARGUMENT', 'sendBatch takes an array');
-    const outgoing = messages.map((message) => prepareOutgoing({ ...message, topic }, this.ids.next(), this.maxMessageBytes, this.compressOverBytes));
+    const outgoing = messages.map((message) =>
+      prepareOutgoing({ ...message, topic }, this.ids.next(), this.maxMessageBytes, this.compressOverBytes),
+    );
     return Promise.all(outgoing.map((message) => this.sendWithRetries(message)));
   }
 
@@ -115,7 +125,9 @@ export class Producer {
       const queue = this.chooseQueue(message, route, lastBroker);
       const started = Date.now();
       try {
-        const result = await (this.batching ? this.coalescer.submit(queue, message, message.body.length + message.properties.length, !message.delayed) : this.request(queue, [message]).then((r) => r[0]!));
+        const result = await (this.batching
+          ? this.coalescer.submit(queue, message, message.body.length + message.properties.length, !message.delayed)
+          : this.request(queue, [message]).then((r) => r[0]!));
         this.faults.record(queue.brokerName, Date.now() - started);
         return result;
       } catch (error) {
@@ -131,7 +143,8 @@ export class Producer {
   private chooseQueue(message: OutgoingMessage, route: TopicRoute, avoid: string | undefined): MessageQueue {
     const queues = writableQueues(message.topic, route);
     if (queues.length === 0) throw new ClientError('NO_ROUTE', `${message.topic} has no writable queue`);
-    if (message.shardingKey !== undefined) return queues[Math.abs(javaStringHash(message.shardingKey)) % queues.length]!;
+    if (message.shardingKey !== undefined)
+      return queues[Math.abs(javaStringHash(message.shardingKey)) % queues.length]!;
     for (let tried = 0; tried < queues.length; tried++) {
       const queue = queues[this.nextQueue++ % queues.length]!;
       if (queue.brokerName !== avoid && this.faults.isAvailable(queue.brokerName)) return queue;
@@ -159,10 +172,13 @@ export class Producer {
       [F.unitMode]: false,
       [F.batch]: batch,
     };
-    const body = batch ? encodeBatch(messages.map((m) => ({ flag: m.flag, body: m.body, properties: m.properties }))) : first.body;
+    const body = batch
+      ? encodeBatch(messages.map((m) => ({ flag: m.flag, body: m.body, properties: m.properties })))
+      : first.body;
     const code = batch ? REQUEST_CODE.SEND_BATCH_MESSAGE : REQUEST_CODE.SEND_MESSAGE_V2;
     const response = await this.client.invoke(address, { code, extFields, body });
-    if (response.code !== RESPONSE_CODE.SUCCESS) throw ClientError.fromResponse(response.code, response.remark, `send to ${queue.topic}`);
+    if (response.code !== RESPONSE_CODE.SUCCESS)
+      throw ClientError.fromResponse(response.code, response.remark, `send to ${queue.topic}`);
     const offsetIds = String(response.extFields?.msgId ?? '').split(',');
     const queueOffset = Number(response.extFields?.queueOffset);
     return messages.map((message, i) => ({

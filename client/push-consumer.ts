@@ -67,10 +67,15 @@ export class PushConsumer {
   private readonly errorListeners: ((error: unknown, message?: ReceivedMessage) => void)[] = [];
 
   constructor(private readonly options: PushConsumerOptions) {
-    if (typeof options?.group !== 'string' || options.group === '') throw new ClientError('INVALID_ARGUMENT', 'group is required');
-    if (options.orderly === true) throw new ClientError('INVALID_ARGUMENT', 'orderly consumption is not available in this version');
+    if (typeof options?.group !== 'string' || options.group === '')
+      throw new ClientError('INVALID_ARGUMENT', 'group is required');
+    if (options.orderly === true)
+      throw new ClientError('INVALID_ARGUMENT', 'orderly consumption is not available in this version');
     const clustering = (options.messageModel ?? 'clustering') === 'clustering';
-    this.subscriptions = new SubscriptionSet(options.subscriptions, clustering ? RETRY_TOPIC_PREFIX + options.group : undefined);
+    this.subscriptions = new SubscriptionSet(
+      options.subscriptions,
+      clustering ? RETRY_TOPIC_PREFIX + options.group : undefined,
+    );
     this.client = new ClientInstance(options, {
       heartbeat: (clientId) => this.heartbeat(clientId),
       onConsumerIdsChanged: () => void this.rebalancer.rebalance(),
@@ -169,7 +174,11 @@ export class PushConsumer {
         expression: this.subscriptions.expression(topic),
         accepts: (message) => this.subscriptions.accepts(topic, message),
       },
-      (queue, messages) => this.dispatcher.deliver(queue, messages.map((m) => this.presented(m))),
+      (queue, messages) =>
+        this.dispatcher.deliver(
+          queue,
+          messages.map((m) => this.presented(m)),
+        ),
       () => this.state === 'started',
     );
     this.pullers.set(pq, puller);
@@ -203,14 +212,16 @@ export class PushConsumer {
         maxReconsumeTimes: this.options.maxReconsumeTimes ?? DEFAULTS.maxReconsumeTimes,
       },
     });
-    if (response.code !== RESPONSE_CODE.SUCCESS) throw ClientError.fromResponse(response.code, response.remark, 'send back');
+    if (response.code !== RESPONSE_CODE.SUCCESS)
+      throw ClientError.fromResponse(response.code, response.remark, 'send back');
   }
 
   private async startOffset(queue: MessageQueue): Promise<number> {
     const committed = await this.offsets.fetch(queue);
     if (committed !== undefined) return committed;
     const from = this.options.consumeFrom ?? 'last';
-    if (queue.topic.startsWith(RETRY_TOPIC_PREFIX) || from === 'first') return this.queryOffset(queue, REQUEST_CODE.GET_MIN_OFFSET);
+    if (queue.topic.startsWith(RETRY_TOPIC_PREFIX) || from === 'first')
+      return this.queryOffset(queue, REQUEST_CODE.GET_MIN_OFFSET);
     if (from === 'last') return this.queryOffset(queue, REQUEST_CODE.GET_MAX_OFFSET);
     return this.queryOffset(queue, REQUEST_CODE.SEARCH_OFFSET_BY_TIMESTAMP, from);
   }
@@ -220,7 +231,8 @@ export class PushConsumer {
     if (address === undefined) throw new ClientError('BROKER_UNAVAILABLE', queue.brokerName);
     const extFields = { topic: queue.topic, queueId: queue.queueId, ...(timestamp === undefined ? {} : { timestamp }) };
     const response = await this.client.invoke(address, { code, extFields });
-    if (response.code !== RESPONSE_CODE.SUCCESS) throw ClientError.fromResponse(response.code, response.remark, `offset of ${queueKey(queue)}`);
+    if (response.code !== RESPONSE_CODE.SUCCESS)
+      throw ClientError.fromResponse(response.code, response.remark, `offset of ${queueKey(queue)}`);
     return Number(response.extFields?.offset);
   }
 
@@ -235,7 +247,12 @@ export class PushConsumer {
           groupName: this.options.group,
           consumeType: 'CONSUME_PASSIVELY',
           messageModel: clustering ? 'CLUSTERING' : 'BROADCASTING',
-          consumeFromWhere: from === 'first' ? 'CONSUME_FROM_FIRST_OFFSET' : from === 'last' ? 'CONSUME_FROM_LAST_OFFSET' : 'CONSUME_FROM_TIMESTAMP',
+          consumeFromWhere:
+            from === 'first'
+              ? 'CONSUME_FROM_FIRST_OFFSET'
+              : from === 'last'
+                ? 'CONSUME_FROM_LAST_OFFSET'
+                : 'CONSUME_FROM_TIMESTAMP',
           subscriptionDataSet: this.subscriptions.heartbeatData(),
           unitMode: false,
         },

@@ -63,7 +63,10 @@ export class QueuePuller {
     const address = this.client.brokerAddress(queue.brokerName);
     if (address === undefined) return false;
     const commitOffset = this.offsets.local(queue);
-    const sysFlag = PULL_SYS_FLAG.suspend | PULL_SYS_FLAG.subscription | (commitOffset !== undefined ? PULL_SYS_FLAG.commitOffset : 0);
+    const sysFlag =
+      PULL_SYS_FLAG.suspend |
+      PULL_SYS_FLAG.subscription |
+      (commitOffset !== undefined ? PULL_SYS_FLAG.commitOffset : 0);
     const response = await this.client.invoke(
       address,
       {

@@ -110,7 +110,10 @@ export class Rebalancer {
     this.owned.delete(key);
     pq.drop();
     this.hooks.stopPulling(pq);
-    await Promise.race([pq.waitUntilIdle(), new Promise<void>((resolve) => setTimeout(resolve, RELEASE_WAIT_MS).unref())]);
+    await Promise.race([
+      pq.waitUntilIdle(),
+      new Promise<void>((resolve) => setTimeout(resolve, RELEASE_WAIT_MS).unref()),
+    ]);
     await this.hooks.commit(pq);
   }
 }

@@ -36,7 +36,9 @@ export class SendCoalescer<Queue, Message, Result> {
     const key = this.keyOf(queue);
     let lane = this.lanes.get(key);
     if (lane === undefined) this.lanes.set(key, (lane = { busy: false, waiting: [] }));
-    const result = new Promise<Result>((resolve, reject) => lane.waiting.push({ message, bytes, batchable, resolve, reject }));
+    const result = new Promise<Result>((resolve, reject) =>
+      lane.waiting.push({ message, bytes, batchable, resolve, reject }),
+    );
     if (!lane.busy) void this.drain(key, lane, queue);
     return result;
   }
@@ -46,7 +48,10 @@ export class SendCoalescer<Queue, Message, Result> {
     while (lane.waiting.length > 0) {
       const group = this.takeGroup(lane.waiting);
       try {
-        const results = await this.sendRequest(queue, group.map((send) => send.message));
+        const results = await this.sendRequest(
+          queue,
+          group.map((send) => send.message),
+        );
         group.forEach((send, i) => send.resolve(results[i]!));
       } catch (error) {
         for (const send of group) send.reject(error);

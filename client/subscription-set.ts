@@ -48,7 +48,10 @@ export class SubscriptionSet {
 
   private add(topic: string, expression: string): void {
     const text = typeof expression === 'string' ? expression.trim() : '*';
-    const parts = text.split('||').map((part) => part.trim()).filter((part) => part !== '');
+    const parts = text
+      .split('||')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
     const all = text === '' || parts.includes('*');
     this.expressions.set(topic, all ? '*' : parts.join(' || '));
     this.tagSets.set(topic, all ? undefined : new Set(parts));

@@ -40,12 +40,18 @@ export function readableQueues(topic: string, route: TopicRoute): MessageQueue[]
   return queuesOf(topic, route, PERMISSION.read, (data) => data.readQueueNums);
 }
 
-function queuesOf(topic: string, route: TopicRoute, permission: number, count: (data: QueueData) => number): MessageQueue[] {
+function queuesOf(
+  topic: string,
+  route: TopicRoute,
+  permission: number,
+  count: (data: QueueData) => number,
+): MessageQueue[] {
   const queues: MessageQueue[] = [];
   const sorted = [...route.queueDatas].sort((a, b) => a.brokerName.localeCompare(b.brokerName));
   for (const data of sorted) {
     if ((data.perm & permission) === 0 || masterAddress(route, data.brokerName) === undefined) continue;
-    for (let queueId = 0; queueId < count(data); queueId++) queues.push({ topic, brokerName: data.brokerName, queueId });
+    for (let queueId = 0; queueId < count(data); queueId++)
+      queues.push({ topic, brokerName: data.brokerName, queueId });
   }
   return queues;
 }
@@ -58,6 +64,7 @@ export function queueKey(queue: MessageQueue): string {
 export function parseRoute(body: Buffer): TopicRoute {
   const text = body.toString('utf8').replace(/([{,]\s*)(\d+)(\s*:)/g, '$1"$2"$3');
   const route = JSON.parse(text) as TopicRoute;
-  if (!Array.isArray(route.queueDatas) || !Array.isArray(route.brokerDatas)) throw new Error('route without queueDatas/brokerDatas');
+  if (!Array.isArray(route.queueDatas) || !Array.isArray(route.brokerDatas))
+    throw new Error('route without queueDatas/brokerDatas');
   return route;
 }

@@ -96,7 +96,10 @@ function runChild(trial: TrialDefinition, overrides: Params, execArgv: string[] 
       clearTimeout(timer);
       fs.rmSync(directory, { recursive: true, force: true });
       resolve({
-        message: message ?? { ok: false, error: `trial process exited (code ${code}, signal ${signal}) without a result` },
+        message: message ?? {
+          ok: false,
+          error: `trial process exited (code ${code}, signal ${signal}) without a result`,
+        },
         elapsedMs: performance.now() - started,
       });
     });
@@ -158,7 +161,9 @@ function checkFreeSpace(): void {
   const stats = fs.statfsSync(os.tmpdir());
   const free = stats.bavail * stats.bsize;
   if (free < FREE_BYTES_MIN) {
-    throw new Error(`only ${(free / 1024 ** 3).toFixed(1)} GiB free in ${os.tmpdir()}; need ${FREE_BYTES_MIN / 1024 ** 3} GiB`);
+    throw new Error(
+      `only ${(free / 1024 ** 3).toFixed(1)} GiB free in ${os.tmpdir()}; need ${FREE_BYTES_MIN / 1024 ** 3} GiB`,
+    );
   }
 }
 
@@ -171,17 +176,28 @@ async function profile(id: string, quick: boolean): Promise<void> {
   const run = await runChild(trial, overrides, ['--cpu-prof', '--cpu-prof-dir', directory]);
   const result = toResult(trial, overrides, run);
   const created = fs.readdirSync(directory).filter((f) => f.endsWith('.cpuprofile') && !before.has(f));
-  const file = created.map((f) => path.join(directory, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+  const file = created
+    .map((f) => path.join(directory, f))
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
   if (file === undefined) throw new Error('no .cpuprofile was written');
   const top = topSelfTime(file, ROOT, 30);
   console.log(summaryText([result], []));
   console.log(`\nTop self time, ${trial.id} (${top.totalMs} ms sampled; profile ${path.relative(ROOT, file)}):`);
   for (const row of top.rows) {
-    console.log(`  ${row.selfPercent.toFixed(1).padStart(5)}%  ${row.selfMs.toFixed(1).padStart(8)} ms  ${row.function}  ${row.location}`);
+    console.log(
+      `  ${row.selfPercent.toFixed(1).padStart(5)}%  ${row.selfMs.toFixed(1).padStart(8)} ms  ${row.function}  ${row.location}`,
+    );
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const out = path.join(RESULTS, `profile-${trial.id}-${stamp}.json`);
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), trial: result, profile: path.relative(ROOT, file), ...top }, null, 2) + '\n');
+  fs.writeFileSync(
+    out,
+    JSON.stringify(
+      { date: new Date().toISOString(), trial: result, profile: path.relative(ROOT, file), ...top },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`\nsaved ${path.relative(ROOT, out)}`);
 }
 
@@ -228,12 +244,18 @@ async function main(): Promise<void> {
   for (let round = 1; round <= options.rounds; round++) {
     const results: TrialResult[] = [];
     for (const trial of selected) {
-      process.stdout.write(`${options.rounds > 1 ? `[round ${round}/${options.rounds}] ` : ''}running ${trial.id} ... `);
+      process.stdout.write(
+        `${options.rounds > 1 ? `[round ${round}/${options.rounds}] ` : ''}running ${trial.id} ... `,
+      );
       const overrides = overridesFor(trial, options.quick);
       const result = toResult(trial, overrides, await runChild(trial, overrides));
       results.push(result);
       const headline = result.metrics[result.headline];
-      console.log(result.error !== undefined ? 'FAILED' : `${result.headline}=${headline?.toExponential(3)} (${(result.elapsedMs / 1000).toFixed(1)} s)`);
+      console.log(
+        result.error !== undefined
+          ? 'FAILED'
+          : `${result.headline}=${headline?.toExponential(3)} (${(result.elapsedMs / 1000).toFixed(1)} s)`,
+      );
     }
     rounds.push(results);
   }

@@ -209,7 +209,8 @@ export const TRIALS: readonly TrialDefinition[] = [
   {
     id: 'tributary-eventloop-64m-segments',
     group: 'event-loop',
-    title: 'Event-loop delay, appendBatch(100 x 1 KiB) + setImmediate per batch, 8 x 64 MiB segments, preheat on (after initial preheat settled)',
+    title:
+      'Event-loop delay, appendBatch(100 x 1 KiB) + setImmediate per batch, 8 x 64 MiB segments, preheat on (after initial preheat settled)',
     engine: 'tributary',
     kind: 'tributary-event-loop',
     durability: DURABILITY.tributaryAsync,
@@ -237,7 +238,7 @@ export const TRIALS: readonly TrialDefinition[] = [
   {
     id: 'plain-eventloop-control',
     group: 'event-loop',
-    title: 'Control: same driver and bytes through plain fs writev (the machine\'s noise floor)',
+    title: "Control: same driver and bytes through plain fs writev (the machine's noise floor)",
     engine: 'plain-fs',
     kind: 'plain-event-loop',
     durability: DURABILITY.plainAsync,
@@ -252,7 +253,13 @@ export const TRIALS: readonly TrialDefinition[] = [
     engine: 'tributary',
     kind: 'tributary-recovery',
     durability: DURABILITY.tributaryAsync,
-    params: { bodyBytes: 1024, batchSize: 100, fillBytes: 1.5 * GiB, segmentBytes: 256 * MiB, verifySegments: 'default' },
+    params: {
+      bodyBytes: 1024,
+      batchSize: 100,
+      fillBytes: 1.5 * GiB,
+      segmentBytes: 256 * MiB,
+      verifySegments: 'default',
+    },
     headline: 'scanBytesPerSec',
     goals: [{ metric: 'scanBytesPerSec', op: '>=', value: 1e9 }],
     timeoutMs: 10 * 60_000,

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { Int64 } from './int64.js';
 import { MappedFileQueue } from './mapped-file-queue.js';
 import { CONSUME_QUEUE_ENTRY_BYTES } from './storage-constants.js';
+import { invariant } from './invariant.js';
 
 export const CONSUME_QUEUE_ENTRY_LAYOUT = { commitLogOffset: 0, size: 8, tagsCode: 12 } as const;
 
@@ -22,10 +23,17 @@ export interface ConsumeQueueEntry {
   tagsCode: number;
 }
 
-export function writeConsumeQueueEntry(view: DataView, at: number, entry: ConsumeQueueEntry): void {
-  Int64.write(view, at + CONSUME_QUEUE_ENTRY_LAYOUT.commitLogOffset, entry.commitLogOffset);
-  view.setInt32(at + CONSUME_QUEUE_ENTRY_LAYOUT.size, entry.size);
-  Int64.write(view, at + CONSUME_QUEUE_ENTRY_LAYOUT.tagsCode, entry.tagsCode);
+/** Takes the fields one by one: the append path writes an entry per message, allocation-free. */
+export function writeConsumeQueueEntry(
+  view: DataView,
+  at: number,
+  commitLogOffset: number,
+  size: number,
+  tagsCode: number,
+): void {
+  Int64.write(view, at + CONSUME_QUEUE_ENTRY_LAYOUT.commitLogOffset, commitLogOffset);
+  view.setInt32(at + CONSUME_QUEUE_ENTRY_LAYOUT.size, size);
+  Int64.write(view, at + CONSUME_QUEUE_ENTRY_LAYOUT.tagsCode, tagsCode);
 }
 
 export function readConsumeQueueEntry(view: DataView, at: number): ConsumeQueueEntry {
@@ -70,7 +78,7 @@ export class ConsumeQueue {
    */
   put(queueOffset: number, commitLogOffset: number, size: number, tagsCode: number): void {
     const at = queueOffset * CONSUME_QUEUE_ENTRY_BYTES;
-    assert.ok(at >= this.files.wroteOffset, 'consume queue entries are appended in order');
+    invariant(at >= this.files.wroteOffset, 'consume queue entries are appended in order');
     if (this.maxQueueOffset <= this.minQueueOffset) this.minQueueOffset = queueOffset;
     let file = this.files.last;
     while (file === undefined || at >= file.endOffset) {
@@ -78,7 +86,7 @@ export class ConsumeQueue {
       file = this.files.fileForWrite(file === undefined ? at - (at % this.files.fileSize) : file.endOffset);
     }
     const position = at - file.fromOffset;
-    writeConsumeQueueEntry(file.view, position, { commitLogOffset, size, tagsCode });
+    writeConsumeQueueEntry(file.view, position, commitLogOffset, size, tagsCode);
     file.wrotePosition = position + CONSUME_QUEUE_ENTRY_BYTES;
     this.maxPhysicalEnd = commitLogOffset + size;
   }
@@ -131,9 +139,7 @@ export class ConsumeQueue {
         continue;
       }
       const valid =
-        entry.size > 0 &&
-        entry.commitLogOffset >= previousEnd &&
-        entry.commitLogOffset + entry.size <= physicalLimit;
+        entry.size > 0 && entry.commitLogOffset >= previousEnd && entry.commitLogOffset + entry.size <= physicalLimit;
       if (!valid) break;
       if (leadingBlank && startFile === 0) this.minQueueOffset = at / CONSUME_QUEUE_ENTRY_BYTES;
       leadingBlank = false;

@@ -65,9 +65,7 @@ export class GroupCommit {
   private expire(): void {
     const now = this.now();
     while (this.head < this.waiters.length && this.waiters[this.head]!.deadline <= now) {
-      this.waiters[this.head++]!.reject(
-        new StoreError('FLUSH_TIMEOUT', `not durable within ${this.timeoutMs} ms`),
-      );
+      this.waiters[this.head++]!.reject(new StoreError('FLUSH_TIMEOUT', `not durable within ${this.timeoutMs} ms`));
     }
     this.compact();
     this.stopTimerIfIdle();

@@ -25,6 +25,7 @@ import assert from 'node:assert/strict';
 import { Int64 } from './int64.js';
 import { MappedFile } from './mapped-file.js';
 import { StoreError } from './store-error.js';
+import { invariant } from './invariant.js';
 
 export const INDEX_MAGIC = 0x54494458;
 export const INDEX_FORMAT_VERSION = 1;
@@ -59,11 +60,18 @@ export function normalizeKeyHash(hash: number): number {
 }
 
 export class IndexFile {
+  /** ENTRYCOUNT and BEGINTIMESTAMP, mirrored here so a put does not read them back. */
+  private count: number;
+  private beginTimestamp: number;
+
   private constructor(
     readonly file: MappedFile,
     readonly slotCount: number,
     readonly entryCapacity: number,
-  ) {}
+  ) {
+    this.count = file.view.getInt32(INDEX_HEADER_LAYOUT.entryCount);
+    this.beginTimestamp = Int64.read(file.view, INDEX_HEADER_LAYOUT.beginTimestamp);
+  }
 
   static create(path: string, beginOffset: number, slotCount: number, entryCapacity: number): IndexFile {
     const file = MappedFile.createSync(path, beginOffset, indexFileBytes(slotCount, entryCapacity));
@@ -103,7 +111,7 @@ export class IndexFile {
 
   /** Entries in use, counting the unused entry 0. */
   get entryCount(): number {
-    return this.file.view.getInt32(INDEX_HEADER_LAYOUT.entryCount);
+    return this.count;
   }
 
   get isFull(): boolean {
@@ -117,12 +125,14 @@ export class IndexFile {
   /** Adds an entry; the caller checks isFull first. */
   put(keyHash: number, commitLogOffset: number, storeTimestamp: number): void {
     const { view } = this.file;
-    const entry = this.entryCount;
-    assert.ok(entry <= this.entryCapacity, 'index file is full');
-    if (entry === 1) Int64.write(view, INDEX_HEADER_LAYOUT.beginTimestamp, storeTimestamp);
+    const entry = this.count;
+    invariant(entry <= this.entryCapacity, 'index file is full');
+    if (entry === 1) {
+      Int64.write(view, INDEX_HEADER_LAYOUT.beginTimestamp, storeTimestamp);
+      this.beginTimestamp = storeTimestamp;
+    }
     const slotAt = INDEX_HEADER_BYTES + (keyHash % this.slotCount) * INDEX_SLOT_BYTES;
-    const beginTimestamp = Int64.read(view, INDEX_HEADER_LAYOUT.beginTimestamp);
-    const timeDiff = Math.min(INT32_MAX, Math.max(0, Math.floor((storeTimestamp - beginTimestamp) / 1000)));
+    const timeDiff = Math.min(INT32_MAX, Math.max(0, Math.floor((storeTimestamp - this.beginTimestamp) / 1000)));
     const at = this.entryPosition(entry);
     view.setInt32(at + INDEX_ENTRY_LAYOUT.keyHash, keyHash);
     Int64.write(view, at + INDEX_ENTRY_LAYOUT.commitLogOffset, commitLogOffset);
@@ -130,6 +140,7 @@ export class IndexFile {
     view.setInt32(at + INDEX_ENTRY_LAYOUT.previous, view.getInt32(slotAt));
     view.setInt32(slotAt, entry);
     view.setInt32(INDEX_HEADER_LAYOUT.entryCount, entry + 1);
+    this.count = entry + 1;
   }
 
   /** Records that every key of the records up to `endOffset` is indexed. */
@@ -178,6 +189,7 @@ export class IndexFile {
       view.setInt32(slotAt, entry);
     }
     view.setInt32(INDEX_HEADER_LAYOUT.entryCount, kept);
+    this.count = kept;
     Int64.write(view, INDEX_HEADER_LAYOUT.endOffset, Math.max(this.beginOffset, coveredEnd));
   }
 

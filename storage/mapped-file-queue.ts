@@ -11,6 +11,7 @@ import { SegmentFileName } from './segment-file-name.js';
 import { PAGE_BYTES } from './storage-constants.js';
 import { StoreError } from './store-error.js';
 import { syncDirectoryAsync } from './sync-directory.js';
+import { invariant } from './invariant.js';
 
 export class MappedFileQueue {
   readonly files: MappedFile[] = [];
@@ -101,10 +102,10 @@ export class MappedFileQueue {
   fileForWrite(offset: number): MappedFile {
     const last = this.last;
     if (last !== undefined && offset < last.endOffset) {
-      assert.ok(offset >= last.fromOffset);
+      invariant(offset >= last.fromOffset, 'writes never go back');
       return last;
     }
-    assert.ok(last === undefined || offset === last.endOffset, 'files are contiguous');
+    invariant(last === undefined || offset === last.endOffset, 'files are contiguous');
     const fromOffset = offset - (offset % this.fileSize);
     const file = this.allocator?.take(fromOffset) ?? this.createFile(fromOffset);
     if (last !== undefined && last.state === 'active') last.transition('sealed');

@@ -14,7 +14,7 @@ import { recordBytes, type RecordFields } from './message-record.js';
 import { PROPERTIES_BYTES_MAX, QUEUE_COUNT_MAX } from './storage-constants.js';
 import { StoreError } from './store-error.js';
 import type { TopicEntry, TopicRegistry } from './topic-registry.js';
-import type { UniqueMessageId } from './unique-message-id.js';
+import { UNIQUE_KEY_PROPERTY_ID_END, UNIQUE_KEY_PROPERTY_ID_START, type UniqueMessageId } from './unique-message-id.js';
 
 /** A message to append, as DESIGN §2 fixes it. */
 export interface MessageInput {
@@ -131,19 +131,33 @@ export class MessageEncoder {
     }
     if (tags !== undefined) encoded += MESSAGE_PROPERTIES.tags + NAME_VALUE_SEPARATOR + tags + PROPERTY_SEPARATOR;
     if (keys !== undefined) encoded += MESSAGE_PROPERTIES.keys + NAME_VALUE_SEPARATOR + keys + PROPERTY_SEPARATOR;
-    uniqueKey ??= this.ids.next(nowMs);
-    encoded += MESSAGE_PROPERTIES.uniqueKey + NAME_VALUE_SEPARATOR + uniqueKey + PROPERTY_SEPARATOR;
+    if (uniqueKey === undefined) {
+      // One flat string for the common case of a message with no other properties.
+      const property = this.ids.nextProperty(nowMs);
+      uniqueKey = property.slice(UNIQUE_KEY_PROPERTY_ID_START, UNIQUE_KEY_PROPERTY_ID_END);
+      encoded += property;
+    } else {
+      encoded += MESSAGE_PROPERTIES.uniqueKey + NAME_VALUE_SEPARATOR + uniqueKey + PROPERTY_SEPARATOR;
+    }
     return { properties: encoded, uniqueKey, keys, tags };
   }
 
   private keyHashes(topic: TopicEntry, uniqueKey: string, keys: string | undefined): number[] {
-    const hashes = [normalizeKeyHash(javaStringHash(uniqueKey, topic.indexHashSeed))];
+    const hashes = [normalizeKeyHash(this.uniqueKeyHash(topic, uniqueKey))];
     if (keys !== undefined) {
       for (const key of keys.split(KEY_SEPARATOR)) {
         if (key !== '') hashes.push(normalizeKeyHash(javaStringHash(key, topic.indexHashSeed)));
       }
     }
     return hashes;
+  }
+
+  /** Hash of "topic#id"; ids this store generated share a prefix whose hash is cached. */
+  private uniqueKeyHash(topic: TopicEntry, uniqueKey: string): number {
+    const { prefix } = this.ids;
+    if (!uniqueKey.startsWith(prefix)) return javaStringHash(uniqueKey, topic.indexHashSeed);
+    topic.generatedIdSeed ??= javaStringHash(prefix, topic.indexHashSeed);
+    return javaStringHash(uniqueKey, topic.generatedIdSeed, prefix.length);
   }
 }
 

@@ -18,15 +18,12 @@ export interface TopicEntry {
   /** Java hash of "topic#", continued over a key to give the hash of "topic#key". */
   readonly indexHashSeed: number;
   readonly queues: (ConsumeQueue | undefined)[];
+  /** Java hash of "topic#" + the store's id prefix, so hashing a generated id takes 12 characters. */
+  generatedIdSeed?: number;
 }
 
 export function isValidTopic(topic: unknown): topic is string {
-  return (
-    typeof topic === 'string' &&
-    topic.length > 0 &&
-    topic.length <= TOPIC_BYTES_MAX &&
-    TOPIC_PATTERN.test(topic)
-  );
+  return typeof topic === 'string' && topic.length > 0 && topic.length <= TOPIC_BYTES_MAX && TOPIC_PATTERN.test(topic);
 }
 
 export class TopicRegistry {

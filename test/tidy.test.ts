@@ -172,7 +172,8 @@ test('tidy: nothing imports cli/, test/ or native-bench/ from outside them', () 
     for (const { specifier, line } of importsOf(file)) {
       if (!specifier.startsWith('.')) continue;
       const to = areaOf(path.posix.normalize(path.posix.join(path.posix.dirname(file.path), specifier)));
-      if (['cli', 'test', 'native-bench'].includes(to) && to !== from) offenders.push(`${file.path}:${line}: imports ${to}/`);
+      if (['cli', 'test', 'native-bench'].includes(to) && to !== from)
+        offenders.push(`${file.path}:${line}: imports ${to}/`);
     }
   }
   expectNone(offenders, 'imports of cli/, test/ or native-bench/');
@@ -193,10 +194,17 @@ test('tidy: the import rules catch violations (canary)', () => {
   assert.equal(importViolation(file('cli/x.ts'), '../client/producer.js'), undefined);
   assert.equal(importViolation(file('storage/x.ts'), 'node:fs'), undefined);
   assert.equal(importViolation(file(NATIVE_BINDING_FILE), '../../build/Release/tributary_native.node'), undefined);
-  const sample = { path: 'storage/x.ts', text: '', code: stripComments(
-    "import a from './a.js';\n// import b from '../broker/b.js';\nexport * from \"./c.js\";\nimport('./d.js');\n",
-  ) };
-  assert.deepEqual(importsOf(sample).map((found) => `${found.line}:${found.specifier}`), ['1:./a.js', '3:./c.js', '4:./d.js']);
+  const sample = {
+    path: 'storage/x.ts',
+    text: '',
+    code: stripComments(
+      "import a from './a.js';\n// import b from '../broker/b.js';\nexport * from \"./c.js\";\nimport('./d.js');\n",
+    ),
+  };
+  assert.deepEqual(
+    importsOf(sample).map((found) => `${found.line}:${found.specifier}`),
+    ['1:./a.js', '3:./c.js', '4:./d.js'],
+  );
 });
 
 // ---- names -----------------------------------------------------------------------------------
@@ -254,7 +262,12 @@ function exportedNames(code: string): Set<string> {
   for (const match of code.matchAll(declaration)) names.add(match[1]!);
   for (const match of code.matchAll(/\bexport\s+(?:type\s+)?\{([^}]*)\}/g)) {
     for (const item of match[1]!.split(',')) {
-      const name = item.trim().replace(/^type\s+/, '').split(/\s+as\s+/).at(-1)!.trim();
+      const name = item
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
+        .at(-1)!
+        .trim();
       if (name !== '') names.add(name);
     }
   }
@@ -266,7 +279,8 @@ const ENTRY_SCRIPTS = new Set(['cli/main.ts']);
 
 function isNamedAfterFile(filePath: string, exported: Set<string>): boolean {
   if (namesFor(filePath).some((name) => exported.has(name))) return true;
-  if (filePath.endsWith('-constants.ts')) return exported.size > 0 && [...exported].every((name) => /^[A-Z][A-Z0-9_]*$/.test(name));
+  if (filePath.endsWith('-constants.ts'))
+    return exported.size > 0 && [...exported].every((name) => /^[A-Z][A-Z0-9_]*$/.test(name));
   const words = conceptWords(filePath);
   return [...exported].some((name) => words.some((word) => name.toLowerCase().includes(word)));
 }
@@ -304,7 +318,10 @@ test('tidy: unseeded randomness is banned outside test/support (use seededRandom
 
 test('tidy: storage/ never logs to the console (errors are returned or thrown)', () => {
   const storage = layerFiles.filter((file) => file.path.startsWith('storage/') && typeScript(file));
-  expectNone(codeMatches(storage, /\bconsole\s*\.\s*(log|info|debug|warn|error|trace)\b/g), 'console output in storage/');
+  expectNone(
+    codeMatches(storage, /\bconsole\s*\.\s*(log|info|debug|warn|error|trace)\b/g),
+    'console output in storage/',
+  );
 });
 
 test('tidy: no leftover markers (FIX' + 'ME, TO' + 'DO) in storage, broker, client, cli', () => {
@@ -358,7 +375,8 @@ function functionsOf(file: SourceFile): { name: string; line: number; lines: num
       for (let j = i + 1; j < lines.length; j++) {
         const candidate = lines[j]!.trimEnd();
         if (candidate.trim() === '' || indentationOf(candidate) > indentation) continue;
-        if (indentationOf(candidate) === indentation && /^\)/.test(candidate.trim()) && candidate.endsWith('{')) headerEnd = j;
+        if (indentationOf(candidate) === indentation && /^\)/.test(candidate.trim()) && candidate.endsWith('{'))
+          headerEnd = j;
         break;
       }
     }
@@ -366,7 +384,9 @@ function functionsOf(file: SourceFile): { name: string; line: number; lines: num
     for (let j = headerEnd + 1; j < lines.length; j++) {
       const candidate = lines[j]!;
       if (candidate.trim() !== '' && indentationOf(candidate) === indentation && candidate.trim().startsWith('}')) {
-        const named = /([A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?\(/.exec(trimmed) ?? /([A-Za-z_$][\w$]*)\s*(<[^(]*>)?\s*\(/.exec(trimmed);
+        const named =
+          /([A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?\(/.exec(trimmed) ??
+          /([A-Za-z_$][\w$]*)\s*(<[^(]*>)?\s*\(/.exec(trimmed);
         found.push({ name: named?.[1] ?? '(anonymous)', line: i + 1, lines: j - i + 1 });
         break;
       }
@@ -382,9 +402,14 @@ test(`tidy: no function is longer than ${FUNCTION_LINES_MAX} lines (${FUNCTION_L
   const describe = (fn: (typeof measured)[number]): string => `${fn.path}:${fn.line} ${fn.name} (${fn.lines} lines)`;
   const long = measured.filter((fn) => fn.lines > FUNCTION_LINES_DESIRABLE && fn.lines <= FUNCTION_LINES_MAX);
   if (long.length > 0) {
-    console.log(`  tidy: over ${FUNCTION_LINES_DESIRABLE} lines (allowed, worth splitting):\n    ${long.map(describe).join('\n    ')}`);
+    console.log(
+      `  tidy: over ${FUNCTION_LINES_DESIRABLE} lines (allowed, worth splitting):\n    ${long.map(describe).join('\n    ')}`,
+    );
   }
-  expectNone(measured.filter((fn) => fn.lines > FUNCTION_LINES_MAX).map(describe), `functions over ${FUNCTION_LINES_MAX} lines`);
+  expectNone(
+    measured.filter((fn) => fn.lines > FUNCTION_LINES_MAX).map(describe),
+    `functions over ${FUNCTION_LINES_MAX} lines`,
+  );
 });
 
 test('tidy: the function length check measures what it should (canary)', () => {

@@ -6,7 +6,11 @@ import { ExtFieldReader, HeaderFieldError } from '../../client/remoting/ext-fiel
 import { bodyOf, responseTo, type RemotingCommand } from '../../client/remoting/remoting-command.js';
 import { REQUEST_CODE } from '../../client/remoting/request-code.js';
 import { RESPONSE_CODE } from '../../client/remoting/response-code.js';
-import { BROKER_EXPIRY_MS_DEFAULT, BROKER_EXPIRY_SCAN_INTERVAL_MS_DEFAULT, NAME_SERVER_PORT_DEFAULT } from '../broker-constants.js';
+import {
+  BROKER_EXPIRY_MS_DEFAULT,
+  BROKER_EXPIRY_SCAN_INTERVAL_MS_DEFAULT,
+  NAME_SERVER_PORT_DEFAULT,
+} from '../broker-constants.js';
 import { RemotingServer, type Channel } from '../remoting-server.js';
 import { RouteInfoManager, type BrokerRegistration } from './route-info-manager.js';
 
@@ -26,8 +30,12 @@ export interface NameServer {
 
 export async function startNameServer(options: NameServerOptions = {}): Promise<NameServer> {
   const routes = new RouteInfoManager();
-  const server = new RemotingServer({ host: options.host ?? '0.0.0.0', port: options.port ?? NAME_SERVER_PORT_DEFAULT });
-  const guard = (handler: (request: RemotingCommand, channel: Channel) => RemotingCommand) =>
+  const server = new RemotingServer({
+    host: options.host ?? '0.0.0.0',
+    port: options.port ?? NAME_SERVER_PORT_DEFAULT,
+  });
+  const guard =
+    (handler: (request: RemotingCommand, channel: Channel) => RemotingCommand) =>
     (request: RemotingCommand, channel: Channel): RemotingCommand => {
       try {
         return handler(request, channel);
@@ -38,38 +46,65 @@ export async function startNameServer(options: NameServerOptions = {}): Promise<
         throw error;
       }
     };
-  server.register(REQUEST_CODE.REGISTER_BROKER, guard((request, channel) => {
-    routes.register(parseRegistration(request), channel.id);
-    return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { haServerAddr: '', masterAddr: '' });
-  }));
-  server.register(REQUEST_CODE.UNREGISTER_BROKER, guard((request) => {
-    routes.unregister(new ExtFieldReader(request.extFields).string('brokerAddr'));
-    return responseTo(request, RESPONSE_CODE.SUCCESS);
-  }));
-  server.register(REQUEST_CODE.QUERY_DATA_VERSION, guard((request) => {
-    const address = new ExtFieldReader(request.extFields).string('brokerAddr');
-    const changed = routes.changed(address, JSON.parse(bodyOf(request).toString('utf8')) as { timestamp: number; counter: number });
-    if (!changed) routes.touch(address);
-    return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { changed });
-  }));
-  server.register(REQUEST_CODE.BROKER_HEARTBEAT, guard((request) => {
-    routes.touch(new ExtFieldReader(request.extFields).string('brokerAddr'));
-    return responseTo(request, RESPONSE_CODE.SUCCESS);
-  }));
-  server.register(REQUEST_CODE.GET_ROUTEINFO_BY_TOPIC, guard((request) => {
-    const topic = new ExtFieldReader(request.extFields).string('topic');
-    const route = routes.route(topic);
-    if (route === undefined) {
-      return responseTo(request, RESPONSE_CODE.TOPIC_NOT_EXIST, `No topic route info in name server for the topic: ${topic}`);
-    }
-    return json(request, route);
-  }));
+  server.register(
+    REQUEST_CODE.REGISTER_BROKER,
+    guard((request, channel) => {
+      routes.register(parseRegistration(request), channel.id);
+      return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { haServerAddr: '', masterAddr: '' });
+    }),
+  );
+  server.register(
+    REQUEST_CODE.UNREGISTER_BROKER,
+    guard((request) => {
+      routes.unregister(new ExtFieldReader(request.extFields).string('brokerAddr'));
+      return responseTo(request, RESPONSE_CODE.SUCCESS);
+    }),
+  );
+  server.register(
+    REQUEST_CODE.QUERY_DATA_VERSION,
+    guard((request) => {
+      const address = new ExtFieldReader(request.extFields).string('brokerAddr');
+      const changed = routes.changed(
+        address,
+        JSON.parse(bodyOf(request).toString('utf8')) as { timestamp: number; counter: number },
+      );
+      if (!changed) routes.touch(address);
+      return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { changed });
+    }),
+  );
+  server.register(
+    REQUEST_CODE.BROKER_HEARTBEAT,
+    guard((request) => {
+      routes.touch(new ExtFieldReader(request.extFields).string('brokerAddr'));
+      return responseTo(request, RESPONSE_CODE.SUCCESS);
+    }),
+  );
+  server.register(
+    REQUEST_CODE.GET_ROUTEINFO_BY_TOPIC,
+    guard((request) => {
+      const topic = new ExtFieldReader(request.extFields).string('topic');
+      const route = routes.route(topic);
+      if (route === undefined) {
+        return responseTo(
+          request,
+          RESPONSE_CODE.TOPIC_NOT_EXIST,
+          `No topic route info in name server for the topic: ${topic}`,
+        );
+      }
+      return json(request, route);
+    }),
+  );
   server.register(REQUEST_CODE.GET_BROKER_CLUSTER_INFO, (request) => json(request, routes.clusterInfo()));
-  server.register(REQUEST_CODE.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, (request) => json(request, { topicList: routes.topicNames() }));
+  server.register(REQUEST_CODE.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, (request) =>
+    json(request, { topicList: routes.topicNames() }),
+  );
   server.onChannelClosed((channel) => routes.connectionClosed(channel.id));
   const port = await server.listen();
   const expiryMs = options.brokerExpiryMs ?? BROKER_EXPIRY_MS_DEFAULT;
-  const scan = setInterval(() => routes.expire(expiryMs), options.expiryScanIntervalMs ?? BROKER_EXPIRY_SCAN_INTERVAL_MS_DEFAULT);
+  const scan = setInterval(
+    () => routes.expire(expiryMs),
+    options.expiryScanIntervalMs ?? BROKER_EXPIRY_SCAN_INTERVAL_MS_DEFAULT,
+  );
   scan.unref();
   return {
     port,
@@ -93,10 +128,14 @@ function json(request: RemotingCommand, value: unknown): RemotingCommand {
 function parseRegistration(request: RemotingCommand): BrokerRegistration {
   const fields = new ExtFieldReader(request.extFields);
   const body = JSON.parse(bodyOf(request).toString('utf8')) as {
-    topicConfigSerializeWrapper?: { topicConfigTable?: Record<string, unknown>; dataVersion?: { timestamp: number; counter: number } };
+    topicConfigSerializeWrapper?: {
+      topicConfigTable?: Record<string, unknown>;
+      dataVersion?: { timestamp: number; counter: number };
+    };
   };
   const wrapper = body.topicConfigSerializeWrapper;
-  if (wrapper === undefined || typeof wrapper !== 'object') throw new RegistrationError('missing topicConfigSerializeWrapper');
+  if (wrapper === undefined || typeof wrapper !== 'object')
+    throw new RegistrationError('missing topicConfigSerializeWrapper');
   const topics = Object.values(wrapper.topicConfigTable ?? {}).map((value) => {
     const topic = value as Record<string, unknown>;
     const count = (name: string): number => {
@@ -105,7 +144,13 @@ function parseRegistration(request: RemotingCommand): BrokerRegistration {
       return n;
     };
     if (typeof topic.topicName !== 'string') throw new RegistrationError('topicName missing');
-    return { topicName: topic.topicName, readQueueNums: count('readQueueNums'), writeQueueNums: count('writeQueueNums'), perm: count('perm'), topicSysFlag: typeof topic.topicSysFlag === 'number' ? topic.topicSysFlag : 0 };
+    return {
+      topicName: topic.topicName,
+      readQueueNums: count('readQueueNums'),
+      writeQueueNums: count('writeQueueNums'),
+      perm: count('perm'),
+      topicSysFlag: typeof topic.topicSysFlag === 'number' ? topic.topicSysFlag : 0,
+    };
   });
   return {
     clusterName: fields.string('clusterName'),

@@ -28,7 +28,13 @@ export interface BrokerRegistration {
   readonly brokerName: string;
   readonly brokerAddress: string;
   readonly brokerId: number;
-  readonly topics: readonly { topicName: string; readQueueNums: number; writeQueueNums: number; perm: number; topicSysFlag?: number }[];
+  readonly topics: readonly {
+    topicName: string;
+    readQueueNums: number;
+    writeQueueNums: number;
+    perm: number;
+    topicSysFlag?: number;
+  }[];
   readonly dataVersion: { timestamp: number; counter: number };
 }
 
@@ -129,7 +135,8 @@ export class RouteInfoManager {
     const brokerDatas: BrokerData[] = [];
     for (const brokerName of queues.keys()) {
       const broker = this.brokers.get(brokerName);
-      if (broker !== undefined) brokerDatas.push({ cluster: broker.cluster, brokerName, brokerAddrs: { ...broker.brokerAddrs } });
+      if (broker !== undefined)
+        brokerDatas.push({ cluster: broker.cluster, brokerName, brokerAddrs: { ...broker.brokerAddrs } });
     }
     return { queueDatas: [...queues.values()], brokerDatas, filterServerTable: {} };
   }

@@ -65,7 +65,11 @@ export class LogBackedStateMachine<State, Command> {
    * command is stored as the store's flush mode promises (durable under sync flush).
    */
   async submit(command: Command): Promise<void> {
-    const append = this.store.append({ topic: STATE_TOPIC, queueId: this.definition.queueId, body: encodeStateFrame(command) });
+    const append = this.store.append({
+      topic: STATE_TOPIC,
+      queueId: this.definition.queueId,
+      body: encodeStateFrame(command),
+    });
     this.definition.apply(this.current, command);
     await append;
     if (++this.sinceSnapshot >= this.snapshotEveryCommands) void this.snapshot();
@@ -100,7 +104,8 @@ export class LogBackedStateMachine<State, Command> {
     for (;;) {
       const result = this.store.read(STATE_TOPIC, this.definition.queueId, offset, REPLAY_BATCH_COUNT);
       if (result.status !== 'found') break;
-      for (const message of result.messages) this.definition.apply(this.current, decodeStateFrame(message.body) as Command);
+      for (const message of result.messages)
+        this.definition.apply(this.current, decodeStateFrame(message.body) as Command);
       offset = result.nextQueueOffset;
     }
   }

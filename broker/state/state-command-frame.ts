@@ -27,7 +27,8 @@ export function encodeStateFrame(command: unknown): Buffer {
 export function decodeStateFrame(frame: Buffer): unknown {
   if (frame.length < STATE_FRAME_HEADER_BYTES) throw new StateFrameError('state command too short');
   const payload = frame.subarray(STATE_FRAME_HEADER_BYTES);
-  if ((crc32c.calculate(payload) >>> 0) !== frame.readUInt32BE(0)) throw new StateFrameError('state command checksum mismatch');
+  if (crc32c.calculate(payload) >>> 0 !== frame.readUInt32BE(0))
+    throw new StateFrameError('state command checksum mismatch');
   return packr.unpack(payload);
 }
 

@@ -49,7 +49,7 @@ export function decodeSnapshot(bytes: Buffer): StateSnapshot {
   }
   const length = bytes.readUInt32BE(16);
   const payload = bytes.subarray(SNAPSHOT_HEADER_BYTES);
-  if (payload.length !== length || (crc32c.calculate(payload) >>> 0) !== bytes.readUInt32BE(20)) {
+  if (payload.length !== length || crc32c.calculate(payload) >>> 0 !== bytes.readUInt32BE(20)) {
     throw new SnapshotError('snapshot payload damaged');
   }
   return { nextQueueOffset: Number(bytes.readBigInt64BE(8)), state: unpackState(payload) };

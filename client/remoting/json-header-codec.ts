@@ -37,7 +37,8 @@ export function decodeJsonHeader(bytes: Buffer): RemotingCommand {
     opaque: requireInteger(header.opaque, 'opaque'),
     flag: header.flag === undefined ? 0 : requireInteger(header.flag, 'flag'),
     remark: typeof header.remark === 'string' ? header.remark : undefined,
-    extFields: header.extFields === undefined || header.extFields === null ? undefined : requireExtFields(header.extFields),
+    extFields:
+      header.extFields === undefined || header.extFields === null ? undefined : requireExtFields(header.extFields),
   };
 }
 

@@ -59,7 +59,8 @@ export function decodeMessages(bytes: Buffer): ReceivedMessage[] {
   while (at < bytes.length) {
     if (bytes.length - at < FIXED_BYTES) throw new MessageDecodeError(`truncated record at ${at}`);
     const size = view.getInt32(at);
-    if (size < FIXED_BYTES || size > bytes.length - at) throw new MessageDecodeError(`bad record length ${size} at ${at}`);
+    if (size < FIXED_BYTES || size > bytes.length - at)
+      throw new MessageDecodeError(`bad record length ${size} at ${at}`);
     messages.push(decodeOne(bytes, view, at, size));
     at += size;
   }
@@ -83,7 +84,9 @@ function decodeOne(bytes: Buffer, view: DataView, at: number, size: number): Rec
   const properties = decodeMessageProperties(bytes.toString('utf8', propertiesLengthAt + 2, at + size));
   const commitLogOffset = readLong(view, at + 28);
   const storeHostAt = at + 64;
-  const offsetMsgId = bytes.toString('hex', storeHostAt, storeHostAt + 8).toUpperCase() + bytes.toString('hex', at + 28, at + 36).toUpperCase();
+  const offsetMsgId =
+    bytes.toString('hex', storeHostAt, storeHostAt + 8).toUpperCase() +
+    bytes.toString('hex', at + 28, at + 36).toUpperCase();
   const keys = properties[PROPERTY.keys];
   return {
     topic: bytes.toString('latin1', topicLengthAt + 1, propertiesLengthAt),

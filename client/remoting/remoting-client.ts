@@ -28,7 +28,10 @@ export interface RemotingClientOptions {
   readonly serializeType?: number;
   readonly connectTimeoutMs?: number;
   /** Handles a request the server sends; return a response, or undefined for none. */
-  readonly onRequest?: (request: RemotingCommand, address: string) => RemotingCommand | undefined | Promise<RemotingCommand | undefined>;
+  readonly onRequest?: (
+    request: RemotingCommand,
+    address: string,
+  ) => RemotingCommand | undefined | Promise<RemotingCommand | undefined>;
 }
 
 export interface RequestSpec {
@@ -143,7 +146,10 @@ export class RemotingClient {
     const [host, portText] = splitAddress(address);
     return new Promise<RemotingConnection>((resolve, reject) => {
       const socket = net.connect({ host, port: Number(portText) });
-      const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT);
+      const timer = setTimeout(
+        () => socket.destroy(new Error('connect timeout')),
+        this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT,
+      );
       socket.once('connect', () => {
         clearTimeout(timer);
         slot.connecting = undefined;
@@ -161,14 +167,20 @@ export class RemotingClient {
         slot.connecting = undefined;
         slot.failures++;
         slot.lastError = error;
-        slot.retryAt = Date.now() + Math.min(RECONNECT_BACKOFF_MS_MAX, RECONNECT_BACKOFF_MS_MIN * 2 ** (slot.failures - 1));
+        slot.retryAt =
+          Date.now() + Math.min(RECONNECT_BACKOFF_MS_MAX, RECONNECT_BACKOFF_MS_MIN * 2 ** (slot.failures - 1));
         socket.destroy();
         reject(new RemotingError('CONNECT_FAILED', address, { cause: error }));
       });
     });
   }
 
-  private onCommand(address: string, connection: RemotingConnection, command: RemotingCommand, serializeType: number): void {
+  private onCommand(
+    address: string,
+    connection: RemotingConnection,
+    command: RemotingCommand,
+    serializeType: number,
+  ): void {
     if (isResponse(command)) {
       const pending = this.pending.get(command.opaque);
       if (pending === undefined) return; // Late response of a timed-out request: dropped.
@@ -181,7 +193,8 @@ export class RemotingClient {
     const reply = (response: RemotingCommand | undefined): void => {
       if (response !== undefined && !isOneway(command)) connection.send(response, serializeType);
     };
-    if (handler === undefined) return reply(responseTo(command, RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED, 'no handler'));
+    if (handler === undefined)
+      return reply(responseTo(command, RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED, 'no handler'));
     void Promise.resolve(handler(command, address)).then(reply, (error: unknown) =>
       reply(responseTo(command, RESPONSE_CODE.SYSTEM_ERROR, String(error))),
     );

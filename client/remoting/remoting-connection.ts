@@ -98,7 +98,9 @@ export class RemotingConnection {
     try {
       this.decoder.push(chunk, (frame) => received.push([HeaderCodec.decode(frame), frame.serializeType]));
     } catch (error) {
-      this.close(error instanceof RemotingError ? error : new RemotingError('MALFORMED_FRAME', undefined, { cause: error }));
+      this.close(
+        error instanceof RemotingError ? error : new RemotingError('MALFORMED_FRAME', undefined, { cause: error }),
+      );
     }
     for (const [command, serializeType] of received) {
       if (this.closed) return;

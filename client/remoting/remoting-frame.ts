@@ -29,7 +29,11 @@ export interface RawFrame {
  * Encodes a frame as buffers to write back to back: the 8-byte prefix with the header, then
  * the body parts unchanged (so record bytes go from the mapping to the socket uncopied).
  */
-export function encodeFrame(serializeType: number, header: Buffer, body: Buffer | readonly Buffer[] | undefined): Buffer[] {
+export function encodeFrame(
+  serializeType: number,
+  header: Buffer,
+  body: Buffer | readonly Buffer[] | undefined,
+): Buffer[] {
   const parts = body === undefined ? [] : Buffer.isBuffer(body) ? [body] : [...body];
   let bodyBytes = 0;
   for (const part of parts) bodyBytes += part.length;

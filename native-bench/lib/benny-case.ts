@@ -39,8 +39,16 @@ export async function runBenny(
     }
     return operation();
   };
-  const caseOptions = { maxTime: options.maxTime, minSamples: options.minSamples, ...(options.minTime ? { minTime: options.minTime } : {}) };
-  const summary = await suite(name, configure({ cases: caseOptions }), add(name, () => guarded));
+  const caseOptions = {
+    maxTime: options.maxTime,
+    minSamples: options.minSamples,
+    ...(options.minTime ? { minTime: options.minTime } : {}),
+  };
+  const summary = await suite(
+    name,
+    configure({ cases: caseOptions }),
+    add(name, () => guarded),
+  );
   const result = summary.results[0];
   if (result === undefined) throw new Error(`benny returned no result for ${name}`);
   return {

@@ -20,6 +20,7 @@ export const DURABILITY = {
   plainAsync:
     'plain fs: one writev() per batch of length-prefixed records, fdatasync every 500 ms ' +
     '(same window as ASYNC_FLUSH; survives a process crash)',
-  plainSync: 'plain fs group commit: pending records written with one write(), then fdatasync; each append resolves after it',
+  plainSync:
+    'plain fs group commit: pending records written with one write(), then fdatasync; each append resolves after it',
   read: 'read path (no durability involved; data fully in the page cache)',
 } as const;

@@ -92,7 +92,9 @@ export function summaryText(results: readonly TrialResult[], ratioList: readonly
     }
     const headline = result.metrics[result.headline];
     lines.push(`  ${result.title}`);
-    lines.push(`    ${headline === undefined ? '?' : formatMetric(result.headline, headline)}   [durability: ${shortDurability(result.durability)}]`);
+    lines.push(
+      `    ${headline === undefined ? '?' : formatMetric(result.headline, headline)}   [durability: ${shortDurability(result.durability)}]`,
+    );
     const extras = EXTRA.filter((name) => name !== result.headline && result.metrics[name] !== undefined).map(
       (name) => `${name}=${formatMetric(name, result.metrics[name]!)}`,
     );
@@ -103,7 +105,10 @@ export function summaryText(results: readonly TrialResult[], ratioList: readonly
     }
     for (const goal of result.goals ?? []) lines.push(`    ${formatGoal(goal)}`);
     for (const ratio of ratioList.filter((r) => r.peer === result.id)) {
-      const range = ratio.min !== undefined && ratio.max !== undefined ? ` (rounds: ${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)})` : '';
+      const range =
+        ratio.min !== undefined && ratio.max !== undefined
+          ? ` (rounds: ${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)})`
+          : '';
       lines.push(`    ratio Tributary/this (${ratio.metric}): ${ratio.ratio.toFixed(2)}x${range}`);
     }
   }

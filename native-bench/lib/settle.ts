@@ -19,8 +19,9 @@ interface FileShape {
 const PAGE_BYTES = 4096;
 
 function segmentsBeingPreheated(store: MessageStore): FileShape[] | undefined {
-  const commitLog = (store as unknown as { commitLog?: { files?: { files?: FileShape[] }; allocator?: { next?: FileShape } } })
-    .commitLog;
+  const commitLog = (
+    store as unknown as { commitLog?: { files?: { files?: FileShape[] }; allocator?: { next?: FileShape } } }
+  ).commitLog;
   const files = commitLog?.files?.files;
   if (commitLog === undefined || !Array.isArray(files)) return undefined;
   const next = commitLog.allocator?.next;

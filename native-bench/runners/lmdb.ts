@@ -81,7 +81,7 @@ export async function readRange(params: Params, directory: string): Promise<Runn
   const stream = new MessageStream(bodyBytes, 1000);
   const db = openLog(directory, false);
   try {
-    for (let key = 0; key < total; ) {
+    for (let key = 0; key < total;) {
       const bodies = stream.nextBodies();
       db.transactionSync(() => {
         for (const body of bodies) if (key < total) db.putSync(key++, body);

@@ -54,7 +54,9 @@ interface FillReport {
 
 function fillAndKill(storeDirectory: string, params: Params): Promise<FillReport> {
   return new Promise((resolve, reject) => {
-    const child = fork(FILLER, [storeDirectory, JSON.stringify(params)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(FILLER, [storeDirectory, JSON.stringify(params)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let report: FillReport | undefined;
     child.on('message', (message: FillReport) => {
       report = message;

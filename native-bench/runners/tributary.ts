@@ -39,7 +39,11 @@ export async function appendBatch(params: Params, directory: string): Promise<Ru
   const bodyBytes = num(params, 'bodyBytes');
   const batchSize = num(params, 'batchSize');
   const stream = new MessageStream(bodyBytes, batchSize);
-  const { store, settleMs } = await openSettled(directory, { segmentBytes: num(params, 'segmentBytes'), flush: 'async' }, stream.nextMessages());
+  const { store, settleMs } = await openSettled(
+    directory,
+    { segmentBytes: num(params, 'segmentBytes'), flush: 'async' },
+    stream.nextMessages(),
+  );
   let appended = batchSize;
   try {
     const stats = await runBenny(
@@ -87,7 +91,11 @@ export async function appendWindow(params: Params, directory: string): Promise<R
   const perAppender = num(params, 'perAppender');
   const yieldEvery = num(params, 'yieldEvery');
   const stream = new MessageStream(bodyBytes, 256, 8, 64);
-  const { store, settleMs } = await openSettled(directory, { segmentBytes: num(params, 'segmentBytes'), flush: 'async' }, stream.nextMessages());
+  const { store, settleMs } = await openSettled(
+    directory,
+    { segmentBytes: num(params, 'segmentBytes'), flush: 'async' },
+    stream.nextMessages(),
+  );
   let n = 256;
   const appender = async (): Promise<void> => {
     for (let k = 1; k <= perAppender; k++) {
@@ -127,7 +135,10 @@ export async function readSequential(params: Params, directory: string): Promise
   const total = num(params, 'messages');
   const readBatch = num(params, 'readBatch');
   if (total % readBatch !== 0) throw new Error('messages must be a multiple of readBatch');
-  const store = await MessageStore.open(storeDir(directory), { segmentBytes: num(params, 'segmentBytes'), flush: 'async' });
+  const store = await MessageStore.open(storeDir(directory), {
+    segmentBytes: num(params, 'segmentBytes'),
+    flush: 'async',
+  });
   try {
     const stream = new MessageStream(bodyBytes, 100, 1);
     for (let written = 0; written < total; written += 100) {
@@ -168,7 +179,11 @@ export async function syncAppenders(params: Params, directory: string): Promise<
   const bodyBytes = num(params, 'bodyBytes');
   const appenders = num(params, 'appenders');
   const stream = new MessageStream(bodyBytes, 100, 8, 16);
-  const { store, settleMs } = await openSettled(directory, { segmentBytes: num(params, 'segmentBytes'), flush: 'sync' }, stream.nextMessages());
+  const { store, settleMs } = await openSettled(
+    directory,
+    { segmentBytes: num(params, 'segmentBytes'), flush: 'sync' },
+    stream.nextMessages(),
+  );
   const flushes = countFlushes(store);
   const latency = createHistogram();
   let counting = false;
@@ -219,7 +234,12 @@ export async function syncAppenders(params: Params, directory: string): Promise<
 
 /** Wraps the store's internal commit-log flush to count msyncs (benchmark instrumentation). */
 function countFlushes(store: MessageStore): { count: number; reset(): void } {
-  const counter = { count: 0, reset(): void { this.count = 0; } };
+  const counter = {
+    count: 0,
+    reset(): void {
+      this.count = 0;
+    },
+  };
   const commitLog = (store as unknown as { commitLog?: { flush?: () => Promise<number> } }).commitLog;
   const original = commitLog?.flush;
   if (commitLog !== undefined && typeof original === 'function') {

@@ -25,7 +25,14 @@ import { test } from 'uvu';
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
 import { SERIALIZE_TYPE } from '../../client/remoting/remoting-command.js';
 import { startBrokerProcess, stopAll, TEST_DELAY_LEVELS_MS, type BrokerProcess } from '../support/broker-processes.js';
-import { createTopic, maxQueueOffset, pollUntil, queryConsumerOffset, queryMessagesByKey, waitForRoute } from '../support/broker-requests.js';
+import {
+  createTopic,
+  maxQueueOffset,
+  pollUntil,
+  queryConsumerOffset,
+  queryMessagesByKey,
+  waitForRoute,
+} from '../support/broker-requests.js';
 import { JsonLineChild } from '../support/json-line-child.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { soakScale } from '../support/soak-scale.js';
@@ -110,12 +117,28 @@ function messagesToSend(): ProducerChildMessage[] {
   const messages: ProducerChildMessage[] = [];
   for (let i = 0; i < PLAIN_COUNT; i++) {
     const keys = random.int(3) === 0 ? [`k-${i}`, `extra-${random.int(1000)}`] : [`k-${i}`];
-    messages.push({ topic: TOPIC, tags: random.pick(TAGS), keys, bodyBase64: body(random.between(1, 300), false).toString('base64') });
+    messages.push({
+      topic: TOPIC,
+      tags: random.pick(TAGS),
+      keys,
+      bodyBase64: body(random.between(1, 300), false).toString('base64'),
+    });
   }
   const specials: ProducerChildMessage[] = [
     { topic: TOPIC, tags: 'TagB', keys: ['big'], bodyBase64: body(BIG_BODY_BYTES, true).toString('base64') },
-    { topic: TOPIC, tags: 'TagA', keys: ['delayed'], bodyBase64: body(64, false).toString('base64'), delayTimeLevel: DELAY_LEVEL },
-    { topic: TOPIC, tags: 'TagB', keys: [FAIL_ONCE_KEY, 'second-key'], bodyBase64: body(100, false).toString('base64') },
+    {
+      topic: TOPIC,
+      tags: 'TagA',
+      keys: ['delayed'],
+      bodyBase64: body(64, false).toString('base64'),
+      delayTimeLevel: DELAY_LEVEL,
+    },
+    {
+      topic: TOPIC,
+      tags: 'TagB',
+      keys: [FAIL_ONCE_KEY, 'second-key'],
+      bodyBase64: body(100, false).toString('base64'),
+    },
     { topic: TOPIC, keys: ['untagged'], bodyBase64: body(32, false).toString('base64') },
   ];
   for (const special of specials) messages.splice(random.int(messages.length + 1), 0, special);
@@ -123,11 +146,22 @@ function messagesToSend(): ProducerChildMessage[] {
 }
 
 /** Runs an ali-ons producer child until it has sent `messages`; returns what it reported. */
-async function produce(messages: readonly ProducerChildMessage[], label: string, options: Partial<ProducerChildConfig> = {}): Promise<Sent[]> {
-  const config: ProducerChildConfig = { nameServer: requireBroker().nameServerAddress!, group: PRODUCER_GROUP, messages, ...options };
+async function produce(
+  messages: readonly ProducerChildMessage[],
+  label: string,
+  options: Partial<ProducerChildConfig> = {},
+): Promise<Sent[]> {
+  const config: ProducerChildConfig = {
+    nameServer: requireBroker().nameServerAddress!,
+    group: PRODUCER_GROUP,
+    messages,
+    ...options,
+  };
   const child = JsonLineChild.spawn(PRODUCER_SCRIPT, [JSON.stringify(config)], { label });
   try {
-    await child.waitFor('producer done', STEP_TIMEOUT_MS, (lines) => lines.find((line) => line.event === 'done' || line.event === 'failed'));
+    await child.waitFor('producer done', STEP_TIMEOUT_MS, (lines) =>
+      lines.find((line) => line.event === 'done' || line.event === 'failed'),
+    );
     const exit = await child.waitForExit(CLOSE_TIMEOUT_MS);
     if (exit.code !== 0) throw child.failure(`exited with ${exit.code}: ${JSON.stringify(child.lines.at(-1))}`);
     const errors = child.lines.filter((line) => line.event === 'error');
@@ -137,7 +171,13 @@ async function produce(messages: readonly ProducerChildMessage[], label: string,
       .map((line) => {
         const spec = messages[line.index as number]!;
         assert.equal(line.sendStatus, 'SEND_OK', `${label}: message ${String(line.index)}`);
-        return { spec, body: Buffer.from(spec.bodyBase64, 'base64'), msgId: String(line.msgId), queueId: Number(line.queueId), queueOffset: Number(line.queueOffset) };
+        return {
+          spec,
+          body: Buffer.from(spec.bodyBase64, 'base64'),
+          msgId: String(line.msgId),
+          queueId: Number(line.queueId),
+          queueOffset: Number(line.queueOffset),
+        };
       });
   } finally {
     await child.terminate('SIGKILL', 0);
@@ -195,7 +235,12 @@ function assertDeliveredAsSent(delivery: Delivery, message: Sent, context: strin
  * it. It may also cover filtered-out messages after those (up to the queue's end): ali-ons
  * moves its offset over them only when a pull finds nothing more (correctTagsOffset).
  */
-async function assertCommitted(address: string, topic: string, queueId: number, got: readonly Delivery[]): Promise<void> {
+async function assertCommitted(
+  address: string,
+  topic: string,
+  queueId: number,
+  got: readonly Delivery[],
+): Promise<void> {
   const inQueue = got.filter((delivery) => delivery.queueId === queueId);
   const floor = inQueue.length === 0 ? 0 : Math.max(...inQueue.map((delivery) => delivery.queueOffset)) + 1;
   const max = await maxQueueOffset(admin, address, topic, queueId);
@@ -227,15 +272,24 @@ test(`ali-ons compat: Producer sends tagged, keyed, compressed and delayed messa
   for (const message of sent) {
     assert.match(message.msgId, /^[0-9A-F]{32}$/, 'msgId is an offset message id');
     assert.equal(message.msgId.slice(0, 16), storeHostHex, 'msgId names the broker as store host');
-    if (message.spec.delayTimeLevel === undefined) assert.ok(message.queueId >= 0 && message.queueId < QUEUES, `queueId ${message.queueId}`);
+    if (message.spec.delayTimeLevel === undefined)
+      assert.ok(message.queueId >= 0 && message.queueId < QUEUES, `queueId ${message.queueId}`);
   }
   const offsets = new Map<number, number[]>();
   for (const message of sent.filter((m) => m.spec.delayTimeLevel === undefined)) {
     offsets.set(message.queueId, [...(offsets.get(message.queueId) ?? []), message.queueOffset]);
   }
   for (const [queueId, queueOffsets] of offsets) {
-    assert.deepEqual(queueOffsets, queueOffsets.map((_, i) => i), `queue ${queueId} offsets are consecutive from 0`);
-    assert.equal(await maxQueueOffset(admin, requireBroker().address, TOPIC, queueId), queueOffsets.length, `max offset of queue ${queueId}`);
+    assert.deepEqual(
+      queueOffsets,
+      queueOffsets.map((_, i) => i),
+      `queue ${queueId} offsets are consecutive from 0`,
+    );
+    assert.equal(
+      await maxQueueOffset(admin, requireBroker().address, TOPIC, queueId),
+      queueOffsets.length,
+      `max offset of queue ${queueId}`,
+    );
   }
 });
 
@@ -244,12 +298,18 @@ test(`ali-ons compat: Consumer gets every matching message once as sent, a faile
   const matching = sent.filter((message) => message.spec.tags !== undefined && SUBSCRIBED_TAGS.has(message.spec.tags));
   const consumer = startConsumer('ali-ons consumer');
   const expectedCount = matching.length + 1; // The failed one comes twice.
-  await consumer.waitFor(`${expectedCount} deliveries`, STEP_TIMEOUT_MS, () => (deliveries(consumer).length >= expectedCount ? true : undefined));
+  await consumer.waitFor(`${expectedCount} deliveries`, STEP_TIMEOUT_MS, () =>
+    deliveries(consumer).length >= expectedCount ? true : undefined,
+  );
   await closeConsumer(consumer);
   const got = deliveries(consumer);
   firstRun.push(...got);
   assert.equal(got.length, expectedCount, 'no duplicate or extra delivery');
-  for (const delivery of got) assert.ok(delivery.tags !== null && SUBSCRIBED_TAGS.has(delivery.tags), `delivered tag ${delivery.tags} is subscribed`);
+  for (const delivery of got)
+    assert.ok(
+      delivery.tags !== null && SUBSCRIBED_TAGS.has(delivery.tags),
+      `delivered tag ${delivery.tags} is subscribed`,
+    );
   for (const message of matching) {
     const keys = message.spec.keys!.join(' ');
     const received = got.filter((delivery) => delivery.keys === keys);
@@ -257,14 +317,18 @@ test(`ali-ons compat: Consumer gets every matching message once as sent, a faile
     assert.ok(first !== undefined, `message with keys ${keys} was not delivered`);
     assertDeliveredAsSent(first, message, 'first delivery');
     assert.equal(first.reconsumeTimes, 0, `${keys}: first delivery reconsumeTimes`);
-    if (message.body.length >= BIG_BODY_BYTES) assert.equal(first.sysFlag & 1, 1, `${keys}: stored and delivered zlib-compressed`);
+    if (message.body.length >= BIG_BODY_BYTES)
+      assert.equal(first.sysFlag & 1, 1, `${keys}: stored and delivered zlib-compressed`);
     if (message.spec.delayTimeLevel === undefined) {
       assert.equal(first.msgId, message.msgId, `${keys}: msgId equals the send result's`);
       assert.equal(first.queueId, message.queueId, `${keys}: queueId`);
       assert.equal(first.queueOffset, message.queueOffset, `${keys}: queueOffset`);
     } else {
       const delayMs = TEST_DELAY_LEVELS_MS[message.spec.delayTimeLevel - 1]!;
-      assert.ok(first.storeTimestamp - first.bornTimestamp >= delayMs, `${keys}: delivered ${first.storeTimestamp - first.bornTimestamp} ms after sending, level ${message.spec.delayTimeLevel} is ${delayMs} ms`);
+      assert.ok(
+        first.storeTimestamp - first.bornTimestamp >= delayMs,
+        `${keys}: delivered ${first.storeTimestamp - first.bornTimestamp} ms after sending, level ${message.spec.delayTimeLevel} is ${delayMs} ms`,
+      );
     }
     if (!message.spec.keys!.includes(FAIL_ONCE_KEY)) {
       assert.equal(received.length, 1, `${keys}: delivered once`);
@@ -278,7 +342,10 @@ test(`ali-ons compat: Consumer gets every matching message once as sent, a faile
     assert.equal(retried.retryTopic, TOPIC, 'the retry carries RETRY_TOPIC');
     assert.equal(retried.originMessageId, message.msgId, 'the retry carries ORIGIN_MESSAGE_ID');
     assert.notEqual(retried.msgId, message.msgId, 'the retry is a new record');
-    assert.ok(retried.storeTimestamp - failed.storeTimestamp >= RETRY_DELAY_MS, `retried ${retried.storeTimestamp - failed.storeTimestamp} ms later, level 3 is ${RETRY_DELAY_MS} ms`);
+    assert.ok(
+      retried.storeTimestamp - failed.storeTimestamp >= RETRY_DELAY_MS,
+      `retried ${retried.storeTimestamp - failed.storeTimestamp} ms later, level 3 is ${RETRY_DELAY_MS} ms`,
+    );
   }
   assert.deepEqual(unexpectedErrors(consumer), [], 'consumer errors');
 });
@@ -287,25 +354,46 @@ test('ali-ons compat: committed offsets are stored and a restarted consumer resu
   assert.ok(firstRun.length > 0, 'the consumer test ran first');
   const { address } = requireBroker();
   for (let queueId = 0; queueId < QUEUES; queueId++) {
-    await assertCommitted(address, TOPIC, queueId, firstRun.filter((delivery) => delivery.retryTopic === null));
+    await assertCommitted(
+      address,
+      TOPIC,
+      queueId,
+      firstRun.filter((delivery) => delivery.retryTopic === null),
+    );
   }
-  await assertCommitted(address, RETRY_TOPIC, 0, firstRun.filter((delivery) => delivery.retryTopic !== null));
+  await assertCommitted(
+    address,
+    RETRY_TOPIC,
+    0,
+    firstRun.filter((delivery) => delivery.retryTopic !== null),
+  );
   const consumer = startConsumer('ali-ons consumer (restarted)');
   const fresh = freshMessages(QUEUES * 2, 'after-restart');
   const freshSent = await produce(fresh, 'ali-ons producer (after restart)');
   assert.equal(new Set(freshSent.map((message) => message.queueId)).size, QUEUES, 'the new messages reach every queue');
-  await consumer.waitFor(`${fresh.length} new deliveries`, STEP_TIMEOUT_MS, () => (deliveries(consumer).length >= fresh.length ? true : undefined));
+  await consumer.waitFor(`${fresh.length} new deliveries`, STEP_TIMEOUT_MS, () =>
+    deliveries(consumer).length >= fresh.length ? true : undefined,
+  );
   await closeConsumer(consumer);
   // Each queue got new messages and queues deliver in offset order, so any old message a
   // wrongly rewound queue would re-deliver came before them.
   const got = deliveries(consumer);
-  assert.deepEqual(got.map((delivery) => delivery.msgId).sort(), freshSent.map((message) => message.msgId).sort(), 'only the new messages');
+  assert.deepEqual(
+    got.map((delivery) => delivery.msgId).sort(),
+    freshSent.map((message) => message.msgId).sort(),
+    'only the new messages',
+  );
   assert.deepEqual(unexpectedErrors(consumer), [], 'consumer errors');
 });
 
 /** Tagged messages that every test subscription takes, with fresh keys. */
 function freshMessages(count: number, prefix: string): ProducerChildMessage[] {
-  return Array.from({ length: count }, (_, i) => ({ topic: TOPIC, tags: 'TagA', keys: [`${prefix}-${i}`], bodyBase64: body(40, false).toString('base64') }));
+  return Array.from({ length: count }, (_, i) => ({
+    topic: TOPIC,
+    tags: 'TagA',
+    keys: [`${prefix}-${i}`],
+    bodyBase64: body(40, false).toString('base64'),
+  }));
 }
 
 /** ali-ons' consumeTimestamp format: local time, second precision. */
@@ -321,8 +409,16 @@ test('ali-ons compat: new groups start at the queue ends (LAST_OFFSET, GET_MAX_O
   await pollUntil('the clock to pass a whole second', 2000, () => (Date.now() >= since ? true : undefined));
   // Signed requests (Aliyun ACL fields): the broker takes them like any other.
   const signed = { accessKey: 'AK_TEST', secretKey: 'SK_TEST' };
-  const before = await produce(freshMessages(QUEUES * 2, 'before-start'), 'ali-ons producer (signed, before new groups)', signed);
-  const fromLast = startConsumer('ali-ons consumer (last offset)', { group: `${CONSUMER_GROUP}_LAST`, consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET', failures: {} });
+  const before = await produce(
+    freshMessages(QUEUES * 2, 'before-start'),
+    'ali-ons producer (signed, before new groups)',
+    signed,
+  );
+  const fromLast = startConsumer('ali-ons consumer (last offset)', {
+    group: `${CONSUMER_GROUP}_LAST`,
+    consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET',
+    failures: {},
+  });
   const fromTime = startConsumer('ali-ons consumer (timestamp)', {
     group: `${CONSUMER_GROUP}_TIME`,
     consumeFromWhere: 'CONSUME_FROM_TIMESTAMP',
@@ -333,16 +429,24 @@ test('ali-ons compat: new groups start at the queue ends (LAST_OFFSET, GET_MAX_O
   await fromLast.waitFor(`all ${QUEUES} queues assigned`, STEP_TIMEOUT_MS, (lines) =>
     lines.filter((line) => line.event === 'assigned' && line.topic === TOPIC).length >= QUEUES ? true : undefined,
   );
-  await fromTime.waitFor(`${before.length} deliveries`, STEP_TIMEOUT_MS, () => (deliveries(fromTime).length >= before.length ? true : undefined));
+  await fromTime.waitFor(`${before.length} deliveries`, STEP_TIMEOUT_MS, () =>
+    deliveries(fromTime).length >= before.length ? true : undefined,
+  );
   const after = await produce(freshMessages(QUEUES * 2, 'after-start'), 'ali-ons producer (after new groups)');
-  await fromLast.waitFor(`${after.length} deliveries`, STEP_TIMEOUT_MS, () => (deliveries(fromLast).length >= after.length ? true : undefined));
+  await fromLast.waitFor(`${after.length} deliveries`, STEP_TIMEOUT_MS, () =>
+    deliveries(fromLast).length >= after.length ? true : undefined,
+  );
   await fromTime.waitFor(`${before.length + after.length} deliveries`, STEP_TIMEOUT_MS, () =>
     deliveries(fromTime).length >= before.length + after.length ? true : undefined,
   );
   await Promise.all([closeConsumer(fromLast), closeConsumer(fromTime)]);
   const ids = (messages: readonly { msgId: string }[]): string[] => messages.map((message) => message.msgId).sort();
   assert.deepEqual(ids(deliveries(fromLast)), ids(after), 'the last-offset group gets only what came after it started');
-  assert.deepEqual(ids(deliveries(fromTime)), ids([...before, ...after]), 'the timestamp group gets everything stored since then');
+  assert.deepEqual(
+    ids(deliveries(fromTime)),
+    ids([...before, ...after]),
+    'the timestamp group gets everything stored since then',
+  );
   assert.deepEqual([...unexpectedErrors(fromLast), ...unexpectedErrors(fromTime)], [], 'consumer errors');
 });
 
@@ -353,13 +457,18 @@ test('ali-ons compat: a consumer and producers ride out a broker crash (SIGKILL,
   await createTopic(admin, server.address, topic, 2);
   await waitForRoute(admin, server.nameServerAddress!, topic, STEP_TIMEOUT_MS);
   const consumer = startConsumer('ali-ons consumer (crash)', { group, topic, subExpression: '*', failures: {} });
-  const batch = (prefix: string): ProducerChildMessage[] => freshMessages(6, prefix).map((message) => ({ ...message, topic }));
+  const batch = (prefix: string): ProducerChildMessage[] =>
+    freshMessages(6, prefix).map((message) => ({ ...message, topic }));
   const before = await produce(batch('before-crash'), 'ali-ons producer (before crash)');
-  await consumer.waitFor(`${before.length} deliveries`, STEP_TIMEOUT_MS, () => (deliveries(consumer).length >= before.length ? true : undefined));
+  await consumer.waitFor(`${before.length} deliveries`, STEP_TIMEOUT_MS, () =>
+    deliveries(consumer).length >= before.length ? true : undefined,
+  );
   const committed = async (): Promise<(number | undefined)[]> =>
     Promise.all([0, 1].map((queueId) => queryConsumerOffset(admin, server.address, group, topic, queueId)));
   const ends = await Promise.all([0, 1].map((queueId) => maxQueueOffset(admin, server.address, topic, queueId)));
-  await pollUntil('offsets committed before the crash', STEP_TIMEOUT_MS, async () => (String(await committed()) === String(ends) ? true : undefined));
+  await pollUntil('offsets committed before the crash', STEP_TIMEOUT_MS, async () =>
+    String(await committed()) === String(ends) ? true : undefined,
+  );
 
   await server.kill();
   await server.restart();
@@ -367,11 +476,15 @@ test('ali-ons compat: a consumer and producers ride out a broker crash (SIGKILL,
   assert.deepEqual(await committed(), ends, 'committed offsets survive the crash');
   const after = await produce(batch('after-crash'), 'ali-ons producer (after crash)');
   const all = [...before, ...after];
-  await consumer.waitFor(`${all.length} deliveries`, STEP_TIMEOUT_MS, () => (deliveries(consumer).length >= all.length ? true : undefined));
+  await consumer.waitFor(`${all.length} deliveries`, STEP_TIMEOUT_MS, () =>
+    deliveries(consumer).length >= all.length ? true : undefined,
+  );
   await closeConsumer(consumer);
   const ids = (messages: readonly { msgId: string }[]): string[] => messages.map((message) => message.msgId).sort();
   assert.deepEqual(ids(deliveries(consumer)), ids(all), 'every message once, across the crash');
-  const notConnectionErrors = unexpectedErrors(consumer).filter((line) => !/ECONNRESET|ECONNREFUSED|socket|closed/i.test(String(line.message)));
+  const notConnectionErrors = unexpectedErrors(consumer).filter(
+    (line) => !/ECONNRESET|ECONNREFUSED|socket|closed/i.test(String(line.message)),
+  );
   assert.deepEqual(notConnectionErrors, [], 'consumer errors other than the lost connection');
 });
 
@@ -381,15 +494,38 @@ test('ali-ons compat: a message failing past maxReconsumeTimes goes to %DLQ%<gro
   const group = `${CONSUMER_GROUP}_DLQ`;
   await createTopic(admin, address, topic, 1);
   await waitForRoute(admin, nameServerAddress!, topic, STEP_TIMEOUT_MS);
-  const consumer = startConsumer('ali-ons consumer (dead letter)', { group, topic, subExpression: '*', failures: { poison: 100 }, maxReconsumeTimes: 1 });
-  const messages = ['fine-0', 'poison', 'fine-1'].map((key): ProducerChildMessage => ({ topic, tags: 'TagA', keys: [key], bodyBase64: body(50, false).toString('base64') }));
+  const consumer = startConsumer('ali-ons consumer (dead letter)', {
+    group,
+    topic,
+    subExpression: '*',
+    failures: { poison: 100 },
+    maxReconsumeTimes: 1,
+  });
+  const messages = ['fine-0', 'poison', 'fine-1'].map((key): ProducerChildMessage => ({
+    topic,
+    tags: 'TagA',
+    keys: [key],
+    bodyBase64: body(50, false).toString('base64'),
+  }));
   const [, poison] = await produce(messages, 'ali-ons producer (dead letter)');
   const deadLetterTopic = `%DLQ%${group}`;
-  await pollUntil(`a message in ${deadLetterTopic}`, STEP_TIMEOUT_MS, async () => ((await maxQueueOffset(admin, address, deadLetterTopic, 0)) === 1 ? true : undefined));
+  await pollUntil(`a message in ${deadLetterTopic}`, STEP_TIMEOUT_MS, async () =>
+    (await maxQueueOffset(admin, address, deadLetterTopic, 0)) === 1 ? true : undefined,
+  );
   await closeConsumer(consumer);
   const poisoned = deliveries(consumer).filter((delivery) => delivery.keys === 'poison');
-  assert.deepEqual(poisoned.map((delivery) => delivery.reconsumeTimes), [0, 1], 'delivered once and retried once, then no more');
-  assert.deepEqual(deliveries(consumer).filter((delivery) => delivery.keys !== 'poison').map((delivery) => delivery.keys).sort(), ['fine-0', 'fine-1']);
+  assert.deepEqual(
+    poisoned.map((delivery) => delivery.reconsumeTimes),
+    [0, 1],
+    'delivered once and retried once, then no more',
+  );
+  assert.deepEqual(
+    deliveries(consumer)
+      .filter((delivery) => delivery.keys !== 'poison')
+      .map((delivery) => delivery.keys)
+      .sort(),
+    ['fine-0', 'fine-1'],
+  );
   const [dead, ...more] = await queryMessagesByKey(admin, address, deadLetterTopic, 'poison');
   assert.ok(dead !== undefined && more.length === 0, 'one dead letter, found by its key');
   assert.ok(dead.body.equals(Buffer.from(messages[1]!.bodyBase64, 'base64')), 'the dead letter keeps the body');

@@ -39,15 +39,22 @@ function exchange(bytes: Buffer, timeoutMs = 5000): Promise<Outcome> {
       socket.destroy();
       resolve(outcome);
     };
-    socket.on('data', (chunk) => decoder.push(chunk, (frame) => finish({ kind: 'response', command: HeaderCodec.decode(frame) })));
+    socket.on('data', (chunk) =>
+      decoder.push(chunk, (frame) => finish({ kind: 'response', command: HeaderCodec.decode(frame) })),
+    );
     socket.on('close', () => finish({ kind: 'closed' }));
     socket.on('error', () => undefined);
     socket.write(bytes);
   });
 }
 
-function frameOf(command: Partial<RemotingCommand> & { code: number }, serializeType: number = SERIALIZE_TYPE.json): Buffer {
-  return Buffer.concat(HeaderCodec.frame({ language: 'JAVA', version: 401, opaque: 1, flag: 0, ...command }, serializeType));
+function frameOf(
+  command: Partial<RemotingCommand> & { code: number },
+  serializeType: number = SERIALIZE_TYPE.json,
+): Buffer {
+  return Buffer.concat(
+    HeaderCodec.frame({ language: 'JAVA', version: 401, opaque: 1, flag: 0, ...command }, serializeType),
+  );
 }
 
 function rawPrefix(length: number, spec: number): Buffer {
@@ -71,7 +78,12 @@ async function expectCode(bytes: Buffer, code: number): Promise<RemotingCommand>
 }
 
 test('bad input: the broker survives every malformed frame and bad request while a good client keeps working', async () => {
-  const { consumer, received } = await recordingConsumer({ nameServer: fixture.nameServer, group: 'steady-group', subscriptions: { steady: '*' }, consumeFrom: 'first' });
+  const { consumer, received } = await recordingConsumer({
+    nameServer: fixture.nameServer,
+    group: 'steady-group',
+    subscriptions: { steady: '*' },
+    consumeFrom: 'first',
+  });
   const producer = new Producer({ nameServer: fixture.nameServer, group: 'steady-producer' });
   await producer.start();
   let sent = 0;
@@ -95,19 +107,60 @@ test('bad input: the broker survives every malformed frame and bad request while
     await exchange(Buffer.concat([rawPrefix(1000, 10), Buffer.from('{"code":')]), 500).catch(() => undefined);
     // Well-framed requests the broker refuses, each with its code.
     await expectCode(frameOf({ code: 99_999 }), RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED);
-    await expectCode(frameOf({ code: 310, extFields: { a: 'p', b: 'bad topic', e: 0 }, body: Buffer.from('x') }), RESPONSE_CODE.MESSAGE_ILLEGAL);
-    await expectCode(frameOf({ code: 310, extFields: { a: 'p', b: 'missing-topic', e: 0 }, body: Buffer.from('x') }), RESPONSE_CODE.TOPIC_NOT_EXIST);
-    await expectCode(frameOf({ code: 310, extFields: { a: 'p', b: 'steady', e: 0 }, body: Buffer.alloc(4 * 1024 * 1024 + 1) }), RESPONSE_CODE.MESSAGE_ILLEGAL);
-    await expectCode(frameOf({ code: 310, extFields: { a: 'p', b: 'steady', e: 99 }, body: Buffer.from('x') }), RESPONSE_CODE.MESSAGE_ILLEGAL);
-    await expectCode(frameOf({ code: 310, extFields: { a: 'p', b: 'steady', e: 0, i: 'TAGS\u0001\u0002\u0002\u0001' }, body: Buffer.from('x') }), RESPONSE_CODE.MESSAGE_ILLEGAL);
+    await expectCode(
+      frameOf({ code: 310, extFields: { a: 'p', b: 'bad topic', e: 0 }, body: Buffer.from('x') }),
+      RESPONSE_CODE.MESSAGE_ILLEGAL,
+    );
+    await expectCode(
+      frameOf({ code: 310, extFields: { a: 'p', b: 'missing-topic', e: 0 }, body: Buffer.from('x') }),
+      RESPONSE_CODE.TOPIC_NOT_EXIST,
+    );
+    await expectCode(
+      frameOf({ code: 310, extFields: { a: 'p', b: 'steady', e: 0 }, body: Buffer.alloc(4 * 1024 * 1024 + 1) }),
+      RESPONSE_CODE.MESSAGE_ILLEGAL,
+    );
+    await expectCode(
+      frameOf({ code: 310, extFields: { a: 'p', b: 'steady', e: 99 }, body: Buffer.from('x') }),
+      RESPONSE_CODE.MESSAGE_ILLEGAL,
+    );
+    await expectCode(
+      frameOf({
+        code: 310,
+        extFields: { a: 'p', b: 'steady', e: 0, i: 'TAGS\u0001\u0002\u0002\u0001' },
+        body: Buffer.from('x'),
+      }),
+      RESPONSE_CODE.MESSAGE_ILLEGAL,
+    );
     await expectCode(frameOf({ code: 11, extFields: { topic: 'steady' } }), RESPONSE_CODE.SYSTEM_ERROR);
-    await expectCode(frameOf({ code: 11, extFields: { consumerGroup: 'g', topic: 'steady', queueId: 0, queueOffset: 0, subscription: 'x', expressionType: 'SQL92' } }), RESPONSE_CODE.SUBSCRIPTION_PARSE_FAILED);
-    await expectCode(frameOf({ code: 34, body: Buffer.from('{"clientID":"c","consumerDataSet":[{"groupName":"bad group"}]}') }), RESPONSE_CODE.SYSTEM_ERROR);
+    await expectCode(
+      frameOf({
+        code: 11,
+        extFields: {
+          consumerGroup: 'g',
+          topic: 'steady',
+          queueId: 0,
+          queueOffset: 0,
+          subscription: 'x',
+          expressionType: 'SQL92',
+        },
+      }),
+      RESPONSE_CODE.SUBSCRIPTION_PARSE_FAILED,
+    );
+    await expectCode(
+      frameOf({ code: 34, body: Buffer.from('{"clientID":"c","consumerDataSet":[{"groupName":"bad group"}]}') }),
+      RESPONSE_CODE.SYSTEM_ERROR,
+    );
     await expectCode(frameOf({ code: 34, body: Buffer.from('{nope') }), RESPONSE_CODE.SYSTEM_ERROR);
-    await expectCode(frameOf({ code: 15, extFields: { consumerGroup: 'bad group', topic: 'steady', queueId: 0, commitOffset: 5 } }), RESPONSE_CODE.SYSTEM_ERROR);
+    await expectCode(
+      frameOf({ code: 15, extFields: { consumerGroup: 'bad group', topic: 'steady', queueId: 0, commitOffset: 5 } }),
+      RESPONSE_CODE.SYSTEM_ERROR,
+    );
     await expectCode(frameOf({ code: 36, extFields: { offset: 123456789, group: 'g' } }), RESPONSE_CODE.SYSTEM_ERROR);
     await expectCode(frameOf({ code: 17, extFields: { topic: 'TRIBUTARY_STATE' } }), RESPONSE_CODE.SYSTEM_ERROR);
-    await expectCode(frameOf({ code: 11, extFields: { consumerGroup: 'g', topic: 'TRIBUTARY_STATE', queueId: 0, queueOffset: 0 } }), RESPONSE_CODE.NO_PERMISSION);
+    await expectCode(
+      frameOf({ code: 11, extFields: { consumerGroup: 'g', topic: 'TRIBUTARY_STATE', queueId: 0, queueOffset: 0 } }),
+      RESPONSE_CODE.NO_PERMISSION,
+    );
     // The same refusals over msgpack headers.
     await expectCode(frameOf({ code: 99_999 }, SERIALIZE_TYPE.msgpack), RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED);
   } finally {
@@ -117,7 +170,9 @@ test('bad input: the broker survives every malformed frame and bad request while
   try {
     const expected = new Set(Array.from({ length: sent }, (_, i) => `s-${i}`));
     const bodies = (list: ReceivedMessage[]): Set<string> => new Set(list.map((m) => m.body.toString()));
-    await waitFor(`all ${sent} steady messages consumed`, 30_000, () => [...expected].every((id) => bodies(received).has(id)));
+    await waitFor(`all ${sent} steady messages consumed`, 30_000, () =>
+      [...expected].every((id) => bodies(received).has(id)),
+    );
     assert.ok(sent > 0);
   } finally {
     await producer.shutdown();

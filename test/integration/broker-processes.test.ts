@@ -23,19 +23,32 @@ const ROUTE_TIMEOUT_MS = 15_000;
 /** Short, so a restarted name server hears from the broker again quickly. */
 const REGISTER_INTERVAL_MS = 300;
 
-async function assertRoutedTo(client: RemotingClient, nameServer: string, topic: string, broker: BrokerProcess, queues: number): Promise<void> {
+async function assertRoutedTo(
+  client: RemotingClient,
+  nameServer: string,
+  topic: string,
+  broker: BrokerProcess,
+  queues: number,
+): Promise<void> {
   const route = (await waitForRoute(client, nameServer, topic, ROUTE_TIMEOUT_MS)) as {
     brokerDatas: { brokerAddrs: Record<string, string> }[];
     queueDatas: { readQueueNums: number; writeQueueNums: number; perm: number }[];
   };
-  assert.deepEqual(route.brokerDatas.map((data) => data.brokerAddrs), [{ 0: broker.address }], `${nameServer}: broker addresses`);
-  assert.deepEqual(route.queueDatas.map(({ readQueueNums, writeQueueNums, perm }) => ({ readQueueNums, writeQueueNums, perm })), [
-    { readQueueNums: queues, writeQueueNums: queues, perm: 6 },
-  ]);
+  assert.deepEqual(
+    route.brokerDatas.map((data) => data.brokerAddrs),
+    [{ 0: broker.address }],
+    `${nameServer}: broker addresses`,
+  );
+  assert.deepEqual(
+    route.queueDatas.map(({ readQueueNums, writeQueueNums, perm }) => ({ readQueueNums, writeQueueNums, perm })),
+    [{ readQueueNums: queues, writeQueueNums: queues, perm: 6 }],
+  );
 }
 
 function waitForNoRoute(client: RemotingClient, nameServer: string, topic: string): Promise<true> {
-  return pollUntil(`${topic} unrouted at ${nameServer}`, ROUTE_TIMEOUT_MS, async () => ((await topicRoute(client, nameServer, topic)) === undefined ? true : undefined));
+  return pollUntil(`${topic} unrouted at ${nameServer}`, ROUTE_TIMEOUT_MS, async () =>
+    (await topicRoute(client, nameServer, topic)) === undefined ? true : undefined,
+  );
 }
 
 test('broker processes: a broker with two separate name servers survives SIGKILL and their restarts (same port, same data)', async () => {
@@ -44,9 +57,17 @@ test('broker processes: a broker with two separate name servers survives SIGKILL
   let nameServers: NameServerProcess[] = [];
   let broker: BrokerProcess | undefined;
   try {
-    nameServers = [await startNameServerProcess({ label: 'namesrv-1' }), await startNameServerProcess({ label: 'namesrv-2' })];
+    nameServers = [
+      await startNameServerProcess({ label: 'namesrv-1' }),
+      await startNameServerProcess({ label: 'namesrv-2' }),
+    ];
     const addresses = nameServers.map((nameServer) => nameServer.address);
-    broker = await startBrokerProcess({ dataDirectory: directory.path, nameServer: 'none', nameServers: addresses, registerIntervalMs: REGISTER_INTERVAL_MS });
+    broker = await startBrokerProcess({
+      dataDirectory: directory.path,
+      nameServer: 'none',
+      nameServers: addresses,
+      registerIntervalMs: REGISTER_INTERVAL_MS,
+    });
     assert.equal(broker.nameServerAddress, undefined);
     assert.deepEqual(broker.nameServers, addresses);
     await createTopic(client, broker.address, 'Harness', 3);

@@ -101,7 +101,9 @@ interface ChildOutcome {
 /** Runs one child until its plan's moment, SIGKILLs it then, and collects what it reported. */
 function runChild(config: ChildConfig, plan: KillPlan, generation: number, label: string): Promise<ChildOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD_SCRIPT, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD_SCRIPT, JSON.stringify(config)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     liveChildren.add(child);
     const outcome: ChildOutcome = {
       ready: undefined,
@@ -132,7 +134,8 @@ function runChild(config: ChildConfig, plan: KillPlan, generation: number, label
       switch (word) {
         case 'OPENING':
           // The seeded delay spreads these kills over opening and recovery.
-          if (plan.kind === 'opening') openingTimer = setTimeout(() => kill(`${plan.delayMs} ms into opening`), plan.delayMs);
+          if (plan.kind === 'opening')
+            openingTimer = setTimeout(() => kill(`${plan.delayMs} ms into opening`), plan.delayMs);
           break;
         case 'READY':
           outcome.ready = { first: Number(fields[0]), clean: fields[1] === '1' };
@@ -163,7 +166,8 @@ function runChild(config: ChildConfig, plan: KillPlan, generation: number, label
           if (plan.kind === 'closed') kill('closed');
           break;
         default:
-          if (!line.startsWith('  [seed]') && line !== '') protocolError ??= `unexpected child output: ${line.slice(0, 200)}`;
+          if (!line.startsWith('  [seed]') && line !== '')
+            protocolError ??= `unexpected child output: ${line.slice(0, 200)}`;
       }
     };
 
@@ -226,12 +230,18 @@ function checkMessage(message: StoredMessage, expected: StreamMessage, where: st
   assert.equal(message.flag, expected.flag, `${what}: flag`);
   assert.equal(message.tags, expected.tags, `${what}: tags`);
   assert.deepEqual(message.keys, [...expected.keys], `${what}: keys`);
-  assert.ok(message.body.equals(expected.body), `${what}: body differs (${message.body.length} bytes, expected ${expected.body.length})`);
+  assert.ok(
+    message.body.equals(expected.body),
+    `${what}: body differs (${message.body.length} bytes, expected ${expected.body.length})`,
+  );
 }
 
 function assertFound(store: MessageStore, topic: string, key: string, commitLogOffset: number, where: string): void {
   const found = store.queryByKey(topic, key, 32).map((message) => message.commitLogOffset);
-  assert.ok(found.includes(commitLogOffset), `${where}: queryByKey(${topic}, ${key}) gave [${found.join(', ')}], not ${commitLogOffset}`);
+  assert.ok(
+    found.includes(commitLogOffset),
+    `${where}: queryByKey(${topic}, ${key}) gave [${found.join(', ')}], not ${commitLogOffset}`,
+  );
 }
 
 /**
@@ -239,7 +249,12 @@ function assertFound(store: MessageStore, topic: string, key: string, commitLogO
  * Queues must hold 0..max-1 of their stream messages, the log exactly the stream's first N
  * messages, the index every one of them, and every acknowledged message must be among them.
  */
-function verifyStore(store: MessageStore, stream: MessageStream, acked: ReadonlyMap<number, Ack>, label: string): number {
+function verifyStore(
+  store: MessageStore,
+  stream: MessageStream,
+  acked: ReadonlyMap<number, Ack>,
+  label: string,
+): number {
   let total = 0;
   for (const { topic, queueId } of streamQueues()) {
     const queue = queueName(topic, queueId);
@@ -249,7 +264,11 @@ function verifyStore(store: MessageStore, stream: MessageStream, acked: Readonly
     while (offset < max) {
       const result = store.read(topic, queueId, offset, 32);
       assert.equal(result.status, 'found', `${label}: ${queue} read at ${offset} of ${max}`);
-      assert.equal(result.messages.length, Math.min(32, max - offset), `${label}: ${queue} read at ${offset} of ${max}`);
+      assert.equal(
+        result.messages.length,
+        Math.min(32, max - offset),
+        `${label}: ${queue} read at ${offset} of ${max}`,
+      );
       for (const message of result.messages) {
         const index = stream.indexAt(topic, queueId, offset);
         assert.ok(index !== undefined, `${label}: ${queue} holds ${max} entries, more than any stream`);
@@ -273,7 +292,8 @@ function verifyStore(store: MessageStore, stream: MessageStream, acked: Readonly
     const expected = stream.get(records);
     checkMessage(message, expected, `${label}: commit log offset ${offset}`);
     assertFound(store, expected.topic, message.msgId, offset, `${label}: stream message ${records}`);
-    for (const key of expected.keys) assertFound(store, expected.topic, key, offset, `${label}: stream message ${records}`);
+    for (const key of expected.keys)
+      assertFound(store, expected.topic, key, offset, `${label}: stream message ${records}`);
     records++;
     offset += message.totalSize;
   }
@@ -309,7 +329,14 @@ function mergeAcks(acked: Map<number, Ack>, acks: readonly Ack[], stream: Messag
 }
 
 /** Appends `count` more stream messages from `first` in this process (singles and a batch). */
-async function appendMore(store: MessageStore, stream: MessageStream, first: number, count: number, acked: Map<number, Ack>, label: string): Promise<void> {
+async function appendMore(
+  store: MessageStore,
+  stream: MessageStream,
+  first: number,
+  count: number,
+  acked: Map<number, Ack>,
+  label: string,
+): Promise<void> {
   const split = first + Math.floor(count / 2);
   const singles = [];
   for (let index = first; index < split; index++) singles.push(store.append(stream.input(stream.get(index))));
@@ -450,7 +477,9 @@ test(`message-store crash: an orderly close with async flush keeps every message
       } finally {
         await store.close();
       }
-      console.log(`    async close round ${round} SEED=${roundSeed}: ${count} messages, ${describePlan(plan)} (${Date.now() - started} ms)`);
+      console.log(
+        `    async close round ${round} SEED=${roundSeed}: ${count} messages, ${describePlan(plan)} (${Date.now() - started} ms)`,
+      );
     } finally {
       killLiveChildren();
       directory.remove();
@@ -522,21 +551,35 @@ test('message-store crash: a file a kill leaves empty or short (mid-create, mid-
     const reference = await MessageStore.open(copy('reference'), options);
     const recovered = verifyStore(reference, stream, acked, `${label} reference`);
     const logEnd = reference.stats().maxOffset;
-    const queueEnds = streamQueues().map(({ topic, queueId }) => ({ topic, queueId, end: reference.maxQueueOffset(topic, queueId) }));
+    const queueEnds = streamQueues().map(({ topic, queueId }) => ({
+      topic,
+      queueId,
+      end: reference.maxQueueOffset(topic, queueId),
+    }));
     await reference.close();
     const indexBytes = fs.statSync(segmentFiles(path.join(crashed.path, 'index'))[0]!.path).size;
     const queueBytes = STORE_OPTIONS.consumeQueueEntriesPerFile * CONSUME_QUEUE_ENTRY_BYTES;
     const fullest = queueEnds.reduce((a, b) => (b.end > a.end ? b : a));
-    const fullestDirectory = (directory: string): string => path.join(directory, 'consumequeue', fullest.topic, String(fullest.queueId));
+    const fullestDirectory = (directory: string): string =>
+      path.join(directory, 'consumequeue', fullest.topic, String(fullest.queueId));
     const afterLast = (directory: string, fileBytes: number): string => {
       const last = segmentFiles(directory).at(-1)!;
       return path.join(directory, String(last.from + fileBytes).padStart(20, '0'));
     };
 
     const cases: [string, (directory: string) => void][] = [
-      ['next commit log segment created empty', (d) => fs.writeFileSync(afterLast(path.join(d, 'commitlog'), SEGMENT_BYTES), '')],
-      ['last commit log segment cut short by recovery', (d) => cutLog(path.join(d, 'commitlog'), SEGMENT_BYTES, logEnd)],
-      ['next consume queue file created empty', (d) => fs.writeFileSync(afterLast(fullestDirectory(d), queueBytes), '')],
+      [
+        'next commit log segment created empty',
+        (d) => fs.writeFileSync(afterLast(path.join(d, 'commitlog'), SEGMENT_BYTES), ''),
+      ],
+      [
+        'last commit log segment cut short by recovery',
+        (d) => cutLog(path.join(d, 'commitlog'), SEGMENT_BYTES, logEnd),
+      ],
+      [
+        'next consume queue file created empty',
+        (d) => fs.writeFileSync(afterLast(fullestDirectory(d), queueBytes), ''),
+      ],
       [
         'last consume queue files cut short by recovery',
         (d) => {
@@ -545,7 +588,10 @@ test('message-store crash: a file a kill leaves empty or short (mid-create, mid-
           }
         },
       ],
-      ['newest index file created empty', (d) => fs.writeFileSync(path.join(d, 'index', String(logEnd).padStart(20, '0')), '')],
+      [
+        'newest index file created empty',
+        (d) => fs.writeFileSync(path.join(d, 'index', String(logEnd).padStart(20, '0')), ''),
+      ],
       [
         'newest index file created without its header',
         (d) => fs.writeFileSync(path.join(d, 'index', String(logEnd).padStart(20, '0')), Buffer.alloc(indexBytes)),
@@ -577,7 +623,11 @@ test('message-store crash: a file a kill leaves empty or short (mid-create, mid-
         failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    assert.deepEqual(failures, [], `${label}: ${failures.length} of ${cases.length} cases failed:\n${failures.join('\n')}`);
+    assert.deepEqual(
+      failures,
+      [],
+      `${label}: ${failures.length} of ${cases.length} cases failed:\n${failures.join('\n')}`,
+    );
   } finally {
     killLiveChildren();
     for (const directory of copies) directory.remove();

@@ -227,7 +227,11 @@ const SCENARIOS: readonly Scenario[] = [
       const fitting = fixture.appended.filter((m) => recordSize(fixture.directory, m.result.commitLogOffset) <= room);
       assert.ok(fitting.length > 0, 'an earlier record that fits after the last');
       const copied = random.pick(fitting).result.commitLogOffset;
-      writeLog(fixture.directory, fixture.logEnd, readLog(fixture.directory, copied, recordSize(fixture.directory, copied)));
+      writeLog(
+        fixture.directory,
+        fixture.logEnd,
+        readLog(fixture.directory, copied, recordSize(fixture.directory, copied)),
+      );
       return { cut: fixture.logEnd, invalidTail: 'physical offset does not match position' };
     },
   },
@@ -243,7 +247,9 @@ const SCENARIOS: readonly Scenario[] = [
     id: 'queue-deleted',
     proves: 'one consume queue rebuilt from the log after its directory is deleted',
     damage: (fixture, random) => {
-      fs.rmSync(queueDirectory(fixture.directory, random.pick(TOPICS), random.int(QUEUES_PER_TOPIC)), { recursive: true });
+      fs.rmSync(queueDirectory(fixture.directory, random.pick(TOPICS), random.int(QUEUES_PER_TOPIC)), {
+        recursive: true,
+      });
       return { cut: fixture.logEnd, invalidTail: 'absent', rebuiltQueues: 1 };
     },
   },
@@ -288,11 +294,13 @@ const SCENARIOS: readonly Scenario[] = [
         if (!fs.existsSync(file)) fs.writeFileSync(file, Buffer.alloc(CONSUME_QUEUE_FILE_BYTES));
         const entry = Buffer.alloc(CONSUME_QUEUE_ENTRY_BYTES);
         const pastEnd = i > 0 || random.next() < 0.5;
-        writeConsumeQueueEntry(new DataView(entry.buffer, entry.byteOffset, entry.length), 0, {
-          commitLogOffset: pastEnd ? fixture.logEnd + random.int(10_000) : random.int(lastRecord + 1),
-          size: random.between(91, 2000),
-          tagsCode: random.int(2 ** 31),
-        });
+        writeConsumeQueueEntry(
+          new DataView(entry.buffer, entry.byteOffset, entry.length),
+          0,
+          pastEnd ? fixture.logEnd + random.int(10_000) : random.int(lastRecord + 1),
+          random.between(91, 2000),
+          random.int(2 ** 31),
+        );
         writeFileAt(file, at % CONSUME_QUEUE_FILE_BYTES, entry);
       }
       return { cut: fixture.logEnd, invalidTail: 'absent' };
@@ -378,7 +386,8 @@ function applyMode(fixture: Fixture, mode: Mode): void {
 
 function checkpointFlushed(fixture: Fixture, mode: Mode): number {
   if (mode === 'lost') return 0;
-  const bytes = mode === 'stale' ? fixture.halfwayCheckpoint : fs.readFileSync(path.join(fixture.directory, 'checkpoint'));
+  const bytes =
+    mode === 'stale' ? fixture.halfwayCheckpoint : fs.readFileSync(path.join(fixture.directory, 'checkpoint'));
   const copies = [decodeCheckpoint(bytes), decodeCheckpoint(bytes.subarray(512))].filter((c) => c !== undefined);
   copies.sort((a, b) => b.sequence - a.sequence);
   return copies[0]!.state.commitLogFlushed;

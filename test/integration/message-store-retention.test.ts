@@ -93,7 +93,13 @@ async function fill(
     while (left > 0) {
       const count = Math.min(left, random.between(1, 12));
       if (count === 1) appended.push(await appendOne(store, randomMessage(random)));
-      else appended.push(...(await appendAll(store, Array.from({ length: count }, () => randomMessage(random)))));
+      else
+        appended.push(
+          ...(await appendAll(
+            store,
+            Array.from({ length: count }, () => randomMessage(random)),
+          )),
+        );
       left -= count;
     }
   }
@@ -153,7 +159,11 @@ function assertRetained(
   for (const message of kept) assertFoundById(store, message, context);
   for (const message of appended) {
     if (message.result.commitLogOffset < logStart) {
-      assert.deepEqual(store.queryByKey(message.input.topic, message.result.msgId), [], `${context}: deleted msgId found`);
+      assert.deepEqual(
+        store.queryByKey(message.input.topic, message.result.msgId),
+        [],
+        `${context}: deleted msgId found`,
+      );
     }
   }
   const keptHolders = keyHolders(kept);
@@ -168,7 +178,10 @@ function assertDerivedFilesFollow(store: MessageStore, directory: string, logSta
   for (const topic of TOPICS) {
     for (let queueId = 0; queueId < QUEUES_PER_TOPIC; queueId++) {
       const queueDirectory = path.join(directory, 'consumequeue', topic, String(queueId));
-      const files = fs.readdirSync(queueDirectory).map(Number).sort((a, b) => a - b);
+      const files = fs
+        .readdirSync(queueDirectory)
+        .map(Number)
+        .sort((a, b) => a - b);
       const min = store.minQueueOffset(topic, queueId) * CONSUME_QUEUE_ENTRY_BYTES;
       if (files.length > 1) {
         assert.ok(files[0]! <= min && min < files[1]!, `${context}: ${topic}/${queueId} first queue file holds min`);
@@ -178,7 +191,9 @@ function assertDerivedFilesFollow(store: MessageStore, directory: string, logSta
   const indexDirectory = path.join(directory, 'index');
   const indexFiles = fs.readdirSync(indexDirectory).sort();
   for (const name of indexFiles.slice(0, -1)) {
-    const endOffset = Number(fs.readFileSync(path.join(indexDirectory, name)).readBigInt64BE(INDEX_HEADER_LAYOUT.endOffset));
+    const endOffset = Number(
+      fs.readFileSync(path.join(indexDirectory, name)).readBigInt64BE(INDEX_HEADER_LAYOUT.endOffset),
+    );
     assert.ok(endOffset > logStart, `${context}: index file ${name} ends at ${endOffset}, below the log start`);
   }
 }
@@ -237,10 +252,12 @@ test('retention: old segments deleted oldest first and never the newest; retaine
     const more = await fill(store, random, clock, 3, 1000);
     const all = [...appended, ...more];
     assertRetained(store, all, logStart, random, 'after more appends');
-    const minimums = new Map([...byQueue(all).keys()].map((name) => {
-      const [topic, queueId] = name.split('/') as [string, string];
-      return [name, store.minQueueOffset(topic, Number(queueId))];
-    }));
+    const minimums = new Map(
+      [...byQueue(all).keys()].map((name) => {
+        const [topic, queueId] = name.split('/') as [string, string];
+        return [name, store.minQueueOffset(topic, Number(queueId))];
+      }),
+    );
     const end = store.stats().maxOffset;
     await store.close();
 

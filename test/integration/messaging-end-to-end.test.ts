@@ -37,32 +37,63 @@ function assertQueueOrder(received: readonly ReceivedMessage[]): void {
 test('e2e: 100,000 messages from 2 producers over 8 queues reach a group of 3 exactly once, in queue order', async () => {
   const total = soakScale(100_000, 300_000);
   const consumers = await Promise.all(
-    [0, 1, 2].map(() => recordingConsumer({ nameServer: fixture.nameServer, group: 'volume-group', subscriptions: { volume: '*' }, consumeFrom: 'first' })),
+    [0, 1, 2].map(() =>
+      recordingConsumer({
+        nameServer: fixture.nameServer,
+        group: 'volume-group',
+        subscriptions: { volume: '*' },
+        consumeFrom: 'first',
+      }),
+    ),
   );
-  await waitFor('the group to split 8 queues', 15_000, () => consumers.map((c) => c.consumer.assignment().filter((q) => q.topic === 'volume').length).sort().join() === '2,3,3');
-  const producers = [new Producer({ nameServer: fixture.nameServer, group: 'volume-p1' }), new Producer({ nameServer: fixture.nameServer, group: 'volume-p2' })];
+  await waitFor(
+    'the group to split 8 queues',
+    15_000,
+    () =>
+      consumers
+        .map((c) => c.consumer.assignment().filter((q) => q.topic === 'volume').length)
+        .sort()
+        .join() === '2,3,3',
+  );
+  const producers = [
+    new Producer({ nameServer: fixture.nameServer, group: 'volume-p1' }),
+    new Producer({ nameServer: fixture.nameServer, group: 'volume-p2' }),
+  ];
   try {
     await Promise.all(producers.map((p) => p.start()));
     const results = await Promise.all(
       producers.map(async (producer, p) => {
         const sent = [];
         for (let i = 0; i < total / 2; i += 1000) {
-          const window = Array.from({ length: 1000 }, (_, j) => producer.send({ topic: 'volume', body: `p${p}-${i + j}` }));
+          const window = Array.from({ length: 1000 }, (_, j) =>
+            producer.send({ topic: 'volume', body: `p${p}-${i + j}` }),
+          );
           sent.push(...(await Promise.all(window)));
         }
         return sent;
       }),
     );
-    await waitFor(`${total} messages consumed`, 120_000, () => consumers.reduce((n, c) => n + c.received.length, 0) >= total);
+    await waitFor(
+      `${total} messages consumed`,
+      120_000,
+      () => consumers.reduce((n, c) => n + c.received.length, 0) >= total,
+    );
     const seen = new Map<string, number>();
-    for (const { received } of consumers) for (const message of received) seen.set(idOf(message), (seen.get(idOf(message)) ?? 0) + 1);
+    for (const { received } of consumers)
+      for (const message of received) seen.set(idOf(message), (seen.get(idOf(message)) ?? 0) + 1);
     assert.equal(seen.size, total);
-    assert.ok([...seen.values()].every((count) => count === 1), 'a message was delivered twice');
+    assert.ok(
+      [...seen.values()].every((count) => count === 1),
+      'a message was delivered twice',
+    );
     for (const { received } of consumers) assertQueueOrder(received);
     for (const sent of results) {
       const perQueue = new Map<number, number>();
       for (const result of sent) {
-        assert.ok(result.queueOffset > (perQueue.get(result.queueId) ?? -1), 'a producer\'s sends to one queue keep their order');
+        assert.ok(
+          result.queueOffset > (perQueue.get(result.queueId) ?? -1),
+          "a producer's sends to one queue keep their order",
+        );
         perQueue.set(result.queueId, result.queueOffset);
       }
     }
@@ -75,7 +106,13 @@ test('e2e: 100,000 messages from 2 producers over 8 queues reach a group of 3 ex
 test('e2e: a consumer joining and one leaving mid-stream lose nothing and redeliver at most what was in flight', async () => {
   const random = seededRandom('e2e-rebalance');
   const total = 20_000;
-  const options = { nameServer: fixture.nameServer, group: 'joins-group', subscriptions: { joins: '*' }, consumeFrom: 'first' as const, commitIntervalMs: 200 };
+  const options = {
+    nameServer: fixture.nameServer,
+    group: 'joins-group',
+    subscriptions: { joins: '*' },
+    consumeFrom: 'first' as const,
+    commitIntervalMs: 200,
+  };
   const a = await recordingConsumer(options);
   const b = await recordingConsumer(options);
   let c: Awaited<ReturnType<typeof recordingConsumer>> | undefined;
@@ -102,13 +139,20 @@ test('e2e: a consumer joining and one leaving mid-stream lose nothing and redeli
 
 test('e2e: a message sent to an idle queue reaches a waiting long-poll consumer in milliseconds', async () => {
   let arrived = 0;
-  const { consumer } = await recordingConsumer({ nameServer: fixture.nameServer, group: 'idle-group', subscriptions: { idle: '*' } }, () => {
-    arrived = performance.now();
-  });
+  const { consumer } = await recordingConsumer(
+    { nameServer: fixture.nameServer, group: 'idle-group', subscriptions: { idle: '*' } },
+    () => {
+      arrived = performance.now();
+    },
+  );
   const producer = new Producer({ nameServer: fixture.nameServer, group: 'idle-producer' });
   await producer.start();
   try {
-    await waitFor('the consumer to own the queues', 10_000, () => consumer.assignment().filter((q) => q.topic === 'idle').length === 4);
+    await waitFor(
+      'the consumer to own the queues',
+      10_000,
+      () => consumer.assignment().filter((q) => q.topic === 'idle').length === 4,
+    );
     // No client-side signal says a pull is parked at the broker; giving them a moment makes
     // the test stricter (the message must wake a held pull), never weaker.
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -129,13 +173,21 @@ test('e2e: a message sent to an idle queue reaches a waiting long-poll consumer 
 });
 
 test('e2e: broadcasting delivers every message to every member', async () => {
-  const options = { nameServer: fixture.nameServer, group: 'broadcast-group', subscriptions: { broadcast: '*' }, messageModel: 'broadcasting' as const, consumeFrom: 'first' as const };
+  const options = {
+    nameServer: fixture.nameServer,
+    group: 'broadcast-group',
+    subscriptions: { broadcast: '*' },
+    messageModel: 'broadcasting' as const,
+    consumeFrom: 'first' as const,
+  };
   const members = await Promise.all([recordingConsumer(options), recordingConsumer(options)]);
   const producer = new Producer({ nameServer: fixture.nameServer, group: 'broadcast-producer' });
   await producer.start();
   try {
     await Promise.all(Array.from({ length: 200 }, (_, i) => producer.send({ topic: 'broadcast', body: `b-${i}` })));
-    await waitFor('both members to get all 200', 15_000, () => members.every((m) => new Set(m.received.map(idOf)).size === 200));
+    await waitFor('both members to get all 200', 15_000, () =>
+      members.every((m) => new Set(m.received.map(idOf)).size === 200),
+    );
   } finally {
     await producer.shutdown();
     await Promise.all(members.map((m) => m.consumer.shutdown()));
@@ -154,7 +206,9 @@ test('e2e: a tag subscription receives exactly the messages with those tags', as
   await producer.start();
   try {
     const tags = ['paid', 'created', 'refunded', 'shipped'];
-    await Promise.all(Array.from({ length: 400 }, (_, i) => producer.send({ topic: 'tagged', body: `t-${i}`, tags: tags[i % 4]! })));
+    await Promise.all(
+      Array.from({ length: 400 }, (_, i) => producer.send({ topic: 'tagged', body: `t-${i}`, tags: tags[i % 4]! })),
+    );
     await waitFor('200 matching messages', 15_000, () => received.length >= 200);
     // Once the group's committed offsets reach the end of the topic, every message was seen.
     await pollUntil('the group to commit past every message', 15_000, async () => {

@@ -48,7 +48,10 @@ export function assertSameMessage(actual: StoredMessage | undefined, expected: A
   assert.equal(actual.queueOffset, result.queueOffset, `${where}: queueOffset`);
   assert.equal(actual.topic, input.topic, `${where}: topic`);
   assert.equal(actual.queueId, input.queueId, `${where}: queueId`);
-  assert.ok(actual.body.equals(input.body), `${where}: body differs (${actual.body.length} vs ${input.body.length} bytes)`);
+  assert.ok(
+    actual.body.equals(input.body),
+    `${where}: body differs (${actual.body.length} vs ${input.body.length} bytes)`,
+  );
   assert.equal(actual.msgId, result.msgId, `${where}: msgId`);
   assert.equal(actual.storeTimestamp, result.storeTimestamp, `${where}: storeTimestamp`);
   assert.equal(actual.flag, input.flag ?? 0, `${where}: flag`);
@@ -84,7 +87,9 @@ export function assertQueue(
   const first = messages[0]!.input;
   const { topic, queueId } = first;
   const where = `${options.context}: ${topic}/${queueId}`;
-  messages.forEach((message, i) => assert.equal(message.result.queueOffset, i, `${where}: appended offsets gap at ${i}`));
+  messages.forEach((message, i) =>
+    assert.equal(message.result.queueOffset, i, `${where}: appended offsets gap at ${i}`),
+  );
   const logMin = options.logMin ?? 0;
   const firstKept = messages.findIndex((message) => message.result.commitLogOffset >= logMin);
   const min = firstKept < 0 ? messages.length : firstKept;
@@ -118,10 +123,16 @@ export function assertQueue(
 }
 
 /** Checks every message by commit log offset; those below `logMin` must be gone. */
-export function assertReadAt(store: MessageStore, messages: readonly AppendedMessage[], context: string, logMin = 0): void {
+export function assertReadAt(
+  store: MessageStore,
+  messages: readonly AppendedMessage[],
+  context: string,
+  logMin = 0,
+): void {
   for (const message of messages) {
     const stored = store.readAt(message.result.commitLogOffset);
-    if (message.result.commitLogOffset < logMin) assert.equal(stored, undefined, `${context}: deleted record still read`);
+    if (message.result.commitLogOffset < logMin)
+      assert.equal(stored, undefined, `${context}: deleted record still read`);
     else assertSameMessage(stored, message, `${context} readAt`);
   }
 }

@@ -94,7 +94,9 @@ export interface BrokerProcess extends ServerProcess {
 }
 
 /** Starts a name server alone in a child process. */
-export async function startNameServerProcess(options: { label?: string; port?: number; startTimeoutMs?: number } = {}): Promise<NameServerProcess> {
+export async function startNameServerProcess(
+  options: { label?: string; port?: number; startTimeoutMs?: number } = {},
+): Promise<NameServerProcess> {
   const runner = new ServerRunner(options.label ?? 'namesrv', options.startTimeoutMs ?? START_TIMEOUT_MS_DEFAULT);
   const port = (await runner.start({ nameServer: { port: options.port ?? 0 } })).namesrvPort!;
   const restart = (): Promise<StopResult | undefined> => runner.restart({ nameServer: { port } });
@@ -103,7 +105,12 @@ export async function startNameServerProcess(options: { label?: string; port?: n
 
 /** Starts a broker (and by default a name server with it) in a child process. */
 export async function startBrokerProcess(options: BrokerProcessOptions): Promise<BrokerProcess> {
-  const { nameServer = 'embedded', label = 'broker', startTimeoutMs = START_TIMEOUT_MS_DEFAULT, ...brokerOptions } = options;
+  const {
+    nameServer = 'embedded',
+    label = 'broker',
+    startTimeoutMs = START_TIMEOUT_MS_DEFAULT,
+    ...brokerOptions
+  } = options;
   const runner = new ServerRunner(label, startTimeoutMs);
   const broker: BrokerChildBrokerOptions = {
     delayLevelsMs: TEST_DELAY_LEVELS_MS,
@@ -198,6 +205,8 @@ function isReadyLine(line: Record<string, unknown>): line is Record<string, unkn
 /** Fails unless a stop was clean: exit code 0, no SIGKILL needed. */
 export function assertCleanStop(handle: ServerProcess, result: StopResult): void {
   if (result.forced || result.code !== 0) {
-    throw new ChildProcessError(`${handle.label} did not stop cleanly (${describeExit(result)}${result.forced ? ', forced' : ''}):\n${handle.outputTail}`);
+    throw new ChildProcessError(
+      `${handle.label} did not stop cleanly (${describeExit(result)}${result.forced ? ', forced' : ''}):\n${handle.outputTail}`,
+    );
   }
 }

@@ -62,7 +62,11 @@ export class JsonLineChild {
   }
 
   /** Runs `node script ...args`. */
-  static spawn(script: string, args: readonly string[], options: { label: string; env?: NodeJS.ProcessEnv }): JsonLineChild {
+  static spawn(
+    script: string,
+    args: readonly string[],
+    options: { label: string; env?: NodeJS.ProcessEnv },
+  ): JsonLineChild {
     const child = spawn(process.execPath, [script, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: options.env ?? process.env,
@@ -93,7 +97,11 @@ export class JsonLineChild {
    * Resolves with the first value `pick` returns other than undefined, checked now and after
    * every new line. Rejects if the child exits first or `timeoutMs` passes.
    */
-  waitFor<T>(what: string, timeoutMs: number, pick: (lines: readonly Record<string, unknown>[]) => T | undefined): Promise<T> {
+  waitFor<T>(
+    what: string,
+    timeoutMs: number,
+    pick: (lines: readonly Record<string, unknown>[]) => T | undefined,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const finish = (outcome: () => void): boolean => {
         clearTimeout(timer);
@@ -104,10 +112,14 @@ export class JsonLineChild {
       const waiter: Waiter = () => {
         const value = pick(this.lines);
         if (value !== undefined) return finish(() => resolve(value));
-        if (this.exitInfo !== undefined) return finish(() => reject(this.failure(`exited (${describeExit(this.exitInfo!)}) before ${what}`)));
+        if (this.exitInfo !== undefined)
+          return finish(() => reject(this.failure(`exited (${describeExit(this.exitInfo!)}) before ${what}`)));
         return false;
       };
-      const timer = setTimeout(() => finish(() => reject(this.failure(`no ${what} within ${timeoutMs} ms`))), timeoutMs);
+      const timer = setTimeout(
+        () => finish(() => reject(this.failure(`no ${what} within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
       this.waiters.add(waiter);
       waiter();
     });
@@ -131,7 +143,9 @@ export class JsonLineChild {
   /** An error naming the child, with its recent output. */
   failure(message: string): ChildProcessError {
     const tail = this.output.trim() === '' ? '(no output)' : this.output.trimEnd();
-    return new ChildProcessError(`${this.label} (pid ${this.pid}): ${message}\n--- ${this.label} output ---\n${tail}\n---`);
+    return new ChildProcessError(
+      `${this.label} (pid ${this.pid}): ${message}\n--- ${this.label} output ---\n${tail}\n---`,
+    );
   }
 
   private receive(line: string): void {

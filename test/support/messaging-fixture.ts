@@ -1,7 +1,12 @@
 // Shared set-up for client end-to-end tests: a broker process (with its name server), a topic,
 // and helpers to run producers and consumers against it and to wait for conditions.
 import { Admin, PushConsumer, type PushConsumerOptions, type ReceivedMessage } from '../../client/index.js';
-import { startBrokerProcess, TEST_DELAY_LEVELS_MS, TEST_STORE_OPTIONS, type BrokerProcess } from './broker-processes.js';
+import {
+  startBrokerProcess,
+  TEST_DELAY_LEVELS_MS,
+  TEST_STORE_OPTIONS,
+  type BrokerProcess,
+} from './broker-processes.js';
 import { pollUntil } from './broker-requests.js';
 import { temporaryDirectory } from './temporary-directory.js';
 
@@ -12,7 +17,10 @@ export interface MessagingFixture {
   close(): Promise<void>;
 }
 
-export async function startMessaging(label: string, options: { flush?: 'async' | 'sync'; topics?: Record<string, number> } = {}): Promise<MessagingFixture> {
+export async function startMessaging(
+  label: string,
+  options: { flush?: 'async' | 'sync'; topics?: Record<string, number> } = {},
+): Promise<MessagingFixture> {
   const directory = temporaryDirectory(label);
   const broker = await startBrokerProcess({
     dataDirectory: directory.path,
@@ -25,7 +33,8 @@ export async function startMessaging(label: string, options: { flush?: 'async' |
   const admin = new Admin({ nameServer });
   try {
     for (const [topic, queues] of Object.entries(options.topics ?? {})) await admin.createTopic(topic, { queues });
-    for (const topic of Object.keys(options.topics ?? {})) await pollUntil(`route of ${topic}`, 10_000, async () => (await admin.listTopics()).includes(topic) || undefined);
+    for (const topic of Object.keys(options.topics ?? {}))
+      await pollUntil(`route of ${topic}`, 10_000, async () => (await admin.listTopics()).includes(topic) || undefined);
   } catch (error) {
     await admin.close();
     await broker.stop();

@@ -17,7 +17,7 @@ export interface SeededRandom {
 /** mulberry32: small, fast, and good enough to drive test schedules. */
 export function seededRandom(label: string, seedOverride?: number): SeededRandom {
   const fromEnvironment = process.env.SEED === undefined ? undefined : Number(process.env.SEED);
-  const seed = (seedOverride ?? fromEnvironment ?? (Date.now() ^ (process.pid << 16))) >>> 0;
+  const seed = (seedOverride ?? fromEnvironment ?? Date.now() ^ (process.pid << 16)) >>> 0;
   console.log(`  [seed] ${label}: SEED=${seed}`);
   let state = seed;
   const next = (): number => {

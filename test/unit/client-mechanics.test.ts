@@ -18,7 +18,11 @@ const queues = (count: number): MessageQueue[] =>
 test('queue-allocation: 8 queues over 3 clients split 3/3/2 in contiguous runs (RocketMQ averaging)', () => {
   const clients = ['c', 'a', 'b'];
   const ids = clients.map((id) => allocateAveragely(queues(8), clients, id).map((q) => q.queueId));
-  assert.deepEqual(ids, [[6, 7], [0, 1, 2], [3, 4, 5]]);
+  assert.deepEqual(ids, [
+    [6, 7],
+    [0, 1, 2],
+    [3, 4, 5],
+  ]);
 });
 
 test('queue-allocation: every queue has exactly one owner for any seeded membership', () => {
@@ -28,7 +32,8 @@ test('queue-allocation: every queue has exactly one owner for any seeded members
     const clients = Array.from({ length: random.between(1, 12) }, (_, i) => `client-${i}-${random.int(1000)}`);
     const owners = new Map<number, number>();
     for (const client of clients) {
-      for (const queue of allocateAveragely(queues(queueCount), clients, client)) owners.set(queue.queueId, (owners.get(queue.queueId) ?? 0) + 1);
+      for (const queue of allocateAveragely(queues(queueCount), clients, client))
+        owners.set(queue.queueId, (owners.get(queue.queueId) ?? 0) + 1);
     }
     assert.equal(owners.size, queueCount);
     assert.ok([...owners.values()].every((count) => count === 1));
@@ -62,11 +67,20 @@ test('send-coalescer: one send goes out alone at once; sends arriving meanwhile 
 
 test('send-coalescer: an unbatchable send goes alone and keeps its place in the order', async () => {
   const requests: number[][] = [];
-  const coalescer = new SendCoalescer<string, number, number>((q) => q, async (_q, messages) => {
-    requests.push(messages);
-    return messages;
-  }, { maxBatchCount: 10, maxBatchBytes: 1000 });
-  await Promise.all([coalescer.submit('q', 1, 1, true), coalescer.submit('q', 2, 1, true), coalescer.submit('q', 3, 1, false), coalescer.submit('q', 4, 1, true)]);
+  const coalescer = new SendCoalescer<string, number, number>(
+    (q) => q,
+    async (_q, messages) => {
+      requests.push(messages);
+      return messages;
+    },
+    { maxBatchCount: 10, maxBatchBytes: 1000 },
+  );
+  await Promise.all([
+    coalescer.submit('q', 1, 1, true),
+    coalescer.submit('q', 2, 1, true),
+    coalescer.submit('q', 3, 1, false),
+    coalescer.submit('q', 4, 1, true),
+  ]);
   assert.deepEqual(requests, [[1], [2], [3], [4]]);
 });
 

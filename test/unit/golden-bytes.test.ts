@@ -131,15 +131,18 @@ test('golden: commit log record fixture decodes to every field and checks as a r
   const decoded = readRecord(bytes, view, 0);
   const { topic, properties, propertiesBytes, body, ...expected } = goldenRecordFields();
   assert.equal(propertiesBytes, 78);
-  assert.deepEqual({ ...decoded, body: Buffer.from(decoded.body) }, {
-    ...expected,
-    totalSize: bytes.length,
-    magic: 0xdaa320a7,
-    checksum: fastCrc32c.calculate(bytes.subarray(12)),
-    body: Buffer.from(body),
-    topic: Buffer.from(topic).toString('latin1'),
-    properties,
-  });
+  assert.deepEqual(
+    { ...decoded, body: Buffer.from(decoded.body) },
+    {
+      ...expected,
+      totalSize: bytes.length,
+      magic: 0xdaa320a7,
+      checksum: fastCrc32c.calculate(bytes.subarray(12)),
+      body: Buffer.from(body),
+      topic: Buffer.from(topic).toString('latin1'),
+      properties,
+    },
+  );
   assert.deepEqual(checkRecord(bytes, view, 0, bytes.length, PHYSICAL_OFFSET), { kind: 'record', size: bytes.length });
   // Any flipped byte, header or tail, is caught.
   for (const at of [0, 4, 8, 13, 30, 50, 90, 101, bytes.length - 1]) {
@@ -157,7 +160,10 @@ test('golden: blank marker encodes to TOTALSIZE = bytes left and magic 0xCBD4319
   assert.equal(expected.length, 24);
   assert.equal(expected.readInt32BE(0), 24, 'TOTALSIZE');
   assert.equal(expected.readUInt32BE(4), 0xcbd43194, 'MAGICCODE');
-  assert.ok(expected.subarray(8).every((byte) => byte === 0), 'the rest of the segment stays zero');
+  assert.ok(
+    expected.subarray(8).every((byte) => byte === 0),
+    'the rest of the segment stays zero',
+  );
   const bytes = Buffer.alloc(24);
   writeBlankMarker(viewOf(bytes), 0, 24);
   assert.deepEqual(bytes, expected);
@@ -179,7 +185,7 @@ test('golden: consume queue entry encodes to the fixture, tags code sign-extende
   assert.equal(expected.readBigInt64BE(12), BigInt(tagsCode), 'TAGSCODE');
   const bytes = Buffer.alloc(20);
   const entry = { commitLogOffset: 0x2_4000_0100, size: 499, tagsCode };
-  writeConsumeQueueEntry(viewOf(bytes), 0, entry);
+  writeConsumeQueueEntry(viewOf(bytes), 0, entry.commitLogOffset, entry.size, entry.tagsCode);
   assert.deepEqual(bytes, expected);
   assert.deepEqual(readConsumeQueueEntry(viewOf(expected), 0), entry);
 });
@@ -207,8 +213,14 @@ test('golden: index file header and entry encode to the fixtures (slots=4, entri
       assert.deepEqual(bytes.subarray(0, 48), fixture('index-file', 'header'));
       assert.deepEqual(bytes.subarray(48 + 16 + 3 * 20), fixture('index-file', 'entry'));
       // Slots hold the newest entry of their hash: slot 1 -> entry 3, slot 2 -> entry 2.
-      assert.deepEqual([0, 1, 2, 3].map((slot) => bytes.readInt32BE(48 + slot * 4)), [0, 3, 2, 0]);
-      assert.ok(bytes.subarray(64, 84).every((byte) => byte === 0), 'entry 0 is never used');
+      assert.deepEqual(
+        [0, 1, 2, 3].map((slot) => bytes.readInt32BE(48 + slot * 4)),
+        [0, 3, 2, 0],
+      );
+      assert.ok(
+        bytes.subarray(64, 84).every((byte) => byte === 0),
+        'entry 0 is never used',
+      );
       assert.equal(index.isFull, true);
     } finally {
       await index.close();

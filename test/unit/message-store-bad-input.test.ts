@@ -98,7 +98,12 @@ class Harness {
   }
 }
 
-const message = (fields: Record<string, unknown>): unknown => ({ topic: TOPIC, queueId: 1, body: Buffer.from('b'), ...fields });
+const message = (fields: Record<string, unknown>): unknown => ({
+  topic: TOPIC,
+  queueId: 1,
+  body: Buffer.from('b'),
+  ...fields,
+});
 
 test('message-store: bad topics are INVALID_TOPIC and change nothing (empty, 128 bytes, space, /, non-ASCII)', async () => {
   const harness = await Harness.open('topic');
@@ -141,7 +146,12 @@ test('message-store: properties over 32,767 encoded bytes are PROPERTIES_TOO_LAR
   try {
     // Encoded: "big" 0x01 value 0x02 (5 + value bytes) and "UNIQ_KEY" 0x01 <32 hex> 0x02 (42).
     const fits = 32_767 - 5 - 42;
-    await harness.store.append({ topic: 'props', queueId: 0, body: Buffer.from('p'), properties: { big: 'x'.repeat(fits) } });
+    await harness.store.append({
+      topic: 'props',
+      queueId: 0,
+      body: Buffer.from('p'),
+      properties: { big: 'x'.repeat(fits) },
+    });
     assert.equal(harness.store.read('props', 0, 0, 1).messages[0]?.properties.big?.length, fits);
     const over = message({ properties: { big: 'x'.repeat(fits + 1) } });
     await harness.refuses(over, 'PROPERTIES_TOO_LARGE', 'one byte over');
@@ -159,8 +169,16 @@ test('message-store: separators in property text, tags or keys are INVALID_PROPE
   try {
     for (const separator of ['\u0001', '\u0002']) {
       const shown = JSON.stringify(separator);
-      await harness.refuses(message({ properties: { [`na${separator}me`]: 'v' } }), 'INVALID_PROPERTY', `name ${shown}`);
-      await harness.refuses(message({ properties: { name: `va${separator}lue` } }), 'INVALID_PROPERTY', `value ${shown}`);
+      await harness.refuses(
+        message({ properties: { [`na${separator}me`]: 'v' } }),
+        'INVALID_PROPERTY',
+        `name ${shown}`,
+      );
+      await harness.refuses(
+        message({ properties: { name: `va${separator}lue` } }),
+        'INVALID_PROPERTY',
+        `value ${shown}`,
+      );
       await harness.refuses(message({ tags: `ta${separator}g` }), 'INVALID_PROPERTY', `tags ${shown}`);
       await harness.refuses(message({ keys: [`k${separator}`] }), 'INVALID_PROPERTY', `keys ${shown}`);
     }
@@ -217,7 +235,9 @@ test('message-store: a batch with one bad message writes nothing (bad first, mid
         harness.checkAll();
       }
     }
-    await assert.rejects(harness.store.appendBatch('not an array' as never), (error) => isStoreError(error, 'INVALID_MESSAGE'));
+    await assert.rejects(harness.store.appendBatch('not an array' as never), (error) =>
+      isStoreError(error, 'INVALID_MESSAGE'),
+    );
     for (const notAMessage of [null, 'text', 42]) {
       await harness.refuses(notAMessage, 'INVALID_MESSAGE', `message ${String(notAMessage)}`);
     }
@@ -235,7 +255,9 @@ test('message-store: appending after close is STORE_CLOSED for append and append
     const closed = harness.store;
     await closed.close();
     await assert.rejects(closed.append(message({}) as MessageInput), (error) => isStoreError(error, 'STORE_CLOSED'));
-    await assert.rejects(closed.appendBatch([message({}) as MessageInput]), (error) => isStoreError(error, 'STORE_CLOSED'));
+    await assert.rejects(closed.appendBatch([message({}) as MessageInput]), (error) =>
+      isStoreError(error, 'STORE_CLOSED'),
+    );
     await assert.rejects(closed.appendBatch([]), (error) => isStoreError(error, 'STORE_CLOSED'));
     await assert.rejects(closed.flush(), (error) => isStoreError(error, 'STORE_CLOSED'));
     await closed.close(); // A second close is a no-op.
@@ -267,7 +289,9 @@ async function startHolder(directory: string): Promise<ChildProcess> {
       stdout += chunk.toString();
       if (stdout.includes('ready\n')) resolve();
     });
-    child.once('exit', (code, signal) => reject(new Error(`holder exited (${code ?? signal}) before ready: ${stderr}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`holder exited (${code ?? signal}) before ready: ${stderr}`)),
+    );
   });
   return child;
 }

@@ -129,7 +129,10 @@ for (const excess of [1, -1, -7]) {
       const segment = segmentFile(directory.path, 0);
       assert.equal(segment.readInt32BE(position), left, 'blank TOTALSIZE = bytes left in the segment');
       assert.equal(segment.readUInt32BE(position + 4), MAGIC_BLANK, 'blank MAGICCODE');
-      assert.ok(segment.subarray(position + 8).every((byte) => byte === 0), 'nothing written after the marker');
+      assert.ok(
+        segment.subarray(position + 8).every((byte) => byte === 0),
+        'nothing written after the marker',
+      );
       const nextSegment = segmentFile(directory.path, SEGMENT_BYTES);
       assert.equal(nextSegment.readInt32BE(0), left + excess);
       assert.equal(nextSegment.readUInt32BE(4), MAGIC_MESSAGE_V1);

@@ -20,8 +20,12 @@ test('route-info: a registered topic routes to its broker in the shape RocketMQ 
   const routes = new RouteInfoManager();
   routes.register(registration('broker-a', '127.0.0.1:10911', ['orders', '%RETRY%billing']), 1);
   const route = routes.route('%RETRY%billing')!;
-  assert.deepEqual(route.brokerDatas, [{ cluster: 'DefaultCluster', brokerName: 'broker-a', brokerAddrs: { '0': '127.0.0.1:10911' } }]);
-  assert.deepEqual(route.queueDatas, [{ brokerName: 'broker-a', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 }]);
+  assert.deepEqual(route.brokerDatas, [
+    { cluster: 'DefaultCluster', brokerName: 'broker-a', brokerAddrs: { '0': '127.0.0.1:10911' } },
+  ]);
+  assert.deepEqual(route.queueDatas, [
+    { brokerName: 'broker-a', readQueueNums: 4, writeQueueNums: 4, perm: 6, topicSysFlag: 0 },
+  ]);
   assert.equal(routes.route('unknown'), undefined);
 });
 
@@ -33,7 +37,10 @@ test('route-info: a broker silent past the expiry leaves every route; the others
   routes.register(registration('broker-b', 'b:1', ['orders']), 2);
   now = 121_000;
   assert.deepEqual(routes.expire(120_000), ['a:1']);
-  assert.deepEqual(routes.route('orders')!.brokerDatas.map((b) => b.brokerName), ['broker-b']);
+  assert.deepEqual(
+    routes.route('orders')!.brokerDatas.map((b) => b.brokerName),
+    ['broker-b'],
+  );
 });
 
 test('route-info: a closed registration connection drops its broker at once', () => {

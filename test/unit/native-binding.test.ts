@@ -87,7 +87,10 @@ test('native: bytes written through a mapping reach the file after msync and msy
     await nativeBinding.msyncAsync(file.mapping, MAPPING_BYTES - pageSize + 100, 9);
     const onDisk = fs.readFileSync(file.filePath);
     assert.equal(onDisk.toString('latin1', 0, 10), 'first page');
-    assert.equal(onDisk.toString('latin1', MAPPING_BYTES - pageSize + 100, MAPPING_BYTES - pageSize + 109), 'last page');
+    assert.equal(
+      onDisk.toString('latin1', MAPPING_BYTES - pageSize + 100, MAPPING_BYTES - pageSize + 109),
+      'last page',
+    );
     // Zero-length ranges are a no-op, not an error.
     nativeBinding.msync(file.mapping, MAPPING_BYTES, 0);
     await nativeBinding.msyncAsync(file.mapping, 0, 0);
@@ -146,7 +149,11 @@ test('native: preheat reserves and populates every page and keeps bytes already 
     assert.equal(status[0], 1, 'blocks reserved');
     assert.equal(status[1], MAPPING_PAGES, 'every page populated');
     assert.ok(hasPattern(file.buffer.subarray(0, 3 * pageSize + 17)), 'preheat must not change written bytes');
-    assert.equal(file.buffer.subarray(3 * pageSize + 17).some((byte) => byte !== 0), false, 'the rest stays zero');
+    assert.equal(
+      file.buffer.subarray(3 * pageSize + 17).some((byte) => byte !== 0),
+      false,
+      'the rest stays zero',
+    );
     // Without populate only the blocks are reserved; a later populate counts all pages.
     const reserveOnly = new Int32Array(2);
     await nativeBinding.preheat(file.mapping, file.fd, reserveOnly, false, false);

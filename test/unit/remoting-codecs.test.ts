@@ -22,7 +22,8 @@ import { OffsetMessageId } from '../../storage/offset-message-id.js';
 import { decodeProperties } from '../../storage/message-properties.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
-const fixture = (format: string, name: string): Buffer => fs.readFileSync(path.join(FIXTURES, format, `${name}.v1.bin`));
+const fixture = (format: string, name: string): Buffer =>
+  fs.readFileSync(path.join(FIXTURES, format, `${name}.v1.bin`));
 
 const JSON_REQUEST: RemotingCommand = {
   code: 310,
@@ -37,7 +38,8 @@ const JSON_REQUEST: RemotingCommand = {
 function decodeAll(bytes: Buffer, chunkSize: number): RawFrame[] {
   const decoder = new FrameDecoder();
   const frames: RawFrame[] = [];
-  for (let at = 0; at < bytes.length; at += chunkSize) decoder.push(bytes.subarray(at, at + chunkSize), (f) => frames.push(f));
+  for (let at = 0; at < bytes.length; at += chunkSize)
+    decoder.push(bytes.subarray(at, at + chunkSize), (f) => frames.push(f));
   return frames;
 }
 
@@ -81,8 +83,12 @@ test('json-header: malformed JSON, a missing code or a nested extFields value is
   expectRemotingError('MALFORMED_HEADER', () => decodeJsonHeader(Buffer.from('{"code":')));
   expectRemotingError('MALFORMED_HEADER', () => decodeJsonHeader(Buffer.from('{"opaque":1}')));
   expectRemotingError('MALFORMED_HEADER', () => decodeJsonHeader(Buffer.from('[1,2]')));
-  expectRemotingError('MALFORMED_HEADER', () => decodeJsonHeader(Buffer.from('{"code":1,"opaque":1,"extFields":{"a":{}}}')));
-  const fields = decodeJsonHeader(Buffer.from('{"code":1,"opaque":2,"extFields":{"n":4,"b":false,"s":"x","z":null}}')).extFields;
+  expectRemotingError('MALFORMED_HEADER', () =>
+    decodeJsonHeader(Buffer.from('{"code":1,"opaque":1,"extFields":{"a":{}}}')),
+  );
+  const fields = decodeJsonHeader(
+    Buffer.from('{"code":1,"opaque":2,"extFields":{"n":4,"b":false,"s":"x","z":null}}'),
+  ).extFields;
   assert.deepEqual({ ...fields }, { n: 4, b: false, s: 'x' });
 });
 
@@ -93,7 +99,15 @@ test('json-header: a __proto__ field stays a plain field and pollutes nothing', 
 });
 
 test('rocketmq-header: a response encodes to the golden binary header and decodes back', () => {
-  const command: RemotingCommand = { code: 105, language: 'JAVA', version: 401, opaque: 9, flag: 1, remark: 'ok', extFields: { topic: 'T' } };
+  const command: RemotingCommand = {
+    code: 105,
+    language: 'JAVA',
+    version: 401,
+    opaque: 9,
+    flag: 1,
+    remark: 'ok',
+    extFields: { topic: 'T' },
+  };
   const golden = fixture('rocketmq-header', 'response');
   assert.deepEqual(encodeRocketmqHeader(command), golden);
   const decoded = decodeRocketmqHeader(golden);
@@ -102,11 +116,21 @@ test('rocketmq-header: a response encodes to the golden binary header and decode
 });
 
 test('msgpack-header: a pull request header encodes to the golden bytes and decodes back', () => {
-  const command: RemotingCommand = { code: 11, language: 'NODE_JS', version: 401, opaque: 42, flag: 0, extFields: { topic: 'orders', queueId: 3 } };
+  const command: RemotingCommand = {
+    code: 11,
+    language: 'NODE_JS',
+    version: 401,
+    opaque: 42,
+    flag: 0,
+    extFields: { topic: 'orders', queueId: 3 },
+  };
   const golden = fixture('msgpack-header', 'pull-request');
   assert.deepEqual(encodeMsgpackHeader(command), golden);
   const decoded = decodeMsgpackHeader(golden);
-  assert.deepEqual({ ...decoded, extFields: { ...decoded.extFields }, remark: decoded.remark }, { ...command, remark: undefined });
+  assert.deepEqual(
+    { ...decoded, extFields: { ...decoded.extFields }, remark: decoded.remark },
+    { ...command, remark: undefined },
+  );
   expectRemotingError('MALFORMED_HEADER', () => decodeMsgpackHeader(Buffer.from([0x91, 0x01])));
 });
 
@@ -117,11 +141,14 @@ test('batch-message: two entries encode to the golden body, decode back, and tru
   ];
   const golden = fixture('batch-message', 'two-entries');
   assert.deepEqual(encodeBatch(entries), golden);
-  assert.deepEqual(decodeBatch(golden).map((e) => ({ ...e, body: Buffer.from(e.body) })), entries);
+  assert.deepEqual(
+    decodeBatch(golden).map((e) => ({ ...e, body: Buffer.from(e.body) })),
+    entries,
+  );
   assert.throws(() => decodeBatch(golden.subarray(0, golden.length - 2)), BatchDecodeError);
 });
 
-test('message-decoder: the client decodes the store\'s golden record to the same fields', () => {
+test("message-decoder: the client decodes the store's golden record to the same fields", () => {
   // The golden record sets every SYSFLAG bit it can, the compression bit included; clear that
   // one so the client does not try to inflate a body that was never compressed.
   const bytes = Buffer.from(fixture('commit-log-record', 'all-fields'));

@@ -79,7 +79,9 @@ const consumer = new ons.Consumer({
   consumeFromWhere: config.consumeFromWhere ?? 'CONSUME_FROM_FIRST_OFFSET',
   ...(config.consumeTimestamp === undefined ? {} : { consumeTimestamp: config.consumeTimestamp }),
   ...(config.maxReconsumeTimes === undefined ? {} : { maxReconsumeTimes: config.maxReconsumeTimes }),
-  ...(config.persistConsumerOffsetIntervalMs === undefined ? {} : { persistConsumerOffsetInterval: config.persistConsumerOffsetIntervalMs }),
+  ...(config.persistConsumerOffsetIntervalMs === undefined
+    ? {}
+    : { persistConsumerOffsetInterval: config.persistConsumerOffsetIntervalMs }),
 });
 consumer.on('error', (error: Error) => report({ event: 'error', name: error.name, message: error.message }));
 consumer.subscribe(config.topic, config.subExpression, handle);

@@ -38,15 +38,22 @@ function report(line: Record<string, unknown>): void {
 
 function toMessage(spec: ProducerChildMessage): InstanceType<typeof ons.Message> {
   const body = Buffer.from(spec.bodyBase64, 'base64');
-  const message = spec.tags === undefined ? new ons.Message(spec.topic, body) : new ons.Message(spec.topic, spec.tags, body);
+  const message =
+    spec.tags === undefined ? new ons.Message(spec.topic, body) : new ons.Message(spec.topic, spec.tags, body);
   if (spec.keys !== undefined) message.keys = spec.keys;
   if (spec.delayTimeLevel !== undefined) message.delayTimeLevel = spec.delayTimeLevel;
   return message;
 }
 
 async function main(): Promise<void> {
-  const credentials = config.accessKey === undefined ? {} : { accessKey: config.accessKey, secretKey: config.secretKey };
-  const producer = new ons.Producer({ nameSrv: config.nameServer, httpclient: {}, producerGroup: config.group, ...credentials });
+  const credentials =
+    config.accessKey === undefined ? {} : { accessKey: config.accessKey, secretKey: config.secretKey };
+  const producer = new ons.Producer({
+    nameSrv: config.nameServer,
+    httpclient: {},
+    producerGroup: config.group,
+    ...credentials,
+  });
   producer.on('error', (error: Error) => report({ event: 'error', name: error.name, message: error.message }));
   await producer.ready();
   for (const [index, spec] of config.messages.entries()) {

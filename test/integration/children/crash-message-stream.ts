@@ -31,7 +31,9 @@ export function queueName(topic: string, queueId: number): string {
 }
 
 export function streamQueues(): { topic: string; queueId: number }[] {
-  return STREAM_TOPICS.flatMap((topic) => Array.from({ length: STREAM_QUEUE_COUNT }, (_, queueId) => ({ topic, queueId })));
+  return STREAM_TOPICS.flatMap((topic) =>
+    Array.from({ length: STREAM_QUEUE_COUNT }, (_, queueId) => ({ topic, queueId })),
+  );
 }
 
 export class MessageStream {
@@ -86,7 +88,8 @@ export class MessageStream {
     const topic = r.pick(STREAM_TOPICS);
     const queueId = r.int(STREAM_QUEUE_COUNT);
     const sizeClass = r.next();
-    const size = sizeClass < 0.2 ? r.between(0, 64) : sizeClass < 0.8 ? r.between(65, 1024) : r.between(1025, BODY_BYTES_MAX);
+    const size =
+      sizeClass < 0.2 ? r.between(0, 64) : sizeClass < 0.8 ? r.between(65, 1024) : r.between(1025, BODY_BYTES_MAX);
     const start = r.int(POOL_BYTES);
     const keyed = r.next();
     const keys = keyed < 0.6 ? [] : keyed < 0.9 ? [`k${index}`] : [`k${index}`, `k${index}x`];

@@ -60,7 +60,9 @@ function flushReports(): void {
 
 function fail(error: unknown): never {
   flushReports();
-  process.stderr.write(`store-appender failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `store-appender failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(2);
 }
 

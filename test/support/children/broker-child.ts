@@ -9,7 +9,13 @@
 // stderr lines are the broker's own error reports.
 //
 // argv[2] is a JSON BrokerChildConfig.
-import { startBroker, startNameServer, type Broker, type BrokerOptions, type NameServer } from '../../../broker/index.js';
+import {
+  startBroker,
+  startNameServer,
+  type Broker,
+  type BrokerOptions,
+  type NameServer,
+} from '../../../broker/index.js';
 
 /** The broker options that survive JSON (no callbacks); host and ports are the child's. */
 export type BrokerChildBrokerOptions = Omit<BrokerOptions, 'onError' | 'host' | 'advertisedHost'>;
@@ -36,7 +42,9 @@ let closing: Promise<void> | undefined;
 let started: Promise<void> = Promise.resolve();
 
 function fail(stage: string, error: unknown): never {
-  process.stderr.write(`broker-child: ${stage} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `broker-child: ${stage} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(2);
 }
 
