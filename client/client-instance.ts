@@ -35,6 +35,7 @@ export class ClientInstance {
   private readonly nameServers: string[];
   private nameServerIndex = 0;
   private readonly routes = new Map<string, TopicRoute>();
+  private readonly fetching = new Map<string, Promise<TopicRoute>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
 
@@ -59,17 +60,26 @@ export class ClientInstance {
     every(this.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT, () => this.heartbeatAll());
   }
 
-  /** The topic's route, from the cache or the name servers; NO_ROUTE when none has it. */
-  async route(topic: string, refresh = false): Promise<TopicRoute> {
+  /**
+   * The topic's route, from the cache or the name servers; NO_ROUTE when none has it.
+   * Concurrent callers share one fetch per topic.
+   */
+  route(topic: string, refresh = false): Promise<TopicRoute> {
     const cached = this.routes.get(topic);
-    if (cached !== undefined && !refresh) return cached;
-    const fetched = await this.fetchRoute(topic);
-    if (fetched === undefined) {
-      if (cached !== undefined) return cached;
-      throw new ClientError('NO_ROUTE', topic);
+    if (cached !== undefined && !refresh) return Promise.resolve(cached);
+    let fetching = this.fetching.get(topic);
+    if (fetching === undefined) {
+      fetching = this.fetchRoute(topic)
+        .then((fetched) => {
+          if (fetched !== undefined) this.routes.set(topic, fetched);
+          const route = fetched ?? this.routes.get(topic);
+          if (route === undefined) throw new ClientError('NO_ROUTE', topic);
+          return route;
+        })
+        .finally(() => this.fetching.delete(topic));
+      this.fetching.set(topic, fetching);
     }
-    this.routes.set(topic, fetched);
-    return fetched;
+    return fetching;
   }
 
   private async fetchRoute(topic: string): Promise<TopicRoute | undefined> {
@@ -90,16 +100,20 @@ export class ClientInstance {
   async askNameServers(code: number, extFields: Record<string, string>): Promise<Buffer> {
     let refusal: ClientError | undefined;
     let lastError: unknown;
+    const start = this.nameServerIndex;
     for (let tried = 0; tried < this.nameServers.length; tried++) {
-      const address = this.nameServers[this.nameServerIndex % this.nameServers.length]!;
+      const index = (start + tried) % this.nameServers.length;
+      const address = this.nameServers[index]!;
       try {
         const response = await this.remoting.invoke(address, { code, extFields }, this.requestTimeoutMs);
-        if (response.code === RESPONSE_CODE.SUCCESS) return (response.body as Buffer | undefined) ?? Buffer.alloc(0);
+        if (response.code === RESPONSE_CODE.SUCCESS) {
+          this.nameServerIndex = index;
+          return (response.body as Buffer | undefined) ?? Buffer.alloc(0);
+        }
         refusal = ClientError.fromResponse(response.code, response.remark, `name server ${address}`);
       } catch (error) {
         lastError = error;
       }
-      this.nameServerIndex++;
     }
     throw refusal ?? new ClientError('NO_NAME_SERVER', this.nameServers.join(';'), { cause: lastError });
   }

@@ -34,77 +34,12 @@ export async function startNameServer(options: NameServerOptions = {}): Promise<
     host: options.host ?? '0.0.0.0',
     port: options.port ?? NAME_SERVER_PORT_DEFAULT,
   });
-  const guard =
-    (handler: (request: RemotingCommand, channel: Channel) => RemotingCommand) =>
-    (request: RemotingCommand, channel: Channel): RemotingCommand => {
-      try {
-        return handler(request, channel);
-      } catch (error) {
-        if (error instanceof HeaderFieldError || error instanceof SyntaxError || error instanceof RegistrationError) {
-          return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, error.message);
-        }
-        throw error;
-      }
-    };
-  server.register(
-    REQUEST_CODE.REGISTER_BROKER,
-    guard((request, channel) => {
-      routes.register(parseRegistration(request), channel.id);
-      return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { haServerAddr: '', masterAddr: '' });
-    }),
-  );
-  server.register(
-    REQUEST_CODE.UNREGISTER_BROKER,
-    guard((request) => {
-      routes.unregister(new ExtFieldReader(request.extFields).string('brokerAddr'));
-      return responseTo(request, RESPONSE_CODE.SUCCESS);
-    }),
-  );
-  server.register(
-    REQUEST_CODE.QUERY_DATA_VERSION,
-    guard((request) => {
-      const address = new ExtFieldReader(request.extFields).string('brokerAddr');
-      const changed = routes.changed(
-        address,
-        JSON.parse(bodyOf(request).toString('utf8')) as { timestamp: number; counter: number },
-      );
-      if (!changed) routes.touch(address);
-      return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { changed });
-    }),
-  );
-  server.register(
-    REQUEST_CODE.BROKER_HEARTBEAT,
-    guard((request) => {
-      routes.touch(new ExtFieldReader(request.extFields).string('brokerAddr'));
-      return responseTo(request, RESPONSE_CODE.SUCCESS);
-    }),
-  );
-  server.register(
-    REQUEST_CODE.GET_ROUTEINFO_BY_TOPIC,
-    guard((request) => {
-      const topic = new ExtFieldReader(request.extFields).string('topic');
-      const route = routes.route(topic);
-      if (route === undefined) {
-        return responseTo(
-          request,
-          RESPONSE_CODE.TOPIC_NOT_EXIST,
-          `No topic route info in name server for the topic: ${topic}`,
-        );
-      }
-      return json(request, route);
-    }),
-  );
-  server.register(REQUEST_CODE.GET_BROKER_CLUSTER_INFO, (request) => json(request, routes.clusterInfo()));
-  server.register(REQUEST_CODE.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, (request) =>
-    json(request, { topicList: routes.topicNames() }),
-  );
+  registerProcessors(server, routes);
   server.onChannelClosed((channel) => routes.connectionClosed(channel.id));
   const port = await server.listen();
   const expiryMs = options.brokerExpiryMs ?? BROKER_EXPIRY_MS_DEFAULT;
-  const scan = setInterval(
-    () => routes.expire(expiryMs),
-    options.expiryScanIntervalMs ?? BROKER_EXPIRY_SCAN_INTERVAL_MS_DEFAULT,
-  );
+  const scanIntervalMs = options.expiryScanIntervalMs ?? BROKER_EXPIRY_SCAN_INTERVAL_MS_DEFAULT;
+  const scan = setInterval(() => routes.expire(expiryMs), scanIntervalMs);
   scan.unref();
   return {
     port,
@@ -114,6 +49,77 @@ export async function startNameServer(options: NameServerOptions = {}): Promise<
       await server.close();
     },
   };
+}
+
+type Handler = (request: RemotingCommand, channel: Channel) => RemotingCommand;
+
+/** Answers a malformed request with SYSTEM_ERROR instead of failing the connection. */
+function guarded(handler: Handler): Handler {
+  return (request, channel) => {
+    try {
+      return handler(request, channel);
+    } catch (error) {
+      if (error instanceof HeaderFieldError || error instanceof SyntaxError || error instanceof RegistrationError) {
+        return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, error.message);
+      }
+      throw error;
+    }
+  };
+}
+
+function registerProcessors(server: RemotingServer, routes: RouteInfoManager): void {
+  const brokerAddress = (request: RemotingCommand): string =>
+    new ExtFieldReader(request.extFields).string('brokerAddr');
+  const handlers: [number, Handler][] = [
+    [
+      REQUEST_CODE.REGISTER_BROKER,
+      (request, channel) => {
+        routes.register(parseRegistration(request), channel.id);
+        return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { haServerAddr: '', masterAddr: '' });
+      },
+    ],
+    [
+      REQUEST_CODE.UNREGISTER_BROKER,
+      (request) => {
+        routes.unregister(brokerAddress(request));
+        return responseTo(request, RESPONSE_CODE.SUCCESS);
+      },
+    ],
+    [
+      REQUEST_CODE.QUERY_DATA_VERSION,
+      (request) => {
+        const address = brokerAddress(request);
+        const version = JSON.parse(bodyOf(request).toString('utf8')) as { timestamp: number; counter: number };
+        const changed = routes.changed(address, version);
+        if (!changed) routes.touch(address);
+        return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { changed });
+      },
+    ],
+    [
+      REQUEST_CODE.BROKER_HEARTBEAT,
+      (request) => {
+        routes.touch(brokerAddress(request));
+        return responseTo(request, RESPONSE_CODE.SUCCESS);
+      },
+    ],
+    [REQUEST_CODE.GET_ROUTEINFO_BY_TOPIC, (request) => routeResponse(request, routes)],
+    [REQUEST_CODE.GET_BROKER_CLUSTER_INFO, (request) => json(request, routes.clusterInfo())],
+    [REQUEST_CODE.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, (request) => json(request, { topicList: routes.topicNames() })],
+  ];
+  for (const [code, handler] of handlers) server.register(code, guarded(handler));
+}
+
+function routeResponse(request: RemotingCommand, routes: RouteInfoManager): RemotingCommand {
+  const topic = new ExtFieldReader(request.extFields).string('topic');
+  const route = routes.route(topic);
+  if (route === undefined) {
+    return responseTo(
+      request,
+      RESPONSE_CODE.TOPIC_NOT_EXIST,
+      `No topic route info in name server for the topic: ${topic}`,
+    );
+  }
+  return json(request, route);
 }
 
 class RegistrationError extends Error {

@@ -214,11 +214,14 @@ function deliveries(child: JsonLineChild): Delivery[] {
 
 /** Errors other than those ali-ons raises by design (reference §1.8): the deliberate handler failure, no offset yet. */
 function unexpectedErrors(child: JsonLineChild): Record<string, unknown>[] {
+  const closingAt = child.lines.findIndex((line) => line.event === 'closing');
   return child.lines.filter(
-    (line) =>
+    (line, index) =>
       line.event === 'error' &&
       !/deliberate failure for key/.test(String(line.message)) &&
-      !/no committed offset/.test(String(line.message)),
+      !/no committed offset/.test(String(line.message)) &&
+      // ali-ons fails the requests it still has in flight when it closes its own sockets.
+      !(closingAt >= 0 && index > closingAt && line.name === 'SocketCloseError'),
   );
 }
 

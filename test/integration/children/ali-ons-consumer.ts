@@ -9,6 +9,7 @@
 //   {"event":"assigned","topic":..,"queueId":..} the consumer took a queue and placed itself
 //                                                in it (seen by watching its processQueueTable)
 //   {"event":"error","name":..,"message":..}     an 'error' event of the consumer
+//   {"event":"closing"}                          "close" arrived on stdin; closing starts
 //   {"event":"closed"}                           after "close" on stdin: consumer closed
 //
 // Writing "close" on stdin closes the consumer (committing offsets) and exits 0; stdin closing
@@ -106,6 +107,7 @@ commands.on('close', () => {
 commands.on('line', (line) => {
   if (line.trim() !== 'close' || closing) return;
   closing = true;
+  report({ event: 'closing' });
   consumer.close().then(
     () => {
       report({ event: 'closed' });
