@@ -10,6 +10,7 @@ import { StoreError } from './store-error.js';
 export class IndexService {
   readonly files: IndexFile[] = [];
   private readonly dirty = new Set<IndexFile>();
+  private coveredEnd = 0;
 
   constructor(
     readonly directory: string,
@@ -41,9 +42,22 @@ export class IndexService {
     return this.files.at(-1);
   }
 
-  /** End of the log range the index covers (0 when empty). */
+  /**
+   * End of the log range the index covers: every record before it that has keys is indexed.
+   * Records without keys advance it too (dispatchedUpTo), so it is not the newest file's end.
+   */
   get indexedEnd(): number {
-    return this.last?.endOffset ?? 0;
+    return Math.max(this.coveredEnd, this.last?.endOffset ?? 0);
+  }
+
+  /** Records that every record ending at or before `end` has been offered to the index. */
+  dispatchedUpTo(end: number): void {
+    this.coveredEnd = end;
+  }
+
+  /** Sets the covered end after recovery decided it. */
+  resetCoveredEnd(end: number): void {
+    this.coveredEnd = end;
   }
 
   /**

@@ -1,5 +1,6 @@
 // tributary/storage: the embeddable, crash-safe log store.
-export { MessageStore, type AppendResult, type ReadResult, type ReadStatus } from './message-store.js';
+export { MessageStore, type ReadResult, type ReadStatus } from './message-store.js';
+export type { AppendResult } from './append-result.js';
 export type { MessageInput } from './message-encoder.js';
 export type { MessageStoreOptions, FlushMode } from './store-options.js';
 export { StoredMessage } from './stored-message.js';

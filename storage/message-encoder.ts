@@ -14,7 +14,6 @@ import { recordBytes, type RecordFields } from './message-record.js';
 import { PROPERTIES_BYTES_MAX, QUEUE_COUNT_MAX } from './storage-constants.js';
 import { StoreError } from './store-error.js';
 import type { TopicEntry, TopicRegistry } from './topic-registry.js';
-import { UNIQUE_KEY_PROPERTY_ID_END, UNIQUE_KEY_PROPERTY_ID_START, type UniqueMessageId } from './unique-message-id.js';
 
 /** A message to append, as DESIGN §2 fixes it. */
 export interface MessageInput {
@@ -39,7 +38,8 @@ export interface PreparedMessage extends RecordFields {
   readonly topicEntry: TopicEntry;
   readonly size: number;
   readonly tagsCode: number;
-  readonly uniqueKey: string;
+  /** The producer's id (UNIQ_KEY) when the message carries one. */
+  readonly uniqueKey: string | undefined;
   /** Index hashes of "topic#UNIQ_KEY" and "topic#key" for each key. */
   readonly keyHashes: number[];
 }
@@ -56,7 +56,6 @@ const SYS_FLAG_IPV6_HOSTS = 0x30;
 export class MessageEncoder {
   constructor(
     private readonly topics: TopicRegistry,
-    private readonly ids: UniqueMessageId,
     private readonly storeHost: HostAddress,
     private readonly maxMessageBytes: number,
   ) {}
@@ -74,7 +73,7 @@ export class MessageEncoder {
     }
     const sysFlag = int32Field(message.sysFlag, 'sysFlag');
     if ((sysFlag & SYS_FLAG_IPV6_HOSTS) !== 0) throw invalid('sysFlag IPv6 host bits are not supported');
-    const { properties, uniqueKey, keys, tags } = this.encodeProperties(message, nowMs);
+    const { properties, uniqueKey, keys, tags } = this.encodeProperties(message);
     const propertiesBytes = Buffer.byteLength(properties, 'utf8');
     if (propertiesBytes > PROPERTIES_BYTES_MAX) {
       throw new StoreError('PROPERTIES_TOO_LARGE', `${propertiesBytes} bytes`);
@@ -103,10 +102,18 @@ export class MessageEncoder {
     };
   }
 
-  private encodeProperties(
-    message: MessageInput,
-    nowMs: number,
-  ): { properties: string; uniqueKey: string; keys: string | undefined; tags: string | undefined } {
+  /**
+   * The properties string: the given properties with TAGS and KEYS from their own fields. The
+   * store adds no id of its own: a message's id is its offset id (store host + commit log
+   * offset, RocketMQ's broker-side msgId), which locates it without any index; a producer's
+   * UNIQ_KEY, when present, is kept and indexed.
+   */
+  private encodeProperties(message: MessageInput): {
+    properties: string;
+    uniqueKey: string | undefined;
+    keys: string | undefined;
+    tags: string | undefined;
+  } {
     const given = message.properties;
     let encoded = '';
     let uniqueKey: string | undefined;
@@ -119,45 +126,37 @@ export class MessageEncoder {
       if (given === null || typeof given !== 'object') throw invalid('properties must be an object');
       for (const name in given) {
         const value = given[name];
-        const storable = typeof value === 'string' && isStorablePropertyText(name) && isStorablePropertyText(value);
-        if (name === '' || !storable) {
+        if (
+          name === '' ||
+          typeof value !== 'string' ||
+          !isStorablePropertyText(name) ||
+          !isStorablePropertyText(value)
+        ) {
           throw new StoreError('INVALID_PROPERTY', `'${name.slice(0, 100)}'`);
         }
-        if (name === MESSAGE_PROPERTIES.uniqueKey) uniqueKey = value;
-        else if (name === MESSAGE_PROPERTIES.tags) tags ??= value;
+        if (name === MESSAGE_PROPERTIES.tags) tags ??= value;
         else if (name === MESSAGE_PROPERTIES.keys) keys ??= value;
-        else encoded += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+        else {
+          if (name === MESSAGE_PROPERTIES.uniqueKey) uniqueKey = value;
+          encoded += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
+        }
       }
     }
     if (tags !== undefined) encoded += MESSAGE_PROPERTIES.tags + NAME_VALUE_SEPARATOR + tags + PROPERTY_SEPARATOR;
     if (keys !== undefined) encoded += MESSAGE_PROPERTIES.keys + NAME_VALUE_SEPARATOR + keys + PROPERTY_SEPARATOR;
-    if (uniqueKey === undefined) {
-      // One flat string for the common case of a message with no other properties.
-      const property = this.ids.nextProperty(nowMs);
-      uniqueKey = property.slice(UNIQUE_KEY_PROPERTY_ID_START, UNIQUE_KEY_PROPERTY_ID_END);
-      encoded += property;
-    } else {
-      encoded += MESSAGE_PROPERTIES.uniqueKey + NAME_VALUE_SEPARATOR + uniqueKey + PROPERTY_SEPARATOR;
-    }
     return { properties: encoded, uniqueKey, keys, tags };
   }
 
-  private keyHashes(topic: TopicEntry, uniqueKey: string, keys: string | undefined): number[] {
-    const hashes = [normalizeKeyHash(this.uniqueKeyHash(topic, uniqueKey))];
+  /** Index hashes of "topic#UNIQ_KEY" and "topic#key" per key; empty when there is nothing to index. */
+  private keyHashes(topic: TopicEntry, uniqueKey: string | undefined, keys: string | undefined): number[] {
+    const hashes: number[] = [];
+    if (uniqueKey !== undefined) hashes.push(normalizeKeyHash(javaStringHash(uniqueKey, topic.indexHashSeed)));
     if (keys !== undefined) {
       for (const key of keys.split(KEY_SEPARATOR)) {
         if (key !== '') hashes.push(normalizeKeyHash(javaStringHash(key, topic.indexHashSeed)));
       }
     }
     return hashes;
-  }
-
-  /** Hash of "topic#id"; ids this store generated share a prefix whose hash is cached. */
-  private uniqueKeyHash(topic: TopicEntry, uniqueKey: string): number {
-    const { prefix } = this.ids;
-    if (!uniqueKey.startsWith(prefix)) return javaStringHash(uniqueKey, topic.indexHashSeed);
-    topic.generatedIdSeed ??= javaStringHash(prefix, topic.indexHashSeed);
-    return javaStringHash(uniqueKey, topic.generatedIdSeed, prefix.length);
   }
 }
 

@@ -4,7 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { appendResult, type AppendResult } from './append-result.js';
 import { AsyncFlusher } from './async-flusher.js';
+import { OffsetMessageId } from './offset-message-id.js';
 import { Checkpoint, type CheckpointState } from './checkpoint.js';
 import { ChecksumVerifier } from './checksum-verifier.js';
 import { CommitLog } from './commit-log.js';
@@ -36,14 +38,6 @@ import { StoreLock } from './store-lock.js';
 import { resolveStoreOptions, type MessageStoreOptions, type ResolvedStoreOptions } from './store-options.js';
 import { StoredMessage } from './stored-message.js';
 import { TopicRegistry } from './topic-registry.js';
-import { UniqueMessageId } from './unique-message-id.js';
-
-export interface AppendResult {
-  commitLogOffset: number;
-  queueOffset: number;
-  msgId: string;
-  storeTimestamp: number;
-}
 
 export type ReadStatus = 'found' | 'no_new_message' | 'offset_too_small' | 'offset_overflow' | 'no_queue';
 
@@ -126,8 +120,7 @@ export class MessageStore {
         clean,
         verifySegments: resolved.recoveryVerifySegments,
       });
-      const ids = new UniqueMessageId(storeHost.ip);
-      const encoder = new MessageEncoder(topics, ids, storeHost, resolved.maxMessageBytes);
+      const encoder = new MessageEncoder(topics, storeHost, resolved.maxMessageBytes);
       const store = new MessageStore(
         directory,
         resolved,
@@ -210,15 +203,12 @@ export class MessageStore {
     message.queueOffset = queue?.maxQueueOffset ?? 0;
     const offset = this.commitLog.append(message, message.size);
     queue?.put(message.queueOffset, offset, message.size, message.tagsCode);
-    if (transaction !== SYS_FLAG_TRANSACTION_ROLLBACK) {
-      this.index.putRecord(message.keyHashes, offset, offset + message.size, message.storeTimestamp);
+    const end = offset + message.size;
+    if (transaction !== SYS_FLAG_TRANSACTION_ROLLBACK && message.keyHashes.length > 0) {
+      this.index.putRecord(message.keyHashes, offset, end, message.storeTimestamp);
     }
-    return {
-      commitLogOffset: offset,
-      queueOffset: message.queueOffset,
-      msgId: message.uniqueKey,
-      storeTimestamp: message.storeTimestamp,
-    };
+    this.index.dispatchedUpTo(end);
+    return appendResult(offset, message.queueOffset, message.storeTimestamp, message.uniqueKey, message.storeHost);
   }
 
   /**
@@ -300,14 +290,24 @@ export class MessageStore {
     return this.commitLog.messageAt(commitLogOffset);
   }
 
-  /** Messages of `topic` whose UNIQ_KEY (msgId) or one of KEYS equals `key`, oldest first. */
+  /**
+   * Messages of `topic` whose msgId or one of whose KEYS equals `key`, oldest first. A msgId is
+   * the producer's UNIQ_KEY (found through the index) or the offset id the store assigned,
+   * which names the record's place and needs no index.
+   */
   queryByKey(topic: string, key: string, maxCount: number = INDEX_QUERY_COUNT_DEFAULT): StoredMessage[] {
     const entry = this.topics.existing(topic);
     if (entry === undefined || typeof key !== 'string' || key === '') return [];
     this.commitLog.seal();
-    const keyHash = normalizeKeyHash(javaStringHash(key, entry.indexHashSeed));
     const found = new Map<number, StoredMessage>();
+    const byOffset = OffsetMessageId.decode(key);
+    const located = byOffset === undefined ? undefined : this.commitLog.messageAt(byOffset.commitLogOffset);
+    if (located !== undefined && located.topic === topic && located.offsetMsgId === key.toUpperCase()) {
+      found.set(located.commitLogOffset, located);
+    }
+    const keyHash = normalizeKeyHash(javaStringHash(key, entry.indexHashSeed));
     this.index.lookup(keyHash, (offset) => {
+      if (found.size >= maxCount) return false;
       if (found.has(offset)) return true;
       const message = this.commitLog.messageAt(offset);
       if (message !== undefined && message.topic === topic && (message.msgId === key || message.keys.includes(key))) {

@@ -6,18 +6,34 @@
 // |   0-3 | store host IPv4            |
 // |   4-7 | store host port (int32)    |
 // |  8-15 | commit log offset (int64)  |
+//
+// Every append returns one, so encoding avoids Buffers: the host half is cached per host and
+// the offset half comes from a table of two-digit strings.
 import type { HostAddress } from './host-address.js';
 
-const ID_BYTES = 16;
 const ID_PATTERN = /^[0-9A-Fa-f]{32}$/;
+const TWO_POW_32 = 4294967296;
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, '0'));
+const hostHex = new WeakMap<HostAddress, string>();
+
+function hex32(value: number): string {
+  return (
+    HEX_BYTE[(value >>> 24) & 255]! +
+    HEX_BYTE[(value >>> 16) & 255]! +
+    HEX_BYTE[(value >>> 8) & 255]! +
+    HEX_BYTE[value & 255]!
+  );
+}
 
 export const OffsetMessageId = {
   encode(storeHost: HostAddress, commitLogOffset: number): string {
-    const bytes = Buffer.allocUnsafe(ID_BYTES);
-    bytes.writeUInt32BE(storeHost.ip, 0);
-    bytes.writeInt32BE(storeHost.port, 4);
-    bytes.writeBigInt64BE(BigInt(commitLogOffset), 8);
-    return bytes.toString('hex').toUpperCase();
+    let host = hostHex.get(storeHost);
+    if (host === undefined) {
+      host = hex32(storeHost.ip) + hex32(storeHost.port);
+      hostHex.set(storeHost, host);
+    }
+    const high = Math.floor(commitLogOffset / TWO_POW_32);
+    return host + hex32(high) + hex32(commitLogOffset - high * TWO_POW_32);
   },
 
   /** Undefined when `id` is not 32 hex characters or holds a negative offset. */

@@ -80,6 +80,7 @@ export function recoverStore(parts: RecoveryParts): RecoveryReport {
     const second = new Dispatcher(parts, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, new Set(gapped));
     redispatched += walkRecords(log, logMin, logEnd, scan.from, (offset, record) => second.dispatch(offset, record));
   }
+  parts.index.resetCoveredEnd(logEnd);
   return {
     clean: parts.clean,
     scannedFrom: scan.from,
@@ -129,33 +130,44 @@ function scanCommitLog(log: MappedFileQueue, trusted: number, verifySegments: nu
   return { from, end: lastFileEnd, lastFileEnd, invalidTail: undefined };
 }
 
-/** Brings the index in line with the log; returns the offset from which to re-index. */
+/**
+ * Brings the index in line with the log; returns the offset from which to re-index. Records
+ * without keys leave no index entry, so the index may legitimately have no file at all; the
+ * checkpoint says how far it covered (indexFlushed) and which file it last wrote
+ * (indexFileBegin, -1 for none). A checkpointed file that is missing means the index was
+ * lost, and it is rebuilt from the start of the log.
+ */
 function recoverIndex(parts: RecoveryParts, logMin: number, logEnd: number): number {
   const { index, checkpoint } = parts;
   index.load();
-  const first = index.files[0];
-  if (logEnd === logMin || first === undefined || first.beginOffset > logMin) {
+  const checkpointed = index.files.find((file) => file.beginOffset === checkpoint.indexFileBegin);
+  if (logEnd === logMin || (checkpoint.indexFileBegin >= 0 && checkpointed === undefined)) {
     index.removeAll();
     return logMin;
   }
-  const checkpointed = index.files.find((file) => file.beginOffset === checkpoint.indexFileBegin);
-  // A log cut before the checkpointed file begins (durable data was damaged) leaves that file
-  // indexing nothing; kept, it would take new entries and then be deleted by the next clean
-  // open. The files before it were flushed by that checkpoint: trim them as after a clean close.
+  const covered = clampOffset(checkpoint.indexFlushed, logMin, logEnd);
+  // After a clean close every file is complete. A log cut before the checkpointed file begins
+  // (durable data was damaged) makes that file index nothing; trimmed the same way, it is not
+  // kept to take new entries that the next clean open would delete.
   if (parts.clean || (checkpointed !== undefined && checkpointed.beginOffset > logEnd)) {
-    index.removeFrom(logEnd);
-    const last = index.last!;
-    if (last.endOffset > logEnd) last.rebuildFrom(last.entryCount, logEnd, logEnd);
-    return Math.min(last.endOffset, logEnd);
+    trimIndex(index, logEnd);
+    return parts.clean ? covered : logEnd;
   }
   if (checkpointed === undefined) {
-    index.removeAll();
-    return logMin;
+    index.removeAll(); // Created after the last checkpoint: re-indexed from what it covered.
+    return covered;
   }
   index.removeFrom(checkpointed.beginOffset + 1);
-  const covered = clampOffset(checkpoint.indexFlushed, checkpointed.beginOffset, logEnd);
-  checkpointed.rebuildFrom(checkpoint.indexEntryCount, logEnd, covered);
-  return covered;
+  const kept = clampOffset(checkpoint.indexFlushed, checkpointed.beginOffset, logEnd);
+  checkpointed.rebuildFrom(checkpoint.indexEntryCount, logEnd, kept);
+  return kept;
+}
+
+/** Drops index files that begin at or past `logEnd` and entries of the newest past it. */
+function trimIndex(index: IndexService, logEnd: number): void {
+  index.removeFrom(logEnd);
+  const last = index.last;
+  if (last !== undefined && last.endOffset > logEnd) last.rebuildFrom(last.entryCount, logEnd, logEnd);
 }
 
 type RecordVisitor = (offset: number, record: ReturnType<typeof readRecord>) => void;

@@ -30,7 +30,7 @@ const BODY_BYTES_MAX = 2048;
 const SEGMENT_BYTES = 256 * 1024;
 const CONSUME_QUEUE_ENTRIES_PER_FILE = 512;
 const INDEX_SLOT_COUNT = 4096;
-const INDEX_ENTRY_COUNT = 20_000;
+const INDEX_ENTRY_COUNT = 10_000;
 const BATCH_MAX = 64;
 /** Keys drawn from this pool are shared by many messages (and topics). */
 const SHARED_KEYS = 400;

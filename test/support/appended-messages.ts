@@ -29,13 +29,15 @@ export function expectedKeys(input: MessageInput): string[] {
   return joined === '' ? [] : joined.split(' ');
 }
 
-/** The decoded properties of the stored record: user properties, TAGS, KEYS and UNIQ_KEY. */
+/**
+ * The decoded properties of the stored record: user properties, TAGS and KEYS. The store adds
+ * no id of its own; a message's msgId is its offset id unless it carries a UNIQ_KEY.
+ */
 export function expectedProperties(message: AppendedMessage): Record<string, string> {
   const properties: Record<string, string> = { ...message.input.properties };
   if (message.input.tags !== undefined) properties.TAGS = message.input.tags;
   const keys = expectedKeys(message.input);
   if (keys.length > 0) properties.KEYS = keys.join(' ');
-  properties.UNIQ_KEY = message.result.msgId;
   return properties;
 }
 

@@ -144,8 +144,8 @@ test('message-store: bad bodies are BODY_TOO_LARGE or INVALID_BODY and change no
 test('message-store: properties over 32,767 encoded bytes are PROPERTIES_TOO_LARGE (ASCII and 2-byte UTF-8)', async () => {
   const harness = await Harness.open('properties-size');
   try {
-    // Encoded: "big" 0x01 value 0x02 (5 + value bytes) and "UNIQ_KEY" 0x01 <32 hex> 0x02 (42).
-    const fits = 32_767 - 5 - 42;
+    // Encoded: "big" 0x01 value 0x02 (5 + value bytes); the store adds no property of its own.
+    const fits = 32_767 - 5;
     await harness.store.append({
       topic: 'props',
       queueId: 0,

@@ -13,8 +13,8 @@ import { temporaryDirectory } from '../support/temporary-directory.js';
 
 const SEGMENT_BYTES = 64 * 1024;
 const TOPIC = 'edge';
-/** Every message carries only the generated UNIQ_KEY: "UNIQ_KEY" 0x01, 32 hex digits, 0x02. */
-const PROPERTIES_BYTES = 'UNIQ_KEY'.length + 1 + 32 + 1;
+/** These messages carry no property: the store adds none of its own. */
+const PROPERTIES_BYTES = 0;
 const OPTIONS: MessageStoreOptions = {
   segmentBytes: SEGMENT_BYTES,
   indexSlotCount: 64,
