@@ -7,6 +7,13 @@
 
 namespace tributary {
 
+// A function bound straight to a plain N-API callback (for the hot checksum batch calls).
+static Napi::Value RawFunction(Napi::Env env, napi_callback callback, const char* name) {
+  napi_value function;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, nullptr, &function);
+  return Napi::Value(env, function);
+}
+
 static Napi::Object Advice(Napi::Env env) {
   Napi::Object advice = Napi::Object::New(env);
   advice.Set("normal", Napi::Number::New(env, MADV_NORMAL));
@@ -30,8 +37,8 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("fallocate", Napi::Function::New(env, Fallocate, "fallocate"));
   exports.Set("lockFile", Napi::Function::New(env, LockFile, "lockFile"));
   exports.Set("crc32c", Napi::Function::New(env, Crc32c, "crc32c"));
-  exports.Set("crc32cRanges", Napi::Function::New(env, Crc32cRanges, "crc32cRanges"));
-  exports.Set("crc32cVerifyRanges", Napi::Function::New(env, Crc32cVerifyRanges, "crc32cVerifyRanges"));
+  exports.Set("crc32cRanges", RawFunction(env, Crc32cRanges, "crc32cRanges"));
+  exports.Set("crc32cVerifyRanges", RawFunction(env, Crc32cVerifyRanges, "crc32cVerifyRanges"));
   exports.Set("crc32cHardware", Napi::Boolean::New(env, Crc32cIsHardware()));
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
   exports.Set("advice", Advice(env));

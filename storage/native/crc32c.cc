@@ -79,76 +79,101 @@ Napi::Value Crc32c(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, crc);
 }
 
+// Argument access for the batch functions, in plain N-API: they run once per seal of an
+// append burst (often for a single record), so the four calls here are most of their cost and
+// the wrapper layer's extra type queries would double it.
+struct RangeCall {
+  uint8_t* data = nullptr;
+  size_t size = 0;
+  uint32_t* ranges = nullptr;
+  size_t count = 0;
+};
+
+static bool ThrowTypeError(napi_env env, const char* message) {
+  napi_throw_type_error(env, nullptr, message);
+  return false;
+}
+
+static bool ReadRangeCall(napi_env env, napi_callback_info info, RangeCall& call) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 3) {
+    return ThrowTypeError(env, "Expected (bytes, ranges, count) arguments.");
+  }
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  bool is_typed = false;
+  napi_is_typedarray(env, argv[0], &is_typed);
+  if (!is_typed || napi_get_typedarray_info(env, argv[0], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array) {
+    return ThrowTypeError(env, "Argument bytes must be a Uint8Array.");
+  }
+  call.data = static_cast<uint8_t*>(data);
+  call.size = length;
+  napi_is_typedarray(env, argv[1], &is_typed);
+  if (!is_typed || napi_get_typedarray_info(env, argv[1], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint32_array) {
+    return ThrowTypeError(env, "Argument ranges must be a Uint32Array.");
+  }
+  call.ranges = static_cast<uint32_t*>(data);
+  uint32_t count = 0;
+  if (napi_get_value_uint32(env, argv[2], &count) != napi_ok) return ThrowTypeError(env, "Argument count must be a number.");
+  if (static_cast<size_t>(count) * 3 > length) {
+    napi_throw_range_error(env, nullptr, "Argument count exceeds the ranges given.");
+    return false;
+  }
+  call.count = count;
+  return true;
+}
+
+// Checks triple i lies within the buffer; throws a RangeError otherwise.
+static bool RangeFits(napi_env env, const RangeCall& call, size_t i) {
+  size_t start = call.ranges[i * 3];
+  size_t length = call.ranges[i * 3 + 1];
+  size_t at = call.ranges[i * 3 + 2];
+  if (start > call.size || length > call.size - start || at > call.size || 4 > call.size - at) {
+    napi_throw_range_error(env, nullptr, "The range lies outside the buffer.");
+    return false;
+  }
+  return true;
+}
+
 // crc32cRanges(bytes, ranges, count): for each triple (start, length, target) in the
 // Uint32Array `ranges`, writes the CRC-32C of bytes[start, start+length) big-endian at
 // bytes[target]. One call checksums a whole batch of records.
-Napi::Value Crc32cRanges(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  REQUIRE_ARGUMENT_COUNT(info, 3);
-  REQUIRE_ARGUMENT_BYTES(info, 0, bytes, bytes);
-  if (!info[1].IsTypedArray() ||
-      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
-    Napi::TypeError::New(env, "Argument ranges must be a Uint32Array.")
-        .ThrowAsJavaScriptException();
-    return env.Undefined();
+napi_value Crc32cRanges(napi_env env, napi_callback_info info) {
+  RangeCall call;
+  if (!ReadRangeCall(env, info, call)) return nullptr;
+  for (size_t i = 0; i < call.count; i++) {
+    if (!RangeFits(env, call, i)) return nullptr;
+    uint32_t crc = Compute(0, call.data + call.ranges[i * 3], call.ranges[i * 3 + 1]);
+    uint8_t* target = call.data + call.ranges[i * 3 + 2];
+    target[0] = static_cast<uint8_t>(crc >> 24);
+    target[1] = static_cast<uint8_t>(crc >> 16);
+    target[2] = static_cast<uint8_t>(crc >> 8);
+    target[3] = static_cast<uint8_t>(crc);
   }
-  Napi::Uint32Array ranges = info[1].As<Napi::Uint32Array>();
-  REQUIRE_ARGUMENT_SIZE(info, 2, count, count);
-  if (count * 3 > ranges.ElementLength()) {
-    Napi::RangeError::New(env, "Argument count exceeds the ranges given.")
-        .ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  uint8_t* data = bytes.Data();
-  size_t size = bytes.ByteLength();
-  for (size_t i = 0; i < count; i++) {
-    size_t start = ranges[i * 3];
-    size_t length = ranges[i * 3 + 1];
-    size_t target = ranges[i * 3 + 2];
-    REQUIRE_RANGE_WITHIN(info, start, length, size);
-    REQUIRE_RANGE_WITHIN(info, target, 4, size);
-    uint32_t crc = Compute(0, data + start, length);
-    data[target] = static_cast<uint8_t>(crc >> 24);
-    data[target + 1] = static_cast<uint8_t>(crc >> 16);
-    data[target + 2] = static_cast<uint8_t>(crc >> 8);
-    data[target + 3] = static_cast<uint8_t>(crc);
-  }
-  return env.Undefined();
+  return nullptr;
 }
 
 // crc32cVerifyRanges(bytes, ranges, count) -> index of the first triple (start, length,
 // checksumAt) whose CRC-32C differs from the big-endian value stored at checksumAt, or -1.
 // One call verifies every record of a read.
-Napi::Value Crc32cVerifyRanges(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  REQUIRE_ARGUMENT_COUNT(info, 3);
-  REQUIRE_ARGUMENT_BYTES(info, 0, bytes, bytes);
-  if (!info[1].IsTypedArray() ||
-      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
-    Napi::TypeError::New(env, "Argument ranges must be a Uint32Array.")
-        .ThrowAsJavaScriptException();
-    return env.Undefined();
+napi_value Crc32cVerifyRanges(napi_env env, napi_callback_info info) {
+  RangeCall call;
+  if (!ReadRangeCall(env, info, call)) return nullptr;
+  int64_t mismatch = -1;
+  for (size_t i = 0; i < call.count && mismatch < 0; i++) {
+    if (!RangeFits(env, call, i)) return nullptr;
+    const uint8_t* at = call.data + call.ranges[i * 3 + 2];
+    uint32_t stored = (static_cast<uint32_t>(at[0]) << 24) | (static_cast<uint32_t>(at[1]) << 16) |
+                      (static_cast<uint32_t>(at[2]) << 8) | static_cast<uint32_t>(at[3]);
+    if (Compute(0, call.data + call.ranges[i * 3], call.ranges[i * 3 + 1]) != stored) mismatch = static_cast<int64_t>(i);
   }
-  Napi::Uint32Array ranges = info[1].As<Napi::Uint32Array>();
-  REQUIRE_ARGUMENT_SIZE(info, 2, count, count);
-  if (count * 3 > ranges.ElementLength()) {
-    Napi::RangeError::New(env, "Argument count exceeds the ranges given.")
-        .ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  const uint8_t* data = bytes.Data();
-  size_t size = bytes.ByteLength();
-  for (size_t i = 0; i < count; i++) {
-    size_t start = ranges[i * 3];
-    size_t length = ranges[i * 3 + 1];
-    size_t at = ranges[i * 3 + 2];
-    REQUIRE_RANGE_WITHIN(info, start, length, size);
-    REQUIRE_RANGE_WITHIN(info, at, 4, size);
-    uint32_t stored = (static_cast<uint32_t>(data[at]) << 24) | (static_cast<uint32_t>(data[at + 1]) << 16) |
-                      (static_cast<uint32_t>(data[at + 2]) << 8) | static_cast<uint32_t>(data[at + 3]);
-    if (Compute(0, data + start, length) != stored) return Napi::Number::New(env, static_cast<double>(i));
-  }
-  return Napi::Number::New(env, -1);
+  napi_value result;
+  napi_create_int64(env, mismatch, &result);
+  return result;
 }
 
 }  // namespace tributary

@@ -25,8 +25,8 @@ Napi::Value Preheat(const Napi::CallbackInfo& info);
 Napi::Value Fallocate(const Napi::CallbackInfo& info);
 Napi::Value LockFile(const Napi::CallbackInfo& info);
 Napi::Value Crc32c(const Napi::CallbackInfo& info);
-Napi::Value Crc32cRanges(const Napi::CallbackInfo& info);
-Napi::Value Crc32cVerifyRanges(const Napi::CallbackInfo& info);
+napi_value Crc32cRanges(napi_env env, napi_callback_info info);
+napi_value Crc32cVerifyRanges(napi_env env, napi_callback_info info);
 bool Crc32cIsHardware();
 
 }  // namespace tributary
