@@ -118,7 +118,9 @@ static bool ReadRangeCall(napi_env env, napi_callback_info info, RangeCall& call
   }
   call.ranges = static_cast<uint32_t*>(data);
   uint32_t count = 0;
-  if (napi_get_value_uint32(env, argv[2], &count) != napi_ok) return ThrowTypeError(env, "Argument count must be a number.");
+  if (napi_get_value_uint32(env, argv[2], &count) != napi_ok) {
+    return ThrowTypeError(env, "Argument count must be a number.");
+  }
   if (static_cast<size_t>(count) * 3 > length) {
     napi_throw_range_error(env, nullptr, "Argument count exceeds the ranges given.");
     return false;
@@ -169,7 +171,8 @@ napi_value Crc32cVerifyRanges(napi_env env, napi_callback_info info) {
     const uint8_t* at = call.data + call.ranges[i * 3 + 2];
     uint32_t stored = (static_cast<uint32_t>(at[0]) << 24) | (static_cast<uint32_t>(at[1]) << 16) |
                       (static_cast<uint32_t>(at[2]) << 8) | static_cast<uint32_t>(at[3]);
-    if (Compute(0, call.data + call.ranges[i * 3], call.ranges[i * 3 + 1]) != stored) mismatch = static_cast<int64_t>(i);
+    uint32_t computed = Compute(0, call.data + call.ranges[i * 3], call.ranges[i * 3 + 1]);
+    if (computed != stored) mismatch = static_cast<int64_t>(i);
   }
   napi_value result;
   napi_create_int64(env, mismatch, &result);
