@@ -39,7 +39,13 @@ export const STATE_QUEUE = {
   consumerOffset: 2,
   scheduleProgress: 3,
   transactionState: 4,
+  queueLock: 5,
 } as const;
+
+/** An orderly consumer's queue lock lives this long after its last renewal (RocketMQ lockMaxLiveTime). */
+export const QUEUE_LOCK_LIFETIME_MS_DEFAULT = 60_000;
+/** Queues one LOCK_BATCH_MQ or UNLOCK_BATCH_MQ may name. */
+export const LOCK_BATCH_QUEUES_MAX = 4096;
 
 /** RocketMQ's 18 delay levels in ms: 1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h. */
 export const DELAY_LEVELS_MS_DEFAULT: readonly number[] = [
@@ -47,9 +53,18 @@ export const DELAY_LEVELS_MS_DEFAULT: readonly number[] = [
   1_200_000, 1_800_000, 3_600_000, 7_200_000,
 ];
 
+/**
+ * The furthest ahead a deliverAt may lie (RocketMQ 5's timerMaxDelaySec, 3 days). A held
+ * message keeps its segment from retention until it is delivered, so this also bounds how
+ * long one message can pin the log.
+ */
+export const TIMER_DELAY_MS_MAX = 3 * 24 * 3_600_000;
+
 export const SYSTEM_TOPIC = {
   autoCreate: 'TBW102',
   schedule: 'SCHEDULE_TOPIC_XXXX',
+  /** Messages held until an absolute time (deliverAt), in arrival order; one queue. */
+  timer: 'TRIBUTARY_TIMER',
   transactionHalf: 'RMQ_SYS_TRANS_HALF_TOPIC',
   transactionOp: 'RMQ_SYS_TRANS_OP_HALF_TOPIC',
   transactionCheckMax: 'TRANS_CHECK_MAX_TIME_TOPIC',
@@ -57,3 +72,51 @@ export const SYSTEM_TOPIC = {
 
 export const RETRY_TOPIC_PREFIX = '%RETRY%';
 export const DLQ_TOPIC_PREFIX = '%DLQ%';
+
+/**
+ * Transaction check-back (RocketMQ's transactionTimeOut, 5.x transactionCheckInterval and
+ * transactionCheckMax): a half message younger than the timeout is not checked yet; open ones
+ * are checked back once per interval, at most CHECK_MAX times, then moved to the check-max topic.
+ */
+export const TRANSACTION_TIMEOUT_MS_DEFAULT = 6000;
+export const TRANSACTION_CHECK_INTERVAL_MS_DEFAULT = 30_000;
+export const TRANSACTION_CHECK_MAX_DEFAULT = 15;
+
+// Connection limits of the broker and the name server (connection-limits.ts resolves them; the
+// README's "Limits" table says what happens past each).
+
+/**
+ * Open connections per server. A socket accepted past this is closed at once and counted. An
+ * idle connection costs a few KiB, but each may buffer up to a frame (16 MiB) of a request
+ * still arriving, so this also caps what connections can claim. A cluster needs about one
+ * connection per client process per server, far below it.
+ */
+export const CONNECTIONS_MAX_DEFAULT = 10_000;
+/**
+ * A connection with no traffic either way for this long is closed (RocketMQ's
+ * serverChannelMaxIdleTimeSeconds, 120 s). Clients heartbeat brokers and refresh routes from
+ * name servers every 30 s, and a long poll is held at most PULL_SUSPEND_MS_MAX, so only dead or
+ * abandoned connections ever reach it.
+ */
+export const CONNECTION_IDLE_TIMEOUT_MS_DEFAULT = 120_000;
+/** Requests one connection may have being processed, held long polls included; past it SYSTEM_BUSY. */
+export const IN_FLIGHT_REQUESTS_MAX_DEFAULT = 4096;
+/**
+ * A response that has waited in a connection's socket this long without being sent (its peer
+ * reads nothing) closes the connection. Pull responses are views of the mapped log that keep
+ * their segment alive until written, so this is also the longest a stuck peer can pin a
+ * segment; it stays well below the store's SEGMENT_RELEASE_TIMEOUT_MS (120 s), after which a
+ * deleted segment is unmapped under any view still pointing into it.
+ */
+export const WRITE_STALL_TIMEOUT_MS_DEFAULT = 30_000;
+
+/**
+ * Access control (RocketMQ ACL 1.0). Keys shorter than 6 characters are refused, as RocketMQ
+ * refuses them. An ACL file is checked for changes this often and reloaded (RocketMQ's
+ * plain_acl.yml is hot-reloaded too); a file that fails validation leaves the old list in force.
+ */
+export const ACCESS_KEY_CHARS_MIN = 6;
+export const SECRET_KEY_CHARS_MIN = 6;
+export const ACL_RELOAD_INTERVAL_MS_DEFAULT = 2000;
+/** Names from a request (access keys, topics) are cut to this length in denial remarks. */
+export const ACL_REMARK_NAME_CHARS_MAX = 100;

@@ -5,9 +5,11 @@ import type { ConsumerOffsetManager } from './consumer-offset-manager.js';
 import type { MessageWriter } from './message-writer.js';
 import type { ProducerManager } from './producer-manager.js';
 import type { PullRequestHoldService } from './pull-request-hold-service.js';
+import type { QueueLockManager } from './queue-lock-manager.js';
 import type { ResolvedBrokerOptions } from './broker-options.js';
 import type { SubscriptionGroupManager } from './subscription-group-manager.js';
 import type { TopicConfigManager } from './topic-config-manager.js';
+import type { TransactionProgress } from './transaction-progress.js';
 import type { MessageStore } from '../storage/index.js';
 
 export interface BrokerContext {
@@ -16,6 +18,10 @@ export interface BrokerContext {
   readonly topics: TopicConfigManager;
   readonly groups: SubscriptionGroupManager;
   readonly offsets: ConsumerOffsetManager;
+  /** Orderly consumers' queue locks. */
+  readonly locks: QueueLockManager;
+  /** Where each transaction stands (half messages committed, rolled back, checked). */
+  readonly transactions: TransactionProgress;
   readonly consumers: ConsumerManager;
   readonly producers: ProducerManager;
   readonly holds: PullRequestHoldService;

@@ -1,6 +1,9 @@
 // Options of startBroker and their defaults.
+import type { ClientTlsOptions } from '../client/remoting/client-tls-options.js';
 import type { MessageStoreOptions, FlushMode } from '../storage/index.js';
+import type { AclOption } from './access-control.js';
 import {
+  ACL_RELOAD_INTERVAL_MS_DEFAULT,
   BROKER_NAME_DEFAULT,
   BROKER_PORT_DEFAULT,
   CLIENT_EXPIRY_MS_DEFAULT,
@@ -8,9 +11,16 @@ import {
   CLUSTER_NAME_DEFAULT,
   DATA_DIRECTORY_DEFAULT,
   DELAY_LEVELS_MS_DEFAULT,
+  QUEUE_LOCK_LIFETIME_MS_DEFAULT,
   REGISTER_INTERVAL_MS_DEFAULT,
   TOPIC_QUEUE_COUNT_DEFAULT,
+  TRANSACTION_CHECK_INTERVAL_MS_DEFAULT,
+  TRANSACTION_CHECK_MAX_DEFAULT,
+  TRANSACTION_TIMEOUT_MS_DEFAULT,
 } from './broker-constants.js';
+import type { BrokerTlsOptions } from './broker-tls-options.js';
+import { resolveConnectionLimits, type ConnectionLimits } from './connection-limits.js';
+import { rateLimitedErrorLog } from './rate-limited-error-log.js';
 
 export interface BrokerOptions {
   /** Where the store and state live (default ./data). */
@@ -33,13 +43,38 @@ export interface BrokerOptions {
   clientExpiryScanIntervalMs?: number;
   /** The delay of each level in ms, level 1 first (default RocketMQ's 18 levels). */
   delayLevelsMs?: readonly number[];
+  /** How long an orderly consumer's queue lock lives after its last renewal (default 60 s). */
+  queueLockLifetimeMs?: number;
+  /** How often open transactions are checked back with their producers (default 30 s). */
+  transactionCheckIntervalMs?: number;
+  /** A transaction younger than this is not checked back yet (default 6 s). */
+  transactionTimeoutMs?: number;
+  /** Check-backs before an open transaction is moved to the check-max topic (default 15). */
+  transactionCheckMax?: number;
+  /** Connections, idle timeout, frame size, in-flight requests, slow readers (README "Limits"). */
+  connectionLimits?: ConnectionLimits;
   /** Passed to the message store (segment size, retention, ...). */
   store?: MessageStoreOptions;
+  /**
+   * Access control, off by default: the path of a JSON ACL file (reloaded when it changes) or
+   * the same document inline (broker/acl-config.ts, README "Access control and TLS").
+   */
+  acl?: AclOption;
+  /** How often an ACL file is checked for changes (default 2 s). */
+  aclReloadIntervalMs?: number;
+  /** TLS on the client port, off by default. */
+  tls?: BrokerTlsOptions;
+  /** TLS for registering with TLS name servers: true (system CAs) or a CA, client cert... */
+  nameServerTls?: boolean | ClientTlsOptions;
   /** Where background failures go (default: stderr). */
   onError?: (error: unknown, context: string) => void;
 }
 
-export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, 'store'>> & { store: MessageStoreOptions };
+/** Options that stay optional once resolved: absent means the feature is off. */
+type SwitchOptions = 'acl' | 'tls' | 'nameServerTls';
+
+export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, 'store' | SwitchOptions>> &
+  Pick<BrokerOptions, SwitchOptions> & { store: MessageStoreOptions };
 
 export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBrokerOptions {
   return {
@@ -57,7 +92,18 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
     clientExpiryMs: options.clientExpiryMs ?? CLIENT_EXPIRY_MS_DEFAULT,
     clientExpiryScanIntervalMs: options.clientExpiryScanIntervalMs ?? CLIENT_EXPIRY_SCAN_INTERVAL_MS_DEFAULT,
     delayLevelsMs: options.delayLevelsMs ?? DELAY_LEVELS_MS_DEFAULT,
+    queueLockLifetimeMs: options.queueLockLifetimeMs ?? QUEUE_LOCK_LIFETIME_MS_DEFAULT,
+    transactionCheckIntervalMs: options.transactionCheckIntervalMs ?? TRANSACTION_CHECK_INTERVAL_MS_DEFAULT,
+    transactionTimeoutMs: options.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS_DEFAULT,
+    transactionCheckMax: options.transactionCheckMax ?? TRANSACTION_CHECK_MAX_DEFAULT,
+    connectionLimits: resolveConnectionLimits(options.connectionLimits),
     store: options.store ?? {},
-    onError: options.onError ?? ((error, context) => console.error(`tributary broker: ${context}:`, error)),
+    acl: options.acl,
+    aclReloadIntervalMs: options.aclReloadIntervalMs ?? ACL_RELOAD_INTERVAL_MS_DEFAULT,
+    tls: options.tls,
+    nameServerTls: options.nameServerTls,
+    onError: rateLimitedErrorLog(
+      options.onError ?? ((error, context) => console.error(`tributary broker: ${context}:`, error)),
+    ),
   };
 }

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { clientTlsConnectionOptions } from '../client/remoting/client-tls-options.js';
 import { REQUEST_CODE } from '../client/remoting/request-code.js';
 import { MessageStore } from '../storage/index.js';
 import { AdminProcessor } from './admin-processor.js';
@@ -10,21 +11,30 @@ import { toHostAddress } from './broker-address.js';
 import { SYSTEM_TOPIC } from './broker-constants.js';
 import type { BrokerContext } from './broker-context.js';
 import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from './broker-options.js';
+import { brokerRuntimeInfoResponse, type BrokerRuntimeInfo } from './broker-runtime-info.js';
 import { ClientManageProcessor } from './client-manage-processor.js';
 import { ConsumerManageProcessor } from './consumer-manage-processor.js';
 import { ConsumerManager } from './consumer-manager.js';
+import type { ConnectionStats } from './connection-limits.js';
 import { ConsumerOffsetManager } from './consumer-offset-manager.js';
+import { DeadLetterProcessor } from './dead-letter-processor.js';
+import { EndTransactionProcessor } from './end-transaction-processor.js';
 import { MessageWriter } from './message-writer.js';
 import { NameServerRegistrar } from './name-server-registrar.js';
 import { ProducerManager } from './producer-manager.js';
 import { PullMessageProcessor } from './pull-message-processor.js';
 import { PullRequestHoldService } from './pull-request-hold-service.js';
+import { QueueLockManager } from './queue-lock-manager.js';
+import { QueueLockProcessor } from './queue-lock-processor.js';
 import { RemotingServer } from './remoting-server.js';
 import { ScheduleMessageService } from './schedule-message-service.js';
 import { SendBackProcessor } from './send-back-processor.js';
 import { SendMessageProcessor } from './send-message-processor.js';
+import { serverSecurity, type ServerSecurity } from './server-security.js';
 import { SubscriptionGroupManager } from './subscription-group-manager.js';
 import { topicConfig, TopicConfigManager } from './topic-config-manager.js';
+import { TransactionCheckService } from './transaction-check-service.js';
+import { TransactionProgress } from './transaction-progress.js';
 
 export interface Broker {
   readonly port: number;
@@ -34,18 +44,14 @@ export interface Broker {
   readonly context: BrokerContext;
   /** Delivers due delayed messages now (normally every 100 ms). */
   deliverDueMessages(): Promise<void>;
+  /** Open connections and what the connection limits did so far. */
+  connectionStats(): ConnectionStats;
   close(): Promise<void>;
 }
 
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const resolved = resolveBrokerOptions(options);
-  const server = new RemotingServer({
-    host: resolved.host,
-    port: resolved.port,
-    onProcessorError: (error, request) => resolved.onError(error, `processing request code ${request.code}`),
-    onConnectionError: (error, remote) => resolved.onError(error, `closed the connection from ${remote}`),
-  });
-  const port = await server.listen();
+  const { server, port, security } = await listenForClients(resolved);
   const address = `${resolved.advertisedHost}:${port}`;
   let context: BrokerContext;
   let schedule: ScheduleMessageService;
@@ -54,12 +60,24 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     ({ context, schedule, registrar } = await openBrokerState(resolved, address, port));
   } catch (error) {
     await server.close();
+    security.close();
     throw error;
   }
   const { store, topics, holds } = context;
   if (resolved.autoCreateTopics)
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   registerProcessors(server, context);
+  const transactionChecks = new TransactionCheckService(
+    store,
+    context.transactions,
+    context.producers,
+    {
+      checkIntervalMs: resolved.transactionCheckIntervalMs,
+      timeoutMs: resolved.transactionTimeoutMs,
+      checkMax: resolved.transactionCheckMax,
+    },
+    resolved.onError,
+  );
   server.onChannelClosed((channel) => {
     context.consumers.channelClosed(channel);
     context.producers.channelClosed(channel);
@@ -71,6 +89,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   }, resolved.clientExpiryScanIntervalMs);
   expiry.unref();
   schedule.start();
+  transactionChecks.start();
   await registrar.start();
   return {
     port,
@@ -78,15 +97,39 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     options: resolved,
     context,
     deliverDueMessages: () => schedule.tick(),
+    connectionStats: () => server.stats,
     close: async () => {
       clearInterval(expiry);
       await registrar.close();
       await schedule.stop();
+      await transactionChecks.stop();
       holds.releaseAll();
       await server.close();
+      security.close();
       await store.close();
     },
   };
+}
+
+/** The client port, listening, with its TLS and access control; nothing stays open on failure. */
+async function listenForClients(
+  resolved: ResolvedBrokerOptions,
+): Promise<{ server: RemotingServer; port: number; security: ServerSecurity }> {
+  const security = serverSecurity(resolved);
+  const server = new RemotingServer({
+    ...security.serverOptions,
+    ...resolved.connectionLimits,
+    host: resolved.host,
+    port: resolved.port,
+    onProcessorError: (error, request) => resolved.onError(error, `processing request code ${request.code}`),
+    onConnectionError: (error, remote) => resolved.onError(error, `closed the connection from ${remote}`),
+  });
+  try {
+    return { server, port: await server.listen(), security };
+  } catch (error) {
+    security.close();
+    throw error;
+  }
 }
 
 /** Opens the store and every state machine and service that lives on it. */
@@ -127,6 +170,8 @@ function assembleContext(
   const topics = new TopicConfigManager(store, stateDirectory);
   const groups = new SubscriptionGroupManager(store, stateDirectory);
   const offsets = new ConsumerOffsetManager(store, stateDirectory);
+  const locks = new QueueLockManager(store, stateDirectory, resolved.queueLockLifetimeMs);
+  const transactions = new TransactionProgress(store, stateDirectory);
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
   const registrar = new NameServerRegistrar(
     resolved.nameServers,
@@ -134,8 +179,19 @@ function assembleContext(
     topics,
     resolved.registerIntervalMs,
     resolved.onError,
+    resolved.nameServerTls === undefined || resolved.nameServerTls === false
+      ? undefined
+      : clientTlsConnectionOptions(resolved.nameServerTls),
   );
-  const machines = [topics.stateMachine, groups.stateMachine, offsets.stateMachine, schedule.stateMachine];
+  const machines = [
+    topics.stateMachine,
+    groups.stateMachine,
+    offsets.stateMachine,
+    // Its floor also keeps every message still held for later delivery.
+    schedule,
+    locks.stateMachine,
+    transactions.stateMachine,
+  ];
   setRetentionFloor(() => Math.min(...machines.map((machine) => machine.retentionFloor())));
   const context: BrokerContext = {
     options: resolved,
@@ -143,6 +199,8 @@ function assembleContext(
     topics,
     groups,
     offsets,
+    locks,
+    transactions,
     consumers: new ConsumerManager(),
     producers: new ProducerManager(),
     holds,
@@ -154,13 +212,21 @@ function assembleContext(
   return { context, schedule, registrar };
 }
 
+function runtimeInfo(server: RemotingServer, bootTimestamp: number): BrokerRuntimeInfo {
+  return { bootTimestamp, memory: process.memoryUsage(), connections: server.stats };
+}
+
 function registerProcessors(server: RemotingServer, context: BrokerContext): void {
+  const bootTimestamp = Date.now();
   const send = new SendMessageProcessor(context);
   const pull = new PullMessageProcessor(context);
   const clients = new ClientManageProcessor(context);
   const consumers = new ConsumerManageProcessor(context);
   const sendBack = new SendBackProcessor(context);
   const admin = new AdminProcessor(context);
+  const deadLetters = new DeadLetterProcessor(context);
+  const locks = new QueueLockProcessor(context.locks);
+  const endTransaction = new EndTransactionProcessor(context);
   server.register(REQUEST_CODE.SEND_MESSAGE, (request, channel) => send.send(request, channel));
   server.register(REQUEST_CODE.SEND_MESSAGE_V2, (request, channel) => send.send(request, channel));
   server.register(REQUEST_CODE.SEND_BATCH_MESSAGE, (request, channel) => send.sendBatch(request, channel));
@@ -171,10 +237,14 @@ function registerProcessors(server: RemotingServer, context: BrokerContext): voi
   server.register(REQUEST_CODE.QUERY_CONSUMER_OFFSET, (request) => consumers.queryOffset(request));
   server.register(REQUEST_CODE.UPDATE_CONSUMER_OFFSET, (request) => consumers.updateOffset(request));
   server.register(REQUEST_CODE.CONSUMER_SEND_MSG_BACK, (request, channel) => sendBack.sendBack(request, channel));
+  server.register(REQUEST_CODE.LOCK_BATCH_MQ, (request) => locks.lock(request));
+  server.register(REQUEST_CODE.UNLOCK_BATCH_MQ, (request) => locks.unlock(request));
+  server.register(REQUEST_CODE.END_TRANSACTION, (request) => endTransaction.end(request));
   const adminRoutes: [number, Parameters<AdminProcessor['guarded']>[0]][] = [
     [REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, (r, f) => admin.createTopic(r, f)],
     [REQUEST_CODE.DELETE_TOPIC_IN_BROKER, (r, f) => admin.deleteTopic(r, f)],
     [REQUEST_CODE.GET_ALL_TOPIC_CONFIG, (r) => admin.allTopics(r)],
+    [REQUEST_CODE.GET_BROKER_RUNTIME_INFO, (r) => brokerRuntimeInfoResponse(r, runtimeInfo(server, bootTimestamp))],
     [REQUEST_CODE.GET_MAX_OFFSET, (r, f) => admin.maxOffset(r, f)],
     [REQUEST_CODE.GET_MIN_OFFSET, (r, f) => admin.minOffset(r, f)],
     [REQUEST_CODE.SEARCH_OFFSET_BY_TIMESTAMP, (r, f) => admin.searchOffset(r, f)],
@@ -184,6 +254,8 @@ function registerProcessors(server: RemotingServer, context: BrokerContext): voi
     [REQUEST_CODE.GET_TOPIC_STATS_INFO, (r, f) => admin.topicStats(r, f)],
     [REQUEST_CODE.GET_CONSUME_STATS, (r, f) => admin.consumeStats(r, f)],
     [REQUEST_CODE.GET_CONSUMER_CONNECTION_LIST, (r, f) => admin.consumerConnections(r, f)],
+    [REQUEST_CODE.TRIBUTARY_QUERY_DEAD_LETTERS, (r, f) => deadLetters.list(r, f)],
+    [REQUEST_CODE.TRIBUTARY_RESEND_DEAD_LETTER, (r, f) => deadLetters.resend(r, f)],
   ];
   for (const [code, handler] of adminRoutes) server.register(code, admin.guarded(handler));
 }

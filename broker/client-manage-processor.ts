@@ -4,11 +4,12 @@
 import { ExtFieldReader } from '../client/remoting/ext-field-reader.js';
 import { bodyOf, responseTo, type RemotingCommand } from '../client/remoting/remoting-command.js';
 import { RESPONSE_CODE } from '../client/remoting/response-code.js';
-import { isValidTopic } from '../storage/index.js';
+import { isValidTopic, StoreError } from '../storage/index.js';
 import { RETRY_QUEUE_COUNT, RETRY_TOPIC_PREFIX } from './broker-constants.js';
 import type { BrokerContext } from './broker-context.js';
 import type { ConsumerRegistration, SubscriptionInfo } from './consumer-manager.js';
 import type { Channel } from './remoting-server.js';
+import { storeErrorResponse } from './store-error-response.js';
 import { topicConfig } from './topic-config-manager.js';
 
 interface HeartbeatData {
@@ -32,12 +33,21 @@ export class ClientManageProcessor {
       return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, `bad heartbeat: ${(error as Error).message}`);
     }
     for (const group of data.producerGroups) this.context.producers.register(group, data.clientId, channel);
+    const failures: string[] = [];
     for (const consumer of data.consumers) {
-      await this.context.groups.ensure(consumer.group);
-      if (consumer.messageModel !== 'BROADCASTING') await this.ensureRetryTopic(consumer.group);
+      try {
+        await this.context.groups.ensure(consumer.group);
+        if (consumer.messageModel !== 'BROADCASTING') await this.ensureRetryTopic(consumer.group);
+      } catch (error) {
+        // A full or failed store must not stop consumption, which needs no disk: the consumer
+        // is registered with its group's defaults, and the client hears why they are not stored.
+        if (!(error instanceof StoreError)) throw error;
+        failures.push(`${consumer.group}: ${storeErrorResponse(error).remark}`);
+      }
       this.context.consumers.register(consumer, channel);
     }
-    return responseTo(request, RESPONSE_CODE.SUCCESS);
+    const remark = failures.length === 0 ? undefined : `registered; group config not stored: ${failures.join('; ')}`;
+    return responseTo(request, RESPONSE_CODE.SUCCESS, remark);
   }
 
   unregister(request: RemotingCommand): RemotingCommand {

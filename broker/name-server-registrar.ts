@@ -3,6 +3,8 @@
 // that is down delays nothing else; its failure is reported once when it starts failing and
 // once when it recovers, not every interval. At shutdown the broker unregisters, so routes
 // drop it at once rather than after the expiry.
+import type tls from 'node:tls';
+
 import { SERIALIZE_TYPE } from '../client/remoting/remoting-command.js';
 import { RemotingClient } from '../client/remoting/remoting-client.js';
 import { REQUEST_CODE } from '../client/remoting/request-code.js';
@@ -18,7 +20,7 @@ export interface RegistrarIdentity {
 }
 
 export class NameServerRegistrar {
-  private readonly client = new RemotingClient({ serializeType: SERIALIZE_TYPE.json });
+  private readonly client: RemotingClient;
   private timer: NodeJS.Timeout | undefined;
   private soon: NodeJS.Immediate | undefined;
   private readonly failing = new Set<string>();
@@ -30,7 +32,11 @@ export class NameServerRegistrar {
     private readonly topics: TopicConfigManager,
     private readonly intervalMs: number,
     private readonly onError: (error: unknown, context: string) => void,
-  ) {}
+    /** TLS to the name servers (they serve TLS); plain TCP when undefined. */
+    tls?: tls.ConnectionOptions,
+  ) {
+    this.client = new RemotingClient({ serializeType: SERIALIZE_TYPE.json, tls });
+  }
 
   start(): Promise<void> {
     this.timer = setInterval(() => void this.registerAll(), this.intervalMs);

@@ -2,7 +2,7 @@
 // the group's %RETRY% topic with one more reconsume and a delay (3 + reconsume count when the
 // client leaves the level to the broker), or, past maxReconsumeTimes, in the group's %DLQ%
 // topic. Either copy records where it came from: RETRY_TOPIC (the original topic) and
-// ORIGIN_MESSAGE_ID.
+// ORIGIN_MESSAGE_ID; a dead letter also the DLQ_ORIGIN_* properties (dead-letter-origin.ts).
 import { ExtFieldReader, HeaderFieldError } from '../client/remoting/ext-field-reader.js';
 import { PROPERTY } from '../client/remoting/message-properties-codec.js';
 import { responseTo, type RemotingCommand } from '../client/remoting/remoting-command.js';
@@ -11,6 +11,7 @@ import type { MessageInput } from '../storage/index.js';
 import { DLQ_QUEUE_COUNT, DLQ_TOPIC_PREFIX, RETRY_QUEUE_COUNT, RETRY_TOPIC_PREFIX } from './broker-constants.js';
 import type { BrokerContext } from './broker-context.js';
 import { HeartbeatError, groupName } from './client-manage-processor.js';
+import { recordDeadLetterOrigin } from './dead-letter-origin.js';
 import type { Channel } from './remoting-server.js';
 import { storeErrorResponse } from './store-error-response.js';
 import { topicConfig } from './topic-config-manager.js';
@@ -51,8 +52,15 @@ export class SendBackProcessor {
     const level = requestedLevel === 0 ? RETRY_DELAY_LEVEL_BASE + original.reconsumeTimes : requestedLevel;
     const topic = (deadLetter ? DLQ_TOPIC_PREFIX : RETRY_TOPIC_PREFIX) + group;
     await this.ensureTopic(topic, deadLetter ? DLQ_QUEUE_COUNT : RETRY_QUEUE_COUNT);
-    if (deadLetter) delete properties[PROPERTY.delayLevel];
-    else properties[PROPERTY.delayLevel] = String(Math.min(level, this.context.writer.delayLevelCount));
+    if (deadLetter) {
+      recordDeadLetterOrigin(properties, {
+        topic: properties[PROPERTY.retryTopic]!,
+        msgId: properties[PROPERTY.originMessageId]!,
+        reconsumeTimes: original.reconsumeTimes + 1,
+      });
+    } else {
+      properties[PROPERTY.delayLevel] = String(Math.min(level, this.context.writer.delayLevelCount));
+    }
     const message: MessageInput = {
       topic,
       queueId: 0,

@@ -1,6 +1,8 @@
 // SEND_MESSAGE (10), SEND_MESSAGE_V2 (310, one-letter field names) and SEND_BATCH_MESSAGE
 // (320): validate, pick the queue, turn an exhausted retry into a dead letter, store, answer
-// with the offset message id, queue and queue offset.
+// with the offset message id, queue and queue offset. A prepared send (a transaction's first
+// step) is stored as a half message (half-message.ts); its queue offset in the answer is the
+// half queue's, which END_TRANSACTION names as tranStateTableOffset.
 import { decodeBatch, BatchDecodeError } from '../client/remoting/batch-message-codec.js';
 import { ExtFieldReader, HeaderFieldError } from '../client/remoting/ext-field-reader.js';
 import { MESSAGE_SYS_FLAG, SEND_MESSAGE_V2_FIELD, type SendMessageField } from '../client/remoting/header-fields.js';
@@ -11,12 +13,15 @@ import { RESPONSE_CODE } from '../client/remoting/response-code.js';
 import { OffsetMessageId, type AppendResult, type MessageInput } from '../storage/index.js';
 import { DLQ_TOPIC_PREFIX, DLQ_QUEUE_COUNT, RETRY_TOPIC_PREFIX } from './broker-constants.js';
 import type { BrokerContext } from './broker-context.js';
+import { recordDeadLetterOrigin } from './dead-letter-origin.js';
+import { isHalfMessageSend, toHalfMessage } from './half-message.js';
 import type { Channel } from './remoting-server.js';
 import { storeErrorResponse } from './store-error-response.js';
 import { writableTopic } from './topic-check.js';
 import { topicConfig } from './topic-config-manager.js';
 
 interface SendHeader {
+  readonly producerGroup: string;
   readonly topic: string;
   readonly queueId: number;
   readonly queueCountHint: number;
@@ -43,6 +48,9 @@ export class SendMessageProcessor {
     const target = await this.target(request, header);
     if ('code' in target) return responseTo(request, target.code, target.remark);
     const properties = decodeMessageProperties(header.properties);
+    const half = isHalfMessageSend(header.sysFlag, properties);
+    if (half && Number(properties[PROPERTY.delayLevel] ?? 0) > 0)
+      return responseTo(request, RESPONSE_CODE.MESSAGE_ILLEGAL, 'a transactional message cannot be delayed');
     const message: MessageInput = {
       topic: target.topic,
       queueId: target.queueId,
@@ -54,9 +62,19 @@ export class SendMessageProcessor {
       bornHost: bornHost(channel),
       reconsumeTimes: header.reconsumeTimes,
     };
-    if (target.deadLetter) delete properties[PROPERTY.delayLevel];
+    if (target.deadLetter) {
+      recordDeadLetterOrigin(properties, {
+        topic: properties[PROPERTY.retryTopic] ?? header.topic,
+        msgId: properties[PROPERTY.originMessageId] ?? properties[PROPERTY.uniqueKey] ?? '',
+        reconsumeTimes: header.reconsumeTimes,
+      });
+    }
     try {
-      return this.success(request, [await this.context.writer.put(message)], target.queueId);
+      // A half message goes straight to the store: no delay handling may move it anywhere.
+      const appended = half
+        ? this.context.store.append(toHalfMessage(message, properties[PROPERTY.producerGroup] ?? header.producerGroup))
+        : this.context.writer.put(message);
+      return this.success(request, [await appended], target.queueId);
     } catch (error) {
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);
@@ -118,8 +136,9 @@ export class SendMessageProcessor {
     request: RemotingCommand,
     header: SendHeader,
   ): Promise<{ topic: string; queueId: number; deadLetter: boolean } | { code: number; remark: string }> {
-    if ((header.sysFlag & MESSAGE_SYS_FLAG.transactionMask) === MESSAGE_SYS_FLAG.transactionPrepared) {
-      return { code: RESPONSE_CODE.NO_PERMISSION, remark: 'transactional messages are not enabled on this broker' };
+    const prepared = (header.sysFlag & MESSAGE_SYS_FLAG.transactionMask) === MESSAGE_SYS_FLAG.transactionPrepared;
+    if (prepared && request.code === REQUEST_CODE.SEND_BATCH_MESSAGE) {
+      return { code: RESPONSE_CODE.MESSAGE_ILLEGAL, remark: 'a batch cannot be transactional' };
     }
     const checked = await writableTopic(this.context, header.topic, header.queueCountHint);
     if (!checked.ok) return checked;
@@ -156,6 +175,7 @@ function readSendHeader(request: RemotingCommand): SendHeader {
   const short = request.code !== REQUEST_CODE.SEND_MESSAGE;
   const name = (field: SendMessageField): string => (short ? SEND_MESSAGE_V2_FIELD[field] : field);
   return {
+    producerGroup: fields.optionalString(name('producerGroup')) ?? '',
     topic: fields.string(name('topic')),
     queueId: fields.optionalInteger(name('queueId')) ?? -1,
     queueCountHint: fields.optionalInteger(name('defaultTopicQueueNums')) ?? 0,

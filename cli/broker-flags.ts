@@ -11,6 +11,9 @@ import {
   LISTEN_HOST_DEFAULT,
 } from './cli-constants.js';
 import type { CommandLine, FlagSpec } from './command-line.js';
+import { CONNECTION_LIMIT_FLAGS, connectionLimitsFrom } from './connection-limit-flags.js';
+import { delayLevelsArgument } from './delay-levels-argument.js';
+import { BROKER_SECURITY_FLAGS, brokerSecurityFrom } from './security-flags.js';
 
 export const BROKER_FLAGS: Readonly<Record<string, FlagSpec>> = {
   data: {
@@ -39,12 +42,20 @@ export const BROKER_FLAGS: Readonly<Record<string, FlagSpec>> = {
     defaultText: 'async',
   },
   'auto-create-topics': { type: 'boolean', description: 'create a topic on the first send to it' },
+  'delay-levels': {
+    type: 'string',
+    placeholder: 'delays',
+    description: 'delay of each level, level 1 first; retries use level 3 + reconsume count',
+    defaultText: "'1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h'",
+  },
   'segment-mb': {
     type: 'integer',
     min: 1,
     description: 'commit log segment size in MiB (preheated ahead of need)',
     defaultText: '1024',
   },
+  ...CONNECTION_LIMIT_FLAGS,
+  ...BROKER_SECURITY_FLAGS,
 };
 
 /** The data directory, absolute, so the ready line says exactly where the data is. */
@@ -55,6 +66,7 @@ export function dataDirectoryOf(line: CommandLine): string {
 
 export function brokerOptionsFrom(line: CommandLine, nameServers: readonly string[]): BrokerOptions {
   const segmentMiB = line.integer('segment-mb');
+  const delayLevels = line.string('delay-levels');
   return {
     dataDirectory: dataDirectoryOf(line),
     host: line.string('host', LISTEN_HOST_DEFAULT),
@@ -63,7 +75,10 @@ export function brokerOptionsFrom(line: CommandLine, nameServers: readonly strin
     nameServers,
     flush: line.string('flush', 'async') as 'async' | 'sync',
     autoCreateTopics: line.boolean('auto-create-topics'),
+    connectionLimits: connectionLimitsFrom(line),
+    ...(delayLevels === undefined ? {} : { delayLevelsMs: delayLevelsArgument(line, delayLevels) }),
     ...(segmentMiB === undefined ? {} : { store: { segmentBytes: segmentMiB * BYTES_PER_MIB } }),
+    ...brokerSecurityFrom(line),
     onError: reportBackgroundError,
   };
 }

@@ -5,6 +5,7 @@
 import { PushConsumer, type ReceivedMessage } from '../client/index.js';
 import { cliCommand } from './cli-command.js';
 import { CliFailure, cliFailure } from './cli-failure.js';
+import { clientSecurityFromEnvironment } from './client-security.js';
 import { messageLine, messageView } from './message-view.js';
 import { NAMESRV_FLAG, nameServerAddress } from './name-server-address.js';
 import { topicArgument } from './topic-argument.js';
@@ -44,6 +45,7 @@ export const consumeCommand = cliCommand(
       group: line.string('group')!,
       subscriptions: { [topic]: line.string('tags', '*') },
       consumeFrom: line.string('from', 'last') as 'first' | 'last',
+      ...clientSecurityFromEnvironment(),
     });
     let outcome: { received: number; idle: boolean };
     try {

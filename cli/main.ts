@@ -1,15 +1,18 @@
 // The `tributary` command (bin/tributary.js): servers (start, namesrv, broker), messages
-// (produce, consume, message) and administration (topic, group). Every command takes --help.
+// (produce, consume, message), administration (topic, group, dlq) and benchmarks (bench). Every
+// command takes --help.
 // Exit status: 0 done, 1 the operation failed, 2 the command was called wrongly; either
 // failure prints exactly one line on stderr, starting with "tributary:".
 import fs from 'node:fs';
 import process from 'node:process';
 
+import { benchCommand } from './bench-command.js';
 import { brokerCommand } from './broker-command.js';
 import type { CliCommand } from './cli-command.js';
 import { EXIT_CODE_USAGE, NAME_SERVER_ADDRESS_DEFAULT, NAME_SERVER_ENV } from './cli-constants.js';
 import { cliFailure } from './cli-failure.js';
 import { consumeCommand } from './consume-command.js';
+import { dlqCommand } from './dlq-command.js';
 import { groupCommand } from './group-command.js';
 import { messageCommand } from './message-command.js';
 import { namesrvCommand } from './namesrv-command.js';
@@ -21,7 +24,8 @@ import { UsageError } from './usage-error.js';
 const SECTIONS: readonly [string, readonly CliCommand[]][] = [
   ['Servers', [startCommand, namesrvCommand, brokerCommand]],
   ['Messages', [produceCommand, consumeCommand, messageCommand]],
-  ['Administration', [topicCommand, groupCommand]],
+  ['Administration', [topicCommand, groupCommand, dlqCommand]],
+  ['Benchmarks', [benchCommand]],
 ];
 const COMMANDS = new Map(
   SECTIONS.flatMap(([, commands]) => commands.map((command) => [command.word, command] as const)),

@@ -3,6 +3,8 @@ import { startNameServer } from '../broker/index.js';
 import { cliCommand } from './cli-command.js';
 import { LISTEN_HOST_DEFAULT, NAME_SERVER_PORT_DEFAULT } from './cli-constants.js';
 import { cliFailure } from './cli-failure.js';
+import { CONNECTION_LIMIT_FLAGS, connectionLimitsFrom } from './connection-limit-flags.js';
+import { TLS_FLAGS, serverTlsFrom } from './security-flags.js';
 import { serveUntilSignal } from './serve-until-signal.js';
 
 export const namesrvCommand = cliCommand(
@@ -18,6 +20,8 @@ export const namesrvCommand = cliCommand(
         defaultText: String(NAME_SERVER_PORT_DEFAULT),
       },
       host: { type: 'string', placeholder: 'address', description: 'listen address', defaultText: LISTEN_HOST_DEFAULT },
+      ...CONNECTION_LIMIT_FLAGS,
+      ...TLS_FLAGS,
     },
     examples: ['tributary namesrv --port 9876'],
   },
@@ -25,7 +29,9 @@ export const namesrvCommand = cliCommand(
     serveUntilSignal(async () => {
       const host = line.string('host', LISTEN_HOST_DEFAULT);
       const port = line.integer('port', NAME_SERVER_PORT_DEFAULT);
-      const nameServer = await startNameServer({ host, port }).catch((error: unknown) => {
+      const connectionLimits = connectionLimitsFrom(line);
+      const tls = serverTlsFrom(line);
+      const nameServer = await startNameServer({ host, port, connectionLimits, tls }).catch((error: unknown) => {
         throw cliFailure(error);
       });
       console.log(`tributary: name server listening on ${host}:${nameServer.port}`);

@@ -8,6 +8,7 @@ import { Producer, type SendResult } from '../client/index.js';
 import { cliCommand } from './cli-command.js';
 import { PRODUCE_IN_FLIGHT_MESSAGES_MAX, PRODUCER_GROUP_DEFAULT } from './cli-constants.js';
 import { cliFailure } from './cli-failure.js';
+import { clientSecurityFromEnvironment } from './client-security.js';
 import { NAMESRV_FLAG, nameServerAddress } from './name-server-address.js';
 import { topicArgument } from './topic-argument.js';
 
@@ -52,7 +53,11 @@ export const produceCommand = cliCommand(
     const print = (result: SendResult): void => {
       console.log(json ? JSON.stringify({ topic, ...result }) : resultLine(result));
     };
-    const producer = new Producer({ nameServer, group: line.string('group', PRODUCER_GROUP_DEFAULT) });
+    const producer = new Producer({
+      nameServer,
+      group: line.string('group', PRODUCER_GROUP_DEFAULT),
+      ...clientSecurityFromEnvironment(),
+    });
     await producer.start();
     try {
       const bodies = body === undefined ? stdinLines() : Array.from({ length: count ?? 1 }, () => body);

@@ -30,11 +30,24 @@ export const startCommand = cliCommand(
     serveUntilSignal(async () => {
       const host = line.string('host', LISTEN_HOST_DEFAULT);
       const namesrvPort = line.integer('namesrv-port', NAME_SERVER_PORT_DEFAULT);
-      const nameServer = await startNameServer({ host, port: namesrvPort }).catch((error: unknown) => {
-        throw cliFailure(error);
-      });
+      // Read before anything listens: a bad flag value must not leave a name server running.
+      const brokerOptions = brokerOptionsFrom(line, []);
+      // The name server beside the broker takes the same connection limits and TLS.
+      const { connectionLimits, tls } = brokerOptions;
+      const nameServer = await startNameServer({ host, port: namesrvPort, connectionLimits, tls }).catch(
+        (error: unknown) => {
+          throw cliFailure(error);
+        },
+      );
       const local = ANY_ADDRESSES.has(host) ? '127.0.0.1' : host;
-      const options = brokerOptionsFrom(line, [`${local}:${nameServer.port}`]);
+      const options = {
+        ...brokerOptions,
+        nameServers: [`${local}:${nameServer.port}`],
+        // The broker reaches the name server of its own process (over loopback by default),
+        // where the certificate's names rarely match the address: it skips the server check on
+        // this one hop, and shows its own certificate in case the name server asks for one.
+        ...(tls === undefined ? {} : { nameServerTls: { cert: tls.cert, key: tls.key, rejectUnauthorized: false } }),
+      };
       const broker = await startBroker(options).catch(async (error: unknown) => {
         await nameServer.close();
         throw cliFailure(error);

@@ -2,13 +2,14 @@
 // any failure into the one-line message the CLI prints.
 import { Admin } from '../client/index.js';
 import { cliFailure, type FailureSubject } from './cli-failure.js';
+import { clientSecurityFromEnvironment } from './client-security.js';
 
 export async function withAdmin<T>(
   nameServer: string,
   subject: FailureSubject,
   work: (admin: Admin) => Promise<T>,
 ): Promise<T> {
-  const admin = new Admin({ nameServer });
+  const admin = new Admin({ nameServer, ...clientSecurityFromEnvironment() });
   try {
     return await work(admin);
   } catch (error) {

@@ -5,6 +5,7 @@ import { ClientInstance } from './client-instance.js';
 import type { ClientOptions } from './client-options.js';
 import { PERMISSION } from './remoting/header-fields.js';
 import { decodeMessages, type ReceivedMessage } from './remoting/message-decoder.js';
+import { PROPERTY } from './remoting/message-properties-codec.js';
 import type { RemotingCommand } from './remoting/remoting-command.js';
 import { REQUEST_CODE } from './remoting/request-code.js';
 import { RESPONSE_CODE } from './remoting/response-code.js';
@@ -33,6 +34,36 @@ export interface CreateTopicOptions {
   order?: boolean;
 }
 
+/** A message in a consumer group's dead-letter queue, with where it came from. */
+export interface DeadLetter {
+  readonly brokerName: string;
+  /** Its position in that broker's %DLQ%<group> queue; the next page starts one past it. */
+  readonly queueOffset: number;
+  /** The topic it was first sent to, and the producer's id of it. */
+  readonly originTopic: string;
+  readonly originMsgId: string;
+  /** How many deliveries failed. */
+  readonly reconsumeTimes: number;
+  readonly message: ReceivedMessage;
+}
+
+export interface DeadLetterQuery {
+  /** First position in each broker's DLQ queue (default 0: the oldest kept). */
+  offset?: number;
+  /** Most dead letters returned (default 32). */
+  maxCount?: number;
+}
+
+export interface ResentDeadLetter {
+  readonly brokerName: string;
+  /** The producer's id, unchanged: consumers see the same msgId again. */
+  readonly msgId: string;
+  /** The new record in %RETRY%<group>. */
+  readonly offsetMsgId: string;
+  readonly originTopic: string;
+}
+
+const DEAD_LETTER_PAGE_COUNT_DEFAULT = 32;
 const OFFSET_ID_PATTERN = /^[0-9A-Fa-f]{32}$/;
 const TOPIC_QUEUE_COUNT_DEFAULT = 8;
 
@@ -173,15 +204,54 @@ export class Admin {
     return [...clients.values()];
   }
 
+  /**
+   * Dead letters of a consumer group, oldest first per broker (by broker name, then queue
+   * offset). `offset` applies to each broker's DLQ queue; with one broker, page on with
+   * offset = last queueOffset + 1.
+   */
+  async dlqMessages(group: string, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
+    const maxCount = query.maxCount ?? DEAD_LETTER_PAGE_COUNT_DEFAULT;
+    const found: DeadLetter[] = [];
+    for (const address of await this.brokerAddresses()) {
+      const response = await this.client.invoke(address, {
+        code: REQUEST_CODE.TRIBUTARY_QUERY_DEAD_LETTERS,
+        extFields: { group, offset: query.offset ?? 0, maxCount },
+      });
+      const body = expectSuccess(response, `dead letters of ${group}`);
+      const brokerName = String(response.extFields?.brokerName ?? address);
+      for (const message of decodeMessages(body)) found.push(deadLetterOf(brokerName, message));
+    }
+    found.sort((a, b) => a.brokerName.localeCompare(b.brokerName) || a.queueOffset - b.queueOffset);
+    return found.slice(0, maxCount);
+  }
+
+  /**
+   * Stores a dead letter (by producer msgId, or offset id) again in the group's %RETRY% topic,
+   * undelayed and with reconsumeTimes 0, so the group consumes it again under its original
+   * topic. The dead letter stays in the DLQ. Undefined when no broker has it.
+   */
+  async resendDeadLetter(group: string, msgId: string): Promise<ResentDeadLetter | undefined> {
+    for (const address of await this.brokerAddresses()) {
+      const response = await this.client.invoke(address, {
+        code: REQUEST_CODE.TRIBUTARY_RESEND_DEAD_LETTER,
+        extFields: { group, msgId },
+      });
+      if (response.code === RESPONSE_CODE.QUERY_NOT_FOUND) continue;
+      expectSuccess(response, `resend ${msgId} of ${group}`);
+      const fields = response.extFields ?? {};
+      return {
+        brokerName: String(fields.brokerName ?? address),
+        msgId: String(fields.msgId ?? msgId),
+        offsetMsgId: String(fields.offsetMsgId ?? ''),
+        originTopic: String(fields.originTopic ?? ''),
+      };
+    }
+    return undefined;
+  }
+
   /** Every broker master the name servers know. */
   async brokerAddresses(): Promise<string[]> {
-    const body = await this.askNameServer(REQUEST_CODE.GET_BROKER_CLUSTER_INFO, {});
-    const info = JSON.parse(body.toString('utf8')) as {
-      brokerAddrTable: Record<string, { brokerAddrs: Record<string, string> }>;
-    };
-    return Object.values(info.brokerAddrTable ?? {}).flatMap((broker) =>
-      broker.brokerAddrs['0'] === undefined ? [] : [broker.brokerAddrs['0']],
-    );
+    return this.client.clusterBrokerAddresses();
   }
 
   async close(): Promise<void> {
@@ -196,4 +266,16 @@ export class Admin {
 function expectSuccess(response: RemotingCommand, what: string): Buffer {
   if (response.code !== RESPONSE_CODE.SUCCESS) throw ClientError.fromResponse(response.code, response.remark, what);
   return (response.body as Buffer | undefined) ?? Buffer.alloc(0);
+}
+
+function deadLetterOf(brokerName: string, message: ReceivedMessage): DeadLetter {
+  const properties = message.properties;
+  return {
+    brokerName,
+    queueOffset: message.queueOffset,
+    originTopic: properties[PROPERTY.dlqOriginTopic] ?? properties[PROPERTY.retryTopic] ?? '',
+    originMsgId: properties[PROPERTY.dlqOriginMessageId] ?? properties[PROPERTY.originMessageId] ?? message.msgId,
+    reconsumeTimes: Number(properties[PROPERTY.dlqReconsumeTimes] ?? message.reconsumeTimes),
+    message,
+  };
 }

@@ -12,6 +12,7 @@ export const CLIENT_ERRORS = {
   BROKER_UNAVAILABLE: { retriable: true, message: 'the broker could not be reached' },
   SEND_FAILED: { retriable: true, message: 'the message could not be sent' },
   TIMEOUT: { retriable: true, message: 'the request timed out' },
+  QUEUE_LOCK_LOST: { retriable: true, message: 'an orderly queue lost its broker lock and stops until relocked' },
 } as const;
 
 export type ClientErrorCode = keyof typeof CLIENT_ERRORS;

@@ -2,6 +2,8 @@
 // fetched from the name servers (with fail-over between them) and refreshed every 30 s, and
 // heartbeats to every known broker every 30 s. Requests the broker sends to the client
 // (membership changes, transaction checks) are routed to the owner's handlers.
+import type { ConnectionOptions } from 'node:tls';
+
 import {
   HEARTBEAT_INTERVAL_MS_DEFAULT,
   REQUEST_TIMEOUT_MS_DEFAULT,
@@ -11,6 +13,7 @@ import {
   type ClientOptions,
 } from './client-options.js';
 import { ClientError } from './client-error.js';
+import { clientTlsConnectionOptions } from './remoting/client-tls-options.js';
 import { RemotingClient, type RequestSpec } from './remoting/remoting-client.js';
 import { SERIALIZE_TYPE, responseTo, type RemotingCommand } from './remoting/remoting-command.js';
 import { RemotingError } from './remoting/remoting-error.js';
@@ -37,6 +40,8 @@ export class ClientInstance {
   private readonly routes = new Map<string, TopicRoute>();
   private readonly fetching = new Map<string, Promise<TopicRoute>>();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Brokers heartbeated though no cached route names them (see addHeartbeatTargets). */
+  private readonly heartbeatTargets = new Set<string>();
   private closed = false;
 
   constructor(
@@ -48,6 +53,8 @@ export class ClientInstance {
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS_DEFAULT;
     this.remoting = new RemotingClient({
       serializeType: options.jsonHeaders === true ? SERIALIZE_TYPE.json : SERIALIZE_TYPE.msgpack,
+      credentials: options.credentials,
+      tls: tlsConnectionOptions(options.tls),
       onRequest: (request, address) => this.onServerRequest(request, address),
     });
   }
@@ -131,9 +138,29 @@ export class ClientInstance {
     return undefined;
   }
 
-  /** Master addresses of every broker in the cached routes. */
+  /** Every broker master the name servers know (GET_BROKER_CLUSTER_INFO), routed or not. */
+  async clusterBrokerAddresses(): Promise<string[]> {
+    const body = await this.askNameServers(REQUEST_CODE.GET_BROKER_CLUSTER_INFO, {});
+    const info = JSON.parse(body.toString('utf8')) as {
+      brokerAddrTable?: Record<string, { brokerAddrs: Record<string, string> }>;
+    };
+    return Object.values(info.brokerAddrTable ?? {}).flatMap((broker) =>
+      broker.brokerAddrs['0'] === undefined ? [] : [broker.brokerAddrs['0']],
+    );
+  }
+
+  /**
+   * Heartbeats (and the unregistration at close) also go to these brokers, not only to those
+   * of cached routes: a transaction producer must be known to every broker that may check a
+   * transaction back, including before it has sent anything there.
+   */
+  addHeartbeatTargets(addresses: Iterable<string>): void {
+    for (const address of addresses) this.heartbeatTargets.add(address);
+  }
+
+  /** Master addresses of every broker in the cached routes, and the heartbeat targets. */
   brokerAddresses(): string[] {
-    const addresses = new Set<string>();
+    const addresses = new Set<string>(this.heartbeatTargets);
     for (const route of this.routes.values()) {
       for (const broker of route.brokerDatas) {
         const master = broker.brokerAddrs['0'];
@@ -191,5 +218,15 @@ export class ClientInstance {
     }
     if (this.handlers.onRequest !== undefined) return this.handlers.onRequest(request, address);
     return responseTo(request, RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED, `request code ${request.code} not supported`);
+  }
+}
+
+/** The TLS options of every connection, or undefined for plain TCP; unreadable files are an INVALID_ARGUMENT. */
+function tlsConnectionOptions(option: ClientOptions['tls']): ConnectionOptions | undefined {
+  if (option === undefined || option === false) return undefined;
+  try {
+    return clientTlsConnectionOptions(option);
+  } catch (error) {
+    throw new ClientError('INVALID_ARGUMENT', `tls: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -1,6 +1,9 @@
 // Options every client takes, and their defaults.
 import os from 'node:os';
 
+import type { ClientTlsOptions } from './remoting/client-tls-options.js';
+import type { AccessCredentials } from './remoting/request-signature.js';
+
 export const REQUEST_TIMEOUT_MS_DEFAULT = 3000;
 export const ROUTE_REFRESH_INTERVAL_MS_DEFAULT = 30_000;
 export const HEARTBEAT_INTERVAL_MS_DEFAULT = 30_000;
@@ -14,6 +17,16 @@ export interface ClientOptions {
   heartbeatIntervalMs?: number;
   /** Use RocketMQ's JSON headers instead of msgpack (for a RocketMQ broker). */
   jsonHeaders?: boolean;
+  /**
+   * An account of the broker's access control list: every request is signed with it, as
+   * RocketMQ 4.x clients do (AccessKey + HMAC-SHA1 Signature). The secret key is never sent.
+   */
+  credentials?: AccessCredentials;
+  /**
+   * TLS to the name servers and brokers: true trusts the system's CAs; an object gives a CA,
+   * a client certificate and key (PEM text or file paths), a server name.
+   */
+  tls?: boolean | ClientTlsOptions;
 }
 
 export function parseNameServers(nameServer: string | readonly string[]): string[] {

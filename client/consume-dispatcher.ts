@@ -55,12 +55,19 @@ export class ConsumeDispatcher {
     let current: Delivery | undefined;
     try {
       for (;;) {
-        if (current !== undefined) this.hooks.processed(current.processQueue, current.message);
+        if (current !== undefined) {
+          this.hooks.processed(current.processQueue, current.message);
+          current.processQueue.endRun();
+          current = undefined;
+        }
         current = await this.nextDelivery();
         if (current === undefined) return;
+        current.processQueue.beginRun();
         yield current.message;
       }
     } finally {
+      // A loop that stopped early leaves its message unprocessed: the next owner gets it again.
+      current?.processQueue.endRun();
       this.notifyIdle();
     }
   }
@@ -123,6 +130,16 @@ export class ConsumeDispatcher {
 
   private async consume(delivery: Delivery): Promise<void> {
     const { processQueue, message } = delivery;
+    processQueue.beginRun();
+    try {
+      await this.consumeRunning(processQueue, message);
+    } finally {
+      processQueue.endRun();
+    }
+  }
+
+  /** Runs the handler, then marks the message done or sends it back (or schedules a local retry). */
+  private async consumeRunning(processQueue: ProcessQueue, message: ReceivedMessage): Promise<void> {
     let verdict: unknown;
     try {
       verdict = await this.handler!(message);

@@ -1,10 +1,29 @@
-// tributary: the client. Producer, PushConsumer and Admin over RocketMQ's remoting protocol.
+// tributary: the client. Producer, TransactionProducer, PushConsumer and Admin over RocketMQ's remoting protocol.
 export { Producer, type ProducerOptions, type SendResult } from './producer.js';
+export {
+  TransactionProducer,
+  type TransactionProducerOptions,
+  type TransactionSendResult,
+  type TransactionVerdict,
+  type TransactionChecker,
+  type LocalTransaction,
+} from './transaction-producer.js';
 export type { Message } from './outgoing-message.js';
-export { PushConsumer, type PushConsumerOptions } from './push-consumer.js';
+export { PushConsumer, type PushConsumerOptions, type DeduplicateOptions } from './push-consumer.js';
+export { DeduplicationWindow, type DeduplicationStore } from './deduplication-window.js';
 export type { MessageHandler, ConsumeVerdict } from './consume-dispatcher.js';
 export type { ReceivedMessage } from './remoting/message-decoder.js';
 export { ClientError, CLIENT_ERRORS, type ClientErrorCode } from './client-error.js';
 export type { ClientOptions } from './client-options.js';
+export type { AccessCredentials } from './remoting/request-signature.js';
+export type { ClientTlsOptions } from './remoting/client-tls-options.js';
 export type { MessageQueue } from './topic-route.js';
-export { Admin, type TopicQueueStatus, type GroupQueueProgress, type CreateTopicOptions } from './admin.js';
+export {
+  Admin,
+  type TopicQueueStatus,
+  type GroupQueueProgress,
+  type CreateTopicOptions,
+  type DeadLetter,
+  type DeadLetterQuery,
+  type ResentDeadLetter,
+} from './admin.js';

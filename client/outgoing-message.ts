@@ -1,6 +1,7 @@
 // A message as a producer gives it, checked and turned into what goes on the wire: the body as
 // a Buffer (zlib-compressed past compressOverBytes, as RocketMQ producers do) and the
-// properties string with TAGS, KEYS, UNIQ_KEY and DELAY.
+// properties string with TAGS, KEYS, UNIQ_KEY, DELAY and TIMER_DELIVER_MS. A transaction's
+// half message also carries TRAN_MSG and PGROUP and the prepared SYSFLAG bits.
 import zlib from 'node:zlib';
 
 import { ClientError } from './client-error.js';
@@ -17,6 +18,11 @@ export interface Message {
   shardingKey?: string;
   /** One of the broker's delay levels (1 = 1 s ... 18 = 2 h by default). */
   delayLevel?: number;
+  /**
+   * Deliver at this time, in ms since the epoch (sent as TIMER_DELIVER_MS); at most 3 days
+   * ahead. A time already past is delivered at once. Not together with delayLevel.
+   */
+  deliverAt?: number;
   flag?: number;
 }
 
@@ -27,7 +33,10 @@ export interface OutgoingMessage {
   readonly flag: number;
   readonly sysFlag: number;
   readonly uniqueKey: string;
-  readonly delayed: boolean;
+  /** May share a SEND_BATCH_MESSAGE with others: not delayed, not transactional. */
+  readonly batchable: boolean;
+  /** A transaction's half message (TRAN_MSG, prepared SYSFLAG bits). */
+  readonly transactional: boolean;
   readonly shardingKey: string | undefined;
 }
 
@@ -40,6 +49,8 @@ export function prepareOutgoing(
   uniqueKey: string,
   maxMessageBytes: number,
   compressOverBytes: number,
+  /** The producer group, for a transaction's half message. */
+  transactionGroup?: string,
 ): OutgoingMessage {
   if (message === null || typeof message !== 'object') throw invalid('a message must be an object');
   if (typeof message.topic !== 'string' || !TOPIC_PATTERN.test(message.topic))
@@ -62,13 +73,26 @@ export function prepareOutgoing(
   const keys =
     message.keys === undefined ? undefined : typeof message.keys === 'string' ? message.keys : message.keys.join(' ');
   if (keys !== undefined && keys !== '') properties[PROPERTY.keys] = checkedText(keys, 'keys');
-  const delayed = message.delayLevel !== undefined && message.delayLevel > 0;
-  if (delayed) {
+  const leveled = message.delayLevel !== undefined && message.delayLevel > 0;
+  if (leveled) {
     if (!Number.isInteger(message.delayLevel)) throw invalid('delayLevel must be an integer');
     properties[PROPERTY.delayLevel] = String(message.delayLevel);
   }
+  if (message.deliverAt !== undefined) {
+    if (!Number.isSafeInteger(message.deliverAt) || message.deliverAt < 0)
+      throw invalid('deliverAt must be a time in ms since the epoch (an integer)');
+    if (leveled) throw invalid('give either delayLevel or deliverAt, not both');
+    properties[PROPERTY.timerDeliverMs] = String(message.deliverAt);
+  }
+  const delayed = leveled || message.deliverAt !== undefined;
   properties[PROPERTY.uniqueKey] = uniqueKey;
   let sysFlag = 0;
+  if (transactionGroup !== undefined) {
+    if (delayed) throw invalid('a transactional message cannot be delayed');
+    properties[PROPERTY.transactionPrepared] = 'true';
+    properties[PROPERTY.producerGroup] = transactionGroup;
+    sysFlag |= MESSAGE_SYS_FLAG.transactionPrepared;
+  }
   if (body.length > compressOverBytes) {
     const compressed = zlib.deflateSync(body, { level: ZLIB_LEVEL });
     if (compressed.length < body.length) {
@@ -83,7 +107,8 @@ export function prepareOutgoing(
     flag: message.flag ?? 0,
     sysFlag,
     uniqueKey,
-    delayed,
+    batchable: !delayed && transactionGroup === undefined,
+    transactional: transactionGroup !== undefined,
     shardingKey: message.shardingKey,
   };
 }

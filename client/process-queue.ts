@@ -1,6 +1,11 @@
 // The messages of one queue a consumer holds: pulled and not yet processed. Their smallest
 // offset is what may be committed: everything before it is done. The pull loop stops
-// fetching while the queue holds more than its prefetch limits.
+// fetching while the queue holds more than its prefetch limits. Handlers running on the queue's
+// messages are counted, so a release can wait for exactly those (not for prefetched messages
+// nobody will start). In orderly mode the queue also carries its broker lock's client-side
+// expiry: nothing of it is consumed once that has passed.
+import assert from 'node:assert/strict';
+
 import type { ReceivedMessage } from './remoting/message-decoder.js';
 import type { MessageQueue } from './topic-route.js';
 
@@ -9,9 +14,17 @@ export class ProcessQueue {
   private readonly held = new Map<number, ReceivedMessage>();
   private heldBytes = 0;
   private roomWaiters: (() => void)[] = [];
-  private idleWaiters: (() => void)[] = [];
+  private runningCount = 0;
+  private stillWaiters: (() => void)[] = [];
   /** Set when rebalance gives the queue away: nothing more is pulled or committed for it. */
   dropped = false;
+  /**
+   * Orderly mode: until when (Date.now() ms) the broker lock counts as held here: the last
+   * successful lock request's send time plus the client-side expiry. Infinity when not locking.
+   */
+  lockedUntilMs = Number.POSITIVE_INFINITY;
+  /** Orderly mode: the lock was refused or expired; another client may hold the queue now. */
+  lockLost = false;
 
   constructor(
     readonly queue: MessageQueue,
@@ -25,6 +38,38 @@ export class ProcessQueue {
 
   get bytes(): number {
     return this.heldBytes;
+  }
+
+  /** Handlers running on this queue's messages. */
+  get running(): number {
+    return this.runningCount;
+  }
+
+  /** Orderly mode: the lock is held and has not expired client-side. */
+  isLocked(now = Date.now()): boolean {
+    return !this.lockLost && now < this.lockedUntilMs;
+  }
+
+  /** A handler starts on one of the queue's messages. */
+  beginRun(): void {
+    this.runningCount++;
+  }
+
+  /** A handler finished; call after the message was removed if it succeeded. */
+  endRun(): void {
+    assert(this.runningCount > 0, 'endRun without beginRun');
+    this.runningCount--;
+    if (this.runningCount === 0) {
+      const still = this.stillWaiters;
+      this.stillWaiters = [];
+      for (const resolve of still) resolve();
+    }
+  }
+
+  /** Resolves when no handler runs on the queue's messages. */
+  waitUntilNoneRunning(): Promise<void> {
+    if (this.runningCount === 0) return Promise.resolve();
+    return new Promise((resolve) => this.stillWaiters.push(resolve));
   }
 
   add(messages: readonly ReceivedMessage[]): void {
@@ -48,15 +93,10 @@ export class ProcessQueue {
   }
 
   /** Resolves when count and bytes are below the limits (or the queue is dropped). */
-  waitForRoom(countLimit: number, bytesLimit: number): Promise<void> {
-    if (this.dropped || (this.count < countLimit && this.bytes < bytesLimit)) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
-  }
-
-  /** Resolves when no message is held any more. */
-  waitUntilIdle(): Promise<void> {
-    if (this.held.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  async waitForRoom(countLimit: number, bytesLimit: number): Promise<void> {
+    // Every removal wakes the waiters, room or not: check again after each.
+    while (!this.dropped && (this.count >= countLimit || this.bytes >= bytesLimit))
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
   }
 
   drop(): void {
@@ -68,10 +108,5 @@ export class ProcessQueue {
     const room = this.roomWaiters;
     this.roomWaiters = [];
     for (const resolve of room) resolve();
-    if (this.held.size === 0) {
-      const idle = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of idle) resolve();
-    }
   }
 }

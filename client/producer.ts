@@ -10,6 +10,7 @@ import { FAILURE_LATENCY_MS, LatencyFaultTolerance } from './latency-fault-toler
 import { prepareOutgoing, type Message, type OutgoingMessage } from './outgoing-message.js';
 import { encodeBatch } from './remoting/batch-message-codec.js';
 import { SEND_MESSAGE_V2_FIELD as F } from './remoting/header-fields.js';
+import { responseTo, type RemotingCommand } from './remoting/remoting-command.js';
 import { REQUEST_CODE } from './remoting/request-code.js';
 import { RESPONSE_CODE } from './remoting/response-code.js';
 import { SendCoalescer } from './send-coalescer.js';
@@ -54,7 +55,8 @@ const RETRIABLE_RESPONSES: ReadonlySet<number> = new Set([
 ]);
 
 export class Producer {
-  private readonly client: ClientInstance;
+  /** Shared with subclasses (TransactionProducer) for requests of their own. */
+  protected readonly client: ClientInstance;
   private readonly ids = new UniqueMessageId(localIPv4());
   private readonly faults = new LatencyFaultTolerance();
   private readonly coalescer: SendCoalescer<MessageQueue, OutgoingMessage, SendResult>;
@@ -73,6 +75,7 @@ export class Producer {
         producerDataSet: [{ groupName: options.group }],
         consumerDataSet: [],
       }),
+      onRequest: (request, address) => this.onBrokerRequest(request, address),
     });
     this.maxMessageBytes = options.maxMessageBytes ?? MESSAGE_BYTES_MAX_DEFAULT;
     this.compressOverBytes = options.compressOverBytes ?? Number.POSITIVE_INFINITY;
@@ -112,6 +115,30 @@ export class Producer {
     await this.client.close({ producerGroup: this.options.group });
   }
 
+  /**
+   * A request a broker sent this producer. A plain producer answers none; TransactionProducer
+   * answers transaction checks.
+   */
+  protected onBrokerRequest(
+    request: RemotingCommand,
+    _brokerAddress: string,
+  ): RemotingCommand | undefined | Promise<RemotingCommand | undefined> {
+    return responseTo(request, RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED, `request code ${request.code} not supported`);
+  }
+
+  /** Sends a transaction's half message: alone (never batched), with the usual retries. */
+  protected async sendPrepared(message: Message): Promise<SendResult> {
+    this.assertStarted();
+    const outgoing = prepareOutgoing(
+      message,
+      this.ids.next(),
+      this.maxMessageBytes,
+      this.compressOverBytes,
+      this.options.group,
+    );
+    return this.sendWithRetries(outgoing);
+  }
+
   private assertStarted(): void {
     if (this.state !== 'started') throw new ClientError(this.state === 'created' ? 'NOT_STARTED' : 'SHUT_DOWN');
   }
@@ -125,8 +152,10 @@ export class Producer {
       const queue = this.chooseQueue(message, route, lastBroker);
       const started = Date.now();
       try {
-        const result = await (this.batching
-          ? this.coalescer.submit(queue, message, message.body.length + message.properties.length, !message.delayed)
+        // A half message skips the coalescer, which keeps one request per queue in flight: its
+        // place in the half queue means nothing (the real message is stored at commit).
+        const result = await (this.batching && !message.transactional
+          ? this.coalescer.submit(queue, message, message.body.length + message.properties.length, message.batchable)
           : this.request(queue, [message]).then((r) => r[0]!));
         this.faults.record(queue.brokerName, Date.now() - started);
         return result;
@@ -137,7 +166,8 @@ export class Producer {
         this.faults.record(queue.brokerName, FAILURE_LATENCY_MS);
       }
     }
-    throw new ClientError('SEND_FAILED', `${message.topic} after ${attempts} attempts`, { cause: lastError });
+    const last = lastError instanceof Error ? `; last: ${lastError.message}` : '';
+    throw new ClientError('SEND_FAILED', `${message.topic} after ${attempts} attempts${last}`, { cause: lastError });
   }
 
   private chooseQueue(message: OutgoingMessage, route: TopicRoute, avoid: string | undefined): MessageQueue {

@@ -3,14 +3,23 @@
 // the broker; broadcasting members each get everything. Failed messages come back through
 // the group's %RETRY% topic, and end in %DLQ% after maxReconsumeTimes. Offsets are committed
 // every 5 s and at shutdown, which finishes in-flight work first and leaves the group.
+//
+// With `orderly: true` each queue is consumed strictly serially in offset order (queues in
+// parallel, up to `concurrency`), clustering members lock their queues at the broker
+// (QueueLockKeeper), and a failed message is retried in place (OrderlyDispatcher). With
+// `deduplicate`, messages whose id was already processed are skipped (MessageDeduplicator).
 import { ClientError } from './client-error.js';
 import { ClientInstance } from './client-instance.js';
 import type { ClientOptions } from './client-options.js';
 import { ConsumeDispatcher, type MessageHandler } from './consume-dispatcher.js';
+import { DeduplicationWindow, type DeduplicationStore } from './deduplication-window.js';
+import { MessageDeduplicator } from './message-deduplicator.js';
 import { LocalOffsetStore, RemoteOffsetStore, type OffsetStore } from './offset-store.js';
+import { OrderlyDispatcher, SUSPEND_MS_DEFAULT } from './orderly-dispatcher.js';
 import type { ProcessQueue } from './process-queue.js';
-import { QueuePuller } from './queue-puller.js';
-import { Rebalancer } from './rebalancer.js';
+import { LOCK_EXPIRY_MS_DEFAULT, LOCK_RENEW_INTERVAL_MS_DEFAULT, QueueLockKeeper } from './queue-lock-keeper.js';
+import { PREFETCH_BYTES_PER_QUEUE_DEFAULT, PREFETCH_COUNT_PER_QUEUE_DEFAULT, QueuePuller } from './queue-puller.js';
+import { RELEASE_WAIT_MS, Rebalancer, type RebalanceHooks } from './rebalancer.js';
 import type { ReceivedMessage } from './remoting/message-decoder.js';
 import { PROPERTY } from './remoting/message-properties-codec.js';
 import { REQUEST_CODE } from './remoting/request-code.js';
@@ -30,22 +39,49 @@ export interface PushConsumerOptions extends ClientOptions {
   /** Handlers running at once (default 16). */
   concurrency?: number;
   pullBatchSize?: number;
-  /** Per-queue prefetch bounds: messages (default 1000) and body bytes (default 16 MiB). */
+  /**
+   * Per-queue prefetch bounds: a queue is not pulled while it holds this many messages
+   * (default 1000) or body bytes (default 16 MiB) pulled and unprocessed; see queue-puller.ts.
+   */
   prefetchCount?: number;
   prefetchBytes?: number;
   commitIntervalMs?: number;
   rebalanceIntervalMs?: number;
   /** Longest a shutdown waits for running handlers (default 30 s). */
   shutdownTimeoutMs?: number;
+  /**
+   * Consume each queue strictly serially, in offset order, locking it at the broker
+   * (clustering); a failed message is retried in place after `suspendMs` (default false).
+   */
   orderly?: boolean;
+  /** Orderly: pause of a queue after a failed message, before retrying it (default 1 s). */
+  suspendMs?: number;
+  /** Orderly: how often queue locks are renewed (default 20 s). */
+  lockRenewIntervalMs?: number;
+  /**
+   * Orderly: a lock not renewed for this long counts as lost here (default 30 s). Must stay well
+   * below the broker's lock lifetime (60 s), which is what keeps two consumers off one queue.
+   */
+  lockExpiryMs?: number;
+  /** Skip messages whose id was already processed successfully (for non-idempotent handlers). */
+  deduplicate?: DeduplicateOptions;
+}
+
+export interface DeduplicateOptions {
+  /** How long a processed id is remembered (default 10 min). */
+  windowMs?: number;
+  /** At most this many ids are remembered; the oldest go first (default 100,000). */
+  maxEntries?: number;
+  /** A shared or durable store instead of the in-memory window (then the two bounds are its own). */
+  store?: DeduplicationStore;
 }
 
 const DEFAULTS = {
   maxReconsumeTimes: 16,
   concurrency: 16,
   pullBatchSize: 32,
-  prefetchCount: 1000,
-  prefetchBytes: 16 * 1024 * 1024,
+  prefetchCount: PREFETCH_COUNT_PER_QUEUE_DEFAULT,
+  prefetchBytes: PREFETCH_BYTES_PER_QUEUE_DEFAULT,
   commitIntervalMs: 5000,
   rebalanceIntervalMs: 20_000,
   shutdownTimeoutMs: 30_000,
@@ -54,23 +90,33 @@ const DEFAULTS = {
 } as const;
 
 export const RETRY_TOPIC_PREFIX = '%RETRY%';
+/** CONSUMER_SEND_MSG_BACK's delay level that sends a message straight to %DLQ%<group>. */
+const DEAD_LETTER_DELAY_LEVEL = -1;
 
 export class PushConsumer {
   private readonly client: ClientInstance;
   private readonly subscriptions: SubscriptionSet;
   private readonly offsets: OffsetStore;
-  private readonly dispatcher: ConsumeDispatcher;
+  private readonly dispatcher: ConsumeDispatcher | OrderlyDispatcher;
   private readonly rebalancer: Rebalancer;
+  /** Orderly clustering only. */
+  private readonly locks: QueueLockKeeper | undefined;
+  private readonly deduplicator: MessageDeduplicator | undefined;
   private readonly pullers = new Map<ProcessQueue, QueuePuller>();
   private readonly timers: NodeJS.Timeout[] = [];
+  private lockTimer: NodeJS.Timeout | undefined;
+  private unsettledRetry: NodeJS.Timeout | undefined;
   private state: 'created' | 'started' | 'stopping' | 'stopped' = 'created';
   private readonly errorListeners: ((error: unknown, message?: ReceivedMessage) => void)[] = [];
 
   constructor(private readonly options: PushConsumerOptions) {
     if (typeof options?.group !== 'string' || options.group === '')
       throw new ClientError('INVALID_ARGUMENT', 'group is required');
-    if (options.orderly === true)
-      throw new ClientError('INVALID_ARGUMENT', 'orderly consumption is not available in this version');
+    const renewMs = options.lockRenewIntervalMs ?? LOCK_RENEW_INTERVAL_MS_DEFAULT;
+    if (!(renewMs > 0 && renewMs < (options.lockExpiryMs ?? LOCK_EXPIRY_MS_DEFAULT)))
+      throw new ClientError('INVALID_ARGUMENT', 'lockRenewIntervalMs must be positive and below lockExpiryMs');
+    if (!((options.prefetchCount ?? 1) >= 1 && (options.prefetchBytes ?? 1) >= 1))
+      throw new ClientError('INVALID_ARGUMENT', 'prefetchCount and prefetchBytes must be at least 1');
     const clustering = (options.messageModel ?? 'clustering') === 'clustering';
     this.subscriptions = new SubscriptionSet(
       options.subscriptions,
@@ -78,25 +124,40 @@ export class PushConsumer {
     );
     this.client = new ClientInstance(options, {
       heartbeat: (clientId) => this.heartbeat(clientId),
-      onConsumerIdsChanged: () => void this.rebalancer.rebalance(),
+      onConsumerIdsChanged: () => void this.rebalanceUntilSettled(),
     });
     this.offsets = clustering ? new RemoteOffsetStore(this.client, options.group) : new LocalOffsetStore();
-    this.dispatcher = new ConsumeDispatcher(options.concurrency ?? DEFAULTS.concurrency, {
-      processed: (pq, message) => this.processed(pq, message),
-      sendBack: (pq, message) => this.sendBack(pq, message),
-      handlerFailed: (error, message) => this.emitError(error, message),
-    });
-    this.rebalancer = new Rebalancer(this.client, options.group, clustering, () => this.subscriptions.topics, {
-      startOffset: (queue) => this.startOffset(queue),
-      startPulling: (pq) => this.startPulling(pq),
-      stopPulling: (pq) => this.pullers.get(pq)?.interrupt(),
-      commit: async (pq) => {
-        this.offsets.update(pq.queue, pq.committableOffset());
-        await this.offsets.persist([pq.queue]);
-        this.offsets.forget(pq.queue);
-        this.pullers.delete(pq);
-      },
-    });
+    this.dispatcher = this.createDispatcher();
+    if (options.orderly === true && clustering) {
+      this.locks = new QueueLockKeeper(
+        this.client,
+        options.group,
+        options.lockExpiryMs ?? LOCK_EXPIRY_MS_DEFAULT,
+        () => [
+          ...this.rebalancer.owned.values(),
+          ...[...this.rebalancer.releasing.values()].map((r) => r.processQueue),
+        ],
+        (pq, reason) => this.lockLost(pq, reason),
+      );
+    }
+    if (options.deduplicate !== undefined) {
+      const { windowMs, maxEntries, store } = options.deduplicate;
+      this.deduplicator = new MessageDeduplicator(store ?? new DeduplicationWindow(windowMs, maxEntries), (error, m) =>
+        this.emitError(error, m),
+      );
+    }
+    this.rebalancer = new Rebalancer(
+      this.client,
+      options.group,
+      clustering,
+      () => this.subscriptions.topics,
+      this.rebalanceHooks(),
+    );
+  }
+
+  /** Messages skipped by `deduplicate` as already processed. */
+  get duplicatesSkipped(): number {
+    return this.deduplicator?.skipped ?? 0;
   }
 
   get clientId(): string {
@@ -108,6 +169,14 @@ export class PushConsumer {
     return [...this.rebalancer.owned.values()].map((pq) => pq.queue);
   }
 
+  /**
+   * What each owned queue holds pulled and not yet processed (RocketMQ's cachedMsgCount and
+   * cachedMsgSize), bounded by prefetchCount and prefetchBytes.
+   */
+  prefetched(): { queue: MessageQueue; count: number; bytes: number }[] {
+    return [...this.rebalancer.owned.values()].map((pq) => ({ queue: pq.queue, count: pq.count, bytes: pq.bytes }));
+  }
+
   /** Reports handler failures and background errors. */
   onError(listener: (error: unknown, message?: ReceivedMessage) => void): void {
     this.errorListeners.push(listener);
@@ -116,7 +185,7 @@ export class PushConsumer {
   /** Starts consuming; with a handler, every message goes to it. */
   async start(handler?: MessageHandler): Promise<void> {
     if (this.state !== 'created') throw new ClientError('INVALID_ARGUMENT', 'start() may be called once');
-    if (handler !== undefined) this.dispatcher.useHandler(handler);
+    if (handler !== undefined) this.dispatcher.useHandler(this.deduplicator?.wrap(handler) ?? handler);
     this.state = 'started';
     this.client.start();
     for (const topic of this.subscriptions.userTopics) await this.client.route(topic);
@@ -127,12 +196,19 @@ export class PushConsumer {
     };
     every(this.options.commitIntervalMs ?? DEFAULTS.commitIntervalMs, () => this.offsets.persist());
     every(this.options.rebalanceIntervalMs ?? DEFAULTS.rebalanceIntervalMs, () => this.rebalanceUntilSettled());
+    const locks = this.locks;
+    if (locks !== undefined) {
+      const renewMs = this.options.lockRenewIntervalMs ?? LOCK_RENEW_INTERVAL_MS_DEFAULT;
+      this.lockTimer = setInterval(() => void locks.renew().catch((error: unknown) => this.emitError(error)), renewMs);
+      this.lockTimer.unref();
+    }
   }
 
   /** Messages as an async iterator (starts the consumer if needed); bounded by the prefetch limits. */
   messages(): AsyncGenerator<ReceivedMessage, void, undefined> {
     if (this.state === 'created') void this.start().catch((error: unknown) => this.emitError(error));
-    return this.dispatcher.messages();
+    const messages = this.dispatcher.messages();
+    return this.deduplicator?.filter(messages) ?? messages;
   }
 
   /** Finishes in-flight work, commits offsets and leaves the group. */
@@ -140,24 +216,82 @@ export class PushConsumer {
     if (this.state !== 'started') return;
     this.state = 'stopping';
     for (const timer of this.timers) clearInterval(timer);
+    clearTimeout(this.unsettledRetry);
     const draining = this.dispatcher.close(this.options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs);
     for (const [pq, puller] of this.pullers) {
       pq.drop();
       puller.interrupt();
     }
     await draining;
-    await this.rebalancer.releaseAll();
+    await this.rebalancer.releaseAll(RELEASE_WAIT_MS);
+    clearInterval(this.lockTimer);
     await this.offsets.persist();
     await this.client.close({ consumerGroup: this.options.group });
     this.state = 'stopped';
   }
 
+  private createDispatcher(): ConsumeDispatcher | OrderlyDispatcher {
+    const concurrency = this.options.concurrency ?? DEFAULTS.concurrency;
+    const processed = (pq: ProcessQueue, message: ReceivedMessage): void => this.processed(pq, message);
+    const handlerFailed = (error: unknown, message: ReceivedMessage): void => this.emitError(error, message);
+    if (this.options.orderly !== true)
+      return new ConsumeDispatcher(concurrency, {
+        processed,
+        handlerFailed,
+        sendBack: (pq, message) => this.sendBack(pq, message, 0),
+      });
+    const settings = {
+      concurrency,
+      suspendMs: this.options.suspendMs ?? SUSPEND_MS_DEFAULT,
+      maxReconsumeTimes: this.options.maxReconsumeTimes ?? DEFAULTS.maxReconsumeTimes,
+    };
+    return new OrderlyDispatcher(settings, {
+      processed,
+      handlerFailed,
+      deadLetter: (pq, message) => this.sendBack(pq, message, DEAD_LETTER_DELAY_LEVEL),
+    });
+  }
+
+  private rebalanceHooks(): RebalanceHooks {
+    const hooks: RebalanceHooks = {
+      startOffset: (queue) => this.startOffset(queue),
+      startPulling: (pq) => this.startPulling(pq),
+      stopPulling: (pq) => this.pullers.get(pq)?.interrupt(),
+      commit: async (pq) => {
+        this.offsets.update(pq.queue, pq.committableOffset());
+        await this.offsets.persist([pq.queue]);
+        this.offsets.forget(pq.queue);
+        this.pullers.delete(pq);
+      },
+      forget: (pq) => {
+        this.offsets.forget(pq.queue);
+        this.pullers.delete(pq);
+      },
+    };
+    const locks = this.locks;
+    if (locks === undefined) return hooks;
+    return { ...hooks, lock: (queues) => locks.lock(queues), unlock: (queue) => locks.unlock([queue]) };
+  }
+
+  /** Orderly: a queue's lock was refused or expired; consume it again only once relocked. */
+  private lockLost(pq: ProcessQueue, reason: 'expired' | 'refused'): void {
+    this.rebalancer.abandon(pq);
+    this.emitError(new ClientError('QUEUE_LOCK_LOST', `${queueKey(pq.queue)} (${reason})`));
+    if (this.state === 'started') void this.rebalanceUntilSettled();
+  }
+
+  /**
+   * Rebalances, and again every second while a round could not settle every queue (a route or
+   * the member list missing, or in orderly mode a queue its previous owner has not unlocked yet).
+   */
   private async rebalanceUntilSettled(): Promise<void> {
     const settled = await this.rebalancer.rebalance();
-    if (!settled && this.state === 'started') {
-      const retry = setTimeout(() => void this.rebalanceUntilSettled(), DEFAULTS.unsettledRetryMs);
-      retry.unref();
-    }
+    if (settled || this.state !== 'started' || this.unsettledRetry !== undefined) return;
+    this.unsettledRetry = setTimeout(() => {
+      this.unsettledRetry = undefined;
+      void this.rebalanceUntilSettled();
+    }, DEFAULTS.unsettledRetryMs);
+    this.unsettledRetry.unref();
   }
 
   private startPulling(pq: ProcessQueue): void {
@@ -194,10 +328,12 @@ export class PushConsumer {
 
   private processed(pq: ProcessQueue, message: ReceivedMessage): void {
     const offset = pq.remove(message);
-    if (!pq.dropped || this.state === 'stopping') this.offsets.update(pq.queue, offset);
+    // A queue whose lock was lost may be someone else's now: its offset is not ours to move.
+    if (!pq.lockLost && (!pq.dropped || this.state === 'stopping')) this.offsets.update(pq.queue, offset);
   }
 
-  private async sendBack(pq: ProcessQueue, message: ReceivedMessage): Promise<void> {
+  /** CONSUMER_SEND_MSG_BACK: level 0 lets the broker pick the retry delay; -1 means the DLQ. */
+  private async sendBack(pq: ProcessQueue, message: ReceivedMessage, delayLevel: number): Promise<void> {
     const address = this.client.brokerAddress(pq.queue.brokerName);
     if (address === undefined) throw new ClientError('BROKER_UNAVAILABLE', pq.queue.brokerName);
     const response = await this.client.invoke(address, {
@@ -205,7 +341,7 @@ export class PushConsumer {
       extFields: {
         offset: message.commitLogOffset,
         group: this.options.group,
-        delayLevel: 0,
+        delayLevel,
         originMsgId: message.msgId,
         originTopic: message.topic,
         unitMode: false,

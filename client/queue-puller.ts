@@ -1,7 +1,15 @@
 // The pull loop of one assigned queue: long-polls the broker (held up to 15 s, answered the
 // moment a message lands), hands what arrives to the dispatcher, and pauses while the queue
-// holds more than its prefetch limits. Errors back off and retry; the loop ends when the
-// queue is dropped by a rebalance or the consumer shuts down.
+// holds its prefetch limits. Errors back off and retry; the loop ends when the queue is
+// dropped by a rebalance or the consumer shuts down.
+//
+// Prefetch bounds (RocketMQ's pullThresholdForQueue and pullThresholdSizeForQueue): a pull
+// starts only once a whole batch fits under `prefetchCount` (so pulls stay full-sized instead
+// of one message per handler finishing) and while the queue holds fewer than `prefetchBytes`
+// body bytes; it asks for no more messages than the count has room for, so the count never
+// exceeds its bound. Sizes are unknown until the messages arrive: the bytes can exceed theirs
+// by at most one pull's worth (pullBatchSize bodies). Handlers finishing messages make room
+// and wake the loop.
 import type { ClientInstance } from './client-instance.js';
 import type { OffsetStore } from './offset-store.js';
 import type { ProcessQueue } from './process-queue.js';
@@ -14,6 +22,14 @@ export const PULL_SUSPEND_MS = 15_000;
 /** The pull request's own timeout: longer than the broker may hold it. */
 export const PULL_TIMEOUT_MS = 30_000;
 export const PULL_ERROR_BACKOFF_MS = 1000;
+/** Messages one queue may hold pulled and unprocessed (RocketMQ pullThresholdForQueue). */
+export const PREFETCH_COUNT_PER_QUEUE_DEFAULT = 1000;
+/**
+ * Body bytes one queue may hold pulled and unprocessed. RocketMQ's pullThresholdSizeForQueue is
+ * 100 MiB; a Node heap is smaller than a JVM's (about 2-4 GiB by default), and a consumer of 8
+ * queues could hold 800 MiB at that, so the default is lower.
+ */
+export const PREFETCH_BYTES_PER_QUEUE_DEFAULT = 16 * 1024 * 1024;
 
 export interface PullSettings {
   readonly group: string;
@@ -39,8 +55,11 @@ export class QueuePuller {
 
   async run(): Promise<void> {
     const pq = this.processQueue;
+    const { prefetchCount, prefetchBytes, batchSize } = this.settings;
+    // Room for a whole batch: at most prefetchCount - batch held (everything, for a tiny bound).
+    const countBelow = prefetchCount - Math.min(batchSize, prefetchCount) + 1;
     while (!pq.dropped && this.running()) {
-      await pq.waitForRoom(this.settings.prefetchCount, this.settings.prefetchBytes);
+      await pq.waitForRoom(countBelow, prefetchBytes);
       if (pq.dropped || !this.running()) break;
       const ok = await this.pullOnce().catch(() => false);
       if (!ok) await this.sleep(PULL_ERROR_BACKOFF_MS);
@@ -76,7 +95,7 @@ export class QueuePuller {
           topic: queue.topic,
           queueId: queue.queueId,
           queueOffset: pq.nextPullOffset,
-          maxMsgNums: this.settings.batchSize,
+          maxMsgNums: Math.max(1, Math.min(this.settings.batchSize, this.settings.prefetchCount - pq.count)),
           sysFlag,
           commitOffset: commitOffset ?? -1,
           suspendTimeoutMillis: PULL_SUSPEND_MS,

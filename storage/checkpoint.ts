@@ -15,12 +15,12 @@
 // |     48 |     4 | INDEXENTRYCOUNT     | entry count of that file at the checkpoint       |
 // |     52 |     8 | WRITTENAT           | wall clock of the write, ms                      |
 // |     60 |     4 | CRC                 | CRC-32C of bytes [0, 60)                         |
-import fs from 'node:fs';
 import path from 'node:path';
 
 import { Int64 } from './int64.js';
 import { nativeBinding } from './native-binding.js';
 import { StoreError } from './store-error.js';
+import type { StorageFile, StorageFileSystem } from './storage-file-system.js';
 
 export const CHECKPOINT_MAGIC = 0x54434b50;
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -102,28 +102,28 @@ export class Checkpoint {
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly fd: number,
+    private readonly file: StorageFile,
     private sequence: number,
     private current: CheckpointState,
   ) {}
 
   /** Opens (or creates) the checkpoint file in `directory` and loads the newest valid copy. */
-  static open(directory: string): Checkpoint {
+  static open(fileSystem: StorageFileSystem, directory: string): Checkpoint {
     const filePath = path.join(directory, CHECKPOINT_FILE_NAME);
-    let fd: number;
+    let file: StorageFile;
+    const bytes = Buffer.alloc(CHECKPOINT_SLOT_BYTES * CHECKPOINT_SLOT_COUNT);
     try {
-      fd = fs.openSync(filePath, fs.constants.O_RDWR | fs.constants.O_CREAT);
+      file = fileSystem.open(filePath, 'openOrCreate');
+      file.read(bytes, 0);
     } catch (error) {
       throw StoreError.fromSystemError(error, `opening ${filePath}`);
     }
-    const bytes = Buffer.alloc(CHECKPOINT_SLOT_BYTES * CHECKPOINT_SLOT_COUNT);
-    fs.readSync(fd, bytes, 0, bytes.length, 0);
     let best: { state: CheckpointState; sequence: number } | undefined;
     for (let slot = 0; slot < CHECKPOINT_SLOT_COUNT; slot++) {
       const copy = decodeCheckpoint(bytes.subarray(slot * CHECKPOINT_SLOT_BYTES));
       if (copy !== undefined && (best === undefined || copy.sequence > best.sequence)) best = copy;
     }
-    return new Checkpoint(fd, best?.sequence ?? 0, best?.state ?? { ...EMPTY_CHECKPOINT });
+    return new Checkpoint(file, best?.sequence ?? 0, best?.state ?? { ...EMPTY_CHECKPOINT });
   }
 
   get state(): Readonly<CheckpointState> {
@@ -136,12 +136,8 @@ export class Checkpoint {
       const sequence = this.sequence + 1;
       const bytes = encodeCheckpoint(state, sequence);
       const position = (sequence % CHECKPOINT_SLOT_COUNT) * CHECKPOINT_SLOT_BYTES;
-      await new Promise<void>((resolve, reject) => {
-        fs.write(this.fd, bytes, 0, bytes.length, position, (error) => (error ? reject(error) : resolve()));
-      });
-      await new Promise<void>((resolve, reject) => {
-        fs.fdatasync(this.fd, (error) => (error ? reject(error) : resolve()));
-      });
+      await this.file.writeAsync(bytes, position);
+      await this.file.datasyncAsync();
       this.sequence = sequence;
       this.current = { ...state };
     };
@@ -156,8 +152,8 @@ export class Checkpoint {
     const sequence = this.sequence + 1;
     const bytes = encodeCheckpoint(state, sequence);
     try {
-      fs.writeSync(this.fd, bytes, 0, bytes.length, (sequence % CHECKPOINT_SLOT_COUNT) * CHECKPOINT_SLOT_BYTES);
-      fs.fdatasyncSync(this.fd);
+      this.file.write(bytes, (sequence % CHECKPOINT_SLOT_COUNT) * CHECKPOINT_SLOT_BYTES);
+      this.file.datasync();
     } catch (error) {
       throw StoreError.fromSystemError(error, 'writing the checkpoint');
     }
@@ -167,6 +163,6 @@ export class Checkpoint {
 
   async close(): Promise<void> {
     await this.writing.catch(() => undefined);
-    fs.closeSync(this.fd);
+    this.file.close();
   }
 }

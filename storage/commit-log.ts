@@ -18,6 +18,7 @@ import {
 import { Int64 } from './int64.js';
 import { SegmentAllocator } from './segment-allocator.js';
 import { StoredMessage } from './stored-message.js';
+import type { StorageFileSystem } from './storage-file-system.js';
 
 export class CommitLog {
   readonly files: MappedFileQueue;
@@ -34,13 +35,14 @@ export class CommitLog {
   private readonly allocator: SegmentAllocator;
 
   constructor(
+    fileSystem: StorageFileSystem,
     directory: string,
     readonly segmentBytes: number,
     preheat: PreheatOptions,
   ) {
     const segmentDirectory = path.join(directory, 'commitlog');
-    this.allocator = new SegmentAllocator(segmentDirectory, segmentBytes, preheat);
-    this.files = new MappedFileQueue(segmentDirectory, segmentBytes, this.allocator);
+    this.allocator = new SegmentAllocator(fileSystem, segmentDirectory, segmentBytes, preheat);
+    this.files = new MappedFileQueue(fileSystem, segmentDirectory, segmentBytes, this.allocator);
   }
 
   /** Times an append had to create a segment itself because preallocation was not ready. */
@@ -135,10 +137,16 @@ export class CommitLog {
 
   /**
    * Where the record a consume queue entry names lies, after the cheap checks (in bounds,
-   * magic, length, position); the caller verifies checksums in a batch. Undefined when the
-   * entry does not point at such a record.
+   * magic, length, position, queue and queue offset, so a damaged entry never yields another
+   * queue's message); the caller verifies checksums in a batch. Undefined when the entry does
+   * not point at such a record.
    */
-  recordAt(offset: number, size: number): { file: MappedFile; position: number } | undefined {
+  recordAt(
+    offset: number,
+    size: number,
+    queueId: number,
+    queueOffset: number,
+  ): { file: MappedFile; position: number } | undefined {
     const file = this.files.find(offset);
     if (file === undefined) return undefined;
     const position = offset - file.fromOffset;
@@ -147,6 +155,8 @@ export class CommitLog {
     if (view.getInt32(position) !== size) return undefined;
     if (view.getUint32(position + RECORD_LAYOUT.magic) !== MAGIC_MESSAGE_V1) return undefined;
     if (Int64.read(view, position + RECORD_LAYOUT.physicalOffset) !== offset) return undefined;
+    if (view.getInt32(position + RECORD_LAYOUT.queueId) !== queueId) return undefined;
+    if (Int64.read(view, position + RECORD_LAYOUT.queueOffset) !== queueOffset) return undefined;
     return { file, position };
   }
 

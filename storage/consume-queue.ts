@@ -11,9 +11,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { Int64 } from './int64.js';
+import type { MappedFile } from './mapped-file.js';
 import { MappedFileQueue } from './mapped-file-queue.js';
 import { CONSUME_QUEUE_ENTRY_BYTES } from './storage-constants.js';
 import { invariant } from './invariant.js';
+import type { StorageFileSystem } from './storage-file-system.js';
 
 export const CONSUME_QUEUE_ENTRY_LAYOUT = { commitLogOffset: 0, size: 8, tagsCode: 12 } as const;
 
@@ -55,12 +57,14 @@ export class ConsumeQueue {
   maxPhysicalEnd = 0;
 
   constructor(
+    fileSystem: StorageFileSystem,
     root: string,
     readonly topic: string,
     readonly queueId: number,
     entriesPerFile: number,
   ) {
     this.files = new MappedFileQueue(
+      fileSystem,
       path.join(root, topic, String(queueId)),
       entriesPerFile * CONSUME_QUEUE_ENTRY_BYTES,
       undefined,
@@ -80,15 +84,29 @@ export class ConsumeQueue {
     const at = queueOffset * CONSUME_QUEUE_ENTRY_BYTES;
     invariant(at >= this.files.wroteOffset, 'consume queue entries are appended in order');
     if (this.maxQueueOffset <= this.minQueueOffset) this.minQueueOffset = queueOffset;
+    const file = this.fileFor(at);
+    const position = at - file.fromOffset;
+    writeConsumeQueueEntry(file.view, position, commitLogOffset, size, tagsCode);
+    file.wrotePosition = position + CONSUME_QUEUE_ENTRY_BYTES;
+    this.maxPhysicalEnd = commitLogOffset + size;
+  }
+
+  /**
+   * Creates the file entry `queueOffset` goes into, if needed. Called before the record is
+   * appended to the commit log, so a full disk fails the append instead of leaving a record
+   * its queue cannot list.
+   */
+  prepareFor(queueOffset: number): void {
+    this.fileFor(queueOffset * CONSUME_QUEUE_ENTRY_BYTES);
+  }
+
+  private fileFor(at: number): MappedFile {
     let file = this.files.last;
     while (file === undefined || at >= file.endOffset) {
       if (file !== undefined) file.wrotePosition = file.size;
       file = this.files.fileForWrite(file === undefined ? at - (at % this.files.fileSize) : file.endOffset);
     }
-    const position = at - file.fromOffset;
-    writeConsumeQueueEntry(file.view, position, commitLogOffset, size, tagsCode);
-    file.wrotePosition = position + CONSUME_QUEUE_ENTRY_BYTES;
-    this.maxPhysicalEnd = commitLogOffset + size;
+    return file;
   }
 
   /** Locates entry `queueOffset`: the file's view and the byte position in it. */
@@ -120,10 +138,17 @@ export class ConsumeQueue {
     if (files.length === 0) return;
     // A queue can be ahead of the log by more than the scanned files (a stale checkpoint, a
     // lost log tail): step back to a file that starts with an entry to keep, or the queue would
-    // come back empty, positioned past its valid entries.
+    // come back empty, positioned past its valid entries. The scan checks order only from its
+    // first entry on, so that entry must also start after the previous file's last one ends.
     const startsWithKept = (file: number): boolean => {
       const first = readConsumeQueueEntry(files[file]!.view, 0);
-      return first.size > 0 && first.commitLogOffset + first.size <= physicalLimit;
+      const previous = files[file - 1]!;
+      const last = readConsumeQueueEntry(previous.view, previous.size - CONSUME_QUEUE_ENTRY_BYTES);
+      return (
+        first.size > 0 &&
+        first.commitLogOffset + first.size <= physicalLimit &&
+        first.commitLogOffset >= last.commitLogOffset + last.size
+      );
     };
     let startFile = Math.max(0, files.length - RECOVERY_SCAN_FILES);
     while (startFile > 0 && !startsWithKept(startFile)) startFile--;
@@ -157,6 +182,17 @@ export class ConsumeQueue {
     this.maxPhysicalEnd = Math.max(previousEnd, 0);
   }
 
+  /** Removes leading files whose last entry points below `commitLogMinOffset`; never the last file. */
+  private dropFilesBelow(commitLogMinOffset: number): void {
+    const files = this.files.files;
+    while (files.length > 1) {
+      const first = files[0]!;
+      const last = readConsumeQueueEntry(first.view, first.size - CONSUME_QUEUE_ENTRY_BYTES);
+      if (last.commitLogOffset + last.size > commitLogMinOffset) break;
+      this.files.removeFirst();
+    }
+  }
+
   /** Queue offset of the first non-blank entry of the first file. */
   private firstEntryOffset(): number {
     const first = this.files.first!;
@@ -173,13 +209,8 @@ export class ConsumeQueue {
    * records) and moves minQueueOffset to the first entry still backed by the log.
    */
   dropBelow(commitLogMinOffset: number): void {
+    this.dropFilesBelow(commitLogMinOffset);
     const files = this.files.files;
-    while (files.length > 1) {
-      const first = files[0]!;
-      const last = readConsumeQueueEntry(first.view, first.size - CONSUME_QUEUE_ENTRY_BYTES);
-      if (last.commitLogOffset + last.size > commitLogMinOffset) break;
-      this.files.removeFirst();
-    }
     // Entries are blank before the first valid one and ordered after it, so "backed by the
     // log" is monotonic in the queue offset and a binary search finds the boundary.
     let low = Math.max(this.minQueueOffset, (files[0]?.fromOffset ?? 0) / CONSUME_QUEUE_ENTRY_BYTES);

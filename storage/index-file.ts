@@ -26,6 +26,7 @@ import { Int64 } from './int64.js';
 import { MappedFile } from './mapped-file.js';
 import { StoreError } from './store-error.js';
 import { invariant } from './invariant.js';
+import type { StorageFileSystem } from './storage-file-system.js';
 
 export const INDEX_MAGIC = 0x54494458;
 export const INDEX_FORMAT_VERSION = 1;
@@ -73,8 +74,14 @@ export class IndexFile {
     this.beginTimestamp = Int64.read(file.view, INDEX_HEADER_LAYOUT.beginTimestamp);
   }
 
-  static create(path: string, beginOffset: number, slotCount: number, entryCapacity: number): IndexFile {
-    const file = MappedFile.createSync(path, beginOffset, indexFileBytes(slotCount, entryCapacity));
+  static create(
+    fileSystem: StorageFileSystem,
+    path: string,
+    beginOffset: number,
+    slotCount: number,
+    entryCapacity: number,
+  ): IndexFile {
+    const file = MappedFile.createSync(fileSystem, path, beginOffset, indexFileBytes(slotCount, entryCapacity));
     const { view } = file;
     view.setUint32(INDEX_HEADER_LAYOUT.magic, INDEX_MAGIC);
     view.setUint32(INDEX_HEADER_LAYOUT.formatVersion, INDEX_FORMAT_VERSION);
@@ -87,8 +94,8 @@ export class IndexFile {
   }
 
   /** Opens an existing file; its header decides the geometry. */
-  static open(path: string, beginOffset: number, fileBytes: number): IndexFile {
-    const file = MappedFile.open(path, beginOffset, fileBytes);
+  static open(fileSystem: StorageFileSystem, path: string, beginOffset: number, fileBytes: number): IndexFile {
+    const file = MappedFile.open(fileSystem, path, beginOffset, fileBytes);
     const { view } = file;
     const magic = view.getUint32(INDEX_HEADER_LAYOUT.magic);
     const version = view.getUint32(INDEX_HEADER_LAYOUT.formatVersion);

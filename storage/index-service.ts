@@ -1,11 +1,11 @@
 // The index over all index files: routes each key to the newest file, rolls to a new file
 // when one fills, answers lookups newest file first, and drops files whose records are gone.
-import fs from 'node:fs';
 import path from 'node:path';
 
 import { INDEX_HEADER_BYTES, INDEX_HEADER_LAYOUT, IndexFile } from './index-file.js';
 import { SegmentFileName } from './segment-file-name.js';
 import { StoreError } from './store-error.js';
+import type { StorageFileSystem } from './storage-file-system.js';
 
 export class IndexService {
   readonly files: IndexFile[] = [];
@@ -13,6 +13,7 @@ export class IndexService {
   private coveredEnd = 0;
 
   constructor(
+    private readonly fileSystem: StorageFileSystem,
     readonly directory: string,
     private readonly slotCount: number,
     private readonly entryCapacity: number,
@@ -23,18 +24,18 @@ export class IndexService {
    * (entry count last) leaves it empty or headerless; it indexed nothing, so it is deleted.
    */
   load(): void {
-    fs.mkdirSync(this.directory, { recursive: true });
-    const names = fs.readdirSync(this.directory).sort();
+    this.fileSystem.makeDirectory(this.directory);
+    const names = this.fileSystem.list(this.directory).sort();
     const newest = names.filter((name) => SegmentFileName.parse(name) !== undefined).at(-1);
     for (const name of names) {
       const beginOffset = SegmentFileName.parse(name);
       if (beginOffset === undefined) continue;
       const filePath = path.join(this.directory, name);
-      if (name === newest && !hasHeader(filePath)) {
-        fs.rmSync(filePath, { force: true });
+      if (name === newest && !hasHeader(this.fileSystem, filePath)) {
+        this.fileSystem.remove(filePath);
         continue;
       }
-      this.files.push(IndexFile.open(filePath, beginOffset, fs.statSync(filePath).size));
+      this.files.push(IndexFile.open(this.fileSystem, filePath, beginOffset, this.fileSystem.size(filePath)));
     }
   }
 
@@ -64,11 +65,23 @@ export class IndexService {
    * Indexes one record under each of `keyHashes`, all in one file: a record whose keys would
    * not fit starts a new file that begins at the record.
    */
+  /**
+   * Rolls to a new file now if `keyCount` more entries would not fit, before the record is
+   * appended at or after `nextOffset`, so a full disk fails the append rather than leaving a
+   * record unindexed. No record lies between nextOffset and the record (at most a segment's
+   * blank end), so the new file's begin offset still bounds its records from below.
+   */
+  prepareFor(keyCount: number, nextOffset: number): void {
+    if (!this.fits(keyCount)) this.roll(nextOffset);
+  }
+
+  private fits(keyCount: number): boolean {
+    const file = this.last;
+    return file !== undefined && file.entryCount + keyCount <= file.entryCapacity + 1;
+  }
+
   putRecord(keyHashes: readonly number[], commitLogOffset: number, recordEnd: number, storeTimestamp: number): void {
-    let file = this.last;
-    if (file === undefined || file.entryCount + keyHashes.length > file.entryCapacity + 1) {
-      file = this.roll(commitLogOffset);
-    }
+    const file = this.fits(keyHashes.length) ? this.last! : this.roll(commitLogOffset);
     for (const keyHash of keyHashes) file.put(keyHash, commitLogOffset, storeTimestamp);
     file.noteIndexedUpTo(recordEnd, storeTimestamp);
     this.dirty.add(file);
@@ -77,7 +90,7 @@ export class IndexService {
   private roll(beginOffset: number): IndexFile {
     const filePath = path.join(this.directory, SegmentFileName.format(beginOffset));
     try {
-      const file = IndexFile.create(filePath, beginOffset, this.slotCount, this.entryCapacity);
+      const file = IndexFile.create(this.fileSystem, filePath, beginOffset, this.slotCount, this.entryCapacity);
       this.files.push(file);
       return file;
     } catch (error) {
@@ -122,20 +135,24 @@ export class IndexService {
     await Promise.all(files.map((file) => file.flush()));
   }
 
+  /** Flushes and closes every file; files are closed even when the flush fails. */
   async close(): Promise<void> {
-    await this.flush();
-    await Promise.all(this.files.map((file) => file.close()));
+    try {
+      await this.flush();
+    } finally {
+      await Promise.all(this.files.map((file) => file.close()));
+    }
   }
 }
 
 /** True when the file holds a complete header: IndexFile.create writes the entry count last. */
-function hasHeader(filePath: string): boolean {
+function hasHeader(fileSystem: StorageFileSystem, filePath: string): boolean {
   const header = Buffer.alloc(INDEX_HEADER_BYTES);
-  const fd = fs.openSync(filePath, 'r');
+  const file = fileSystem.open(filePath, 'open');
   try {
-    const read = fs.readSync(fd, header, 0, INDEX_HEADER_BYTES, 0);
+    const read = file.read(header, 0);
     return read === INDEX_HEADER_BYTES && header.readInt32BE(INDEX_HEADER_LAYOUT.entryCount) !== 0;
   } finally {
-    fs.closeSync(fd);
+    file.close();
   }
 }

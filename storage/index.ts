@@ -1,5 +1,8 @@
 // tributary/storage: the embeddable, crash-safe log store.
-export { MessageStore, type ReadResult, type ReadStatus } from './message-store.js';
+export { MessageStore, type ReadResult, type ReadStatus, type StoreStats } from './message-store.js';
+export type { StorageFileSystem, StorageFile, StorageMapping } from './storage-file-system.js';
+export { NodeFileSystem } from './node-file-system.js';
+export { SimulatedFileSystem, type SimulatedFaults } from './simulated-file-system.js';
 export type { AppendResult } from './append-result.js';
 export type { MessageInput } from './message-encoder.js';
 export type { MessageStoreOptions, FlushMode } from './store-options.js';

@@ -2,15 +2,14 @@
 // File i starts at firstFrom + i * fileSize, so the file holding an offset is found by
 // arithmetic, not search.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 
 import { MappedFile } from './mapped-file.js';
 import type { SegmentAllocator } from './segment-allocator.js';
 import { SegmentFileName } from './segment-file-name.js';
 import { PAGE_BYTES } from './storage-constants.js';
+import type { StorageFileSystem } from './storage-file-system.js';
 import { StoreError } from './store-error.js';
-import { syncDirectoryAsync } from './sync-directory.js';
 import { invariant } from './invariant.js';
 
 export class MappedFileQueue {
@@ -19,6 +18,7 @@ export class MappedFileQueue {
   private directorySyncError: StoreError | undefined;
 
   constructor(
+    private readonly fileSystem: StorageFileSystem,
     readonly directory: string,
     readonly fileSize: number,
     private readonly allocator: SegmentAllocator | undefined,
@@ -33,16 +33,18 @@ export class MappedFileQueue {
    * the zeros it was getting.
    */
   load(): void {
-    fs.mkdirSync(this.directory, { recursive: true });
-    const names = fs.readdirSync(this.directory).sort();
+    this.fileSystem.makeDirectory(this.directory);
+    const names = this.fileSystem.list(this.directory).sort();
     const newest = names.filter((name) => SegmentFileName.parse(name) !== undefined).at(-1);
     for (const name of names) {
       const fromOffset = SegmentFileName.parse(name);
       if (fromOffset === undefined) continue;
       const filePath = path.join(this.directory, name);
-      let size = fs.statSync(filePath).size;
+      let size = this.fileSystem.size(filePath);
       if (name === newest && size < this.fileSize && size % PAGE_BYTES === 0) {
-        fs.truncateSync(filePath, this.fileSize);
+        this.fileSystem.truncate(filePath, this.fileSize);
+        // Its creation never finished, so its name may not be durable yet either.
+        this.fileSystem.syncDirectory(this.directory);
         size = this.fileSize;
       }
       if (size !== this.fileSize) {
@@ -58,7 +60,7 @@ export class MappedFileQueue {
       if (fromOffset % this.fileSize !== 0) {
         throw new StoreError('CONFIG_MISMATCH', `${filePath} does not start on a file boundary`);
       }
-      this.files.push(MappedFile.open(filePath, fromOffset, this.fileSize));
+      this.files.push(MappedFile.open(this.fileSystem, filePath, fromOffset, this.fileSize));
     }
   }
 
@@ -121,9 +123,9 @@ export class MappedFileQueue {
   }
 
   private createFile(fromOffset: number): MappedFile {
-    fs.mkdirSync(this.directory, { recursive: true });
+    this.fileSystem.makeDirectory(this.directory);
     const filePath = path.join(this.directory, SegmentFileName.format(fromOffset));
-    return MappedFile.createSync(filePath, fromOffset, this.fileSize);
+    return MappedFile.createSync(this.fileSystem, filePath, fromOffset, this.fileSize);
   }
 
   /**
@@ -133,7 +135,7 @@ export class MappedFileQueue {
    */
   private syncDirectorySoon(): void {
     this.directorySync = this.directorySync
-      .then(() => syncDirectoryAsync(this.directory))
+      .then(() => this.fileSystem.syncDirectoryAsync(this.directory))
       .catch((error: unknown) => {
         this.directorySyncError ??= StoreError.fromSystemError(error, `syncing ${this.directory}`);
       });
@@ -164,11 +166,33 @@ export class MappedFileQueue {
    * everything past it reads as zeros. The first file always stays. Recovery only.
    */
   truncateFrom(offset: number): void {
-    while (this.files.length > 1 && this.last!.fromOffset >= offset) this.files.pop()!.markDeleted();
+    let removed = false;
+    while (this.files.length > 1 && this.last!.fromOffset >= offset) {
+      this.files.pop()!.markDeleted();
+      removed = true;
+    }
+    // Deleted files must stay deleted through a crash, or their stale records would come back.
+    if (removed) this.fileSystem.syncDirectory(this.directory);
     const last = this.last;
     if (last === undefined) return;
     if (offset < last.endOffset) last.truncateFrom(Math.max(0, offset - last.fromOffset));
     if (last.state === 'sealed' && !last.isFull) last.transition('active');
+  }
+
+  /** Recovery: nothing from `offset` on is known durable; the next flush msyncs it all. */
+  markUnflushedFrom(offset: number): void {
+    for (const file of this.files) {
+      if (file.endOffset > offset) file.markUnflushedFrom(Math.max(0, offset - file.fromOffset));
+    }
+  }
+
+  /** Makes file creations and removals in the directory durable now. */
+  syncDirectory(): void {
+    try {
+      this.fileSystem.syncDirectory(this.directory);
+    } catch (error) {
+      throw StoreError.fromSystemError(error, `syncing ${this.directory}`);
+    }
   }
 
   /** Removes the oldest file (retention); the caller checks it is no longer needed. */
@@ -176,6 +200,8 @@ export class MappedFileQueue {
     assert.ok(this.files.length > 1, 'the newest file is never removed');
     const removed = this.files.shift();
     removed?.markDeleted();
+    // A removal that a crash undid would bring back stale contents; flush waits for this.
+    this.syncDirectorySoon();
     return removed;
   }
 

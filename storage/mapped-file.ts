@@ -3,11 +3,10 @@
 // `wrotePosition`. Readers that keep views past a synchronous call hold() the file, and a
 // deleted file is unmapped only once the last holder releases it (or a timeout forces it).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import os from 'node:os';
 
-import { nativeBinding } from './native-binding.js';
 import { PAGE_BYTES } from './storage-constants.js';
+import type { StorageFile, StorageFileSystem, StorageMapping } from './storage-file-system.js';
 import { StoreError } from './store-error.js';
 
 /**
@@ -56,26 +55,27 @@ export class MappedFile {
   private preheatStatus: Int32Array | undefined;
 
   private constructor(
-    private pathValue: string,
+    private readonly fileSystem: StorageFileSystem,
+    readonly path: string,
     readonly fromOffset: number,
     readonly size: number,
-    private readonly fd: number,
-    private readonly mapping: ArrayBuffer,
+    private readonly file: StorageFile,
+    private readonly mapping: StorageMapping,
     state: MappedFileState,
   ) {
-    this.buffer = Buffer.from(mapping);
-    this.view = new DataView(mapping);
+    this.buffer = Buffer.from(mapping.bytes);
+    this.view = new DataView(mapping.bytes);
     this.stateValue = state;
   }
 
   /** Creates (or re-creates) a file of `size` bytes, preallocated and mapped, synchronously. */
-  static createSync(path: string, fromOffset: number, size: number): MappedFile {
-    const fd = openFile(path, 'w+');
+  static createSync(fileSystem: StorageFileSystem, path: string, fromOffset: number, size: number): MappedFile {
+    const file = openFile(fileSystem, path, 'create');
     try {
-      nativeBinding.fallocate(fd, 0, size);
-      return new MappedFile(path, fromOffset, size, fd, nativeBinding.map(fd, 0, size), 'active');
+      file.allocate(0, size);
+      return new MappedFile(fileSystem, path, fromOffset, size, file, file.map(size), 'active');
     } catch (error) {
-      fs.closeSync(fd);
+      discardCreated(fileSystem, file);
       throw StoreError.fromSystemError(error, `allocating ${path}`);
     }
   }
@@ -85,42 +85,33 @@ export class MappedFile {
    * even for 1 GiB; preheat() then reserves its blocks and faults it in on a pool thread. The
    * file must not be written before reserve() confirms its blocks.
    */
-  static createSparse(path: string, fromOffset: number, size: number): MappedFile {
-    const fd = openFile(path, 'w+');
+  static createSparse(fileSystem: StorageFileSystem, path: string, fromOffset: number, size: number): MappedFile {
+    const file = openFile(fileSystem, path, 'create');
     try {
-      fs.ftruncateSync(fd, size);
-      return new MappedFile(path, fromOffset, size, fd, nativeBinding.map(fd, 0, size), 'allocated');
+      file.truncate(size);
+      return new MappedFile(fileSystem, path, fromOffset, size, file, file.map(size), 'allocated');
     } catch (error) {
-      fs.closeSync(fd);
+      discardCreated(fileSystem, file);
       throw StoreError.fromSystemError(error, `creating ${path}`);
     }
   }
 
   /** Maps an existing file. Positions start at `size`; recovery moves them back. */
-  static open(path: string, fromOffset: number, size: number): MappedFile {
-    const fd = openFile(path, 'r+');
+  static open(fileSystem: StorageFileSystem, path: string, fromOffset: number, size: number): MappedFile {
+    const file = openFile(fileSystem, path, 'open');
     try {
-      const actual = fs.fstatSync(fd).size;
+      const actual = file.size();
       if (actual !== size) {
         throw new StoreError('CORRUPT_STORE', `${path} is ${actual} bytes, expected ${size}`);
       }
-      const file = new MappedFile(path, fromOffset, size, fd, nativeBinding.map(fd, 0, size), 'sealed');
-      file.wrotePosition = size;
-      file.flushedPosition = size;
-      return file;
+      const mapped = new MappedFile(fileSystem, path, fromOffset, size, file, file.map(size), 'sealed');
+      mapped.wrotePosition = size;
+      mapped.flushedPosition = size;
+      return mapped;
     } catch (error) {
-      fs.closeSync(fd);
+      file.close();
       throw error instanceof StoreError ? error : StoreError.fromSystemError(error, `mapping ${path}`);
     }
-  }
-
-  get path(): string {
-    return this.pathValue;
-  }
-
-  /** Records a rename done by the owner (a preallocated file moved into place). */
-  renamedTo(newPath: string): void {
-    this.pathValue = newPath;
   }
 
   get state(): MappedFileState {
@@ -162,7 +153,7 @@ export class MappedFile {
     const status = new Int32Array(STATUS_SLOTS);
     this.preheatStatus = status;
     const { lock, populate } = options;
-    return this.track(nativeBinding.preheat(this.mapping, this.fd, status, lock, populate));
+    return this.track(this.mapping.preheat(status, lock, populate));
   }
 
   /**
@@ -177,7 +168,7 @@ export class MappedFile {
       throw StoreError.fromSystemError({ code: errnoName(-status) }, `allocating ${this.path}`);
     }
     try {
-      nativeBinding.fallocate(this.fd, 0, this.size);
+      this.file.allocate(0, this.size);
     } catch (error) {
       throw StoreError.fromSystemError(error, `allocating ${this.path}`);
     }
@@ -194,23 +185,32 @@ export class MappedFile {
     const target = this.wrotePosition;
     const from = this.flushedPosition;
     if (target <= from) return from;
-    await this.track(nativeBinding.msyncAsync(this.mapping, from, target - from));
+    await this.track(this.mapping.syncAsync(from, target - from)).catch(this.flushFailed);
     if (target > this.flushedPosition) this.flushedPosition = target;
     return this.flushedPosition;
   }
 
   /** msyncs the whole file, for files written at random positions (index slots). */
   flushWhole(): Promise<void> {
-    return this.track(nativeBinding.msyncAsync(this.mapping, 0, this.size));
+    return this.track(this.mapping.syncAsync(0, this.size)).catch(this.flushFailed);
   }
 
   flushSync(): void {
     const target = this.wrotePosition;
     if (target > this.flushedPosition) {
-      nativeBinding.msync(this.mapping, this.flushedPosition, target - this.flushedPosition);
+      try {
+        this.mapping.sync(this.flushedPosition, target - this.flushedPosition);
+      } catch (error) {
+        this.flushFailed(error);
+      }
       this.flushedPosition = target;
     }
   }
+
+  private readonly flushFailed = (error: unknown): never => {
+    const code = (error as { code?: unknown }).code;
+    throw new StoreError('FLUSH_FAILED', `msync of ${this.path} (${String(code)})`, { cause: error });
+  };
 
   /**
    * Discards everything from `position` on: the bytes read as zeros afterwards, so a later scan
@@ -224,20 +224,33 @@ export class MappedFile {
     const pageEnd = Math.min(this.size, Math.ceil(position / PAGE_BYTES) * PAGE_BYTES);
     this.buffer.fill(0, position, pageEnd);
     if (pageEnd < this.size) {
-      fs.ftruncateSync(this.fd, pageEnd);
-      fs.ftruncateSync(this.fd, this.size);
-      nativeBinding.fallocate(this.fd, pageEnd, this.size - pageEnd);
+      this.file.truncate(pageEnd);
+      this.file.truncate(this.size);
+      this.file.allocate(pageEnd, this.size - pageEnd);
     }
-    nativeBinding.msync(this.mapping, 0, this.size);
+    this.mapping.sync(0, this.size);
     this.wrotePosition = position;
     this.flushedPosition = position;
+  }
+
+  /**
+   * Recovery: the bytes from `position` to the write position are not known to be durable (a
+   * crash, or an msync that failed before it). Each of their pages is rewritten in place so it
+   * is dirty again, since a kernel may have dropped the dirty bit of a failed writeback, and
+   * the next flush msyncs them.
+   */
+  markUnflushedFrom(position: number): void {
+    for (let page = position - (position % PAGE_BYTES); page < this.wrotePosition; page += PAGE_BYTES) {
+      this.buffer[page] = this.buffer[page]!;
+    }
+    this.flushedPosition = Math.min(this.flushedPosition, position);
   }
 
   /** Unlinks the file now; unmaps once no reader holds it. */
   markDeleted(): void {
     if (this.stateValue === 'deleting' || this.stateValue === 'released') return;
     this.transition('deleting');
-    fs.rmSync(this.path, { force: true });
+    this.fileSystem.remove(this.path);
     if (this.holders === 0) void this.unmapAndClose();
   }
 
@@ -256,8 +269,8 @@ export class MappedFile {
     this.releasing ??= (async () => {
       while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
       this.stateValue = 'released';
-      nativeBinding.unmap(this.mapping);
-      fs.closeSync(this.fd);
+      this.mapping.unmap();
+      this.file.close();
     })();
     return this.releasing;
   }
@@ -278,9 +291,15 @@ function errnoName(errno: number): string {
   return `E${errno}`;
 }
 
-function openFile(path: string, flags: string): number {
+/** Closes and removes a file whose creation failed part way, so no stub of it is left behind. */
+function discardCreated(fileSystem: StorageFileSystem, file: StorageFile): void {
+  file.close();
+  fileSystem.remove(file.path);
+}
+
+function openFile(fileSystem: StorageFileSystem, path: string, mode: 'create' | 'open'): StorageFile {
   try {
-    return fs.openSync(path, flags);
+    return fileSystem.open(path, mode);
   } catch (error) {
     throw StoreError.fromSystemError(error, `opening ${path}`);
   }

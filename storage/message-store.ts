@@ -1,7 +1,6 @@
 // The storage engine's facade: the embeddable, crash-safe log. It validates and appends
 // messages to the commit log, dispatches them to their consume queue and the index in the
 // same call, and keeps flushing, checkpointing and retention running in the background.
-import fs from 'node:fs';
 import path from 'node:path';
 
 import { appendResult, type AppendResult } from './append-result.js';
@@ -9,6 +8,7 @@ import { AsyncFlusher } from './async-flusher.js';
 import { OffsetMessageId } from './offset-message-id.js';
 import { Checkpoint, type CheckpointState } from './checkpoint.js';
 import { ChecksumVerifier } from './checksum-verifier.js';
+import { DiskUsageMonitor } from './disk-usage-monitor.js';
 import { CommitLog } from './commit-log.js';
 import { GroupCommit } from './group-commit.js';
 import { parseHostAddress } from './host-address.js';
@@ -27,6 +27,7 @@ import { recoverStore, type RecoveryReport } from './recovery.js';
 import { Retention } from './retention.js';
 import { ShutdownMarker } from './shutdown-marker.js';
 import {
+  DISK_CHECK_INTERVAL_MS,
   FLUSH_LEAST_PAGES,
   FLUSH_THOROUGH_INTERVAL_MS,
   INDEX_QUERY_COUNT_DEFAULT,
@@ -49,6 +50,16 @@ export interface ReadResult {
   maxQueueOffset: number;
 }
 
+export interface StoreStats {
+  minOffset: number;
+  maxOffset: number;
+  flushedOffset: number;
+  segments: number;
+  allocationStalls: number;
+  /** Used fraction of the file system holding the store, as last sampled. */
+  diskUsedRatio: number;
+}
+
 export class MessageStore {
   private closed = false;
   private failure: StoreError | undefined;
@@ -58,6 +69,7 @@ export class MessageStore {
   private readonly retention: Retention;
   private checkpointing: Promise<void> | undefined;
   private readonly verifier = new ChecksumVerifier();
+  private readonly disk: DiskUsageMonitor;
 
   private constructor(
     readonly directory: string,
@@ -88,8 +100,11 @@ export class MessageStore {
         fail,
       );
     }
+    this.disk = new DiskUsageMonitor(options.fileSystem, directory, options.diskFullRatio);
     this.retention = new Retention(commitLog, topics, index, {
       retentionMs: options.retentionHours * MS_PER_HOUR,
+      diskRetentionRatio: options.diskRetentionRatio,
+      diskUsedRatio: () => this.disk.sample(),
       releaseTimeoutMs: options.segmentReleaseTimeoutMs,
       floor: options.retentionFloor,
       now,
@@ -100,18 +115,26 @@ export class MessageStore {
   static async open(directory: string, options?: MessageStoreOptions): Promise<MessageStore> {
     const resolved = resolveStoreOptions(options);
     const storeHost = parseHostAddress(resolved.storeHost);
-    fs.mkdirSync(directory, { recursive: true });
-    const lock = StoreLock.acquire(directory);
+    const fileSystem = resolved.fileSystem;
     try {
-      const clean = ShutdownMarker.wasClean(directory);
-      const checkpoint = Checkpoint.open(directory);
-      const preheat = {
-        populate: resolved.preheat,
-        lock: resolved.lockSegments,
-      };
-      const commitLog = new CommitLog(directory, resolved.segmentBytes, preheat);
-      const topics = new TopicRegistry(directory, resolved.consumeQueueEntriesPerFile);
-      const index = new IndexService(path.join(directory, 'index'), resolved.indexSlotCount, resolved.indexEntryCount);
+      fileSystem.makeDirectory(directory);
+    } catch (error) {
+      throw StoreError.fromSystemError(error, `creating ${directory}`);
+    }
+    const lock = StoreLock.acquire(fileSystem, directory);
+    // What a failed open already opened is closed again, so a retry finds nothing mapped.
+    const opened: { close(): Promise<void> }[] = [];
+    const track = <T extends { close(): Promise<void> }>(part: T): T => (opened.push(part), part);
+    try {
+      const clean = ShutdownMarker.wasClean(fileSystem, directory);
+      const checkpoint = track(Checkpoint.open(fileSystem, directory));
+      const preheat = { populate: resolved.preheat, lock: resolved.lockSegments };
+      const commitLog = track(new CommitLog(fileSystem, directory, resolved.segmentBytes, preheat));
+      const topics = track(new TopicRegistry(fileSystem, directory, resolved.consumeQueueEntriesPerFile));
+      const indexDirectory = path.join(directory, 'index');
+      const index = track(
+        new IndexService(fileSystem, indexDirectory, resolved.indexSlotCount, resolved.indexEntryCount),
+      );
       const recovery = recoverStore({
         commitLog,
         topics,
@@ -121,28 +144,23 @@ export class MessageStore {
         verifySegments: resolved.recoveryVerifySegments,
       });
       const encoder = new MessageEncoder(topics, storeHost, resolved.maxMessageBytes);
-      const store = new MessageStore(
-        directory,
-        resolved,
-        lock,
-        checkpoint,
-        commitLog,
-        topics,
-        index,
-        encoder,
-        recovery,
-      );
+      const parts = [lock, checkpoint, commitLog, topics, index, encoder, recovery] as const;
+      const store = new MessageStore(directory, resolved, ...parts);
       await store.writeCheckpoint();
-      ShutdownMarker.markRunning(directory);
+      // Directory entries of the lock, checkpoint and subdirectories must survive a crash too.
+      fileSystem.syncDirectory(directory);
+      ShutdownMarker.markRunning(fileSystem, directory);
       store.start();
       return store;
     } catch (error) {
+      await Promise.allSettled(opened.reverse().map((part) => part.close()));
       lock.release();
-      throw error;
+      throw asStoreError(error);
     }
   }
 
   private start(): void {
+    this.disk.sample();
     this.commitLog.files.prepareNext();
     this.flusher?.start();
     const every = (ms: number, task: () => Promise<unknown> | unknown): void => {
@@ -151,13 +169,31 @@ export class MessageStore {
     every(this.options.checkpointIntervalMs, () =>
       this.writeCheckpoint().catch((e: unknown) => this.markFailed(asStoreError(e))),
     );
-    every(this.options.retentionCheckIntervalMs, () => this.retention.run());
+    const retain = (): void => {
+      try {
+        this.retention.run();
+      } catch (error) {
+        this.markFailed(asStoreError(error));
+      }
+    };
+    every(this.options.retentionCheckIntervalMs, retain);
+    every(DISK_CHECK_INTERVAL_MS, () => {
+      try {
+        if (this.disk.sample() >= this.options.diskRetentionRatio) retain();
+      } catch (error) {
+        this.markFailed(asStoreError(error));
+      }
+    });
   }
 
-  /** Appends one message; see DESIGN §2 for when the promise resolves in each flush mode. */
-  append(message: MessageInput): Promise<AppendResult> {
+  /**
+   * Appends one message; see DESIGN §2 for when the promise resolves in each flush mode. With
+   * `systemWrite`, for an embedder's own small bookkeeping records (the broker's state
+   * machines), the append is not refused at diskFullRatio: that headroom is kept for them.
+   */
+  append(message: MessageInput, options?: { systemWrite?: boolean }): Promise<AppendResult> {
     try {
-      this.assertWritable();
+      this.assertWritable(options?.systemWrite === true);
       const now = this.options.clock();
       const prepared = this.prepare(message, now);
       const result = this.write(prepared);
@@ -201,13 +237,23 @@ export class MessageStore {
     const toQueue = transaction !== SYS_FLAG_TRANSACTION_PREPARED && transaction !== SYS_FLAG_TRANSACTION_ROLLBACK;
     const queue = toQueue ? this.topics.queueForWrite(message.topicEntry, message.queueId) : undefined;
     message.queueOffset = queue?.maxQueueOffset ?? 0;
+    const indexed = transaction !== SYS_FLAG_TRANSACTION_ROLLBACK && message.keyHashes.length > 0;
+    // Every file the record needs exists before it is appended: a full disk fails the append
+    // cleanly instead of leaving a record in the log that its queue or the index lacks.
+    queue?.prepareFor(message.queueOffset);
+    if (indexed) this.index.prepareFor(message.keyHashes.length, this.commitLog.maxOffset);
     const offset = this.commitLog.append(message, message.size);
-    queue?.put(message.queueOffset, offset, message.size, message.tagsCode);
     const end = offset + message.size;
-    if (transaction !== SYS_FLAG_TRANSACTION_ROLLBACK && message.keyHashes.length > 0) {
-      this.index.putRecord(message.keyHashes, offset, end, message.storeTimestamp);
+    try {
+      queue?.put(message.queueOffset, offset, message.size, message.tagsCode);
+      if (indexed) this.index.putRecord(message.keyHashes, offset, end, message.storeTimestamp);
+      this.index.dispatchedUpTo(end);
+    } catch (error) {
+      // The record is in the log but not dispatched; only recovery can redo that.
+      const failure = asStoreError(error);
+      this.markFailed(failure);
+      throw failure;
     }
-    this.index.dispatchedUpTo(end);
     return appendResult(offset, message.queueOffset, message.storeTimestamp, message.uniqueKey, message.storeHost);
   }
 
@@ -255,7 +301,7 @@ export class MessageStore {
         continue;
       }
       if (filter !== undefined && !filter(entry.tagsCode)) continue;
-      const location = this.commitLog.recordAt(entry.commitLogOffset, entry.size);
+      const location = this.commitLog.recordAt(entry.commitLogOffset, entry.size, queueId, next - 1);
       if (location === undefined) {
         if (entry.commitLogOffset < this.commitLog.minOffset) continue;
         throw new StoreError('CORRUPT_STORE', `no intact record at commit log offset ${entry.commitLogOffset}`);
@@ -357,30 +403,50 @@ export class MessageStore {
     for (const timer of this.timers) clearInterval(timer);
     this.flusher?.stop();
     await this.checkpointing?.catch(() => undefined);
+    let failure: StoreError | undefined;
     try {
       const durable = await this.commitLog.flush();
       this.groupCommit?.settle(durable, new StoreError('STORE_CLOSED'));
       await this.writeCheckpoint(true);
-      await Promise.all([this.commitLog.close(), this.topics.close(), this.index.close(), this.checkpoint.close()]);
-      if (this.failure === undefined) ShutdownMarker.markClean(this.directory);
+    } catch (error) {
+      failure = asStoreError(error);
+      this.groupCommit?.settle(this.commitLog.files.flushedOffset, failure);
+    }
+    // Files are closed and unmapped even after a failure, so nothing leaks and a reopen works.
+    const parts = [this.commitLog.close(), this.topics.close(), this.index.close(), this.checkpoint.close()];
+    for (const outcome of await Promise.allSettled(parts)) {
+      if (outcome.status === 'rejected') failure ??= asStoreError(outcome.reason);
+    }
+    try {
+      if (failure === undefined && this.failure === undefined) {
+        ShutdownMarker.markClean(this.options.fileSystem, this.directory);
+      }
+    } catch (error) {
+      failure = asStoreError(error);
     } finally {
       this.lock.release();
     }
+    if (failure !== undefined) throw failure;
   }
 
   /** Counters for monitoring and tests. */
-  stats(): { minOffset: number; maxOffset: number; flushedOffset: number; segments: number; allocationStalls: number } {
+  stats(): StoreStats {
     return {
       minOffset: this.commitLog.minOffset,
       maxOffset: this.commitLog.maxOffset,
       flushedOffset: this.commitLog.files.flushedOffset,
       segments: this.commitLog.files.files.length,
       allocationStalls: this.commitLog.allocationStalls,
+      diskUsedRatio: this.disk.usedRatio,
     };
   }
 
-  /** Runs one retention pass now (normally every retentionCheckIntervalMs). */
+  /**
+   * Samples disk usage and runs one retention pass now (normally every
+   * retentionCheckIntervalMs, and every second while the disk is past diskRetentionRatio).
+   */
   runRetention(): number {
+    this.disk.sample();
     return this.retention.run();
   }
 
@@ -417,9 +483,10 @@ export class MessageStore {
     return running;
   }
 
-  private assertWritable(): void {
+  private assertWritable(systemWrite = false): void {
     if (this.closed) throw new StoreError('STORE_CLOSED');
     if (this.failure !== undefined) throw new StoreError('STORE_FAILED', this.failure.message, { cause: this.failure });
+    if (!systemWrite) this.disk.assertRoom();
   }
 
   private markFailed(error: StoreError): void {

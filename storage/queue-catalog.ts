@@ -9,9 +9,9 @@
 // | ' '     | separator                             |
 // | queueId | decimal integer                       |
 // | '\n'    | terminator; a line without one is torn |
-import fs from 'node:fs';
 import path from 'node:path';
 
+import type { StorageFile, StorageFileSystem } from './storage-file-system.js';
 import { StoreError } from './store-error.js';
 
 const CATALOG_FILE_NAME = 'queues.catalog';
@@ -38,19 +38,20 @@ export function decodeCatalog(text: string): CatalogEntry[] {
 }
 
 export class QueueCatalog {
-  private readonly fd: number;
+  private readonly file: StorageFile;
   private unsynced = false;
   readonly entries: CatalogEntry[];
 
-  constructor(directory: string) {
+  constructor(fileSystem: StorageFileSystem, directory: string) {
     const filePath = path.join(directory, CATALOG_FILE_NAME);
     try {
-      this.fd = fs.openSync(filePath, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND);
-      const bytes = fs.readFileSync(filePath);
+      this.file = fileSystem.open(filePath, 'append');
+      const bytes = Buffer.alloc(this.file.size());
+      this.file.read(bytes, 0);
       this.entries = decodeCatalog(bytes.toString('utf8'));
       // Cut a torn last line off: the next line appended would be glued to it and lost.
       const complete = bytes.lastIndexOf(0x0a) + 1;
-      if (complete < bytes.length) fs.ftruncateSync(this.fd, complete);
+      if (complete < bytes.length) this.file.truncate(complete);
     } catch (error) {
       throw StoreError.fromSystemError(error, `opening ${filePath}`);
     }
@@ -64,7 +65,7 @@ export class QueueCatalog {
    */
   add(entry: CatalogEntry): void {
     try {
-      fs.writeSync(this.fd, encodeCatalogLine(entry));
+      this.file.append(Buffer.from(encodeCatalogLine(entry), 'utf8'));
     } catch (error) {
       throw StoreError.fromSystemError(error, 'recording a new consume queue');
     }
@@ -77,9 +78,7 @@ export class QueueCatalog {
     if (!this.unsynced) return;
     this.unsynced = false;
     try {
-      await new Promise<void>((resolve, reject) => {
-        fs.fdatasync(this.fd, (error) => (error ? reject(error) : resolve()));
-      });
+      await this.file.datasyncAsync();
     } catch (error) {
       this.unsynced = true;
       throw StoreError.fromSystemError(error, 'syncing the queue catalog');
@@ -87,7 +86,7 @@ export class QueueCatalog {
   }
 
   close(): void {
-    if (this.unsynced) fs.fdatasyncSync(this.fd);
-    fs.closeSync(this.fd);
+    if (this.unsynced) this.file.datasync();
+    this.file.close();
   }
 }

@@ -63,6 +63,9 @@ export function recoverStore(parts: RecoveryParts): RecoveryReport {
   log.truncateFrom(scan.end);
   const logMin = log.minOffset;
   const logEnd = log.wroteOffset;
+  // Only what the checkpoint vouches for is durable; the rest is msynced again before any of
+  // it is reported flushed, even if this process's page cache already holds it.
+  log.markUnflushedFrom(clampOffset(parts.checkpoint.commitLogFlushed, logMin, logEnd));
   const queueLimit = clampOffset(parts.clean ? logEnd : parts.checkpoint.consumeQueueFlushed, logMin, logEnd);
   const { queues, missing } = parts.topics.discover();
   for (const queue of queues) {
@@ -184,7 +187,8 @@ function walkRecords(
   visit: RecordVisitor,
 ): number {
   let count = 0;
-  let offset = from;
+  // Where to start can lie below the log's first segment (an index file older than it).
+  let offset = Math.max(from, log.minOffset);
   while (offset < end) {
     const file = log.find(offset);
     if (file === undefined) break;

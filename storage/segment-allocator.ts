@@ -8,6 +8,7 @@ import path from 'node:path';
 
 import { MappedFile, type PreheatOptions } from './mapped-file.js';
 import { SegmentFileName } from './segment-file-name.js';
+import type { StorageFileSystem } from './storage-file-system.js';
 import { StoreError } from './store-error.js';
 
 export class SegmentAllocator {
@@ -18,6 +19,7 @@ export class SegmentAllocator {
   stalls = 0;
 
   constructor(
+    private readonly fileSystem: StorageFileSystem,
     private readonly directory: string,
     private readonly segmentBytes: number,
     private readonly preheat: PreheatOptions,
@@ -28,7 +30,7 @@ export class SegmentAllocator {
     if (this.next?.fromOffset === fromOffset) return;
     this.discard();
     const filePath = path.join(this.directory, SegmentFileName.format(fromOffset));
-    const file = MappedFile.createSparse(filePath, fromOffset, this.segmentBytes);
+    const file = MappedFile.createSparse(this.fileSystem, filePath, fromOffset, this.segmentBytes);
     this.next = file;
     file.preheat(this.preheat).catch((error: unknown) => {
       if (file.state !== 'released') this.failure ??= error;
@@ -48,7 +50,7 @@ export class SegmentAllocator {
       this.discard();
       this.stalls++;
       const filePath = path.join(this.directory, SegmentFileName.format(fromOffset));
-      return MappedFile.createSync(filePath, fromOffset, this.segmentBytes);
+      return MappedFile.createSync(this.fileSystem, filePath, fromOffset, this.segmentBytes);
     }
     this.next = undefined;
     try {

@@ -58,6 +58,18 @@ export const RETENTION_CHECK_INTERVAL_MS = 10_000;
 /** A deleted segment a reader still holds is unmapped after this long regardless. */
 export const SEGMENT_RELEASE_TIMEOUT_MS = 120_000;
 
+/**
+ * Disk usage, as a fraction of the file system holding the store. At or above the retention
+ * ratio the oldest segments go whatever their age (RocketMQ's diskMaxUsedSpaceRatio, 75%), at
+ * most DISK_RETENTION_SEGMENTS_PER_PASS_MAX per pass (its deleteFileBatchMax); at or above the
+ * full ratio appends are refused with DISK_FULL before a write can hit ENOSPC (its
+ * diskSpaceWarningLevelRatio, 90%). Usage is sampled every DISK_CHECK_INTERVAL_MS.
+ */
+export const DISK_RETENTION_RATIO_DEFAULT = 0.75;
+export const DISK_FULL_RATIO_DEFAULT = 0.9;
+export const DISK_RETENTION_SEGMENTS_PER_PASS_MAX = 10;
+export const DISK_CHECK_INTERVAL_MS = 1000;
+
 /** Recovery re-validates this many segments up to the checkpointed flush point (RocketMQ: 3). */
 export const RECOVERY_VERIFY_SEGMENTS = 3;
 

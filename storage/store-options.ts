@@ -1,8 +1,11 @@
 // Options of MessageStore.open, their defaults, and their validation.
 import { parseHostAddress } from './host-address.js';
+import { NodeFileSystem } from './node-file-system.js';
 import {
   CHECKPOINT_INTERVAL_MS,
   CONSUME_QUEUE_ENTRIES_PER_FILE_DEFAULT,
+  DISK_FULL_RATIO_DEFAULT,
+  DISK_RETENTION_RATIO_DEFAULT,
   FLUSH_INTERVAL_MS,
   INDEX_ENTRY_COUNT_DEFAULT,
   INDEX_SLOT_COUNT_DEFAULT,
@@ -18,6 +21,7 @@ import {
   SYNC_FLUSH_TIMEOUT_MS,
 } from './storage-constants.js';
 import { StoreError } from './store-error.js';
+import type { StorageFileSystem } from './storage-file-system.js';
 
 export type FlushMode = 'async' | 'sync';
 
@@ -32,6 +36,13 @@ export interface MessageStoreOptions {
   lockSegments?: boolean;
   /** Delete sealed segments older than this (default 72). */
   retentionHours?: number;
+  /**
+   * When the file system holding the store is at least this full (a fraction, default 0.75),
+   * retention deletes the oldest segments whatever their age.
+   */
+  diskRetentionRatio?: number;
+  /** At least this full (default 0.9), appends fail with DISK_FULL until space returns. */
+  diskFullRatio?: number;
   /** Largest body in bytes (default 4 MiB). */
   maxMessageBytes?: number;
   /** Host written as STOREHOST and used in offset message ids (default '127.0.0.1:10911'). */
@@ -54,6 +65,8 @@ export interface MessageStoreOptions {
   retentionFloor?: () => number;
   /** Wall clock in ms; injected by tests. */
   clock?: () => number;
+  /** Where files live (default the real file system); simulation tests inject faults here. */
+  fileSystem?: StorageFileSystem;
 }
 
 export type ResolvedStoreOptions = Required<Omit<MessageStoreOptions, 'retentionFloor'>> & {
@@ -69,6 +82,8 @@ export function resolveStoreOptions(options: MessageStoreOptions = {}): Resolved
     preheat: options.preheat ?? true,
     lockSegments: options.lockSegments ?? false,
     retentionHours: options.retentionHours ?? RETENTION_HOURS_DEFAULT,
+    diskRetentionRatio: options.diskRetentionRatio ?? DISK_RETENTION_RATIO_DEFAULT,
+    diskFullRatio: options.diskFullRatio ?? DISK_FULL_RATIO_DEFAULT,
     maxMessageBytes: options.maxMessageBytes ?? MESSAGE_BODY_BYTES_MAX_DEFAULT,
     storeHost: options.storeHost ?? DEFAULT_STORE_HOST,
     consumeQueueEntriesPerFile: options.consumeQueueEntriesPerFile ?? CONSUME_QUEUE_ENTRIES_PER_FILE_DEFAULT,
@@ -82,6 +97,7 @@ export function resolveStoreOptions(options: MessageStoreOptions = {}): Resolved
     recoveryVerifySegments: options.recoveryVerifySegments ?? RECOVERY_VERIFY_SEGMENTS,
     retentionFloor: options.retentionFloor,
     clock: options.clock ?? Date.now,
+    fileSystem: options.fileSystem ?? NodeFileSystem,
   };
   validate(resolved);
   return resolved;
@@ -102,6 +118,9 @@ function validate(o: ResolvedStoreOptions): void {
   check(o.flush === 'async' || o.flush === 'sync', "flush must be 'async' or 'sync'");
   check(typeof o.preheat === 'boolean' && typeof o.lockSegments === 'boolean', 'preheat and lockSegments are booleans');
   check(typeof o.retentionHours === 'number' && o.retentionHours > 0, 'retentionHours must be positive');
+  const ratio = (value: number): boolean => typeof value === 'number' && value > 0 && value <= 1;
+  check(ratio(o.diskRetentionRatio), 'diskRetentionRatio must be in (0, 1]');
+  check(ratio(o.diskFullRatio), 'diskFullRatio must be in (0, 1]');
   check(positiveInteger(o.maxMessageBytes), 'maxMessageBytes must be a positive integer');
   check(positiveInteger(o.consumeQueueEntriesPerFile), 'consumeQueueEntriesPerFile must be a positive integer');
   check(positiveInteger(o.indexSlotCount) && o.indexSlotCount < 2 ** 28, 'indexSlotCount out of range');
@@ -118,6 +137,7 @@ function validate(o: ResolvedStoreOptions): void {
   check(Number.isSafeInteger(o.segmentReleaseTimeoutMs) && o.segmentReleaseTimeoutMs >= 0, 'segmentReleaseTimeoutMs');
   check(positiveInteger(o.recoveryVerifySegments), 'recoveryVerifySegments must be a positive integer');
   check(typeof o.clock === 'function', 'clock must be a function');
+  check(typeof o.fileSystem?.open === 'function', 'fileSystem must implement StorageFileSystem');
   check(o.retentionFloor === undefined || typeof o.retentionFloor === 'function', 'retentionFloor must be a function');
   check(isHostAddress(o.storeHost), "storeHost must be IPv4 'a.b.c.d:port'");
 }

@@ -1,12 +1,12 @@
 // Topics and their consume queues. Topic names are validated once and cached with what the
 // hot path needs: the name's bytes for the record and the index hash seed for "topic#key".
-import fs from 'node:fs';
 import path from 'node:path';
 
 import { ConsumeQueue } from './consume-queue.js';
 import { javaStringHash } from './java-string-hash.js';
 import { QueueCatalog } from './queue-catalog.js';
 import { QUEUE_COUNT_MAX, TOPIC_BYTES_MAX } from './storage-constants.js';
+import type { StorageFileSystem } from './storage-file-system.js';
 import { StoreError } from './store-error.js';
 
 const TOPIC_PATTERN = /^[A-Za-z0-9_%|-]+$/;
@@ -32,12 +32,13 @@ export class TopicRegistry {
   private readonly catalog: QueueCatalog;
 
   constructor(
+    private readonly fileSystem: StorageFileSystem,
     directory: string,
     private readonly entriesPerFile: number,
   ) {
     this.root = path.join(directory, 'consumequeue');
-    fs.mkdirSync(this.root, { recursive: true });
-    this.catalog = new QueueCatalog(directory);
+    fileSystem.makeDirectory(this.root);
+    this.catalog = new QueueCatalog(fileSystem, directory);
   }
 
   /** The entry for a topic about to be written; throws INVALID_TOPIC for a bad name. */
@@ -71,7 +72,7 @@ export class TopicRegistry {
   queueForWrite(entry: TopicEntry, queueId: number): ConsumeQueue {
     const existing = entry.queues[queueId];
     if (existing !== undefined) return existing;
-    const queue = new ConsumeQueue(this.root, entry.name, queueId, this.entriesPerFile);
+    const queue = new ConsumeQueue(this.fileSystem, this.root, entry.name, queueId, this.entriesPerFile);
     entry.queues[queueId] = queue;
     this.catalog.add({ topic: entry.name, queueId });
     return queue;
@@ -88,15 +89,15 @@ export class TopicRegistry {
       if (!isValidTopic(topic) || !Number.isInteger(queueId) || queueId < 0 || queueId >= QUEUE_COUNT_MAX) return;
       const entry = this.topic(topic);
       if (entry.queues[queueId] !== undefined) return;
-      const queue = new ConsumeQueue(this.root, topic, queueId, this.entriesPerFile);
+      const queue = new ConsumeQueue(this.fileSystem, this.root, topic, queueId, this.entriesPerFile);
       entry.queues[queueId] = queue;
       queues.push(queue);
       if (!onDisk) missing.push(queue);
     };
-    for (const topic of fs.readdirSync(this.root)) {
+    for (const topic of this.fileSystem.list(this.root)) {
       const topicDirectory = path.join(this.root, topic);
-      if (!fs.statSync(topicDirectory).isDirectory()) continue;
-      for (const queueName of fs.readdirSync(topicDirectory)) {
+      if (!this.fileSystem.isDirectory(topicDirectory)) continue;
+      for (const queueName of this.fileSystem.list(topicDirectory)) {
         if (/^\d+$/.test(queueName)) attach(topic, Number(queueName), true);
       }
     }
@@ -116,7 +117,7 @@ export class TopicRegistry {
   /** Replaces a queue by an empty one, deleting its files (before a rebuild). */
   resetQueue(queue: ConsumeQueue): ConsumeQueue {
     queue.files.removeAll();
-    const fresh = new ConsumeQueue(this.root, queue.topic, queue.queueId, this.entriesPerFile);
+    const fresh = new ConsumeQueue(this.fileSystem, this.root, queue.topic, queue.queueId, this.entriesPerFile);
     fresh.files.load();
     this.topic(queue.topic).queues[queue.queueId] = fresh;
     return fresh;

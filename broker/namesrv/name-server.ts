@@ -2,6 +2,11 @@
 // topic routes. Several name servers run independently (AP): brokers register with all, and
 // clients fail over between them. A broker is dropped after 120 s of silence or as soon as
 // the connection it registered over closes.
+//
+// The name server checks no access control list, as in RocketMQ 4.x (ACL is the broker's): it
+// holds routes, no messages, and ignores the AccessKey and Signature that signed clients send.
+// To keep strangers from registering brokers, serve it with TLS and requestClientCert (only
+// holders of a client certificate may connect) or keep its port on a private network.
 import { ExtFieldReader, HeaderFieldError } from '../../client/remoting/ext-field-reader.js';
 import { bodyOf, responseTo, type RemotingCommand } from '../../client/remoting/remoting-command.js';
 import { REQUEST_CODE } from '../../client/remoting/request-code.js';
@@ -11,6 +16,8 @@ import {
   BROKER_EXPIRY_SCAN_INTERVAL_MS_DEFAULT,
   NAME_SERVER_PORT_DEFAULT,
 } from '../broker-constants.js';
+import type { ConnectionLimits, ConnectionStats } from '../connection-limits.js';
+import { serverTlsOptions, type BrokerTlsOptions } from '../broker-tls-options.js';
 import { RemotingServer, type Channel } from '../remoting-server.js';
 import { RouteInfoManager, type BrokerRegistration } from './route-info-manager.js';
 
@@ -20,19 +27,27 @@ export interface NameServerOptions {
   port?: number;
   brokerExpiryMs?: number;
   expiryScanIntervalMs?: number;
+  /** Connections, idle timeout, frame size, in-flight requests, slow readers (README "Limits"). */
+  connectionLimits?: ConnectionLimits;
+  /** TLS on its port, off by default (the same options as the broker's). */
+  tls?: BrokerTlsOptions;
 }
 
 export interface NameServer {
   readonly port: number;
   readonly routes: RouteInfoManager;
+  /** Open connections and what the connection limits did so far. */
+  connectionStats(): ConnectionStats;
   close(): Promise<void>;
 }
 
 export async function startNameServer(options: NameServerOptions = {}): Promise<NameServer> {
   const routes = new RouteInfoManager();
   const server = new RemotingServer({
+    ...options.connectionLimits,
     host: options.host ?? '0.0.0.0',
     port: options.port ?? NAME_SERVER_PORT_DEFAULT,
+    ...(options.tls === undefined ? {} : { tls: serverTlsOptions(options.tls) }),
   });
   registerProcessors(server, routes);
   server.onChannelClosed((channel) => routes.connectionClosed(channel.id));
@@ -44,6 +59,7 @@ export async function startNameServer(options: NameServerOptions = {}): Promise<
   return {
     port,
     routes,
+    connectionStats: () => server.stats,
     close: async () => {
       clearInterval(scan);
       await server.close();

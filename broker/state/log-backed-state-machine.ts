@@ -65,11 +65,11 @@ export class LogBackedStateMachine<State, Command> {
    * command is stored as the store's flush mode promises (durable under sync flush).
    */
   async submit(command: Command): Promise<void> {
-    const append = this.store.append({
-      topic: STATE_TOPIC,
-      queueId: this.definition.queueId,
-      body: encodeStateFrame(command),
-    });
+    // A system write: offsets, groups and locks keep being recorded past the disk-full ratio.
+    const append = this.store.append(
+      { topic: STATE_TOPIC, queueId: this.definition.queueId, body: encodeStateFrame(command) },
+      { systemWrite: true },
+    );
     this.definition.apply(this.current, command);
     await append;
     if (++this.sinceSnapshot >= this.snapshotEveryCommands) void this.snapshot();

@@ -19,9 +19,33 @@ import zlib from 'node:zlib';
 import { MESSAGE_SYS_FLAG } from './header-fields.js';
 import { PROPERTY, decodeMessageProperties } from './message-properties-codec.js';
 
-const FIXED_BYTES = 91;
-const BODY_AT = 88;
+/** Field offsets of the table above, shared with the encoder (message-encoder.ts). */
+export const MESSAGE_LAYOUT = {
+  totalSize: 0,
+  magic: 4,
+  bodyCrc: 8,
+  queueId: 12,
+  flag: 16,
+  queueOffset: 20,
+  physicalOffset: 28,
+  sysFlag: 36,
+  bornTimestamp: 40,
+  bornHost: 48,
+  storeTimestamp: 56,
+  storeHost: 64,
+  reconsumeTimes: 72,
+  preparedTransactionOffset: 76,
+  bodyLength: 84,
+  body: 88,
+  /** Every fixed field plus the length prefixes of body (4), topic (1) and properties (2). */
+  fixedBytes: 91,
+} as const;
+
+const FIXED_BYTES = MESSAGE_LAYOUT.fixedBytes;
+const BODY_AT = MESSAGE_LAYOUT.body;
 const TWO_POW_32 = 4294967296;
+/** Largest body a compressed one may inflate to: four times the 4 MiB default message limit. */
+const INFLATED_BODY_BYTES_MAX = 16 * 1024 * 1024;
 
 export class MessageDecodeError extends Error {
   override readonly name = 'MessageDecodeError';
@@ -68,7 +92,7 @@ export function decodeMessages(bytes: Buffer): ReceivedMessage[] {
 }
 
 function decodeOne(bytes: Buffer, view: DataView, at: number, size: number): ReceivedMessage {
-  const bodyLength = view.getInt32(at + 84);
+  const bodyLength = view.getInt32(at + MESSAGE_LAYOUT.bodyLength);
   const topicLengthAt = at + BODY_AT + bodyLength;
   if (bodyLength < 0 || topicLengthAt + 1 > at + size) throw new MessageDecodeError(`bad body length at ${at}`);
   const topicLength = view.getUint8(topicLengthAt);
@@ -78,30 +102,30 @@ function decodeOne(bytes: Buffer, view: DataView, at: number, size: number): Rec
   if (propertiesLength < 0 || propertiesLengthAt + 2 + propertiesLength !== at + size) {
     throw new MessageDecodeError(`inner lengths do not add up at ${at}`);
   }
-  const sysFlag = view.getInt32(at + 36);
+  const sysFlag = view.getInt32(at + MESSAGE_LAYOUT.sysFlag);
   let body = bytes.subarray(at + BODY_AT, topicLengthAt);
-  if ((sysFlag & MESSAGE_SYS_FLAG.compressed) !== 0) body = zlib.inflateSync(body);
+  if ((sysFlag & MESSAGE_SYS_FLAG.compressed) !== 0) body = inflateBody(body, at);
   const properties = decodeMessageProperties(bytes.toString('utf8', propertiesLengthAt + 2, at + size));
-  const commitLogOffset = readLong(view, at + 28);
-  const storeHostAt = at + 64;
+  const commitLogOffset = readLong(view, at + MESSAGE_LAYOUT.physicalOffset);
+  const storeHostAt = at + MESSAGE_LAYOUT.storeHost;
   const offsetMsgId =
     bytes.toString('hex', storeHostAt, storeHostAt + 8).toUpperCase() +
-    bytes.toString('hex', at + 28, at + 36).toUpperCase();
+    bytes.toString('hex', at + MESSAGE_LAYOUT.physicalOffset, at + MESSAGE_LAYOUT.sysFlag).toUpperCase();
   const keys = properties[PROPERTY.keys];
   return {
     topic: bytes.toString('latin1', topicLengthAt + 1, propertiesLengthAt),
-    queueId: view.getInt32(at + 12),
-    queueOffset: readLong(view, at + 20),
+    queueId: view.getInt32(at + MESSAGE_LAYOUT.queueId),
+    queueOffset: readLong(view, at + MESSAGE_LAYOUT.queueOffset),
     commitLogOffset,
-    flag: view.getInt32(at + 16),
+    flag: view.getInt32(at + MESSAGE_LAYOUT.flag),
     sysFlag,
-    bornTimestamp: readLong(view, at + 40),
-    bornHost: readHost(view, at + 48),
-    storeTimestamp: readLong(view, at + 56),
+    bornTimestamp: readLong(view, at + MESSAGE_LAYOUT.bornTimestamp),
+    bornHost: readHost(view, at + MESSAGE_LAYOUT.bornHost),
+    storeTimestamp: readLong(view, at + MESSAGE_LAYOUT.storeTimestamp),
     storeHost: readHost(view, storeHostAt),
-    reconsumeTimes: view.getInt32(at + 72),
-    preparedTransactionOffset: readLong(view, at + 76),
-    bodyCrc: view.getUint32(at + 8),
+    reconsumeTimes: view.getInt32(at + MESSAGE_LAYOUT.reconsumeTimes),
+    preparedTransactionOffset: readLong(view, at + MESSAGE_LAYOUT.preparedTransactionOffset),
+    bodyCrc: view.getUint32(at + MESSAGE_LAYOUT.bodyCrc),
     body,
     properties,
     msgId: properties[PROPERTY.uniqueKey] ?? offsetMsgId,
@@ -109,6 +133,16 @@ function decodeOne(bytes: Buffer, view: DataView, at: number, size: number): Rec
     tags: properties[PROPERTY.tags],
     keys: keys === undefined || keys === '' ? [] : keys.split(' '),
   };
+}
+
+/** A compressed body, inflated; one zlib cannot inflate is a decode error like any other. */
+function inflateBody(body: Buffer, at: number): Buffer {
+  try {
+    // Bounded, so a hostile peer's zip bomb fails to decode instead of exhausting memory.
+    return zlib.inflateSync(body, { maxOutputLength: INFLATED_BODY_BYTES_MAX });
+  } catch (error) {
+    throw new MessageDecodeError(`compressed body does not inflate at ${at}`, { cause: error });
+  }
 }
 
 function readLong(view: DataView, at: number): number {

@@ -23,7 +23,19 @@ export const PROPERTY = {
   transactionCheckTimes: 'TRANSACTION_CHECK_TIMES',
   checkImmunitySeconds: 'CHECK_IMMUNITY_TIME_IN_SECONDS',
   shardingKey: '__SHARDING_KEY',
-  deliverAt: '__STARTDELIVERTIME',
+  /** Absolute delivery time in ms since the epoch (RocketMQ 5's timer messages). */
+  timerDeliverMs: 'TIMER_DELIVER_MS',
+  /** The same, as Aliyun ONS clients (ali-ons setStartDeliverTime) spell it. */
+  startDeliverTime: '__STARTDELIVERTIME',
+  /** Where a dead letter came from (RocketMQ 5's names) and how often it was consumed. */
+  dlqOriginTopic: 'DLQ_ORIGIN_TOPIC',
+  dlqOriginMessageId: 'DLQ_ORIGIN_MESSAGE_ID',
+  dlqReconsumeTimes: 'DLQ_RECONSUME_TIMES',
+  /**
+   * On a delayed message the broker delivered: '<lane>:<queue offset>' of the record it was
+   * held as (lane = delay level, 0 for deliverAt). Makes delivery exactly-once across crashes.
+   */
+  scheduleSource: 'TRIBUTARY_SCHEDULE_SOURCE',
   minOffset: 'MIN_OFFSET',
   maxOffset: 'MAX_OFFSET',
 } as const;

@@ -2,8 +2,11 @@
 // request; requests matched to responses by `opaque`; a timeout per request after which a
 // late response is dropped; oneway requests; reconnection with exponential backoff after a
 // failed connect; and requests from the server (NOTIFY_CONSUMER_IDS_CHANGED,
-// CHECK_TRANSACTION_STATE) handed to a handler.
+// CHECK_TRANSACTION_STATE) handed to a handler. With credentials, every request is signed
+// (request-signature.ts); with TLS options, every connection is TLS and counts as connected
+// only once the handshake (and so the server's certificate check) has passed.
 import net from 'node:net';
+import tls from 'node:tls';
 
 import {
   COMMAND_FLAG,
@@ -17,6 +20,7 @@ import {
 } from './remoting-command.js';
 import { RemotingConnection } from './remoting-connection.js';
 import { RemotingError } from './remoting-error.js';
+import { signedExtFields, type AccessCredentials } from './request-signature.js';
 import { RESPONSE_CODE } from './response-code.js';
 
 export const CONNECT_TIMEOUT_MS_DEFAULT = 3000;
@@ -27,6 +31,10 @@ export interface RemotingClientOptions {
   /** Header encoding for requests: msgpack (Tributary's own) or json (RocketMQ 4.x). */
   readonly serializeType?: number;
   readonly connectTimeoutMs?: number;
+  /** Signs every request for a broker with access control on. */
+  readonly credentials?: AccessCredentials;
+  /** Connects with TLS using these options (see client-tls-options.ts); plain TCP without. */
+  readonly tls?: tls.ConnectionOptions;
   /** Handles a request the server sends; return a response, or undefined for none. */
   readonly onRequest?: (
     request: RemotingCommand,
@@ -108,13 +116,15 @@ export class RemotingClient {
   }
 
   private command(request: RequestSpec, opaque: number, flag: number): RemotingCommand {
+    const { credentials } = this.options;
     return {
       code: request.code,
       language: 'NODE_JS',
       version: PROTOCOL_VERSION,
       opaque,
       flag,
-      extFields: request.extFields,
+      extFields:
+        credentials === undefined ? request.extFields : signedExtFields(credentials, request.extFields, request.body),
       body: request.body,
     };
   }
@@ -145,12 +155,14 @@ export class RemotingClient {
   private connect(address: string, slot: Slot): Promise<RemotingConnection> {
     const [host, portText] = splitAddress(address);
     return new Promise<RemotingConnection>((resolve, reject) => {
-      const socket = net.connect({ host, port: Number(portText) });
+      const port = Number(portText);
+      const secure = this.options.tls;
+      const socket = secure === undefined ? net.connect({ host, port }) : tls.connect({ ...secure, host, port });
       const timer = setTimeout(
         () => socket.destroy(new Error('connect timeout')),
         this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT,
       );
-      socket.once('connect', () => {
+      socket.once(secure === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         slot.connecting = undefined;
         slot.failures = 0;

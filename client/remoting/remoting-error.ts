@@ -1,7 +1,7 @@
 // Transport and protocol failures of the remoting layer, with stable codes.
 
 export const REMOTING_ERRORS = {
-  FRAME_TOO_LARGE: { retriable: false, message: 'frame length exceeds 16 MiB' },
+  FRAME_TOO_LARGE: { retriable: false, message: 'frame length exceeds the limit (at most 16 MiB)' },
   MALFORMED_FRAME: { retriable: false, message: 'frame lengths are inconsistent' },
   MALFORMED_HEADER: { retriable: false, message: 'the command header cannot be decoded' },
   UNSUPPORTED_SERIALIZE_TYPE: { retriable: false, message: 'unknown header serialize type' },
@@ -10,6 +10,7 @@ export const REMOTING_ERRORS = {
   CONNECTION_CLOSED: { retriable: true, message: 'the connection closed before the response' },
   CLIENT_CLOSED: { retriable: false, message: 'the remoting client is closed' },
   TOO_MANY_IN_FLIGHT: { retriable: true, message: 'too many requests in flight on this connection' },
+  WRITE_STALLED: { retriable: true, message: 'the peer read nothing of a response for too long' },
 } as const;
 
 export type RemotingErrorCode = keyof typeof REMOTING_ERRORS;

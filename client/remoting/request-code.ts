@@ -1,5 +1,6 @@
-// Request codes of RocketMQ's remoting protocol (reference/rocketmq-store.md §6). Numbers are
-// the wire contract with every RocketMQ 4.x client; they never change.
+// Request codes of RocketMQ's remoting protocol (reference/rocketmq-store.md §6), then
+// Tributary's own (TRIBUTARY_*, at the end). Numbers are the wire contract with every RocketMQ
+// 4.x client; they never change.
 
 export const REQUEST_CODE = {
   SEND_MESSAGE: 10,
@@ -9,6 +10,7 @@ export const REQUEST_CODE = {
   UPDATE_CONSUMER_OFFSET: 15,
   UPDATE_AND_CREATE_TOPIC: 17,
   GET_ALL_TOPIC_CONFIG: 21,
+  GET_BROKER_RUNTIME_INFO: 28,
   SEARCH_OFFSET_BY_TIMESTAMP: 29,
   GET_MAX_OFFSET: 30,
   GET_MIN_OFFSET: 31,
@@ -44,6 +46,12 @@ export const REQUEST_CODE = {
   SEND_BATCH_MESSAGE: 320,
   QUERY_DATA_VERSION: 322,
   BROKER_HEARTBEAT: 904,
+  // Tributary's own requests, from 20000 up: RocketMQ's highest code is 3543 (5.x), and the
+  // binary header carries codes as int16, so 20000-32767 stays clear of both.
+  /** Dead letters of a group: extFields group, offset, maxCount; body = records as in a pull. */
+  TRIBUTARY_QUERY_DEAD_LETTERS: 20001,
+  /** Re-sends a dead letter (group, msgId) to the group's %RETRY% topic with reconsumeTimes 0. */
+  TRIBUTARY_RESEND_DEAD_LETTER: 20002,
 } as const;
 
 export type RequestCode = (typeof REQUEST_CODE)[keyof typeof REQUEST_CODE];

@@ -68,11 +68,14 @@ export function decodeRocketmqHeader(bytes: Buffer): RemotingCommand {
     need(2);
     const keyLength = bytes.readInt16BE(at);
     at += 2;
+    // Negative lengths would walk backwards and could loop forever.
+    if (keyLength < 0) throw new RemotingError('MALFORMED_HEADER', `negative extFields key length ${keyLength}`);
     need(keyLength + 4);
     const key = bytes.toString('utf8', at, at + keyLength);
     at += keyLength;
     const valueLength = bytes.readInt32BE(at);
     at += 4;
+    if (valueLength < 0) throw new RemotingError('MALFORMED_HEADER', `negative extFields value length ${valueLength}`);
     need(valueLength);
     if (at + valueLength > extEnd) throw new RemotingError('MALFORMED_HEADER', 'extFields overrun');
     extFields[key] = bytes.toString('utf8', at, at + valueLength);

@@ -11,8 +11,9 @@
 // damage reads back byte-identical by queue offset, commit log offset, msgId and key; nothing
 // at or after it is returned), store.recovery says where the log ended and why, and new
 // appends get the next queue offsets and read back, also after another close and reopen.
+// Every scenario runs on the real disk and on the simulated file system, damaging the files
+// through the test volume.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 
@@ -35,7 +36,7 @@ import {
   type AppendedMessage,
 } from '../support/appended-messages.js';
 import { seededRandom, type SeededRandom } from '../support/seeded-random.js';
-import { temporaryDirectory } from '../support/temporary-directory.js';
+import { testVolume, VOLUME_KINDS, type TestVolume, type VolumeKind } from '../support/test-volume.js';
 
 const SEGMENT_BYTES = 64 * 1024;
 const CONSUME_QUEUE_ENTRIES_PER_FILE = 8;
@@ -59,7 +60,7 @@ const MODE_NAMES: Record<Mode, string> = {
 };
 
 interface Fixture {
-  readonly directory: string;
+  readonly volume: TestVolume;
   readonly options: MessageStoreOptions;
   readonly clock: { now: number };
   /** Every appended message, in commit log order. */
@@ -98,55 +99,47 @@ function segmentName(offset: number): string {
   return SegmentFileName.format(segmentOf(offset));
 }
 
-function segmentPath(directory: string, offset: number): string {
-  return path.join(directory, 'commitlog', segmentName(offset));
+/** The segment file holding `offset`, relative to the store directory. */
+function segmentPath(offset: number): string {
+  return path.join('commitlog', segmentName(offset));
 }
 
-function readLog(directory: string, offset: number, length: number): Buffer {
-  const bytes = fs.readFileSync(segmentPath(directory, offset));
+function readLog(volume: TestVolume, offset: number, length: number): Buffer {
+  const bytes = volume.readFile(segmentPath(offset));
   const position = offset % SEGMENT_BYTES;
   return Buffer.from(bytes.subarray(position, position + length));
 }
 
-/** Overwrites bytes in place: segment files keep their size. */
-function writeFileAt(file: string, position: number, bytes: Buffer): void {
-  const fd = fs.openSync(file, 'r+');
-  try {
-    fs.writeSync(fd, bytes, 0, bytes.length, position);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function writeLog(directory: string, offset: number, bytes: Buffer): void {
+/** Overwrites log bytes in place: segment files keep their size. */
+function writeLog(volume: TestVolume, offset: number, bytes: Buffer): void {
   assert.ok((offset % SEGMENT_BYTES) + bytes.length <= SEGMENT_BYTES, 'a patch stays inside its segment');
-  writeFileAt(segmentPath(directory, offset), offset % SEGMENT_BYTES, bytes);
+  volume.writeFileAt(segmentPath(offset), offset % SEGMENT_BYTES, bytes);
 }
 
-function segmentStarts(directory: string): number[] {
-  return fs
-    .readdirSync(path.join(directory, 'commitlog'))
+function segmentStarts(volume: TestVolume): number[] {
+  return volume
+    .list('commitlog')
     .map((name) => SegmentFileName.parse(name))
     .filter((start) => start !== undefined)
     .sort((a, b) => a - b);
 }
 
 /** Zeroes the log from `offset` on: the rest of its segment and every later segment. */
-function zeroLogFrom(directory: string, offset: number): void {
-  writeLog(directory, offset, Buffer.alloc(SEGMENT_BYTES - (offset % SEGMENT_BYTES)));
-  for (const start of segmentStarts(directory)) {
-    if (start > offset) writeFileAt(segmentPath(directory, start), 0, Buffer.alloc(SEGMENT_BYTES));
+function zeroLogFrom(volume: TestVolume, offset: number): void {
+  writeLog(volume, offset, Buffer.alloc(SEGMENT_BYTES - (offset % SEGMENT_BYTES)));
+  for (const start of segmentStarts(volume)) {
+    if (start > offset) volume.writeFileAt(segmentPath(start), 0, Buffer.alloc(SEGMENT_BYTES));
   }
 }
 
-function recordSize(directory: string, offset: number): number {
-  return readLog(directory, offset, 4).readInt32BE(0);
+function recordSize(volume: TestVolume, offset: number): number {
+  return readLog(volume, offset, 4).readInt32BE(0);
 }
 
-function flipBit(directory: string, offset: number, random: SeededRandom): void {
-  const byte = readLog(directory, offset, 1);
+function flipBit(volume: TestVolume, offset: number, random: SeededRandom): void {
+  const byte = readLog(volume, offset, 1);
   byte[0]! ^= 1 << random.int(8);
-  writeLog(directory, offset, byte);
+  writeLog(volume, offset, byte);
 }
 
 function isAllZero(bytes: Buffer): boolean {
@@ -160,8 +153,9 @@ function oneOfTheLast(fixture: Fixture, random: SeededRandom, accept = (_: Appen
   return random.pick(candidates);
 }
 
-function queueDirectory(directory: string, topic: string, queueId: number): string {
-  return path.join(directory, 'consumequeue', topic, String(queueId));
+/** A consume queue's directory, relative to the store directory. */
+function queueDirectory(topic: string, queueId: number): string {
+  return path.join('consumequeue', topic, String(queueId));
 }
 
 // ---- the damages ---------------------------------------------------------------------------
@@ -172,9 +166,9 @@ const SCENARIOS: readonly Scenario[] = [
     proves: 'a last record torn mid-way (zeroed from a random byte inside it) is cut off',
     damage: (fixture, random) => {
       const last = fixture.appended.at(-1)!.result.commitLogOffset;
-      const tornAt = last + random.int(recordSize(fixture.directory, last));
-      zeroLogFrom(fixture.directory, tornAt);
-      const zeros = isAllZero(readLog(fixture.directory, last, 8));
+      const tornAt = last + random.int(recordSize(fixture.volume, last));
+      zeroLogFrom(fixture.volume, tornAt);
+      const zeros = isAllZero(readLog(fixture.volume, last, 8));
       return { cut: last, invalidTail: zeros ? 'absent' : 'present' };
     },
   },
@@ -184,7 +178,7 @@ const SCENARIOS: readonly Scenario[] = [
     damage: (fixture, random) => {
       const victim = oneOfTheLast(fixture, random, (m) => m.input.body.length > 0);
       const at = victim.result.commitLogOffset + RECORD_LAYOUT.body + random.int(victim.input.body.length);
-      flipBit(fixture.directory, at, random);
+      flipBit(fixture.volume, at, random);
       return { cut: victim.result.commitLogOffset, invalidTail: 'checksum mismatch' };
     },
   },
@@ -195,7 +189,7 @@ const SCENARIOS: readonly Scenario[] = [
       const victim = oneOfTheLast(fixture, random);
       // Any fixed field after TOTALSIZE: MAGICCODE .. BODYLENGTH.
       const field = random.between(RECORD_LAYOUT.magic, RECORD_LAYOUT.body - 1);
-      flipBit(fixture.directory, victim.result.commitLogOffset + field, random);
+      flipBit(fixture.volume, victim.result.commitLogOffset + field, random);
       return { cut: victim.result.commitLogOffset, invalidTail: 'present' };
     },
   },
@@ -204,7 +198,7 @@ const SCENARIOS: readonly Scenario[] = [
     proves: 'a flipped bit in the TOTALSIZE of one of the last records ends the log there',
     damage: (fixture, random) => {
       const victim = oneOfTheLast(fixture, random);
-      flipBit(fixture.directory, victim.result.commitLogOffset + RECORD_LAYOUT.totalSize + random.int(4), random);
+      flipBit(fixture.volume, victim.result.commitLogOffset + RECORD_LAYOUT.totalSize + random.int(4), random);
       return { cut: victim.result.commitLogOffset, invalidTail: 'present' };
     },
   },
@@ -215,7 +209,7 @@ const SCENARIOS: readonly Scenario[] = [
       const room = SEGMENT_BYTES - (fixture.logEnd % SEGMENT_BYTES);
       const garbage = random.bytes(random.between(1, Math.min(room, 4096)));
       garbage[0] = random.between(1, 255);
-      writeLog(fixture.directory, fixture.logEnd, garbage);
+      writeLog(fixture.volume, fixture.logEnd, garbage);
       return { cut: fixture.logEnd, invalidTail: 'present' };
     },
   },
@@ -224,14 +218,10 @@ const SCENARIOS: readonly Scenario[] = [
     proves: 'a stale copy of an earlier record after the last one is cut off (its physical offset is wrong)',
     damage: (fixture, random) => {
       const room = SEGMENT_BYTES - (fixture.logEnd % SEGMENT_BYTES);
-      const fitting = fixture.appended.filter((m) => recordSize(fixture.directory, m.result.commitLogOffset) <= room);
+      const fitting = fixture.appended.filter((m) => recordSize(fixture.volume, m.result.commitLogOffset) <= room);
       assert.ok(fitting.length > 0, 'an earlier record that fits after the last');
       const copied = random.pick(fitting).result.commitLogOffset;
-      writeLog(
-        fixture.directory,
-        fixture.logEnd,
-        readLog(fixture.directory, copied, recordSize(fixture.directory, copied)),
-      );
+      writeLog(fixture.volume, fixture.logEnd, readLog(fixture.volume, copied, recordSize(fixture.volume, copied)));
       return { cut: fixture.logEnd, invalidTail: 'physical offset does not match position' };
     },
   },
@@ -239,7 +229,7 @@ const SCENARIOS: readonly Scenario[] = [
     id: 'queues-deleted',
     proves: 'consume queues rebuilt from the log after the whole consumequeue directory is deleted',
     damage: (fixture) => {
-      fs.rmSync(path.join(fixture.directory, 'consumequeue'), { recursive: true });
+      fixture.volume.delete('consumequeue');
       return { cut: fixture.logEnd, invalidTail: 'absent', rebuiltQueues: TOPICS.length * QUEUES_PER_TOPIC };
     },
   },
@@ -247,9 +237,7 @@ const SCENARIOS: readonly Scenario[] = [
     id: 'queue-deleted',
     proves: 'one consume queue rebuilt from the log after its directory is deleted',
     damage: (fixture, random) => {
-      fs.rmSync(queueDirectory(fixture.directory, random.pick(TOPICS), random.int(QUEUES_PER_TOPIC)), {
-        recursive: true,
-      });
+      fixture.volume.delete(queueDirectory(random.pick(TOPICS), random.int(QUEUES_PER_TOPIC)));
       return { cut: fixture.logEnd, invalidTail: 'absent', rebuiltQueues: 1 };
     },
   },
@@ -258,7 +246,7 @@ const SCENARIOS: readonly Scenario[] = [
     proves: 'consume queues pointing past a log whose last records were zeroed are truncated',
     damage: (fixture, random) => {
       const cut = oneOfTheLast(fixture, random).result.commitLogOffset;
-      zeroLogFrom(fixture.directory, cut);
+      zeroLogFrom(fixture.volume, cut);
       return { cut, invalidTail: 'absent' };
     },
   },
@@ -267,11 +255,11 @@ const SCENARIOS: readonly Scenario[] = [
     // Consume queue files hold 8 entries, so each queue loses entries over several files.
     proves: 'consume queues ahead of the log by several files (last 1-2 segments zeroed) are truncated',
     damage: (fixture, random) => {
-      const starts = segmentStarts(fixture.directory);
+      const starts = segmentStarts(fixture.volume);
       const from = starts.at(-2)!;
       const inSegment = fixture.appended.filter((m) => segmentOf(m.result.commitLogOffset) === from);
       const cut = random.pick(inSegment.slice(0, Math.max(1, inSegment.length >> 2))).result.commitLogOffset;
-      zeroLogFrom(fixture.directory, cut);
+      zeroLogFrom(fixture.volume, cut);
       return { cut, invalidTail: 'absent' };
     },
   },
@@ -286,12 +274,12 @@ const SCENARIOS: readonly Scenario[] = [
       // Out of order: starts before the queue's last record ends. (An in-order entry inside
       // the log would pass: recovery does not check that an entry's record is of its queue.)
       const lastRecord = queue.at(-1)!.result.commitLogOffset;
-      const directory = queueDirectory(fixture.directory, topic, queueId);
+      const directory = queueDirectory(topic, queueId);
       const bogus = random.between(1, 3 * CONSUME_QUEUE_ENTRIES_PER_FILE);
       for (let i = 0; i < bogus; i++) {
         const at = (count + i) * CONSUME_QUEUE_ENTRY_BYTES;
         const file = path.join(directory, SegmentFileName.format(at - (at % CONSUME_QUEUE_FILE_BYTES)));
-        if (!fs.existsSync(file)) fs.writeFileSync(file, Buffer.alloc(CONSUME_QUEUE_FILE_BYTES));
+        if (!fixture.volume.exists(file)) fixture.volume.writeFile(file, Buffer.alloc(CONSUME_QUEUE_FILE_BYTES));
         const entry = Buffer.alloc(CONSUME_QUEUE_ENTRY_BYTES);
         const pastEnd = i > 0 || random.next() < 0.5;
         writeConsumeQueueEntry(
@@ -301,7 +289,7 @@ const SCENARIOS: readonly Scenario[] = [
           random.between(91, 2000),
           random.int(2 ** 31),
         );
-        writeFileAt(file, at % CONSUME_QUEUE_FILE_BYTES, entry);
+        fixture.volume.writeFileAt(file, at % CONSUME_QUEUE_FILE_BYTES, entry);
       }
       return { cut: fixture.logEnd, invalidTail: 'absent' };
     },
@@ -310,7 +298,7 @@ const SCENARIOS: readonly Scenario[] = [
     id: 'index-deleted',
     proves: 'the index is rebuilt from the log after the index directory is deleted (queryByKey works again)',
     damage: (fixture) => {
-      fs.rmSync(path.join(fixture.directory, 'index'), { recursive: true });
+      fixture.volume.delete('index');
       return { cut: fixture.logEnd, invalidTail: 'absent' };
     },
   },
@@ -345,10 +333,10 @@ function randomMessage(random: SeededRandom, topics: readonly string[], keyPool:
 }
 
 /** Appends MESSAGE_COUNT messages in a mix of append and appendBatch; flushes half way. */
-async function build(directory: string, random: SeededRandom, extra?: MessageStoreOptions): Promise<Fixture> {
+async function build(volume: TestVolume, random: SeededRandom, extra?: MessageStoreOptions): Promise<Fixture> {
   const clock = { now: START_MS };
-  const options = storeOptions(clock, extra);
-  const store = await MessageStore.open(directory, options);
+  const options = { ...storeOptions(clock, extra), ...volume.storeOptions };
+  const store = await MessageStore.open(volume.path, options);
   const appended: AppendedMessage[] = [];
   const keyPool = Array.from({ length: 20 }, (_, i) => `shared-${i}`);
   let halfwayCheckpoint: Buffer | undefined;
@@ -363,13 +351,13 @@ async function build(directory: string, random: SeededRandom, extra?: MessageSto
       }
       if (halfwayCheckpoint === undefined && appended.length >= MESSAGE_COUNT / 2) {
         await store.flush();
-        halfwayCheckpoint = fs.readFileSync(path.join(directory, 'checkpoint'));
+        halfwayCheckpoint = volume.readFile('checkpoint');
       }
     }
     assert.ok(store.stats().segments >= 4, `only ${store.stats().segments} segments`);
     const logEnd = store.stats().maxOffset;
     await store.close();
-    return { directory, options, clock, appended, logEnd, halfwayCheckpoint: halfwayCheckpoint! };
+    return { volume, options, clock, appended, logEnd, halfwayCheckpoint: halfwayCheckpoint! };
   } catch (error) {
     await store.close();
     throw error;
@@ -379,15 +367,14 @@ async function build(directory: string, random: SeededRandom, extra?: MessageSto
 /** Turns the clean close into the recovery mode under test. */
 function applyMode(fixture: Fixture, mode: Mode): void {
   if (mode === 'clean') return;
-  fs.writeFileSync(path.join(fixture.directory, 'abort'), '');
-  if (mode === 'stale') fs.writeFileSync(path.join(fixture.directory, 'checkpoint'), fixture.halfwayCheckpoint);
-  if (mode === 'lost') fs.rmSync(path.join(fixture.directory, 'checkpoint'));
+  fixture.volume.writeFile('abort', Buffer.alloc(0));
+  if (mode === 'stale') fixture.volume.writeFile('checkpoint', fixture.halfwayCheckpoint);
+  if (mode === 'lost') fixture.volume.delete('checkpoint');
 }
 
 function checkpointFlushed(fixture: Fixture, mode: Mode): number {
   if (mode === 'lost') return 0;
-  const bytes =
-    mode === 'stale' ? fixture.halfwayCheckpoint : fs.readFileSync(path.join(fixture.directory, 'checkpoint'));
+  const bytes = mode === 'stale' ? fixture.halfwayCheckpoint : fixture.volume.readFile('checkpoint');
   const copies = [decodeCheckpoint(bytes), decodeCheckpoint(bytes.subarray(512))].filter((c) => c !== undefined);
   copies.sort((a, b) => b.sequence - a.sequence);
   return copies[0]!.state.commitLogFlushed;
@@ -434,9 +421,9 @@ function assertHolds(
 }
 
 /** Bytes past the log end must read as zeros (segment files keep their size). */
-function assertZeroedFrom(directory: string, cut: number): void {
-  for (const start of segmentStarts(directory)) {
-    const bytes = fs.readFileSync(path.join(directory, 'commitlog', segmentName(start)));
+function assertZeroedFrom(volume: TestVolume, cut: number): void {
+  for (const start of segmentStarts(volume)) {
+    const bytes = volume.readFile(segmentPath(start));
     assert.equal(bytes.length, SEGMENT_BYTES, `segment ${start} keeps its size`);
     const from = Math.max(0, cut - start);
     if (from < SEGMENT_BYTES) assert.ok(isAllZero(bytes.subarray(from)), `segment ${start} is zero from ${from}`);
@@ -478,12 +465,12 @@ function expectedNextOffsets(present: readonly AppendedMessage[]): Map<string, n
   return next;
 }
 
-async function runScenario(scenario: Scenario, mode: Mode): Promise<void> {
-  const random = seededRandom(`recovery ${scenario.id} ${mode}`);
-  const temporary = temporaryDirectory(`recovery-${scenario.id}`);
+async function runScenario(scenario: Scenario, mode: Mode, kind: VolumeKind): Promise<void> {
+  const random = seededRandom(`[${kind}] recovery ${scenario.id} ${mode}`);
+  const volume = testVolume(kind, `recovery-${scenario.id}`);
   let store: MessageStore | undefined;
   try {
-    const fixture = await build(temporary.path, random, scenario.options);
+    const fixture = await build(volume, random, scenario.options);
     const expectation = scenario.damage(fixture, random);
     const flushed = checkpointFlushed(fixture, mode);
     applyMode(fixture, mode);
@@ -491,7 +478,7 @@ async function runScenario(scenario: Scenario, mode: Mode): Promise<void> {
     const gone = fixture.appended.filter((m) => m.result.commitLogOffset >= expectation.cut);
     const context = `${scenario.id}/${mode} (cut at ${expectation.cut}, ${gone.length} lost)`;
 
-    store = await MessageStore.open(fixture.directory, fixture.options);
+    store = await MessageStore.open(fixture.volume.path, fixture.options);
     const report = store.recovery;
     assert.equal(report.clean, mode === 'clean', `${context}: report.clean`);
     assert.equal(report.logEnd, expectation.cut, `${context}: report.logEnd`);
@@ -502,7 +489,7 @@ async function runScenario(scenario: Scenario, mode: Mode): Promise<void> {
     assert.equal(report.damagedDurableData, expectation.cut < flushed, `${context}: damagedDurableData`);
     assert.equal(report.rebuiltQueues, expectation.rebuiltQueues ?? 0, `${context}: rebuiltQueues`);
     assert.equal(store.stats().maxOffset, expectation.cut, `${context}: log end`);
-    assertZeroedFrom(fixture.directory, expectation.cut);
+    assertZeroedFrom(fixture.volume, expectation.cut);
     assertHolds(store, present, gone, random, `${context} after recovery`);
     for (const message of gone) {
       assert.equal(store.readAt(message.result.commitLogOffset), undefined, `${context}: lost record still read`);
@@ -521,21 +508,23 @@ async function runScenario(scenario: Scenario, mode: Mode): Promise<void> {
     const end = store.stats().maxOffset;
     await store.close();
 
-    store = await MessageStore.open(fixture.directory, fixture.options);
+    store = await MessageStore.open(fixture.volume.path, fixture.options);
     assert.equal(store.recovery.clean, true);
     assert.equal(store.recovery.logEnd, end);
     assert.equal(store.recovery.invalidTail, undefined);
     assertHolds(store, all, gone, random, `${context} after another reopen`);
   } finally {
     await store?.close();
-    temporary.remove();
+    volume.remove();
   }
 }
 
-for (const scenario of SCENARIOS) {
-  for (const mode of MODES) {
-    test(`recovery: ${scenario.proves} (${MODE_NAMES[mode]}, ${MESSAGE_COUNT} messages, 64 KiB segments)`, () =>
-      runScenario(scenario, mode));
+for (const kind of VOLUME_KINDS) {
+  for (const scenario of SCENARIOS) {
+    for (const mode of MODES) {
+      test(`[${kind}] recovery: ${scenario.proves} (${MODE_NAMES[mode]}, ${MESSAGE_COUNT} messages, 64 KiB segments)`, () =>
+        runScenario(scenario, mode, kind));
+    }
   }
 }
 

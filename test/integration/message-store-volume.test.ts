@@ -2,8 +2,10 @@
 // 4 topics x 8 queues with segments, consume queue files and index files small enough that
 // each rolls many times. After a clean close and reopen, every message must read back
 // byte-identical by queue offset, by commit log offset, by msgId and by each of its keys.
+// Runs on the real disk and on the simulated file system; the latter keeps every file in memory
+// (page cache and durable copy, plus a mapping's bytes), about 570 MB resident at 100k messages
+// and 1.3 GB under SOAK, and takes about as long as the disk.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 
@@ -21,7 +23,7 @@ import {
 } from '../support/appended-messages.js';
 import { seededRandom, type SeededRandom } from '../support/seeded-random.js';
 import { soakScale } from '../support/soak-scale.js';
-import { temporaryDirectory } from '../support/temporary-directory.js';
+import { testVolume, VOLUME_KINDS, type TestVolume, type VolumeKind } from '../support/test-volume.js';
 
 const MESSAGE_COUNT = soakScale(100_000, 300_000);
 const TOPICS = ['volume-orders', 'volume-audit', 'volume_payments', 'volume%retry|x'];
@@ -81,10 +83,11 @@ async function fill(store: MessageStore, random: SeededRandom, clock: { now: num
   return appended;
 }
 
-function filesUnder(directory: string): number {
+function filesUnder(volume: TestVolume, directory: string): number {
   let count = 0;
-  for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
-    count += entry.isDirectory() ? filesUnder(path.join(directory, entry.name)) : 1;
+  for (const name of volume.list(directory)) {
+    const entry = path.join(directory, name);
+    count += volume.isDirectory(entry) ? filesUnder(volume, entry) : 1;
   }
   return count;
 }
@@ -104,9 +107,9 @@ function assertTimeSearch(store: MessageStore, queue: readonly AppendedMessage[]
   }
 }
 
-test(`volume: ${MESSAGE_COUNT} mixed-size messages read back byte-identical by queue offset and commit log offset, every msgId and every key found, after reopen (4 topics x 8 queues, 256 KiB segments)`, async () => {
-  const random = seededRandom('volume');
-  const directory = temporaryDirectory('volume');
+async function fillCloseReopenCheck(kind: VolumeKind): Promise<void> {
+  const random = seededRandom(`[${kind}] volume`);
+  const volume = testVolume(kind, 'volume');
   const clock = { now: START_MS };
   const options: MessageStoreOptions = {
     segmentBytes: SEGMENT_BYTES,
@@ -114,8 +117,9 @@ test(`volume: ${MESSAGE_COUNT} mixed-size messages read back byte-identical by q
     indexSlotCount: INDEX_SLOT_COUNT,
     indexEntryCount: INDEX_ENTRY_COUNT,
     clock: () => clock.now,
+    ...volume.storeOptions,
   };
-  let store = await MessageStore.open(directory.path, options);
+  let store = await MessageStore.open(volume.path, options);
   try {
     const started = performance.now();
     const appended = await fill(store, random, clock);
@@ -128,12 +132,12 @@ test(`volume: ${MESSAGE_COUNT} mixed-size messages read back byte-identical by q
 
     // The small sizes must really have made every kind of file roll.
     assert.ok(before.segments >= 100, `only ${before.segments} segments`);
-    const queueFiles = filesUnder(path.join(directory.path, 'consumequeue'));
+    const queueFiles = filesUnder(volume, 'consumequeue');
     assert.ok(queueFiles >= TOPICS.length * QUEUES_PER_TOPIC * 4, `only ${queueFiles} consume queue files`);
-    const indexFiles = filesUnder(path.join(directory.path, 'index'));
+    const indexFiles = filesUnder(volume, 'index');
     assert.ok(indexFiles >= 5, `only ${indexFiles} index files`);
 
-    store = await MessageStore.open(directory.path, options);
+    store = await MessageStore.open(volume.path, options);
     assert.equal(store.recovery.clean, true);
     assert.equal(store.recovery.logEnd, before.maxOffset);
     assert.equal(store.recovery.invalidTail, undefined);
@@ -158,13 +162,18 @@ test(`volume: ${MESSAGE_COUNT} mixed-size messages read back byte-identical by q
     assert.deepEqual(store.queryByKey(TOPICS[0]!, 'no-such-key'), []);
     assert.equal(store.read('volume-none', 0, 0, 1).status, 'no_queue');
     console.log(
-      `  volume: ${appended.length} messages, ${before.segments} segments, ${queueFiles} queue files, ` +
+      `  volume [${kind}]: ${appended.length} messages, ${before.segments} segments, ${queueFiles} queue files, ` +
         `${indexFiles} index files; append ${appendMs.toFixed(0)} ms, check ${(performance.now() - checked).toFixed(0)} ms`,
     );
   } finally {
     await store.close();
-    directory.remove();
+    volume.remove();
   }
-});
+}
+
+for (const kind of VOLUME_KINDS) {
+  test(`[${kind}] volume: ${MESSAGE_COUNT} mixed-size messages read back byte-identical by queue offset and commit log offset, every msgId and every key found, after reopen (4 topics x 8 queues, 256 KiB segments)`, () =>
+    fillCloseReopenCheck(kind));
+}
 
 test.run();

@@ -118,8 +118,9 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
     ...brokerOptions,
     store: { ...TEST_STORE_OPTIONS, ...brokerOptions.store },
   };
+  // The embedded name server serves TLS when the broker does, with the same certificate.
   const config = (namesrvPort: number, brokerPort: number): BrokerChildConfig => ({
-    ...(nameServer === 'embedded' ? { nameServer: { port: namesrvPort } } : {}),
+    ...(nameServer === 'embedded' ? { nameServer: { port: namesrvPort, tls: broker.tls } } : {}),
     broker: { ...broker, port: brokerPort },
   });
   const ready = await runner.start(config(0, 0));

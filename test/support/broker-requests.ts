@@ -1,7 +1,8 @@
 // Requests integration tests make to a running broker or name server over the remoting
 // protocol, with the project's own RemotingClient: create a topic, wait until a name server
-// routes it, read a consumer group's committed offset or a queue's end, look messages up by key. Each throws a BrokerRequestError with
-// the response code and remark when the server refuses.
+// routes it, read a consumer group's committed offset or a queue's end, look messages up by key,
+// read the broker's runtime info. Each throws a BrokerRequestError with the response code and
+// remark when the server refuses.
 import { decodeMessages, type ReceivedMessage } from '../../client/remoting/message-decoder.js';
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
 import { bodyOf, type RemotingCommand } from '../../client/remoting/remoting-command.js';
@@ -122,6 +123,21 @@ export async function queryMessagesByKey(
   if (response.code !== RESPONSE_CODE.SUCCESS)
     throw new BrokerRequestError(`messages of ${topic} with key ${key}`, response);
   return decodeMessages(bodyOf(response));
+}
+
+/** GET_BROKER_RUNTIME_INFO (28): the broker's KVTable (memory, connection counters), as numbers. */
+export async function brokerRuntimeInfo(
+  client: RemotingClient,
+  brokerAddress: string,
+): Promise<Record<string, number>> {
+  const response = await client.invoke(
+    brokerAddress,
+    { code: REQUEST_CODE.GET_BROKER_RUNTIME_INFO },
+    REQUEST_TIMEOUT_MS,
+  );
+  if (response.code !== RESPONSE_CODE.SUCCESS) throw new BrokerRequestError('broker runtime info', response);
+  const { table } = JSON.parse(bodyOf(response).toString('utf8')) as { table: Record<string, string> };
+  return Object.fromEntries(Object.entries(table).map(([name, value]) => [name, Number(value)]));
 }
 
 /**

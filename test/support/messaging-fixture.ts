@@ -1,5 +1,6 @@
 // Shared set-up for client end-to-end tests: a broker process (with its name server), a topic,
 // and helpers to run producers and consumers against it and to wait for conditions.
+import type { ConnectionLimits } from '../../broker/index.js';
 import { Admin, PushConsumer, type PushConsumerOptions, type ReceivedMessage } from '../../client/index.js';
 import {
   startBrokerProcess,
@@ -19,7 +20,7 @@ export interface MessagingFixture {
 
 export async function startMessaging(
   label: string,
-  options: { flush?: 'async' | 'sync'; topics?: Record<string, number> } = {},
+  options: { flush?: 'async' | 'sync'; topics?: Record<string, number>; connectionLimits?: ConnectionLimits } = {},
 ): Promise<MessagingFixture> {
   const directory = temporaryDirectory(label);
   const broker = await startBrokerProcess({
@@ -27,6 +28,7 @@ export async function startMessaging(
     flush: options.flush ?? 'async',
     delayLevelsMs: TEST_DELAY_LEVELS_MS,
     store: TEST_STORE_OPTIONS,
+    ...(options.connectionLimits === undefined ? {} : { connectionLimits: options.connectionLimits }),
     label,
   });
   const nameServer = broker.nameServerAddress!;

@@ -15,10 +15,11 @@ export interface SeededRandom {
 }
 
 /** mulberry32: small, fast, and good enough to drive test schedules. */
-export function seededRandom(label: string, seedOverride?: number): SeededRandom {
+export function seededRandom(label: string, seedOverride?: number, announce = true): SeededRandom {
   const fromEnvironment = process.env.SEED === undefined ? undefined : Number(process.env.SEED);
   const seed = (seedOverride ?? fromEnvironment ?? Date.now() ^ (process.pid << 16)) >>> 0;
-  console.log(`  [seed] ${label}: SEED=${seed}`);
+  // Derived sources stay quiet when the caller reports the seed that replays them.
+  if (announce) console.log(`  [seed] ${label}: SEED=${seed}`);
   let state = seed;
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -25,6 +25,7 @@ import {
   type RecordFields,
 } from '../../storage/message-record.js';
 import { OffsetMessageId } from '../../storage/offset-message-id.js';
+import { NodeFileSystem } from '../../storage/node-file-system.js';
 import { QueueCatalog, decodeCatalog, encodeCatalogLine } from '../../storage/queue-catalog.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
@@ -204,7 +205,7 @@ test('golden: index file header and entry encode to the fixtures (slots=4, entri
   const directory = temporaryDirectory('golden-index');
   const filePath = path.join(directory.path, '00000000000000065536');
   try {
-    const index = IndexFile.create(filePath, INDEX_BEGIN_OFFSET, 4, 3);
+    const index = IndexFile.create(NodeFileSystem, filePath, INDEX_BEGIN_OFFSET, 4, 3);
     try {
       for (const put of INDEX_PUTS) index.put(put.keyHash, put.commitLogOffset, put.storeTimestamp);
       index.noteIndexedUpTo(0x1_0300, INDEX_BEGIN_TIMESTAMP + 7999);
@@ -225,7 +226,7 @@ test('golden: index file header and entry encode to the fixtures (slots=4, entri
     } finally {
       await index.close();
     }
-    const reopened = IndexFile.open(filePath, INDEX_BEGIN_OFFSET, 48 + 16 + 80);
+    const reopened = IndexFile.open(NodeFileSystem, filePath, INDEX_BEGIN_OFFSET, 48 + 16 + 80);
     try {
       const chain: number[] = [];
       reopened.lookup(0x7edcba99, (offset) => chain.push(offset) > 0);
@@ -317,12 +318,12 @@ test('golden: checkpoint file falls back to the older copy when the newer one is
     older.copy(file, 0);
     newer.copy(file, 512);
     fs.writeFileSync(path.join(directory.path, 'checkpoint'), file);
-    const intact = Checkpoint.open(directory.path);
+    const intact = Checkpoint.open(NodeFileSystem, directory.path);
     assert.equal(intact.state.commitLogFlushed, 200, 'the higher sequence wins');
     await intact.close();
     file[512 + 20] = file[512 + 20]! ^ 0xff;
     fs.writeFileSync(path.join(directory.path, 'checkpoint'), file);
-    const fallback = Checkpoint.open(directory.path);
+    const fallback = Checkpoint.open(NodeFileSystem, directory.path);
     assert.equal(fallback.state.commitLogFlushed, 100, 'the torn newer copy is ignored');
     await fallback.close();
   } finally {
@@ -359,11 +360,11 @@ test('golden: a queue added after a torn catalog line survives reopening (torn="
   const catalogPath = path.join(directory.path, 'queues.catalog');
   try {
     fs.writeFileSync(catalogPath, Buffer.concat([fixture('queue-catalog', 'three-queues'), Buffer.from('orders 1')]));
-    const catalog = new QueueCatalog(directory.path);
+    const catalog = new QueueCatalog(NodeFileSystem, directory.path);
     assert.deepEqual(catalog.entries, CATALOG_ENTRIES);
     catalog.add({ topic: 'payments', queueId: 2 });
     catalog.close();
-    const reopened = new QueueCatalog(directory.path);
+    const reopened = new QueueCatalog(NodeFileSystem, directory.path);
     assert.deepEqual(reopened.entries, [...CATALOG_ENTRIES, { topic: 'payments', queueId: 2 }]);
     reopened.close();
   } finally {

@@ -1,15 +1,16 @@
 // Segment and size boundaries of the commit log, with 64 KiB segments: a record that exactly
 // fills a segment, one a few bytes too long for the space left (the blank marker), the largest
 // body and the largest record the store accepts, and all of it again after close and reopen.
+// Every test runs on the real disk and on the simulated file system.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 
 import { MessageStore, StoreError, type AppendResult, type MessageStoreOptions } from '../../storage/index.js';
 import { recordBytes } from '../../storage/message-record.js';
+import { SegmentFileName } from '../../storage/segment-file-name.js';
 import { seededRandom, type SeededRandom } from '../support/seeded-random.js';
-import { temporaryDirectory } from '../support/temporary-directory.js';
+import { testVolume, VOLUME_KINDS, type TestVolume } from '../support/test-volume.js';
 
 const SEGMENT_BYTES = 64 * 1024;
 const TOPIC = 'edge';
@@ -24,6 +25,11 @@ const OPTIONS: MessageStoreOptions = {
 const MAGIC_MESSAGE_V1 = 0xdaa320a7;
 const MAGIC_BLANK = 0xcbd43194;
 
+/** OPTIONS, plus `extra`, on `volume`'s file system. */
+function optionsFor(volume: TestVolume, extra?: MessageStoreOptions): MessageStoreOptions {
+  return { ...OPTIONS, ...extra, ...volume.storeOptions };
+}
+
 /** Record size of a message to TOPIC with a body of `bodyBytes`. */
 function sizeOf(bodyBytes: number): number {
   return recordBytes(bodyBytes, TOPIC.length, PROPERTIES_BYTES);
@@ -34,8 +40,8 @@ function bodyFor(size: number): number {
   return size - sizeOf(0);
 }
 
-function segmentFile(directory: string, fromOffset: number): Buffer {
-  return fs.readFileSync(path.join(directory, 'commitlog', String(fromOffset).padStart(20, '0')));
+function segmentFile(volume: TestVolume, fromOffset: number): Buffer {
+  return volume.readFile(path.join('commitlog', SegmentFileName.format(fromOffset)));
 }
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
@@ -76,166 +82,175 @@ class Writer {
   }
 }
 
-test('message-store: a record that exactly fills the rest of a segment stays in it (segment=64KiB)', async () => {
-  const directory = temporaryDirectory('boundaries-exact');
-  const writer = new Writer(seededRandom('boundaries exact fill'));
-  let store = await MessageStore.open(directory.path, OPTIONS);
-  try {
-    const first = await writer.append(store, 100);
-    assert.equal(first.commitLogOffset, 0);
-    assert.equal(store.readAt(0)?.totalSize, sizeOf(100), 'the record size formula matches the store');
-    const left = SEGMENT_BYTES - sizeOf(100);
-    const filling = await writer.append(store, bodyFor(left));
-    assert.equal(filling.commitLogOffset, sizeOf(100), 'no blank marker before an exact fit');
-    assert.equal(store.readAt(filling.commitLogOffset)?.totalSize, left);
-    const next = await writer.append(store, 10);
-    assert.equal(next.commitLogOffset, SEGMENT_BYTES, 'the next record starts the next segment at its first byte');
-    await store.flush();
-    const segment = segmentFile(directory.path, 0);
-    assert.equal(segment.length, SEGMENT_BYTES);
-    assert.equal(segment.readInt32BE(sizeOf(100)), left, 'TOTALSIZE of the filling record');
-    assert.equal(segment.readUInt32BE(sizeOf(100) + 4), MAGIC_MESSAGE_V1);
-    const nextSegment = segmentFile(directory.path, SEGMENT_BYTES);
-    assert.equal(nextSegment.readInt32BE(0), sizeOf(10));
-    assert.equal(nextSegment.readUInt32BE(4), MAGIC_MESSAGE_V1);
-    writer.readBack(store);
-    await store.close();
-    store = await MessageStore.open(directory.path, OPTIONS);
-    writer.readBack(store);
-    const after = await writer.append(store, 1);
-    assert.equal(after.commitLogOffset, SEGMENT_BYTES + sizeOf(10));
-    writer.readBack(store);
-  } finally {
-    await store.close();
-    directory.remove();
-  }
-});
-
-// `excess` is how much longer the record is than the space left in the segment. A record that
-// would leave 1 to 7 bytes behind it cannot be followed by an 8-byte blank marker, so it moves
-// to the next segment just like one that is too long.
-for (const excess of [1, -1, -7]) {
-  test(`message-store: a record that does not fit the space left moves behind a blank marker (excess=${excess})`, async () => {
-    const directory = temporaryDirectory('boundaries-blank');
-    const writer = new Writer(seededRandom(`boundaries blank excess=${excess}`));
-    let store = await MessageStore.open(directory.path, OPTIONS);
+for (const kind of VOLUME_KINDS) {
+  test(`[${kind}] message-store: a record that exactly fills the rest of a segment stays in it (segment=64KiB)`, async () => {
+    const volume = testVolume(kind, 'boundaries-exact');
+    const options = optionsFor(volume);
+    const writer = new Writer(seededRandom(`[${kind}] boundaries exact fill`));
+    let store = await MessageStore.open(volume.path, options);
     try {
-      await writer.append(store, 100);
-      const position = sizeOf(100);
-      const left = SEGMENT_BYTES - position;
-      const moved = await writer.append(store, bodyFor(left + excess));
-      assert.equal(moved.commitLogOffset, SEGMENT_BYTES, 'the record starts the next segment');
+      const first = await writer.append(store, 100);
+      assert.equal(first.commitLogOffset, 0);
+      assert.equal(store.readAt(0)?.totalSize, sizeOf(100), 'the record size formula matches the store');
+      const left = SEGMENT_BYTES - sizeOf(100);
+      const filling = await writer.append(store, bodyFor(left));
+      assert.equal(filling.commitLogOffset, sizeOf(100), 'no blank marker before an exact fit');
+      assert.equal(store.readAt(filling.commitLogOffset)?.totalSize, left);
+      const next = await writer.append(store, 10);
+      assert.equal(next.commitLogOffset, SEGMENT_BYTES, 'the next record starts the next segment at its first byte');
       await store.flush();
-      const segment = segmentFile(directory.path, 0);
-      assert.equal(segment.readInt32BE(position), left, 'blank TOTALSIZE = bytes left in the segment');
-      assert.equal(segment.readUInt32BE(position + 4), MAGIC_BLANK, 'blank MAGICCODE');
-      assert.ok(
-        segment.subarray(position + 8).every((byte) => byte === 0),
-        'nothing written after the marker',
-      );
-      const nextSegment = segmentFile(directory.path, SEGMENT_BYTES);
-      assert.equal(nextSegment.readInt32BE(0), left + excess);
+      const segment = segmentFile(volume, 0);
+      assert.equal(segment.length, SEGMENT_BYTES);
+      assert.equal(segment.readInt32BE(sizeOf(100)), left, 'TOTALSIZE of the filling record');
+      assert.equal(segment.readUInt32BE(sizeOf(100) + 4), MAGIC_MESSAGE_V1);
+      const nextSegment = segmentFile(volume, SEGMENT_BYTES);
+      assert.equal(nextSegment.readInt32BE(0), sizeOf(10));
       assert.equal(nextSegment.readUInt32BE(4), MAGIC_MESSAGE_V1);
-      assert.equal(store.readAt(position), undefined, 'a blank marker is not a message');
       writer.readBack(store);
       await store.close();
-      store = await MessageStore.open(directory.path, OPTIONS);
+      store = await MessageStore.open(volume.path, options);
       writer.readBack(store);
-      const after = await writer.append(store, 5);
-      assert.equal(after.commitLogOffset, SEGMENT_BYTES + left + excess);
+      const after = await writer.append(store, 1);
+      assert.equal(after.commitLogOffset, SEGMENT_BYTES + sizeOf(10));
       writer.readBack(store);
     } finally {
       await store.close();
-      directory.remove();
+      volume.remove();
+    }
+  });
+
+  // `excess` is how much longer the record is than the space left in the segment. A record that
+  // would leave 1 to 7 bytes behind it cannot be followed by an 8-byte blank marker, so it moves
+  // to the next segment just like one that is too long.
+  for (const excess of [1, -1, -7]) {
+    test(`[${kind}] message-store: a record that does not fit the space left moves behind a blank marker (excess=${excess})`, async () => {
+      const volume = testVolume(kind, 'boundaries-blank');
+      const options = optionsFor(volume);
+      const writer = new Writer(seededRandom(`[${kind}] boundaries blank excess=${excess}`));
+      let store = await MessageStore.open(volume.path, options);
+      try {
+        await writer.append(store, 100);
+        const position = sizeOf(100);
+        const left = SEGMENT_BYTES - position;
+        const moved = await writer.append(store, bodyFor(left + excess));
+        assert.equal(moved.commitLogOffset, SEGMENT_BYTES, 'the record starts the next segment');
+        await store.flush();
+        const segment = segmentFile(volume, 0);
+        assert.equal(segment.readInt32BE(position), left, 'blank TOTALSIZE = bytes left in the segment');
+        assert.equal(segment.readUInt32BE(position + 4), MAGIC_BLANK, 'blank MAGICCODE');
+        assert.ok(
+          segment.subarray(position + 8).every((byte) => byte === 0),
+          'nothing written after the marker',
+        );
+        const nextSegment = segmentFile(volume, SEGMENT_BYTES);
+        assert.equal(nextSegment.readInt32BE(0), left + excess);
+        assert.equal(nextSegment.readUInt32BE(4), MAGIC_MESSAGE_V1);
+        assert.equal(store.readAt(position), undefined, 'a blank marker is not a message');
+        writer.readBack(store);
+        await store.close();
+        store = await MessageStore.open(volume.path, options);
+        writer.readBack(store);
+        const after = await writer.append(store, 5);
+        assert.equal(after.commitLogOffset, SEGMENT_BYTES + left + excess);
+        writer.readBack(store);
+      } finally {
+        await store.close();
+        volume.remove();
+      }
+    });
+  }
+
+  test(`[${kind}] message-store: a record leaving exactly 8 bytes stays and the next moves behind an 8-byte blank`, async () => {
+    const volume = testVolume(kind, 'boundaries-eight');
+    const options = optionsFor(volume);
+    const writer = new Writer(seededRandom(`[${kind}] boundaries eight left`));
+    let store = await MessageStore.open(volume.path, options);
+    try {
+      await writer.append(store, 100);
+      const left = SEGMENT_BYTES - sizeOf(100);
+      const stays = await writer.append(store, bodyFor(left - 8));
+      assert.equal(stays.commitLogOffset, sizeOf(100));
+      const moved = await writer.append(store, 0);
+      assert.equal(moved.commitLogOffset, SEGMENT_BYTES);
+      await store.flush();
+      const segment = segmentFile(volume, 0);
+      assert.equal(segment.readInt32BE(SEGMENT_BYTES - 8), 8);
+      assert.equal(segment.readUInt32BE(SEGMENT_BYTES - 4), MAGIC_BLANK);
+      await store.close();
+      store = await MessageStore.open(volume.path, options);
+      writer.readBack(store);
+    } finally {
+      await store.close();
+      volume.remove();
+    }
+  });
+
+  test(`[${kind}] message-store: a body of exactly maxMessageBytes is stored, one byte more is BODY_TOO_LARGE (max=8000)`, async () => {
+    const volume = testVolume(kind, 'boundaries-max-body');
+    const random = seededRandom(`[${kind}] boundaries max body`);
+    const writer = new Writer(random);
+    const options = optionsFor(volume, { maxMessageBytes: 8000 });
+    let store = await MessageStore.open(volume.path, options);
+    try {
+      await writer.append(store, 8000);
+      await expectCode(store.append({ topic: TOPIC, queueId: 0, body: random.bytes(8001) }), 'BODY_TOO_LARGE');
+      await expectCode(store.appendBatch([{ topic: TOPIC, queueId: 0, body: random.bytes(8001) }]), 'BODY_TOO_LARGE');
+      await writer.append(store, 7999);
+      writer.readBack(store);
+      await store.close();
+      store = await MessageStore.open(volume.path, options);
+      writer.readBack(store);
+      await expectCode(store.append({ topic: TOPIC, queueId: 0, body: random.bytes(8001) }), 'BODY_TOO_LARGE');
+      await writer.append(store, 8000);
+      writer.readBack(store);
+    } finally {
+      await store.close();
+      volume.remove();
+    }
+  });
+
+  test(`[${kind}] message-store: a record that could never fit a segment is BODY_TOO_LARGE (size=64KiB+1, 64KiB-1, 64KiB-7)`, async () => {
+    const volume = testVolume(kind, 'boundaries-never-fits');
+    const options = optionsFor(volume);
+    const random = seededRandom(`[${kind}] boundaries never fits`);
+    const writer = new Writer(random);
+    let store = await MessageStore.open(volume.path, options);
+    const rejectAll = async (): Promise<void> => {
+      const before = store.stats().maxOffset;
+      for (const size of [SEGMENT_BYTES + 1, SEGMENT_BYTES - 1, SEGMENT_BYTES - 7]) {
+        const body = random.bytes(bodyFor(size));
+        await expectCode(store.append({ topic: TOPIC, queueId: 0, body }), 'BODY_TOO_LARGE');
+        await expectCode(store.appendBatch([{ topic: TOPIC, queueId: 0, body }]), 'BODY_TOO_LARGE');
+      }
+      await expectCode(
+        store.append({ topic: TOPIC, queueId: 0, body: Buffer.alloc(4 * 1024 * 1024) }),
+        'BODY_TOO_LARGE',
+      );
+      assert.equal(store.stats().maxOffset, before, 'a rejected record writes nothing');
+    };
+    try {
+      await writer.append(store, 100);
+      await rejectAll();
+      // The largest records that fit: a whole segment, and a segment minus room for a blank.
+      const whole = await writer.append(store, bodyFor(SEGMENT_BYTES));
+      assert.equal(whole.commitLogOffset, SEGMENT_BYTES);
+      const almost = await writer.append(store, bodyFor(SEGMENT_BYTES - 8));
+      assert.equal(almost.commitLogOffset, 2 * SEGMENT_BYTES);
+      const small = await writer.append(store, 1);
+      assert.equal(small.commitLogOffset, 3 * SEGMENT_BYTES);
+      await rejectAll();
+      writer.readBack(store);
+      await store.close();
+      store = await MessageStore.open(volume.path, options);
+      writer.readBack(store);
+      assert.equal(store.stats().maxOffset, 3 * SEGMENT_BYTES + sizeOf(1));
+      await rejectAll();
+      writer.readBack(store);
+    } finally {
+      await store.close();
+      volume.remove();
     }
   });
 }
-
-test('message-store: a record leaving exactly 8 bytes stays and the next moves behind an 8-byte blank', async () => {
-  const directory = temporaryDirectory('boundaries-eight');
-  const writer = new Writer(seededRandom('boundaries eight left'));
-  let store = await MessageStore.open(directory.path, OPTIONS);
-  try {
-    await writer.append(store, 100);
-    const left = SEGMENT_BYTES - sizeOf(100);
-    const stays = await writer.append(store, bodyFor(left - 8));
-    assert.equal(stays.commitLogOffset, sizeOf(100));
-    const moved = await writer.append(store, 0);
-    assert.equal(moved.commitLogOffset, SEGMENT_BYTES);
-    await store.flush();
-    const segment = segmentFile(directory.path, 0);
-    assert.equal(segment.readInt32BE(SEGMENT_BYTES - 8), 8);
-    assert.equal(segment.readUInt32BE(SEGMENT_BYTES - 4), MAGIC_BLANK);
-    await store.close();
-    store = await MessageStore.open(directory.path, OPTIONS);
-    writer.readBack(store);
-  } finally {
-    await store.close();
-    directory.remove();
-  }
-});
-
-test('message-store: a body of exactly maxMessageBytes is stored, one byte more is BODY_TOO_LARGE (max=8000)', async () => {
-  const directory = temporaryDirectory('boundaries-max-body');
-  const random = seededRandom('boundaries max body');
-  const writer = new Writer(random);
-  const options = { ...OPTIONS, maxMessageBytes: 8000 };
-  let store = await MessageStore.open(directory.path, options);
-  try {
-    await writer.append(store, 8000);
-    await expectCode(store.append({ topic: TOPIC, queueId: 0, body: random.bytes(8001) }), 'BODY_TOO_LARGE');
-    await expectCode(store.appendBatch([{ topic: TOPIC, queueId: 0, body: random.bytes(8001) }]), 'BODY_TOO_LARGE');
-    await writer.append(store, 7999);
-    writer.readBack(store);
-    await store.close();
-    store = await MessageStore.open(directory.path, options);
-    writer.readBack(store);
-    await expectCode(store.append({ topic: TOPIC, queueId: 0, body: random.bytes(8001) }), 'BODY_TOO_LARGE');
-    await writer.append(store, 8000);
-    writer.readBack(store);
-  } finally {
-    await store.close();
-    directory.remove();
-  }
-});
-
-test('message-store: a record that could never fit a segment is BODY_TOO_LARGE (size=64KiB+1, 64KiB-1, 64KiB-7)', async () => {
-  const directory = temporaryDirectory('boundaries-never-fits');
-  const random = seededRandom('boundaries never fits');
-  const writer = new Writer(random);
-  let store = await MessageStore.open(directory.path, OPTIONS);
-  const rejectAll = async (): Promise<void> => {
-    const before = store.stats().maxOffset;
-    for (const size of [SEGMENT_BYTES + 1, SEGMENT_BYTES - 1, SEGMENT_BYTES - 7]) {
-      const body = random.bytes(bodyFor(size));
-      await expectCode(store.append({ topic: TOPIC, queueId: 0, body }), 'BODY_TOO_LARGE');
-      await expectCode(store.appendBatch([{ topic: TOPIC, queueId: 0, body }]), 'BODY_TOO_LARGE');
-    }
-    await expectCode(store.append({ topic: TOPIC, queueId: 0, body: Buffer.alloc(4 * 1024 * 1024) }), 'BODY_TOO_LARGE');
-    assert.equal(store.stats().maxOffset, before, 'a rejected record writes nothing');
-  };
-  try {
-    await writer.append(store, 100);
-    await rejectAll();
-    // The largest records that fit: a whole segment, and a segment minus room for a blank.
-    const whole = await writer.append(store, bodyFor(SEGMENT_BYTES));
-    assert.equal(whole.commitLogOffset, SEGMENT_BYTES);
-    const almost = await writer.append(store, bodyFor(SEGMENT_BYTES - 8));
-    assert.equal(almost.commitLogOffset, 2 * SEGMENT_BYTES);
-    const small = await writer.append(store, 1);
-    assert.equal(small.commitLogOffset, 3 * SEGMENT_BYTES);
-    await rejectAll();
-    writer.readBack(store);
-    await store.close();
-    store = await MessageStore.open(directory.path, OPTIONS);
-    writer.readBack(store);
-    assert.equal(store.stats().maxOffset, 3 * SEGMENT_BYTES + sizeOf(1));
-    await rejectAll();
-    writer.readBack(store);
-  } finally {
-    await store.close();
-    directory.remove();
-  }
-});
 
 test.run();

@@ -33,6 +33,9 @@ export interface ConsumerChildConfig {
   /** For CONSUME_FROM_TIMESTAMP: local time as 'yyyyMMddHHmmss' (ali-ons' format). */
   readonly consumeTimestamp?: string;
   readonly persistConsumerOffsetIntervalMs?: number;
+  /** With both, ali-ons signs every request (AccessKey, OnsChannel, Signature extFields). */
+  readonly accessKey?: string;
+  readonly secretKey?: string;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ConsumerChildConfig;
@@ -83,6 +86,7 @@ const consumer = new ons.Consumer({
   ...(config.persistConsumerOffsetIntervalMs === undefined
     ? {}
     : { persistConsumerOffsetInterval: config.persistConsumerOffsetIntervalMs }),
+  ...(config.accessKey === undefined ? {} : { accessKey: config.accessKey, secretKey: config.secretKey }),
 });
 consumer.on('error', (error: Error) => report({ event: 'error', name: error.name, message: error.message }));
 consumer.subscribe(config.topic, config.subExpression, handle);

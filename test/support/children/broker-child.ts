@@ -15,14 +15,15 @@ import {
   type Broker,
   type BrokerOptions,
   type NameServer,
+  type NameServerOptions,
 } from '../../../broker/index.js';
 
 /** The broker options that survive JSON (no callbacks); host and ports are the child's. */
 export type BrokerChildBrokerOptions = Omit<BrokerOptions, 'onError' | 'host' | 'advertisedHost'>;
 
 export interface BrokerChildConfig {
-  /** Start a name server in this process, on this port (0 = a free one). */
-  readonly nameServer?: { readonly port: number };
+  /** Start a name server in this process, on this port (0 = a free one), with TLS if given. */
+  readonly nameServer?: { readonly port: number; readonly tls?: NameServerOptions['tls'] };
   /** Start a broker; it registers with the name server above (if any) and `nameServers`. */
   readonly broker?: BrokerChildBrokerOptions;
 }
@@ -49,7 +50,7 @@ function fail(stage: string, error: unknown): never {
 }
 
 async function start(): Promise<void> {
-  if (config.nameServer !== undefined) nameServer = await startNameServer({ host: HOST, port: config.nameServer.port });
+  if (config.nameServer !== undefined) nameServer = await startNameServer({ host: HOST, ...config.nameServer });
   if (config.broker !== undefined) {
     const own = nameServer === undefined ? [] : [`${HOST}:${nameServer.port}`];
     broker = await startBroker({

@@ -1,0 +1,33 @@
+// Child process of orderly.bench.ts: a name server and a broker (async flush) on 127.0.0.1 with
+// free ports, on the directory given in argv[2]. Prints {"nameServer": "...", "broker": "..."}
+// once listening; closes and exits when stdin closes or on SIGTERM.
+import { startBroker, startNameServer } from '../broker/index.js';
+
+const directory = process.argv[2];
+if (directory === undefined) {
+  console.error('usage: orderly-broker-child.js <data directory>');
+  process.exit(2);
+}
+const nameServer = await startNameServer({ host: '127.0.0.1', port: 0 });
+const broker = await startBroker({
+  dataDirectory: directory,
+  host: '127.0.0.1',
+  advertisedHost: '127.0.0.1',
+  port: 0,
+  nameServers: [`127.0.0.1:${nameServer.port}`],
+  flush: 'async',
+  store: { segmentBytes: 256 * 1024 * 1024 },
+});
+process.stdout.write(`${JSON.stringify({ nameServer: `127.0.0.1:${nameServer.port}`, broker: broker.address })}\n`);
+
+let closing = false;
+async function close(): Promise<void> {
+  if (closing) return;
+  closing = true;
+  await broker.close();
+  await nameServer.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void close());
+process.stdin.on('end', () => void close());
+process.stdin.resume();

@@ -1,0 +1,203 @@
+// The workloads of `tributary bench produce|consume|e2e`, run against a peer through its
+// PeerClient, with the same measuring rules: a warm-up, then a measured window; CPU time of
+// this (client) process and of the server process over exactly that window; latency as
+// Tributary defines it for each workload.
+//
+// - produce: `inFlight` closed-loop senders; latency = send call to acknowledgement.
+// - consume: fill a backlog of `count` (not measured), then time a fresh consumer group from
+//   the first message until it has seen all of them (group creation included, as Tributary's
+//   consumer start-up is).
+// - e2e: a consumer from the end of the stream, sends paced at `ratePerS`; latency = send call
+//   to delivery, on one clock (the send time is a float64 in each body's first 8 bytes).
+import { performance } from 'node:perf_hooks';
+
+import { MeasuredWindow, type PhaseResult } from './measured-window.js';
+import type { PeerClient } from './peer-client.js';
+import { cpuTimeSince, processCpuTime, type CpuTime } from './process-cpu-time.js';
+import { runPacedSends, runWindowedSends } from './send-loads.js';
+
+export type PeerWorkloadKind = 'produce' | 'consume' | 'e2e';
+
+export interface PeerWorkloadSettings {
+  readonly kind: PeerWorkloadKind;
+  readonly messageBytes: number;
+  readonly inFlight: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  /** consume: the backlog. */
+  readonly count: number;
+  /** e2e: sends per second. */
+  readonly ratePerS: number;
+}
+
+export interface PeerWorkloadOutcome {
+  readonly result: PhaseResult;
+  readonly phases: Readonly<Record<string, PhaseResult>>;
+  readonly details: Readonly<Record<string, number>>;
+  readonly cpu: { readonly client: CpuTime; readonly server: CpuTime };
+  readonly errors: readonly string[];
+}
+
+const US_PER_MS = 1000;
+const MS_PER_SECOND = 1000;
+/** After the last e2e send, how long to wait for the consumer to see every measured message. */
+const E2E_DRAIN_MS = 10_000;
+/** e2e bodies carry their send time as a float64 here. */
+const STAMP_BYTES = 8;
+const ERRORS_KEPT_MAX = 5;
+
+/** CPU time of both processes over the measured window. */
+class CpuWindow {
+  private clientAtStart = process.cpuUsage();
+  private serverAtStart: CpuTime = { userMs: 0, systemMs: 0 };
+  private measured: PeerWorkloadOutcome['cpu'] | undefined;
+
+  constructor(private readonly serverPid: number) {}
+
+  begin(): void {
+    this.clientAtStart = process.cpuUsage();
+    this.serverAtStart = processCpuTime(this.serverPid);
+  }
+
+  end(): PeerWorkloadOutcome['cpu'] {
+    const client = process.cpuUsage(this.clientAtStart);
+    this.measured ??= {
+      client: { userMs: client.user / US_PER_MS, systemMs: client.system / US_PER_MS },
+      server: cpuTimeSince(this.serverAtStart, processCpuTime(this.serverPid)),
+    };
+    return this.measured;
+  }
+}
+
+class ErrorLog {
+  readonly seen = new Set<string>();
+  readonly note = (error: unknown): void => {
+    if (this.seen.size < ERRORS_KEPT_MAX) this.seen.add(error instanceof Error ? error.message : String(error));
+  };
+}
+
+export async function runPeerWorkload(
+  client: PeerClient,
+  settings: PeerWorkloadSettings,
+  serverPid: number,
+): Promise<PeerWorkloadOutcome> {
+  const cpu = new CpuWindow(serverPid);
+  const errors = new ErrorLog();
+  if (settings.kind === 'produce') return produce(client, settings, cpu, errors);
+  if (settings.kind === 'consume') return consume(client, settings, cpu, errors);
+  return endToEnd(client, settings, cpu, errors);
+}
+
+async function produce(
+  client: PeerClient,
+  settings: PeerWorkloadSettings,
+  cpu: CpuWindow,
+  errors: ErrorLog,
+): Promise<PeerWorkloadOutcome> {
+  const template = Buffer.alloc(settings.messageBytes, 'a');
+  const window = new MeasuredWindow(() => cpu.begin());
+  window.start({ warmupMs: settings.warmupMs, durationMs: settings.durationMs });
+  await runWindowedSends({
+    send: (body) => client.send(body),
+    body: () => template,
+    inFlight: settings.inFlight,
+    window,
+    onError: errors.note,
+  });
+  const measuredCpu = cpu.end();
+  return {
+    result: window.result('send() call to its acknowledgement'),
+    phases: {},
+    details: {},
+    cpu: measuredCpu,
+    errors: [...errors.seen],
+  };
+}
+
+async function consume(
+  client: PeerClient,
+  settings: PeerWorkloadSettings,
+  cpu: CpuWindow,
+  errors: ErrorLog,
+): Promise<PeerWorkloadOutcome> {
+  const template = Buffer.alloc(settings.messageBytes, 'a');
+  const fillStartedAt = performance.now();
+  await client.fill(settings.count, template);
+  const fillMs = performance.now() - fillStartedAt;
+  const window = new MeasuredWindow(() => cpu.begin());
+  window.beginMeasuring();
+  await client
+    .drain(settings.count, (body) => window.success(undefined, body.length, true, performance.now()))
+    .catch(errors.note);
+  const measuredCpu = cpu.end();
+  return {
+    result: window.result('not measured (a backlog has no send time)'),
+    phases: {},
+    details: { fillMs, fillMsgsPerSec: (settings.count / fillMs) * MS_PER_SECOND },
+    cpu: measuredCpu,
+    errors: [...errors.seen],
+  };
+}
+
+async function endToEnd(
+  client: PeerClient,
+  settings: PeerWorkloadSettings,
+  cpu: CpuWindow,
+  errors: ErrorLog,
+): Promise<PeerWorkloadOutcome> {
+  const deliveries = new MeasuredWindow();
+  let measuredFrom = Number.POSITIVE_INFINITY;
+  let measuredSent = 0;
+  let expected = Number.POSITIVE_INFINITY;
+  let wake: () => void = () => undefined;
+  const subscription = await client.subscribe((body) => {
+    const born = body.readDoubleLE(0);
+    const at = performance.now();
+    deliveries.success((at - born) * US_PER_MS, body.length, born >= measuredFrom, at);
+    if (deliveries.measuredMessages >= expected) wake();
+  });
+  const template = Buffer.alloc(Math.max(settings.messageBytes, STAMP_BYTES), 'a');
+  const sends = new MeasuredWindow(() => {
+    measuredFrom = performance.now();
+    deliveries.beginMeasuring();
+    cpu.begin();
+  });
+  sends.start({ warmupMs: settings.warmupMs, durationMs: settings.durationMs });
+  await runPacedSends(
+    {
+      send: (body) => client.send(body),
+      body: () => stampedBody(template, () => measuredSent++, measuredFrom),
+      inFlight: settings.inFlight,
+      window: sends,
+      onError: errors.note,
+    },
+    settings.ratePerS,
+  );
+  expected = measuredSent;
+  if (deliveries.measuredMessages < expected) {
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, E2E_DRAIN_MS);
+    });
+  }
+  const measuredCpu = cpu.end();
+  await subscription.stop();
+  const received = deliveries.measuredMessages;
+  return {
+    result: deliveries.result('send() call to delivery, one clock'),
+    phases: {},
+    details: { sent: measuredSent, lost: Math.max(0, measuredSent - received) },
+    cpu: measuredCpu,
+    errors: [...errors.seen],
+  };
+}
+
+/** A copy of `template` stamped with the send time; counts it when it is measured. */
+function stampedBody(template: Buffer, countMeasured: () => void, measuredFrom: number): Buffer {
+  const body = Buffer.allocUnsafe(template.length);
+  template.copy(body);
+  const now = performance.now();
+  body.writeDoubleLE(now, 0);
+  if (now >= measuredFrom) countMeasured();
+  return body;
+}
