@@ -19,25 +19,24 @@ export class AccessControl {
   private readonly validator: AccessValidator;
 
   private constructor(
-    private readonly source: () => AclConfig,
+    source: () => AclConfig,
     private readonly file: AclConfigFile | undefined,
   ) {
     this.validator = new AccessValidator(source);
   }
 
   /** Loads and validates the list; an invalid one throws AclConfigError (the broker does not start). */
-  static open(option: AclOption, reloadIntervalMs: number, onError: (error: unknown, context: string) => void) {
+  static open(
+    option: AclOption,
+    reloadIntervalMs: number,
+    onError: (error: unknown, context: string) => void,
+  ): AccessControl {
     if (typeof option === 'string') {
       const file = new AclConfigFile(option, reloadIntervalMs, onError);
       return new AccessControl(() => file.current, file);
     }
     const config = parseAclConfig(option);
     return new AccessControl(() => config, undefined);
-  }
-
-  /** The list in force now. */
-  get config(): AclConfig {
-    return this.source();
   }
 
   /** Undefined lets the request through; otherwise the NO_PERMISSION response to send. */

@@ -15,8 +15,6 @@ export class AclConfigFile {
     readonly file: string,
     reloadIntervalMs: number,
     onError: (error: unknown, context: string) => void,
-    /** Called after each successful reload. */
-    onReload: (config: AclConfig) => void = () => undefined,
   ) {
     this.config = readAclConfigFile(file);
     this.listener = (current, previous) => {
@@ -24,7 +22,6 @@ export class AclConfigFile {
         return;
       try {
         this.config = readAclConfigFile(file);
-        onReload(this.config);
       } catch (error) {
         onError(error, 'reloading the ACL file (the previous list stays in force)');
       }

@@ -18,6 +18,8 @@ const IPV4_OCTETS = 4;
 const OCTET_MAX = 255;
 const IPV4_PREFIX_BITS_MAX = 32;
 const IPV4_MAPPED_PREFIX = '::ffff:';
+const IPV6_GROUPS = 8;
+const IPV6_GROUP_DIGITS = 4;
 
 type AddressMatcher = (address: string) => boolean;
 
@@ -115,12 +117,12 @@ function ipv4Number(address: string): number {
   return address.split('.').reduce((value, octet) => ((value << 8) | Number(octet)) >>> 0, 0);
 }
 
-/** Eight 4-digit groups, so compressed and full spellings compare equal. */
+/** Eight 4-digit groups, so compressed (::1) and full (0:0:0:0:0:0:0:1) spellings compare equal. */
 function expandIPv6(address: string): string {
   const [head = '', tail] = address.toLowerCase().split('::');
   const headGroups = head === '' ? [] : head.split(':');
   const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  const missing = 8 - headGroups.length - tailGroups.length;
+  const missing = IPV6_GROUPS - headGroups.length - tailGroups.length;
   const groups = [...headGroups, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailGroups];
-  return groups.map((group) => group.padStart(4, '0')).join(':');
+  return groups.map((group) => group.padStart(IPV6_GROUP_DIGITS, '0')).join(':');
 }

@@ -106,6 +106,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       holds.releaseAll();
       await server.close();
       security.close();
+      await context.offsets.close();
       await store.close();
     },
   };
@@ -169,7 +170,7 @@ function assembleContext(
   const writer = new MessageWriter(store, holds, resolved.delayLevelsMs);
   const topics = new TopicConfigManager(store, stateDirectory);
   const groups = new SubscriptionGroupManager(store, stateDirectory);
-  const offsets = new ConsumerOffsetManager(store, stateDirectory);
+  const offsets = new ConsumerOffsetManager(store, stateDirectory, resolved.onError);
   const locks = new QueueLockManager(store, stateDirectory, resolved.queueLockLifetimeMs);
   const transactions = new TransactionProgress(store, stateDirectory);
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);

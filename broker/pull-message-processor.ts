@@ -52,9 +52,7 @@ export class PullMessageProcessor {
       );
     }
     if ((header.sysFlag & PULL_SYS_FLAG.commitOffset) !== 0 && header.commitOffset >= 0) {
-      this.context.offsets
-        .commit(header.group, header.topic, [[header.queueId, header.commitOffset]])
-        .catch((error: unknown) => this.context.options.onError(error, 'committing an offset carried by a pull'));
+      this.context.offsets.commitSoon(header.group, header.topic, header.queueId, header.commitOffset);
     }
     const immediate = this.answer(request, header, false);
     if (immediate !== undefined) return immediate;

@@ -16,14 +16,14 @@
 // - Slow readers, two bounds. (1) When more than writeHighWaterBytes of responses wait unsent
 //   in a connection's socket, the connection stops reading (RemotingConnection): none of its
 //   requests is even decoded until the backlog halves, and those already read are answered
-//   SYSTEM_BUSY, so only the requests already in flight (the limit above) can still add full
-//   responses to it. (2) A response that has waited unsent for
-//   writeStallTimeoutMs closes the connection (checked every quarter of that). Closing fails
-//   the queued writes, which runs each response's afterWrite: a pull response's records are
-//   views of the mapped log holding their segment, released then at the latest, so a peer that
-//   reads nothing pins a segment for at most 1.25 x writeStallTimeoutMs. A reader that is slow
-//   but keeps reading keeps its connection: what is bounded is how long a response waits.
-//   The backlog itself costs little memory: pull records are sent from the mapping, uncopied.
+//   SYSTEM_BUSY, so only requests already in flight (the limit above) can still add full
+//   responses to it. (2) A response that has waited unsent for writeStallTimeoutMs closes the
+//   connection (checked every quarter of that). Closing fails the queued writes, which runs
+//   each response's afterWrite: a pull response's records are views of the mapped log holding
+//   their segment, released then at the latest, so a peer that reads nothing pins a segment
+//   for at most 1.25 x writeStallTimeoutMs. What is bounded is how long a response waits, not
+//   how fast the peer reads: one that takes each response in time keeps its connection. The
+//   backlog costs little memory besides: pull records go from the mapping to the socket uncopied.
 //
 // With `tls`, the server speaks TLS (a connection is accepted once its handshake passed, client
 // certificate included when required). With `authorize`, every request is first put to it

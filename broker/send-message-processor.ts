@@ -10,7 +10,7 @@ import { PROPERTY, decodeMessageProperties } from '../client/remoting/message-pr
 import { bodyOf, responseTo, type RemotingCommand } from '../client/remoting/remoting-command.js';
 import { REQUEST_CODE } from '../client/remoting/request-code.js';
 import { RESPONSE_CODE } from '../client/remoting/response-code.js';
-import { OffsetMessageId, type AppendResult, type MessageInput } from '../storage/index.js';
+import { OffsetMessageId, findProperty, type AppendResult, type MessageInput } from '../storage/index.js';
 import { DLQ_TOPIC_PREFIX, DLQ_QUEUE_COUNT, RETRY_TOPIC_PREFIX } from './broker-constants.js';
 import type { BrokerContext } from './broker-context.js';
 import { recordDeadLetterOrigin } from './dead-letter-origin.js';
@@ -97,16 +97,20 @@ export class SendMessageProcessor {
     const target = await this.target(request, header);
     if ('code' in target) return responseTo(request, target.code, target.remark);
     const host = bornHost(channel);
+    const sysFlag = header.sysFlag & ~MESSAGE_SYS_FLAG.transactionMask;
     const messages: MessageInput[] = entries.map((entry) => {
-      const properties = decodeMessageProperties(entry.properties);
-      if (properties[PROPERTY.delayLevel] !== undefined) delete properties[PROPERTY.delayLevel];
+      // Batches carry no delay. Properties without one are stored exactly as they came, with
+      // no decoding and re-encoding per message (that was a sixth of the broker's send CPU).
+      const delayed = findProperty(entry.properties, PROPERTY.delayLevel) !== undefined;
+      const properties = delayed ? withoutDelay(entry.properties) : undefined;
       return {
         topic: target.topic,
         queueId: target.queueId,
         body: entry.body,
         properties,
+        encodedProperties: delayed ? undefined : entry.properties,
         flag: entry.flag,
-        sysFlag: header.sysFlag & ~MESSAGE_SYS_FLAG.transactionMask,
+        sysFlag,
         bornTimestamp: header.bornTimestamp,
         bornHost: host,
       };
@@ -192,4 +196,10 @@ function readSendHeader(request: RemotingCommand): SendHeader {
 function bornHost(channel: Channel): string {
   const address = channel.remoteAddress;
   return /^(::ffff:)?\d+\.\d+\.\d+\.\d+:\d+$/.test(address) ? address : '0.0.0.0:0';
+}
+
+function withoutDelay(encoded: string): Record<string, string> {
+  const properties = decodeMessageProperties(encoded);
+  delete properties[PROPERTY.delayLevel];
+  return properties;
 }

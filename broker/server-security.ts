@@ -8,8 +8,6 @@ import type { RemotingServerOptions } from './remoting-server.js';
 
 export interface ServerSecurity {
   readonly serverOptions: Pick<RemotingServerOptions, 'tls' | 'authorize'>;
-  /** Undefined when access control is off. */
-  readonly accessControl: AccessControl | undefined;
   /** Stops watching the ACL file. */
   close(): void;
 }
@@ -25,7 +23,6 @@ export function serverSecurity(resolved: ResolvedBrokerOptions): ServerSecurity 
       ...(tls === undefined ? {} : { tls }),
       ...(access === undefined ? {} : { authorize: (request, channel) => access.authorize(request, channel) }),
     },
-    accessControl: access,
     close: () => access?.close(),
   };
 }

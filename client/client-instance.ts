@@ -51,6 +51,9 @@ export class ClientInstance {
     this.nameServers = parseNameServers(options.nameServer);
     if (this.nameServers.length === 0) throw new ClientError('INVALID_ARGUMENT', 'nameServer lists no address');
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS_DEFAULT;
+    const { credentials } = options;
+    if (credentials !== undefined && !(isNonEmpty(credentials.accessKey) && isNonEmpty(credentials.secretKey)))
+      throw new ClientError('INVALID_ARGUMENT', 'credentials need a non-empty accessKey and secretKey');
     this.remoting = new RemotingClient({
       serializeType: options.jsonHeaders === true ? SERIALIZE_TYPE.json : SERIALIZE_TYPE.msgpack,
       credentials: options.credentials,
@@ -219,6 +222,10 @@ export class ClientInstance {
     if (this.handlers.onRequest !== undefined) return this.handlers.onRequest(request, address);
     return responseTo(request, RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED, `request code ${request.code} not supported`);
   }
+}
+
+function isNonEmpty(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
 }
 
 /** The TLS options of every connection, or undefined for plain TCP; unreadable files are an INVALID_ARGUMENT. */

@@ -35,6 +35,8 @@ export class ConsumeDispatcher {
   private handler: MessageHandler | undefined;
   private iteratorWaiter: ((delivery: Delivery | undefined) => void) | undefined;
   private closed = false;
+  /** Set while pump() runs, so handlers settling synchronously do not re-enter it. */
+  private pumping = false;
 
   constructor(
     private readonly concurrency: number,
@@ -116,49 +118,72 @@ export class ConsumeDispatcher {
       waiter(delivery);
       return;
     }
-    while (!this.closed && this.running < this.concurrency) {
-      const delivery = this.takeLive();
-      if (delivery === undefined) return;
-      this.running++;
-      void this.consume(delivery).finally(() => {
-        this.running--;
-        if (this.running === 0) this.notifyIdle();
-        this.pump();
-      });
-    }
-  }
-
-  private async consume(delivery: Delivery): Promise<void> {
-    const { processQueue, message } = delivery;
-    processQueue.beginRun();
+    if (this.pumping) return;
+    this.pumping = true;
     try {
-      await this.consumeRunning(processQueue, message);
+      while (!this.closed && this.running < this.concurrency) {
+        const delivery = this.takeLive();
+        if (delivery === undefined) return;
+        this.start(delivery);
+      }
     } finally {
-      processQueue.endRun();
+      this.pumping = false;
     }
   }
 
-  /** Runs the handler, then marks the message done or sends it back (or schedules a local retry). */
-  private async consumeRunning(processQueue: ProcessQueue, message: ReceivedMessage): Promise<void> {
+  /**
+   * Runs the handler. A synchronous handler's message is settled at once, with no promise per
+   * message (that cost more than decoding it); a promise is settled when it resolves.
+   */
+  private start(delivery: Delivery): void {
+    const { processQueue, message } = delivery;
+    this.running++;
+    processQueue.beginRun();
     let verdict: unknown;
     try {
-      verdict = await this.handler!(message);
+      verdict = this.handler!(message);
     } catch (error) {
       this.hooks.handlerFailed(error, message);
       verdict = 'retry';
     }
-    if (verdict !== 'retry') return this.hooks.processed(processQueue, message);
-    if (processQueue.dropped) return;
-    try {
-      await this.hooks.sendBack(processQueue, message);
-      this.hooks.processed(processQueue, message);
-    } catch {
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        if (!this.closed && !processQueue.dropped) this.deliver(processQueue, [message]);
-      }, LOCAL_RETRY_DELAY_MS);
-      this.retryTimers.add(timer);
+    if (!isThenable(verdict)) return this.settle(delivery, verdict);
+    verdict.then(
+      (resolved) => this.settle(delivery, resolved),
+      (error: unknown) => {
+        this.hooks.handlerFailed(error, message);
+        this.settle(delivery, 'retry');
+      },
+    );
+  }
+
+  /** Marks the message done, or sends it back (or schedules a local retry) for 'retry'. */
+  private settle(delivery: Delivery, verdict: unknown): void {
+    const { processQueue, message } = delivery;
+    if (verdict !== 'retry' || processQueue.dropped) {
+      if (verdict !== 'retry') this.hooks.processed(processQueue, message);
+      return this.finish(processQueue);
     }
+    this.hooks.sendBack(processQueue, message).then(
+      () => {
+        this.hooks.processed(processQueue, message);
+        this.finish(processQueue);
+      },
+      () => {
+        const timer = setTimeout(() => {
+          this.retryTimers.delete(timer);
+          if (!this.closed && !processQueue.dropped) this.deliver(processQueue, [message]);
+        }, LOCAL_RETRY_DELAY_MS);
+        this.retryTimers.add(timer);
+        this.finish(processQueue);
+      },
+    );
+  }
+
+  private finish(processQueue: ProcessQueue): void {
+    processQueue.endRun();
+    this.running--;
+    if (this.running === 0) this.notifyIdle();
+    this.pump();
   }
 
   private notifyIdle(): void {
@@ -166,4 +191,8 @@ export class ConsumeDispatcher {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

@@ -32,9 +32,23 @@ export function masterAddress(route: TopicRoute, brokerName: string): string | u
   return route.brokerDatas.find((broker) => broker.brokerName === brokerName)?.brokerAddrs[MASTER_ID];
 }
 
-export function writableQueues(topic: string, route: TopicRoute): MessageQueue[] {
-  return queuesOf(topic, route, PERMISSION.write, (data) => data.writeQueueNums);
+/**
+ * Writable queues of `topic` in `route`, in a stable order. A route object is never changed
+ * once parsed (a refresh brings a new one), so the list is built once per route and topic
+ * instead of on every send.
+ */
+export function writableQueues(topic: string, route: TopicRoute): readonly MessageQueue[] {
+  let byTopic = WRITABLE_QUEUES.get(route);
+  if (byTopic === undefined) WRITABLE_QUEUES.set(route, (byTopic = new Map()));
+  let queues = byTopic.get(topic);
+  if (queues === undefined) {
+    queues = Object.freeze(queuesOf(topic, route, PERMISSION.write, (data) => data.writeQueueNums));
+    byTopic.set(topic, queues);
+  }
+  return queues;
 }
+
+const WRITABLE_QUEUES = new WeakMap<TopicRoute, Map<string, readonly MessageQueue[]>>();
 
 export function readableQueues(topic: string, route: TopicRoute): MessageQueue[] {
   return queuesOf(topic, route, PERMISSION.read, (data) => data.readQueueNums);
@@ -56,9 +70,17 @@ function queuesOf(
   return queues;
 }
 
+/** 'topic@broker@queueId'; kept per queue object, as it is looked up for every message. */
 export function queueKey(queue: MessageQueue): string {
-  return `${queue.topic}@${queue.brokerName}@${queue.queueId}`;
+  let key = QUEUE_KEYS.get(queue);
+  if (key === undefined) {
+    key = `${queue.topic}@${queue.brokerName}@${queue.queueId}`;
+    QUEUE_KEYS.set(queue, key);
+  }
+  return key;
 }
+
+const QUEUE_KEYS = new WeakMap<MessageQueue, string>();
 
 /** Parses a route body, accepting fastjson's unquoted numeric keys in brokerAddrs. */
 export function parseRoute(body: Buffer): TopicRoute {

@@ -8,7 +8,7 @@ export type { MessageInput } from './message-encoder.js';
 export type { MessageStoreOptions, FlushMode } from './store-options.js';
 export { StoredMessage } from './stored-message.js';
 export { StoreError, STORE_ERRORS, type StoreErrorCode } from './store-error.js';
-export { MESSAGE_PROPERTIES, encodeProperties, decodeProperties } from './message-properties.js';
+export { MESSAGE_PROPERTIES, encodeProperties, decodeProperties, findProperty } from './message-properties.js';
 export { OffsetMessageId } from './offset-message-id.js';
 export type { RecoveryReport } from './recovery.js';
 export { isValidTopic } from './topic-registry.js';

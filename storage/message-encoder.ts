@@ -8,6 +8,7 @@ import {
   MESSAGE_PROPERTIES,
   NAME_VALUE_SEPARATOR,
   PROPERTY_SEPARATOR,
+  findProperty,
   isStorablePropertyText,
 } from './message-properties.js';
 import { recordBytes, type RecordFields } from './message-record.js';
@@ -24,6 +25,12 @@ export interface MessageInput {
   /** One key, several keys, or several keys joined by spaces (RocketMQ's KEYS). */
   keys?: string | readonly string[];
   properties?: Readonly<Record<string, string>>;
+  /**
+   * Properties already in the record's encoding (`name 0x01 value 0x02` per pair), as a
+   * RocketMQ client sends them: stored as given, without decoding and re-encoding them.
+   * TAGS, KEYS and UNIQ_KEY are read from it; it excludes `properties`, `tags` and `keys`.
+   */
+  encodedProperties?: string;
   flag?: number;
   bornTimestamp?: number;
   /** 'a.b.c.d:port' of the producer; the store host when absent. */
@@ -108,12 +115,8 @@ export class MessageEncoder {
    * offset, RocketMQ's broker-side msgId), which locates it without any index; a producer's
    * UNIQ_KEY, when present, is kept and indexed.
    */
-  private encodeProperties(message: MessageInput): {
-    properties: string;
-    uniqueKey: string | undefined;
-    keys: string | undefined;
-    tags: string | undefined;
-  } {
+  private encodeProperties(message: MessageInput): EncodedProperties {
+    if (message.encodedProperties !== undefined) return readEncodedProperties(message);
     const given = message.properties;
     let encoded = '';
     let uniqueKey: string | undefined;
@@ -158,6 +161,29 @@ export class MessageEncoder {
     }
     return hashes;
   }
+}
+
+interface EncodedProperties {
+  properties: string;
+  uniqueKey: string | undefined;
+  keys: string | undefined;
+  tags: string | undefined;
+}
+
+/** Takes an already encoded properties string as it is, reading the three fields the store needs. */
+function readEncodedProperties(message: MessageInput): EncodedProperties {
+  const encoded = message.encodedProperties;
+  if (typeof encoded !== 'string') throw invalid('encodedProperties must be a string');
+  if (message.properties !== undefined || message.tags !== undefined || message.keys !== undefined) {
+    throw invalid('encodedProperties excludes properties, tags and keys');
+  }
+  const keys = findProperty(encoded, MESSAGE_PROPERTIES.keys);
+  return {
+    properties: encoded,
+    uniqueKey: findProperty(encoded, MESSAGE_PROPERTIES.uniqueKey),
+    keys: keys === '' ? undefined : keys,
+    tags: findProperty(encoded, MESSAGE_PROPERTIES.tags),
+  };
 }
 
 function joinKeys(keys: string | readonly string[] | undefined): string | undefined {

@@ -44,6 +44,17 @@ export const MESSAGE_LAYOUT = {
 const FIXED_BYTES = MESSAGE_LAYOUT.fixedBytes;
 const BODY_AT = MESSAGE_LAYOUT.body;
 const TWO_POW_32 = 4294967296;
+/** For each byte, its two upper-case hex digits as ASCII codes in one 16-bit number. */
+const UPPER_HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, byte) => {
+  const digits = byte.toString(16).toUpperCase().padStart(2, '0');
+  return (digits.charCodeAt(0) << 8) | digits.charCodeAt(1);
+});
+const OFFSET_ID_SCRATCH = Buffer.alloc(32);
+/** Shared by every message without keys, so none allocates an empty array. */
+const NO_KEYS: readonly string[] = Object.freeze([]);
+const HOST_NAMES = new Map<number, Map<number, string>>();
+/** Distinct born/store hosts remembered; past it the cache starts over (clients are few). */
+const HOST_NAMES_CACHED_MAX = 1024;
 /** Largest body a compressed one may inflate to: four times the 4 MiB default message limit. */
 const INFLATED_BODY_BYTES_MAX = 16 * 1024 * 1024;
 
@@ -108,9 +119,7 @@ function decodeOne(bytes: Buffer, view: DataView, at: number, size: number): Rec
   const properties = decodeMessageProperties(bytes.toString('utf8', propertiesLengthAt + 2, at + size));
   const commitLogOffset = readLong(view, at + MESSAGE_LAYOUT.physicalOffset);
   const storeHostAt = at + MESSAGE_LAYOUT.storeHost;
-  const offsetMsgId =
-    bytes.toString('hex', storeHostAt, storeHostAt + 8).toUpperCase() +
-    bytes.toString('hex', at + MESSAGE_LAYOUT.physicalOffset, at + MESSAGE_LAYOUT.sysFlag).toUpperCase();
+  const offsetMsgId = offsetMessageId(bytes, storeHostAt, at + MESSAGE_LAYOUT.physicalOffset);
   const keys = properties[PROPERTY.keys];
   return {
     topic: bytes.toString('latin1', topicLengthAt + 1, propertiesLengthAt),
@@ -131,7 +140,7 @@ function decodeOne(bytes: Buffer, view: DataView, at: number, size: number): Rec
     msgId: properties[PROPERTY.uniqueKey] ?? offsetMsgId,
     offsetMsgId,
     tags: properties[PROPERTY.tags],
-    keys: keys === undefined || keys === '' ? [] : keys.split(' '),
+    keys: keys === undefined || keys === '' ? NO_KEYS : keys.split(' '),
   };
 }
 
@@ -149,7 +158,33 @@ function readLong(view: DataView, at: number): number {
   return view.getInt32(at) * TWO_POW_32 + view.getUint32(at + 4);
 }
 
+/** 'a.b.c.d:port'; a batch comes from few hosts, so their strings are built once and kept. */
 function readHost(view: DataView, at: number): string {
   const ip = view.getUint32(at);
-  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:${view.getInt32(at + 4)}`;
+  const port = view.getInt32(at + 4);
+  // Keyed by ip, then by the whole int32 port field (garbage from a broken peer included).
+  let ports = HOST_NAMES.get(ip);
+  if (ports === undefined) {
+    if (HOST_NAMES.size >= HOST_NAMES_CACHED_MAX) HOST_NAMES.clear();
+    HOST_NAMES.set(ip, (ports = new Map()));
+  }
+  let host = ports.get(port);
+  if (host === undefined) {
+    host = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:${port}`;
+    if (ports.size >= HOST_NAMES_CACHED_MAX) ports.clear();
+    ports.set(port, host);
+  }
+  return host;
+}
+
+/**
+ * The 32 upper-case hex digits of store host (8 bytes) then commit log offset (8 bytes),
+ * written as ASCII into a scratch buffer and read out as one string: one allocation per id.
+ */
+function offsetMessageId(bytes: Buffer, hostAt: number, offsetAt: number): string {
+  for (let i = 0; i < 8; i++) {
+    OFFSET_ID_SCRATCH.writeUInt16BE(UPPER_HEX_PAIRS[bytes[hostAt + i]!]!, i * 2);
+    OFFSET_ID_SCRATCH.writeUInt16BE(UPPER_HEX_PAIRS[bytes[offsetAt + i]!]!, 16 + i * 2);
+  }
+  return OFFSET_ID_SCRATCH.toString('latin1', 0, 32);
 }

@@ -5,6 +5,7 @@
 // lets unsigned requests in, an invalid edit keeps the previous list, and nothing the broker
 // writes to its output contains a secret key.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,7 @@ import type { ProducerChildConfig } from './children/ali-ons-producer.js';
 
 const PRODUCER_SCRIPT = fileURLToPath(new URL('./children/ali-ons-producer.js', import.meta.url));
 const CONSUMER_SCRIPT = fileURLToPath(new URL('./children/ali-ons-consumer.js', import.meta.url));
+const CLI_SCRIPT = fileURLToPath(new URL('../../../bin/tributary.js', import.meta.url));
 
 const ADMIN: AccessCredentials = { accessKey: 'acl-admin', secretKey: 'admin-secret-7f3a' };
 const PRODUCER: AccessCredentials = { accessKey: 'acl-producer', secretKey: 'producer-secret-91bd' };
@@ -254,6 +256,32 @@ test('acl: creating a topic is admin-only: refused to other accounts, done for t
     await admin.close();
   }
   expectSuccess(await createTopic(remoting(ADMIN), 'acl-new'), 'creating a topic as admin');
+});
+
+/** Runs `tributary <args>` in a clean environment (PATH and `environment` only); never rejects. */
+function runCli(
+  args: readonly string[],
+  environment: Record<string, string>,
+): Promise<{ code: number; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...environment };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI_SCRIPT, ...args], { env, timeout: STEP_TIMEOUT_MS }, (error, _stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number((error as { code?: unknown }).code ?? 1), stderr });
+    });
+  });
+}
+
+test('acl: the CLI client commands sign with TRIBUTARY_ACCESS_KEY and TRIBUTARY_SECRET_KEY', async () => {
+  const create = ['topic', 'create', 'acl-cli', '--queues', '1', '--namesrv', requireBroker().nameServerAddress!];
+  const unsigned = await runCli(create, {});
+  assert.equal(unsigned.code, 1);
+  assert.match(unsigned.stderr, /NO_PERMISSION \(16\): access denied: request code 17 .* is not signed/);
+  const signed = await runCli(create, { TRIBUTARY_ACCESS_KEY: ADMIN.accessKey, TRIBUTARY_SECRET_KEY: ADMIN.secretKey });
+  assert.equal(signed.code, 0, signed.stderr);
+  const half = await runCli(create, { TRIBUTARY_SECRET_KEY: ADMIN.secretKey });
+  assert.equal(half.code, 1);
+  assert.match(half.stderr, /set both TRIBUTARY_ACCESS_KEY and TRIBUTARY_SECRET_KEY, or neither/);
+  for (const outcome of [unsigned, signed, half]) assert.equal(outcome.stderr.includes(ADMIN.secretKey), false);
 });
 
 test('acl: an account used from outside its address allow-list is refused', async () => {

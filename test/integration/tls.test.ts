@@ -4,8 +4,10 @@
 // fails its handshake; a plain client fails cleanly and the broker goes on serving. With
 // requestClientCert, only a client certificate from the broker's CA gets in.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 
 import { Admin, Producer, type ClientTlsOptions } from '../../client/index.js';
@@ -21,6 +23,7 @@ import { recordingConsumer, waitFor } from '../support/messaging-fixture.js';
 import { createTestCertificates, type TestCertificates } from '../support/test-certificates.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
+const CLI_SCRIPT = fileURLToPath(new URL('../../../bin/tributary.js', import.meta.url));
 const TOPIC = 'tls-orders';
 const QUEUES = 2;
 const STEP_TIMEOUT_MS = 30_000;
@@ -137,6 +140,23 @@ test('tls: a client trusting the CA creates a topic, produces and consumes over 
     await producer.shutdown();
     await consumer.shutdown();
   }
+});
+
+test('tls: the CLI client commands use TLS with TRIBUTARY_TLS_CA from the environment', async () => {
+  const list = ['topic', 'list', '--namesrv', running(broker).nameServerAddress!];
+  const run = (environment: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const env = { PATH: process.env.PATH, ...environment };
+      execFile(process.execPath, [CLI_SCRIPT, ...list], { env, timeout: STEP_TIMEOUT_MS }, (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : Number((error as { code?: unknown }).code ?? 1), stdout, stderr }),
+      );
+    });
+  const secure = await run({ TRIBUTARY_TLS_CA: certificates.caCert });
+  assert.equal(secure.code, 0, secure.stderr);
+  assert.match(secure.stdout, new RegExp(`^${TOPIC}$`, 'm'));
+  const plain = await run({});
+  assert.equal(plain.code, 1);
+  assert.match(plain.stderr, /cannot reach name server/);
 });
 
 test('tls: a client that does not trust the server certificate, or expects another name, fails its handshake', async () => {
