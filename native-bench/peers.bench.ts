@@ -30,6 +30,7 @@ import {
 import { detectPeers, skipReason, type PeerAvailability } from './peers/peer-availability.js';
 import { figureOf, headlineOf, medianOf, type PeerFigure } from './peers/peer-figure.js';
 import { evaluateGoal, type GoalOutcome } from './peers/peer-goals.js';
+import type { PeersDocument } from './report/peers-document.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..', '..');
@@ -226,7 +227,8 @@ function printSummary(workloads: readonly { spec: WorkloadSpec; systems: SystemO
   for (const goal of goals) {
     const ratios = goal.versus.map((entry) => `${entry.peer} ${entry.median?.toFixed(2) ?? '-'}x`).join(', ');
     const mark = goal.met === undefined ? 'n/a' : goal.met ? 'MET' : 'MISSED';
-    console.log(`  ${mark.padEnd(6)} ${goal.label}: ${ratios || 'no peer ran'}`);
+    const note = goal.note === undefined ? '' : ` (${goal.note})`;
+    console.log(`  ${mark.padEnd(6)} ${goal.label}: ${ratios || 'no peer ran'}${note}`);
   }
 }
 
@@ -254,7 +256,7 @@ async function main(): Promise<void> {
     return evaluateGoal(goal, rounds);
   });
   printSummary(workloads, goals);
-  const document = {
+  const document: PeersDocument = {
     kind: 'peers',
     date: started.toISOString(),
     command: `node dist/native-bench/peers.bench.js ${process.argv.slice(2).join(' ')}`.trim(),
