@@ -124,14 +124,12 @@ export const PEER_GOALS: readonly PeerGoal[] = [
     type: 'latency',
     workload: 'e2e-100b-rate5000',
   },
-  ...PEER_WORKLOADS.map(
-    (workload): PeerGoal => ({
-      id: `cpu-${workload.id}`,
-      label: `CPU per message (client + server), ${workload.title}: below every peer`,
-      type: 'cpu',
-      workload: workload.id,
-    }),
-  ),
+  ...PEER_WORKLOADS.map((workload): PeerGoal => ({
+    id: `cpu-${workload.id}`,
+    label: `CPU per message (client + server), ${workload.title}: below every peer`,
+    type: 'cpu',
+    workload: workload.id,
+  })),
 ];
 
 export interface PeerRunPlan {

@@ -206,7 +206,10 @@ function formatHeadline(value: number | null, kind: string): string {
   return kind === 'e2e' ? `p99 ${value.toFixed(2)} ms` : `${Math.round(value).toLocaleString('en-US')} msgs/s`;
 }
 
-function printSummary(workloads: readonly { spec: WorkloadSpec; systems: SystemOutcome[] }[], goals: GoalOutcome[]): void {
+function printSummary(
+  workloads: readonly { spec: WorkloadSpec; systems: SystemOutcome[] }[],
+  goals: GoalOutcome[],
+): void {
   console.log('\nPeers (median round; durability mode beside every figure):');
   for (const { spec, systems } of workloads) {
     console.log(`  ${spec.id}: ${spec.title}`);

@@ -22,8 +22,7 @@ export const NATS_DURABILITY = {
     'JetStream file store, default sync: a publish is acknowledged once stored in the server (written to the ' +
     'block file by a flush loop within ms); fsync on a timer (no per-publish fsync; survives a server crash ' +
     'once written, not power loss)',
-  always:
-    'JetStream file store, sync_interval: always: every write is fsynced before the publish is acknowledged',
+  always: 'JetStream file store, sync_interval: always: every write is fsynced before the publish is acknowledged',
 } as const;
 
 export type NatsSync = keyof typeof NATS_DURABILITY;
@@ -55,7 +54,9 @@ export async function startNatsServer(sync: NatsSync): Promise<NatsServer> {
   if (binary === undefined) throw new Error(`${NATS_SERVER_BINARY} not found`);
   const version = natsServerVersion(binary);
   if (sync === 'always' && !natsSupportsSyncAlways(version)) {
-    throw new Error(`nats-server ${version} has no sync_interval: always (needs ${SYNC_INTERVAL_MIN_VERSION.join('.')})`);
+    throw new Error(
+      `nats-server ${version} has no sync_interval: always (needs ${SYNC_INTERVAL_MIN_VERSION.join('.')})`,
+    );
   }
   const process = await ServerProcess.start({
     name: 'nats',

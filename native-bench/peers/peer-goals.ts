@@ -18,7 +18,13 @@ export interface GoalOutcome {
   /** The ratio must reach this (throughput) or exceed it (latency, CPU). */
   readonly target: number;
   /** Per compared peer ("best" for best-peer goals): median ratio and the per-round ratios. */
-  readonly versus: readonly { peer: string; median: number | undefined; perRound: (number | null)[] }[];
+  readonly versus: readonly {
+    peer: string;
+    median: number | undefined;
+    perRound: (number | null)[];
+    /** This comparison alone (the goal is met when every comparison is). */
+    met?: boolean;
+  }[];
   /** Undefined when there was nothing to compare against. */
   readonly met: boolean | undefined;
   readonly note?: string;
@@ -60,10 +66,10 @@ function outcome(
   strict: boolean,
   note?: string,
 ): GoalOutcome {
-  const medians = versus.map((entry) => entry.median);
-  const met = medians.some((median) => median === undefined)
-    ? undefined
-    : medians.every((median) => (strict ? median! > target : median! >= target));
+  const reaches = (median: number | undefined): boolean | undefined =>
+    median === undefined ? undefined : strict ? median > target : median >= target;
+  const judged = versus.map((entry) => ({ ...entry, met: reaches(entry.median) }));
+  const met = judged.some((entry) => entry.met === undefined) ? undefined : judged.every((entry) => entry.met);
   return {
     id: goal.id,
     type: goal.type,
@@ -71,7 +77,7 @@ function outcome(
     workload: goal.workload,
     ratioMeans,
     target,
-    versus,
+    versus: judged,
     met: versus.length === 0 ? undefined : met,
     ...(note === undefined ? {} : { note }),
   };
@@ -109,7 +115,10 @@ export function evaluateGoal(goal: PeerGoal, rounds: RoundFigures): GoalOutcome 
     return outcome(goal, 'lowest peer p50 / Tributary p99', 1, versus, true, note);
   }
   const versus = ran.map((peer) =>
-    entry(peer, perRound(rounds, [peer], 'max', cpuTotal, cpuTotal, (ours, theirs) => theirs / ours)),
+    entry(
+      peer,
+      perRound(rounds, [peer], 'max', cpuTotal, cpuTotal, (ours, theirs) => theirs / ours),
+    ),
   );
   return outcome(goal, 'peer CPU µs per message / Tributary CPU µs per message', 1, versus, true, note);
 }

@@ -93,9 +93,16 @@ async function main(): Promise<void> {
       result: outcome.result,
       phases: outcome.phases,
       details: outcome.details,
-      serverProcess: { pid: server.pid, cpuUserMs: outcome.cpu.server.userMs, cpuSystemMs: outcome.cpu.server.systemMs },
+      serverProcess: {
+        pid: server.pid,
+        cpuUserMs: outcome.cpu.server.userMs,
+        cpuSystemMs: outcome.cpu.server.systemMs,
+      },
       client: { cpuUserMs: outcome.cpu.client.userMs, cpuSystemMs: outcome.cpu.client.systemMs },
-      cpuCost: { clientUsPerMessage: perMessage(outcome.cpu.client), serverUsPerMessage: perMessage(outcome.cpu.server) },
+      cpuCost: {
+        clientUsPerMessage: perMessage(outcome.cpu.client),
+        serverUsPerMessage: perMessage(outcome.cpu.server),
+      },
       errors: outcome.errors,
       environment: { node: process.version, loadAverage: os.loadavg() },
     };

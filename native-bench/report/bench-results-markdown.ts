@@ -36,7 +36,9 @@ export function e2eMarkdown(document: Loose): string[] {
       floor
         ? `${formatCount(numberAt(summary, 'result.pingPongRoundTripsPerSec'))} round trips/s`
         : `${formatCount(numberAt(summary, 'result.msgsPerSec'))} msgs/s`,
-      latency === undefined ? '-' : `${formatMs(latency.p50Ms)} / ${formatMs(latency.p99Ms)} / ${formatMs(latency.p999Ms)}`,
+      latency === undefined
+        ? '-'
+        : `${formatMs(latency.p50Ms)} / ${formatMs(latency.p99Ms)} / ${formatMs(latency.p999Ms)}`,
       goals.map((goal) => `${goal.label}: ${goalMark(goal.met)}`).join('; ') || '-',
     ];
   });

@@ -3,8 +3,7 @@
 // table always renders as a table.
 export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const cell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-  const line = (cells: readonly string[]): string =>
-    `| ${headers.map((_, i) => cell(cells[i] ?? '')).join(' | ')} |`;
+  const line = (cells: readonly string[]): string => `| ${headers.map((_, i) => cell(cells[i] ?? '')).join(' | ')} |`;
   return [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)];
 }
 

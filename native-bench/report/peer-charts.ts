@@ -20,11 +20,15 @@ function sizeLabel(bytes: number): string {
   return bytes >= KIB && bytes % KIB === 0 ? `${bytes / KIB} KiB` : `${bytes} B`;
 }
 
-function figureOf(workload: PeersWorkloadEntry | undefined, system: string): PeersWorkloadEntry['systems'][number]['median'] {
+function figureOf(
+  workload: PeersWorkloadEntry | undefined,
+  system: string,
+): PeersWorkloadEntry['systems'][number]['median'] {
   return workload?.systems.find((entry) => entry.system === system)?.median ?? null;
 }
 
 function compact(value: number): string {
+  if (value === 0) return '0';
   if (value >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
   if (value >= 1e3) return `${(value / 1e3).toFixed(value >= 1e4 ? 0 : 1)}k`;
   return value.toFixed(value >= 10 ? 0 : 1);
@@ -82,7 +86,7 @@ function cpuPerMessage(document: PeersDocument): Chart | undefined {
       name: SYSTEM_NAMES[system],
       values: document.workloads.map((workload) => figureOf(workload, system)?.cpuUsPerMessage.total),
     })),
-    format: (value) => value.toFixed(value >= 10 ? 0 : 1),
+    format: (value) => (value === 0 ? '0' : value.toFixed(value >= 10 ? 0 : 1)),
   });
   return { name: 'cpu-per-message', title, svg };
 }

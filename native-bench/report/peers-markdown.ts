@@ -76,7 +76,7 @@ function goalRows(document: PeersDocument): string[][] {
       formatRatio(entry.median),
       entry.perRound.map((ratio) => formatRatio(ratio)).join(' / '),
       `${goal.ratioMeans} ${goal.type === 'throughput' ? '>=' : '>'} ${goal.target}`,
-      goalMark(goal.met),
+      goalMark(entry.met ?? goal.met),
       goal.note ?? '',
     ]);
   });

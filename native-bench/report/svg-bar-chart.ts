@@ -69,8 +69,18 @@ export function renderBarChart(chart: BarChart): string {
   });
   body.push(
     `<line x1="${PLOT.left}" y1="${y(0)}" x2="${PLOT.left + plotWidth}" y2="${y(0)}" stroke="#333333"/>`,
-    svgText(18, PLOT.top + plotHeight / 2, chart.unit, 'middle', ` transform="rotate(-90 18 ${PLOT.top + plotHeight / 2})"`),
-    ...svgLegend(PLOT.left, HEIGHT_PX - 18, chart.series.map((series) => series.name)),
+    svgText(
+      18,
+      PLOT.top + plotHeight / 2,
+      chart.unit,
+      'middle',
+      ` transform="rotate(-90 18 ${PLOT.top + plotHeight / 2})"`,
+    ),
+    ...svgLegend(
+      PLOT.left,
+      HEIGHT_PX - 18,
+      chart.series.map((series) => series.name),
+    ),
   );
   return svgDocument(WIDTH_PX, HEIGHT_PX, chart.title, body);
 }

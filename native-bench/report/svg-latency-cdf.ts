@@ -73,11 +73,16 @@ export function renderLatencyCdf(title: string, series: readonly CdfSeries[]): s
       })
       .join(' ');
     body.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2"/>`);
-    for (const p of sorted) body.push(`<circle cx="${round(x(p.ms))}" cy="${round(y(p.percentile))}" r="3" fill="${color}"/>`);
+    for (const p of sorted)
+      body.push(`<circle cx="${round(x(p.ms))}" cy="${round(y(p.percentile))}" r="3" fill="${color}"/>`);
   });
   body.push(
     svgText(PLOT.left + plotWidth / 2, PLOT.top + plotHeight + 36, 'latency (log scale)'),
-    ...svgLegend(PLOT.left, HEIGHT_PX - 16, series.map((s) => s.name)),
+    ...svgLegend(
+      PLOT.left,
+      HEIGHT_PX - 16,
+      series.map((s) => s.name),
+    ),
   );
   return svgDocument(WIDTH_PX, HEIGHT_PX, title, body);
 }
