@@ -13,7 +13,6 @@
 //   npm run build && node dist/native-bench/delayed-delivery.bench.js [--messages 100000] [--only level-3]
 //
 // Prints one line per trial; writes results/delayed-<timestamp>.json.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +22,7 @@ import { DELAY_LEVELS_MS_DEFAULT, SYSTEM_TOPIC } from '../broker/broker-constant
 import { Admin, Producer, PushConsumer, type Message } from '../client/index.js';
 import { PROPERTY } from '../client/remoting/message-properties-codec.js';
 import { MessageStore, type StoredMessage } from '../storage/index.js';
+import { startBenchBroker } from './lib/bench-broker-process.js';
 
 const TOPIC = 'bench-delayed';
 const QUEUES = 8;
@@ -61,28 +61,6 @@ function flag(name: string): string | undefined {
   return at < 0 ? undefined : process.argv[at + 1];
 }
 
-async function startBrokerChild(directory: string): Promise<{ nameServer: string; stop(): Promise<void> }> {
-  const script = fileURLToPath(new URL('./delayed-broker-child.js', import.meta.url));
-  const child = spawn(process.execPath, [script, directory], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
-      if (text.includes('\n')) resolve(text.split('\n')[0]!);
-    });
-    child.once('exit', (code) => reject(new Error(`broker child exited (${code}) before it was ready`)));
-  });
-  const { nameServer } = JSON.parse(line) as { nameServer: string };
-  return {
-    nameServer,
-    stop: () => {
-      child.stdin!.end();
-      return exited;
-    },
-  };
-}
-
 interface Measured {
   readonly fillMs: number;
   readonly received: Map<string, number>;
@@ -91,7 +69,7 @@ interface Measured {
 
 /** Runs the broker side of a trial: fill, consume everything, close. */
 async function run(spec: TrialSpec, directory: string, total: number): Promise<Measured> {
-  const broker = await startBrokerChild(directory);
+  const broker = await startBenchBroker(directory);
   const admin = new Admin({ nameServer: broker.nameServer });
   const received = new Map<string, number>();
   let consumer: PushConsumer | undefined;

@@ -9,13 +9,13 @@
 //   npm run build && node dist/native-bench/orderly.bench.js [--rounds 3] [--messages 100000]
 //
 // Prints one line per trial and a summary of medians; writes results/orderly-<timestamp>.json.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { Admin, Producer, PushConsumer } from '../client/index.js';
+import { startBenchBroker } from './lib/bench-broker-process.js';
 
 const TOPIC = 'bench-orderly';
 const QUEUES = 8;
@@ -44,28 +44,6 @@ interface Trial {
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
   return at < 0 ? fallback : Number(process.argv[at + 1]);
-}
-
-async function startBrokerChild(directory: string): Promise<{ nameServer: string; stop(): Promise<void> }> {
-  const script = fileURLToPath(new URL('./orderly-broker-child.js', import.meta.url));
-  const child = spawn(process.execPath, [script, directory], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
-      if (text.includes('\n')) resolve(text.split('\n')[0]!);
-    });
-    child.once('exit', (code) => reject(new Error(`broker child exited (${code}) before it was ready`)));
-  });
-  const { nameServer } = JSON.parse(line) as { nameServer: string };
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    nameServer,
-    stop: () => {
-      child.stdin!.end();
-      return exited;
-    },
-  };
 }
 
 async function fill(nameServer: string, total: number): Promise<void> {
@@ -118,7 +96,7 @@ async function main(): Promise<void> {
   const rounds = flag('rounds', 3);
   const messages = flag('messages', 100_000);
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-orderly-bench-'));
-  const broker = await startBrokerChild(directory);
+  const broker = await startBenchBroker(directory);
   const admin = new Admin({ nameServer: broker.nameServer });
   const trials: Trial[] = [];
   try {

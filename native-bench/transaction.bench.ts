@@ -15,7 +15,6 @@
 //                                                               [--concurrency 1,64] [--flush sync]
 //
 // Prints one line per trial and the medians; writes results/transactions-<timestamp>.json.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 import { Admin, Producer, TransactionProducer } from '../client/index.js';
+import { startBenchBroker } from './lib/bench-broker-process.js';
 
 const QUEUES = 8;
 const BODY = Buffer.alloc(256, 'x');
@@ -52,30 +52,6 @@ interface Sender {
 function flag(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
   return at < 0 ? fallback : (process.argv[at + 1] ?? fallback);
-}
-
-async function startBrokerChild(
-  directory: string,
-  flush: string,
-): Promise<{ nameServer: string; stop(): Promise<void> }> {
-  const script = fileURLToPath(new URL('./transaction-broker-child.js', import.meta.url));
-  const child = spawn(process.execPath, [script, directory, flush], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
-      if (text.includes('\n')) resolve(text.split('\n')[0]!);
-    });
-    child.once('exit', (code) => reject(new Error(`broker child exited (${code}) before it was ready`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    nameServer: (JSON.parse(line) as { nameServer: string }).nameServer,
-    stop: () => {
-      child.stdin!.end();
-      return exited;
-    },
-  };
 }
 
 async function createTopics(admin: Admin): Promise<void> {
@@ -163,7 +139,7 @@ async function main(): Promise<void> {
   const levels = flag('concurrency', '1,64').split(',').map(Number);
   const flush = flag('flush', 'async');
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-transaction-bench-'));
-  const broker = await startBrokerChild(directory, flush);
+  const broker = await startBenchBroker(directory, flush === 'sync' ? 'sync' : 'async');
   const admin = new Admin({ nameServer: broker.nameServer });
   const trials: Trial[] = [];
   try {

@@ -1,11 +1,17 @@
-// Child process of orderly.bench.ts: a name server and a broker (async flush) on 127.0.0.1 with
-// free ports, on the directory given in argv[2]. Prints {"nameServer": "...", "broker": "..."}
-// once listening; closes and exits when stdin closes or on SIGTERM.
+// Child process of the feature benchmarks (delayed delivery, orderly, transactions): a name
+// server and a broker on 127.0.0.1 with free ports, on the directory in argv[2], flush mode in
+// argv[3] (async by default). Prints {"nameServer": "...", "broker": "..."} once listening;
+// closes cleanly and exits when stdin closes or on SIGTERM, so a bench can then open the store
+// itself and read what was stored.
 import { startBroker, startNameServer } from '../broker/index.js';
 
+/** Small enough to create quickly, large enough that a run rolls few segments. */
+const SEGMENT_BYTES = 256 * 1024 * 1024;
+
 const directory = process.argv[2];
+const flush = process.argv[3] === 'sync' ? 'sync' : 'async';
 if (directory === undefined) {
-  console.error('usage: orderly-broker-child.js <data directory>');
+  console.error('usage: bench-broker-child.js <data directory> [async|sync]');
   process.exit(2);
 }
 const nameServer = await startNameServer({ host: '127.0.0.1', port: 0 });
@@ -15,8 +21,8 @@ const broker = await startBroker({
   advertisedHost: '127.0.0.1',
   port: 0,
   nameServers: [`127.0.0.1:${nameServer.port}`],
-  flush: 'async',
-  store: { segmentBytes: 256 * 1024 * 1024 },
+  flush,
+  store: { segmentBytes: SEGMENT_BYTES },
 });
 process.stdout.write(`${JSON.stringify({ nameServer: `127.0.0.1:${nameServer.port}`, broker: broker.address })}\n`);
 

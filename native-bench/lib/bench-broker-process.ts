@@ -1,0 +1,34 @@
+// Starts bench-broker-child.js and waits for its ready line: the benches' broker, in its own
+// process so its CPU and event loop are measured apart from the load generator's.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface BenchBrokerProcess {
+  readonly nameServer: string;
+  /** Closes stdin (the child closes the broker cleanly) and waits for the exit. */
+  stop(): Promise<void>;
+}
+
+export async function startBenchBroker(
+  directory: string,
+  flush: 'async' | 'sync' = 'async',
+): Promise<BenchBrokerProcess> {
+  const script = fileURLToPath(new URL('../bench-broker-child.js', import.meta.url));
+  const child = spawn(process.execPath, [script, directory, flush], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const line = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+      if (text.includes('\n')) resolve(text.split('\n')[0]!);
+    });
+    child.once('exit', (code) => reject(new Error(`broker child exited (${code}) before it was ready`)));
+  });
+  return {
+    nameServer: (JSON.parse(line) as { nameServer: string }).nameServer,
+    stop: () => {
+      child.stdin!.end();
+      return exited;
+    },
+  };
+}
