@@ -92,6 +92,11 @@ export class ClientInstance {
     return fetching;
   }
 
+  /** The topic's cached route, if any; no fetch. */
+  cachedRoute(topic: string): TopicRoute | undefined {
+    return this.routes.get(topic);
+  }
+
   private async fetchRoute(topic: string): Promise<TopicRoute | undefined> {
     try {
       return parseRoute(await this.askNameServers(REQUEST_CODE.GET_ROUTEINFO_BY_TOPIC, { topic }));

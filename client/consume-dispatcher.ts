@@ -17,6 +17,16 @@ interface Delivery {
   readonly message: ReceivedMessage;
 }
 
+/** One deliver() call's messages, handed out in order; `next` is the first not yet taken. */
+interface Run {
+  readonly processQueue: ProcessQueue;
+  readonly messages: readonly ReceivedMessage[];
+  next: number;
+}
+
+/** Taken runs are dropped from the front of the line once this many have piled up there. */
+const TAKEN_RUNS_COMPACT_AT = 1024;
+
 export interface DispatcherHooks {
   /** The message is done: drop it from its queue and advance the committable offset. */
   processed(processQueue: ProcessQueue, message: ReceivedMessage): void;
@@ -27,7 +37,8 @@ export interface DispatcherHooks {
 }
 
 export class ConsumeDispatcher {
-  private readonly pending: Delivery[] = [];
+  /** Delivered messages not yet started, a run per deliver() (no object per message). */
+  private readonly pending: (Run | undefined)[] = [];
   private head = 0;
   private running = 0;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -48,7 +59,8 @@ export class ConsumeDispatcher {
   }
 
   deliver(processQueue: ProcessQueue, messages: readonly ReceivedMessage[]): void {
-    for (const message of messages) this.pending.push({ processQueue, message });
+    if (messages.length === 0) return;
+    this.pending.push({ processQueue, messages, next: 0 });
     this.pump();
   }
 
@@ -88,22 +100,26 @@ export class ConsumeDispatcher {
   }
 
   private nextDelivery(): Promise<Delivery | undefined> {
-    const ready = this.takeLive();
-    if (ready !== undefined || this.closed) return Promise.resolve(ready);
+    const run = this.liveRun();
+    if (run !== undefined)
+      return Promise.resolve({ processQueue: run.processQueue, message: run.messages[run.next++]! });
+    if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       this.iteratorWaiter = resolve;
     });
   }
 
-  /** The next pending delivery whose queue is still ours; dropped queues' messages are skipped. */
-  private takeLive(): Delivery | undefined {
+  /** The run with the next message to start; runs of dropped queues are skipped. */
+  private liveRun(): Run | undefined {
     while (this.head < this.pending.length) {
-      const delivery = this.pending[this.head++]!;
-      if (this.head > 1024 && this.head * 2 > this.pending.length) {
+      const run = this.pending[this.head]!;
+      if (run.next < run.messages.length && !run.processQueue.dropped) return run;
+      // Let go of the run's messages now, not only when the line is compacted.
+      this.pending[this.head++] = undefined;
+      if (this.head >= TAKEN_RUNS_COMPACT_AT && this.head * 2 > this.pending.length) {
         this.pending.splice(0, this.head);
         this.head = 0;
       }
-      if (!delivery.processQueue.dropped) return delivery;
     }
     return undefined;
   }
@@ -112,19 +128,19 @@ export class ConsumeDispatcher {
     if (this.handler === undefined) {
       const waiter = this.iteratorWaiter;
       if (waiter === undefined) return;
-      const delivery = this.takeLive();
-      if (delivery === undefined) return;
+      const run = this.liveRun();
+      if (run === undefined) return;
       this.iteratorWaiter = undefined;
-      waiter(delivery);
+      waiter({ processQueue: run.processQueue, message: run.messages[run.next++]! });
       return;
     }
     if (this.pumping) return;
     this.pumping = true;
     try {
       while (!this.closed && this.running < this.concurrency) {
-        const delivery = this.takeLive();
-        if (delivery === undefined) return;
-        this.start(delivery);
+        const run = this.liveRun();
+        if (run === undefined) return;
+        this.start(run.processQueue, run.messages[run.next++]!);
       }
     } finally {
       this.pumping = false;
@@ -135,8 +151,7 @@ export class ConsumeDispatcher {
    * Runs the handler. A synchronous handler's message is settled at once, with no promise per
    * message (that cost more than decoding it); a promise is settled when it resolves.
    */
-  private start(delivery: Delivery): void {
-    const { processQueue, message } = delivery;
+  private start(processQueue: ProcessQueue, message: ReceivedMessage): void {
     this.running++;
     processQueue.beginRun();
     let verdict: unknown;
@@ -146,19 +161,18 @@ export class ConsumeDispatcher {
       this.hooks.handlerFailed(error, message);
       verdict = 'retry';
     }
-    if (!isThenable(verdict)) return this.settle(delivery, verdict);
+    if (!isThenable(verdict)) return this.settle(processQueue, message, verdict);
     verdict.then(
-      (resolved) => this.settle(delivery, resolved),
+      (resolved) => this.settle(processQueue, message, resolved),
       (error: unknown) => {
         this.hooks.handlerFailed(error, message);
-        this.settle(delivery, 'retry');
+        this.settle(processQueue, message, 'retry');
       },
     );
   }
 
   /** Marks the message done, or sends it back (or schedules a local retry) for 'retry'. */
-  private settle(delivery: Delivery, verdict: unknown): void {
-    const { processQueue, message } = delivery;
+  private settle(processQueue: ProcessQueue, message: ReceivedMessage, verdict: unknown): void {
     if (verdict !== 'retry' || processQueue.dropped) {
       if (verdict !== 'retry') this.hooks.processed(processQueue, message);
       return this.finish(processQueue);
@@ -187,6 +201,7 @@ export class ConsumeDispatcher {
   }
 
   private notifyIdle(): void {
+    if (this.idleWaiters.length === 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

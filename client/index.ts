@@ -12,7 +12,7 @@ export type { Message } from './outgoing-message.js';
 export { PushConsumer, type PushConsumerOptions, type DeduplicateOptions } from './push-consumer.js';
 export { DeduplicationWindow, type DeduplicationStore } from './deduplication-window.js';
 export type { MessageHandler, ConsumeVerdict } from './consume-dispatcher.js';
-export type { ReceivedMessage } from './remoting/message-decoder.js';
+export { receivedMessageFields, type ReceivedMessage } from './remoting/message-decoder.js';
 export { ClientError, CLIENT_ERRORS, type ClientErrorCode } from './client-error.js';
 export type { ClientOptions } from './client-options.js';
 export type { AccessCredentials } from './remoting/request-signature.js';

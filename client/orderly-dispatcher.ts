@@ -13,7 +13,7 @@
 // The async iterator mode hands out one message at a time across all queues (so order holds
 // trivially) and counts it done when the loop asks for the next one.
 import type { ProcessQueue } from './process-queue.js';
-import type { ReceivedMessage } from './remoting/message-decoder.js';
+import { receivedMessageFields, type ReceivedMessage } from './remoting/message-decoder.js';
 import type { MessageHandler } from './consume-dispatcher.js';
 
 /** RocketMQ's suspendCurrentQueueTimeMillis. */
@@ -196,7 +196,9 @@ export class OrderlyDispatcher {
     const limit = this.settings.maxReconsumeTimes;
     if (message.reconsumeTimes + lane.failures > limit) return this.deadLetter(lane, message);
     const shown =
-      lane.failures === 0 ? message : { ...message, reconsumeTimes: message.reconsumeTimes + lane.failures };
+      lane.failures === 0
+        ? message
+        : { ...receivedMessageFields(message), reconsumeTimes: message.reconsumeTimes + lane.failures };
     let verdict: unknown;
     try {
       verdict = await this.handler!(shown);

@@ -6,7 +6,13 @@ import zlib from 'node:zlib';
 
 import { ClientError } from './client-error.js';
 import { MESSAGE_SYS_FLAG } from './remoting/header-fields.js';
-import { PROPERTY, encodeMessageProperties } from './remoting/message-properties-codec.js';
+import {
+  NAME_VALUE_SEPARATOR,
+  PROPERTY,
+  PROPERTY_SEPARATOR,
+  encodeMessageProperties,
+} from './remoting/message-properties-codec.js';
+import type { UniqueMessageId } from './unique-message-id.js';
 
 export interface Message {
   topic: string;
@@ -43,26 +49,34 @@ export interface OutgoingMessage {
 const TOPIC_PATTERN = /^[A-Za-z0-9_%|-]{1,127}$/;
 const SEPARATORS = /[\u0001\u0002]/;
 const ZLIB_LEVEL = 5;
+/** The last topic that passed TOPIC_PATTERN: a producer sends to few topics, most often the same. */
+let lastValidTopic: string | undefined;
 
 export function prepareOutgoing(
   message: Message,
-  uniqueKey: string,
+  ids: UniqueMessageId,
   maxMessageBytes: number,
   compressOverBytes: number,
   /** The producer group, for a transaction's half message. */
   transactionGroup?: string,
 ): OutgoingMessage {
   if (message === null || typeof message !== 'object') throw invalid('a message must be an object');
-  if (typeof message.topic !== 'string' || !TOPIC_PATTERN.test(message.topic))
-    throw invalid(`invalid topic '${String(message.topic)}'`);
-  let body =
-    typeof message.body === 'string'
+  if (message.topic !== lastValidTopic) {
+    if (typeof message.topic !== 'string' || !TOPIC_PATTERN.test(message.topic))
+      throw invalid(`invalid topic '${String(message.topic)}'`);
+    lastValidTopic = message.topic;
+  }
+  let body = Buffer.isBuffer(message.body)
+    ? message.body
+    : typeof message.body === 'string'
       ? Buffer.from(message.body)
       : message.body instanceof Uint8Array
         ? Buffer.from(message.body.buffer, message.body.byteOffset, message.body.length)
         : undefined;
   if (body === undefined) throw invalid('body must be a Buffer, Uint8Array or string');
   if (body.length > maxMessageBytes) throw invalid(`body of ${body.length} bytes exceeds ${maxMessageBytes}`);
+  if (isPlain(message, transactionGroup, body.length, compressOverBytes)) return plainOutgoing(message, body, ids);
+  const uniqueKey = ids.next();
   const properties: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.properties ?? {})) {
     if (typeof value !== 'string' || SEPARATORS.test(name) || SEPARATORS.test(value) || name === '')
@@ -109,6 +123,41 @@ export function prepareOutgoing(
     uniqueKey,
     batchable: !delayed && transactionGroup === undefined,
     transactional: transactionGroup !== undefined,
+    shardingKey: message.shardingKey,
+  };
+}
+
+/** Where the id starts in UniqueMessageId.nextAsProperty()'s `UNIQ_KEY 0x01 <id> 0x02`. */
+const UNIQUE_KEY_AT = PROPERTY.uniqueKey.length + NAME_VALUE_SEPARATOR.length;
+
+/**
+ * A message with nothing but a topic and a body (and maybe a flag or sharding key): its only
+ * property is UNIQ_KEY, so its properties string comes whole from the id generator, as
+ * encodeMessageProperties would build it from `{ UNIQ_KEY }`, without the object in between.
+ */
+function isPlain(message: Message, group: string | undefined, bodyBytes: number, compressOver: number): boolean {
+  return (
+    message.properties === undefined &&
+    message.tags === undefined &&
+    message.keys === undefined &&
+    message.delayLevel === undefined &&
+    message.deliverAt === undefined &&
+    group === undefined &&
+    bodyBytes <= compressOver
+  );
+}
+
+function plainOutgoing(message: Message, body: Buffer, ids: UniqueMessageId): OutgoingMessage {
+  const properties = ids.nextAsProperty();
+  return {
+    topic: message.topic,
+    body,
+    properties,
+    flag: message.flag ?? 0,
+    sysFlag: 0,
+    uniqueKey: properties.slice(UNIQUE_KEY_AT, properties.length - PROPERTY_SEPARATOR.length),
+    batchable: true,
+    transactional: false,
     shardingKey: message.shardingKey,
   };
 }

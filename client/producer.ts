@@ -93,9 +93,14 @@ export class Producer {
     this.client.start();
   }
 
-  async send(message: Message): Promise<SendResult> {
-    this.assertStarted();
-    const outgoing = prepareOutgoing(message, this.ids.next(), this.maxMessageBytes, this.compressOverBytes);
+  send(message: Message): Promise<SendResult> {
+    let outgoing: OutgoingMessage;
+    try {
+      this.assertStarted();
+      outgoing = prepareOutgoing(message, this.ids, this.maxMessageBytes, this.compressOverBytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.sendWithRetries(outgoing);
   }
 
@@ -104,7 +109,7 @@ export class Producer {
     this.assertStarted();
     if (!Array.isArray(messages)) throw new ClientError('INVALID_ARGUMENT', 'sendBatch takes an array');
     const outgoing = messages.map((message) =>
-      prepareOutgoing({ ...message, topic }, this.ids.next(), this.maxMessageBytes, this.compressOverBytes),
+      prepareOutgoing({ ...message, topic }, this.ids, this.maxMessageBytes, this.compressOverBytes),
     );
     return Promise.all(outgoing.map((message) => this.sendWithRetries(message)));
   }
@@ -131,7 +136,7 @@ export class Producer {
     this.assertStarted();
     const outgoing = prepareOutgoing(
       message,
-      this.ids.next(),
+      this.ids,
       this.maxMessageBytes,
       this.compressOverBytes,
       this.options.group,
@@ -143,27 +148,58 @@ export class Producer {
     if (this.state !== 'started') throw new ClientError(this.state === 'created' ? 'NOT_STARTED' : 'SHUT_DOWN');
   }
 
-  private async sendWithRetries(message: OutgoingMessage): Promise<SendResult> {
+  /**
+   * Sends with up to `retries` more attempts after a retriable failure. The usual send (route
+   * cached, coalescing on) is one promise the coalescer settles: no async function and no await
+   * per message, which cost more than the rest of the send path together. The first failure
+   * of such a send continues in sendAttempts, as does every other send.
+   */
+  private sendWithRetries(message: OutgoingMessage): Promise<SendResult> {
+    const route = this.client.cachedRoute(message.topic);
+    if (route === undefined || !this.batching || message.transactional) return this.sendAttempts(message, 0);
+    let queue: MessageQueue;
+    try {
+      queue = this.chooseQueue(message, route, undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<SendResult>((resolve, reject) => {
+      this.coalescer.enqueue(queue, {
+        message,
+        bytes: message.body.length + message.properties.length,
+        batchable: message.batchable,
+        resolve,
+        reject: (error: unknown) => {
+          if (!isRetriable(error)) return reject(error);
+          this.sendAttempts(message, 1, queue.brokerName, error).then(resolve, reject);
+        },
+      });
+    });
+  }
+
+  /** Attempts `first` and on of a send, each on a freshly chosen queue avoiding the last failed broker. */
+  private async sendAttempts(
+    message: OutgoingMessage,
+    first: number,
+    failedBroker?: string,
+    failure?: unknown,
+  ): Promise<SendResult> {
     const attempts = 1 + (this.options.retries ?? RETRIES_DEFAULT);
-    let lastBroker: string | undefined;
-    let lastError: unknown;
-    for (let attempt = 0; attempt < attempts; attempt++) {
+    let lastBroker = failedBroker;
+    let lastError = failure;
+    for (let attempt = first; attempt < attempts; attempt++) {
       const route = await this.client.route(message.topic, attempt > 0);
       const queue = this.chooseQueue(message, route, lastBroker);
-      const started = Date.now();
       try {
         // A half message skips the coalescer, which keeps one request per queue in flight: its
         // place in the half queue means nothing (the real message is stored at commit).
-        const result = await (this.batching && !message.transactional
+        return await (this.batching && !message.transactional
           ? this.coalescer.submit(queue, message, message.body.length + message.properties.length, message.batchable)
           : this.request(queue, [message]).then((r) => r[0]!));
-        this.faults.record(queue.brokerName, Date.now() - started);
-        return result;
       } catch (error) {
         lastError = error;
         lastBroker = queue.brokerName;
         if (!isRetriable(error)) throw error;
-        this.faults.record(queue.brokerName, FAILURE_LATENCY_MS);
       }
     }
     const last = lastError instanceof Error ? `; last: ${lastError.message}` : '';
@@ -182,8 +218,23 @@ export class Producer {
     return queues[this.nextQueue++ % queues.length]!;
   }
 
-  /** One SEND_MESSAGE_V2 or SEND_BATCH_MESSAGE request carrying `messages`. */
+  /**
+   * One SEND_MESSAGE_V2 or SEND_BATCH_MESSAGE request carrying `messages`. How it went is
+   * recorded for the broker's fault tolerance: the request's latency, or a failure.
+   */
   private async request(queue: MessageQueue, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    const started = Date.now();
+    try {
+      const results = await this.sendRequest(queue, messages);
+      this.faults.record(queue.brokerName, Date.now() - started);
+      return results;
+    } catch (error) {
+      if (isRetriable(error)) this.faults.record(queue.brokerName, FAILURE_LATENCY_MS);
+      throw error;
+    }
+  }
+
+  private async sendRequest(queue: MessageQueue, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
     const address = this.client.brokerAddress(queue.brokerName);
     if (address === undefined) throw new ClientError('BROKER_UNAVAILABLE', `no address for ${queue.brokerName}`);
     const first = messages[0]!;
@@ -202,9 +253,7 @@ export class Producer {
       [F.unitMode]: false,
       [F.batch]: batch,
     };
-    const body = batch
-      ? encodeBatch(messages.map((m) => ({ flag: m.flag, body: m.body, properties: m.properties })))
-      : first.body;
+    const body = batch ? encodeBatch(messages) : first.body;
     const code = batch ? REQUEST_CODE.SEND_BATCH_MESSAGE : REQUEST_CODE.SEND_MESSAGE_V2;
     const response = await this.client.invoke(address, { code, extFields, body });
     if (response.code !== RESPONSE_CODE.SUCCESS)

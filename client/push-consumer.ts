@@ -20,7 +20,7 @@ import type { ProcessQueue } from './process-queue.js';
 import { LOCK_EXPIRY_MS_DEFAULT, LOCK_RENEW_INTERVAL_MS_DEFAULT, QueueLockKeeper } from './queue-lock-keeper.js';
 import { PREFETCH_BYTES_PER_QUEUE_DEFAULT, PREFETCH_COUNT_PER_QUEUE_DEFAULT, QueuePuller } from './queue-puller.js';
 import { RELEASE_WAIT_MS, Rebalancer, type RebalanceHooks } from './rebalancer.js';
-import type { ReceivedMessage } from './remoting/message-decoder.js';
+import { receivedMessageFields, type ReceivedMessage } from './remoting/message-decoder.js';
 import { PROPERTY } from './remoting/message-properties-codec.js';
 import { REQUEST_CODE } from './remoting/request-code.js';
 import { RESPONSE_CODE } from './remoting/response-code.js';
@@ -326,9 +326,11 @@ export class PushConsumer {
 
   /** A retried message shows its original topic, as RocketMQ consumers see it. */
   private presented(message: ReceivedMessage): ReceivedMessage {
+    // The topic first: properties are decoded only when read (see ReceivedMessage).
+    if (!message.topic.startsWith(RETRY_TOPIC_PREFIX)) return message;
     const original = message.properties[PROPERTY.retryTopic];
-    if (!message.topic.startsWith(RETRY_TOPIC_PREFIX) || original === undefined) return message;
-    return { ...message, topic: original };
+    if (original === undefined) return message;
+    return { ...receivedMessageFields(message), topic: original };
   }
 
   private processed(pq: ProcessQueue, message: ReceivedMessage): void {

@@ -33,14 +33,18 @@ export class SendCoalescer<Queue, Message, Result> {
   ) {}
 
   submit(queue: Queue, message: Message, bytes: number, batchable: boolean): Promise<Result> {
+    return new Promise<Result>((resolve, reject) =>
+      this.enqueue(queue, { message, bytes, batchable, resolve, reject }),
+    );
+  }
+
+  /** submit() for a caller that settles its own promise (resolve and reject are called once). */
+  enqueue(queue: Queue, send: CoalescedSend<Message, Result>): void {
     const key = this.keyOf(queue);
     let lane = this.lanes.get(key);
     if (lane === undefined) this.lanes.set(key, (lane = { busy: false, waiting: [] }));
-    const result = new Promise<Result>((resolve, reject) =>
-      lane.waiting.push({ message, bytes, batchable, resolve, reject }),
-    );
+    lane.waiting.push(send);
     if (!lane.busy) void this.drain(key, lane, queue);
-    return result;
   }
 
   private async drain(key: string, lane: Lane<Message, Result>, queue: Queue): Promise<void> {

@@ -20,6 +20,8 @@ export const MESSAGE_PROPERTIES = {
 
 export const NAME_VALUE_SEPARATOR = '\u0001';
 export const PROPERTY_SEPARATOR = '\u0002';
+const NAME_VALUE_SEPARATOR_CODE = NAME_VALUE_SEPARATOR.charCodeAt(0);
+const PROPERTY_SEPARATOR_CODE = PROPERTY_SEPARATOR.charCodeAt(0);
 /** KEYS holds several keys joined by a space. */
 export const KEY_SEPARATOR = ' ';
 
@@ -56,15 +58,23 @@ export function decodeProperties(encoded: string): Record<string, string> {
   return properties;
 }
 
-/** Reads one property without decoding the rest; undefined when absent. */
+/**
+ * Reads one property without decoding the rest; undefined when absent. The first pair named
+ * `name` counts. The name is searched alone and the separators around it checked in place:
+ * searching for `name + 0x01` built (and flattened) a new string on every call.
+ */
 export function findProperty(encoded: string, name: string): string | undefined {
-  const needle = name + NAME_VALUE_SEPARATOR;
-  let at = encoded.indexOf(needle);
-  // A match counts only at the start of a pair, not inside another pair's value.
-  while (at > 0 && encoded[at - 1] !== PROPERTY_SEPARATOR) at = encoded.indexOf(needle, at + 1);
-  if (at < 0) return undefined;
-  const valueStart = at + needle.length;
-  let end = encoded.indexOf(PROPERTY_SEPARATOR, valueStart);
-  if (end < 0) end = encoded.length;
-  return encoded.slice(valueStart, end);
+  let at = encoded.indexOf(name);
+  while (at >= 0) {
+    const valueStart = at + name.length + 1;
+    // A match counts only as a whole name at the start of a pair, not inside another pair.
+    const atPairStart = at === 0 || encoded.charCodeAt(at - 1) === PROPERTY_SEPARATOR_CODE;
+    if (atPairStart && encoded.charCodeAt(valueStart - 1) === NAME_VALUE_SEPARATOR_CODE) {
+      let end = encoded.indexOf(PROPERTY_SEPARATOR, valueStart);
+      if (end < 0) end = encoded.length;
+      return encoded.slice(valueStart, end);
+    }
+    at = encoded.indexOf(name, at + 1);
+  }
+  return undefined;
 }

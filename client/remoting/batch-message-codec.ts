@@ -29,24 +29,38 @@ export interface BatchEntry {
 
 export function encodeBatch(entries: readonly BatchEntry[]): Buffer {
   let total = 0;
-  const propertyBytes = entries.map((entry) => Buffer.byteLength(entry.properties, 'utf8'));
-  entries.forEach((entry, i) => (total += FIXED_BYTES + entry.body.length + propertyBytes[i]!));
+  const propertyBytes: number[] = [];
+  for (const entry of entries) {
+    const bytes = Buffer.byteLength(entry.properties, 'utf8');
+    propertyBytes.push(bytes);
+    total += FIXED_BYTES + entry.body.length + bytes;
+  }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
-  entries.forEach((entry, i) => {
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
     const size = FIXED_BYTES + entry.body.length + propertyBytes[i]!;
     out.writeInt32BE(size, at);
     out.writeInt32BE(0, at + 4);
     out.writeInt32BE(0, at + 8);
     out.writeInt32BE(entry.flag, at + 12);
     out.writeInt32BE(entry.body.length, at + 16);
-    entry.body.copy(out, at + BODY_AT);
+    out.set(entry.body, at + BODY_AT);
     const propertiesAt = at + BODY_AT + entry.body.length;
     out.writeInt16BE(propertyBytes[i]!, propertiesAt);
-    out.write(entry.properties, propertiesAt + 2, 'utf8');
+    writeText(out, propertiesAt + 2, entry.properties, propertyBytes[i]!);
     at += size;
-  });
+  }
   return out;
+}
+
+/**
+ * Writes `text` as UTF-8. As many bytes as characters means every character is ASCII, whose
+ * UTF-8 is its latin1: that writer skips UTF-8's encoding work (a third of the time of a
+ * short properties string).
+ */
+function writeText(out: Buffer, at: number, text: string, bytes: number): void {
+  out.write(text, at, bytes, bytes === text.length ? 'latin1' : 'utf8');
 }
 
 export function decodeBatch(bytes: Buffer): BatchEntry[] {

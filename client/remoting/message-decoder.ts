@@ -14,7 +14,15 @@
 // |     28 |     8 | PHYSICALOFFSET     |   |   88+b |   1+t | TOPIC              |
 // |     36 |     4 | SYSFLAG            |   | 89+b+t |   2+p | PROPERTIES         |
 // |     40 |     8 | BORNTIMESTAMP      |   |        |       |                    |
+//
+// Every length is checked when a body is decoded, so a malformed body fails there, whole, with
+// a MessageDecodeError. The fields are then decoded in two steps (see RecordMessage): numbers,
+// body and topic at once; properties (and tags, keys and msgId, which come from them), the two
+// hosts and the offset id on first access. A consumer that reads only the body and a timestamp
+// never pays for the rest, which was most of the decoding cost (a properties object, two host
+// strings and a 32-character id per message).
 import zlib from 'node:zlib';
+import { inspect } from 'node:util';
 
 import { MESSAGE_SYS_FLAG } from './header-fields.js';
 import { PROPERTY, decodeMessageProperties } from './message-properties-codec.js';
@@ -62,7 +70,16 @@ export class MessageDecodeError extends Error {
   override readonly name = 'MessageDecodeError';
 }
 
-/** A message received from a broker. */
+/**
+ * A message received from a broker.
+ *
+ * Messages the client decodes are RecordMessage instances: topic, body and the numeric fields
+ * are own properties; bornHost, storeHost, properties, msgId, offsetMsgId, tags and keys are
+ * getters on the prototype, decoded on first access and then kept. Reading any field works as
+ * on a plain object, and JSON.stringify and util.inspect show every field; but object spread
+ * (`{ ...message }`), Object.keys and structuredClone see only the own properties. To copy a
+ * message with every field, spread `receivedMessageFields(message)` instead.
+ */
 export interface ReceivedMessage {
   readonly topic: string;
   readonly queueId: number;
@@ -87,22 +104,56 @@ export interface ReceivedMessage {
   readonly keys: readonly string[];
 }
 
+/** Every field of `message` as a plain object (a snapshot: lazy fields are decoded now). */
+export function receivedMessageFields(message: ReceivedMessage): ReceivedMessage {
+  return {
+    topic: message.topic,
+    queueId: message.queueId,
+    queueOffset: message.queueOffset,
+    commitLogOffset: message.commitLogOffset,
+    flag: message.flag,
+    sysFlag: message.sysFlag,
+    bornTimestamp: message.bornTimestamp,
+    bornHost: message.bornHost,
+    storeTimestamp: message.storeTimestamp,
+    storeHost: message.storeHost,
+    reconsumeTimes: message.reconsumeTimes,
+    preparedTransactionOffset: message.preparedTransactionOffset,
+    bodyCrc: message.bodyCrc,
+    body: message.body,
+    properties: message.properties,
+    msgId: message.msgId,
+    offsetMsgId: message.offsetMsgId,
+    tags: message.tags,
+    keys: message.keys,
+  };
+}
+
 export function decodeMessages(bytes: Buffer): ReceivedMessage[] {
   const messages: ReceivedMessage[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  let previous: RecordMessage | undefined;
   let at = 0;
   while (at < bytes.length) {
     if (bytes.length - at < FIXED_BYTES) throw new MessageDecodeError(`truncated record at ${at}`);
     const size = view.getInt32(at);
     if (size < FIXED_BYTES || size > bytes.length - at)
       throw new MessageDecodeError(`bad record length ${size} at ${at}`);
-    messages.push(decodeOne(bytes, view, at, size));
+    previous = decodeOne(bytes, view, at, size, previous);
+    messages.push(previous);
     at += size;
   }
   return messages;
 }
 
-function decodeOne(bytes: Buffer, view: DataView, at: number, size: number): ReceivedMessage {
+/** Checks the record's inner lengths and decodes it; `previous` lends its topic string when equal. */
+function decodeOne(
+  bytes: Buffer,
+  view: DataView,
+  at: number,
+  size: number,
+  previous: RecordMessage | undefined,
+): RecordMessage {
   const bodyLength = view.getInt32(at + MESSAGE_LAYOUT.bodyLength);
   const topicLengthAt = at + BODY_AT + bodyLength;
   if (bodyLength < 0 || topicLengthAt + 1 > at + size) throw new MessageDecodeError(`bad body length at ${at}`);
@@ -116,32 +167,118 @@ function decodeOne(bytes: Buffer, view: DataView, at: number, size: number): Rec
   const sysFlag = view.getInt32(at + MESSAGE_LAYOUT.sysFlag);
   let body = bytes.subarray(at + BODY_AT, topicLengthAt);
   if ((sysFlag & MESSAGE_SYS_FLAG.compressed) !== 0) body = inflateBody(body, at);
-  const properties = decodeMessageProperties(bytes.toString('utf8', propertiesLengthAt + 2, at + size));
-  const commitLogOffset = readLong(view, at + MESSAGE_LAYOUT.physicalOffset);
-  const storeHostAt = at + MESSAGE_LAYOUT.storeHost;
-  const offsetMsgId = offsetMessageId(bytes, storeHostAt, at + MESSAGE_LAYOUT.physicalOffset);
-  const keys = properties[PROPERTY.keys];
-  return {
-    topic: bytes.toString('latin1', topicLengthAt + 1, propertiesLengthAt),
-    queueId: view.getInt32(at + MESSAGE_LAYOUT.queueId),
-    queueOffset: readLong(view, at + MESSAGE_LAYOUT.queueOffset),
-    commitLogOffset,
-    flag: view.getInt32(at + MESSAGE_LAYOUT.flag),
-    sysFlag,
-    bornTimestamp: readLong(view, at + MESSAGE_LAYOUT.bornTimestamp),
-    bornHost: readHost(view, at + MESSAGE_LAYOUT.bornHost),
-    storeTimestamp: readLong(view, at + MESSAGE_LAYOUT.storeTimestamp),
-    storeHost: readHost(view, storeHostAt),
-    reconsumeTimes: view.getInt32(at + MESSAGE_LAYOUT.reconsumeTimes),
-    preparedTransactionOffset: readLong(view, at + MESSAGE_LAYOUT.preparedTransactionOffset),
-    bodyCrc: view.getUint32(at + MESSAGE_LAYOUT.bodyCrc),
-    body,
-    properties,
-    msgId: properties[PROPERTY.uniqueKey] ?? offsetMsgId,
-    offsetMsgId,
-    tags: properties[PROPERTY.tags],
-    keys: keys === undefined || keys === '' ? NO_KEYS : keys.split(' '),
-  };
+  const topic =
+    previous !== undefined && previous.hasTopicBytes(bytes, topicLengthAt + 1, topicLength)
+      ? previous.topic
+      : bytes.toString('latin1', topicLengthAt + 1, propertiesLengthAt);
+  return new RecordMessage(bytes, view, at, topic, body);
+}
+
+/**
+ * A received message over its record's bytes (which it keeps, as its body already does). The
+ * costly fields are getters that decode on first access and keep the result.
+ */
+export class RecordMessage implements ReceivedMessage {
+  readonly topic: string;
+  readonly queueId: number;
+  readonly queueOffset: number;
+  readonly commitLogOffset: number;
+  readonly flag: number;
+  readonly sysFlag: number;
+  readonly bornTimestamp: number;
+  readonly storeTimestamp: number;
+  readonly reconsumeTimes: number;
+  readonly preparedTransactionOffset: number;
+  readonly bodyCrc: number;
+  readonly body: Buffer;
+  readonly #bytes: Buffer;
+  /** Where the record starts in #bytes; the lazy fields find theirs from it. */
+  readonly #at: number;
+  #properties: Readonly<Record<string, string>> | undefined;
+  #offsetMsgId: string | undefined;
+
+  constructor(bytes: Buffer, view: DataView, at: number, topic: string, body: Buffer) {
+    this.topic = topic;
+    this.queueId = view.getInt32(at + MESSAGE_LAYOUT.queueId);
+    this.queueOffset = readLong(view, at + MESSAGE_LAYOUT.queueOffset);
+    this.commitLogOffset = readLong(view, at + MESSAGE_LAYOUT.physicalOffset);
+    this.flag = view.getInt32(at + MESSAGE_LAYOUT.flag);
+    this.sysFlag = view.getInt32(at + MESSAGE_LAYOUT.sysFlag);
+    this.bornTimestamp = readLong(view, at + MESSAGE_LAYOUT.bornTimestamp);
+    this.storeTimestamp = readLong(view, at + MESSAGE_LAYOUT.storeTimestamp);
+    this.reconsumeTimes = view.getInt32(at + MESSAGE_LAYOUT.reconsumeTimes);
+    this.preparedTransactionOffset = readLong(view, at + MESSAGE_LAYOUT.preparedTransactionOffset);
+    this.bodyCrc = view.getUint32(at + MESSAGE_LAYOUT.bodyCrc);
+    this.body = body;
+    this.#bytes = bytes;
+    this.#at = at;
+    this.#properties = undefined;
+    this.#offsetMsgId = undefined;
+  }
+
+  get bornHost(): string {
+    return readHost(this.#bytes, this.#at + MESSAGE_LAYOUT.bornHost);
+  }
+
+  get storeHost(): string {
+    return readHost(this.#bytes, this.#at + MESSAGE_LAYOUT.storeHost);
+  }
+
+  get properties(): Readonly<Record<string, string>> {
+    if (this.#properties === undefined) {
+      const bytes = this.#bytes;
+      const propertiesLengthAt = this.#topicAt() + bytes[this.#topicAt() - 1]!;
+      const end = this.#at + bytes.readInt32BE(this.#at);
+      this.#properties = decodeMessageProperties(bytes.toString('utf8', propertiesLengthAt + 2, end));
+    }
+    return this.#properties;
+  }
+
+  get msgId(): string {
+    return this.properties[PROPERTY.uniqueKey] ?? this.offsetMsgId;
+  }
+
+  get offsetMsgId(): string {
+    this.#offsetMsgId ??= offsetMessageId(
+      this.#bytes,
+      this.#at + MESSAGE_LAYOUT.storeHost,
+      this.#at + MESSAGE_LAYOUT.physicalOffset,
+    );
+    return this.#offsetMsgId;
+  }
+
+  get tags(): string | undefined {
+    return this.properties[PROPERTY.tags];
+  }
+
+  get keys(): readonly string[] {
+    const keys = this.properties[PROPERTY.keys];
+    return keys === undefined || keys === '' ? NO_KEYS : keys.split(' ');
+  }
+
+  /** Whether this message's topic has the `length` bytes at `at` of `bytes` (compared byte by byte). */
+  hasTopicBytes(bytes: Buffer, at: number, length: number): boolean {
+    if (this.topic.length !== length) return false;
+    const own = this.#bytes;
+    const ownAt = this.#topicAt();
+    for (let i = 0; i < length; i++) if (bytes[at + i] !== own[ownAt + i]) return false;
+    return true;
+  }
+
+  /** Where the topic's bytes start in #bytes (its length byte is just before). */
+  #topicAt(): number {
+    return this.#at + BODY_AT + this.#bytes.readInt32BE(this.#at + MESSAGE_LAYOUT.bodyLength) + 1;
+  }
+
+  /** Every field, for JSON.stringify. */
+  toJSON(): ReceivedMessage {
+    return receivedMessageFields(this);
+  }
+
+  /** Every field, for console.log and util.inspect. */
+  [inspect.custom](depth: number, options: object): string {
+    return `RecordMessage ${inspect(receivedMessageFields(this), { ...options, depth })}`;
+  }
 }
 
 /** A compressed body, inflated; one zlib cannot inflate is a decode error like any other. */
@@ -159,9 +296,9 @@ function readLong(view: DataView, at: number): number {
 }
 
 /** 'a.b.c.d:port'; a batch comes from few hosts, so their strings are built once and kept. */
-function readHost(view: DataView, at: number): string {
-  const ip = view.getUint32(at);
-  const port = view.getInt32(at + 4);
+function readHost(bytes: Buffer, at: number): string {
+  const ip = bytes.readUInt32BE(at);
+  const port = bytes.readInt32BE(at + 4);
   // Keyed by ip, then by the whole int32 port field (garbage from a broken peer included).
   let ports = HOST_NAMES.get(ip);
   if (ports === undefined) {
@@ -183,8 +320,12 @@ function readHost(view: DataView, at: number): string {
  */
 function offsetMessageId(bytes: Buffer, hostAt: number, offsetAt: number): string {
   for (let i = 0; i < 8; i++) {
-    OFFSET_ID_SCRATCH.writeUInt16BE(UPPER_HEX_PAIRS[bytes[hostAt + i]!]!, i * 2);
-    OFFSET_ID_SCRATCH.writeUInt16BE(UPPER_HEX_PAIRS[bytes[offsetAt + i]!]!, 16 + i * 2);
+    const host = UPPER_HEX_PAIRS[bytes[hostAt + i]!]!;
+    const offset = UPPER_HEX_PAIRS[bytes[offsetAt + i]!]!;
+    OFFSET_ID_SCRATCH[i * 2] = host >>> 8;
+    OFFSET_ID_SCRATCH[i * 2 + 1] = host & 255;
+    OFFSET_ID_SCRATCH[16 + i * 2] = offset >>> 8;
+    OFFSET_ID_SCRATCH[16 + i * 2 + 1] = offset & 255;
   }
   return OFFSET_ID_SCRATCH.toString('latin1', 0, 32);
 }

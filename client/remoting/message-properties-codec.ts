@@ -54,10 +54,36 @@ export function decodeMessageProperties(encoded: string): Record<string, string>
     if (end < 0) end = encoded.length;
     if (end > start) {
       const split = encoded.indexOf(NAME_VALUE_SEPARATOR, start);
-      if (split >= 0 && split < end) properties[encoded.slice(start, split)] = encoded.slice(split + 1, end);
-      else properties[encoded.slice(start, end)] = '';
+      if (split >= 0 && split < end) properties[propertyName(encoded, start, split)] = encoded.slice(split + 1, end);
+      else properties[propertyName(encoded, start, end)] = '';
     }
     start = end + 1;
   }
   return properties;
+}
+
+/** Distinct property names remembered by propertyName; past it the cache starts over. */
+const PROPERTY_NAMES_CACHED_MAX = 1024;
+/** FNV-1a, over UTF-16 code units. */
+const FNV_OFFSET_BASIS = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+/** Names seen before, by the hash of their characters. */
+const PROPERTY_NAMES = new Map<number, string>();
+
+/**
+ * encoded.slice(start, end), as a string seen before when there is one. A fresh slice used as
+ * an object key must be looked up in V8's string table first; for a short name that cost about
+ * 0.45 us, several times the rest of the decoding (a pull of 128 messages paid it 128 times
+ * for the same UNIQ_KEY). Names repeat from message to message, so a remembered string, found
+ * by a hash of the characters and confirmed by comparing them, is already internalized.
+ */
+function propertyName(encoded: string, start: number, end: number): string {
+  let hash = FNV_OFFSET_BASIS;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ encoded.charCodeAt(i), FNV_PRIME);
+  const known = PROPERTY_NAMES.get(hash);
+  if (known !== undefined && known.length === end - start && encoded.startsWith(known, start)) return known;
+  const name = encoded.slice(start, end);
+  if (PROPERTY_NAMES.size >= PROPERTY_NAMES_CACHED_MAX) PROPERTY_NAMES.clear();
+  PROPERTY_NAMES.set(hash, name);
+  return name;
 }

@@ -31,6 +31,7 @@ import {
   MESSAGE_LAYOUT,
   MessageDecodeError,
   decodeMessages,
+  receivedMessageFields,
   type ReceivedMessage,
 } from '../../client/remoting/message-decoder.js';
 import { encodeMessage, type MessageRecord } from '../../client/remoting/message-encoder.js';
@@ -411,7 +412,8 @@ function pullBodySample(random: SeededRandom): Sample {
 /** A decoded message encoded again (recompressing a compressed body). */
 function reencode(message: ReceivedMessage): Buffer {
   const compressed = (message.sysFlag & 1) !== 0;
-  return encodeMessage({ ...message, body: compressed ? zlib.deflateSync(message.body) : message.body });
+  const fields = receivedMessageFields(message);
+  return encodeMessage({ ...fields, body: compressed ? zlib.deflateSync(message.body) : message.body });
 }
 
 const messageDecoderTarget: FuzzTarget = {
