@@ -33,6 +33,13 @@ export class CommitLog {
   private sealValues: unknown[] = [];
 
   private readonly allocator: SegmentAllocator;
+  /** Pages ahead of the writer are faulted in for writing (with the preheat's populate). */
+  private readonly prefault: boolean;
+  /** Times faulting pages in ahead of the writer failed (appends then take the faults). */
+  writePrefaultFailures = 0;
+  private readonly prefaultFailed = (): void => {
+    this.writePrefaultFailures++;
+  };
 
   constructor(
     fileSystem: StorageFileSystem,
@@ -40,6 +47,7 @@ export class CommitLog {
     readonly segmentBytes: number,
     preheat: PreheatOptions,
   ) {
+    this.prefault = preheat.populate;
     const segmentDirectory = path.join(directory, 'commitlog');
     this.allocator = new SegmentAllocator(fileSystem, segmentDirectory, segmentBytes, preheat);
     this.files = new MappedFileQueue(fileSystem, segmentDirectory, segmentBytes, this.allocator);
@@ -87,6 +95,7 @@ export class CommitLog {
     fields.physicalOffset = offset;
     writeRecord(file.buffer, file.view, position, fields);
     file.wrotePosition = position + size;
+    if (this.prefault) file.prefaultAhead(this.prefaultFailed);
     this.checksums.add(file.buffer, position, size);
     if (!this.sealScheduled) {
       this.sealScheduled = true;

@@ -39,6 +39,19 @@ export interface PreheatOptions {
   readonly lock: boolean;
 }
 
+/**
+ * How far ahead of the writer an active file's pages are faulted in for writing. The first
+ * store into each clean page of a shared mapping traps to the kernel (which marks the page
+ * dirty); taken on a pool thread ahead of time, appending 16 KiB records ran 3-4x faster in a
+ * micro-measurement. The window is short so the pages' zeros are overwritten by real records
+ * long before writeback would put them on disk.
+ */
+export const WRITE_PREFAULT_WINDOW_BYTES = 16 * 1024 * 1024;
+/** The next window is requested once the writer is this close to the end of the last one. */
+const WRITE_PREFAULT_REFILL_BYTES = 8 * 1024 * 1024;
+/** False once the system said it cannot populate for writing (EINVAL: Linux before 5.14). */
+let writePrefaultSupported = true;
+
 /** Index into the preheat status array: 1 once blocks are reserved, -errno on failure. */
 const STATUS_RESERVED = 0;
 const STATUS_SLOTS = 2;
@@ -53,6 +66,10 @@ export class MappedFile {
   private readonly pending = new Set<Promise<unknown>>();
   private releasing: Promise<void> | undefined;
   private preheatStatus: Int32Array | undefined;
+  /** Pages below this position are faulted in for writing, or being so (see prefaultAhead). */
+  private prefaultedTo = 0;
+  private prefaulting = false;
+  private prefaultFailed = false;
 
   private constructor(
     private readonly fileSystem: StorageFileSystem,
@@ -205,6 +222,36 @@ export class MappedFile {
       }
       this.flushedPosition = target;
     }
+  }
+
+  /**
+   * Keeps the pages just ahead of the write position faulted in for writing, on a pool thread;
+   * costs a comparison when the window is far enough ahead. A failure only means appends take
+   * their page faults themselves again: it is reported to `failed` (which the store counts in
+   * its stats) and this file stops prefaulting.
+   */
+  prefaultAhead(failed: (error: unknown) => void): void {
+    if (this.wrotePosition + WRITE_PREFAULT_REFILL_BYTES <= this.prefaultedTo) return;
+    if (this.prefaulting || this.prefaultFailed || !writePrefaultSupported) return;
+    if (this.prefaultedTo >= this.size || this.stateValue !== 'active' || this.releasing !== undefined) return;
+    const from = Math.max(this.prefaultedTo, this.wrotePosition - (this.wrotePosition % PAGE_BYTES));
+    const to = Math.min(this.size, from + WRITE_PREFAULT_WINDOW_BYTES);
+    this.prefaulting = true;
+    this.prefaultedTo = to;
+    this.track(this.mapping.prefaultWrite(from, to - from)).then(
+      () => {
+        this.prefaulting = false;
+      },
+      (error: unknown) => {
+        this.prefaulting = false;
+        if ((error as { code?: unknown }).code === 'EINVAL') {
+          writePrefaultSupported = false;
+          return;
+        }
+        this.prefaultFailed = true;
+        failed(error);
+      },
+    );
   }
 
   private readonly flushFailed = (error: unknown): never => {

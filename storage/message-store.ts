@@ -56,6 +56,8 @@ export interface StoreStats {
   flushedOffset: number;
   segments: number;
   allocationStalls: number;
+  /** Times faulting commit log pages in ahead of the writer failed (appends then fault themselves). */
+  writePrefaultFailures: number;
   /** Used fraction of the file system holding the store, as last sampled. */
   diskUsedRatio: number;
 }
@@ -437,6 +439,7 @@ export class MessageStore {
       flushedOffset: this.commitLog.files.flushedOffset,
       segments: this.commitLog.files.files.length,
       allocationStalls: this.commitLog.allocationStalls,
+      writePrefaultFailures: this.commitLog.writePrefaultFailures,
       diskUsedRatio: this.disk.usedRatio,
     };
   }

@@ -18,6 +18,11 @@ export interface NativeBinding {
    * (status[1] counts pages), then MADV_WILLNEED and optionally mlock.
    */
   preheat(mapping: ArrayBuffer, fd: number, status: Int32Array, lock: boolean, populate: boolean): Promise<void>;
+  /**
+   * On a pool thread: faults [offset, offset+length) in for writing (MADV_POPULATE_WRITE)
+   * without changing a byte; rejects with EINVAL where the kernel lacks it (before 5.14).
+   */
+  prefaultWrite(mapping: ArrayBuffer, offset: number, length: number): Promise<void>;
   fallocate(fd: number, offset: number, length: number): void;
   /** Exclusive non-blocking flock; throws EWOULDBLOCK/EAGAIN when another holder has it. */
   lockFile(fd: number): void;

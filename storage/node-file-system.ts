@@ -32,6 +32,10 @@ class NodeMapping implements StorageMapping {
     return nativeBinding.preheat(this.bytes, this.fd, status, lock, populate);
   }
 
+  prefaultWrite(offset: number, length: number): Promise<void> {
+    return nativeBinding.prefaultWrite(this.bytes, offset, length);
+  }
+
   unmap(): void {
     nativeBinding.unmap(this.bytes);
   }

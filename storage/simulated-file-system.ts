@@ -306,6 +306,12 @@ class SimulatedMapping implements StorageMapping {
     }).finally(() => this.pending--);
   }
 
+  /** Page faults are not simulated: nothing to take ahead of time. */
+  prefaultWrite(): Promise<void> {
+    this.pending++;
+    return later(() => this.file.checkAlive()).finally(() => this.pending--);
+  }
+
   unmap(): void {
     if (this.pending > 0) throw systemError('EBUSY', 'async work pending on the mapping');
     if (this.state.mapping === this) {

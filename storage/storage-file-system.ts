@@ -66,6 +66,11 @@ export interface StorageMapping {
    * pages in (status[1] counts them), then locks them when asked; see the native preheat.
    */
   preheat(status: Int32Array, lock: boolean, populate: boolean): Promise<void>;
+  /**
+   * Takes the first-write page faults of [offset, offset+length) off the caller's thread,
+   * leaving the bytes as they are; rejects with EINVAL where the system cannot.
+   */
+  prefaultWrite(offset: number, length: number): Promise<void>;
   /** Releases the mapping; `bytes` is detached afterwards. Throws EBUSY while async work runs. */
   unmap(): void;
 }

@@ -34,6 +34,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("mlock", Napi::Function::New(env, Mlock, "mlock"));
   exports.Set("munlock", Napi::Function::New(env, Munlock, "munlock"));
   exports.Set("preheat", Napi::Function::New(env, Preheat, "preheat"));
+  exports.Set("prefaultWrite", Napi::Function::New(env, PrefaultWrite, "prefaultWrite"));
   exports.Set("fallocate", Napi::Function::New(env, Fallocate, "fallocate"));
   exports.Set("lockFile", Napi::Function::New(env, LockFile, "lockFile"));
   exports.Set("crc32c", Napi::Function::New(env, Crc32c, "crc32c"));

@@ -1,5 +1,6 @@
 // Operations that run on the libuv thread pool so the event loop never waits for the disk:
-// msync of a range, preheating a fresh segment, and preallocating file space.
+// msync of a range, preheating a fresh segment, faulting pages in for writing ahead of the
+// appender, and preallocating file space.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -13,8 +14,16 @@
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
 #endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 namespace tributary {
+
+static size_t PageSize() {
+  static const size_t page_size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return page_size;
+}
 
 // Base for work on a region: pins the region (unmap refuses while pending_operations > 0) and
 // the ArrayBuffer (so GC cannot finalize it mid-operation), and settles a promise with either
@@ -52,6 +61,15 @@ class RegionWorker : public Napi::AsyncWorker {
     failed_syscall_ = syscall;
   }
 
+  // The range widened down to a page boundary, as msync and madvise require.
+  uint8_t* PageAlignedRange(size_t& length) const {
+    uint8_t* first = region_->address + offset_;
+    uint8_t* start = reinterpret_cast<uint8_t*>(reinterpret_cast<uintptr_t>(first) &
+                                                ~(static_cast<uintptr_t>(PageSize()) - 1));
+    length = length_ + static_cast<size_t>(first - start);
+    return start;
+  }
+
   RegionPointer region_;
   size_t offset_ = 0;
   size_t length_ = 0;
@@ -63,20 +81,30 @@ class RegionWorker : public Napi::AsyncWorker {
   const char* failed_syscall_ = "";
 };
 
-static size_t PageSize() {
-  static const size_t page_size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  return page_size;
-}
-
 class MsyncWorker : public RegionWorker {
  public:
   using RegionWorker::RegionWorker;
   void Execute() override {
-    uint8_t* first = region_->address + offset_;
-    uint8_t* start = reinterpret_cast<uint8_t*>(reinterpret_cast<uintptr_t>(first) &
-                                                ~(static_cast<uintptr_t>(PageSize()) - 1));
-    size_t length = length_ + static_cast<size_t>(first - start);
+    size_t length = 0;
+    uint8_t* start = PageAlignedRange(length);
     if (length > 0 && msync(start, length, MS_SYNC) != 0) Fail(errno, "msync");
+  }
+};
+
+// Faults a range in for writing ahead of the appender (MADV_POPULATE_WRITE, Linux 5.14+):
+// the first store into a clean page of a shared file mapping traps so the kernel can mark the
+// page dirty, which cost appends of 16 KiB records two thirds of their time. Populating for
+// write takes those traps here, on a pool thread, without touching the bytes, so it is safe
+// next to an appender writing the same pages. The pages become dirty zeros; the caller keeps
+// the range a few MiB ahead of the writer so real data overwrites them before writeback would
+// bother. Rejects with EINVAL on kernels without the advice.
+class PrefaultWriteWorker : public RegionWorker {
+ public:
+  using RegionWorker::RegionWorker;
+  void Execute() override {
+    size_t length = 0;
+    uint8_t* start = PageAlignedRange(length);
+    if (length > 0 && madvise(start, length, MADV_POPULATE_WRITE) != 0) Fail(errno, "madvise");
   }
 };
 
@@ -174,6 +202,20 @@ Napi::Value MsyncAsync(const Napi::CallbackInfo& info) {
   if (!ReadAsyncRange(info, "msync", region, offset, length)) return info.Env().Undefined();
   auto* worker = new MsyncWorker(info.Env(), "tributary:msync", region,
                                  info[0].As<Napi::ArrayBuffer>());
+  worker->SetRange(offset, length);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// prefaultWrite(mapping, offset, length) -> Promise<void>
+Napi::Value PrefaultWrite(const Napi::CallbackInfo& info) {
+  RegionPointer region;
+  size_t offset = 0;
+  size_t length = 0;
+  if (!ReadAsyncRange(info, "prefaultWrite", region, offset, length)) return info.Env().Undefined();
+  auto* worker = new PrefaultWriteWorker(info.Env(), "tributary:prefault", region,
+                                         info[0].As<Napi::ArrayBuffer>());
   worker->SetRange(offset, length);
   Napi::Promise promise = worker->Promise();
   worker->Queue();

@@ -22,6 +22,7 @@ Napi::Value Mlock(const Napi::CallbackInfo& info);
 Napi::Value Munlock(const Napi::CallbackInfo& info);
 Napi::Value MsyncAsync(const Napi::CallbackInfo& info);
 Napi::Value Preheat(const Napi::CallbackInfo& info);
+Napi::Value PrefaultWrite(const Napi::CallbackInfo& info);
 Napi::Value Fallocate(const Napi::CallbackInfo& info);
 Napi::Value LockFile(const Napi::CallbackInfo& info);
 Napi::Value Crc32c(const Napi::CallbackInfo& info);

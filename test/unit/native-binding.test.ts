@@ -168,6 +168,30 @@ test('native: preheat reserves and populates every page and keeps bytes already 
   }
 });
 
+test('native: prefaultWrite faults pages in without changing a byte, or rejects with EINVAL (pages=8)', async () => {
+  const file = mappedFile('prefault-write');
+  try {
+    const status = new Int32Array(2);
+    await nativeBinding.preheat(file.mapping, file.fd, status, false, false);
+    fillPattern(file.buffer.subarray(0, 2 * pageSize + 5));
+    try {
+      // An unaligned start is widened to its page, as for msync.
+      await nativeBinding.prefaultWrite(file.mapping, 17, MAPPING_BYTES - 17);
+    } catch (error) {
+      assert.equal((error as { code?: unknown }).code, 'EINVAL', 'only a kernel without the advice may refuse');
+    }
+    assert.ok(hasPattern(file.buffer.subarray(0, 2 * pageSize + 5)), 'prefaulting must not change written bytes');
+    assert.equal(
+      file.buffer.subarray(2 * pageSize + 5).some((byte) => byte !== 0),
+      false,
+      'the rest stays zero',
+    );
+    throwsSentence(() => nativeBinding.prefaultWrite(file.mapping, pageSize, MAPPING_BYTES), RangeError);
+  } finally {
+    file.done();
+  }
+});
+
 test('native: preheat with lock resolves, or rejects with an mlock errno (pages=8)', async () => {
   const file = mappedFile('preheat-lock');
   try {
