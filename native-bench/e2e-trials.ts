@@ -90,7 +90,7 @@ export const E2E_TRIALS: readonly E2eTrial[] = [
   },
   {
     id: 'consume-100b-backlog1m',
-    title: 'consume a 1,000,000-message backlog of 100 B, one consumer, default pull batch (32)',
+    title: 'consume a 1,000,000-message backlog of 100 B, one consumer, the client default pull batch (128)',
     args: ['consume', '--size', '100', '--count', '1000000'],
     quickArgs: ['consume', '--size', '100', '--count', '200000'],
     headline: MSGS_PER_SEC,
