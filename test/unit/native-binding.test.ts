@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { test } from 'uvu';
 
 import { nativeBinding } from '../../storage/native-binding.js';
@@ -187,6 +189,51 @@ test('native: prefaultWrite faults pages in without changing a byte, or rejects 
       'the rest stays zero',
     );
     throwsSentence(() => nativeBinding.prefaultWrite(file.mapping, pageSize, MAPPING_BYTES), RangeError);
+  } finally {
+    file.done();
+  }
+});
+
+/** The collector, from a fresh context (flags set at run time reach new contexts). */
+function exposedGc(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+}
+
+function mappedRegionsOf(filePath: string): number {
+  return fs
+    .readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .filter((line) => line.endsWith(filePath)).length;
+}
+
+test('native: a mapping is not counted as collectable external memory (64 MiB mapped, < 1 MiB counted)', () => {
+  const file = mappedFile('external-memory', 64 * 1024 * 1024);
+  try {
+    const before = process.memoryUsage().external;
+    const second = nativeBinding.map(file.fd, 0, 64 * 1024 * 1024);
+    // Counted, it would make V8 collect garbage to free memory no collection can free.
+    assert.ok(process.memoryUsage().external - before < 1024 * 1024, 'the mapping must not count');
+    nativeBinding.unmap(second);
+  } finally {
+    file.done();
+  }
+});
+
+test('native: a mapping never unmapped is released when its ArrayBuffer is collected (mappings=4)', async () => {
+  const file = mappedFile('collected');
+  try {
+    const gc = exposedGc();
+    (() => {
+      for (let i = 0; i < 4; i++) new Uint8Array(nativeBinding.map(file.fd, 0, MAPPING_BYTES))[0] = i;
+    })();
+    assert.equal(mappedRegionsOf(file.filePath), 5, 'the fixture mapping and the four');
+    const deadline = Date.now() + 10_000;
+    while (mappedRegionsOf(file.filePath) > 1 && Date.now() < deadline) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(mappedRegionsOf(file.filePath), 1, 'only the fixture mapping is left');
   } finally {
     file.done();
   }
