@@ -11,12 +11,13 @@
 // --quick    3 s runs and a 200,000-message backlog (smoke test; figures not comparable)
 // --profile  CPU and heap profiles of the measured phase, client and broker, for each trial:
 //            written to results/profiles/ (git-ignored), top entries printed and saved
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { dirtyFileCount, gitOutput, machine } from './lib/bench-environment.js';
 import { E2E_TRIALS, type E2eGoal, type E2eTrial } from './e2e-trials.js';
 import { topAllocations } from './lib/heap-profile.js';
 import { topSelfTime } from './lib/profile.js';
@@ -180,22 +181,11 @@ function floorRatio(
 }
 
 function environment(): Record<string, unknown> {
-  const git = (args: string[]): string | undefined => {
-    try {
-      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return undefined;
-    }
-  };
   return {
-    node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model,
-    memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
+    ...machine(),
     loadAverageAtStart: os.loadavg(),
-    gitCommit: git(['rev-parse', 'HEAD']),
-    gitDirtyFiles: (git(['status', '--porcelain']) ?? '').split('\n').filter(Boolean).length,
+    gitCommit: gitOutput(['rev-parse', 'HEAD']),
+    gitDirtyFiles: dirtyFileCount(),
   };
 }
 

@@ -10,12 +10,13 @@
 //
 // Nothing is installed: a missing redis-server or nats-server is reported with the command
 // that installs it, and that peer is skipped.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { dirtyFileCount, gitOutput, installedVersion, machine } from './lib/bench-environment.js';
 import {
   FULL_PLAN,
   PEER_GOALS,
@@ -172,32 +173,13 @@ function systemOutcome(workload: WorkloadSpec, run: SystemRun, records: readonly
 }
 
 function environment(peers: PeerAvailability): Record<string, unknown> {
-  const git = (args: string[]): string | undefined => {
-    try {
-      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return undefined;
-    }
-  };
-  const clientVersion = (name: string): string | undefined => {
-    try {
-      const file = path.join(ROOT, 'node_modules', name, 'package.json');
-      return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
-    } catch {
-      return undefined;
-    }
-  };
   return {
-    node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model,
-    memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
+    ...machine(),
     loadAverageAtStart: os.loadavg(),
-    gitCommit: git(['rev-parse', 'HEAD']),
-    gitDirtyFiles: (git(['status', '--porcelain']) ?? '').split('\n').filter(Boolean).length,
+    gitCommit: gitOutput(['rev-parse', 'HEAD']),
+    gitDirtyFiles: dirtyFileCount(),
     servers: peers,
-    clients: { ioredis: clientVersion('ioredis'), nats: clientVersion('nats') },
+    clients: { ioredis: installedVersion('ioredis'), nats: installedVersion('nats') },
   };
 }
 

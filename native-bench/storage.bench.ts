@@ -11,13 +11,14 @@
 //             of the per-round ratios, so load drifting on a shared machine hits both sides
 // --quick     shorter sampling and smaller fills (smoke test; figures are not comparable)
 // --profile   run one trial under `node --cpu-prof` and print its top self-time functions
-import { execFileSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
+import { gitOutput, installedVersion, machine } from './lib/bench-environment.js';
 import { goalMet, ratios, summaryText, type Ratio } from './lib/report.js';
 import { topSelfTime } from './lib/profile.js';
 import type { Params, TrialDefinition, TrialResult } from './lib/trial-types.js';
@@ -128,32 +129,17 @@ function toResult(trial: TrialDefinition, overrides: Params, run: ChildRun): Tri
 }
 
 function environment(): Record<string, unknown> {
-  const git = (args: string[]): string | undefined => {
-    try {
-      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return undefined;
-    }
-  };
-  const version = (name: string): string | undefined => {
-    try {
-      const file = path.join(ROOT, 'node_modules', name, 'package.json');
-      return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
-    } catch {
-      return undefined;
-    }
-  };
   return {
-    node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model,
-    memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
+    ...machine(),
     loadAverage: os.loadavg(),
     tmpdir: os.tmpdir(),
-    gitCommit: git(['rev-parse', 'HEAD']),
-    gitDirty: (git(['status', '--porcelain', '--', 'storage']) ?? '') !== '',
-    versions: { lmdb: version('lmdb'), 'better-sqlite3': version('better-sqlite3'), benny: version('benny') },
+    gitCommit: gitOutput(['rev-parse', 'HEAD']),
+    gitDirty: (gitOutput(['status', '--porcelain', '--', 'storage']) ?? '') !== '',
+    versions: {
+      lmdb: installedVersion('lmdb'),
+      'better-sqlite3': installedVersion('better-sqlite3'),
+      benny: installedVersion('benny'),
+    },
   };
 }
 
