@@ -196,6 +196,7 @@ export class RecordMessage implements ReceivedMessage {
   readonly #at: number;
   #properties: Readonly<Record<string, string>> | undefined;
   #offsetMsgId: string | undefined;
+  #keys: readonly string[] | undefined;
 
   constructor(bytes: Buffer, view: DataView, at: number, topic: string, body: Buffer) {
     this.topic = topic;
@@ -214,6 +215,7 @@ export class RecordMessage implements ReceivedMessage {
     this.#at = at;
     this.#properties = undefined;
     this.#offsetMsgId = undefined;
+    this.#keys = undefined;
   }
 
   get bornHost(): string {
@@ -252,8 +254,11 @@ export class RecordMessage implements ReceivedMessage {
   }
 
   get keys(): readonly string[] {
-    const keys = this.properties[PROPERTY.keys];
-    return keys === undefined || keys === '' ? NO_KEYS : keys.split(' ');
+    if (this.#keys === undefined) {
+      const keys = this.properties[PROPERTY.keys];
+      this.#keys = keys === undefined || keys === '' ? NO_KEYS : keys.split(' ');
+    }
+    return this.#keys;
   }
 
   /** Whether this message's topic has the `length` bytes at `at` of `bytes` (compared byte by byte). */

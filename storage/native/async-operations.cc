@@ -203,32 +203,29 @@ static bool ReadAsyncRange(const Napi::CallbackInfo& info, const char* operation
   return true;
 }
 
-// msyncAsync(mapping, offset, length) -> Promise<void>
-Napi::Value MsyncAsync(const Napi::CallbackInfo& info) {
+// Queues a worker over (mapping, offset, length) arguments and returns its promise.
+template <typename Worker>
+static Napi::Value QueueRangeWorker(const Napi::CallbackInfo& info, const char* operation,
+                                    const char* resource_name) {
   RegionPointer region;
   size_t offset = 0;
   size_t length = 0;
-  if (!ReadAsyncRange(info, "msync", region, offset, length)) return info.Env().Undefined();
-  auto* worker = new MsyncWorker(info.Env(), "tributary:msync", region,
-                                 info[0].As<Napi::ArrayBuffer>());
+  if (!ReadAsyncRange(info, operation, region, offset, length)) return info.Env().Undefined();
+  auto* worker = new Worker(info.Env(), resource_name, region, info[0].As<Napi::ArrayBuffer>());
   worker->SetRange(offset, length);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
 }
 
+// msyncAsync(mapping, offset, length) -> Promise<void>
+Napi::Value MsyncAsync(const Napi::CallbackInfo& info) {
+  return QueueRangeWorker<MsyncWorker>(info, "msync", "tributary:msync");
+}
+
 // prefaultWrite(mapping, offset, length) -> Promise<void>
 Napi::Value PrefaultWrite(const Napi::CallbackInfo& info) {
-  RegionPointer region;
-  size_t offset = 0;
-  size_t length = 0;
-  if (!ReadAsyncRange(info, "prefaultWrite", region, offset, length)) return info.Env().Undefined();
-  auto* worker = new PrefaultWriteWorker(info.Env(), "tributary:prefault", region,
-                                         info[0].As<Napi::ArrayBuffer>());
-  worker->SetRange(offset, length);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return QueueRangeWorker<PrefaultWriteWorker>(info, "prefaultWrite", "tributary:prefault");
 }
 
 // preheat(mapping, fd, status, lock, populate) -> Promise<void>

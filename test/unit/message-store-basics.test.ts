@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
 import { MessageStore } from '../../storage/index.js';
+import { WRITE_PREFAULT_WINDOW_BYTES } from '../../storage/mapped-file.js';
 import { testVolume, VOLUME_KINDS } from '../support/test-volume.js';
 
 for (const kind of VOLUME_KINDS) {
@@ -36,11 +37,12 @@ for (const kind of VOLUME_KINDS) {
 }
 
 for (const kind of VOLUME_KINDS) {
-  test(`[${kind}] message-store: appends keep reading back while pages ahead of the writer are prefaulted`, async () => {
+  test(`[${kind}] message-store: appends across write-prefault windows and segment ends read back, no prefault failing`, async () => {
     const volume = testVolume(kind, 'prefault');
-    // Records of 16 KiB across two segments of 24 MiB: the write prefault window (16 MiB)
-    // moves several times per segment and meets the segment end.
-    const store = await MessageStore.open(volume.path, { segmentBytes: 24 << 20, ...volume.storeOptions });
+    // Records of 16 KiB across two segments of 1.5 prefault windows: the window moves on
+    // within a segment and is cut short at its end.
+    const segmentBytes = (WRITE_PREFAULT_WINDOW_BYTES * 3) / 2;
+    const store = await MessageStore.open(volume.path, { segmentBytes, ...volume.storeOptions });
     const body = (i: number): Buffer => Buffer.alloc(16 * 1024, i % 251);
     const count = 2_500;
     try {
