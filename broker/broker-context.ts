@@ -1,15 +1,15 @@
 // What the broker's processors and services share.
 import type { HostAddressLike } from './broker-address.js';
-import type { ConsumerManager } from './consumer-manager.js';
-import type { ConsumerOffsetManager } from './consumer-offset-manager.js';
-import type { MessageWriter } from './message-writer.js';
-import type { ProducerManager } from './producer-manager.js';
-import type { PullRequestHoldService } from './pull-request-hold-service.js';
-import type { QueueLockManager } from './queue-lock-manager.js';
+import type { ConsumerManager } from './clients/consumer-manager.js';
+import type { ConsumerOffsetManager } from './state/consumer-offset-manager.js';
+import type { MessageWriter } from './delivery/message-writer.js';
+import type { ProducerManager } from './clients/producer-manager.js';
+import type { PullRequestHoldService } from './delivery/pull-request-hold-service.js';
+import type { QueueLockManager } from './clients/queue-lock-manager.js';
 import type { ResolvedBrokerOptions } from './broker-options.js';
-import type { SubscriptionGroupManager } from './subscription-group-manager.js';
-import type { TopicConfigManager } from './topic-config-manager.js';
-import type { TransactionProgress } from './transaction-progress.js';
+import type { SubscriptionGroupManager } from './state/subscription-group-manager.js';
+import type { TopicConfigManager } from './state/topic-config-manager.js';
+import type { TransactionProgress } from './state/transaction-progress.js';
 import type { MessageStore } from '../storage/index.js';
 
 export interface BrokerContext {

@@ -1,7 +1,7 @@
 // Options of startBroker and their defaults.
 import type { ClientTlsOptions } from '../client/remoting/client-tls-options.js';
 import type { MessageStoreOptions, FlushMode } from '../storage/index.js';
-import type { AclOption } from './access-control.js';
+import type { AclOption } from './access/access-control.js';
 import {
   ACL_RELOAD_INTERVAL_MS_DEFAULT,
   BROKER_NAME_DEFAULT,
@@ -18,9 +18,9 @@ import {
   TRANSACTION_CHECK_MAX_DEFAULT,
   TRANSACTION_TIMEOUT_MS_DEFAULT,
 } from './broker-constants.js';
-import type { BrokerTlsOptions } from './broker-tls-options.js';
-import { resolveConnectionLimits, type ConnectionLimits } from './connection-limits.js';
-import { rateLimitedErrorLog } from './rate-limited-error-log.js';
+import type { BrokerTlsOptions } from '../server/broker-tls-options.js';
+import { resolveConnectionLimits, type ConnectionLimits } from '../server/connection-limits.js';
+import { rateLimitedErrorLog } from '../server/rate-limited-error-log.js';
 
 export interface BrokerOptions {
   /** Where the store and state live (default ./data). */

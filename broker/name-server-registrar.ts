@@ -5,12 +5,12 @@
 // drop it at once rather than after the expiry.
 import type tls from 'node:tls';
 
-import { SERIALIZE_TYPE } from '../client/remoting/remoting-command.js';
+import { SERIALIZE_TYPE } from '../protocol/remoting-command.js';
 import { RemotingClient } from '../client/remoting/remoting-client.js';
-import { REQUEST_CODE } from '../client/remoting/request-code.js';
-import { RESPONSE_CODE } from '../client/remoting/response-code.js';
+import { REQUEST_CODE } from '../protocol/request-code.js';
+import { RESPONSE_CODE } from '../protocol/response-code.js';
 import { REGISTER_TIMEOUT_MS } from './broker-constants.js';
-import type { TopicConfigManager } from './topic-config-manager.js';
+import type { TopicConfigManager } from './state/topic-config-manager.js';
 
 export interface RegistrarIdentity {
   readonly clusterName: string;

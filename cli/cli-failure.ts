@@ -2,7 +2,7 @@
 // an operator can act on ("topic 'x' does not exist", "cannot reach name server ...") instead
 // of the library's wording, which names protocol codes.
 import { ClientError } from '../client/index.js';
-import { RESPONSE_CODE } from '../client/remoting/response-code.js';
+import { RESPONSE_CODE } from '../protocol/response-code.js';
 import { EXIT_CODE_FAILURE } from './cli-constants.js';
 import { UsageError } from './usage-error.js';
 

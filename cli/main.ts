@@ -6,19 +6,19 @@
 import fs from 'node:fs';
 import process from 'node:process';
 
-import { benchCommand } from './bench-command.js';
-import { brokerCommand } from './broker-command.js';
-import type { CliCommand } from './cli-command.js';
+import { benchCommand } from './commands/bench-command.js';
+import { brokerCommand } from './commands/broker-command.js';
+import type { CliCommand } from './commands/cli-command.js';
 import { EXIT_CODE_USAGE, NAME_SERVER_ADDRESS_DEFAULT, NAME_SERVER_ENV } from './cli-constants.js';
 import { cliFailure } from './cli-failure.js';
-import { consumeCommand } from './consume-command.js';
-import { dlqCommand } from './dlq-command.js';
-import { groupCommand } from './group-command.js';
-import { messageCommand } from './message-command.js';
-import { namesrvCommand } from './namesrv-command.js';
-import { produceCommand } from './produce-command.js';
-import { startCommand } from './start-command.js';
-import { topicCommand } from './topic-command.js';
+import { consumeCommand } from './commands/consume-command.js';
+import { dlqCommand } from './commands/dlq-command.js';
+import { groupCommand } from './commands/group-command.js';
+import { messageCommand } from './commands/message-command.js';
+import { namesrvCommand } from './commands/namesrv-command.js';
+import { produceCommand } from './commands/produce-command.js';
+import { startCommand } from './commands/start-command.js';
+import { topicCommand } from './commands/topic-command.js';
 import { UsageError } from './usage-error.js';
 
 const SECTIONS: readonly [string, readonly CliCommand[]][] = [

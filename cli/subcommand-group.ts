@@ -1,6 +1,6 @@
 // A command word with subcommands (`topic create|list|status`): dispatches on the second word
 // and lists the subcommands for --help or a missing/unknown one.
-import type { CliCommand } from './cli-command.js';
+import type { CliCommand } from './commands/cli-command.js';
 import { UsageError } from './usage-error.js';
 
 export function subcommandGroup(word: string, summary: string, subcommands: readonly CliCommand[]): CliCommand {

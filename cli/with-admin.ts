@@ -2,7 +2,7 @@
 // any failure into the one-line message the CLI prints.
 import { Admin } from '../client/index.js';
 import { cliFailure, type FailureSubject } from './cli-failure.js';
-import { clientSecurityFromEnvironment } from './client-security.js';
+import { clientSecurityFromEnvironment } from './flags/client-security.js';
 
 export async function withAdmin<T>(
   nameServer: string,

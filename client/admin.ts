@@ -3,12 +3,12 @@
 import { ClientError } from './client-error.js';
 import { ClientInstance } from './client-instance.js';
 import type { ClientOptions } from './client-options.js';
-import { PERMISSION } from './remoting/header-fields.js';
-import { decodeMessages, type ReceivedMessage } from './remoting/message-decoder.js';
-import { PROPERTY } from './remoting/message-properties-codec.js';
-import type { RemotingCommand } from './remoting/remoting-command.js';
-import { REQUEST_CODE } from './remoting/request-code.js';
-import { RESPONSE_CODE } from './remoting/response-code.js';
+import { PERMISSION } from '../protocol/header-fields.js';
+import { decodeMessages, type ReceivedMessage } from '../protocol/message-decoder.js';
+import { PROPERTY } from '../protocol/message-properties-codec.js';
+import type { RemotingCommand } from '../protocol/remoting-command.js';
+import { REQUEST_CODE } from '../protocol/request-code.js';
+import { RESPONSE_CODE } from '../protocol/response-code.js';
 import { masterAddress } from './topic-route.js';
 
 export interface TopicQueueStatus {

@@ -1,6 +1,6 @@
 // Failures a client reports to its caller, with stable codes. A broker's refusal keeps the
 // broker's response code in `responseCode`.
-import { responseCodeName } from './remoting/response-code.js';
+import { responseCodeName } from '../protocol/response-code.js';
 
 export const CLIENT_ERRORS = {
   NOT_STARTED: { retriable: false, message: 'the client is not started' },

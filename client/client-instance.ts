@@ -15,10 +15,10 @@ import {
 import { ClientError } from './client-error.js';
 import { clientTlsConnectionOptions } from './remoting/client-tls-options.js';
 import { RemotingClient, type RequestSpec } from './remoting/remoting-client.js';
-import { SERIALIZE_TYPE, responseTo, type RemotingCommand } from './remoting/remoting-command.js';
-import { RemotingError } from './remoting/remoting-error.js';
-import { REQUEST_CODE } from './remoting/request-code.js';
-import { RESPONSE_CODE } from './remoting/response-code.js';
+import { SERIALIZE_TYPE, responseTo, type RemotingCommand } from '../protocol/remoting-command.js';
+import { RemotingError } from '../protocol/remoting-error.js';
+import { REQUEST_CODE } from '../protocol/request-code.js';
+import { RESPONSE_CODE } from '../protocol/response-code.js';
 import { masterAddress, parseRoute, type TopicRoute } from './topic-route.js';
 
 export interface ClientHandlers {

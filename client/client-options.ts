@@ -2,7 +2,7 @@
 import os from 'node:os';
 
 import type { ClientTlsOptions } from './remoting/client-tls-options.js';
-import type { AccessCredentials } from './remoting/request-signature.js';
+import type { AccessCredentials } from '../protocol/request-signature.js';
 
 export const REQUEST_TIMEOUT_MS_DEFAULT = 3000;
 export const ROUTE_REFRESH_INTERVAL_MS_DEFAULT = 30_000;

@@ -1,5 +1,5 @@
 // tributary: the client. Producer, TransactionProducer, PushConsumer and Admin over RocketMQ's remoting protocol.
-export { Producer, type ProducerOptions, type SendResult } from './producer.js';
+export { Producer, type ProducerOptions, type SendResult } from './producer/producer.js';
 export {
   TransactionProducer,
   type TransactionProducerOptions,
@@ -7,15 +7,15 @@ export {
   type TransactionVerdict,
   type TransactionChecker,
   type LocalTransaction,
-} from './transaction-producer.js';
-export type { Message } from './outgoing-message.js';
-export { PushConsumer, type PushConsumerOptions, type DeduplicateOptions } from './push-consumer.js';
-export { DeduplicationWindow, type DeduplicationStore } from './deduplication-window.js';
-export type { MessageHandler, ConsumeVerdict } from './consume-dispatcher.js';
-export { receivedMessageFields, type ReceivedMessage } from './remoting/message-decoder.js';
+} from './producer/transaction-producer.js';
+export type { Message } from './producer/outgoing-message.js';
+export { PushConsumer, type PushConsumerOptions, type DeduplicateOptions } from './consumer/push-consumer.js';
+export { DeduplicationWindow, type DeduplicationStore } from './consumer/deduplication-window.js';
+export type { MessageHandler, ConsumeVerdict } from './consumer/consume-dispatcher.js';
+export { receivedMessageFields, type ReceivedMessage } from '../protocol/message-decoder.js';
 export { ClientError, CLIENT_ERRORS, type ClientErrorCode } from './client-error.js';
 export type { ClientOptions } from './client-options.js';
-export type { AccessCredentials } from './remoting/request-signature.js';
+export type { AccessCredentials } from '../protocol/request-signature.js';
 export type { ClientTlsOptions } from './remoting/client-tls-options.js';
 export type { MessageQueue } from './topic-route.js';
 export {

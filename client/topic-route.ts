@@ -1,6 +1,6 @@
 // A topic's route as name servers return it, and the queues it yields: writable queues of
 // master brokers for producers, readable ones for consumers (RocketMQ's rules).
-import { PERMISSION } from './remoting/header-fields.js';
+import { PERMISSION } from '../protocol/header-fields.js';
 
 export interface QueueData {
   readonly brokerName: string;

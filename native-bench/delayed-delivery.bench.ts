@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 import { DELAY_LEVELS_MS_DEFAULT, SYSTEM_TOPIC } from '../broker/broker-constants.js';
 import { Admin, Producer, PushConsumer, type Message } from '../client/index.js';
-import { PROPERTY } from '../client/remoting/message-properties-codec.js';
+import { PROPERTY } from '../protocol/message-properties-codec.js';
 import { MessageStore, type StoredMessage } from '../storage/index.js';
 import { startBenchBroker } from './lib/bench-broker-process.js';
 

@@ -3,7 +3,7 @@
 // an explicit server name, or turns verification off (tests against self-signed brokers only).
 import type tls from 'node:tls';
 
-import { readPemSource, type PemSource } from './pem-source.js';
+import { readPemSource, type PemSource } from '../../protocol/pem-source.js';
 
 export interface ClientTlsOptions {
   /** CA certificate(s) to trust instead of the system's: PEM text or a file path. */

@@ -17,11 +17,11 @@ import {
   responseTo,
   type ExtFields,
   type RemotingCommand,
-} from './remoting-command.js';
-import { RemotingConnection } from './remoting-connection.js';
-import { RemotingError } from './remoting-error.js';
-import { signedExtFields, type AccessCredentials } from './request-signature.js';
-import { RESPONSE_CODE } from './response-code.js';
+} from '../../protocol/remoting-command.js';
+import { RemotingConnection } from '../../protocol/remoting-connection.js';
+import { RemotingError } from '../../protocol/remoting-error.js';
+import { signedExtFields, type AccessCredentials } from '../../protocol/request-signature.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 
 export const CONNECT_TIMEOUT_MS_DEFAULT = 3000;
 export const RECONNECT_BACKOFF_MS_MIN = 100;

@@ -12,7 +12,7 @@ import net from 'node:net';
 import { test } from 'uvu';
 
 import { Producer } from '../../client/index.js';
-import { FRAME_BYTES_MAX } from '../../client/remoting/remoting-frame.js';
+import { FRAME_BYTES_MAX } from '../../protocol/remoting-frame.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { soakScale } from '../support/soak-scale.js';
 import { recordingConsumer, startMessaging, waitFor, type MessagingFixture } from '../support/messaging-fixture.js';

@@ -24,28 +24,28 @@ import {
   decodeBatch,
   encodeBatch,
   type BatchEntry,
-} from '../../client/remoting/batch-message-codec.js';
-import { HeaderCodec } from '../../client/remoting/header-codec.js';
-import { decodeJsonHeader, encodeJsonHeader } from '../../client/remoting/json-header-codec.js';
+} from '../../protocol/batch-message-codec.js';
+import { HeaderCodec } from '../../protocol/header-codec.js';
+import { decodeJsonHeader, encodeJsonHeader } from '../../protocol/json-header-codec.js';
 import {
   MESSAGE_LAYOUT,
   MessageDecodeError,
   decodeMessages,
   receivedMessageFields,
   type ReceivedMessage,
-} from '../../client/remoting/message-decoder.js';
-import { encodeMessage, type MessageRecord } from '../../client/remoting/message-encoder.js';
-import { encodeMessageProperties } from '../../client/remoting/message-properties-codec.js';
-import { decodeMsgpackHeader, encodeMsgpackHeader } from '../../client/remoting/msgpack-header-codec.js';
+} from '../../protocol/message-decoder.js';
+import { encodeMessage, type MessageRecord } from '../../protocol/message-encoder.js';
+import { encodeMessageProperties } from '../../protocol/message-properties-codec.js';
+import { decodeMsgpackHeader, encodeMsgpackHeader } from '../../protocol/msgpack-header-codec.js';
 import {
   LANGUAGE_CODE,
   SERIALIZE_TYPE,
   type ExtFields,
   type RemotingCommand,
-} from '../../client/remoting/remoting-command.js';
-import { RemotingError, type RemotingErrorCode } from '../../client/remoting/remoting-error.js';
-import { FRAME_BYTES_MAX, FrameDecoder, encodeFrame, type RawFrame } from '../../client/remoting/remoting-frame.js';
-import { decodeRocketmqHeader, encodeRocketmqHeader } from '../../client/remoting/rocketmq-header-codec.js';
+} from '../../protocol/remoting-command.js';
+import { RemotingError, type RemotingErrorCode } from '../../protocol/remoting-error.js';
+import { FRAME_BYTES_MAX, FrameDecoder, encodeFrame, type RawFrame } from '../../protocol/remoting-frame.js';
+import { decodeRocketmqHeader, encodeRocketmqHeader } from '../../protocol/rocketmq-header-codec.js';
 import type { FuzzSample, LengthField } from '../support/byte-mutator.js';
 import type { FuzzTarget } from '../support/fuzz-harness.js';
 import type { SeededRandom } from '../support/seeded-random.js';

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { test } from 'uvu';
 
-import { FrameDecoder, type RawFrame } from '../../client/remoting/remoting-frame.js';
+import { FrameDecoder, type RawFrame } from '../../protocol/remoting-frame.js';
 import {
   FuzzFailure,
   formatFuzzReport,

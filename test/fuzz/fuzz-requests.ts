@@ -3,10 +3,10 @@
 // (negative, huge, fractional, empty, a wrong type), and random bodies where a body is read.
 // Names come from a fuzz-only pool, so the fuzzer never touches the well-behaved client's
 // topic or groups: what it may break is the broker, not the test's own bookkeeping.
-import { encodeBatch } from '../../client/remoting/batch-message-codec.js';
-import { encodeMessageProperties } from '../../client/remoting/message-properties-codec.js';
-import type { ExtFields, ExtFieldValue, RemotingCommand } from '../../client/remoting/remoting-command.js';
-import { REQUEST_CODE } from '../../client/remoting/request-code.js';
+import { encodeBatch } from '../../protocol/batch-message-codec.js';
+import { encodeMessageProperties } from '../../protocol/message-properties-codec.js';
+import type { ExtFields, ExtFieldValue, RemotingCommand } from '../../protocol/remoting-command.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
 import type { SeededRandom } from '../support/seeded-random.js';
 import { randomBody, randomJsonValue, randomName, randomProperties, randomText } from './fuzz-samples.js';
 

@@ -3,8 +3,8 @@
 // deep nesting), message records as the store writes them, and batch entries.
 import { Packr } from 'msgpackr';
 
-import { LANGUAGE_CODE, type ExtFields, type RemotingCommand } from '../../client/remoting/remoting-command.js';
-import { REQUEST_CODE } from '../../client/remoting/request-code.js';
+import { LANGUAGE_CODE, type ExtFields, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
 import type { SeededRandom } from '../support/seeded-random.js';
 
 const INT16_MAX = 0x7fff;

@@ -16,10 +16,10 @@
 // | storm            | 10-40 connections opened at once and dropped at once    | survive                  |
 import net from 'node:net';
 
-import { HeaderCodec } from '../../client/remoting/header-codec.js';
-import { isOneway, type RemotingCommand } from '../../client/remoting/remoting-command.js';
-import { REQUEST_CODE } from '../../client/remoting/request-code.js';
-import { FRAME_BYTES_MAX, FrameDecoder } from '../../client/remoting/remoting-frame.js';
+import { HeaderCodec } from '../../protocol/header-codec.js';
+import { isOneway, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { FRAME_BYTES_MAX, FrameDecoder } from '../../protocol/remoting-frame.js';
 import { mutateBytes, type FuzzSample } from '../support/byte-mutator.js';
 import type { SeededRandom } from '../support/seeded-random.js';
 import { randomRequest } from './fuzz-requests.js';

@@ -13,10 +13,10 @@ import { test } from 'uvu';
 
 import { Admin, ClientError, Producer, type AccessCredentials } from '../../client/index.js';
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
-import { SERIALIZE_TYPE, type ExtFields, type RemotingCommand } from '../../client/remoting/remoting-command.js';
-import { REQUEST_CODE } from '../../client/remoting/request-code.js';
-import { signedExtFields } from '../../client/remoting/request-signature.js';
-import { RESPONSE_CODE } from '../../client/remoting/response-code.js';
+import { SERIALIZE_TYPE, type ExtFields, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { signedExtFields } from '../../protocol/request-signature.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-processes.js';
 import { pollUntil, waitForRoute } from '../support/broker-requests.js';
 import { JsonLineChild } from '../support/json-line-child.js';

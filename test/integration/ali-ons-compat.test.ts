@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
-import { SERIALIZE_TYPE } from '../../client/remoting/remoting-command.js';
+import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
 import { startBrokerProcess, stopAll, TEST_DELAY_LEVELS_MS, type BrokerProcess } from '../support/broker-processes.js';
 import {
   createTopic,

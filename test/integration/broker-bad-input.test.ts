@@ -6,10 +6,10 @@ import net from 'node:net';
 import { test } from 'uvu';
 
 import { Producer, type ReceivedMessage } from '../../client/index.js';
-import { HeaderCodec } from '../../client/remoting/header-codec.js';
-import { SERIALIZE_TYPE, type RemotingCommand } from '../../client/remoting/remoting-command.js';
-import { FrameDecoder } from '../../client/remoting/remoting-frame.js';
-import { RESPONSE_CODE } from '../../client/remoting/response-code.js';
+import { HeaderCodec } from '../../protocol/header-codec.js';
+import { SERIALIZE_TYPE, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { FrameDecoder } from '../../protocol/remoting-frame.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { recordingConsumer, startMessaging, waitFor, type MessagingFixture } from '../support/messaging-fixture.js';
 
 let fixture: MessagingFixture;

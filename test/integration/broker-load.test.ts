@@ -12,8 +12,8 @@ import { test } from 'uvu';
 
 import { Producer, type PushConsumer } from '../../client/index.js';
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
-import { REQUEST_CODE } from '../../client/remoting/request-code.js';
-import { RESPONSE_CODE } from '../../client/remoting/response-code.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { brokerRuntimeInfo, pollUntil } from '../support/broker-requests.js';
 import { recordingConsumer, startMessaging, waitFor, type MessagingFixture } from '../support/messaging-fixture.js';
 import { RawConnection } from '../support/raw-connection.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
-import { SERIALIZE_TYPE } from '../../client/remoting/remoting-command.js';
+import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
 import {
   assertCleanStop,
   startBrokerProcess,

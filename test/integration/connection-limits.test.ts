@@ -6,10 +6,10 @@ import { test } from 'uvu';
 
 import { startNameServer, type ConnectionLimits } from '../../broker/index.js';
 import { Producer } from '../../client/index.js';
-import { PULL_SYS_FLAG } from '../../client/remoting/header-fields.js';
+import { PULL_SYS_FLAG } from '../../protocol/header-fields.js';
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
-import { REQUEST_CODE } from '../../client/remoting/request-code.js';
-import { RESPONSE_CODE } from '../../client/remoting/response-code.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { brokerRuntimeInfo, pollUntil } from '../support/broker-requests.js';
 import { recordingConsumer, startMessaging, waitFor, type MessagingFixture } from '../support/messaging-fixture.js';
 import { RawConnection } from '../support/raw-connection.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 
 import { Admin, ClientError, Producer, type ReceivedMessage } from '../../client/index.js';
-import { RESPONSE_CODE } from '../../client/remoting/response-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-processes.js';
 import { pollUntil } from '../support/broker-requests.js';
 import { recordingConsumer, waitFor } from '../support/messaging-fixture.js';

@@ -9,12 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 
 import { Producer, PushConsumer, type PushConsumerOptions, type ReceivedMessage } from '../../client/index.js';
-import { SEND_MESSAGE_V2_FIELD as F } from '../../client/remoting/header-fields.js';
-import { PROPERTY, encodeMessageProperties } from '../../client/remoting/message-properties-codec.js';
+import { SEND_MESSAGE_V2_FIELD as F } from '../../protocol/header-fields.js';
+import { PROPERTY, encodeMessageProperties } from '../../protocol/message-properties-codec.js';
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
-import { bodyOf } from '../../client/remoting/remoting-command.js';
-import { REQUEST_CODE } from '../../client/remoting/request-code.js';
-import { RESPONSE_CODE } from '../../client/remoting/response-code.js';
+import { bodyOf } from '../../protocol/remoting-command.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { pollUntil, queryConsumerOffset } from '../support/broker-requests.js';
 import { JsonLineChild } from '../support/json-line-child.js';
 import { startMessaging, waitFor, type MessagingFixture } from '../support/messaging-fixture.js';

@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'uvu';
 
-import { RemotingServer } from '../../broker/remoting-server.js';
-import { HeaderCodec } from '../../client/remoting/header-codec.js';
-import { responseTo } from '../../client/remoting/remoting-command.js';
-import { RemotingError } from '../../client/remoting/remoting-error.js';
-import { FrameDecoder } from '../../client/remoting/remoting-frame.js';
-import { RESPONSE_CODE } from '../../client/remoting/response-code.js';
+import { RemotingServer } from '../../server/remoting-server.js';
+import { HeaderCodec } from '../../protocol/header-codec.js';
+import { responseTo } from '../../protocol/remoting-command.js';
+import { RemotingError } from '../../protocol/remoting-error.js';
+import { FrameDecoder } from '../../protocol/remoting-frame.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { pollUntil } from '../support/broker-requests.js';
 import { RawConnection } from '../support/raw-connection.js';
 

@@ -21,8 +21,8 @@ import {
   type TransactionVerdict,
 } from '../../client/index.js';
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
-import { REQUEST_CODE } from '../../client/remoting/request-code.js';
-import { RESPONSE_CODE } from '../../client/remoting/response-code.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { MessageStore } from '../../storage/index.js';
 import type { TransactionChildConfig } from './children/transaction-producer.js';
 import { startBrokerProcess, TEST_STORE_OPTIONS, type BrokerProcess } from '../support/broker-processes.js';

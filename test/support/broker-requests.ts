@@ -3,11 +3,11 @@
 // routes it, read a consumer group's committed offset or a queue's end, look messages up by key,
 // read the broker's runtime info. Each throws a BrokerRequestError with the response code and
 // remark when the server refuses.
-import { decodeMessages, type ReceivedMessage } from '../../client/remoting/message-decoder.js';
+import { decodeMessages, type ReceivedMessage } from '../../protocol/message-decoder.js';
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
-import { bodyOf, type RemotingCommand } from '../../client/remoting/remoting-command.js';
-import { REQUEST_CODE } from '../../client/remoting/request-code.js';
-import { RESPONSE_CODE, responseCodeName } from '../../client/remoting/response-code.js';
+import { bodyOf, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE, responseCodeName } from '../../protocol/response-code.js';
 
 const REQUEST_TIMEOUT_MS = 5000;
 const POLL_INTERVAL_MS = 50;

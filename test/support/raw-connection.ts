@@ -9,9 +9,9 @@
 //   await connection.closed;           // resolves when either side closed it
 import net from 'node:net';
 
-import { HeaderCodec } from '../../client/remoting/header-codec.js';
-import { SERIALIZE_TYPE, type RemotingCommand } from '../../client/remoting/remoting-command.js';
-import { FrameDecoder } from '../../client/remoting/remoting-frame.js';
+import { HeaderCodec } from '../../protocol/header-codec.js';
+import { SERIALIZE_TYPE, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { FrameDecoder } from '../../protocol/remoting-frame.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 10_000;

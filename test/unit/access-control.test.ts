@@ -7,14 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 
-import { REQUEST_CODE } from '../../client/remoting/request-code.js';
-import type { ExtFields, RemotingCommand } from '../../client/remoting/remoting-command.js';
-import { signedExtFields, type AccessCredentials } from '../../client/remoting/request-signature.js';
-import { ACCESS_DENIAL, AccessValidator, type AccessDecision } from '../../broker/access-validator.js';
-import { AclConfigError, parseAclConfig, readAclConfigFile } from '../../broker/acl-config.js';
-import { ACL_PERMISSION, parseAclPermission, permits } from '../../broker/acl-permission.js';
-import { AddressAllowList, AddressPatternError } from '../../broker/address-allow-list.js';
-import { REQUEST_PERMISSION_TABLE, requestNeeds } from '../../broker/request-permission-table.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import type { ExtFields, RemotingCommand } from '../../protocol/remoting-command.js';
+import { signedExtFields, type AccessCredentials } from '../../protocol/request-signature.js';
+import { ACCESS_DENIAL, AccessValidator, type AccessDecision } from '../../broker/access/access-validator.js';
+import { AclConfigError, parseAclConfig, readAclConfigFile } from '../../broker/access/acl-config.js';
+import { ACL_PERMISSION, parseAclPermission, permits } from '../../broker/access/acl-permission.js';
+import { AddressAllowList, AddressPatternError } from '../../broker/access/address-allow-list.js';
+import { REQUEST_PERMISSION_TABLE, requestNeeds } from '../../broker/access/request-permission-table.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
 const PRODUCER: AccessCredentials = { accessKey: 'producer-app', secretKey: 'producer-secret-1' };

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
-import { LatencyFaultTolerance } from '../../client/latency-fault-tolerance.js';
-import { ProcessQueue } from '../../client/process-queue.js';
-import { allocateAveragely } from '../../client/queue-allocation.js';
-import type { ReceivedMessage } from '../../client/remoting/message-decoder.js';
-import { SendCoalescer } from '../../client/send-coalescer.js';
-import { SubscriptionSet } from '../../client/subscription-set.js';
+import { LatencyFaultTolerance } from '../../client/producer/latency-fault-tolerance.js';
+import { ProcessQueue } from '../../client/consumer/process-queue.js';
+import { allocateAveragely } from '../../client/consumer/queue-allocation.js';
+import type { ReceivedMessage } from '../../protocol/message-decoder.js';
+import { SendCoalescer } from '../../client/producer/send-coalescer.js';
+import { SubscriptionSet } from '../../client/consumer/subscription-set.js';
 import type { MessageQueue } from '../../client/topic-route.js';
 import { seededRandom } from '../support/seeded-random.js';
 

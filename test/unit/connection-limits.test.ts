@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
-import { resolveConnectionLimits } from '../../broker/connection-limits.js';
-import { WriteBacklog } from '../../broker/write-backlog.js';
+import { resolveConnectionLimits } from '../../server/connection-limits.js';
+import { WriteBacklog } from '../../server/write-backlog.js';
 
 test('connection-limits: defaults are RocketMQ-like (10,000 connections, 120 s idle, 16 MiB frames, 30 s stall)', () => {
   assert.deepEqual(resolveConnectionLimits(), {

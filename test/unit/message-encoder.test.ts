@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 
-import { decodeMessages } from '../../client/remoting/message-decoder.js';
-import { MessageEncodeError, encodeMessage, type MessageRecord } from '../../client/remoting/message-encoder.js';
+import { decodeMessages } from '../../protocol/message-decoder.js';
+import { MessageEncodeError, encodeMessage, type MessageRecord } from '../../protocol/message-encoder.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/commit-log-record/all-fields.v1.bin', import.meta.url));
 

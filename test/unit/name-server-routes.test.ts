@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
-import { RouteInfoManager, type BrokerRegistration } from '../../broker/namesrv/route-info-manager.js';
+import { RouteInfoManager, type BrokerRegistration } from '../../namesrv/route-info-manager.js';
 
 function registration(brokerName: string, address: string, topics: string[]): BrokerRegistration {
   return {

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
-import { DeduplicationWindow } from '../../client/deduplication-window.js';
-import { MessageDeduplicator } from '../../client/message-deduplicator.js';
-import { OrderlyDispatcher, type OrderlyHooks } from '../../client/orderly-dispatcher.js';
-import { ProcessQueue } from '../../client/process-queue.js';
-import type { ReceivedMessage } from '../../client/remoting/message-decoder.js';
+import { DeduplicationWindow } from '../../client/consumer/deduplication-window.js';
+import { MessageDeduplicator } from '../../client/consumer/message-deduplicator.js';
+import { OrderlyDispatcher, type OrderlyHooks } from '../../client/consumer/orderly-dispatcher.js';
+import { ProcessQueue } from '../../client/consumer/process-queue.js';
+import type { ReceivedMessage } from '../../protocol/message-decoder.js';
 
 function message(queueId: number, queueOffset: number, msgId = `id-${queueId}-${queueOffset}`): ReceivedMessage {
   return {

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
 import type { ClientInstance } from '../../client/client-instance.js';
-import { ProcessQueue } from '../../client/process-queue.js';
-import { QueueLockKeeper } from '../../client/queue-lock-keeper.js';
-import type { RemotingCommand } from '../../client/remoting/remoting-command.js';
-import { REQUEST_CODE } from '../../client/remoting/request-code.js';
-import { RESPONSE_CODE } from '../../client/remoting/response-code.js';
+import { ProcessQueue } from '../../client/consumer/process-queue.js';
+import { QueueLockKeeper } from '../../client/consumer/queue-lock-keeper.js';
+import type { RemotingCommand } from '../../protocol/remoting-command.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 
 const EXPIRY_MS = 30_000;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
-import { ERROR_LINES_PER_SECOND_MAX, rateLimitedErrorLog } from '../../broker/rate-limited-error-log.js';
+import { ERROR_LINES_PER_SECOND_MAX, rateLimitedErrorLog } from '../../server/rate-limited-error-log.js';
 
 test('error log: a flood prints at most the per-second maximum and one line counting the rest', () => {
   const reported: string[] = [];

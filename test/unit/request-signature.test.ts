@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'uvu';
 
-import { HeaderCodec } from '../../client/remoting/header-codec.js';
-import type { ExtFields, RemotingCommand } from '../../client/remoting/remoting-command.js';
-import { FrameDecoder } from '../../client/remoting/remoting-frame.js';
-import { ACL_FIELD, requestSignature, signedExtFields } from '../../client/remoting/request-signature.js';
-import { checkRequestSignature } from '../../broker/request-signature-check.js';
+import { HeaderCodec } from '../../protocol/header-codec.js';
+import type { ExtFields, RemotingCommand } from '../../protocol/remoting-command.js';
+import { FrameDecoder } from '../../protocol/remoting-frame.js';
+import { ACL_FIELD, requestSignature, signedExtFields } from '../../protocol/request-signature.js';
+import { checkRequestSignature } from '../../broker/access/request-signature-check.js';
 import { seededRandom, type SeededRandom } from '../support/seeded-random.js';
 
 const require = createRequire(import.meta.url);

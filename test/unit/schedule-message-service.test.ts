@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'uvu';
 
-import { MessageWriter } from '../../broker/message-writer.js';
-import { PullRequestHoldService } from '../../broker/pull-request-hold-service.js';
-import { ScheduleMessageService, type ScheduleWriter } from '../../broker/schedule-message-service.js';
-import { PROPERTY } from '../../client/remoting/message-properties-codec.js';
+import { MessageWriter } from '../../broker/delivery/message-writer.js';
+import { PullRequestHoldService } from '../../broker/delivery/pull-request-hold-service.js';
+import { ScheduleMessageService, type ScheduleWriter } from '../../broker/delivery/schedule-message-service.js';
+import { PROPERTY } from '../../protocol/message-properties-codec.js';
 import { MessageStore, type AppendResult, type MessageInput } from '../../storage/index.js';
 import { TEST_STORE_OPTIONS } from '../support/broker-processes.js';
 import { seededRandom } from '../support/seeded-random.js';

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 
 import { STATE_QUEUE } from '../../broker/broker-constants.js';
 import { STATE_TOPIC } from '../../broker/state/log-backed-state-machine.js';
-import { TransactionProgress } from '../../broker/transaction-progress.js';
+import { TransactionProgress } from '../../broker/state/transaction-progress.js';
 import {
   TRANSACTION_STATES,
   TRANSACTION_TRANSITIONS,
@@ -15,7 +15,7 @@ import {
   isFinalTransactionState,
   isLegalTransition,
   type TransactionState,
-} from '../../broker/transaction-state.js';
+} from '../../broker/transactions/transaction-state.js';
 import { MessageStore } from '../../storage/index.js';
 import { TEST_STORE_OPTIONS } from '../support/broker-processes.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';

@@ -1,0 +1,102 @@
+// The one way messages enter the store from the broker: client sends, retries, dead letters
+// and delayed deliveries all pass here. It moves a message with a delay level to the schedule
+// topic, and one with a future deliverAt (TIMER_DELIVER_MS or __STARTDELIVERTIME) to the
+// timer topic, keeping its real topic and queue in properties; and it wakes long polls
+// waiting on the queue the message landed in.
+import { MESSAGE_SYS_FLAG } from '../../protocol/header-fields.js';
+import { PROPERTY } from '../../protocol/message-properties-codec.js';
+import { StoreError, type AppendResult, type MessageInput, type MessageStore } from '../../storage/index.js';
+import { SYSTEM_TOPIC, TIMER_DELAY_MS_MAX } from '../broker-constants.js';
+import type { PullRequestHoldService } from './pull-request-hold-service.js';
+
+export class MessageWriter {
+  /**
+   * Due time of the last deliverAt message the schedule service took for delivery. It takes
+   * them in due order and counts everything up to its cursor as done, so a deliverAt at or
+   * before this is stored for delivery at once, never held behind the cursor.
+   */
+  timerDeliveredThroughMs = 0;
+  /** Told the due time of each message held for a deliverAt, so delivery can wake for it. */
+  onTimerHeld: ((dueMs: number) => void) | undefined;
+
+  constructor(
+    private readonly store: MessageStore,
+    private readonly holds: PullRequestHoldService,
+    private readonly delayLevelsMs: readonly number[],
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get delayLevelCount(): number {
+    return this.delayLevelsMs.length;
+  }
+
+  delayOfLevelMs(level: number): number {
+    return this.delayLevelsMs[Math.min(level, this.delayLevelsMs.length) - 1] ?? 0;
+  }
+
+  put(message: MessageInput): Promise<AppendResult> {
+    let stored: MessageInput;
+    try {
+      stored = this.scheduleIfDelayed(message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const appended = this.store.append(stored);
+    this.holds.arrived(stored.topic, stored.queueId, this.store.maxQueueOffset(stored.topic, stored.queueId));
+    if (stored.topic === SYSTEM_TOPIC.timer) this.onTimerHeld?.(Number(stored.properties![PROPERTY.timerDeliverMs]));
+    return appended;
+  }
+
+  /** A batch goes to one queue; batches carry no delay (RocketMQ rejects delayed batches). */
+  putBatch(messages: readonly MessageInput[]): Promise<AppendResult[]> {
+    const appended = this.store.appendBatch(messages);
+    const first = messages[0];
+    if (first !== undefined)
+      this.holds.arrived(first.topic, first.queueId, this.store.maxQueueOffset(first.topic, first.queueId));
+    return appended;
+  }
+
+  private scheduleIfDelayed(message: MessageInput): MessageInput {
+    const level = Number(message.properties?.[PROPERTY.delayLevel] ?? 0);
+    const transaction = (message.sysFlag ?? 0) & MESSAGE_SYS_FLAG.transactionMask;
+    const plain =
+      transaction === MESSAGE_SYS_FLAG.transactionNone || transaction === MESSAGE_SYS_FLAG.transactionCommit;
+    if (!plain) return message;
+    if (!(level > 0) || !Number.isInteger(level)) return this.holdUntilDeliverAt(message);
+    const capped = Math.min(level, this.delayLevelsMs.length);
+    return {
+      ...message,
+      topic: SYSTEM_TOPIC.schedule,
+      queueId: capped - 1,
+      properties: {
+        ...message.properties,
+        [PROPERTY.delayLevel]: String(capped),
+        [PROPERTY.realTopic]: message.topic,
+        [PROPERTY.realQueueId]: String(message.queueId),
+      },
+    };
+  }
+
+  /**
+   * A message with a deliverAt in the future goes to the timer topic; one already due is
+   * stored as it is, without the property. A delay level, when present too, wins.
+   */
+  private holdUntilDeliverAt(message: MessageInput): MessageInput {
+    const given = message.properties?.[PROPERTY.timerDeliverMs] ?? message.properties?.[PROPERTY.startDeliverTime];
+    if (given === undefined) return message;
+    const dueMs = Number(given);
+    if (given === '' || !Number.isSafeInteger(dueMs) || dueMs < 0)
+      throw new StoreError('INVALID_MESSAGE', `deliverAt must be ms since the epoch, got '${given.slice(0, 40)}'`);
+    const properties: Record<string, string> = { ...message.properties };
+    delete properties[PROPERTY.timerDeliverMs];
+    delete properties[PROPERTY.startDeliverTime];
+    const now = this.now();
+    if (dueMs <= Math.max(now, this.timerDeliveredThroughMs)) return { ...message, properties };
+    if (dueMs > now + TIMER_DELAY_MS_MAX)
+      throw new StoreError('INVALID_MESSAGE', `deliverAt lies more than ${TIMER_DELAY_MS_MAX} ms ahead`);
+    properties[PROPERTY.timerDeliverMs] = String(dueMs);
+    properties[PROPERTY.realTopic] = message.topic;
+    properties[PROPERTY.realQueueId] = String(message.queueId);
+    return { ...message, topic: SYSTEM_TOPIC.timer, queueId: 0, properties };
+  }
+}

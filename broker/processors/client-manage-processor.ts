@@ -1,0 +1,113 @@
+// HEART_BEAT (34) and UNREGISTER_CLIENT (35): who is producing and consuming. A consumer's
+// first heartbeat creates its group config and, in clustering mode, its %RETRY% topic, so
+// name servers route the retry topic before the first message needs it.
+import { ExtFieldReader } from '../../protocol/ext-field-reader.js';
+import { bodyOf, responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
+import { isValidTopic, StoreError } from '../../storage/index.js';
+import { RETRY_QUEUE_COUNT, RETRY_TOPIC_PREFIX } from '../broker-constants.js';
+import type { BrokerContext } from '../broker-context.js';
+import type { ConsumerRegistration, SubscriptionInfo } from '../clients/consumer-manager.js';
+import type { Channel } from '../../server/remoting-server.js';
+import { storeErrorResponse } from './store-error-response.js';
+import { topicConfig } from '../state/topic-config-manager.js';
+
+interface HeartbeatData {
+  readonly clientId: string;
+  readonly producerGroups: string[];
+  readonly consumers: ConsumerRegistration[];
+}
+
+export class HeartbeatError extends Error {
+  override readonly name = 'HeartbeatError';
+}
+
+export class ClientManageProcessor {
+  constructor(private readonly context: BrokerContext) {}
+
+  async heartbeat(request: RemotingCommand, channel: Channel): Promise<RemotingCommand> {
+    let data: HeartbeatData;
+    try {
+      data = parseHeartbeat(bodyOf(request));
+    } catch (error) {
+      return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, `bad heartbeat: ${(error as Error).message}`);
+    }
+    for (const group of data.producerGroups) this.context.producers.register(group, data.clientId, channel);
+    const failures: string[] = [];
+    for (const consumer of data.consumers) {
+      try {
+        await this.context.groups.ensure(consumer.group);
+        if (consumer.messageModel !== 'BROADCASTING') await this.ensureRetryTopic(consumer.group);
+      } catch (error) {
+        // A full or failed store must not stop consumption, which needs no disk: the consumer
+        // is registered with its group's defaults, and the client hears why they are not stored.
+        if (!(error instanceof StoreError)) throw error;
+        failures.push(`${consumer.group}: ${storeErrorResponse(error).remark}`);
+      }
+      this.context.consumers.register(consumer, channel);
+    }
+    const remark = failures.length === 0 ? undefined : `registered; group config not stored: ${failures.join('; ')}`;
+    return responseTo(request, RESPONSE_CODE.SUCCESS, remark);
+  }
+
+  unregister(request: RemotingCommand): RemotingCommand {
+    const fields = new ExtFieldReader(request.extFields);
+    const clientId = fields.optionalString('clientID');
+    if (clientId === undefined) return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, 'missing clientID');
+    const producerGroup = fields.optionalString('producerGroup');
+    const consumerGroup = fields.optionalString('consumerGroup');
+    if (producerGroup !== undefined) this.context.producers.unregister(producerGroup, clientId);
+    if (consumerGroup !== undefined) this.context.consumers.unregister(consumerGroup, clientId);
+    return responseTo(request, RESPONSE_CODE.SUCCESS);
+  }
+
+  private async ensureRetryTopic(group: string): Promise<void> {
+    const topic = RETRY_TOPIC_PREFIX + group;
+    if (this.context.topics.get(topic) !== undefined) return;
+    await this.context.topics.upsert(topicConfig(topic, RETRY_QUEUE_COUNT));
+    this.context.registerSoon();
+  }
+}
+
+/** Parses HeartbeatData JSON (RocketMQ's shape), checking every name used later. */
+export function parseHeartbeat(body: Buffer): HeartbeatData {
+  const data = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  const clientId = data.clientID;
+  if (typeof clientId !== 'string' || clientId === '') throw new HeartbeatError('clientID missing');
+  const producerGroups = arrayOf(data.producerDataSet).map((producer) => groupName(producer.groupName));
+  const consumers = arrayOf(data.consumerDataSet).map((consumer): ConsumerRegistration => {
+    const subscriptions = arrayOf(consumer.subscriptionDataSet).map((s): SubscriptionInfo => {
+      if (typeof s.topic !== 'string' || !isValidTopic(s.topic)) throw new HeartbeatError('bad subscription topic');
+      return {
+        topic: s.topic,
+        subString: typeof s.subString === 'string' ? s.subString : '*',
+        expressionType: typeof s.expressionType === 'string' ? s.expressionType : 'TAG',
+      };
+    });
+    return {
+      group: groupName(consumer.groupName),
+      clientId,
+      consumeType: String(consumer.consumeType ?? 'CONSUME_PASSIVELY'),
+      messageModel: String(consumer.messageModel ?? 'CLUSTERING'),
+      consumeFromWhere: String(consumer.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET'),
+      subscriptions,
+    };
+  });
+  return { clientId, producerGroups, consumers };
+}
+
+function arrayOf(value: unknown): Record<string, unknown>[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new HeartbeatError('expected an array');
+  return value.map((item) => {
+    if (item === null || typeof item !== 'object') throw new HeartbeatError('expected an object');
+    return item as Record<string, unknown>;
+  });
+}
+
+/** Group names follow the topic name rules (RocketMQ validates them alike). */
+export function groupName(value: unknown): string {
+  if (typeof value !== 'string' || !isValidTopic(value))
+    throw new HeartbeatError(`invalid group name '${String(value).slice(0, 200)}'`);
+  return value;
+}

@@ -1,0 +1,55 @@
+// GET_CONSUMER_LIST_BY_GROUP (38), QUERY_CONSUMER_OFFSET (14), UPDATE_CONSUMER_OFFSET (15).
+import { ExtFieldReader, HeaderFieldError } from '../../protocol/ext-field-reader.js';
+import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
+import type { BrokerContext } from '../broker-context.js';
+import { HeartbeatError, groupName } from './client-manage-processor.js';
+
+export class ConsumerManageProcessor {
+  constructor(private readonly context: BrokerContext) {}
+
+  consumerList(request: RemotingCommand): RemotingCommand {
+    const group = new ExtFieldReader(request.extFields).optionalString('consumerGroup') ?? '';
+    const ids = this.context.consumers.clientIds(group);
+    if (ids.length === 0) return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, `no consumer for group ${group}`);
+    return responseTo(
+      request,
+      RESPONSE_CODE.SUCCESS,
+      undefined,
+      undefined,
+      Buffer.from(JSON.stringify({ consumerIdList: ids })),
+    );
+  }
+
+  queryOffset(request: RemotingCommand): RemotingCommand {
+    const read = readOffsetHeader(request);
+    if ('error' in read) return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, read.error);
+    const offset = this.context.offsets.query(read.group, read.topic, read.queueId);
+    if (offset === undefined) return responseTo(request, RESPONSE_CODE.QUERY_NOT_FOUND, 'no committed offset');
+    return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { offset });
+  }
+
+  async updateOffset(request: RemotingCommand): Promise<RemotingCommand> {
+    const read = readOffsetHeader(request);
+    if ('error' in read) return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, read.error);
+    const offset = new ExtFieldReader(request.extFields).optionalInteger('commitOffset') ?? -1;
+    if (offset >= 0) await this.context.offsets.commit(read.group, read.topic, [[read.queueId, offset]]);
+    return responseTo(request, RESPONSE_CODE.SUCCESS);
+  }
+}
+
+function readOffsetHeader(
+  request: RemotingCommand,
+): { group: string; topic: string; queueId: number } | { error: string } {
+  try {
+    const fields = new ExtFieldReader(request.extFields);
+    return {
+      group: groupName(fields.string('consumerGroup')),
+      topic: fields.string('topic'),
+      queueId: fields.integer('queueId'),
+    };
+  } catch (error) {
+    if (error instanceof HeaderFieldError || error instanceof HeartbeatError) return { error: error.message };
+    throw error;
+  }
+}

@@ -1,0 +1,177 @@
+// PULL_MESSAGE (11): reads a batch from a consume queue and answers with the stored records
+// themselves, sent straight from the mapped segments (held until the socket has them). A pull
+// that finds nothing new, with the suspend flag, is parked for long polling and answered the
+// moment a message lands or when its suspend timeout ends.
+import { ExtFieldReader } from '../../protocol/ext-field-reader.js';
+import { PULL_SYS_FLAG } from '../../protocol/header-fields.js';
+import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
+import type { ReadResult } from '../../storage/index.js';
+import { PULL_BATCH_COUNT_MAX, PULL_RESPONSE_BYTES_MAX, PULL_SUSPEND_MS_MAX } from '../broker-constants.js';
+import type { BrokerContext } from '../broker-context.js';
+import type { Channel } from '../../server/remoting-server.js';
+import { storeErrorResponse } from './store-error-response.js';
+import { SubscriptionParseError, parseTagExpression, tagCodePredicate, type TagFilter } from '../delivery/tag-filter.js';
+import { readableTopic } from '../topic-check.js';
+
+interface PullHeader {
+  readonly group: string;
+  readonly topic: string;
+  readonly queueId: number;
+  readonly queueOffset: number;
+  readonly maxCount: number;
+  readonly sysFlag: number;
+  readonly commitOffset: number;
+  readonly suspendMs: number;
+  readonly filter: TagFilter;
+}
+
+const FILTER_CACHE_SIZE_MAX = 1024;
+
+export class PullMessageProcessor {
+  private readonly filters = new Map<string, TagFilter>();
+
+  constructor(private readonly context: BrokerContext) {}
+
+  pull(request: RemotingCommand, channel: Channel): RemotingCommand | Promise<RemotingCommand> {
+    let header: PullHeader;
+    try {
+      header = this.readHeader(request);
+    } catch (error) {
+      const code =
+        error instanceof SubscriptionParseError ? RESPONSE_CODE.SUBSCRIPTION_PARSE_FAILED : RESPONSE_CODE.SYSTEM_ERROR;
+      return responseTo(request, code, (error as Error).message);
+    }
+    const topic = readableTopic(this.context, header.topic);
+    if (!topic.ok) return responseTo(request, topic.code, topic.remark);
+    if (header.queueId < 0 || header.queueId >= topic.config.readQueueNums) {
+      return responseTo(
+        request,
+        RESPONSE_CODE.SYSTEM_ERROR,
+        `queueId[${header.queueId}] is illegal, topic ${header.topic} has ${topic.config.readQueueNums} read queues`,
+      );
+    }
+    if ((header.sysFlag & PULL_SYS_FLAG.commitOffset) !== 0 && header.commitOffset >= 0) {
+      this.context.offsets.commitSoon(header.group, header.topic, header.queueId, header.commitOffset);
+    }
+    const immediate = this.answer(request, header, false);
+    if (immediate !== undefined) return immediate;
+    return new Promise<RemotingCommand>((resolve) => {
+      this.context.holds.hold(
+        {
+          topic: header.topic,
+          queueId: header.queueId,
+          queueOffset: header.queueOffset,
+          channel,
+          wake: () => resolve(this.answer(request, header, true)!),
+        },
+        header.suspendMs,
+      );
+    });
+  }
+
+  /** The response, or undefined when the pull should be held for new messages. */
+  private answer(request: RemotingCommand, header: PullHeader, final: boolean): RemotingCommand | undefined {
+    let result: ReadResult;
+    try {
+      result = this.context.store.read(
+        header.topic,
+        header.queueId,
+        header.queueOffset,
+        header.maxCount,
+        tagCodePredicate(header.filter),
+      );
+    } catch (error) {
+      const { code, remark } = storeErrorResponse(error);
+      return responseTo(request, code, remark);
+    }
+    const offsets = {
+      nextBeginOffset: result.nextQueueOffset,
+      minOffset: result.minQueueOffset,
+      maxOffset: result.maxQueueOffset,
+      suggestWhichBrokerId: 0,
+    };
+    const suspend = !final && (header.sysFlag & PULL_SYS_FLAG.suspend) !== 0 && header.suspendMs > 0;
+    switch (result.status) {
+      case 'found':
+        if (result.messages.length === 0)
+          return responseTo(request, RESPONSE_CODE.PULL_RETRY_IMMEDIATELY, 'no matched message', offsets);
+        return this.found(request, result, offsets);
+      case 'no_new_message':
+      case 'no_queue':
+        if (suspend) return undefined;
+        return responseTo(request, RESPONSE_CODE.PULL_NOT_FOUND, 'no new message', {
+          ...offsets,
+          nextBeginOffset: header.queueOffset,
+        });
+      case 'offset_too_small':
+      case 'offset_overflow':
+        return responseTo(
+          request,
+          RESPONSE_CODE.PULL_OFFSET_MOVED,
+          `offset ${header.queueOffset} is out of [${result.minQueueOffset}, ${result.maxQueueOffset}]`,
+          offsets,
+        );
+    }
+  }
+
+  private found(request: RemotingCommand, result: ReadResult, offsets: Record<string, number>): RemotingCommand {
+    const records: Buffer[] = [];
+    const releases: (() => void)[] = [];
+    let bytes = 0;
+    let next = result.nextQueueOffset;
+    for (const message of result.messages) {
+      const raw = message.raw;
+      if (records.length > 0 && bytes + raw.length > PULL_RESPONSE_BYTES_MAX) {
+        next = message.queueOffset;
+        break;
+      }
+      const release = this.context.store.hold(message.commitLogOffset);
+      if (release !== undefined) releases.push(release);
+      records.push(raw);
+      bytes += raw.length;
+    }
+    const response = responseTo(
+      request,
+      RESPONSE_CODE.SUCCESS,
+      undefined,
+      { ...offsets, nextBeginOffset: next },
+      records,
+    );
+    response.afterWrite = () => releases.forEach((release) => release());
+    return response;
+  }
+
+  private readHeader(request: RemotingCommand): PullHeader {
+    const fields = new ExtFieldReader(request.extFields);
+    const sysFlag = fields.optionalInteger('sysFlag') ?? 0;
+    const expression = fields.optionalString('subscription');
+    const group = fields.string('consumerGroup');
+    const topic = fields.string('topic');
+    return {
+      group,
+      topic,
+      queueId: fields.integer('queueId'),
+      queueOffset: Math.max(0, fields.integer('queueOffset')),
+      maxCount: Math.max(1, Math.min(fields.optionalInteger('maxMsgNums') ?? 32, PULL_BATCH_COUNT_MAX)),
+      sysFlag,
+      commitOffset: fields.optionalInteger('commitOffset') ?? -1,
+      suspendMs: Math.max(0, Math.min(fields.optionalInteger('suspendTimeoutMillis') ?? 0, PULL_SUSPEND_MS_MAX)),
+      filter: this.filterFor(
+        expression ?? this.context.consumers.get(group)?.subscriptions.get(topic)?.subString,
+        fields.optionalString('expressionType'),
+      ),
+    };
+  }
+
+  private filterFor(expression: string | undefined, expressionType: string | undefined): TagFilter {
+    const key = `${expressionType ?? ''}\u0000${expression ?? ''}`;
+    let filter = this.filters.get(key);
+    if (filter === undefined) {
+      filter = parseTagExpression(expression, expressionType);
+      if (this.filters.size >= FILTER_CACHE_SIZE_MAX) this.filters.clear();
+      this.filters.set(key, filter);
+    }
+    return filter;
+  }
+}

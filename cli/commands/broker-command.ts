@@ -1,0 +1,42 @@
+// `tributary broker`: a broker alone, registering with one or more name servers.
+import { startBroker } from '../../broker/index.js';
+import { parseNameServers } from '../../client/client-options.js';
+import { cliCommand } from './cli-command.js';
+import { BROKER_NAME_DEFAULT, CLUSTER_NAME_DEFAULT } from '../cli-constants.js';
+import { cliFailure } from '../cli-failure.js';
+import { BROKER_FLAGS, brokerOptionsFrom } from '../flags/broker-flags.js';
+import { NAMESRV_FLAG, nameServerAddress } from '../flags/name-server-address.js';
+import { serveUntilSignal } from '../serve-until-signal.js';
+
+export const brokerCommand = cliCommand(
+  'broker',
+  {
+    name: 'broker',
+    summary: 'Runs a broker registered with the given name servers, until Ctrl-C (SIGINT) or SIGTERM.',
+    flags: {
+      ...BROKER_FLAGS,
+      namesrv: NAMESRV_FLAG,
+      name: { type: 'string', placeholder: 'name', description: 'broker name', defaultText: BROKER_NAME_DEFAULT },
+      cluster: { type: 'string', placeholder: 'name', description: 'cluster name', defaultText: CLUSTER_NAME_DEFAULT },
+    },
+    examples: ["tributary broker --namesrv '10.0.0.1:9876;10.0.0.2:9876' --name broker-b --data /data/broker-b"],
+  },
+  (line) =>
+    serveUntilSignal(async () => {
+      const nameServers = parseNameServers(nameServerAddress(line));
+      const options = {
+        ...brokerOptionsFrom(line, nameServers),
+        ...(line.has('name') ? { brokerName: line.string('name') } : {}),
+        ...(line.has('cluster') ? { clusterName: line.string('cluster') } : {}),
+      };
+      const broker = await startBroker(options).catch((error: unknown) => {
+        throw cliFailure(error);
+      });
+      console.log(
+        `tributary: broker ${broker.options.brokerName} (cluster ${broker.options.clusterName}) listening on ` +
+          `${broker.options.host}:${broker.port}, clients connect to ${broker.address}; registering with ` +
+          `${nameServers.join(';')}; data in ${options.dataDirectory}`,
+      );
+      return () => broker.close();
+    }),
+);

@@ -1,0 +1,40 @@
+// `tributary namesrv`: a name server alone, for setups with brokers in other processes.
+import { startNameServer } from '../../broker/index.js';
+import { cliCommand } from './cli-command.js';
+import { LISTEN_HOST_DEFAULT, NAME_SERVER_PORT_DEFAULT } from '../cli-constants.js';
+import { cliFailure } from '../cli-failure.js';
+import { CONNECTION_LIMIT_FLAGS, connectionLimitsFrom } from '../flags/connection-limit-flags.js';
+import { TLS_FLAGS, serverTlsFrom } from '../flags/security-flags.js';
+import { serveUntilSignal } from '../serve-until-signal.js';
+
+export const namesrvCommand = cliCommand(
+  'namesrv',
+  {
+    name: 'namesrv',
+    summary: 'Runs a name server, until Ctrl-C (SIGINT) or SIGTERM.',
+    flags: {
+      port: {
+        type: 'integer',
+        min: 0,
+        description: 'port; 0 picks a free one',
+        defaultText: String(NAME_SERVER_PORT_DEFAULT),
+      },
+      host: { type: 'string', placeholder: 'address', description: 'listen address', defaultText: LISTEN_HOST_DEFAULT },
+      ...CONNECTION_LIMIT_FLAGS,
+      ...TLS_FLAGS,
+    },
+    examples: ['tributary namesrv --port 9876'],
+  },
+  (line) =>
+    serveUntilSignal(async () => {
+      const host = line.string('host', LISTEN_HOST_DEFAULT);
+      const port = line.integer('port', NAME_SERVER_PORT_DEFAULT);
+      const connectionLimits = connectionLimitsFrom(line);
+      const tls = serverTlsFrom(line);
+      const nameServer = await startNameServer({ host, port, connectionLimits, tls }).catch((error: unknown) => {
+        throw cliFailure(error);
+      });
+      console.log(`tributary: name server listening on ${host}:${nameServer.port}`);
+      return () => nameServer.close();
+    }),
+);

@@ -1,0 +1,65 @@
+// `tributary start`: a name server and a broker in one process, the quickest way to a working
+// setup (`npm start`). The broker registers with the name server beside it.
+import { startBroker, startNameServer } from '../../broker/index.js';
+import { cliCommand } from './cli-command.js';
+import { LISTEN_HOST_DEFAULT, NAME_SERVER_PORT_DEFAULT } from '../cli-constants.js';
+import { cliFailure } from '../cli-failure.js';
+import { BROKER_FLAGS, brokerOptionsFrom } from '../flags/broker-flags.js';
+import { serveUntilSignal } from '../serve-until-signal.js';
+
+/** Addresses that mean "every interface": the broker reaches its name server over loopback. */
+const ANY_ADDRESSES: ReadonlySet<string> = new Set(['0.0.0.0', '::', '']);
+
+export const startCommand = cliCommand(
+  'start',
+  {
+    name: 'start',
+    summary: 'Runs a name server and a broker in one process, until Ctrl-C (SIGINT) or SIGTERM.',
+    flags: {
+      ...BROKER_FLAGS,
+      'namesrv-port': {
+        type: 'integer',
+        min: 0,
+        description: 'name server port; 0 picks a free one',
+        defaultText: String(NAME_SERVER_PORT_DEFAULT),
+      },
+    },
+    examples: ['tributary start', 'tributary start --data /var/lib/tributary --flush sync'],
+  },
+  (line) =>
+    serveUntilSignal(async () => {
+      const host = line.string('host', LISTEN_HOST_DEFAULT);
+      const namesrvPort = line.integer('namesrv-port', NAME_SERVER_PORT_DEFAULT);
+      // Read before anything listens: a bad flag value must not leave a name server running.
+      const brokerOptions = brokerOptionsFrom(line, []);
+      // The name server beside the broker takes the same connection limits and TLS.
+      const { connectionLimits, tls } = brokerOptions;
+      const nameServer = await startNameServer({ host, port: namesrvPort, connectionLimits, tls }).catch(
+        (error: unknown) => {
+          throw cliFailure(error);
+        },
+      );
+      const local = ANY_ADDRESSES.has(host) ? '127.0.0.1' : host;
+      const options = {
+        ...brokerOptions,
+        nameServers: [`${local}:${nameServer.port}`],
+        // The broker reaches the name server of its own process (over loopback by default),
+        // where the certificate's names rarely match the address: it skips the server check on
+        // this one hop, and shows its own certificate in case the name server asks for one.
+        ...(tls === undefined ? {} : { nameServerTls: { cert: tls.cert, key: tls.key, rejectUnauthorized: false } }),
+      };
+      const broker = await startBroker(options).catch(async (error: unknown) => {
+        await nameServer.close();
+        throw cliFailure(error);
+      });
+      console.log(
+        `tributary: listening on ${host}: name server port ${nameServer.port}, broker port ${broker.port} ` +
+          `(${broker.options.brokerName}, clients connect to ${broker.address}); data in ${options.dataDirectory}`,
+      );
+      return async () => {
+        // The broker first, so its unregistration still reaches the name server.
+        await broker.close();
+        await nameServer.close();
+      };
+    }),
+);

@@ -1,0 +1,94 @@
+// The flags `start` and `broker` share, and the broker options they make.
+import path from 'node:path';
+
+import type { BrokerOptions } from '../../broker/index.js';
+import {
+  ADVERTISED_HOST_DEFAULT,
+  BROKER_PORT_DEFAULT,
+  BYTES_PER_MIB,
+  DATA_DIRECTORY_DEFAULT,
+  DATA_DIRECTORY_ENV,
+  LISTEN_HOST_DEFAULT,
+} from '../cli-constants.js';
+import type { CommandLine, FlagSpec } from '../command-line.js';
+import { CONNECTION_LIMIT_FLAGS, connectionLimitsFrom } from './connection-limit-flags.js';
+import { delayLevelsArgument } from './delay-levels-argument.js';
+import { BROKER_SECURITY_FLAGS, brokerSecurityFrom } from './security-flags.js';
+
+export const BROKER_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  data: {
+    type: 'string',
+    placeholder: 'dir',
+    description: 'data directory for the store and broker state',
+    defaultText: `$${DATA_DIRECTORY_ENV}, else ${DATA_DIRECTORY_DEFAULT}`,
+  },
+  port: {
+    type: 'integer',
+    min: 0,
+    description: 'broker port; 0 picks a free one',
+    defaultText: String(BROKER_PORT_DEFAULT),
+  },
+  host: { type: 'string', placeholder: 'address', description: 'listen address', defaultText: LISTEN_HOST_DEFAULT },
+  'advertised-host': {
+    type: 'string',
+    placeholder: 'host',
+    description: 'host clients are told to connect to',
+    defaultText: ADVERTISED_HOST_DEFAULT,
+  },
+  flush: {
+    type: 'string',
+    choices: ['async', 'sync'],
+    description: 'acknowledge a send once in memory (async) or once on disk (sync)',
+    defaultText: 'async',
+  },
+  'auto-create-topics': { type: 'boolean', description: 'create a topic on the first send to it' },
+  'delay-levels': {
+    type: 'string',
+    placeholder: 'delays',
+    description: 'delay of each level, level 1 first; retries use level 3 + reconsume count',
+    defaultText: "'1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h'",
+  },
+  'segment-mb': {
+    type: 'integer',
+    min: 1,
+    description: 'commit log segment size in MiB (preheated ahead of need)',
+    defaultText: '1024',
+  },
+  ...CONNECTION_LIMIT_FLAGS,
+  ...BROKER_SECURITY_FLAGS,
+};
+
+/** The data directory, absolute, so the ready line says exactly where the data is. */
+export function dataDirectoryOf(line: CommandLine): string {
+  // An empty variable counts as unset, as shells make unsetting awkward.
+  return path.resolve(line.string('data') ?? (process.env[DATA_DIRECTORY_ENV] || DATA_DIRECTORY_DEFAULT));
+}
+
+export function brokerOptionsFrom(line: CommandLine, nameServers: readonly string[]): BrokerOptions {
+  const segmentMiB = line.integer('segment-mb');
+  const delayLevels = line.string('delay-levels');
+  return {
+    dataDirectory: dataDirectoryOf(line),
+    host: line.string('host', LISTEN_HOST_DEFAULT),
+    port: line.integer('port', BROKER_PORT_DEFAULT),
+    advertisedHost: line.string('advertised-host', ADVERTISED_HOST_DEFAULT),
+    nameServers,
+    flush: line.string('flush', 'async') as 'async' | 'sync',
+    autoCreateTopics: line.boolean('auto-create-topics'),
+    connectionLimits: connectionLimitsFrom(line),
+    ...(delayLevels === undefined ? {} : { delayLevelsMs: delayLevelsArgument(line, delayLevels) }),
+    ...(segmentMiB === undefined ? {} : { store: { segmentBytes: segmentMiB * BYTES_PER_MIB } }),
+    ...brokerSecurityFrom(line),
+    onError: reportBackgroundError,
+  };
+}
+
+/**
+ * One line per background failure (a name server down, a client gone) for an operator's log;
+ * the stack only for errors without a code, which are bugs worth a trace.
+ */
+function reportBackgroundError(error: unknown, context: string): void {
+  const classified = error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
+  const detail = error instanceof Error ? (classified ? error.message : (error.stack ?? error.message)) : String(error);
+  console.error(`tributary broker: ${context}: ${detail}`);
+}

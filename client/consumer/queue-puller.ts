@@ -1,0 +1,148 @@
+// The pull loop of one assigned queue: long-polls the broker (held up to 15 s, answered the
+// moment a message lands), hands what arrives to the dispatcher, and pauses while the queue
+// holds its prefetch limits. Errors back off and retry; the loop ends when the queue is
+// dropped by a rebalance or the consumer shuts down.
+//
+// Prefetch bounds (RocketMQ's pullThresholdForQueue and pullThresholdSizeForQueue): a pull
+// starts only once a whole batch fits under `prefetchCount` (so pulls stay full-sized instead
+// of one message per handler finishing) and while the queue holds fewer than `prefetchBytes`
+// body bytes; it asks for no more messages than the count has room for, so the count never
+// exceeds its bound. Sizes are unknown until the messages arrive: the bytes can exceed theirs
+// by at most one pull's worth (pullBatchSize bodies). Handlers finishing messages make room
+// and wake the loop.
+import type { ClientInstance } from '../client-instance.js';
+import type { OffsetStore } from './offset-store.js';
+import type { ProcessQueue } from './process-queue.js';
+import { PULL_SYS_FLAG } from '../../protocol/header-fields.js';
+import { decodeMessages, type ReceivedMessage } from '../../protocol/message-decoder.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
+
+export const PULL_SUSPEND_MS = 15_000;
+/** The pull request's own timeout: longer than the broker may hold it. */
+export const PULL_TIMEOUT_MS = 30_000;
+export const PULL_ERROR_BACKOFF_MS = 1000;
+/** Messages one queue may hold pulled and unprocessed (RocketMQ pullThresholdForQueue). */
+export const PREFETCH_COUNT_PER_QUEUE_DEFAULT = 1000;
+/**
+ * Body bytes one queue may hold pulled and unprocessed. RocketMQ's pullThresholdSizeForQueue is
+ * 100 MiB; a Node heap is smaller than a JVM's (about 2-4 GiB by default), and a consumer of 8
+ * queues could hold 800 MiB at that, so the default is lower.
+ */
+export const PREFETCH_BYTES_PER_QUEUE_DEFAULT = 16 * 1024 * 1024;
+
+export interface PullSettings {
+  readonly group: string;
+  readonly batchSize: number;
+  readonly prefetchCount: number;
+  readonly prefetchBytes: number;
+  /** The subscription expression sent to the broker, and the local tag check. */
+  readonly expression: string;
+  readonly accepts: (message: ReceivedMessage) => boolean;
+}
+
+export class QueuePuller {
+  private backoff: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+
+  constructor(
+    private readonly client: ClientInstance,
+    private readonly offsets: OffsetStore,
+    private readonly processQueue: ProcessQueue,
+    private readonly settings: PullSettings,
+    private readonly deliver: (processQueue: ProcessQueue, messages: ReceivedMessage[]) => void,
+    private readonly running: () => boolean,
+  ) {}
+
+  async run(): Promise<void> {
+    const pq = this.processQueue;
+    const { prefetchCount, prefetchBytes, batchSize } = this.settings;
+    // Room for a whole batch: at most prefetchCount - batch held (everything, for a tiny bound).
+    const countBelow = prefetchCount - Math.min(batchSize, prefetchCount) + 1;
+    while (!pq.dropped && this.running()) {
+      await pq.waitForRoom(countBelow, prefetchBytes);
+      if (pq.dropped || !this.running()) break;
+      const ok = await this.pullOnce().catch(() => false);
+      if (!ok) await this.sleep(PULL_ERROR_BACKOFF_MS);
+    }
+  }
+
+  /** Wakes a backing-off loop so it notices a drop or shutdown at once. */
+  interrupt(): void {
+    const backoff = this.backoff;
+    if (backoff === undefined) return;
+    clearTimeout(backoff.timer);
+    this.backoff = undefined;
+    backoff.resolve();
+  }
+
+  /** One pull; false when it failed and the loop should back off. */
+  private async pullOnce(): Promise<boolean> {
+    const pq = this.processQueue;
+    const { queue } = pq;
+    const address = this.client.brokerAddress(queue.brokerName);
+    if (address === undefined) return false;
+    const commitOffset = this.offsets.local(queue);
+    const sysFlag =
+      PULL_SYS_FLAG.suspend |
+      PULL_SYS_FLAG.subscription |
+      (commitOffset !== undefined ? PULL_SYS_FLAG.commitOffset : 0);
+    const response = await this.client.invoke(
+      address,
+      {
+        code: REQUEST_CODE.PULL_MESSAGE,
+        extFields: {
+          consumerGroup: this.settings.group,
+          topic: queue.topic,
+          queueId: queue.queueId,
+          queueOffset: pq.nextPullOffset,
+          maxMsgNums: Math.max(1, Math.min(this.settings.batchSize, this.settings.prefetchCount - pq.count)),
+          sysFlag,
+          commitOffset: commitOffset ?? -1,
+          suspendTimeoutMillis: PULL_SUSPEND_MS,
+          subscription: this.settings.expression,
+          subVersion: 0,
+        },
+      },
+      PULL_TIMEOUT_MS,
+    );
+    if (pq.dropped) return true;
+    const next = Number(response.extFields?.nextBeginOffset);
+    switch (response.code) {
+      case RESPONSE_CODE.SUCCESS: {
+        const messages = decodeMessages(response.body as Buffer).filter((message) => this.settings.accepts(message));
+        if (Number.isSafeInteger(next)) pq.nextPullOffset = next;
+        if (messages.length > 0) {
+          pq.add(messages);
+          this.deliver(pq, messages);
+        } else if (pq.count === 0) {
+          this.offsets.update(queue, pq.nextPullOffset);
+        }
+        return true;
+      }
+      case RESPONSE_CODE.PULL_NOT_FOUND:
+      case RESPONSE_CODE.PULL_RETRY_IMMEDIATELY:
+        if (Number.isSafeInteger(next)) pq.nextPullOffset = next;
+        // Entries the broker filtered out count as consumed once nothing before them is held.
+        if (pq.count === 0) this.offsets.update(queue, pq.nextPullOffset);
+        return true;
+      case RESPONSE_CODE.PULL_OFFSET_MOVED:
+        if (Number.isSafeInteger(next)) {
+          pq.nextPullOffset = next;
+          if (pq.count === 0) this.offsets.update(queue, next);
+        }
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.backoff = undefined;
+        resolve();
+      }, ms);
+      this.backoff = { timer, resolve };
+    });
+  }
+}

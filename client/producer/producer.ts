@@ -1,0 +1,277 @@
+// Producer: sends messages to a topic's queues. Queues are chosen round-robin, skipping
+// brokers that just failed or were slow; a message with a sharding key always goes to the same
+// queue. Failed sends are retried on another broker (twice by default). Concurrent sends to one
+// queue are coalesced into batch requests (see SendCoalescer).
+import { ClientError } from '../client-error.js';
+import { ClientInstance } from '../client-instance.js';
+import { localIPv4, type ClientOptions } from '../client-options.js';
+import { javaStringHash } from '../../protocol/java-string-hash.js';
+import { FAILURE_LATENCY_MS, LatencyFaultTolerance } from './latency-fault-tolerance.js';
+import { prepareOutgoing, type Message, type OutgoingMessage } from './outgoing-message.js';
+import { encodeBatch } from '../../protocol/batch-message-codec.js';
+import { SEND_MESSAGE_V2_FIELD as F } from '../../protocol/header-fields.js';
+import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
+import { SendCoalescer } from './send-coalescer.js';
+import { masterAddress, queueKey, writableQueues, type MessageQueue, type TopicRoute } from '../topic-route.js';
+import { UniqueMessageId } from './unique-message-id.js';
+
+export interface ProducerOptions extends ClientOptions {
+  group: string;
+  /** Extra attempts after a failed send (default 2). */
+  retries?: number;
+  /** Largest body (default 4 MiB). */
+  maxMessageBytes?: number;
+  /** zlib-compress bodies larger than this (default: never). */
+  compressOverBytes?: number;
+  /** Coalesce concurrent sends to a queue into batch requests (default true). */
+  batching?: boolean;
+  maxBatchCount?: number;
+  maxBatchBytes?: number;
+}
+
+export interface SendResult {
+  /** The message id the producer assigned (UNIQ_KEY); stable across retries. */
+  msgId: string;
+  /** The broker's id: store host and commit log offset. */
+  offsetMsgId: string;
+  brokerName: string;
+  queueId: number;
+  queueOffset: number;
+}
+
+const RETRIES_DEFAULT = 2;
+const MESSAGE_BYTES_MAX_DEFAULT = 4 * 1024 * 1024;
+const BATCH_COUNT_MAX_DEFAULT = 256;
+const BATCH_BYTES_MAX_DEFAULT = 1024 * 1024;
+/** Broker answers after which a retry elsewhere may succeed (RocketMQ's list). */
+const RETRIABLE_RESPONSES: ReadonlySet<number> = new Set([
+  RESPONSE_CODE.SYSTEM_ERROR,
+  RESPONSE_CODE.SYSTEM_BUSY,
+  RESPONSE_CODE.SERVICE_NOT_AVAILABLE,
+  RESPONSE_CODE.NO_PERMISSION,
+  RESPONSE_CODE.TOPIC_NOT_EXIST,
+]);
+
+export class Producer {
+  /** Shared with subclasses (TransactionProducer) for requests of their own. */
+  protected readonly client: ClientInstance;
+  private readonly ids = new UniqueMessageId(localIPv4());
+  private readonly faults = new LatencyFaultTolerance();
+  private readonly coalescer: SendCoalescer<MessageQueue, OutgoingMessage, SendResult>;
+  private readonly maxMessageBytes: number;
+  private readonly compressOverBytes: number;
+  private readonly batching: boolean;
+  private nextQueue = 0;
+  private state: 'created' | 'started' | 'shut down' = 'created';
+
+  constructor(private readonly options: ProducerOptions) {
+    if (typeof options?.group !== 'string' || options.group === '')
+      throw new ClientError('INVALID_ARGUMENT', 'group is required');
+    this.client = new ClientInstance(options, {
+      heartbeat: (clientId) => ({
+        clientID: clientId,
+        producerDataSet: [{ groupName: options.group }],
+        consumerDataSet: [],
+      }),
+      onRequest: (request, address) => this.onBrokerRequest(request, address),
+    });
+    this.maxMessageBytes = options.maxMessageBytes ?? MESSAGE_BYTES_MAX_DEFAULT;
+    this.compressOverBytes = options.compressOverBytes ?? Number.POSITIVE_INFINITY;
+    this.batching = options.batching ?? true;
+    this.coalescer = new SendCoalescer(queueKey, (queue, messages) => this.request(queue, messages), {
+      maxBatchCount: options.maxBatchCount ?? BATCH_COUNT_MAX_DEFAULT,
+      maxBatchBytes: options.maxBatchBytes ?? BATCH_BYTES_MAX_DEFAULT,
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'created')
+      throw new ClientError(this.state === 'started' ? 'INVALID_ARGUMENT' : 'SHUT_DOWN', 'start() called twice');
+    this.state = 'started';
+    this.client.start();
+  }
+
+  send(message: Message): Promise<SendResult> {
+    let outgoing: OutgoingMessage;
+    try {
+      this.assertStarted();
+      outgoing = prepareOutgoing(message, this.ids, this.maxMessageBytes, this.compressOverBytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.sendWithRetries(outgoing);
+  }
+
+  /** Sends several messages of one topic; resolves with one result per message, in order. */
+  async sendBatch(topic: string, messages: readonly Omit<Message, 'topic'>[]): Promise<SendResult[]> {
+    this.assertStarted();
+    if (!Array.isArray(messages)) throw new ClientError('INVALID_ARGUMENT', 'sendBatch takes an array');
+    const outgoing = messages.map((message) =>
+      prepareOutgoing({ ...message, topic }, this.ids, this.maxMessageBytes, this.compressOverBytes),
+    );
+    return Promise.all(outgoing.map((message) => this.sendWithRetries(message)));
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.state === 'shut down') return;
+    this.state = 'shut down';
+    await this.client.close({ producerGroup: this.options.group });
+  }
+
+  /**
+   * A request a broker sent this producer. A plain producer answers none; TransactionProducer
+   * answers transaction checks.
+   */
+  protected onBrokerRequest(
+    request: RemotingCommand,
+    _brokerAddress: string,
+  ): RemotingCommand | undefined | Promise<RemotingCommand | undefined> {
+    return responseTo(request, RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED, `request code ${request.code} not supported`);
+  }
+
+  /** Sends a transaction's half message: alone (never batched), with the usual retries. */
+  protected async sendPrepared(message: Message): Promise<SendResult> {
+    this.assertStarted();
+    const outgoing = prepareOutgoing(
+      message,
+      this.ids,
+      this.maxMessageBytes,
+      this.compressOverBytes,
+      this.options.group,
+    );
+    return this.sendWithRetries(outgoing);
+  }
+
+  private assertStarted(): void {
+    if (this.state !== 'started') throw new ClientError(this.state === 'created' ? 'NOT_STARTED' : 'SHUT_DOWN');
+  }
+
+  /**
+   * Sends with up to `retries` more attempts after a retriable failure. The usual send (route
+   * cached, coalescing on) is one promise the coalescer settles: no async function and no await
+   * per message, which cost more than the rest of the send path together. The first failure
+   * of such a send continues in sendAttempts, as does every other send.
+   */
+  private sendWithRetries(message: OutgoingMessage): Promise<SendResult> {
+    const route = this.client.cachedRoute(message.topic);
+    if (route === undefined || !this.batching || message.transactional) return this.sendAttempts(message, 0);
+    let queue: MessageQueue;
+    try {
+      queue = this.chooseQueue(message, route, undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<SendResult>((resolve, reject) => {
+      this.coalescer.enqueue(queue, {
+        message,
+        bytes: message.body.length + message.properties.length,
+        batchable: message.batchable,
+        resolve,
+        reject: (error: unknown) => {
+          if (!isRetriable(error)) return reject(error);
+          this.sendAttempts(message, 1, queue.brokerName, error).then(resolve, reject);
+        },
+      });
+    });
+  }
+
+  /** Attempts `first` and on of a send, each on a freshly chosen queue avoiding the last failed broker. */
+  private async sendAttempts(
+    message: OutgoingMessage,
+    first: number,
+    failedBroker?: string,
+    failure?: unknown,
+  ): Promise<SendResult> {
+    const attempts = 1 + (this.options.retries ?? RETRIES_DEFAULT);
+    let lastBroker = failedBroker;
+    let lastError = failure;
+    for (let attempt = first; attempt < attempts; attempt++) {
+      const route = await this.client.route(message.topic, attempt > 0);
+      const queue = this.chooseQueue(message, route, lastBroker);
+      try {
+        // A half message skips the coalescer, which keeps one request per queue in flight: its
+        // place in the half queue means nothing (the real message is stored at commit).
+        return await (this.batching && !message.transactional
+          ? this.coalescer.submit(queue, message, message.body.length + message.properties.length, message.batchable)
+          : this.request(queue, [message]).then((r) => r[0]!));
+      } catch (error) {
+        lastError = error;
+        lastBroker = queue.brokerName;
+        if (!isRetriable(error)) throw error;
+      }
+    }
+    const last = lastError instanceof Error ? `; last: ${lastError.message}` : '';
+    throw new ClientError('SEND_FAILED', `${message.topic} after ${attempts} attempts${last}`, { cause: lastError });
+  }
+
+  private chooseQueue(message: OutgoingMessage, route: TopicRoute, avoid: string | undefined): MessageQueue {
+    const queues = writableQueues(message.topic, route);
+    if (queues.length === 0) throw new ClientError('NO_ROUTE', `${message.topic} has no writable queue`);
+    if (message.shardingKey !== undefined)
+      return queues[Math.abs(javaStringHash(message.shardingKey)) % queues.length]!;
+    for (let tried = 0; tried < queues.length; tried++) {
+      const queue = queues[this.nextQueue++ % queues.length]!;
+      if (queue.brokerName !== avoid && this.faults.isAvailable(queue.brokerName)) return queue;
+    }
+    return queues[this.nextQueue++ % queues.length]!;
+  }
+
+  /**
+   * One SEND_MESSAGE_V2 or SEND_BATCH_MESSAGE request carrying `messages`. How it went is
+   * recorded for the broker's fault tolerance: the request's latency, or a failure.
+   */
+  private async request(queue: MessageQueue, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    const started = Date.now();
+    try {
+      const results = await this.sendRequest(queue, messages);
+      this.faults.record(queue.brokerName, Date.now() - started);
+      return results;
+    } catch (error) {
+      if (isRetriable(error)) this.faults.record(queue.brokerName, FAILURE_LATENCY_MS);
+      throw error;
+    }
+  }
+
+  private async sendRequest(queue: MessageQueue, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    const address = this.client.brokerAddress(queue.brokerName);
+    if (address === undefined) throw new ClientError('BROKER_UNAVAILABLE', `no address for ${queue.brokerName}`);
+    const first = messages[0]!;
+    const batch = messages.length > 1;
+    const extFields = {
+      [F.producerGroup]: this.options.group,
+      [F.topic]: queue.topic,
+      [F.defaultTopic]: 'TBW102',
+      [F.defaultTopicQueueNums]: 4,
+      [F.queueId]: queue.queueId,
+      [F.sysFlag]: batch ? 0 : first.sysFlag,
+      [F.bornTimestamp]: Date.now(),
+      [F.flag]: batch ? 0 : first.flag,
+      [F.properties]: batch ? '' : first.properties,
+      [F.reconsumeTimes]: 0,
+      [F.unitMode]: false,
+      [F.batch]: batch,
+    };
+    const body = batch ? encodeBatch(messages) : first.body;
+    const code = batch ? REQUEST_CODE.SEND_BATCH_MESSAGE : REQUEST_CODE.SEND_MESSAGE_V2;
+    const response = await this.client.invoke(address, { code, extFields, body });
+    if (response.code !== RESPONSE_CODE.SUCCESS)
+      throw ClientError.fromResponse(response.code, response.remark, `send to ${queue.topic}`);
+    const offsetIds = String(response.extFields?.msgId ?? '').split(',');
+    const queueOffset = Number(response.extFields?.queueOffset);
+    return messages.map((message, i) => ({
+      msgId: message.uniqueKey,
+      offsetMsgId: offsetIds[i] ?? '',
+      brokerName: queue.brokerName,
+      queueId: queue.queueId,
+      queueOffset: queueOffset + i,
+    }));
+  }
+}
+
+function isRetriable(error: unknown): boolean {
+  if (!(error instanceof ClientError)) return false;
+  if (error.responseCode !== undefined) return RETRIABLE_RESPONSES.has(error.responseCode);
+  return error.retriable;
+}

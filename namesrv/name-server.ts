@@ -1,0 +1,185 @@
+// The name server: brokers register their topics with it every 30 s; clients ask it for
+// topic routes. Several name servers run independently (AP): brokers register with all, and
+// clients fail over between them. A broker is dropped after 120 s of silence or as soon as
+// the connection it registered over closes.
+//
+// The name server checks no access control list, as in RocketMQ 4.x (ACL is the broker's): it
+// holds routes, no messages, and ignores the AccessKey and Signature that signed clients send.
+// To keep strangers from registering brokers, serve it with TLS and requestClientCert (only
+// holders of a client certificate may connect) or keep its port on a private network.
+import { ExtFieldReader, HeaderFieldError } from '../protocol/ext-field-reader.js';
+import { bodyOf, responseTo, type RemotingCommand } from '../protocol/remoting-command.js';
+import { REQUEST_CODE } from '../protocol/request-code.js';
+import { RESPONSE_CODE } from '../protocol/response-code.js';
+import {
+  BROKER_EXPIRY_MS_DEFAULT,
+  BROKER_EXPIRY_SCAN_INTERVAL_MS_DEFAULT,
+  NAME_SERVER_PORT_DEFAULT,
+} from '../broker/broker-constants.js';
+import type { ConnectionLimits, ConnectionStats } from '../server/connection-limits.js';
+import { serverTlsOptions, type BrokerTlsOptions } from '../server/broker-tls-options.js';
+import { RemotingServer, type Channel } from '../server/remoting-server.js';
+import { RouteInfoManager, type BrokerRegistration } from './route-info-manager.js';
+
+export interface NameServerOptions {
+  host?: string;
+  /** Default 9876; 0 picks a free port. */
+  port?: number;
+  brokerExpiryMs?: number;
+  expiryScanIntervalMs?: number;
+  /** Connections, idle timeout, frame size, in-flight requests, slow readers (README "Limits"). */
+  connectionLimits?: ConnectionLimits;
+  /** TLS on its port, off by default (the same options as the broker's). */
+  tls?: BrokerTlsOptions;
+}
+
+export interface NameServer {
+  readonly port: number;
+  readonly routes: RouteInfoManager;
+  /** Open connections and what the connection limits did so far. */
+  connectionStats(): ConnectionStats;
+  close(): Promise<void>;
+}
+
+export async function startNameServer(options: NameServerOptions = {}): Promise<NameServer> {
+  const routes = new RouteInfoManager();
+  const server = new RemotingServer({
+    ...options.connectionLimits,
+    host: options.host ?? '0.0.0.0',
+    port: options.port ?? NAME_SERVER_PORT_DEFAULT,
+    ...(options.tls === undefined ? {} : { tls: serverTlsOptions(options.tls) }),
+  });
+  registerProcessors(server, routes);
+  server.onChannelClosed((channel) => routes.connectionClosed(channel.id));
+  const port = await server.listen();
+  const expiryMs = options.brokerExpiryMs ?? BROKER_EXPIRY_MS_DEFAULT;
+  const scanIntervalMs = options.expiryScanIntervalMs ?? BROKER_EXPIRY_SCAN_INTERVAL_MS_DEFAULT;
+  const scan = setInterval(() => routes.expire(expiryMs), scanIntervalMs);
+  scan.unref();
+  return {
+    port,
+    routes,
+    connectionStats: () => server.stats,
+    close: async () => {
+      clearInterval(scan);
+      await server.close();
+    },
+  };
+}
+
+type Handler = (request: RemotingCommand, channel: Channel) => RemotingCommand;
+
+/** Answers a malformed request with SYSTEM_ERROR instead of failing the connection. */
+function guarded(handler: Handler): Handler {
+  return (request, channel) => {
+    try {
+      return handler(request, channel);
+    } catch (error) {
+      if (error instanceof HeaderFieldError || error instanceof SyntaxError || error instanceof RegistrationError) {
+        return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, error.message);
+      }
+      throw error;
+    }
+  };
+}
+
+function registerProcessors(server: RemotingServer, routes: RouteInfoManager): void {
+  const brokerAddress = (request: RemotingCommand): string =>
+    new ExtFieldReader(request.extFields).string('brokerAddr');
+  const handlers: [number, Handler][] = [
+    [
+      REQUEST_CODE.REGISTER_BROKER,
+      (request, channel) => {
+        routes.register(parseRegistration(request), channel.id);
+        return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { haServerAddr: '', masterAddr: '' });
+      },
+    ],
+    [
+      REQUEST_CODE.UNREGISTER_BROKER,
+      (request) => {
+        routes.unregister(brokerAddress(request));
+        return responseTo(request, RESPONSE_CODE.SUCCESS);
+      },
+    ],
+    [
+      REQUEST_CODE.QUERY_DATA_VERSION,
+      (request) => {
+        const address = brokerAddress(request);
+        const version = JSON.parse(bodyOf(request).toString('utf8')) as { timestamp: number; counter: number };
+        const changed = routes.changed(address, version);
+        if (!changed) routes.touch(address);
+        return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { changed });
+      },
+    ],
+    [
+      REQUEST_CODE.BROKER_HEARTBEAT,
+      (request) => {
+        routes.touch(brokerAddress(request));
+        return responseTo(request, RESPONSE_CODE.SUCCESS);
+      },
+    ],
+    [REQUEST_CODE.GET_ROUTEINFO_BY_TOPIC, (request) => routeResponse(request, routes)],
+    [REQUEST_CODE.GET_BROKER_CLUSTER_INFO, (request) => json(request, routes.clusterInfo())],
+    [REQUEST_CODE.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, (request) => json(request, { topicList: routes.topicNames() })],
+  ];
+  for (const [code, handler] of handlers) server.register(code, guarded(handler));
+}
+
+function routeResponse(request: RemotingCommand, routes: RouteInfoManager): RemotingCommand {
+  const topic = new ExtFieldReader(request.extFields).string('topic');
+  const route = routes.route(topic);
+  if (route === undefined) {
+    return responseTo(
+      request,
+      RESPONSE_CODE.TOPIC_NOT_EXIST,
+      `No topic route info in name server for the topic: ${topic}`,
+    );
+  }
+  return json(request, route);
+}
+
+class RegistrationError extends Error {
+  override readonly name = 'RegistrationError';
+}
+
+function json(request: RemotingCommand, value: unknown): RemotingCommand {
+  return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, undefined, Buffer.from(JSON.stringify(value)));
+}
+
+/** REGISTER_BROKER: header names the broker, the body carries its topic table. */
+function parseRegistration(request: RemotingCommand): BrokerRegistration {
+  const fields = new ExtFieldReader(request.extFields);
+  const body = JSON.parse(bodyOf(request).toString('utf8')) as {
+    topicConfigSerializeWrapper?: {
+      topicConfigTable?: Record<string, unknown>;
+      dataVersion?: { timestamp: number; counter: number };
+    };
+  };
+  const wrapper = body.topicConfigSerializeWrapper;
+  if (wrapper === undefined || typeof wrapper !== 'object')
+    throw new RegistrationError('missing topicConfigSerializeWrapper');
+  const topics = Object.values(wrapper.topicConfigTable ?? {}).map((value) => {
+    const topic = value as Record<string, unknown>;
+    const count = (name: string): number => {
+      const n = topic[name];
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new RegistrationError(`bad ${name}`);
+      return n;
+    };
+    if (typeof topic.topicName !== 'string') throw new RegistrationError('topicName missing');
+    return {
+      topicName: topic.topicName,
+      readQueueNums: count('readQueueNums'),
+      writeQueueNums: count('writeQueueNums'),
+      perm: count('perm'),
+      topicSysFlag: typeof topic.topicSysFlag === 'number' ? topic.topicSysFlag : 0,
+    };
+  });
+  return {
+    clusterName: fields.string('clusterName'),
+    brokerName: fields.string('brokerName'),
+    brokerAddress: fields.string('brokerAddr'),
+    brokerId: fields.optionalInteger('brokerId') ?? 0,
+    topics,
+    dataVersion: wrapper.dataVersion ?? { timestamp: 0, counter: 0 },
+  };
+}
