@@ -1,6 +1,6 @@
-// Every default and limit of the broker and name server, each with its unit in its name.
+// Every default and limit of the broker, each with its unit in its name. The name server's are in
+// namesrv/name-server-constants.ts, the shared server transport's in server/server-constants.ts.
 
-export const NAME_SERVER_PORT_DEFAULT = 9876;
 export const BROKER_PORT_DEFAULT = 10911;
 export const HA_PORT_DEFAULT = 10912;
 /** Health and metrics (RocketMQ exporter's Prometheus port). */
@@ -16,10 +16,8 @@ export const RETRY_QUEUE_COUNT = 1;
 export const DLQ_QUEUE_COUNT = 1;
 export const MAX_RECONSUME_TIMES_DEFAULT = 16;
 
-/** Brokers re-register every 30 s and expire from a name server after 120 s of silence. */
+/** Brokers re-register every 30 s (a name server expires them after BROKER_EXPIRY_MS_DEFAULT, 120 s). */
 export const REGISTER_INTERVAL_MS_DEFAULT = 30_000;
-export const BROKER_EXPIRY_MS_DEFAULT = 120_000;
-export const BROKER_EXPIRY_SCAN_INTERVAL_MS_DEFAULT = 10_000;
 export const REGISTER_TIMEOUT_MS = 6000;
 
 /** Clients silent this long are dropped from their groups. */
@@ -81,34 +79,6 @@ export const DLQ_TOPIC_PREFIX = '%DLQ%';
 export const TRANSACTION_TIMEOUT_MS_DEFAULT = 6000;
 export const TRANSACTION_CHECK_INTERVAL_MS_DEFAULT = 30_000;
 export const TRANSACTION_CHECK_MAX_DEFAULT = 15;
-
-// Connection limits of the broker and the name server (connection-limits.ts resolves them; the
-// README's "Limits" table says what happens past each).
-
-/**
- * Open connections per server. A socket accepted past this is closed at once and counted. An
- * idle connection costs a few KiB, but each may buffer up to a frame (16 MiB) of a request
- * still arriving, so this also caps what connections can claim. A cluster needs about one
- * connection per client process per server, far below it.
- */
-export const CONNECTIONS_MAX_DEFAULT = 10_000;
-/**
- * A connection with no traffic either way for this long is closed (RocketMQ's
- * serverChannelMaxIdleTimeSeconds, 120 s). Clients heartbeat brokers and refresh routes from
- * name servers every 30 s, and a long poll is held at most PULL_SUSPEND_MS_MAX, so only dead or
- * abandoned connections ever reach it.
- */
-export const CONNECTION_IDLE_TIMEOUT_MS_DEFAULT = 120_000;
-/** Requests one connection may have being processed, held long polls included; past it SYSTEM_BUSY. */
-export const IN_FLIGHT_REQUESTS_MAX_DEFAULT = 4096;
-/**
- * A response that has waited in a connection's socket this long without being sent (its peer
- * reads nothing) closes the connection. Pull responses are views of the mapped log that keep
- * their segment alive until written, so this is also the longest a stuck peer can pin a
- * segment; it stays well below the store's SEGMENT_RELEASE_TIMEOUT_MS (120 s), after which a
- * deleted segment is unmapped under any view still pointing into it.
- */
-export const WRITE_STALL_TIMEOUT_MS_DEFAULT = 30_000;
 
 /**
  * Access control (RocketMQ ACL 1.0). Keys shorter than 6 characters are refused, as RocketMQ

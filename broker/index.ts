@@ -1,7 +1,6 @@
-// tributary/broker: run a broker and a name server in-process.
+// tributary/broker: run a broker in-process (the name server is `tributary/namesrv`).
 export { startBroker, type Broker } from './broker.js';
 export type { BrokerOptions } from './broker-options.js';
 export type { BrokerTlsOptions } from '../server/broker-tls-options.js';
 export type { AclOption } from './access/access-control.js';
 export type { ConnectionLimits, ConnectionStats } from '../server/connection-limits.js';
-export { startNameServer, type NameServer, type NameServerOptions } from '../namesrv/name-server.js';

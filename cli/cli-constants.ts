@@ -1,14 +1,14 @@
 // Defaults and limits of the `tributary` command, each with its unit in its name. Server
-// defaults (ports, data directory) are the broker's own, re-exported so the CLI and the
+// defaults (ports, data directory) are the servers' own, re-exported so the CLI and the
 // library can never disagree.
 import {
   BROKER_NAME_DEFAULT,
   BROKER_PORT_DEFAULT,
   CLUSTER_NAME_DEFAULT,
   DATA_DIRECTORY_DEFAULT,
-  NAME_SERVER_PORT_DEFAULT,
   TOPIC_QUEUE_COUNT_DEFAULT,
 } from '../broker/broker-constants.js';
+import { NAME_SERVER_PORT_DEFAULT } from '../namesrv/name-server-constants.js';
 
 export {
   BROKER_NAME_DEFAULT,

@@ -15,7 +15,7 @@ import {
   BROKER_EXPIRY_MS_DEFAULT,
   BROKER_EXPIRY_SCAN_INTERVAL_MS_DEFAULT,
   NAME_SERVER_PORT_DEFAULT,
-} from '../broker/broker-constants.js';
+} from './name-server-constants.js';
 import type { ConnectionLimits, ConnectionStats } from '../server/connection-limits.js';
 import { serverTlsOptions, type BrokerTlsOptions } from '../server/broker-tls-options.js';
 import { RemotingServer, type Channel } from '../server/remoting-server.js';

@@ -3,7 +3,8 @@
 // argv[3] (async by default). Prints {"nameServer": "...", "broker": "..."} once listening;
 // closes cleanly and exits when stdin closes or on SIGTERM, so a bench can then open the store
 // itself and read what was stored.
-import { startBroker, startNameServer } from '../broker/index.js';
+import { startBroker } from '../broker/index.js';
+import { startNameServer } from '../namesrv/index.js';
 
 /** Small enough to create quickly, large enough that a run rolls few segments. */
 const SEGMENT_BYTES = 256 * 1024 * 1024;

@@ -8,7 +8,7 @@ import {
   CONNECTIONS_MAX_DEFAULT,
   IN_FLIGHT_REQUESTS_MAX_DEFAULT,
   WRITE_STALL_TIMEOUT_MS_DEFAULT,
-} from '../broker/broker-constants.js';
+} from './server-constants.js';
 
 export interface ConnectionLimits {
   /** Open connections at once; past it a new socket is closed at once (default 10,000). */

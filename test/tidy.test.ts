@@ -12,7 +12,9 @@ import { test } from 'uvu';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The product layers; the rules below apply to those that exist. */
-const LAYERS = ['storage', 'broker', 'client', 'cli'].filter((layer) => fs.existsSync(path.join(ROOT, layer)));
+const LAYERS = ['protocol', 'storage', 'server', 'namesrv', 'broker', 'client', 'cli'].filter((layer) =>
+  fs.existsSync(path.join(ROOT, layer)),
+);
 /** Everything compiled from TypeScript sources, for the rules that apply everywhere. */
 const TREES = [...LAYERS, 'test', 'native-bench'].filter((tree) => fs.existsSync(path.join(ROOT, tree)));
 
@@ -106,17 +108,32 @@ function areaOf(relative: string): string {
 
 /** Which areas each area may import (itself always included). */
 const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
-  storage: ['storage'],
-  broker: ['broker', 'storage', 'client/remoting'],
-  client: ['client', 'client/remoting'],
-  // The wire contract is what the broker imports; it must not drag the rest of client/ along.
-  'client/remoting': ['client/remoting'],
-  cli: ['cli', 'broker', 'client', 'client/remoting', 'storage'],
-  test: ['test', 'storage', 'broker', 'client', 'client/remoting'],
-  'native-bench': ['native-bench', 'storage', 'broker', 'client', 'client/remoting'],
+  // Formats and the wire protocol: shared by every party, so they depend on none of them.
+  protocol: ['protocol'],
+  storage: ['storage', 'protocol'],
+  // The remoting server transport, shared by the broker and the name server.
+  server: ['server', 'protocol'],
+  namesrv: ['namesrv', 'server', 'protocol'],
+  broker: ['broker', 'storage', 'server', 'protocol', 'client/remoting'],
+  client: ['client', 'client/remoting', 'protocol'],
+  // The client's transport; the broker uses it to reach name servers, so it must not drag the rest of client/ along.
+  'client/remoting': ['client/remoting', 'protocol'],
+  cli: ['cli', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol', 'storage'],
+  test: ['test', 'storage', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol'],
+  'native-bench': ['native-bench', 'storage', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol'],
 };
 /** Layers that may use npm packages; storage uses only node: builtins and its own addon. */
-const NPM_ALLOWED = new Set(['broker', 'client', 'client/remoting', 'cli', 'test', 'native-bench']);
+const NPM_ALLOWED = new Set([
+  'protocol',
+  'server',
+  'namesrv',
+  'broker',
+  'client',
+  'client/remoting',
+  'cli',
+  'test',
+  'native-bench',
+]);
 /** The one file that loads the native addon. */
 const NATIVE_BINDING_FILE = 'storage/native-binding.ts';
 
@@ -154,7 +171,7 @@ function importViolation(file: SourceFile, specifier: string): string | undefine
   return allowed.includes(to) ? undefined : `${from} imports ${to} ('${specifier}')`;
 }
 
-test('tidy: imports point one way (cli → broker, client, storage; broker → storage, client/remoting; client → client/*; storage → storage/*)', () => {
+test('tidy: imports point one way (see ARCHITECTURE.md: protocol ← storage, server ← namesrv, broker; client → protocol)', () => {
   const offenders: string[] = [];
   for (const file of allTypeScript) {
     for (const { specifier, line } of importsOf(file)) {
@@ -179,6 +196,65 @@ test('tidy: nothing imports cli/, test/ or native-bench/ from outside them', () 
   expectNone(offenders, 'imports of cli/, test/ or native-bench/');
 });
 
+/** Relative imports as a graph of repository paths (a `.js` specifier names its `.ts` source). */
+function importGraph(files: readonly SourceFile[]): Map<string, string[]> {
+  const known = new Set(files.map((file) => file.path));
+  const graph = new Map<string, string[]>();
+  for (const file of files) {
+    const targets: string[] = [];
+    for (const { specifier } of importsOf(file)) {
+      if (!specifier.startsWith('.')) continue;
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(file.path), specifier));
+      const source = target.replace(/\.js$/, '.ts');
+      if (known.has(source)) targets.push(source);
+    }
+    graph.set(file.path, targets);
+  }
+  return graph;
+}
+
+/** Every import cycle, each once, as the files around it (depth-first search with colours). */
+function importCycles(graph: Map<string, string[]>): string[][] {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const visit = (node: string): void => {
+    state.set(node, 'open');
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (state.get(next) === 'open') cycles.push(stack.slice(stack.indexOf(next)));
+      else if (state.get(next) === undefined) visit(next);
+    }
+    stack.pop();
+    state.set(node, 'done');
+  };
+  for (const node of graph.keys()) if (state.get(node) === undefined) visit(node);
+  return cycles;
+}
+
+test('tidy: no import cycle anywhere (type-only imports included)', () => {
+  const cycles = importCycles(importGraph(allTypeScript));
+  expectNone(
+    cycles.map((cycle) => [...cycle, cycle[0]].join(' → ')),
+    'import cycles',
+  );
+});
+
+test('tidy: the cycle check finds a planted cycle (canary)', () => {
+  // Built from parts, so the direction check above does not read them as this file's imports.
+  const planted = (filePath: string, specifier: string): SourceFile => {
+    const code = `import { x } ${'from'} '${specifier}';`;
+    return { path: filePath, text: code, code };
+  };
+  const graph = importGraph([
+    planted('broker/a.ts', './b.js'),
+    planted('broker/b.ts', './sub/c.js'),
+    planted('broker/sub/c.ts', '../a.js'),
+    planted('broker/d.ts', './a.js'),
+  ]);
+  assert.deepEqual(importCycles(graph), [['broker/a.ts', 'broker/b.ts', 'broker/sub/c.ts']]);
+});
+
 test('tidy: the import rules catch violations (canary)', () => {
   const file = (filePath: string): SourceFile => ({ path: filePath, text: '', code: '' });
   assert.match(importViolation(file('storage/x.ts'), '../broker/index.js') ?? '', /storage imports broker/);
@@ -190,7 +266,15 @@ test('tidy: the import rules catch violations (canary)', () => {
   assert.match(importViolation(file('broker/x.ts'), '../cli/main.js') ?? '', /broker imports cli/);
   assert.match(importViolation(file('storage/x.ts'), '../test/support/seeded-random.js') ?? '', /imports test/);
   assert.match(importViolation(file('broker/x.ts'), '../build/Release/tributary_native.node') ?? '', /native addon/);
-  assert.equal(importViolation(file('broker/x.ts'), '../client/remoting/request-code.js'), undefined);
+  assert.equal(importViolation(file('broker/x.ts'), '../client/remoting/remoting-client.js'), undefined);
+  assert.match(importViolation(file('protocol/x.ts'), '../storage/index.js') ?? '', /protocol imports storage/);
+  assert.match(importViolation(file('protocol/x.ts'), '../client/index.js') ?? '', /protocol imports client/);
+  assert.match(importViolation(file('namesrv/x.ts'), '../broker/broker-constants.js') ?? '', /namesrv imports broker/);
+  assert.match(importViolation(file('server/x.ts'), '../broker/broker.js') ?? '', /server imports broker/);
+  assert.match(importViolation(file('broker/x.ts'), '../namesrv/name-server.js') ?? '', /broker imports namesrv/);
+  assert.match(importViolation(file('client/x.ts'), '../server/remoting-server.js') ?? '', /client imports server/);
+  assert.equal(importViolation(file('storage/x.ts'), '../protocol/java-string-hash.js'), undefined);
+  assert.equal(importViolation(file('client/x.ts'), '../protocol/request-code.js'), undefined);
   assert.equal(importViolation(file('cli/x.ts'), '../client/producer.js'), undefined);
   assert.equal(importViolation(file('storage/x.ts'), 'node:fs'), undefined);
   assert.equal(importViolation(file(NATIVE_BINDING_FILE), '../../build/Release/tributary_native.node'), undefined);

@@ -22,7 +22,7 @@ import { bodyOf, type RemotingCommand } from '../../protocol/remoting-command.js
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import type { NeededPermission } from './acl-permission.js';
 import { RETRY_TOPIC_PREFIX } from '../broker-constants.js';
-import { parseHeartbeat } from '../processors/client-manage-processor.js';
+import { parseHeartbeat } from '../processors/heartbeat-body.js';
 
 export type ResourceKind = 'topic' | 'group';
 

@@ -7,7 +7,7 @@ import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { isValidTopic } from '../../storage/index.js';
 import { QUEUE_LIMIT, TOPIC_QUEUE_COUNT_MAX } from '../admin-limits.js';
 import type { BrokerContext } from '../broker-context.js';
-import { HeartbeatError, groupName } from './client-manage-processor.js';
+import { HeartbeatError, groupName } from './heartbeat-body.js';
 import { isReservedTopic } from '../topic-check.js';
 
 const QUERY_MESSAGE_COUNT_MAX = 64;

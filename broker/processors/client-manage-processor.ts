@@ -4,23 +4,13 @@
 import { ExtFieldReader } from '../../protocol/ext-field-reader.js';
 import { bodyOf, responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
-import { isValidTopic, StoreError } from '../../storage/index.js';
+import { StoreError } from '../../storage/index.js';
 import { RETRY_QUEUE_COUNT, RETRY_TOPIC_PREFIX } from '../broker-constants.js';
 import type { BrokerContext } from '../broker-context.js';
-import type { ConsumerRegistration, SubscriptionInfo } from '../clients/consumer-manager.js';
 import type { Channel } from '../../server/remoting-server.js';
+import { HeartbeatError, parseHeartbeat, type HeartbeatData } from './heartbeat-body.js';
 import { storeErrorResponse } from './store-error-response.js';
 import { topicConfig } from '../state/topic-config-manager.js';
-
-interface HeartbeatData {
-  readonly clientId: string;
-  readonly producerGroups: string[];
-  readonly consumers: ConsumerRegistration[];
-}
-
-export class HeartbeatError extends Error {
-  override readonly name = 'HeartbeatError';
-}
 
 export class ClientManageProcessor {
   constructor(private readonly context: BrokerContext) {}
@@ -70,44 +60,3 @@ export class ClientManageProcessor {
 }
 
 /** Parses HeartbeatData JSON (RocketMQ's shape), checking every name used later. */
-export function parseHeartbeat(body: Buffer): HeartbeatData {
-  const data = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-  const clientId = data.clientID;
-  if (typeof clientId !== 'string' || clientId === '') throw new HeartbeatError('clientID missing');
-  const producerGroups = arrayOf(data.producerDataSet).map((producer) => groupName(producer.groupName));
-  const consumers = arrayOf(data.consumerDataSet).map((consumer): ConsumerRegistration => {
-    const subscriptions = arrayOf(consumer.subscriptionDataSet).map((s): SubscriptionInfo => {
-      if (typeof s.topic !== 'string' || !isValidTopic(s.topic)) throw new HeartbeatError('bad subscription topic');
-      return {
-        topic: s.topic,
-        subString: typeof s.subString === 'string' ? s.subString : '*',
-        expressionType: typeof s.expressionType === 'string' ? s.expressionType : 'TAG',
-      };
-    });
-    return {
-      group: groupName(consumer.groupName),
-      clientId,
-      consumeType: String(consumer.consumeType ?? 'CONSUME_PASSIVELY'),
-      messageModel: String(consumer.messageModel ?? 'CLUSTERING'),
-      consumeFromWhere: String(consumer.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET'),
-      subscriptions,
-    };
-  });
-  return { clientId, producerGroups, consumers };
-}
-
-function arrayOf(value: unknown): Record<string, unknown>[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new HeartbeatError('expected an array');
-  return value.map((item) => {
-    if (item === null || typeof item !== 'object') throw new HeartbeatError('expected an object');
-    return item as Record<string, unknown>;
-  });
-}
-
-/** Group names follow the topic name rules (RocketMQ validates them alike). */
-export function groupName(value: unknown): string {
-  if (typeof value !== 'string' || !isValidTopic(value))
-    throw new HeartbeatError(`invalid group name '${String(value).slice(0, 200)}'`);
-  return value;
-}

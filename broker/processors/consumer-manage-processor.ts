@@ -3,7 +3,7 @@ import { ExtFieldReader, HeaderFieldError } from '../../protocol/ext-field-reade
 import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import type { BrokerContext } from '../broker-context.js';
-import { HeartbeatError, groupName } from './client-manage-processor.js';
+import { HeartbeatError, groupName } from './heartbeat-body.js';
 
 export class ConsumerManageProcessor {
   constructor(private readonly context: BrokerContext) {}

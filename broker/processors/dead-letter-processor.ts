@@ -19,7 +19,7 @@ import {
   RETRY_TOPIC_PREFIX,
 } from '../broker-constants.js';
 import type { BrokerContext } from '../broker-context.js';
-import { groupName } from './client-manage-processor.js';
+import { groupName } from './heartbeat-body.js';
 import { DEAD_LETTER_ONLY_PROPERTIES } from '../delivery/dead-letter-origin.js';
 import { storeErrorResponse } from './store-error-response.js';
 import { topicConfig } from '../state/topic-config-manager.js';

@@ -11,7 +11,12 @@ import { PULL_BATCH_COUNT_MAX, PULL_RESPONSE_BYTES_MAX, PULL_SUSPEND_MS_MAX } fr
 import type { BrokerContext } from '../broker-context.js';
 import type { Channel } from '../../server/remoting-server.js';
 import { storeErrorResponse } from './store-error-response.js';
-import { SubscriptionParseError, parseTagExpression, tagCodePredicate, type TagFilter } from '../delivery/tag-filter.js';
+import {
+  SubscriptionParseError,
+  parseTagExpression,
+  tagCodePredicate,
+  type TagFilter,
+} from '../delivery/tag-filter.js';
 import { readableTopic } from '../topic-check.js';
 
 interface PullHeader {

@@ -12,7 +12,7 @@ import { bodyOf, responseTo, type RemotingCommand } from '../../protocol/remotin
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { isValidTopic } from '../../storage/index.js';
 import { LOCK_BATCH_QUEUES_MAX } from '../broker-constants.js';
-import { HeartbeatError, groupName } from './client-manage-processor.js';
+import { HeartbeatError, groupName } from './heartbeat-body.js';
 import type { LockedQueue, QueueLockManager } from '../clients/queue-lock-manager.js';
 
 interface LockBatchRequest {

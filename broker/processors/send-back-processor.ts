@@ -10,7 +10,7 @@ import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import type { MessageInput } from '../../storage/index.js';
 import { DLQ_QUEUE_COUNT, DLQ_TOPIC_PREFIX, RETRY_QUEUE_COUNT, RETRY_TOPIC_PREFIX } from '../broker-constants.js';
 import type { BrokerContext } from '../broker-context.js';
-import { HeartbeatError, groupName } from './client-manage-processor.js';
+import { HeartbeatError, groupName } from './heartbeat-body.js';
 import { recordDeadLetterOrigin } from '../delivery/dead-letter-origin.js';
 import type { Channel } from '../../server/remoting-server.js';
 import { storeErrorResponse } from './store-error-response.js';

@@ -18,7 +18,8 @@
 // the load, asks this child for its report and stops it.
 import readline from 'node:readline';
 
-import { startBroker, startNameServer, type Broker } from '../../broker/index.js';
+import { startBroker, type Broker } from '../../broker/index.js';
+import { startNameServer } from '../../namesrv/index.js';
 import { BYTES_PER_MIB } from '../cli-constants.js';
 import { cliCommand } from './cli-command.js';
 import { cliFailure } from '../cli-failure.js';

@@ -1,5 +1,5 @@
 // `tributary namesrv`: a name server alone, for setups with brokers in other processes.
-import { startNameServer } from '../../broker/index.js';
+import { startNameServer } from '../../namesrv/index.js';
 import { cliCommand } from './cli-command.js';
 import { LISTEN_HOST_DEFAULT, NAME_SERVER_PORT_DEFAULT } from '../cli-constants.js';
 import { cliFailure } from '../cli-failure.js';

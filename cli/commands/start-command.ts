@@ -1,6 +1,7 @@
 // `tributary start`: a name server and a broker in one process, the quickest way to a working
 // setup (`npm start`). The broker registers with the name server beside it.
-import { startBroker, startNameServer } from '../../broker/index.js';
+import { startBroker } from '../../broker/index.js';
+import { startNameServer } from '../../namesrv/index.js';
 import { cliCommand } from './cli-command.js';
 import { LISTEN_HOST_DEFAULT, NAME_SERVER_PORT_DEFAULT } from '../cli-constants.js';
 import { cliFailure } from '../cli-failure.js';

@@ -6,7 +6,7 @@ import {
   CONNECTIONS_MAX_DEFAULT,
   IN_FLIGHT_REQUESTS_MAX_DEFAULT,
   WRITE_STALL_TIMEOUT_MS_DEFAULT,
-} from '../../broker/broker-constants.js';
+} from '../../server/server-constants.js';
 import type { ConnectionLimits } from '../../server/connection-limits.js';
 import { WRITE_HIGH_WATER_BYTES_DEFAULT } from '../../protocol/remoting-connection.js';
 import { FRAME_BYTES_MAX } from '../../protocol/remoting-frame.js';

@@ -19,12 +19,7 @@
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 
-import {
-  BatchDecodeError,
-  decodeBatch,
-  encodeBatch,
-  type BatchEntry,
-} from '../../protocol/batch-message-codec.js';
+import { BatchDecodeError, decodeBatch, encodeBatch, type BatchEntry } from '../../protocol/batch-message-codec.js';
 import { HeaderCodec } from '../../protocol/header-codec.js';
 import { decodeJsonHeader, encodeJsonHeader } from '../../protocol/json-header-codec.js';
 import {

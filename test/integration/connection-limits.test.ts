@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
-import { startNameServer, type ConnectionLimits } from '../../broker/index.js';
+import type { ConnectionLimits } from '../../broker/index.js';
+import { startNameServer } from '../../namesrv/index.js';
 import { Producer } from '../../client/index.js';
 import { PULL_SYS_FLAG } from '../../protocol/header-fields.js';
 import { RemotingClient } from '../../client/remoting/remoting-client.js';

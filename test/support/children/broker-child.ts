@@ -9,14 +9,8 @@
 // stderr lines are the broker's own error reports.
 //
 // argv[2] is a JSON BrokerChildConfig.
-import {
-  startBroker,
-  startNameServer,
-  type Broker,
-  type BrokerOptions,
-  type NameServer,
-  type NameServerOptions,
-} from '../../../broker/index.js';
+import { startBroker, type Broker, type BrokerOptions } from '../../../broker/index.js';
+import { startNameServer, type NameServer, type NameServerOptions } from '../../../namesrv/index.js';
 
 /** The broker options that survive JSON (no callbacks); host and ports are the child's. */
 export type BrokerChildBrokerOptions = Omit<BrokerOptions, 'onError' | 'host' | 'advertisedHost'>;
