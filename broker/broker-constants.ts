@@ -68,9 +68,6 @@ export const SYSTEM_TOPIC = {
   transactionCheckMax: 'TRANS_CHECK_MAX_TIME_TOPIC',
 } as const;
 
-export const RETRY_TOPIC_PREFIX = '%RETRY%';
-export const DLQ_TOPIC_PREFIX = '%DLQ%';
-
 /**
  * Transaction check-back (RocketMQ's transactionTimeOut, 5.x transactionCheckInterval and
  * transactionCheckMax): a half message younger than the timeout is not checked yet; open ones

@@ -2,10 +2,11 @@
 import { PERMISSION } from '../protocol/header-fields.js';
 import { RESPONSE_CODE } from '../protocol/response-code.js';
 import { isValidTopic } from '../storage/index.js';
-import { DLQ_TOPIC_PREFIX, RETRY_TOPIC_PREFIX, SYSTEM_TOPIC } from './broker-constants.js';
+import { SYSTEM_TOPIC } from './broker-constants.js';
 import type { BrokerContext } from './broker-context.js';
 import { STATE_TOPIC } from './state/log-backed-state-machine.js';
 import { topicConfig, type TopicConfig } from './state/topic-config-manager.js';
+import { RETRY_TOPIC_PREFIX, DLQ_TOPIC_PREFIX } from '../protocol/name-rules.js';
 
 const RESERVED_TOPICS: ReadonlySet<string> = new Set([STATE_TOPIC, ...Object.values(SYSTEM_TOPIC)]);
 

@@ -29,17 +29,6 @@ export const PULL_SYS_FLAG = {
   litePull: 0x10,
 } as const;
 
-/** Message SYSFLAG bits (reference/rocketmq-store.md §1). */
-export const MESSAGE_SYS_FLAG = {
-  compressed: 0x1,
-  multiTags: 0x2,
-  transactionMask: 0xc,
-  transactionNone: 0x0,
-  transactionPrepared: 0x4,
-  transactionCommit: 0x8,
-  transactionRollback: 0xc,
-} as const;
-
 /** Topic permission bits. */
 export const PERMISSION = { priority: 8, read: 4, write: 2, inherit: 1, readWrite: 6 } as const;
 

@@ -1,19 +1,5 @@
 // Decodes the records of a pull response body (or a check-back request): RocketMQ's v1 record
-// layout, concatenated. The layout table lives with the store's codec
-// (storage/message-record.ts); the client keeps its own decoder because it must not depend on
-// the store, and a test checks the two agree byte for byte.
-//
-// | offset | bytes | field              |   | offset | bytes | field              |
-// |--------|-------|--------------------|---|--------|-------|--------------------|
-// |      0 |     4 | TOTALSIZE          |   |     48 |     8 | BORNHOST           |
-// |      4 |     4 | MAGICCODE          |   |     56 |     8 | STORETIMESTAMP     |
-// |      8 |     4 | BODYCRC            |   |     64 |     8 | STOREHOST          |
-// |     12 |     4 | QUEUEID            |   |     72 |     4 | RECONSUMETIMES     |
-// |     16 |     4 | FLAG               |   |     76 |     8 | PREPARED TX OFFSET |
-// |     20 |     8 | QUEUEOFFSET        |   |     84 |   4+b | BODY               |
-// |     28 |     8 | PHYSICALOFFSET     |   |   88+b |   1+t | TOPIC              |
-// |     36 |     4 | SYSFLAG            |   | 89+b+t |   2+p | PROPERTIES         |
-// |     40 |     8 | BORNTIMESTAMP      |   |        |       |                    |
+// layout (the table in message-record-layout.ts, the store's too), concatenated.
 //
 // Every length is checked when a body is decoded, so a malformed body fails there, whole, with
 // a MessageDecodeError. The fields are then decoded in two steps (see RecordMessage): numbers,
@@ -24,33 +10,12 @@
 import zlib from 'node:zlib';
 import { inspect } from 'node:util';
 
-import { MESSAGE_SYS_FLAG } from './header-fields.js';
+import { RECORD_FIXED_BYTES, RECORD_LAYOUT } from './message-record-layout.js';
+import { MESSAGE_SYS_FLAG } from './message-sys-flag.js';
 import { PROPERTY, decodeMessageProperties } from './message-properties-codec.js';
 
-/** Field offsets of the table above, shared with the encoder (message-encoder.ts). */
-export const MESSAGE_LAYOUT = {
-  totalSize: 0,
-  magic: 4,
-  bodyCrc: 8,
-  queueId: 12,
-  flag: 16,
-  queueOffset: 20,
-  physicalOffset: 28,
-  sysFlag: 36,
-  bornTimestamp: 40,
-  bornHost: 48,
-  storeTimestamp: 56,
-  storeHost: 64,
-  reconsumeTimes: 72,
-  preparedTransactionOffset: 76,
-  bodyLength: 84,
-  body: 88,
-  /** Every fixed field plus the length prefixes of body (4), topic (1) and properties (2). */
-  fixedBytes: 91,
-} as const;
-
-const FIXED_BYTES = MESSAGE_LAYOUT.fixedBytes;
-const BODY_AT = MESSAGE_LAYOUT.body;
+const FIXED_BYTES = RECORD_FIXED_BYTES;
+const BODY_AT = RECORD_LAYOUT.body;
 const TWO_POW_32 = 4294967296;
 /** For each byte, its two upper-case hex digits as ASCII codes in one 16-bit number. */
 const UPPER_HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, byte) => {
@@ -154,7 +119,7 @@ function decodeOne(
   size: number,
   previous: RecordMessage | undefined,
 ): RecordMessage {
-  const bodyLength = view.getInt32(at + MESSAGE_LAYOUT.bodyLength);
+  const bodyLength = view.getInt32(at + RECORD_LAYOUT.bodyLength);
   const topicLengthAt = at + BODY_AT + bodyLength;
   if (bodyLength < 0 || topicLengthAt + 1 > at + size) throw new MessageDecodeError(`bad body length at ${at}`);
   const topicLength = view.getUint8(topicLengthAt);
@@ -164,7 +129,7 @@ function decodeOne(
   if (propertiesLength < 0 || propertiesLengthAt + 2 + propertiesLength !== at + size) {
     throw new MessageDecodeError(`inner lengths do not add up at ${at}`);
   }
-  const sysFlag = view.getInt32(at + MESSAGE_LAYOUT.sysFlag);
+  const sysFlag = view.getInt32(at + RECORD_LAYOUT.sysFlag);
   let body = bytes.subarray(at + BODY_AT, topicLengthAt);
   if ((sysFlag & MESSAGE_SYS_FLAG.compressed) !== 0) body = inflateBody(body, at);
   const topic =
@@ -200,16 +165,16 @@ export class RecordMessage implements ReceivedMessage {
 
   constructor(bytes: Buffer, view: DataView, at: number, topic: string, body: Buffer) {
     this.topic = topic;
-    this.queueId = view.getInt32(at + MESSAGE_LAYOUT.queueId);
-    this.queueOffset = readLong(view, at + MESSAGE_LAYOUT.queueOffset);
-    this.commitLogOffset = readLong(view, at + MESSAGE_LAYOUT.physicalOffset);
-    this.flag = view.getInt32(at + MESSAGE_LAYOUT.flag);
-    this.sysFlag = view.getInt32(at + MESSAGE_LAYOUT.sysFlag);
-    this.bornTimestamp = readLong(view, at + MESSAGE_LAYOUT.bornTimestamp);
-    this.storeTimestamp = readLong(view, at + MESSAGE_LAYOUT.storeTimestamp);
-    this.reconsumeTimes = view.getInt32(at + MESSAGE_LAYOUT.reconsumeTimes);
-    this.preparedTransactionOffset = readLong(view, at + MESSAGE_LAYOUT.preparedTransactionOffset);
-    this.bodyCrc = view.getUint32(at + MESSAGE_LAYOUT.bodyCrc);
+    this.queueId = view.getInt32(at + RECORD_LAYOUT.queueId);
+    this.queueOffset = readLong(view, at + RECORD_LAYOUT.queueOffset);
+    this.commitLogOffset = readLong(view, at + RECORD_LAYOUT.physicalOffset);
+    this.flag = view.getInt32(at + RECORD_LAYOUT.flag);
+    this.sysFlag = view.getInt32(at + RECORD_LAYOUT.sysFlag);
+    this.bornTimestamp = readLong(view, at + RECORD_LAYOUT.bornTimestamp);
+    this.storeTimestamp = readLong(view, at + RECORD_LAYOUT.storeTimestamp);
+    this.reconsumeTimes = view.getInt32(at + RECORD_LAYOUT.reconsumeTimes);
+    this.preparedTransactionOffset = readLong(view, at + RECORD_LAYOUT.preparedTransactionOffset);
+    this.bodyCrc = view.getUint32(at + RECORD_LAYOUT.checksum);
     this.body = body;
     this.#bytes = bytes;
     this.#at = at;
@@ -219,11 +184,11 @@ export class RecordMessage implements ReceivedMessage {
   }
 
   get bornHost(): string {
-    return readHost(this.#bytes, this.#at + MESSAGE_LAYOUT.bornHost);
+    return readHost(this.#bytes, this.#at + RECORD_LAYOUT.bornHost);
   }
 
   get storeHost(): string {
-    return readHost(this.#bytes, this.#at + MESSAGE_LAYOUT.storeHost);
+    return readHost(this.#bytes, this.#at + RECORD_LAYOUT.storeHost);
   }
 
   get properties(): Readonly<Record<string, string>> {
@@ -243,8 +208,8 @@ export class RecordMessage implements ReceivedMessage {
   get offsetMsgId(): string {
     this.#offsetMsgId ??= offsetMessageId(
       this.#bytes,
-      this.#at + MESSAGE_LAYOUT.storeHost,
-      this.#at + MESSAGE_LAYOUT.physicalOffset,
+      this.#at + RECORD_LAYOUT.storeHost,
+      this.#at + RECORD_LAYOUT.physicalOffset,
     );
     return this.#offsetMsgId;
   }
@@ -272,7 +237,7 @@ export class RecordMessage implements ReceivedMessage {
 
   /** Where the topic's bytes start in #bytes (its length byte is just before). */
   #topicAt(): number {
-    return this.#at + BODY_AT + this.#bytes.readInt32BE(this.#at + MESSAGE_LAYOUT.bodyLength) + 1;
+    return this.#at + BODY_AT + this.#bytes.readInt32BE(this.#at + RECORD_LAYOUT.bodyLength) + 1;
   }
 
   /** Every field, for JSON.stringify. */

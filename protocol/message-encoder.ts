@@ -1,16 +1,14 @@
-// Encodes one message in RocketMQ's v1 record layout (the table and MESSAGE_LAYOUT in
-// message-decoder.ts), for a broker that sends a message it rebuilt instead of the bytes it
+// Encodes one message in RocketMQ's v1 record layout (the table in
+// message-record-layout.ts), for a broker that sends a message it rebuilt instead of the bytes it
 // stored: a transaction check-back (CHECK_TRANSACTION_STATE) carries the half message with its
 // real topic and queue restored (reference/rocketmq-store.md §6). BODYCRC is the store's
 // CRC-32C of bytes [12, TOTALSIZE), so a record re-encoded unchanged equals the stored bytes.
 import crc32c from 'fast-crc32c';
 
-import { MESSAGE_LAYOUT } from './message-decoder.js';
+import { MAGIC_MESSAGE_V1, RECORD_FIXED_BYTES, RECORD_LAYOUT } from './message-record-layout.js';
 import { encodeMessageProperties } from './message-properties-codec.js';
+import { TOPIC_NAME_CHARS_MAX } from './name-rules.js';
 
-/** MAGICCODE of a v1 record. */
-export const MESSAGE_MAGIC_V1 = 0xdaa320a7;
-const TOPIC_BYTES_MAX = 255;
 const PROPERTIES_BYTES_MAX = 32_767;
 const HOST_PATTERN = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/;
 
@@ -39,14 +37,14 @@ export interface MessageRecord {
 export function encodeMessage(record: MessageRecord): Buffer {
   const topic = Buffer.from(record.topic, 'latin1');
   const properties = Buffer.from(encodeMessageProperties(record.properties), 'utf8');
-  if (topic.length > TOPIC_BYTES_MAX) throw new MessageEncodeError(`topic of ${topic.length} bytes`);
+  if (topic.length > TOPIC_NAME_CHARS_MAX) throw new MessageEncodeError(`topic of ${topic.length} bytes`);
   if (properties.length > PROPERTIES_BYTES_MAX)
     throw new MessageEncodeError(`properties of ${properties.length} bytes`);
-  const size = MESSAGE_LAYOUT.fixedBytes + record.body.length + topic.length + properties.length;
+  const size = RECORD_FIXED_BYTES + record.body.length + topic.length + properties.length;
   const bytes = Buffer.alloc(size);
-  const L = MESSAGE_LAYOUT;
+  const L = RECORD_LAYOUT;
   bytes.writeInt32BE(size, L.totalSize);
-  bytes.writeUInt32BE(MESSAGE_MAGIC_V1, L.magic);
+  bytes.writeUInt32BE(MAGIC_MESSAGE_V1, L.magic);
   bytes.writeInt32BE(record.queueId, L.queueId);
   bytes.writeInt32BE(record.flag, L.flag);
   bytes.writeBigInt64BE(BigInt(record.queueOffset), L.queueOffset);
@@ -66,7 +64,7 @@ export function encodeMessage(record: MessageRecord): Buffer {
   at += 1 + topic.length;
   bytes.writeInt16BE(properties.length, at);
   properties.copy(bytes, at + 2);
-  bytes.writeUInt32BE(crc32c.calculate(bytes.subarray(L.queueId)) >>> 0, L.bodyCrc);
+  bytes.writeUInt32BE(crc32c.calculate(bytes.subarray(L.queueId)) >>> 0, L.checksum);
   return bytes;
 }
 

@@ -1,11 +1,15 @@
-// The properties string of a message on the wire: `name 0x01 value 0x02` per pair, the last
+// The properties string of a message, on the wire and in the stored record: `name 0x01 value 0x02` per pair, the last
 // pair also ending in 0x02. Decoding is lenient as ali-ons and Java are: empty items are
 // skipped and an item without 0x01 gets an empty value.
 
 export const NAME_VALUE_SEPARATOR = '\u0001';
 export const PROPERTY_SEPARATOR = '\u0002';
+const NAME_VALUE_SEPARATOR_CODE = NAME_VALUE_SEPARATOR.charCodeAt(0);
+const PROPERTY_SEPARATOR_CODE = PROPERTY_SEPARATOR.charCodeAt(0);
+/** KEYS holds several keys joined by a space. */
+export const KEY_SEPARATOR = ' ';
 
-/** Property names with a meaning to the broker or clients (RocketMQ's spelling). */
+/** Property names with a meaning to the store, broker or clients (RocketMQ's spelling). */
 export const PROPERTY = {
   uniqueKey: 'UNIQ_KEY',
   keys: 'KEYS',
@@ -39,6 +43,11 @@ export const PROPERTY = {
   minOffset: 'MIN_OFFSET',
   maxOffset: 'MAX_OFFSET',
 } as const;
+
+/** True when a property name or value can be stored without breaking the encoding. */
+export function isStorablePropertyText(text: string): boolean {
+  return text.indexOf(NAME_VALUE_SEPARATOR) < 0 && text.indexOf(PROPERTY_SEPARATOR) < 0;
+}
 
 export function encodeMessageProperties(properties: Readonly<Record<string, string>>): string {
   let encoded = '';
@@ -86,4 +95,25 @@ function propertyName(encoded: string, start: number, end: number): string {
   if (PROPERTY_NAMES.size >= PROPERTY_NAMES_CACHED_MAX) PROPERTY_NAMES.clear();
   PROPERTY_NAMES.set(hash, name);
   return name;
+}
+
+/**
+ * Reads one property without decoding the rest; undefined when absent. The first pair named
+ * `name` counts. The name is searched alone and the separators around it checked in place:
+ * searching for `name + 0x01` built (and flattened) a new string on every call.
+ */
+export function findProperty(encoded: string, name: string): string | undefined {
+  let at = encoded.indexOf(name);
+  while (at >= 0) {
+    const valueStart = at + name.length + 1;
+    // A match counts only as a whole name at the start of a pair, not inside another pair.
+    const atPairStart = at === 0 || encoded.charCodeAt(at - 1) === PROPERTY_SEPARATOR_CODE;
+    if (atPairStart && encoded.charCodeAt(valueStart - 1) === NAME_VALUE_SEPARATOR_CODE) {
+      let end = encoded.indexOf(PROPERTY_SEPARATOR, valueStart);
+      if (end < 0) end = encoded.length;
+      return encoded.slice(valueStart, end);
+    }
+    at = encoded.indexOf(name, at + 1);
+  }
+  return undefined;
 }

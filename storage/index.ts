@@ -8,7 +8,13 @@ export type { MessageInput } from './message-encoder.js';
 export type { MessageStoreOptions, FlushMode } from './store-options.js';
 export { StoredMessage } from './stored-message.js';
 export { StoreError, STORE_ERRORS, type StoreErrorCode } from './store-error.js';
-export { MESSAGE_PROPERTIES, encodeProperties, decodeProperties, findProperty } from './message-properties.js';
+// The properties format is shared with the protocol; these are its names in the storage API.
+export {
+  PROPERTY as MESSAGE_PROPERTIES,
+  encodeMessageProperties as encodeProperties,
+  decodeMessageProperties as decodeProperties,
+  findProperty,
+} from '../protocol/message-properties-codec.js';
 export { OffsetMessageId } from './offset-message-id.js';
 export type { RecoveryReport } from './recovery.js';
 export { isValidTopic } from './topic-registry.js';

@@ -2,15 +2,16 @@
 // written: a message either passes every check here or leaves the store untouched.
 import { parseHostAddress, type HostAddress } from './host-address.js';
 import { normalizeKeyHash } from './index-file.js';
-import { javaStringHash } from './java-string-hash.js';
+import { javaStringHash } from '../protocol/java-string-hash.js';
+import { MESSAGE_SYS_FLAG } from '../protocol/message-sys-flag.js';
 import {
   KEY_SEPARATOR,
-  MESSAGE_PROPERTIES,
+  PROPERTY,
   NAME_VALUE_SEPARATOR,
   PROPERTY_SEPARATOR,
   findProperty,
   isStorablePropertyText,
-} from './message-properties.js';
+} from '../protocol/message-properties-codec.js';
 import { recordBytes, type RecordFields } from './message-record.js';
 import { PROPERTIES_BYTES_MAX, QUEUE_COUNT_MAX } from './storage-constants.js';
 import { StoreError } from './store-error.js';
@@ -53,12 +54,8 @@ export interface PreparedMessage extends RecordFields {
 
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
-/** Transaction type bits of SYSFLAG (RocketMQ: 0 none, 0x4 prepared, 0x8 commit, 0xC rollback). */
-export const SYS_FLAG_TRANSACTION_MASK = 0xc;
-export const SYS_FLAG_TRANSACTION_PREPARED = 0x4;
-export const SYS_FLAG_TRANSACTION_ROLLBACK = 0xc;
 /** Host-kind bits (IPv6 born/store host) that the v1 IPv4 layout cannot honour. */
-const SYS_FLAG_IPV6_HOSTS = 0x30;
+const SYS_FLAG_IPV6_HOSTS = MESSAGE_SYS_FLAG.bornHostV6 | MESSAGE_SYS_FLAG.storeHostV6;
 
 export class MessageEncoder {
   constructor(
@@ -80,7 +77,7 @@ export class MessageEncoder {
     }
     const sysFlag = int32Field(message.sysFlag, 'sysFlag');
     if ((sysFlag & SYS_FLAG_IPV6_HOSTS) !== 0) throw invalid('sysFlag IPv6 host bits are not supported');
-    const { properties, uniqueKey, keys, tags } = this.encodeProperties(message);
+    const { properties, uniqueKey, keys, tags } = this.encodeMessageProperties(message);
     const propertiesBytes = Buffer.byteLength(properties, 'utf8');
     if (propertiesBytes > PROPERTIES_BYTES_MAX) {
       throw new StoreError('PROPERTIES_TOO_LARGE', `${propertiesBytes} bytes`);
@@ -115,7 +112,7 @@ export class MessageEncoder {
    * offset, RocketMQ's broker-side msgId), which locates it without any index; a producer's
    * UNIQ_KEY, when present, is kept and indexed.
    */
-  private encodeProperties(message: MessageInput): EncodedProperties {
+  private encodeMessageProperties(message: MessageInput): EncodedProperties {
     if (message.encodedProperties !== undefined) return readEncodedProperties(message);
     const given = message.properties;
     let encoded = '';
@@ -137,16 +134,16 @@ export class MessageEncoder {
         ) {
           throw new StoreError('INVALID_PROPERTY', `'${name.slice(0, 100)}'`);
         }
-        if (name === MESSAGE_PROPERTIES.tags) tags ??= value;
-        else if (name === MESSAGE_PROPERTIES.keys) keys ??= value;
+        if (name === PROPERTY.tags) tags ??= value;
+        else if (name === PROPERTY.keys) keys ??= value;
         else {
-          if (name === MESSAGE_PROPERTIES.uniqueKey) uniqueKey = value;
+          if (name === PROPERTY.uniqueKey) uniqueKey = value;
           encoded += name + NAME_VALUE_SEPARATOR + value + PROPERTY_SEPARATOR;
         }
       }
     }
-    if (tags !== undefined) encoded += MESSAGE_PROPERTIES.tags + NAME_VALUE_SEPARATOR + tags + PROPERTY_SEPARATOR;
-    if (keys !== undefined) encoded += MESSAGE_PROPERTIES.keys + NAME_VALUE_SEPARATOR + keys + PROPERTY_SEPARATOR;
+    if (tags !== undefined) encoded += PROPERTY.tags + NAME_VALUE_SEPARATOR + tags + PROPERTY_SEPARATOR;
+    if (keys !== undefined) encoded += PROPERTY.keys + NAME_VALUE_SEPARATOR + keys + PROPERTY_SEPARATOR;
     return { properties: encoded, uniqueKey, keys, tags };
   }
 
@@ -177,12 +174,12 @@ function readEncodedProperties(message: MessageInput): EncodedProperties {
   if (message.properties !== undefined || message.tags !== undefined || message.keys !== undefined) {
     throw invalid('encodedProperties excludes properties, tags and keys');
   }
-  const keys = findProperty(encoded, MESSAGE_PROPERTIES.keys);
+  const keys = findProperty(encoded, PROPERTY.keys);
   return {
     properties: encoded,
-    uniqueKey: findProperty(encoded, MESSAGE_PROPERTIES.uniqueKey),
+    uniqueKey: findProperty(encoded, PROPERTY.uniqueKey),
     keys: keys === '' ? undefined : keys,
-    tags: findProperty(encoded, MESSAGE_PROPERTIES.tags),
+    tags: findProperty(encoded, PROPERTY.tags),
   };
 }
 

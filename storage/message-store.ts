@@ -14,15 +14,9 @@ import { GroupCommit } from './group-commit.js';
 import { parseHostAddress } from './host-address.js';
 import { normalizeKeyHash } from './index-file.js';
 import { IndexService } from './index-service.js';
-import { javaStringHash } from './java-string-hash.js';
-import {
-  MessageEncoder,
-  SYS_FLAG_TRANSACTION_MASK,
-  SYS_FLAG_TRANSACTION_PREPARED,
-  SYS_FLAG_TRANSACTION_ROLLBACK,
-  type MessageInput,
-  type PreparedMessage,
-} from './message-encoder.js';
+import { javaStringHash } from '../protocol/java-string-hash.js';
+import { MESSAGE_SYS_FLAG } from '../protocol/message-sys-flag.js';
+import { MessageEncoder, type MessageInput, type PreparedMessage } from './message-encoder.js';
 import { recoverStore, type RecoveryReport } from './recovery.js';
 import { Retention } from './retention.js';
 import { ShutdownMarker } from './shutdown-marker.js';
@@ -235,11 +229,12 @@ export class MessageStore {
   }
 
   private write(message: PreparedMessage): AppendResult {
-    const transaction = message.sysFlag & SYS_FLAG_TRANSACTION_MASK;
-    const toQueue = transaction !== SYS_FLAG_TRANSACTION_PREPARED && transaction !== SYS_FLAG_TRANSACTION_ROLLBACK;
+    const transaction = message.sysFlag & MESSAGE_SYS_FLAG.transactionMask;
+    const toQueue =
+      transaction !== MESSAGE_SYS_FLAG.transactionPrepared && transaction !== MESSAGE_SYS_FLAG.transactionRollback;
     const queue = toQueue ? this.topics.queueForWrite(message.topicEntry, message.queueId) : undefined;
     message.queueOffset = queue?.maxQueueOffset ?? 0;
-    const indexed = transaction !== SYS_FLAG_TRANSACTION_ROLLBACK && message.keyHashes.length > 0;
+    const indexed = transaction !== MESSAGE_SYS_FLAG.transactionRollback && message.keyHashes.length > 0;
     // Every file the record needs exists before it is appended: a full disk fails the append
     // cleanly instead of leaving a record in the log that its queue or the index lacks.
     queue?.prepareFor(message.queueOffset);

@@ -13,9 +13,11 @@ import path from 'node:path';
 
 import type { StorageFile, StorageFileSystem } from './storage-file-system.js';
 import { StoreError } from './store-error.js';
+import { isValidTopic } from '../protocol/name-rules.js';
 
 const CATALOG_FILE_NAME = 'queues.catalog';
-const LINE_PATTERN = /^([A-Za-z0-9_%|-]{1,127}) (\d{1,9})$/;
+/** A topic (checked against the name rules after the split) and a queue id. */
+const LINE_PATTERN = /^(\S+) (\d{1,9})$/;
 
 export interface CatalogEntry {
   readonly topic: string;
@@ -32,7 +34,7 @@ export function decodeCatalog(text: string): CatalogEntry[] {
   const entries: CatalogEntry[] = [];
   for (const line of lines) {
     const match = LINE_PATTERN.exec(line);
-    if (match !== null) entries.push({ topic: match[1]!, queueId: Number(match[2]) });
+    if (match !== null && isValidTopic(match[1])) entries.push({ topic: match[1], queueId: Number(match[2]) });
   }
   return entries;
 }

@@ -20,14 +20,11 @@ import type { CommitLog } from './commit-log.js';
 import type { ConsumeQueue } from './consume-queue.js';
 import { normalizeKeyHash } from './index-file.js';
 import type { IndexService } from './index-service.js';
-import { javaStringHash } from './java-string-hash.js';
+import { javaStringHash } from '../protocol/java-string-hash.js';
+import { MESSAGE_SYS_FLAG } from '../protocol/message-sys-flag.js';
 import type { MappedFileQueue } from './mapped-file-queue.js';
-import {
-  SYS_FLAG_TRANSACTION_MASK,
-  SYS_FLAG_TRANSACTION_PREPARED,
-  SYS_FLAG_TRANSACTION_ROLLBACK,
-} from './message-encoder.js';
-import { KEY_SEPARATOR, MESSAGE_PROPERTIES, findProperty } from './message-properties.js';
+import {} from './message-encoder.js';
+import { KEY_SEPARATOR, PROPERTY, findProperty } from '../protocol/message-properties-codec.js';
 import { checkRecord, readRecord } from './message-record.js';
 import type { TopicRegistry } from './topic-registry.js';
 
@@ -219,17 +216,17 @@ class Dispatcher {
   ) {}
 
   dispatch(offset: number, record: ReturnType<typeof readRecord>): void {
-    const transaction = record.sysFlag & SYS_FLAG_TRANSACTION_MASK;
+    const transaction = record.sysFlag & MESSAGE_SYS_FLAG.transactionMask;
     const topic = this.parts.topics.topic(record.topic);
-    if (transaction !== SYS_FLAG_TRANSACTION_PREPARED && transaction !== SYS_FLAG_TRANSACTION_ROLLBACK) {
+    if (transaction !== MESSAGE_SYS_FLAG.transactionPrepared && transaction !== MESSAGE_SYS_FLAG.transactionRollback) {
       const queue = topic.queues[record.queueId];
       if ((queue !== undefined && this.rebuilding.has(queue)) || offset >= this.queueFrom) {
         this.toQueue(offset, record, queue ?? this.parts.topics.queueForWrite(topic, record.queueId));
       }
     }
-    if (offset >= this.indexFrom && transaction !== SYS_FLAG_TRANSACTION_ROLLBACK) {
-      const uniqueKey = findProperty(record.properties, MESSAGE_PROPERTIES.uniqueKey);
-      const keys = findProperty(record.properties, MESSAGE_PROPERTIES.keys);
+    if (offset >= this.indexFrom && transaction !== MESSAGE_SYS_FLAG.transactionRollback) {
+      const uniqueKey = findProperty(record.properties, PROPERTY.uniqueKey);
+      const keys = findProperty(record.properties, PROPERTY.keys);
       const hashes: number[] = [];
       if (uniqueKey !== undefined) hashes.push(normalizeKeyHash(javaStringHash(uniqueKey, topic.indexHashSeed)));
       for (const key of keys?.split(KEY_SEPARATOR) ?? []) {
@@ -250,7 +247,7 @@ class Dispatcher {
       this.gaps.add(queue);
       return;
     }
-    const tags = findProperty(record.properties, MESSAGE_PROPERTIES.tags);
+    const tags = findProperty(record.properties, PROPERTY.tags);
     queue.put(record.queueOffset, offset, record.totalSize, tags === undefined ? 0 : javaStringHash(tags));
   }
 }

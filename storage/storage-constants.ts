@@ -20,8 +20,6 @@ export const SEGMENT_BYTES_MAX = 2 * 1024 * 1024 * 1024;
 export const MESSAGE_BODY_BYTES_MAX_DEFAULT = 4 * 1024 * 1024;
 /** The properties string carries a signed 16-bit length. */
 export const PROPERTIES_BYTES_MAX = 32767;
-/** Topic names carry an 8-bit length in the v1 record (127, as RocketMQ 4.9). */
-export const TOPIC_BYTES_MAX = 127;
 /** Queue ids per topic are [0, QUEUE_COUNT_MAX); the broker narrows this per topic. */
 export const QUEUE_COUNT_MAX = 1024;
 

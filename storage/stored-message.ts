@@ -4,7 +4,12 @@
 // Reading a field after the segment was unmapped throws a RangeError; it never crashes.
 import { formatHostAddress } from './host-address.js';
 import { Int64 } from './int64.js';
-import { decodeProperties, KEY_SEPARATOR, MESSAGE_PROPERTIES, findProperty } from './message-properties.js';
+import {
+  decodeMessageProperties,
+  KEY_SEPARATOR,
+  PROPERTY,
+  findProperty,
+} from '../protocol/message-properties-codec.js';
 import { RECORD_LAYOUT } from './message-record.js';
 import { OffsetMessageId } from './offset-message-id.js';
 
@@ -76,22 +81,22 @@ export class StoredMessage {
   }
 
   get properties(): Readonly<Record<string, string>> {
-    this.propertiesCache ??= decodeProperties(this.propertiesString);
+    this.propertiesCache ??= decodeMessageProperties(this.propertiesString);
     return this.propertiesCache;
   }
 
   get tags(): string | undefined {
-    return this.properties[MESSAGE_PROPERTIES.tags];
+    return this.properties[PROPERTY.tags];
   }
 
   get keys(): string[] {
-    const keys = this.properties[MESSAGE_PROPERTIES.keys];
+    const keys = this.properties[PROPERTY.keys];
     return keys === undefined || keys === '' ? [] : keys.split(KEY_SEPARATOR);
   }
 
   /** The client-unique id (UNIQ_KEY) when present, else the offset id. */
   get msgId(): string {
-    return findProperty(this.propertiesString, MESSAGE_PROPERTIES.uniqueKey) ?? this.offsetMsgId;
+    return findProperty(this.propertiesString, PROPERTY.uniqueKey) ?? this.offsetMsgId;
   }
 
   /** RocketMQ's broker id: store host plus commit log offset. */

@@ -3,13 +3,13 @@
 import path from 'node:path';
 
 import { ConsumeQueue } from './consume-queue.js';
-import { javaStringHash } from './java-string-hash.js';
+import { javaStringHash } from '../protocol/java-string-hash.js';
 import { QueueCatalog } from './queue-catalog.js';
-import { QUEUE_COUNT_MAX, TOPIC_BYTES_MAX } from './storage-constants.js';
+import { QUEUE_COUNT_MAX } from './storage-constants.js';
+import { isValidTopic } from '../protocol/name-rules.js';
 import type { StorageFileSystem } from './storage-file-system.js';
 import { StoreError } from './store-error.js';
 
-const TOPIC_PATTERN = /^[A-Za-z0-9_%|-]+$/;
 const INDEX_KEY_SEPARATOR = '#';
 
 export interface TopicEntry {
@@ -22,9 +22,7 @@ export interface TopicEntry {
   generatedIdSeed?: number;
 }
 
-export function isValidTopic(topic: unknown): topic is string {
-  return typeof topic === 'string' && topic.length > 0 && topic.length <= TOPIC_BYTES_MAX && TOPIC_PATTERN.test(topic);
-}
+export { isValidTopic };
 
 export class TopicRegistry {
   private readonly topics = new Map<string, TopicEntry>();

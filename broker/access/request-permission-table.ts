@@ -21,8 +21,8 @@ import { SEND_MESSAGE_V2_FIELD } from '../../protocol/header-fields.js';
 import { bodyOf, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import type { NeededPermission } from './acl-permission.js';
-import { RETRY_TOPIC_PREFIX } from '../broker-constants.js';
 import { parseHeartbeat } from '../processors/heartbeat-body.js';
+import { RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 
 export type ResourceKind = 'topic' | 'group';
 

@@ -3,7 +3,7 @@
 // topic, and one with a future deliverAt (TIMER_DELIVER_MS or __STARTDELIVERTIME) to the
 // timer topic, keeping its real topic and queue in properties; and it wakes long polls
 // waiting on the queue the message landed in.
-import { MESSAGE_SYS_FLAG } from '../../protocol/header-fields.js';
+import { MESSAGE_SYS_FLAG } from '../../protocol/message-sys-flag.js';
 import { PROPERTY } from '../../protocol/message-properties-codec.js';
 import { StoreError, type AppendResult, type MessageInput, type MessageStore } from '../../storage/index.js';
 import { SYSTEM_TOPIC, TIMER_DELAY_MS_MAX } from '../broker-constants.js';

@@ -5,12 +5,13 @@ import { ExtFieldReader } from '../../protocol/ext-field-reader.js';
 import { bodyOf, responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { StoreError } from '../../storage/index.js';
-import { RETRY_QUEUE_COUNT, RETRY_TOPIC_PREFIX } from '../broker-constants.js';
+import { RETRY_QUEUE_COUNT } from '../broker-constants.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { Channel } from '../../server/remoting-server.js';
 import { HeartbeatError, parseHeartbeat, type HeartbeatData } from './heartbeat-body.js';
 import { storeErrorResponse } from './store-error-response.js';
 import { topicConfig } from '../state/topic-config-manager.js';
+import { RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 
 export class ClientManageProcessor {
   constructor(private readonly context: BrokerContext) {}

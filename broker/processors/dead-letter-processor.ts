@@ -12,17 +12,13 @@ import { PROPERTY } from '../../protocol/message-properties-codec.js';
 import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { OffsetMessageId, type MessageInput, type StoredMessage } from '../../storage/index.js';
-import {
-  DLQ_TOPIC_PREFIX,
-  PULL_RESPONSE_BYTES_MAX,
-  RETRY_QUEUE_COUNT,
-  RETRY_TOPIC_PREFIX,
-} from '../broker-constants.js';
+import { PULL_RESPONSE_BYTES_MAX, RETRY_QUEUE_COUNT } from '../broker-constants.js';
 import type { BrokerContext } from '../broker-context.js';
 import { groupName } from './heartbeat-body.js';
 import { DEAD_LETTER_ONLY_PROPERTIES } from '../delivery/dead-letter-origin.js';
 import { storeErrorResponse } from './store-error-response.js';
 import { topicConfig } from '../state/topic-config-manager.js';
+import { RETRY_TOPIC_PREFIX, DLQ_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 
 /** Dead letters one query returns at most (also bounded by PULL_RESPONSE_BYTES_MAX). */
 const DEAD_LETTER_PAGE_COUNT_MAX = 256;

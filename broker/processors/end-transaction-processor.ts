@@ -11,7 +11,7 @@
 // never survives without the message. A crash between the two appends leaves the transaction
 // open, and its check-back may store the message a second time (at least once, as RocketMQ).
 import { ExtFieldReader, HeaderFieldError } from '../../protocol/ext-field-reader.js';
-import { MESSAGE_SYS_FLAG } from '../../protocol/header-fields.js';
+import { MESSAGE_SYS_FLAG } from '../../protocol/message-sys-flag.js';
 import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import type { StoredMessage } from '../../storage/index.js';

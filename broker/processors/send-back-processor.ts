@@ -8,13 +8,14 @@ import { PROPERTY } from '../../protocol/message-properties-codec.js';
 import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import type { MessageInput } from '../../storage/index.js';
-import { DLQ_QUEUE_COUNT, DLQ_TOPIC_PREFIX, RETRY_QUEUE_COUNT, RETRY_TOPIC_PREFIX } from '../broker-constants.js';
+import { DLQ_QUEUE_COUNT, RETRY_QUEUE_COUNT } from '../broker-constants.js';
 import type { BrokerContext } from '../broker-context.js';
 import { HeartbeatError, groupName } from './heartbeat-body.js';
 import { recordDeadLetterOrigin } from '../delivery/dead-letter-origin.js';
 import type { Channel } from '../../server/remoting-server.js';
 import { storeErrorResponse } from './store-error-response.js';
 import { topicConfig } from '../state/topic-config-manager.js';
+import { RETRY_TOPIC_PREFIX, DLQ_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 
 /** Retries start at this delay level, plus one per earlier retry (RocketMQ: 3 = 10 s). */
 const RETRY_DELAY_LEVEL_BASE = 3;

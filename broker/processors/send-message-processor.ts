@@ -5,13 +5,14 @@
 // half queue's, which END_TRANSACTION names as tranStateTableOffset.
 import { decodeBatch, BatchDecodeError } from '../../protocol/batch-message-codec.js';
 import { ExtFieldReader, HeaderFieldError } from '../../protocol/ext-field-reader.js';
-import { MESSAGE_SYS_FLAG, SEND_MESSAGE_V2_FIELD, type SendMessageField } from '../../protocol/header-fields.js';
+import { SEND_MESSAGE_V2_FIELD, type SendMessageField } from '../../protocol/header-fields.js';
+import { MESSAGE_SYS_FLAG } from '../../protocol/message-sys-flag.js';
 import { PROPERTY, decodeMessageProperties } from '../../protocol/message-properties-codec.js';
 import { bodyOf, responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { OffsetMessageId, findProperty, type AppendResult, type MessageInput } from '../../storage/index.js';
-import { DLQ_TOPIC_PREFIX, DLQ_QUEUE_COUNT, RETRY_TOPIC_PREFIX } from '../broker-constants.js';
+import { DLQ_QUEUE_COUNT } from '../broker-constants.js';
 import type { BrokerContext } from '../broker-context.js';
 import { recordDeadLetterOrigin } from '../delivery/dead-letter-origin.js';
 import { isHalfMessageSend, toHalfMessage } from '../transactions/half-message.js';
@@ -19,6 +20,7 @@ import type { Channel } from '../../server/remoting-server.js';
 import { storeErrorResponse } from './store-error-response.js';
 import { writableTopic } from '../topic-check.js';
 import { topicConfig } from '../state/topic-config-manager.js';
+import { RETRY_TOPIC_PREFIX, DLQ_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 
 interface SendHeader {
   readonly producerGroup: string;

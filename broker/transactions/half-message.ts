@@ -4,7 +4,7 @@
 // message while no consumer of the real topic can see it. A commit stores it again under its
 // real topic and queue, flagged commit and pointing back at the half message; a check-back
 // sends it with topic and queue restored; past the last check it moves to the check-max topic.
-import { MESSAGE_SYS_FLAG } from '../../protocol/header-fields.js';
+import { MESSAGE_SYS_FLAG } from '../../protocol/message-sys-flag.js';
 import type { MessageRecord } from '../../protocol/message-encoder.js';
 import { PROPERTY } from '../../protocol/message-properties-codec.js';
 import type { MessageInput, StoredMessage } from '../../storage/index.js';

@@ -26,6 +26,7 @@ import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { SubscriptionSet } from './subscription-set.js';
 import { queueKey, type MessageQueue } from '../topic-route.js';
+import { RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 
 export interface PushConsumerOptions extends ClientOptions {
   group: string;
@@ -94,7 +95,6 @@ const DEFAULTS = {
   unsettledRetryMs: 1000,
 } as const;
 
-export const RETRY_TOPIC_PREFIX = '%RETRY%';
 /** CONSUMER_SEND_MSG_BACK's delay level that sends a message straight to %DLQ%<group>. */
 const DEAD_LETTER_DELAY_LEVEL = -1;
 

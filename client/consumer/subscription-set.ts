@@ -38,7 +38,7 @@ export class SubscriptionSet {
         topic,
         subString: this.expression(topic),
         tagsSet: tags,
-        codeSet: tags.map(javaStringHash),
+        codeSet: tags.map((tag) => javaStringHash(tag)),
         subVersion: 0,
         expressionType: 'TAG',
         classFilterMode: false,

@@ -5,7 +5,7 @@
 import zlib from 'node:zlib';
 
 import { ClientError } from '../client-error.js';
-import { MESSAGE_SYS_FLAG } from '../../protocol/header-fields.js';
+import { MESSAGE_SYS_FLAG } from '../../protocol/message-sys-flag.js';
 import {
   NAME_VALUE_SEPARATOR,
   PROPERTY,
@@ -13,6 +13,7 @@ import {
   encodeMessageProperties,
 } from '../../protocol/message-properties-codec.js';
 import type { UniqueMessageId } from './unique-message-id.js';
+import { isValidTopic } from '../../protocol/name-rules.js';
 
 export interface Message {
   topic: string;
@@ -46,10 +47,9 @@ export interface OutgoingMessage {
   readonly shardingKey: string | undefined;
 }
 
-const TOPIC_PATTERN = /^[A-Za-z0-9_%|-]{1,127}$/;
 const SEPARATORS = /[\u0001\u0002]/;
 const ZLIB_LEVEL = 5;
-/** The last topic that passed TOPIC_PATTERN: a producer sends to few topics, most often the same. */
+/** The last topic that passed isValidTopic: a producer sends to few topics, most often the same. */
 let lastValidTopic: string | undefined;
 
 export function prepareOutgoing(
@@ -62,8 +62,7 @@ export function prepareOutgoing(
 ): OutgoingMessage {
   if (message === null || typeof message !== 'object') throw invalid('a message must be an object');
   if (message.topic !== lastValidTopic) {
-    if (typeof message.topic !== 'string' || !TOPIC_PATTERN.test(message.topic))
-      throw invalid(`invalid topic '${String(message.topic)}'`);
+    if (!isValidTopic(message.topic)) throw invalid(`invalid topic '${String(message.topic)}'`);
     lastValidTopic = message.topic;
   }
   let body = Buffer.isBuffer(message.body)

@@ -13,7 +13,7 @@ import { ROUTE_REFRESH_INTERVAL_MS_DEFAULT } from '../client-options.js';
 import { Producer, type ProducerOptions, type SendResult } from './producer.js';
 import type { Message } from './outgoing-message.js';
 import { ExtFieldReader } from '../../protocol/ext-field-reader.js';
-import { MESSAGE_SYS_FLAG } from '../../protocol/header-fields.js';
+import { MESSAGE_SYS_FLAG } from '../../protocol/message-sys-flag.js';
 import { decodeMessages, type ReceivedMessage } from '../../protocol/message-decoder.js';
 import { bodyOf, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';

@@ -21,9 +21,9 @@ import zlib from 'node:zlib';
 
 import { BatchDecodeError, decodeBatch, encodeBatch, type BatchEntry } from '../../protocol/batch-message-codec.js';
 import { HeaderCodec } from '../../protocol/header-codec.js';
+import { RECORD_LAYOUT } from '../../protocol/message-record-layout.js';
 import { decodeJsonHeader, encodeJsonHeader } from '../../protocol/json-header-codec.js';
 import {
-  MESSAGE_LAYOUT,
   MessageDecodeError,
   decodeMessages,
   receivedMessageFields,
@@ -391,10 +391,10 @@ function pullBodySample(random: SeededRandom): Sample {
   const count = random.between(1, 3);
   for (let i = 0; i < count; i++) {
     const bytes = encodeMessage(randomRecord(random).record);
-    const topicAt = MESSAGE_LAYOUT.body + bytes.readInt32BE(MESSAGE_LAYOUT.bodyLength);
+    const topicAt = RECORD_LAYOUT.body + bytes.readInt32BE(RECORD_LAYOUT.bodyLength);
     lengthFields.push(
       { at, bytes: 4 },
-      { at: at + MESSAGE_LAYOUT.bodyLength, bytes: 4 },
+      { at: at + RECORD_LAYOUT.bodyLength, bytes: 4 },
       { at: at + topicAt, bytes: 1 },
       { at: at + topicAt + 1 + bytes[topicAt]!, bytes: 2 },
     );

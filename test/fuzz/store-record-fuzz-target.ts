@@ -22,7 +22,7 @@ import {
   writeRecord,
   type RecordFields,
 } from '../../storage/message-record.js';
-import { decodeProperties, encodeProperties } from '../../storage/message-properties.js';
+import { decodeMessageProperties, encodeMessageProperties } from '../../protocol/message-properties-codec.js';
 import { randomBody, randomInt32, randomLong, randomName, randomProperties } from './fuzz-samples.js';
 
 /** Where the fuzzed segment starts in the log: a realistic, large offset. */
@@ -34,7 +34,7 @@ const ZERO_TAIL_BYTES_MAX = 32;
 type RecordSample = { bytes: Buffer; lengthFields: LengthField[]; valid: true; records: number };
 
 function randomFields(random: SeededRandom, physicalOffset: number): RecordFields {
-  const properties = encodeProperties(randomProperties(random));
+  const properties = encodeMessageProperties(randomProperties(random));
   return {
     queueId: randomInt32(random),
     flag: randomInt32(random),
@@ -96,7 +96,7 @@ function checkAccepted(input: Buffer, view: DataView, at: number, size: number):
   assert.ok(record.body.byteOffset >= input.byteOffset + at + RECORD_LAYOUT.body, 'body starts before its field');
   const propertiesBytes = size - RECORD_FIXED_BYTES - record.body.length - record.topic.length;
   assert.equal(view.getInt16(at + RECORD_LAYOUT.body + record.body.length + 1 + record.topic.length), propertiesBytes);
-  decodeProperties(record.properties);
+  decodeMessageProperties(record.properties);
 }
 
 function walkSegment(input: Buffer, random: SeededRandom, original: RecordSample | undefined): string {

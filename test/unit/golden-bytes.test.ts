@@ -13,8 +13,12 @@ import { test } from 'uvu';
 import { Checkpoint, decodeCheckpoint, encodeCheckpoint, type CheckpointState } from '../../storage/checkpoint.js';
 import { readConsumeQueueEntry, writeConsumeQueueEntry } from '../../storage/consume-queue.js';
 import { IndexFile } from '../../storage/index-file.js';
-import { javaStringHash } from '../../storage/java-string-hash.js';
-import { decodeProperties, encodeProperties, findProperty } from '../../storage/message-properties.js';
+import { javaStringHash } from '../../protocol/java-string-hash.js';
+import {
+  decodeMessageProperties,
+  encodeMessageProperties,
+  findProperty,
+} from '../../protocol/message-properties-codec.js';
 import {
   checkRecord,
   readRecord,
@@ -45,7 +49,7 @@ function viewOf(bytes: Buffer): DataView {
 
 // ---- commit log record ------------------------------------------------------------------------
 
-const PROPERTIES = encodeProperties({
+const PROPERTIES = encodeMessageProperties({
   TAGS: 'paid',
   KEYS: 'o-17 o-18',
   note: 'café',
@@ -395,17 +399,17 @@ test('golden: offset message id is store host + commit log offset as 32 uppercas
 // ---- properties ------------------------------------------------------------------------------
 
 test('golden: properties encode as name 0x01 value 0x02 pairs in UTF-8 (pairs=3)', () => {
-  assert.equal(encodeProperties({ k: 'v' }), 'k\u0001v\u0002');
-  assert.deepEqual(Buffer.from(encodeProperties({ k: 'v' }), 'utf8'), Buffer.from([0x6b, 0x01, 0x76, 0x02]));
-  assert.equal(encodeProperties({}), '');
+  assert.equal(encodeMessageProperties({ k: 'v' }), 'k\u0001v\u0002');
+  assert.deepEqual(Buffer.from(encodeMessageProperties({ k: 'v' }), 'utf8'), Buffer.from([0x6b, 0x01, 0x76, 0x02]));
+  assert.equal(encodeMessageProperties({}), '');
   const expected = fixture('message-properties', 'pairs');
   const properties = { TAGS: 'paid', KEYS: 'o-17 o-18', note: 'café' };
-  assert.deepEqual(Buffer.from(encodeProperties(properties), 'utf8'), expected);
+  assert.deepEqual(Buffer.from(encodeMessageProperties(properties), 'utf8'), expected);
   assert.equal(expected.length, 36, 'é takes two bytes');
   assert.equal(expected.toString('latin1', 0, 10), 'TAGS\u0001paid\u0002');
   assert.equal(expected[expected.length - 1], 0x02, 'the last pair also ends in 0x02');
   const text = expected.toString('utf8');
-  assert.deepEqual(decodeProperties(text), properties);
+  assert.deepEqual({ ...decodeMessageProperties(text) }, properties);
   assert.equal(findProperty(text, 'KEYS'), 'o-17 o-18');
   assert.equal(findProperty(text, 'note'), 'café');
   assert.equal(findProperty(text, 'paid'), undefined, 'a value is not a name');

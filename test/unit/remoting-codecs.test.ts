@@ -19,7 +19,7 @@ import { FrameDecoder, encodeFrame, type RawFrame } from '../../protocol/remotin
 import { decodeRocketmqHeader, encodeRocketmqHeader } from '../../protocol/rocketmq-header-codec.js';
 import { readRecord } from '../../storage/message-record.js';
 import { OffsetMessageId } from '../../storage/offset-message-id.js';
-import { decodeProperties } from '../../storage/message-properties.js';
+import { decodeMessageProperties } from '../../protocol/message-properties-codec.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 const fixture = (format: string, name: string): Buffer =>
@@ -168,7 +168,7 @@ test("message-decoder: the client decodes the store's golden record to the same 
   assert.equal(received.preparedTransactionOffset, stored.preparedTransactionOffset);
   assert.equal(received.bodyCrc, stored.checksum);
   assert.deepEqual(received.body, Buffer.from(stored.body));
-  assert.deepEqual({ ...received.properties }, decodeProperties(stored.properties));
+  assert.deepEqual({ ...received.properties }, { ...decodeMessageProperties(stored.properties) });
   assert.equal(received.offsetMsgId, OffsetMessageId.encode(stored.storeHost, stored.physicalOffset));
 });
 
