@@ -10,11 +10,12 @@ import type { ResolvedBrokerOptions } from './broker-options.js';
 import type { SubscriptionGroupManager } from './state/subscription-group-manager.js';
 import type { TopicConfigManager } from './state/topic-config-manager.js';
 import type { TransactionProgress } from './state/transaction-progress.js';
-import type { MessageStore } from '../storage/index.js';
+import type { StoreReader } from './store-reader.js';
 
 export interface BrokerContext {
   readonly options: ResolvedBrokerOptions;
-  readonly store: MessageStore;
+  /** Reads only: messages are written through `writer`. */
+  readonly store: StoreReader;
   readonly topics: TopicConfigManager;
   readonly groups: SubscriptionGroupManager;
   readonly offsets: ConsumerOffsetManager;

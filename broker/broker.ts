@@ -56,19 +56,21 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   let context: BrokerContext;
   let schedule: ScheduleMessageService;
   let registrar: NameServerRegistrar;
+  let store: MessageStore;
   try {
-    ({ context, schedule, registrar } = await openBrokerState(resolved, address, port));
+    ({ context, schedule, registrar, store } = await openBrokerState(resolved, address, port));
   } catch (error) {
     await server.close();
     security.close();
     throw error;
   }
-  const { store, topics, holds } = context;
+  const { topics, holds } = context;
   if (resolved.autoCreateTopics)
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   registerProcessors(server, context);
   const transactionChecks = new TransactionCheckService(
     store,
+    context.writer,
     context.transactions,
     context.producers,
     {
@@ -133,12 +135,16 @@ async function listenForClients(
   }
 }
 
+/** The open store and what lives on it; only the broker itself holds the store for writing. */
+interface BrokerState {
+  readonly context: BrokerContext;
+  readonly schedule: ScheduleMessageService;
+  readonly registrar: NameServerRegistrar;
+  readonly store: MessageStore;
+}
+
 /** Opens the store and every state machine and service that lives on it. */
-async function openBrokerState(
-  resolved: ResolvedBrokerOptions,
-  address: string,
-  port: number,
-): Promise<{ context: BrokerContext; schedule: ScheduleMessageService; registrar: NameServerRegistrar }> {
+async function openBrokerState(resolved: ResolvedBrokerOptions, address: string, port: number): Promise<BrokerState> {
   fs.mkdirSync(resolved.dataDirectory, { recursive: true });
   const stateDirectory = path.join(resolved.dataDirectory, 'state');
   fs.mkdirSync(stateDirectory, { recursive: true });
@@ -150,7 +156,15 @@ async function openBrokerState(
     retentionFloor: () => retentionFloor(),
   });
   try {
-    return assembleContext(resolved, address, port, store, stateDirectory, (floor) => (retentionFloor = floor));
+    const assembled = assembleContext(
+      resolved,
+      address,
+      port,
+      store,
+      stateDirectory,
+      (floor) => (retentionFloor = floor),
+    );
+    return { ...assembled, store };
   } catch (error) {
     await store.close();
     throw error;

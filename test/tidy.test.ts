@@ -255,6 +255,19 @@ test('tidy: the cycle check finds a planted cycle (canary)', () => {
   assert.deepEqual(importCycles(graph), [['broker/a.ts', 'broker/b.ts', 'broker/sub/c.ts']]);
 });
 
+/** The files of broker/ that may append to the store (ARCHITECTURE.md, "The one writer"). */
+const STORE_WRITERS = new Set(['broker/delivery/message-writer.ts', 'broker/state/log-backed-state-machine.ts']);
+
+test('tidy: in broker/, only the message writer and the state machine mechanism append to the store', () => {
+  const offenders: string[] = [];
+  for (const file of allTypeScript) {
+    if (!file.path.startsWith('broker/') || STORE_WRITERS.has(file.path)) continue;
+    for (const match of file.code.matchAll(/\.append(?:Batch)?\(/g))
+      offenders.push(`${file.path}:${lineOf(file.code, match.index!)}`);
+  }
+  expectNone(offenders, 'store appends outside the one writer');
+});
+
 test('tidy: the import rules catch violations (canary)', () => {
   const file = (filePath: string): SourceFile => ({ path: filePath, text: '', code: '' });
   assert.match(importViolation(file('storage/x.ts'), '../broker/index.js') ?? '', /storage imports broker/);

@@ -47,6 +47,17 @@ export class MessageWriter {
     return appended;
   }
 
+  /**
+   * Stores a message exactly as given, with no delay or timer handling: a half message (which
+   * must stay in the half topic until its verdict) or a half message parked after its last
+   * check (which keeps REAL_TOPIC but must never be delivered to it).
+   */
+  putAsIs(message: MessageInput): Promise<AppendResult> {
+    const appended = this.store.append(message);
+    this.holds.arrived(message.topic, message.queueId, this.store.maxQueueOffset(message.topic, message.queueId));
+    return appended;
+  }
+
   /** A batch goes to one queue; batches carry no delay (RocketMQ rejects delayed batches). */
   putBatch(messages: readonly MessageInput[]): Promise<AppendResult[]> {
     const appended = this.store.appendBatch(messages);

@@ -72,9 +72,11 @@ export class SendMessageProcessor {
       });
     }
     try {
-      // A half message goes straight to the store: no delay handling may move it anywhere.
+      // A half message is stored as it is: no delay handling may move it anywhere.
       const appended = half
-        ? this.context.store.append(toHalfMessage(message, properties[PROPERTY.producerGroup] ?? header.producerGroup))
+        ? this.context.writer.putAsIs(
+            toHalfMessage(message, properties[PROPERTY.producerGroup] ?? header.producerGroup),
+          )
         : this.context.writer.put(message);
       return this.success(request, [await appended], target.queueId);
     } catch (error) {

@@ -14,7 +14,9 @@ import assert from 'node:assert/strict';
 import { encodeMessage } from '../../protocol/message-encoder.js';
 import { PROPERTY } from '../../protocol/message-properties-codec.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
-import type { MessageStore, StoredMessage } from '../../storage/index.js';
+import type { StoredMessage } from '../../storage/index.js';
+import type { MessageWriter } from '../delivery/message-writer.js';
+import type { StoreReader } from '../store-reader.js';
 import { SYSTEM_TOPIC } from '../broker-constants.js';
 import { HALF_QUEUE_ID, producerGroupOf, toCheckMaxMessage, toCheckRecord } from './half-message.js';
 import type { ProducerManager } from '../clients/producer-manager.js';
@@ -39,7 +41,8 @@ export class TransactionCheckService {
   private stopped = false;
 
   constructor(
-    private readonly store: MessageStore,
+    private readonly store: StoreReader,
+    private readonly writer: MessageWriter,
     private readonly progress: TransactionProgress,
     private readonly producers: ProducerManager,
     private readonly options: TransactionCheckOptions,
@@ -100,9 +103,9 @@ export class TransactionCheckService {
     if (entry === undefined || isFinalTransactionState(entry.state)) return undefined;
     if (now - half.storeTimestamp < immunityMs(half)) return undefined;
     if (entry.checks >= this.options.checkMax) {
-      // Straight to the store, not through MessageWriter: the parked copy keeps REAL_TOPIC, and
-      // no delay or timer handling may ever move it on to its real topic.
-      const parked = this.store.append(toCheckMaxMessage(half, entry.checks));
+      // As it is: the parked copy keeps REAL_TOPIC, and no delay or timer handling may ever
+      // move it on to its real topic.
+      const parked = this.writer.putAsIs(toCheckMaxMessage(half, entry.checks));
       return Promise.all([parked, this.progress.move(half.queueOffset, 'check_max')]).then(() => undefined);
     }
     const group = producerGroupOf(half);
