@@ -5,7 +5,7 @@ import type { ConsumerOffsetManager } from './state/consumer-offset-manager.js';
 import type { MessageWriter } from './delivery/message-writer.js';
 import type { ProducerManager } from './clients/producer-manager.js';
 import type { PullRequestHoldService } from './delivery/pull-request-hold-service.js';
-import type { QueueLockManager } from './clients/queue-lock-manager.js';
+import type { QueueLockManager } from './state/queue-lock-manager.js';
 import type { ResolvedBrokerOptions } from './broker-options.js';
 import type { SubscriptionGroupManager } from './state/subscription-group-manager.js';
 import type { TopicConfigManager } from './state/topic-config-manager.js';

@@ -24,7 +24,7 @@ import { NameServerRegistrar } from './name-server-registrar.js';
 import { ProducerManager } from './clients/producer-manager.js';
 import { PullMessageProcessor } from './processors/pull-message-processor.js';
 import { PullRequestHoldService } from './delivery/pull-request-hold-service.js';
-import { QueueLockManager } from './clients/queue-lock-manager.js';
+import { QueueLockManager } from './state/queue-lock-manager.js';
 import { QueueLockProcessor } from './processors/queue-lock-processor.js';
 import { RemotingServer } from '../server/remoting-server.js';
 import { ScheduleMessageService } from './delivery/schedule-message-service.js';

@@ -13,7 +13,7 @@ import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { isValidTopic } from '../../storage/index.js';
 import { LOCK_BATCH_QUEUES_MAX } from '../broker-constants.js';
 import { HeartbeatError, groupName } from './heartbeat-body.js';
-import type { LockedQueue, QueueLockManager } from '../clients/queue-lock-manager.js';
+import type { LockedQueue, QueueLockManager } from '../state/queue-lock-manager.js';
 
 interface LockBatchRequest {
   readonly group: string;

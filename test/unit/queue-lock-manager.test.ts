@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 
-import { QueueLockManager, type LockedQueue } from '../../broker/clients/queue-lock-manager.js';
+import { QueueLockManager, type LockedQueue } from '../../broker/state/queue-lock-manager.js';
 import { MessageStore } from '../../storage/index.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 

@@ -19,7 +19,7 @@
 // at most once per lifetime, so the table stays bounded by the queues locked within a lifetime.
 import type { MessageStore } from '../../storage/index.js';
 import { STATE_QUEUE } from '../broker-constants.js';
-import { LogBackedStateMachine, type StateMachineDefinition } from '../state/log-backed-state-machine.js';
+import { LogBackedStateMachine, type StateMachineDefinition } from './log-backed-state-machine.js';
 
 export interface LockedQueue {
   readonly topic: string;
