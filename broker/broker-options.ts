@@ -57,7 +57,7 @@ export interface BrokerOptions {
   store?: MessageStoreOptions;
   /**
    * Access control, off by default: the path of a JSON ACL file (reloaded when it changes) or
-   * the same document inline (broker/acl-config.ts, README "Access control and TLS").
+   * the same document inline (broker/access/acl-config.ts, README "Access control and TLS").
    */
   acl?: AclOption;
   /** How often an ACL file is checked for changes (default 2 s). */

@@ -1,6 +1,6 @@
 // The name server's tables: which brokers are alive, which topics each one serves, and the
-// route of each topic in the JSON shape RocketMQ clients parse (reference/
-// rocketmq-remoting-clients.md §1.5). Brokers that stop registering expire.
+// route of each topic in the JSON shape RocketMQ clients parse (RocketMQ's
+// TopicRouteData). Brokers that stop registering expire.
 
 export interface QueueData {
   readonly brokerName: string;

@@ -1,7 +1,7 @@
 // Encodes one message in RocketMQ's v1 record layout (the table in
 // message-record-layout.ts), for a broker that sends a message it rebuilt instead of the bytes it
 // stored: a transaction check-back (CHECK_TRANSACTION_STATE) carries the half message with its
-// real topic and queue restored (reference/rocketmq-store.md §6). BODYCRC is the store's
+// real topic and queue restored (as RocketMQ's check-back does). BODYCRC is the store's
 // CRC-32C of bytes [12, TOTALSIZE), so a record re-encoded unchanged equals the stored bytes.
 import crc32c from 'fast-crc32c';
 

@@ -7,7 +7,7 @@ export type ExtFields = Record<string, ExtFieldValue>;
 export const SERIALIZE_TYPE = {
   /** What RocketMQ 4.x clients send; a response uses the request's type. */
   json: 0,
-  /** RocketMQ's binary header (reference/rocketmq-store.md §6). Decoded, never sent. */
+  /** RocketMQ's binary header (RocketMQ's RocketMQSerializable). Decoded, never sent. */
   rocketmq: 1,
   /** Tributary's own client: the same fields packed with msgpackr. */
   msgpack: 2,

@@ -1,4 +1,4 @@
-// Request codes of RocketMQ's remoting protocol (reference/rocketmq-store.md §6), then
+// Request codes of RocketMQ's remoting protocol (RocketMQ 4.x RequestCode), then
 // Tributary's own (TRIBUTARY_*, at the end). Numbers are the wire contract with every RocketMQ
 // 4.x client; they never change.
 

@@ -1,4 +1,4 @@
-// Response codes of RocketMQ's remoting protocol (reference/rocketmq-store.md §6).
+// Response codes of RocketMQ's remoting protocol (RocketMQ 4.x ResponseCode).
 
 export const RESPONSE_CODE = {
   SUCCESS: 0,

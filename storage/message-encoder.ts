@@ -17,7 +17,7 @@ import { PROPERTIES_BYTES_MAX, QUEUE_COUNT_MAX } from './storage-constants.js';
 import { StoreError } from './store-error.js';
 import type { TopicEntry, TopicRegistry } from './topic-registry.js';
 
-/** A message to append, as DESIGN §2 fixes it. */
+/** A message to append, as the storage API fixes it. */
 export interface MessageInput {
   topic: string;
   queueId: number;

@@ -183,7 +183,7 @@ export class MessageStore {
   }
 
   /**
-   * Appends one message; see DESIGN §2 for when the promise resolves in each flush mode. With
+   * Appends one message; see the README's durability section for when the promise resolves in each flush mode. With
    * `systemWrite`, for an embedder's own small bookkeeping records (the broker's state
    * machines), the append is not refused at diskFullRatio: that headroom is kept for them.
    */

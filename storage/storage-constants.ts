@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 
 // Every limit and default of the storage engine, each with its unit in its name. The values
-// follow RocketMQ's store (reference/rocketmq-store.md) unless a comment says why not.
+// follow RocketMQ's store (DefaultMessageStore, MessageStoreConfig) unless a comment says why not.
 
 /** The unit of msync, madvise and dirty-page accounting. */
 export const PAGE_BYTES = 4096;

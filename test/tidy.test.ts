@@ -1,4 +1,4 @@
-// Style rules checked by a test (DESIGN §1 and the style anchors' checkable practices): import
+// Style rules checked by a test (ARCHITECTURE.md §1 and the style anchors' checkable practices): import
 // directions between layers, file names, exports named after their file, banned names and APIs,
 // line length and function length. Each failure lists every offender as path:line, so a fix
 // never needs a second run to find the next one.
@@ -405,6 +405,17 @@ function codeMatches(files: readonly SourceFile[], pattern: RegExp): string[] {
   }
   return offenders;
 }
+
+test('tidy: comments cite ARCHITECTURE.md, never a document outside the repository', () => {
+  const outside = new RegExp(['DESIGN' + ' §', 'shared/' + 'reference', '\\breference/' + 'rocketmq'].join('|'));
+  const offenders = allTypeScript.flatMap((file) =>
+    file.text
+      .split('\n')
+      .map((line, i) => (outside.test(line) ? `${file.path}:${i + 1}` : undefined))
+      .filter((found): found is string => found !== undefined),
+  );
+  expectNone(offenders, 'citations of documents outside the repository');
+});
 
 test('tidy: unseeded randomness is banned outside test/support (use seededRandom)', () => {
   const outsideSupport = allTypeScript.filter((file) => !file.path.startsWith('test/support/'));

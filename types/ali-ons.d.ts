@@ -1,6 +1,6 @@
 // ali-ons 3.12.0 (a pure-JS RocketMQ 4.x remoting client, a devDependency used only by the
 // compatibility test) ships no types. This covers what test/integration/children/ali-ons-*.ts
-// use; see shared/reference/rocketmq-remoting-clients.md §1 for the behaviour behind it.
+// use.
 declare module 'ali-ons' {
   import type { EventEmitter } from 'node:events';
 

@@ -1,5 +1,5 @@
 // Checks a request's Signature against the one recomputed with the account's secret key
-// (client/remoting/request-signature.ts has the scheme). The comparison takes the same time
+// (protocol/request-signature.ts has the scheme). The comparison takes the same time
 // wherever the strings differ, so response timing cannot be used to guess a valid signature
 // byte by byte. Neither signature ever goes into a message.
 import crypto from 'node:crypto';

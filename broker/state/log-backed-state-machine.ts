@@ -1,4 +1,4 @@
-// Broker state that must survive a restart, kept as a state machine fed by a log (DESIGN §4):
+// Broker state that must survive a restart, kept as a state machine fed by a log (ARCHITECTURE.md §4):
 // each command is appended to a queue of the internal state topic in the commit log and
 // applied to the in-memory state in the same tick, so the state always equals the commands
 // logged so far. A snapshot, stamped with the first queue offset it does not cover, is written

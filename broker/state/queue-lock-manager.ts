@@ -4,7 +4,7 @@
 // broker's lifetime covers the holder's own belief with 30 s to spare. A lock held by another
 // client whose lock is still live is refused; an expired one is taken over.
 //
-// Restarts. The table of holders is a log-backed state machine (DESIGN §4): grants, unlocks
+// Restarts. The table of holders is a log-backed state machine (ARCHITECTURE.md §4): grants, unlocks
 // and expiries are logged; renewals are not, because they change no holder and would cost a
 // write per consumer every 20 s. A restarted broker therefore knows every holder but not when
 // each last renewed, and counts every restored lock as renewed at recovery. So:

@@ -1,4 +1,4 @@
-// How far delayed delivery has got, as a log-backed state machine (DESIGN §4). A lane is one
+// How far delayed delivery has got, as a log-backed state machine (ARCHITECTURE.md §4). A lane is one
 // source of held messages: lanes 1..18 are the delay levels (SCHEDULE_TOPIC_XXXX queue
 // lane-1, delivered in queue order), lane 0 is deliverAt (TRIBUTARY_TIMER queue 0, delivered
 // in (due time, queue offset) order).

@@ -1,4 +1,4 @@
-// Where every transaction stands, as a log-backed state machine (DESIGN §4): the single source
+// Where every transaction stands, as a log-backed state machine (ARCHITECTURE.md §4): the single source
 // of truth for which half messages are committed, rolled back or given up, and how many times
 // each was checked back. It replaces RocketMQ's op topic and half-topic consumer offsets.
 //

@@ -1,4 +1,4 @@
-// A transaction's half message and what is made of it (reference/rocketmq-store.md §7). A
+// A transaction's half message and what is made of it (RocketMQ 4.x transactional messages, ARCHITECTURE.md §4). A
 // prepared send is stored in RMQ_SYS_TRANS_HALF_TOPIC queue 0 with its real topic and queue in
 // REAL_TOPIC / REAL_QID and its transaction bits cleared, so the store indexes it like any
 // message while no consumer of the real topic can see it. A commit stores it again under its

@@ -1,4 +1,4 @@
-// Transaction check-back (reference/rocketmq-store.md §7): every `checkIntervalMs` the broker
+// Transaction check-back (RocketMQ 4.x transactional messages, ARCHITECTURE.md §4): every `checkIntervalMs` the broker
 // reads the half queue from the oldest open transaction and, for each half message still open
 // and older than `timeoutMs` (or its CHECK_IMMUNITY_TIME_IN_SECONDS, if longer), sends
 // CHECK_TRANSACTION_STATE to one live producer of its group and counts a check round. The

@@ -1,4 +1,4 @@
-// TransactionProducer: RocketMQ's transactional messages (reference/rocketmq-store.md §7).
+// TransactionProducer: RocketMQ's transactional messages (RocketMQ 4.x transactional messages, ARCHITECTURE.md §4).
 // sendInTransaction sends a half message, which no consumer sees; runs the local transaction;
 // and ends the transaction with its verdict (END_TRANSACTION, oneway): commit has the broker
 // store the message under its real topic, rollback drops it, unknown leaves it open. The

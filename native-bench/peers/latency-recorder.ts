@@ -1,5 +1,5 @@
 // Latencies of a peer's workload, in microseconds, summarised with the same fields as
-// `tributary bench --json` (cli/latency-histogram.ts), so the two read side by side. It wraps
+// `tributary bench --json` (cli/bench/latency-histogram.ts), so the two read side by side. It wraps
 // perf_hooks' HdrHistogram (3 significant figures) rather than importing cli/: native-bench
 // may not import cli/ (test/tidy.test.ts). A record is one call into C++, well under a
 // microsecond, which the peers' per-message cost (tens of microseconds) does not notice.

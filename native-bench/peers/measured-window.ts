@@ -1,6 +1,6 @@
 // What a peer workload counts, and when: a warm-up that runs the same load uncounted, then a
 // measured window (a duration, or until the caller ends it), as `tributary bench` does (see
-// cli/bench-schedule.ts and cli/bench-meter.ts, which native-bench may not import). Work
+// cli/bench/bench-schedule.ts and cli/bench/bench-meter.ts, which native-bench may not import). Work
 // started during the warm-up is never counted, even if it completes later; the measured
 // elapsed time runs from the start of measuring to the last measured outcome, so sends still
 // in flight when the duration ends are waited for and counted, as Tributary's are.

@@ -1,4 +1,4 @@
-// The two producing shapes of `tributary bench` (cli/send-load.ts), for a peer's send():
+// The two producing shapes of `tributary bench` (cli/bench/send-load.ts), for a peer's send():
 //
 // - windowed: `inFlight` closed-loop senders, each awaiting its send before the next: with a
 //   pipelining client (ioredis auto-pipelining, nats.js's buffered writes) the sends of one

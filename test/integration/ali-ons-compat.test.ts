@@ -1,5 +1,5 @@
 // An existing RocketMQ 4.x client, ali-ons 3.12.0 (pure JS, JSON remoting headers), works
-// against Tributary unchanged (shared/reference/rocketmq-remoting-clients.md §1). A real name
+// against Tributary unchanged. A real name
 // server and broker run in a child process (test/support/broker-processes.ts); ali-ons
 // producers and consumers run in their own child processes (children/ali-ons-*.ts), because
 // ali-ons never lets a process exit by itself.

@@ -15,7 +15,7 @@ const SMALL_BROKER = ['--segment-mb', '8'];
 
 /**
  * The once-a-second line: label, elapsed, progress bar and percent, msgs/s, MB/s, latency
- * (avg, p99, max), failures, flush mode (cli/bench-line.ts; tests may not import cli/).
+ * (avg, p99, max), failures, flush mode (cli/bench/bench-line.ts; tests may not import cli/).
  */
 const LINE_PATTERN =
   /^(produce|consume|fill|e2e)( \(warmup\))?\s+\d+\.\ds \[[#-]{10}\]\s+\d+%\s+[\d,]+ msgs\/s\s+\d+\.\d\d MB\/s {2}latency ms avg \d+\.\d+ p99 \d+\.\d+ max \d+\.\d+ {2}failed \d+ .*flush (async|sync)$/m;

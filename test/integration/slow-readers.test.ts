@@ -1,5 +1,5 @@
 // A remoting server facing peers that read their responses slowly or not at all (the policy
-// in broker/remoting-server.ts): a peer that stops reading is no longer read from once its
+// in server/remoting-server.ts): a peer that stops reading is no longer read from once its
 // backlog passes writeHighWaterBytes, and is closed once a response has waited
 // writeStallTimeoutMs unsent, which releases everything its responses held (as a pull
 // response's hold on its log segment). A peer that takes each response in time keeps its

@@ -1,4 +1,4 @@
-// The access control list and its decisions (broker/acl-config.ts, address-allow-list.ts,
+// The access control list and its decisions (broker/access/acl-config.ts, address-allow-list.ts,
 // acl-permission.ts, request-permission-table.ts, access-validator.ts), without a network:
 // validation of ACL documents, address patterns, the permission bits, the request table, and
 // one decision per denial and per grant.

@@ -1,5 +1,5 @@
 // The connection limits' defaults and checks, and the write backlog's age accounting that the
-// stall check relies on (broker/write-backlog.ts, whose top comment this walks through).
+// stall check relies on (server/write-backlog.ts, whose top comment this walks through).
 import assert from 'node:assert/strict';
 import { test } from 'uvu';
 

@@ -1,4 +1,4 @@
-// The wire encoder of one message record (client/remoting/message-encoder.ts, used for
+// The wire encoder of one message record (protocol/message-encoder.ts, used for
 // transaction check-back bodies) against the store's golden record: the fixture decoded by the
 // client decoder and encoded again is the same bytes, CRC included; changed fields decode back.
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
-// RocketMQ ACL 1.0 request signatures (client/remoting/request-signature.ts, checked by
-// broker/request-signature-check.ts): the golden vector of a real ali-ons request
-// (shared/reference/rocketmq-remoting-clients.md: AccessKey AK_TEST, secret SK_TEST), and
+// RocketMQ ACL 1.0 request signatures (protocol/request-signature.ts, checked by
+// broker/access/request-signature-check.ts): the golden vector of a real ali-ons request
+// (AccessKey AK_TEST, secret SK_TEST), and
 // ali-ons' own signing code run on seeded random requests, whose frames the broker's check
 // accepts and whose signatures ours equal byte for byte.
 import assert from 'node:assert/strict';

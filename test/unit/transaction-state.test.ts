@@ -1,4 +1,4 @@
-// The transaction state table (broker/transaction-state.ts) walked move by move, directly and
+// The transaction state table (broker/transactions/transaction-state.ts) walked move by move, directly and
 // through the log-backed TransactionProgress: every legal move succeeds, every illegal one
 // throws and logs nothing, and the states and check counts come back after a reopen (replay
 // of the log, and a snapshot plus replay).
