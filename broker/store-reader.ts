@@ -5,5 +5,13 @@ import type { MessageStore } from '../storage/index.js';
 
 export type StoreReader = Pick<
   MessageStore,
-  'read' | 'readAt' | 'hold' | 'minQueueOffset' | 'maxQueueOffset' | 'searchQueueOffsetByTime' | 'queryByKey' | 'stats'
+  | 'read'
+  | 'readAt'
+  | 'hold'
+  | 'minQueueOffset'
+  | 'maxQueueOffset'
+  | 'searchQueueOffsetByTime'
+  | 'queryByKey'
+  | 'stats'
+  | 'options'
 >;
