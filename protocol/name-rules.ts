@@ -9,7 +9,7 @@ export const NAME_PATTERN = /^[A-Za-z0-9_%|-]+$/;
 /** A clustering consumer's retry topic is this prefix and its group, which must fit a topic. */
 export const RETRY_TOPIC_PREFIX = '%RETRY%';
 export const DLQ_TOPIC_PREFIX = '%DLQ%';
-/** Longest group name, in characters: its `%RETRY%<group>` topic must stay a valid topic. */
+/** Longest consumer group name, in characters: its `%RETRY%<group>` topic must stay a valid topic. */
 export const GROUP_NAME_CHARS_MAX = TOPIC_NAME_CHARS_MAX - RETRY_TOPIC_PREFIX.length;
 
 export function isValidTopic(topic: unknown): topic is string {
@@ -18,9 +18,17 @@ export function isValidTopic(topic: unknown): topic is string {
   );
 }
 
-/** A consumer or producer group name: topic characters, short enough for its retry topic. */
-export function isValidGroup(group: unknown): group is string {
-  return (
-    typeof group === 'string' && group.length > 0 && group.length <= GROUP_NAME_CHARS_MAX && NAME_PATTERN.test(group)
-  );
+/**
+ * Why a broker refuses `group` as a consumer (or producer) group name; undefined when it accepts
+ * it. The broker refuses the heartbeat of any other, and the client refuses it before sending.
+ */
+export function groupNameProblem(group: unknown, kind: 'consumer' | 'producer'): string | undefined {
+  if (typeof group !== 'string' || group === '') return 'a group name is required';
+  const max = kind === 'consumer' ? GROUP_NAME_CHARS_MAX : TOPIC_NAME_CHARS_MAX;
+  if (group.length > max)
+    return kind === 'consumer'
+      ? `a consumer group name has at most ${max} characters (its retry topic ${RETRY_TOPIC_PREFIX}<group> at most ${TOPIC_NAME_CHARS_MAX}), got ${group.length}`
+      : `a group name has at most ${max} characters, got ${group.length}`;
+  if (!NAME_PATTERN.test(group)) return `group name '${group.slice(0, 200)}' may hold only letters, digits and _ % | -`;
+  return undefined;
 }
