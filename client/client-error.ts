@@ -12,6 +12,10 @@ export const CLIENT_ERRORS = {
   BROKER_UNAVAILABLE: { retriable: true, message: 'the broker could not be reached' },
   SEND_FAILED: { retriable: true, message: 'the message could not be sent' },
   TIMEOUT: { retriable: true, message: 'the request timed out' },
+  MESSAGE_UNDECODABLE: {
+    retriable: false,
+    message: 'a pulled message could not be decoded; it is sent back (ending in the DLQ) and the queue moves on',
+  },
   QUEUE_LOCK_LOST: { retriable: true, message: 'an orderly queue lost its broker lock and stops until relocked' },
 } as const;
 

@@ -14,6 +14,7 @@ export { DeduplicationWindow, type DeduplicationStore } from './deduplication-wi
 export type { MessageHandler, ConsumeVerdict } from './consume-dispatcher.js';
 export { receivedMessageFields, type ReceivedMessage } from './remoting/message-decoder.js';
 export { ClientError, CLIENT_ERRORS, type ClientErrorCode } from './client-error.js';
+export { UndecodableMessageError, type UndecodableMessageIds } from './undecodable-message-error.js';
 export type { ClientOptions } from './client-options.js';
 export type { AccessCredentials } from './remoting/request-signature.js';
 export type { ClientTlsOptions } from './remoting/client-tls-options.js';

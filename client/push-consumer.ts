@@ -8,15 +8,20 @@
 // parallel, up to `concurrency`), clustering members lock their queues at the broker
 // (QueueLockKeeper), and a failed message is retried in place (OrderlyDispatcher). With
 // `deduplicate`, messages whose id was already processed are skipped (MessageDeduplicator).
+//
+// A pulled record the client cannot decode is reported as an error event
+// (UndecodableMessageError, with its id and queue) and sent back like a failed message, so
+// the queue moves on (UndecodableRecords); orderly consumers send it straight to the DLQ, as
+// retrying in place cannot make it decode.
 import { ClientError } from './client-error.js';
 import { ClientInstance } from './client-instance.js';
 import type { ClientOptions } from './client-options.js';
-import { ConsumeDispatcher, type MessageHandler } from './consume-dispatcher.js';
+import { ConsumeDispatcher, LOCAL_RETRY_DELAY_MS, type MessageHandler } from './consume-dispatcher.js';
 import { DeduplicationWindow, type DeduplicationStore } from './deduplication-window.js';
 import { MessageDeduplicator } from './message-deduplicator.js';
 import { LocalOffsetStore, RemoteOffsetStore, type OffsetStore } from './offset-store.js';
 import { OrderlyDispatcher, SUSPEND_MS_DEFAULT } from './orderly-dispatcher.js';
-import type { ProcessQueue } from './process-queue.js';
+import type { HeldRecord, ProcessQueue } from './process-queue.js';
 import { LOCK_EXPIRY_MS_DEFAULT, LOCK_RENEW_INTERVAL_MS_DEFAULT, QueueLockKeeper } from './queue-lock-keeper.js';
 import { PREFETCH_BYTES_PER_QUEUE_DEFAULT, PREFETCH_COUNT_PER_QUEUE_DEFAULT, QueuePuller } from './queue-puller.js';
 import { RELEASE_WAIT_MS, Rebalancer, type RebalanceHooks } from './rebalancer.js';
@@ -26,6 +31,7 @@ import { REQUEST_CODE } from './remoting/request-code.js';
 import { RESPONSE_CODE } from './remoting/response-code.js';
 import { SubscriptionSet } from './subscription-set.js';
 import { queueKey, type MessageQueue } from './topic-route.js';
+import { UndecodableRecords } from './undecodable-records.js';
 
 export interface PushConsumerOptions extends ClientOptions {
   group: string;
@@ -107,6 +113,7 @@ export class PushConsumer {
   /** Orderly clustering only. */
   private readonly locks: QueueLockKeeper | undefined;
   private readonly deduplicator: MessageDeduplicator | undefined;
+  private readonly undecodable: UndecodableRecords;
   private readonly pullers = new Map<ProcessQueue, QueuePuller>();
   private readonly timers: NodeJS.Timeout[] = [];
   private lockTimer: NodeJS.Timeout | undefined;
@@ -133,6 +140,24 @@ export class PushConsumer {
     });
     this.offsets = clustering ? new RemoteOffsetStore(this.client, options.group) : new LocalOffsetStore();
     this.dispatcher = this.createDispatcher();
+    const undecodableLevel = options.orderly === true ? DEAD_LETTER_DELAY_LEVEL : 0;
+    this.undecodable = new UndecodableRecords(
+      {
+        report: (error) => this.emitError(error),
+        sendBack: (pq, record) =>
+          this.sendBack(
+            pq,
+            {
+              commitLogOffset: record.commitLogOffset,
+              msgId: record.offsetMsgId,
+              topic: record.topic ?? pq.queue.topic,
+            },
+            undecodableLevel,
+          ),
+        processed: (pq, record) => this.processed(pq, record),
+      },
+      LOCAL_RETRY_DELAY_MS,
+    );
     if (options.orderly === true && clustering) {
       this.locks = new QueueLockKeeper(
         this.client,
@@ -222,6 +247,7 @@ export class PushConsumer {
     this.state = 'stopping';
     for (const timer of this.timers) clearInterval(timer);
     clearTimeout(this.unsettledRetry);
+    this.undecodable.close();
     const draining = this.dispatcher.close(this.options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs);
     for (const [pq, puller] of this.pullers) {
       pq.drop();
@@ -319,6 +345,10 @@ export class PushConsumer {
           messages.map((m) => this.presented(m)),
         ),
       () => this.state === 'started',
+      {
+        undecodable: (queue, record) => this.undecodable.handle(queue, record),
+        skipped: (error) => this.emitError(error),
+      },
     );
     this.pullers.set(pq, puller);
     void puller.run();
@@ -333,14 +363,18 @@ export class PushConsumer {
     return { ...receivedMessageFields(message), topic: original };
   }
 
-  private processed(pq: ProcessQueue, message: ReceivedMessage): void {
+  private processed(pq: ProcessQueue, message: HeldRecord): void {
     const offset = pq.remove(message);
     // A queue whose lock was lost may be someone else's now: its offset is not ours to move.
     if (!pq.lockLost && (!pq.dropped || this.state === 'stopping')) this.offsets.update(pq.queue, offset);
   }
 
   /** CONSUMER_SEND_MSG_BACK: level 0 lets the broker pick the retry delay; -1 means the DLQ. */
-  private async sendBack(pq: ProcessQueue, message: ReceivedMessage, delayLevel: number): Promise<void> {
+  private async sendBack(
+    pq: ProcessQueue,
+    message: Pick<ReceivedMessage, 'commitLogOffset' | 'msgId' | 'topic'>,
+    delayLevel: number,
+  ): Promise<void> {
     const address = this.client.brokerAddress(pq.queue.brokerName);
     if (address === undefined) throw new ClientError('BROKER_UNAVAILABLE', pq.queue.brokerName);
     const response = await this.client.invoke(address, {

@@ -1,0 +1,115 @@
+// The pull-body decoder record by record (decodeRecords): a record that does not decode (a
+// compressed body that does not inflate or inflates past the consumer's limit, inner lengths
+// that do not add up) is named by its fixed fields and does not spoil its neighbours; a broken
+// frame keeps what came before it. And the producer refuses to compress a body past what a
+// consumer inflates.
+import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
+import { test } from 'uvu';
+
+import { ClientError, Producer } from '../../client/index.js';
+import {
+  INFLATED_BODY_BYTES_MAX,
+  decodeRecords,
+  isUndecodable,
+  type ReceivedMessage,
+  type UndecodableRecord,
+} from '../../client/remoting/message-decoder.js';
+import { encodeMessage, type MessageRecord } from '../../client/remoting/message-encoder.js';
+
+const COMPRESSED = 1;
+
+function record(queueOffset: number, body: Buffer, sysFlag = 0): MessageRecord {
+  return {
+    topic: 'PoisonTopic',
+    queueId: 2,
+    queueOffset,
+    commitLogOffset: 1000 + queueOffset * 200,
+    flag: 0,
+    sysFlag,
+    bornTimestamp: 1_700_000_000_000,
+    bornHost: '127.0.0.1:5000',
+    storeTimestamp: 1_700_000_000_001,
+    storeHost: '127.0.0.1:10911',
+    reconsumeTimes: 0,
+    preparedTransactionOffset: 0,
+    body,
+    properties: { UNIQ_KEY: `ID${queueOffset}` },
+  };
+}
+
+function undecodable(entry: ReceivedMessage | UndecodableRecord): UndecodableRecord {
+  assert.ok(isUndecodable(entry), 'undecodable');
+  return entry;
+}
+
+test('poison record: a compressed body that does not inflate is named, and its neighbours still decode', () => {
+  const bytes = Buffer.concat([
+    encodeMessage(record(10, Buffer.from('before'))),
+    encodeMessage(record(11, Buffer.from('not zlib at all'), COMPRESSED)),
+    encodeMessage(record(12, zlib.deflateSync(Buffer.from('after')), COMPRESSED)),
+  ]);
+  const { records, broken } = decodeRecords(bytes);
+  assert.equal(broken, undefined);
+  assert.equal(records.length, 3);
+  assert.equal((records[0] as ReceivedMessage).body.toString(), 'before');
+  assert.equal((records[2] as ReceivedMessage).body.toString(), 'after');
+  const poison = undecodable(records[1]!);
+  assert.equal(poison.topic, 'PoisonTopic');
+  assert.equal(poison.queueId, 2);
+  assert.equal(poison.queueOffset, 11);
+  assert.equal(poison.commitLogOffset, 1000 + 11 * 200);
+  assert.equal(poison.offsetMsgId, '7F00000100002A9F0000000000000C80', 'store host 127.0.0.1:10911, offset 3200');
+  assert.match(poison.error.message, /does not inflate/);
+});
+
+test('poison record: a zip bomb past the consumer inflate limit is undecodable, not inflated', () => {
+  const bomb = zlib.deflateSync(Buffer.alloc(INFLATED_BODY_BYTES_MAX + 1));
+  const { records } = decodeRecords(encodeMessage(record(5, bomb, COMPRESSED)));
+  assert.match(undecodable(records[0]!).error.message, new RegExp(`inflates past ${INFLATED_BODY_BYTES_MAX} bytes`));
+});
+
+test('poison record: inner lengths that do not add up make one undecodable record, not a failed batch', () => {
+  const bad = encodeMessage(record(7, Buffer.from('x')));
+  bad.writeInt32BE(bad.length, 84); // the body length now runs past the record
+  const bytes = Buffer.concat([bad, encodeMessage(record(8, Buffer.from('fine')))]);
+  const { records, broken } = decodeRecords(bytes);
+  assert.equal(broken, undefined);
+  const poison = undecodable(records[0]!);
+  assert.equal(poison.topic, undefined, 'the topic cannot be found');
+  assert.equal(poison.queueOffset, 7);
+  assert.equal((records[1] as ReceivedMessage).body.toString(), 'fine');
+});
+
+test('poison record: a broken frame keeps the records before it and says where it broke', () => {
+  const good = encodeMessage(record(1, Buffer.from('good')));
+  const broken = encodeMessage(record(2, Buffer.from('lost')));
+  broken.writeInt32BE(broken.length + 100, 0);
+  const decoded = decodeRecords(Buffer.concat([good, broken]));
+  assert.equal(decoded.records.length, 1);
+  assert.equal((decoded.records[0] as ReceivedMessage).queueOffset, 1);
+  assert.match(decoded.broken?.message ?? '', /bad record length/);
+});
+
+test('producer refuses to compress a body larger than a consumer inflates', async () => {
+  const producer = new Producer({
+    group: 'over-limit',
+    nameServer: '127.0.0.1:1',
+    maxMessageBytes: 2 * INFLATED_BODY_BYTES_MAX,
+    compressOverBytes: 1024,
+  });
+  await producer.start();
+  try {
+    await assert.rejects(
+      producer.send({ topic: 'Big', body: Buffer.alloc(INFLATED_BODY_BYTES_MAX + 1) }),
+      (error: unknown) =>
+        error instanceof ClientError &&
+        error.code === 'INVALID_ARGUMENT' &&
+        /would be compressed, but a consumer inflates at most/.test(error.message),
+    );
+  } finally {
+    await producer.shutdown();
+  }
+});
+
+test.run();
