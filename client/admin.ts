@@ -4,7 +4,7 @@ import { ClientError } from './client-error.js';
 import { ClientInstance } from './client-instance.js';
 import type { ClientOptions } from './client-options.js';
 import { PERMISSION } from './remoting/header-fields.js';
-import { decodeMessages, type ReceivedMessage } from './remoting/message-decoder.js';
+import { decodeMessages, decodeRecords, isUndecodable, type ReceivedMessage } from './remoting/message-decoder.js';
 import { PROPERTY } from './remoting/message-properties-codec.js';
 import type { RemotingCommand } from './remoting/remoting-command.js';
 import { REQUEST_CODE } from './remoting/request-code.js';
@@ -219,7 +219,14 @@ export class Admin {
       });
       const body = expectSuccess(response, `dead letters of ${group}`);
       const brokerName = String(response.extFields?.brokerName ?? address);
-      for (const message of decodeMessages(body)) found.push(deadLetterOf(brokerName, message));
+      const { records, broken } = decodeRecords(body);
+      if (broken !== undefined) throw broken;
+      for (const record of records) {
+        // A dead letter whose body does not inflate (a poison record) is listed as stored.
+        if (!isUndecodable(record)) found.push(deadLetterOf(brokerName, record));
+        else if (record.asStored !== undefined) found.push(deadLetterOf(brokerName, record.asStored));
+        else throw record.error;
+      }
     }
     found.sort((a, b) => a.brokerName.localeCompare(b.brokerName) || a.queueOffset - b.queueOffset);
     return found.slice(0, maxCount);

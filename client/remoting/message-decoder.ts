@@ -91,6 +91,11 @@ export interface UndecodableRecord {
   /** The record's bytes, for the prefetch byte count. */
   readonly body: Buffer;
   readonly error: MessageDecodeError;
+  /**
+   * When only the body failed to inflate: the message with its body as stored (still
+   * compressed, the compressed SYSFLAG bit kept), for listings such as a DLQ's.
+   */
+  readonly asStored: ReceivedMessage | undefined;
 }
 
 /** A pull body decoded record by record; one bad record does not spoil the others. */
@@ -184,7 +189,13 @@ export function decodeRecords(bytes: Buffer): DecodedRecords {
       records.push(previous);
     } catch (error) {
       if (!(error instanceof MessageDecodeError)) throw error;
-      records.push(undecodableRecord(bytes, view, at, size, error));
+      let asStored: ReceivedMessage | undefined;
+      try {
+        asStored = decodeOne(bytes, view, at, size, undefined, false);
+      } catch {
+        asStored = undefined; // Its inner lengths are wrong too: only the fixed fields can be read.
+      }
+      records.push(undecodableRecord(bytes, view, at, size, error, asStored));
     }
     at += size;
   }
@@ -198,6 +209,7 @@ function undecodableRecord(
   at: number,
   size: number,
   error: MessageDecodeError,
+  asStored: ReceivedMessage | undefined,
 ): UndecodableRecord {
   const bodyLength = view.getInt32(at + MESSAGE_LAYOUT.bodyLength);
   const topicLengthAt = at + BODY_AT + bodyLength;
@@ -214,6 +226,7 @@ function undecodableRecord(
     offsetMsgId: offsetMessageId(bytes, at + MESSAGE_LAYOUT.storeHost, at + MESSAGE_LAYOUT.physicalOffset),
     body: bytes.subarray(at, at + size),
     error,
+    asStored,
   };
 }
 
@@ -234,13 +247,17 @@ export function decodeMessages(bytes: Buffer): ReceivedMessage[] {
   return messages;
 }
 
-/** Checks the record's inner lengths and decodes it; `previous` lends its topic string when equal. */
+/**
+ * Checks the record's inner lengths and decodes it, inflating a compressed body unless told not
+ * to; `previous` lends its topic string when equal.
+ */
 function decodeOne(
   bytes: Buffer,
   view: DataView,
   at: number,
   size: number,
   previous: RecordMessage | undefined,
+  inflate = true,
 ): RecordMessage {
   const bodyLength = view.getInt32(at + MESSAGE_LAYOUT.bodyLength);
   const topicLengthAt = at + BODY_AT + bodyLength;
@@ -254,7 +271,7 @@ function decodeOne(
   }
   const sysFlag = view.getInt32(at + MESSAGE_LAYOUT.sysFlag);
   let body = bytes.subarray(at + BODY_AT, topicLengthAt);
-  if ((sysFlag & MESSAGE_SYS_FLAG.compressed) !== 0) body = inflateBody(body, at);
+  if (inflate && (sysFlag & MESSAGE_SYS_FLAG.compressed) !== 0) body = inflateBody(body, at);
   const topic =
     previous !== undefined && previous.hasTopicBytes(bytes, topicLengthAt + 1, topicLength)
       ? previous.topic

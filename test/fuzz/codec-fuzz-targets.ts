@@ -10,7 +10,8 @@
 // | msgpack-header  | decodeMsgpackHeader            | MALFORMED_HEADER       | the same; a sentinel (no     |
 // |                 |                                | (each of the three)    | state left corrupted)        |
 // | rocketmq-header | decodeRocketmqHeader (binary)  |                        | a strict reference decoder   |
-// | message-decoder | decodeMessages (pull body)     | MessageDecodeError     | valid bodies re-encode       |
+// | message-decoder | decodeMessages (pull body)     | MessageDecodeError     | valid bodies re-encode;      |
+// |                 | and decodeRecords              | (decodeRecords: none)  | both fail on the same inputs |
 // | batch-decoder   | decodeBatch                    | BatchDecodeError       | decode(encode(x)) = x        |
 // | store-record    | checkRecord + readRecord walk  | nothing: 'invalid' is  | readRecord agrees with the   |
 // |                 |                                | a return value         | check                        |
@@ -31,6 +32,8 @@ import {
   MESSAGE_LAYOUT,
   MessageDecodeError,
   decodeMessages,
+  decodeRecords,
+  isUndecodable,
   receivedMessageFields,
   type ReceivedMessage,
 } from '../../client/remoting/message-decoder.js';
@@ -420,7 +423,18 @@ const messageDecoderTarget: FuzzTarget = {
   name: 'message-decoder',
   sample: pullBodySample,
   decode: (input, _random, original) => {
-    const messages = decodeMessages(input);
+    // The record-by-record decoder never throws, and finds a failure exactly where the whole-body one does.
+    const { records, broken } = decodeRecords(input);
+    const failed = broken !== undefined || records.some(isUndecodable);
+    let messages: ReceivedMessage[];
+    try {
+      messages = decodeMessages(input);
+    } catch (error) {
+      assert.ok(failed, 'decodeRecords found no failure where decodeMessages threw');
+      throw error;
+    }
+    assert.ok(!failed, 'decodeRecords failed where decodeMessages did not');
+    assert.equal(records.length, messages.length);
     for (const message of messages) assert.ok(Buffer.isBuffer(message.body) && typeof message.topic === 'string');
     if (original?.valid === true)
       assert.ok(Buffer.concat(messages.map(reencode)).equals(input), 'a valid body does not re-encode');

@@ -5,7 +5,7 @@
 // - a poison record written straight into the store before the broker starts (the way an
 //   older broker or a raw writer could have left it) is reported through the consumer's error
 //   event with its id, the 10 messages after it all arrive, and it goes through %RETRY%<group>
-//   to %DLQ%<group>;
+//   to %DLQ%<group>, where Admin lists it as stored; an orderly consumer dead-letters it at once;
 // - compressed messages sent at once are not coalesced into a batch (whose single SYSFLAG
 //   would drop the compressed bit) and arrive intact.
 import assert from 'node:assert/strict';
@@ -26,6 +26,8 @@ import { temporaryDirectory } from '../support/temporary-directory.js';
 
 const STEP_TIMEOUT_MS = 20_000;
 const POISON_TOPIC = 'PoisonQueue';
+const ORDERLY_POISON_TOPIC = 'PoisonOrderly';
+const POISON_BODY = 'this is not a zlib stream';
 const RAW_TOPIC = 'RawCompressed';
 const BATCH_TOPIC = 'CompressedBurst';
 const LATER_MESSAGES = 10;
@@ -41,6 +43,7 @@ let broker: BrokerProcess;
 let admin: Admin;
 let probe: RemotingClient;
 let poisonCommitLogOffset: number;
+let orderlyPoisonCommitLogOffset: number;
 
 test.before(async () => {
   // The poison goes in through the store itself, before any broker runs on the directory.
@@ -49,21 +52,19 @@ test.before(async () => {
     storeHost: WRITER_STORE_HOST,
   });
   try {
-    const appended = await store.append({
-      topic: POISON_TOPIC,
-      queueId: 0,
-      body: Buffer.from('this is not a zlib stream'),
-      sysFlag: 1,
-    });
-    poisonCommitLogOffset = appended.commitLogOffset;
+    const poison = (topic: string): Promise<{ commitLogOffset: number }> =>
+      store.append({ topic, queueId: 0, body: Buffer.from(POISON_BODY), sysFlag: 1 });
+    poisonCommitLogOffset = (await poison(POISON_TOPIC)).commitLogOffset;
+    orderlyPoisonCommitLogOffset = (await poison(ORDERLY_POISON_TOPIC)).commitLogOffset;
   } finally {
     await store.close();
   }
   broker = await startBrokerProcess({ dataDirectory: directory.path, label: 'poison' });
   admin = new Admin({ nameServer: broker.nameServerAddress! });
   probe = new RemotingClient();
-  for (const topic of [POISON_TOPIC, RAW_TOPIC, BATCH_TOPIC]) await admin.createTopic(topic, { queues: 1 });
-  for (const topic of [POISON_TOPIC, RAW_TOPIC, BATCH_TOPIC])
+  for (const topic of [POISON_TOPIC, ORDERLY_POISON_TOPIC, RAW_TOPIC, BATCH_TOPIC])
+    await admin.createTopic(topic, { queues: 1 });
+  for (const topic of [POISON_TOPIC, ORDERLY_POISON_TOPIC, RAW_TOPIC, BATCH_TOPIC])
     await pollUntil(
       `route of ${topic}`,
       STEP_TIMEOUT_MS,
@@ -142,6 +143,11 @@ test('an undecodable record in the log does not stall its queue: reported with i
       (await maxQueueOffset(probe, broker.address, `%DLQ%${group}`, 0)) >= 1 ? true : undefined,
     );
     assert.equal(await maxQueueOffset(probe, broker.address, `%RETRY%${group}`, 0), 1, 'retried once first');
+    const [dead, ...more] = await admin.dlqMessages(group);
+    assert.equal(more.length, 0);
+    assert.equal(dead!.originTopic, POISON_TOPIC);
+    assert.equal(dead!.message.sysFlag & 1, 1, 'listed as stored, compressed bit and all');
+    assert.equal(dead!.message.body.toString(), POISON_BODY);
     const undecodable = errors.filter((e): e is UndecodableMessageError => e instanceof UndecodableMessageError);
     const first = undecodable[0];
     assert.ok(first !== undefined, `an error event: ${errors.map(String).join('; ')}`);
@@ -166,6 +172,41 @@ test('an undecodable record in the log does not stall its queue: reported with i
     );
   } finally {
     await consumer?.shutdown();
+    await producer.shutdown();
+  }
+});
+
+test('an undecodable record does not stall an orderly queue either: reported, the 10 after it arrive in order, it goes to %DLQ%', async () => {
+  const group = 'poison-orderly-group';
+  const errors: unknown[] = [];
+  const producer = new Producer({ group: 'poison-orderly-producer', nameServer: broker.nameServerAddress! });
+  const consumer = new PushConsumer({
+    group,
+    nameServer: broker.nameServerAddress!,
+    subscriptions: { [ORDERLY_POISON_TOPIC]: '*' },
+    consumeFrom: 'first',
+    orderly: true,
+  });
+  consumer.onError((error) => errors.push(error));
+  const received: string[] = [];
+  try {
+    await producer.start();
+    for (let i = 0; i < LATER_MESSAGES; i++) await producer.send({ topic: ORDERLY_POISON_TOPIC, body: `later-${i}` });
+    await consumer.start((message) => void received.push(message.body.toString()));
+    await waitFor('the 10 later messages', STEP_TIMEOUT_MS, () => received.length >= LATER_MESSAGES);
+    assert.deepEqual(
+      received,
+      Array.from({ length: LATER_MESSAGES }, (_, i) => `later-${i}`),
+      'in order',
+    );
+    await pollUntil('the poison in %DLQ%', STEP_TIMEOUT_MS, async () =>
+      (await maxQueueOffset(probe, broker.address, `%DLQ%${group}`, 0)) >= 1 ? true : undefined,
+    );
+    const reported = errors.find((e): e is UndecodableMessageError => e instanceof UndecodableMessageError);
+    assert.equal(reported?.commitLogOffset, orderlyPoisonCommitLogOffset);
+    assert.equal(reported?.queue.topic, ORDERLY_POISON_TOPIC);
+  } finally {
+    await consumer.shutdown();
     await producer.shutdown();
   }
 });

@@ -61,6 +61,7 @@ test('poison record: a compressed body that does not inflate is named, and its n
   assert.equal(poison.commitLogOffset, 1000 + 11 * 200);
   assert.equal(poison.offsetMsgId, '7F00000100002A9F0000000000000C80', 'store host 127.0.0.1:10911, offset 3200');
   assert.match(poison.error.message, /does not inflate/);
+  assert.equal(poison.asStored?.body.toString(), 'not zlib at all', 'listable with its body as stored');
 });
 
 test('poison record: a zip bomb past the consumer inflate limit is undecodable, not inflated', () => {
@@ -77,6 +78,7 @@ test('poison record: inner lengths that do not add up make one undecodable recor
   assert.equal(broken, undefined);
   const poison = undecodable(records[0]!);
   assert.equal(poison.topic, undefined, 'the topic cannot be found');
+  assert.equal(poison.asStored, undefined, 'nor the message as stored');
   assert.equal(poison.queueOffset, 7);
   assert.equal((records[1] as ReceivedMessage).body.toString(), 'fine');
 });
