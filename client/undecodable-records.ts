@@ -48,6 +48,7 @@ export class UndecodableRecords {
     this.hooks.sendBack(processQueue, record).then(
       () => this.hooks.processed(processQueue, record),
       (error: unknown) => {
+        if (this.closed) return; // Shutting down: the record stays uncommitted for the next owner.
         this.hooks.report(error);
         const timer = setTimeout(() => {
           this.timers.delete(timer);

@@ -1,13 +1,18 @@
 // The pull-body decoder record by record (decodeRecords): a record that does not decode (a
 // compressed body that does not inflate or inflates past the consumer's limit, inner lengths
 // that do not add up) is named by its fixed fields and does not spoil its neighbours; a broken
-// frame keeps what came before it. And the producer refuses to compress a body past what a
-// consumer inflates.
+// frame keeps what came before it, and the pull loop then pulls the broken record alone and
+// passes over it (a broker never sends one, so that loop runs here against scripted pull
+// responses). And the producer refuses to compress a body past what a consumer inflates.
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { test } from 'uvu';
 
-import { ClientError, Producer } from '../../client/index.js';
+import type { ClientInstance } from '../../client/client-instance.js';
+import { ClientError, Producer, UndecodableMessageError } from '../../client/index.js';
+import type { OffsetStore } from '../../client/offset-store.js';
+import { ProcessQueue } from '../../client/process-queue.js';
+import { QueuePuller } from '../../client/queue-puller.js';
 import {
   INFLATED_BODY_BYTES_MAX,
   decodeRecords,
@@ -16,6 +21,8 @@ import {
   type UndecodableRecord,
 } from '../../client/remoting/message-decoder.js';
 import { encodeMessage, type MessageRecord } from '../../client/remoting/message-encoder.js';
+import type { RemotingCommand } from '../../client/remoting/remoting-command.js';
+import { RESPONSE_CODE } from '../../client/remoting/response-code.js';
 
 const COMPRESSED = 1;
 
@@ -91,6 +98,51 @@ test('poison record: a broken frame keeps the records before it and says where i
   assert.equal(decoded.records.length, 1);
   assert.equal((decoded.records[0] as ReceivedMessage).queueOffset, 1);
   assert.match(decoded.broken?.message ?? '', /bad record length/);
+});
+
+test('poison record: the pull loop keeps what precedes a broken frame, pulls the broken record alone, then reports and passes over it', async () => {
+  const broken = encodeMessage(record(1, Buffer.from('lost')));
+  broken.writeInt32BE(broken.length + 100, 0);
+  const pulls = [
+    { body: Buffer.concat([encodeMessage(record(0, Buffer.from('zero'))), broken]), next: 5 },
+    { body: broken, next: 2 },
+    { body: encodeMessage(record(2, Buffer.from('two'))), next: 3 },
+  ];
+  const asked: { queueOffset: number; maxMsgNums: number }[] = [];
+  const client = {
+    brokerAddress: () => '127.0.0.1:1',
+    invoke: async (_address: string, request: { extFields: Record<string, number> }): Promise<RemotingCommand> => {
+      asked.push({ queueOffset: request.extFields.queueOffset!, maxMsgNums: request.extFields.maxMsgNums! });
+      const pull = pulls.shift()!;
+      return { code: RESPONSE_CODE.SUCCESS, extFields: { nextBeginOffset: pull.next }, body: pull.body } as never;
+    },
+  } as unknown as ClientInstance;
+  const offsets = { local: () => undefined, update: () => undefined } as unknown as OffsetStore;
+  const pq = new ProcessQueue({ topic: 'PoisonTopic', brokerName: 'b', queueId: 2 }, 0);
+  const delivered: string[] = [];
+  const skipped: UndecodableMessageError[] = [];
+  const settings = { group: 'g', batchSize: 32, prefetchCount: 1000, prefetchBytes: 1 << 24, expression: '*' };
+  const puller = new QueuePuller(
+    client,
+    offsets,
+    pq,
+    { ...settings, accepts: () => true },
+    (_pq, messages) => delivered.push(...messages.map((m) => m.body.toString())),
+    () => pulls.length > 0,
+    { undecodable: () => assert.fail('no sound record is undecodable here'), skipped: (e) => skipped.push(e) },
+  );
+  await puller.run();
+  assert.deepEqual(delivered, ['zero', 'two']);
+  assert.deepEqual(asked, [
+    { queueOffset: 0, maxMsgNums: 32 },
+    { queueOffset: 1, maxMsgNums: 1 },
+    { queueOffset: 2, maxMsgNums: 32 },
+  ]);
+  assert.equal(skipped.length, 1);
+  assert.equal(skipped[0]!.code, 'MESSAGE_UNDECODABLE');
+  assert.equal(skipped[0]!.queueOffset, 1);
+  assert.equal(skipped[0]!.msgId, undefined, 'nothing names it');
+  assert.equal(pq.nextPullOffset, 3);
 });
 
 test('producer refuses to compress a body larger than a consumer inflates', async () => {
