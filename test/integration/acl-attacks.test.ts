@@ -23,7 +23,7 @@ import { REQUEST_CODE } from '../../client/remoting/request-code.js';
 import { signedExtFields, TRIBUTARY_SIGNED_FIELD } from '../../client/remoting/request-signature.js';
 import { RESPONSE_CODE } from '../../client/remoting/response-code.js';
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-processes.js';
-import { waitForRoute } from '../support/broker-requests.js';
+import { pollUntil, waitForRoute } from '../support/broker-requests.js';
 import { waitFor } from '../support/messaging-fixture.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
@@ -221,10 +221,21 @@ test('send-back of a broker state record or a half message is refused as not a u
   assert.equal(await messageCount(`%DLQ%${MG}`), before, 'nothing was dead-lettered');
 });
 
-/** A checker recording each check-back's body and answering `unknown`. */
-function recordingChecker(): { calls: string[]; check: (message: ReceivedMessage) => TransactionVerdict } {
-  const calls: string[] = [];
-  return { calls, check: (message) => (calls.push(message.body.toString('utf8')), 'unknown') };
+/** A checker recording each check-back's body and answering `verdict` (unknown at first). */
+function recordingChecker(): {
+  calls: string[];
+  verdict: TransactionVerdict;
+  check: (message: ReceivedMessage) => TransactionVerdict;
+} {
+  const checker = {
+    calls: [] as string[],
+    verdict: 'unknown' as TransactionVerdict,
+    check: (message: ReceivedMessage): TransactionVerdict => {
+      checker.calls.push(message.body.toString('utf8'));
+      return checker.verdict;
+    },
+  };
+  return checker;
 }
 
 test("another account cannot end or receive the check-backs of a producer group's transaction", async () => {
@@ -288,6 +299,11 @@ test("another account cannot end or receive the check-backs of a producer group'
     );
     assert.deepEqual(thief.calls, [], 'the intruder received no check-back');
     assert.equal(await messageCount(ORDERS), ordersBefore, 'the transaction is still pending: nothing committed');
+    // The owner's own verdict still ends it.
+    owner.verdict = 'commit';
+    await pollUntil('the owner to commit at its next check-back', STEP_TIMEOUT_MS, async () =>
+      (await messageCount(ORDERS)) === ordersBefore + 1 ? true : undefined,
+    );
   } finally {
     await thiefProducer.shutdown();
     await ownerProducer.shutdown();
