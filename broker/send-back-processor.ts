@@ -14,7 +14,7 @@ import { PROPERTY } from '../client/remoting/message-properties-codec.js';
 import { responseTo, type RemotingCommand } from '../client/remoting/remoting-command.js';
 import { RESPONSE_CODE } from '../client/remoting/response-code.js';
 import { MESSAGE_SYS_FLAG } from '../client/remoting/header-fields.js';
-import type { MessageInput, StoredMessage } from '../storage/index.js';
+import { StoreError, type MessageInput, type StoredMessage } from '../storage/index.js';
 import { DLQ_QUEUE_COUNT, DLQ_TOPIC_PREFIX, RETRY_QUEUE_COUNT, RETRY_TOPIC_PREFIX } from './broker-constants.js';
 import type { BrokerContext } from './broker-context.js';
 import { HeartbeatError, groupName } from './client-manage-processor.js';
@@ -48,9 +48,9 @@ export class SendBackProcessor {
         return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, error.message);
       throw error;
     }
-    const original = this.context.store.readAt(offset);
+    const original = this.recordAt(offset);
     if (original === undefined)
-      return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, `no message at offset ${offset}`);
+      return responseTo(request, RESPONSE_CODE.MESSAGE_ILLEGAL, `no stored message starts at offset ${offset}`);
     const refusal = this.refusal(request, channel, original, group);
     if (refusal !== undefined) return refusal;
     const config = await this.context.groups.ensure(group);
@@ -88,6 +88,25 @@ export class SendBackProcessor {
     } catch (error) {
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);
+    }
+  }
+
+  /**
+   * The record starting at `offset`, or undefined when none does. An offset inside a record
+   * (a body can hold bytes shaped like a record, whose body would run on into the next ones)
+   * is told apart by the record's own queue entry, which must point back at the offset.
+   */
+  private recordAt(offset: number): StoredMessage | undefined {
+    const { store } = this.context;
+    try {
+      const record = store.readAt(offset);
+      if (record === undefined) return undefined;
+      const [indexed] = store.read(record.topic, record.queueId, record.queueOffset, 1).messages;
+      return indexed?.commitLogOffset === offset ? record : undefined;
+    } catch (error) {
+      // Bytes that are not a record decode to nonsense sizes (RangeError) or fail the check.
+      if (error instanceof RangeError || error instanceof StoreError) return undefined;
+      throw error;
     }
   }
 

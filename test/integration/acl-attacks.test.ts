@@ -190,6 +190,13 @@ test("send-back of another topic's offset is refused and writes nothing to the g
     assert.equal(await messageCount(topic), 0, `${topic} stays empty`);
   // The legitimate send-back of the group's own message still works.
   const miscOffset = await sendAs(INTRUDER, PG_B, MISC, 'misc 1');
+  // An offset inside a record (where a body could hold bytes shaped like a record) is no message.
+  for (const inside of [miscOffset + 1, miscOffset + 64])
+    expectCode(
+      await sendBack(intruder, inside, MG, -1),
+      RESPONSE_CODE.MESSAGE_ILLEGAL,
+      /no stored message starts at offset/,
+    );
   expectCode(await sendBack(intruder, miscOffset, MG, -1), RESPONSE_CODE.SUCCESS, /^$/);
   assert.equal(await messageCount(`%DLQ%${MG}`), 1, 'its own message is dead-lettered');
 });
