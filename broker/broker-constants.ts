@@ -71,6 +71,8 @@ export const SYSTEM_TOPIC = {
 } as const;
 
 export const RETRY_TOPIC_PREFIX = '%RETRY%';
+/** The producer group every RocketMQ client announces for its internal producer (MixAll). */
+export const CLIENT_INNER_PRODUCER_GROUP = 'CLIENT_INNER_PRODUCER';
 export const DLQ_TOPIC_PREFIX = '%DLQ%';
 
 /**
@@ -120,3 +122,15 @@ export const SECRET_KEY_CHARS_MIN = 6;
 export const ACL_RELOAD_INTERVAL_MS_DEFAULT = 2000;
 /** Names from a request (access keys, topics) are cut to this length in denial remarks. */
 export const ACL_REMARK_NAME_CHARS_MAX = 100;
+/**
+ * An account with `requireSignedCode` refuses a request signed further than this from the
+ * broker's clock, either way. Five minutes is the skew AWS Signature V4 and Kerberos accept:
+ * NTP-synced hosts stay far inside it, and it bounds how long a captured request stays usable.
+ */
+export const SIGNED_REQUEST_CLOCK_SKEW_MS_MAX = 5 * 60_000;
+/**
+ * Signatures remembered to refuse an exact replay within that window (about 100 bytes each, so
+ * ~10 MiB at most). Past it the oldest are forgotten: a broker taking more signed requests
+ * than this per window of requireSignedCode accounts no longer refuses every replay.
+ */
+export const SIGNATURE_REPLAY_CACHE_ENTRIES_MAX = 100_000;

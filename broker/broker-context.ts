@@ -7,6 +7,7 @@ import type { ProducerManager } from './producer-manager.js';
 import type { PullRequestHoldService } from './pull-request-hold-service.js';
 import type { QueueLockManager } from './queue-lock-manager.js';
 import type { ResolvedBrokerOptions } from './broker-options.js';
+import type { ResourceAccess } from './resource-access.js';
 import type { SubscriptionGroupManager } from './subscription-group-manager.js';
 import type { TopicConfigManager } from './topic-config-manager.js';
 import type { TransactionProgress } from './transaction-progress.js';
@@ -26,6 +27,8 @@ export interface BrokerContext {
   readonly producers: ProducerManager;
   readonly holds: PullRequestHoldService;
   readonly writer: MessageWriter;
+  /** Access control over resources a request points at (see resource-access.ts). */
+  readonly access: ResourceAccess;
   /** 'ip:port' clients use for this broker. */
   readonly address: string;
   /** The same as STOREHOST, for offset message ids. */

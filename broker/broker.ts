@@ -30,6 +30,7 @@ import { RemotingServer } from './remoting-server.js';
 import { ScheduleMessageService } from './schedule-message-service.js';
 import { SendBackProcessor } from './send-back-processor.js';
 import { SendMessageProcessor } from './send-message-processor.js';
+import type { ResourceAccess } from './resource-access.js';
 import { serverSecurity, type ServerSecurity } from './server-security.js';
 import { SubscriptionGroupManager } from './subscription-group-manager.js';
 import { topicConfig, TopicConfigManager } from './topic-config-manager.js';
@@ -57,7 +58,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   let schedule: ScheduleMessageService;
   let registrar: NameServerRegistrar;
   try {
-    ({ context, schedule, registrar } = await openBrokerState(resolved, address, port));
+    ({ context, schedule, registrar } = await openBrokerState(resolved, address, port, security.access));
   } catch (error) {
     await server.close();
     security.close();
@@ -138,6 +139,7 @@ async function openBrokerState(
   resolved: ResolvedBrokerOptions,
   address: string,
   port: number,
+  access: ResourceAccess,
 ): Promise<{ context: BrokerContext; schedule: ScheduleMessageService; registrar: NameServerRegistrar }> {
   fs.mkdirSync(resolved.dataDirectory, { recursive: true });
   const stateDirectory = path.join(resolved.dataDirectory, 'state');
@@ -150,7 +152,13 @@ async function openBrokerState(
     retentionFloor: () => retentionFloor(),
   });
   try {
-    return assembleContext(resolved, address, port, store, stateDirectory, (floor) => (retentionFloor = floor));
+    return assembleContext(
+      resolved,
+      { address, port, access },
+      store,
+      stateDirectory,
+      (floor) => (retentionFloor = floor),
+    );
   } catch (error) {
     await store.close();
     throw error;
@@ -160,8 +168,7 @@ async function openBrokerState(
 /** Builds the state machines and services on an open store. */
 function assembleContext(
   resolved: ResolvedBrokerOptions,
-  address: string,
-  port: number,
+  { address, port, access }: { address: string; port: number; access: ResourceAccess },
   store: MessageStore,
   stateDirectory: string,
   setRetentionFloor: (floor: () => number) => void,
@@ -206,6 +213,7 @@ function assembleContext(
     producers: new ProducerManager(),
     holds,
     writer,
+    access,
     address,
     storeHost: toHostAddress(resolved.advertisedHost, port),
     registerSoon: () => registrar.registerSoon(),
@@ -240,7 +248,7 @@ function registerProcessors(server: RemotingServer, context: BrokerContext): voi
   server.register(REQUEST_CODE.CONSUMER_SEND_MSG_BACK, (request, channel) => sendBack.sendBack(request, channel));
   server.register(REQUEST_CODE.LOCK_BATCH_MQ, (request) => locks.lock(request));
   server.register(REQUEST_CODE.UNLOCK_BATCH_MQ, (request) => locks.unlock(request));
-  server.register(REQUEST_CODE.END_TRANSACTION, (request) => endTransaction.end(request));
+  server.register(REQUEST_CODE.END_TRANSACTION, (request, channel) => endTransaction.end(request, channel));
   const adminRoutes: [number, Parameters<AdminProcessor['guarded']>[0]][] = [
     [REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, (r, f) => admin.createTopic(r, f)],
     [REQUEST_CODE.DELETE_TOPIC_IN_BROKER, (r, f) => admin.deleteTopic(r, f)],

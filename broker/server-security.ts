@@ -5,9 +5,12 @@ import { AccessControl } from './access-control.js';
 import type { ResolvedBrokerOptions } from './broker-options.js';
 import { serverTlsOptions } from './broker-tls-options.js';
 import type { RemotingServerOptions } from './remoting-server.js';
+import { OPEN_RESOURCE_ACCESS, type ResourceAccess } from './resource-access.js';
 
 export interface ServerSecurity {
   readonly serverOptions: Pick<RemotingServerOptions, 'tls' | 'authorize'>;
+  /** Processors' checks of resources a request points at (open without access control). */
+  readonly access: ResourceAccess;
   /** Stops watching the ACL file. */
   close(): void;
 }
@@ -23,6 +26,7 @@ export function serverSecurity(resolved: ResolvedBrokerOptions): ServerSecurity 
       ...(tls === undefined ? {} : { tls }),
       ...(access === undefined ? {} : { authorize: (request, channel) => access.authorize(request, channel) }),
     },
+    access: access ?? OPEN_RESOURCE_ACCESS,
     close: () => access?.close(),
   };
 }
