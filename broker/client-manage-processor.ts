@@ -2,6 +2,7 @@
 // first heartbeat creates its group config and, in clustering mode, its %RETRY% topic, so
 // name servers route the retry topic before the first message needs it.
 import { ExtFieldReader } from '../client/remoting/ext-field-reader.js';
+import { groupNameProblem } from '../client/remoting/group-name-rule.js';
 import { bodyOf, responseTo, type RemotingCommand } from '../client/remoting/remoting-command.js';
 import { RESPONSE_CODE } from '../client/remoting/response-code.js';
 import { isValidTopic, StoreError } from '../storage/index.js';
@@ -85,7 +86,7 @@ export function parseHeartbeat(body: Buffer): HeartbeatData {
       };
     });
     return {
-      group: groupName(consumer.groupName),
+      group: groupName(consumer.groupName, 'consumer'),
       clientId,
       consumeType: String(consumer.consumeType ?? 'CONSUME_PASSIVELY'),
       messageModel: String(consumer.messageModel ?? 'CLUSTERING'),
@@ -105,9 +106,13 @@ function arrayOf(value: unknown): Record<string, unknown>[] {
   });
 }
 
-/** Group names follow the topic name rules (RocketMQ validates them alike). */
-export function groupName(value: unknown): string {
-  if (typeof value !== 'string' || !isValidTopic(value))
-    throw new HeartbeatError(`invalid group name '${String(value).slice(0, 200)}'`);
-  return value;
+/**
+ * Group names follow the topic name rules (RocketMQ validates them alike); a consumer group's
+ * must leave room for its %RETRY% topic. The client checks the same rule (group-name-rule.ts).
+ */
+export function groupName(value: unknown, kind: 'consumer' | 'producer' = 'producer'): string {
+  const problem = groupNameProblem(value, kind);
+  if (problem !== undefined)
+    throw new HeartbeatError(`invalid group name '${String(value).slice(0, 200)}': ${problem}`);
+  return value as string;
 }

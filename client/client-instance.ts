@@ -25,6 +25,8 @@ export interface ClientHandlers {
   /** HeartbeatData (RocketMQ's JSON shape) describing this client's groups. */
   heartbeat(clientId: string): object;
   onConsumerIdsChanged?(group: string): void;
+  /** A periodic heartbeat that failed (a refusal carries the broker's response code). */
+  heartbeatFailed?(error: ClientError): void;
   onRequest?(
     request: RemotingCommand,
     brokerAddress: string,
@@ -67,7 +69,9 @@ export class ClientInstance {
       this.timers.push(setInterval(() => void task().catch(() => undefined), ms).unref());
     };
     every(this.options.routeRefreshIntervalMs ?? ROUTE_REFRESH_INTERVAL_MS_DEFAULT, () => this.refreshRoutes());
-    every(this.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT, () => this.heartbeatAll());
+    every(this.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT, async () => {
+      for (const failure of await this.heartbeatAll()) this.handlers.heartbeatFailed?.(failure);
+    });
   }
 
   /**
@@ -192,12 +196,26 @@ export class ClientInstance {
     }
   }
 
-  /** Sends a heartbeat to every known broker; resolves when all answered or failed. */
-  async heartbeatAll(): Promise<void> {
+  /**
+   * Sends a heartbeat to every known broker; resolves when all answered or failed, with a
+   * ClientError per broker that failed: BROKER_ERROR (with the response code) for a refusal.
+   */
+  async heartbeatAll(): Promise<ClientError[]> {
     const body = Buffer.from(JSON.stringify(this.handlers.heartbeat(this.clientId)));
-    await Promise.allSettled(
-      this.brokerAddresses().map((address) => this.invoke(address, { code: REQUEST_CODE.HEART_BEAT, body })),
+    const failures: ClientError[] = [];
+    await Promise.all(
+      this.brokerAddresses().map(async (address) => {
+        try {
+          const response = await this.invoke(address, { code: REQUEST_CODE.HEART_BEAT, body });
+          if (response.code !== RESPONSE_CODE.SUCCESS)
+            failures.push(ClientError.fromResponse(response.code, response.remark, `heartbeat to ${address}`));
+        } catch (error) {
+          if (error instanceof ClientError && error.code === 'SHUT_DOWN') return;
+          failures.push(error instanceof ClientError ? error : new ClientError('BROKER_UNAVAILABLE', address));
+        }
+      }),
     );
+    return failures;
   }
 
   async close(unregister?: { producerGroup?: string; consumerGroup?: string }): Promise<void> {

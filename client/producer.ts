@@ -9,6 +9,7 @@ import { javaStringHash } from './java-string-hash.js';
 import { FAILURE_LATENCY_MS, LatencyFaultTolerance } from './latency-fault-tolerance.js';
 import { prepareOutgoing, type Message, type OutgoingMessage } from './outgoing-message.js';
 import { encodeBatch } from './remoting/batch-message-codec.js';
+import { groupNameProblem } from './remoting/group-name-rule.js';
 import { SEND_MESSAGE_V2_FIELD as F } from './remoting/header-fields.js';
 import { responseTo, type RemotingCommand } from './remoting/remoting-command.js';
 import { REQUEST_CODE } from './remoting/request-code.js';
@@ -69,6 +70,8 @@ export class Producer {
   constructor(private readonly options: ProducerOptions) {
     if (typeof options?.group !== 'string' || options.group === '')
       throw new ClientError('INVALID_ARGUMENT', 'group is required');
+    const problem = groupNameProblem(options.group, 'producer');
+    if (problem !== undefined) throw new ClientError('INVALID_GROUP_NAME', problem);
     this.client = new ClientInstance(options, {
       heartbeat: (clientId) => ({
         clientID: clientId,
