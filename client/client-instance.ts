@@ -19,7 +19,8 @@ import { SERIALIZE_TYPE, responseTo, type RemotingCommand } from './remoting/rem
 import { RemotingError } from './remoting/remoting-error.js';
 import { REQUEST_CODE } from './remoting/request-code.js';
 import { RESPONSE_CODE } from './remoting/response-code.js';
-import { masterAddress, parseRoute, type TopicRoute } from './topic-route.js';
+import { AUTO_CREATE_TOPIC_KEY_TOPIC, AUTO_CREATE_TOPIC_QUEUE_COUNT } from './remoting/header-fields.js';
+import { masterAddress, parseRoute, routeFromDefaultTopic, type TopicRoute } from './topic-route.js';
 
 export interface ClientHandlers {
   /** HeartbeatData (RocketMQ's JSON shape) describing this client's groups. */
@@ -94,6 +95,25 @@ export class ClientInstance {
       this.fetching.set(topic, fetching);
     }
     return fetching;
+  }
+
+  /**
+   * The route to send to `topic` on: its own, or when no name server has one, the route of the
+   * auto-create default topic (TBW102), which brokers run with --auto-create-topics register.
+   * The derived route is cached under the topic until a refresh brings the topic's own.
+   * Without such brokers the topic's NO_ROUTE stands.
+   */
+  async sendRoute(topic: string, refresh = false): Promise<TopicRoute> {
+    try {
+      return await this.route(topic, refresh);
+    } catch (error) {
+      if (!(error instanceof ClientError && error.code === 'NO_ROUTE')) throw error;
+      const fallback = await this.route(AUTO_CREATE_TOPIC_KEY_TOPIC, refresh).catch(() => undefined);
+      if (fallback === undefined) throw error;
+      if (!this.routes.has(topic))
+        this.routes.set(topic, routeFromDefaultTopic(fallback, AUTO_CREATE_TOPIC_QUEUE_COUNT));
+      return this.routes.get(topic)!;
+    }
   }
 
   /** The topic's cached route, if any; no fetch. */

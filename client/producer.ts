@@ -10,7 +10,11 @@ import { FAILURE_LATENCY_MS, LatencyFaultTolerance } from './latency-fault-toler
 import { prepareOutgoing, type Message, type OutgoingMessage } from './outgoing-message.js';
 import { encodeBatch } from './remoting/batch-message-codec.js';
 import { groupNameProblem } from './remoting/group-name-rule.js';
-import { SEND_MESSAGE_V2_FIELD as F } from './remoting/header-fields.js';
+import {
+  AUTO_CREATE_TOPIC_KEY_TOPIC,
+  AUTO_CREATE_TOPIC_QUEUE_COUNT,
+  SEND_MESSAGE_V2_FIELD as F,
+} from './remoting/header-fields.js';
 import { responseTo, type RemotingCommand } from './remoting/remoting-command.js';
 import { REQUEST_CODE } from './remoting/request-code.js';
 import { RESPONSE_CODE } from './remoting/response-code.js';
@@ -191,7 +195,7 @@ export class Producer {
     let lastBroker = failedBroker;
     let lastError = failure;
     for (let attempt = first; attempt < attempts; attempt++) {
-      const route = await this.client.route(message.topic, attempt > 0);
+      const route = await this.client.sendRoute(message.topic, attempt > 0);
       const queue = this.chooseQueue(message, route, lastBroker);
       try {
         // A half message skips the coalescer, which keeps one request per queue in flight: its
@@ -245,8 +249,8 @@ export class Producer {
     const extFields = {
       [F.producerGroup]: this.options.group,
       [F.topic]: queue.topic,
-      [F.defaultTopic]: 'TBW102',
-      [F.defaultTopicQueueNums]: 4,
+      [F.defaultTopic]: AUTO_CREATE_TOPIC_KEY_TOPIC,
+      [F.defaultTopicQueueNums]: AUTO_CREATE_TOPIC_QUEUE_COUNT,
       [F.queueId]: queue.queueId,
       [F.sysFlag]: batch ? 0 : first.sysFlag,
       [F.bornTimestamp]: Date.now(),
