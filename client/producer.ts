@@ -2,6 +2,7 @@
 // brokers that just failed or were slow; a message with a sharding key always goes to the same
 // queue. Failed sends are retried on another broker (twice by default). Concurrent sends to one
 // queue are coalesced into batch requests (see SendCoalescer).
+import { BUSY_RESPONSES, busyRetryDelayMs } from './busy-backoff.js';
 import { ClientError } from './client-error.js';
 import { ClientInstance } from './client-instance.js';
 import { localIPv4, type ClientOptions } from './client-options.js';
@@ -194,7 +195,9 @@ export class Producer {
     const attempts = 1 + (this.options.retries ?? RETRIES_DEFAULT);
     let lastBroker = failedBroker;
     let lastError = failure;
+    let busyRetries = 0;
     for (let attempt = first; attempt < attempts; attempt++) {
+      if (isBusy(lastError)) await delay(busyRetryDelayMs(++busyRetries));
       const route = await this.client.sendRoute(message.topic, attempt > 0);
       const queue = this.chooseQueue(message, route, lastBroker);
       try {
@@ -275,6 +278,14 @@ export class Producer {
       queueOffset: queueOffset + i,
     }));
   }
+}
+
+function isBusy(error: unknown): boolean {
+  return error instanceof ClientError && error.responseCode !== undefined && BUSY_RESPONSES.has(error.responseCode);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function isRetriable(error: unknown): boolean {
