@@ -3,7 +3,8 @@
 // broker in one process) on 127.0.0.1 with free ports, read from its ready line.
 //
 // Flow: start → topic create → produce 3 lines from stdin → consume them with --count 3
-// --json → topic status shows the max offsets → group progress shows lag 0 → message --id
+// --json → topic status shows the max offsets → group progress shows lag 0 → --count 1 over a
+// backlog exits at once → a new group without --from hears it starts from last → message --id
 // (producer id with --topic, offset id without) and --key find them → a second consumer
 // stopped by SIGINT commits what it printed → unknown topics fail with one clear line (1) →
 // usage mistakes fail with one line (2) → --help works everywhere → SIGINT stops the server
