@@ -7,6 +7,7 @@
 // carry pending message bodies, only reach producers of accounts allowed in the group. The
 // inner producer group RocketMQ clients always announce is registered only when permitted.
 import { ExtFieldReader } from '../client/remoting/ext-field-reader.js';
+import { groupNameProblem } from '../client/remoting/group-name-rule.js';
 import { bodyOf, responseTo, type RemotingCommand } from '../client/remoting/remoting-command.js';
 import { RESPONSE_CODE } from '../client/remoting/response-code.js';
 import { isValidTopic, StoreError } from '../storage/index.js';
@@ -98,7 +99,7 @@ export function parseHeartbeat(body: Buffer): HeartbeatData {
       };
     });
     return {
-      group: groupName(consumer.groupName),
+      group: groupName(consumer.groupName, 'consumer'),
       clientId,
       consumeType: String(consumer.consumeType ?? 'CONSUME_PASSIVELY'),
       messageModel: String(consumer.messageModel ?? 'CLUSTERING'),
@@ -118,9 +119,13 @@ function arrayOf(value: unknown): Record<string, unknown>[] {
   });
 }
 
-/** Group names follow the topic name rules (RocketMQ validates them alike). */
-export function groupName(value: unknown): string {
-  if (typeof value !== 'string' || !isValidTopic(value))
-    throw new HeartbeatError(`invalid group name '${String(value).slice(0, 200)}'`);
-  return value;
+/**
+ * Group names follow the topic name rules (RocketMQ validates them alike); a consumer group's
+ * must leave room for its %RETRY% topic. The client checks the same rule (group-name-rule.ts).
+ */
+export function groupName(value: unknown, kind: 'consumer' | 'producer' = 'producer'): string {
+  const problem = groupNameProblem(value, kind);
+  if (problem !== undefined)
+    throw new HeartbeatError(`invalid group name '${String(value).slice(0, 200)}': ${problem}`);
+  return value as string;
 }

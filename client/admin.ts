@@ -9,7 +9,7 @@ import { PROPERTY } from './remoting/message-properties-codec.js';
 import type { RemotingCommand } from './remoting/remoting-command.js';
 import { REQUEST_CODE } from './remoting/request-code.js';
 import { RESPONSE_CODE } from './remoting/response-code.js';
-import { masterAddress } from './topic-route.js';
+import { masterAddress, readableQueues } from './topic-route.js';
 
 export interface TopicQueueStatus {
   brokerName: string;
@@ -146,6 +146,23 @@ export class Admin {
       (a, b) => a.topic.localeCompare(b.topic) || a.brokerName.localeCompare(b.brokerName) || a.queueId - b.queueId,
     );
     return { queues, totalLag: queues.reduce((sum, queue) => sum + queue.lag, 0) };
+  }
+
+  /** True when `group` has a committed offset for any queue of `topic` (QUERY_CONSUMER_OFFSET). */
+  async hasCommittedOffsets(group: string, topic: string): Promise<boolean> {
+    const route = await this.client.route(topic, true);
+    for (const queue of readableQueues(topic, route)) {
+      const address = masterAddress(route, queue.brokerName);
+      if (address === undefined) continue;
+      const response = await this.client.invoke(address, {
+        code: REQUEST_CODE.QUERY_CONSUMER_OFFSET,
+        extFields: { consumerGroup: group, topic, queueId: queue.queueId },
+      });
+      if (response.code === RESPONSE_CODE.QUERY_NOT_FOUND) continue;
+      expectSuccess(response, `offset of ${group} in ${topic}`);
+      return true;
+    }
+    return false;
   }
 
   /**

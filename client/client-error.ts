@@ -6,6 +6,8 @@ export const CLIENT_ERRORS = {
   NOT_STARTED: { retriable: false, message: 'the client is not started' },
   SHUT_DOWN: { retriable: false, message: 'the client has been shut down' },
   INVALID_ARGUMENT: { retriable: false, message: 'an argument is invalid' },
+  INVALID_GROUP_NAME: { retriable: false, message: 'the broker accepts no such group name' },
+  HEARTBEAT_REFUSED: { retriable: false, message: 'the broker refused the heartbeat' },
   NO_ROUTE: { retriable: true, message: 'no route for the topic on any name server' },
   NO_NAME_SERVER: { retriable: true, message: 'no name server answered' },
   BROKER_ERROR: { retriable: false, message: 'the broker refused the request' },

@@ -22,6 +22,7 @@ import { MessageDeduplicator } from './message-deduplicator.js';
 import { LocalOffsetStore, RemoteOffsetStore, type OffsetStore } from './offset-store.js';
 import { OrderlyDispatcher, SUSPEND_MS_DEFAULT } from './orderly-dispatcher.js';
 import type { HeldRecord, ProcessQueue } from './process-queue.js';
+import { groupNameProblem, RETRY_GROUP_TOPIC_PREFIX } from './remoting/group-name-rule.js';
 import { LOCK_EXPIRY_MS_DEFAULT, LOCK_RENEW_INTERVAL_MS_DEFAULT, QueueLockKeeper } from './queue-lock-keeper.js';
 import { PREFETCH_BYTES_PER_QUEUE_DEFAULT, PREFETCH_COUNT_PER_QUEUE_DEFAULT, QueuePuller } from './queue-puller.js';
 import { RELEASE_WAIT_MS, Rebalancer, type RebalanceHooks } from './rebalancer.js';
@@ -100,7 +101,7 @@ const DEFAULTS = {
   unsettledRetryMs: 1000,
 } as const;
 
-export const RETRY_TOPIC_PREFIX = '%RETRY%';
+export const RETRY_TOPIC_PREFIX = RETRY_GROUP_TOPIC_PREFIX;
 /** CONSUMER_SEND_MSG_BACK's delay level that sends a message straight to %DLQ%<group>. */
 const DEAD_LETTER_DELAY_LEVEL = -1;
 
@@ -124,6 +125,9 @@ export class PushConsumer {
   constructor(private readonly options: PushConsumerOptions) {
     if (typeof options?.group !== 'string' || options.group === '')
       throw new ClientError('INVALID_ARGUMENT', 'group is required');
+    // The broker would refuse every heartbeat of such a group, and nothing would be delivered.
+    const problem = groupNameProblem(options.group, 'consumer');
+    if (problem !== undefined) throw new ClientError('INVALID_GROUP_NAME', problem);
     const renewMs = options.lockRenewIntervalMs ?? LOCK_RENEW_INTERVAL_MS_DEFAULT;
     if (!(renewMs > 0 && renewMs < (options.lockExpiryMs ?? LOCK_EXPIRY_MS_DEFAULT)))
       throw new ClientError('INVALID_ARGUMENT', 'lockRenewIntervalMs must be positive and below lockExpiryMs');
@@ -137,6 +141,7 @@ export class PushConsumer {
     this.client = new ClientInstance(options, {
       heartbeat: (clientId) => this.heartbeat(clientId),
       onConsumerIdsChanged: () => void this.rebalanceUntilSettled(),
+      heartbeatFailed: (error) => this.emitError(error),
     });
     this.offsets = clustering ? new RemoteOffsetStore(this.client, options.group) : new LocalOffsetStore();
     this.dispatcher = this.createDispatcher();
@@ -212,14 +217,25 @@ export class PushConsumer {
     this.errorListeners.push(listener);
   }
 
-  /** Starts consuming; with a handler, every message goes to it. */
+  /**
+   * Starts consuming; with a handler, every message goes to it. Rejects with HEARTBEAT_REFUSED
+   * (and leaves the consumer shut down) when a broker refuses the first heartbeat: the group
+   * would get nothing. Later heartbeat failures are reported through onError.
+   */
   async start(handler?: MessageHandler): Promise<void> {
     if (this.state !== 'created') throw new ClientError('INVALID_ARGUMENT', 'start() may be called once');
     if (handler !== undefined) this.dispatcher.useHandler(this.deduplicator?.wrap(handler) ?? handler);
     this.state = 'started';
     this.client.start();
     for (const topic of this.subscriptions.userTopics) await this.client.route(topic);
-    await this.client.heartbeatAll();
+    const refusal = (await this.client.heartbeatAll()).find((failure) => failure.responseCode !== undefined);
+    if (refusal !== undefined) {
+      await this.stopRefused();
+      throw new ClientError('HEARTBEAT_REFUSED', `group ${this.options.group}: ${refusal.message}`, {
+        cause: refusal,
+        responseCode: refusal.responseCode,
+      });
+    }
     await this.rebalanceUntilSettled();
     const every = (ms: number, task: () => Promise<unknown>): void => {
       this.timers.push(setInterval(() => void task().catch((error: unknown) => this.emitError(error)), ms).unref());
@@ -234,11 +250,16 @@ export class PushConsumer {
     }
   }
 
-  /** Messages as an async iterator (starts the consumer if needed); bounded by the prefetch limits. */
+  /**
+   * Messages as an async iterator (starts the consumer if needed: a start that fails is thrown
+   * by the first next()); bounded by the prefetch limits.
+   */
   messages(): AsyncGenerator<ReceivedMessage, void, undefined> {
-    if (this.state === 'created') void this.start().catch((error: unknown) => this.emitError(error));
-    const messages = this.dispatcher.messages();
-    return this.deduplicator?.filter(messages) ?? messages;
+    const starting = this.state === 'created' ? this.start() : undefined;
+    starting?.catch(() => undefined); // Thrown to the loop instead, when it asks.
+    const delivered = this.dispatcher.messages();
+    const messages = this.deduplicator?.filter(delivered) ?? delivered;
+    return starting === undefined ? messages : afterStart(starting, messages);
   }
 
   /** Finishes in-flight work, commits offsets and leaves the group. */
@@ -257,6 +278,14 @@ export class PushConsumer {
     await this.rebalancer.releaseAll(RELEASE_WAIT_MS);
     clearInterval(this.lockTimer);
     await this.offsets.persist();
+    await this.client.close({ consumerGroup: this.options.group });
+    this.state = 'stopped';
+  }
+
+  /** A start whose heartbeat was refused: undoes what start() began. */
+  private async stopRefused(): Promise<void> {
+    this.state = 'stopping';
+    await this.dispatcher.close(0);
     await this.client.close({ consumerGroup: this.options.group });
     this.state = 'stopped';
   }
@@ -440,4 +469,12 @@ export class PushConsumer {
   private emitError(error: unknown, message?: ReceivedMessage): void {
     for (const listener of this.errorListeners) listener(error, message);
   }
+}
+
+async function* afterStart(
+  starting: Promise<void>,
+  messages: AsyncGenerator<ReceivedMessage, void, undefined>,
+): AsyncGenerator<ReceivedMessage, void, undefined> {
+  await starting;
+  yield* messages;
 }

@@ -86,7 +86,9 @@ export class QueuePuller {
       await pq.waitForRoom(countBelow, prefetchBytes);
       if (pq.dropped || !this.running()) break;
       const ok = await this.pullOnce().catch(() => false);
-      if (!ok) await this.sleep(PULL_ERROR_BACKOFF_MS);
+      // A pull failing because the consumer closed its connections needs no back-off timer
+      // (one would keep the process alive a second after shutdown).
+      if (!ok && !pq.dropped && this.running()) await this.sleep(PULL_ERROR_BACKOFF_MS);
     }
   }
 
