@@ -45,6 +45,12 @@ export class AccessControl {
     return decision.allowed ? undefined : responseTo(request, RESPONSE_CODE.NO_PERMISSION, decision.remark);
   }
 
+  /** A request's header before its body arrives: a reason refuses it (the connection closes). */
+  checkHeader(request: RemotingCommand, remoteHost: string): string | undefined {
+    const decision = this.validator.decideBeforeBody(request, remoteHost);
+    return decision.allowed ? undefined : decision.remark;
+  }
+
   close(): void {
     this.file?.close();
   }

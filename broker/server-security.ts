@@ -7,7 +7,7 @@ import { serverTlsOptions } from './broker-tls-options.js';
 import type { RemotingServerOptions } from './remoting-server.js';
 
 export interface ServerSecurity {
-  readonly serverOptions: Pick<RemotingServerOptions, 'tls' | 'authorize'>;
+  readonly serverOptions: Pick<RemotingServerOptions, 'tls' | 'authorize' | 'checkHeader'>;
   /** Stops watching the ACL file. */
   close(): void;
 }
@@ -21,7 +21,12 @@ export function serverSecurity(resolved: ResolvedBrokerOptions): ServerSecurity 
   return {
     serverOptions: {
       ...(tls === undefined ? {} : { tls }),
-      ...(access === undefined ? {} : { authorize: (request, channel) => access.authorize(request, channel) }),
+      ...(access === undefined
+        ? {}
+        : {
+            authorize: (request, channel) => access.authorize(request, channel),
+            checkHeader: (request, remoteHost) => access.checkHeader(request, remoteHost),
+          }),
     },
     close: () => access?.close(),
   };
