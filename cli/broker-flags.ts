@@ -58,7 +58,7 @@ export const BROKER_FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: 'integer',
     min: 1,
     description: 'entries of each key index file (20 bytes each, plus a hash slot per 4); a full one rolls',
-    defaultText: '4000000, fewer on a small disk (an index file takes at most 1/16 of it)',
+    defaultText: '4000000, fewer on a small disk: a file takes at most 1/16 of it',
   },
   ...CONNECTION_LIMIT_FLAGS,
   ...BROKER_SECURITY_FLAGS,
