@@ -51,6 +51,12 @@ export class AccessControl implements ResourceAccess {
     return this.validator.resourceRefusal(request, channel.connection.socket.remoteAddress ?? '', needs);
   }
 
+  /** A request's header before its body arrives: a reason refuses it (the connection closes). */
+  checkHeader(request: RemotingCommand, remoteHost: string): string | undefined {
+    const decision = this.validator.decideBeforeBody(request, remoteHost);
+    return decision.allowed ? undefined : decision.remark;
+  }
+
   close(): void {
     this.file?.close();
   }

@@ -139,6 +139,25 @@ export class AccessValidator {
     return undefined;
   }
 
+  /**
+   * Steps 1 to 3 and a Signature present, from the header alone: what can be judged before the
+   * body (which the signature covers) is buffered. A refusal here closes the connection.
+   */
+  decideBeforeBody(request: RemotingCommand, remoteAddress: string): AccessDecision {
+    const config = this.config();
+    const address = normalizeAddress(remoteAddress);
+    if (config.globalAllowList.matches(address)) return { allowed: true, via: 'global_allow_list' };
+    const key = String(request.extFields?.[ACL_FIELD.accessKey] ?? '');
+    const signature = request.extFields?.[ACL_FIELD.signature];
+    if (key === '' || signature === undefined || signature === '')
+      return deny(ACCESS_DENIAL.unsigned, `${describe(request)} is not signed`);
+    const account = config.accounts.get(key);
+    if (account === undefined) return deny(ACCESS_DENIAL.unknownAccessKey, `unknown AccessKey ${quote(key)}`);
+    if (account.addresses !== undefined && !account.addresses.matches(address))
+      return deny(ACCESS_DENIAL.addressNotAllowed, `AccessKey ${quote(key)} may not be used from ${address}`);
+    return { allowed: true, via: 'account' };
+  }
+
   private authorize(request: RemotingCommand, account: AclAccount): AccessDecision {
     let needs: { admin: boolean; resources: ResourceNeed[] };
     try {

@@ -22,6 +22,12 @@ export const BROKER_EXPIRY_MS_DEFAULT = 120_000;
 export const BROKER_EXPIRY_SCAN_INTERVAL_MS_DEFAULT = 10_000;
 export const REGISTER_TIMEOUT_MS = 6000;
 
+/**
+ * Bytes a server holds in unfinished frames across all connections (16 frames of the 16 MiB
+ * maximum): what peers that have not yet authenticated can make it hold.
+ */
+export const UNFINISHED_FRAME_BUDGET_BYTES_DEFAULT = 256 * 1024 * 1024;
+
 /** Clients silent this long are dropped from their groups. */
 export const CLIENT_EXPIRY_MS_DEFAULT = 120_000;
 export const CLIENT_EXPIRY_SCAN_INTERVAL_MS_DEFAULT = 10_000;

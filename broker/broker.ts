@@ -31,6 +31,7 @@ import { ScheduleMessageService } from './schedule-message-service.js';
 import { SendBackProcessor } from './send-back-processor.js';
 import { SendMessageProcessor } from './send-message-processor.js';
 import type { ResourceAccess } from './resource-access.js';
+import { retireUnusedRetryTopics } from './retire-unused-retry-topics.js';
 import { serverSecurity, type ServerSecurity } from './server-security.js';
 import { SubscriptionGroupManager } from './subscription-group-manager.js';
 import { topicConfig, TopicConfigManager } from './topic-config-manager.js';
@@ -79,6 +80,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     },
     resolved.onError,
   );
+  const retirement = retireUnusedRetryTopics(context, resolved.onError);
   server.onChannelClosed((channel) => {
     context.consumers.channelClosed(channel);
     context.producers.channelClosed(channel);
@@ -101,6 +103,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     connectionStats: () => server.stats,
     close: async () => {
       clearInterval(expiry);
+      await retirement.stop();
       await registrar.close();
       await schedule.stop();
       await transactionChecks.stop();

@@ -8,7 +8,7 @@ import type { RemotingServerOptions } from './remoting-server.js';
 import { OPEN_RESOURCE_ACCESS, type ResourceAccess } from './resource-access.js';
 
 export interface ServerSecurity {
-  readonly serverOptions: Pick<RemotingServerOptions, 'tls' | 'authorize'>;
+  readonly serverOptions: Pick<RemotingServerOptions, 'tls' | 'authorize' | 'checkHeader'>;
   /** Processors' checks of resources a request points at (open without access control). */
   readonly access: ResourceAccess;
   /** Stops watching the ACL file. */
@@ -24,7 +24,12 @@ export function serverSecurity(resolved: ResolvedBrokerOptions): ServerSecurity 
   return {
     serverOptions: {
       ...(tls === undefined ? {} : { tls }),
-      ...(access === undefined ? {} : { authorize: (request, channel) => access.authorize(request, channel) }),
+      ...(access === undefined
+        ? {}
+        : {
+            authorize: (request, channel) => access.authorize(request, channel),
+            checkHeader: (request, remoteHost) => access.checkHeader(request, remoteHost),
+          }),
     },
     access: access ?? OPEN_RESOURCE_ACCESS,
     close: () => access?.close(),

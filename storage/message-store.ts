@@ -13,6 +13,8 @@ import { CommitLog } from './commit-log.js';
 import { GroupCommit } from './group-commit.js';
 import { parseHostAddress } from './host-address.js';
 import { normalizeKeyHash } from './index-file.js';
+import { resolveIndexGeometry } from './index-geometry.js';
+import type { StorageFileSystem } from './storage-file-system.js';
 import { IndexService } from './index-service.js';
 import { javaStringHash } from './java-string-hash.js';
 import {
@@ -134,9 +136,8 @@ export class MessageStore {
       const commitLog = track(new CommitLog(fileSystem, directory, resolved.segmentBytes, preheat));
       const topics = track(new TopicRegistry(fileSystem, directory, resolved.consumeQueueEntriesPerFile));
       const indexDirectory = path.join(directory, 'index');
-      const index = track(
-        new IndexService(fileSystem, indexDirectory, resolved.indexSlotCount, resolved.indexEntryCount),
-      );
+      const geometry = resolveIndexGeometry(options ?? {}, () => fileSystemBytes(fileSystem, directory));
+      const index = track(new IndexService(fileSystem, indexDirectory, geometry.slotCount, geometry.entryCount));
       const recovery = recoverStore({
         commitLog,
         topics,
@@ -499,4 +500,14 @@ export class MessageStore {
 
 function asStoreError(error: unknown): StoreError {
   return error instanceof StoreError ? error : new StoreError('IO_ERROR', undefined, { cause: error });
+}
+
+/** The size of the file system holding `directory` (used + available), undefined when unknown. */
+function fileSystemBytes(fileSystem: StorageFileSystem, directory: string): number | undefined {
+  try {
+    const { usedBytes, availableBytes } = fileSystem.usage(directory);
+    return usedBytes + availableBytes;
+  } catch {
+    return undefined; // The defaults then; the disk monitor reports a file system it cannot measure.
+  }
 }

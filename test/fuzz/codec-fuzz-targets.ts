@@ -132,10 +132,12 @@ function referenceFrames(input: Buffer, maxFrameBytes: number): FrameOutcome {
     const length = input.readUInt32BE(at);
     if (length > maxFrameBytes) return stop('FRAME_TOO_LARGE');
     if (length < 4) return stop('MALFORMED_FRAME');
+    // The header length is checked as soon as the prefix is here, before the body arrives.
+    if (input.length - at >= PREFIX_BYTES && (input.readUInt32BE(at + LENGTH_FIELD_BYTES) & 0xffffff) > length - 4)
+      return stop('MALFORMED_FRAME');
     if (input.length - at < LENGTH_FIELD_BYTES + length) break;
     const spec = input.readUInt32BE(at + LENGTH_FIELD_BYTES);
     const headerLength = spec & 0xffffff;
-    if (headerLength > length - 4) return stop('MALFORMED_FRAME');
     const headerEnd = at + PREFIX_BYTES + headerLength;
     frames.push({
       serializeType: spec >>> 24,
