@@ -38,6 +38,14 @@ export const PULL_SUSPEND_MS_MAX = 30_000;
 export const PULL_RESPONSE_BYTES_MAX = 4 * 1024 * 1024;
 export const PULL_BATCH_COUNT_MAX = 1024;
 
+/**
+ * A new group's QUERY_CONSUMER_OFFSET answers offset 0 while a queue's first message is still
+ * "in memory" (RocketMQ 4.x's rule): within this share of physical memory behind the end of
+ * the commit log (RocketMQ's accessMessageInMemoryMaxRatio, 40%). The page cache keeps the
+ * newest part of the mapped log resident, so that window is what a read serves from memory.
+ */
+export const MESSAGE_IN_MEMORY_RATIO_DEFAULT = 0.4;
+
 /** Queues of the internal state topic, one per state machine. */
 export const STATE_QUEUE = {
   topicConfig: 0,

@@ -7,11 +7,14 @@
 // out-of-range queue id. An offset past the queue's end is stored as the end (the next message
 // to come), not refused: after a crash lost unflushed messages a consumer may hold offsets past
 // the recovered end, and its pulls would be corrected to the end anyway.
+//
+// A group with no committed offset gets RocketMQ's answer (new-group-start-offset.ts).
 import { ExtFieldReader, HeaderFieldError } from '../client/remoting/ext-field-reader.js';
 import { responseTo, type RemotingCommand } from '../client/remoting/remoting-command.js';
 import { RESPONSE_CODE } from '../client/remoting/response-code.js';
 import type { BrokerContext } from './broker-context.js';
 import { HeartbeatError, groupName } from './client-manage-processor.js';
+import { newGroupStartOffset } from './new-group-start-offset.js';
 
 export class ConsumerManageProcessor {
   constructor(private readonly context: BrokerContext) {}
@@ -32,7 +35,9 @@ export class ConsumerManageProcessor {
   queryOffset(request: RemotingCommand): RemotingCommand {
     const read = readOffsetHeader(request);
     if ('error' in read) return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, read.error);
-    const offset = this.context.offsets.query(read.group, read.topic, read.queueId);
+    const offset =
+      this.context.offsets.query(read.group, read.topic, read.queueId) ??
+      newGroupStartOffset(this.context.store, read.topic, read.queueId, this.context.options.messageInMemoryBytes);
     if (offset === undefined) return responseTo(request, RESPONSE_CODE.QUERY_NOT_FOUND, 'no committed offset');
     return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { offset });
   }

@@ -375,6 +375,16 @@ export class MessageStore {
     return this.topics.find(topic, queueId)?.maxQueueOffset ?? 0;
   }
 
+  /** Where the message at `queueOffset` of a queue starts in the commit log; undefined if none. */
+  commitLogOffsetOf(topic: string, queueId: number, queueOffset: number): number | undefined {
+    return this.topics.find(topic, queueId)?.entry(queueOffset)?.commitLogOffset;
+  }
+
+  /** The commit log offset where the next record goes. */
+  get commitLogMaxOffset(): number {
+    return this.commitLog.maxOffset;
+  }
+
   /** The first queue offset whose message was stored at or after `timestampMs` (max if none). */
   searchQueueOffsetByTime(topic: string, queueId: number, timestampMs: number): number {
     const queue = this.topics.find(topic, queueId);

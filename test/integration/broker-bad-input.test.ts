@@ -126,7 +126,8 @@ test('bad input: the broker survives every malformed frame and bad request while
     await expectCode(
       frameOf({
         code: 310,
-        extFields: { a: 'p', b: 'steady', e: 0, i: 'TAGS\u0001\u0002\u0002\u0001' },
+        // A nameless property with a value (an empty '' -> '' pair is dropped, as RocketMQ does).
+        extFields: { a: 'p', b: 'steady', e: 0, i: 'TAGS\u0001a\u0002\u0001value\u0002' },
         body: Buffer.from('x'),
       }),
       RESPONSE_CODE.MESSAGE_ILLEGAL,
