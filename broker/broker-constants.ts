@@ -30,6 +30,14 @@ export const PULL_SUSPEND_MS_MAX = 30_000;
 export const PULL_RESPONSE_BYTES_MAX = 4 * 1024 * 1024;
 export const PULL_BATCH_COUNT_MAX = 1024;
 
+/**
+ * A new group's QUERY_CONSUMER_OFFSET answers offset 0 while a queue's first message is still
+ * "in memory" (RocketMQ 4.x's rule): within this share of physical memory behind the end of
+ * the commit log (RocketMQ's accessMessageInMemoryMaxRatio, 40%). The page cache keeps the
+ * newest part of the mapped log resident, so that window is what a read serves from memory.
+ */
+export const MESSAGE_IN_MEMORY_RATIO_DEFAULT = 0.4;
+
 /** Queues of the internal state topic, one per state machine. */
 export const STATE_QUEUE = {
   topicConfig: 0,
@@ -68,6 +76,9 @@ export const SYSTEM_TOPIC = {
   transactionCheckMax: 'TRANS_CHECK_MAX_TIME_TOPIC',
 } as const;
 
+/** The producer group every RocketMQ client announces for its internal producer (MixAll). */
+export const CLIENT_INNER_PRODUCER_GROUP = 'CLIENT_INNER_PRODUCER';
+
 /**
  * Transaction check-back (RocketMQ's transactionTimeOut, 5.x transactionCheckInterval and
  * transactionCheckMax): a half message younger than the timeout is not checked yet; open ones
@@ -87,3 +98,15 @@ export const SECRET_KEY_CHARS_MIN = 6;
 export const ACL_RELOAD_INTERVAL_MS_DEFAULT = 2000;
 /** Names from a request (access keys, topics) are cut to this length in denial remarks. */
 export const ACL_REMARK_NAME_CHARS_MAX = 100;
+/**
+ * An account with `requireSignedCode` refuses a request signed further than this from the
+ * broker's clock, either way. Five minutes is the skew AWS Signature V4 and Kerberos accept:
+ * NTP-synced hosts stay far inside it, and it bounds how long a captured request stays usable.
+ */
+export const SIGNED_REQUEST_CLOCK_SKEW_MS_MAX = 5 * 60_000;
+/**
+ * Signatures remembered to refuse an exact replay within that window (about 100 bytes each, so
+ * ~10 MiB at most). Past it the oldest are forgotten: a broker taking more signed requests
+ * than this per window of requireSignedCode accounts no longer refuses every replay.
+ */
+export const SIGNATURE_REPLAY_CACHE_ENTRIES_MAX = 100_000;

@@ -1,4 +1,6 @@
 // Options of startBroker and their defaults.
+import os from 'node:os';
+
 import type { ClientTlsOptions } from '../client/remoting/client-tls-options.js';
 import type { MessageStoreOptions, FlushMode } from '../storage/index.js';
 import type { AclOption } from './access/access-control.js';
@@ -11,6 +13,7 @@ import {
   CLUSTER_NAME_DEFAULT,
   DATA_DIRECTORY_DEFAULT,
   DELAY_LEVELS_MS_DEFAULT,
+  MESSAGE_IN_MEMORY_RATIO_DEFAULT,
   QUEUE_LOCK_LIFETIME_MS_DEFAULT,
   REGISTER_INTERVAL_MS_DEFAULT,
   TOPIC_QUEUE_COUNT_DEFAULT,
@@ -51,6 +54,12 @@ export interface BrokerOptions {
   transactionTimeoutMs?: number;
   /** Check-backs before an open transaction is moved to the check-max topic (default 15). */
   transactionCheckMax?: number;
+  /**
+   * Commit log bytes behind its end counted as still in memory: a new group starts at offset 0
+   * of a queue whose first message lies within them (default 40% of physical memory, as
+   * RocketMQ's accessMessageInMemoryMaxRatio; README "Compatibility with RocketMQ 4.x").
+   */
+  messageInMemoryBytes?: number;
   /** Connections, idle timeout, frame size, in-flight requests, slow readers (README "Limits"). */
   connectionLimits?: ConnectionLimits;
   /** Passed to the message store (segment size, retention, ...). */
@@ -96,6 +105,7 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
     transactionCheckIntervalMs: options.transactionCheckIntervalMs ?? TRANSACTION_CHECK_INTERVAL_MS_DEFAULT,
     transactionTimeoutMs: options.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS_DEFAULT,
     transactionCheckMax: options.transactionCheckMax ?? TRANSACTION_CHECK_MAX_DEFAULT,
+    messageInMemoryBytes: options.messageInMemoryBytes ?? Math.floor(os.totalmem() * MESSAGE_IN_MEMORY_RATIO_DEFAULT),
     connectionLimits: resolveConnectionLimits(options.connectionLimits),
     store: options.store ?? {},
     acl: options.acl,

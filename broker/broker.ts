@@ -30,6 +30,8 @@ import { RemotingServer } from '../server/remoting-server.js';
 import { ScheduleMessageService } from './delivery/schedule-message-service.js';
 import { SendBackProcessor } from './processors/send-back-processor.js';
 import { SendMessageProcessor } from './processors/send-message-processor.js';
+import type { ResourceAccess } from './access/resource-access.js';
+import { retireUnusedRetryTopics } from './clients/retire-unused-retry-topics.js';
 import { serverSecurity, type ServerSecurity } from './access/server-security.js';
 import { SubscriptionGroupManager } from './state/subscription-group-manager.js';
 import { topicConfig, TopicConfigManager } from './state/topic-config-manager.js';
@@ -58,7 +60,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   let registrar: NameServerRegistrar;
   let store: MessageStore;
   try {
-    ({ context, schedule, registrar, store } = await openBrokerState(resolved, address, port));
+    ({ context, schedule, registrar, store } = await openBrokerState(resolved, address, port, security.access));
   } catch (error) {
     await server.close();
     security.close();
@@ -80,6 +82,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     },
     resolved.onError,
   );
+  const retirement = retireUnusedRetryTopics(context, resolved.onError);
   server.onChannelClosed((channel) => {
     context.consumers.channelClosed(channel);
     context.producers.channelClosed(channel);
@@ -102,6 +105,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     connectionStats: () => server.stats,
     close: async () => {
       clearInterval(expiry);
+      await retirement.stop();
       await registrar.close();
       await schedule.stop();
       await transactionChecks.stop();
@@ -144,7 +148,12 @@ interface BrokerState {
 }
 
 /** Opens the store and every state machine and service that lives on it. */
-async function openBrokerState(resolved: ResolvedBrokerOptions, address: string, port: number): Promise<BrokerState> {
+async function openBrokerState(
+  resolved: ResolvedBrokerOptions,
+  address: string,
+  port: number,
+  access: ResourceAccess,
+): Promise<BrokerState> {
   fs.mkdirSync(resolved.dataDirectory, { recursive: true });
   const stateDirectory = path.join(resolved.dataDirectory, 'state');
   fs.mkdirSync(stateDirectory, { recursive: true });
@@ -158,8 +167,7 @@ async function openBrokerState(resolved: ResolvedBrokerOptions, address: string,
   try {
     const assembled = assembleContext(
       resolved,
-      address,
-      port,
+      { address, port, access },
       store,
       stateDirectory,
       (floor) => (retentionFloor = floor),
@@ -174,8 +182,7 @@ async function openBrokerState(resolved: ResolvedBrokerOptions, address: string,
 /** Builds the state machines and services on an open store. */
 function assembleContext(
   resolved: ResolvedBrokerOptions,
-  address: string,
-  port: number,
+  { address, port, access }: { address: string; port: number; access: ResourceAccess },
   store: MessageStore,
   stateDirectory: string,
   setRetentionFloor: (floor: () => number) => void,
@@ -220,6 +227,7 @@ function assembleContext(
     producers: new ProducerManager(),
     holds,
     writer,
+    access,
     address,
     storeHost: toHostAddress(resolved.advertisedHost, port),
     registerSoon: () => registrar.registerSoon(),
@@ -254,7 +262,7 @@ function registerProcessors(server: RemotingServer, context: BrokerContext): voi
   server.register(REQUEST_CODE.CONSUMER_SEND_MSG_BACK, (request, channel) => sendBack.sendBack(request, channel));
   server.register(REQUEST_CODE.LOCK_BATCH_MQ, (request) => locks.lock(request));
   server.register(REQUEST_CODE.UNLOCK_BATCH_MQ, (request) => locks.unlock(request));
-  server.register(REQUEST_CODE.END_TRANSACTION, (request) => endTransaction.end(request));
+  server.register(REQUEST_CODE.END_TRANSACTION, (request, channel) => endTransaction.end(request, channel));
   const adminRoutes: [number, Parameters<AdminProcessor['guarded']>[0]][] = [
     [REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, (r, f) => admin.createTopic(r, f)],
     [REQUEST_CODE.DELETE_TOPIC_IN_BROKER, (r, f) => admin.deleteTopic(r, f)],

@@ -14,4 +14,6 @@ export type StoreReader = Pick<
   | 'queryByKey'
   | 'stats'
   | 'options'
+  | 'commitLogOffsetOf'
+  | 'commitLogMaxOffset'
 >;

@@ -3,13 +3,13 @@
 import { ClientError } from './client-error.js';
 import { ClientInstance } from './client-instance.js';
 import type { ClientOptions } from './client-options.js';
+import { decodeMessages, type ReceivedMessage, decodeRecords, isUndecodable } from '../protocol/message-decoder.js';
+import { masterAddress, readableQueues } from './topic-route.js';
 import { PERMISSION } from '../protocol/header-fields.js';
-import { decodeMessages, type ReceivedMessage } from '../protocol/message-decoder.js';
 import { PROPERTY } from '../protocol/message-properties-codec.js';
 import type { RemotingCommand } from '../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../protocol/request-code.js';
 import { RESPONSE_CODE } from '../protocol/response-code.js';
-import { masterAddress } from './topic-route.js';
 
 export interface TopicQueueStatus {
   brokerName: string;
@@ -148,6 +148,23 @@ export class Admin {
     return { queues, totalLag: queues.reduce((sum, queue) => sum + queue.lag, 0) };
   }
 
+  /** True when `group` has a committed offset for any queue of `topic` (QUERY_CONSUMER_OFFSET). */
+  async hasCommittedOffsets(group: string, topic: string): Promise<boolean> {
+    const route = await this.client.route(topic, true);
+    for (const queue of readableQueues(topic, route)) {
+      const address = masterAddress(route, queue.brokerName);
+      if (address === undefined) continue;
+      const response = await this.client.invoke(address, {
+        code: REQUEST_CODE.QUERY_CONSUMER_OFFSET,
+        extFields: { consumerGroup: group, topic, queueId: queue.queueId },
+      });
+      if (response.code === RESPONSE_CODE.QUERY_NOT_FOUND) continue;
+      expectSuccess(response, `offset of ${group} in ${topic}`);
+      return true;
+    }
+    return false;
+  }
+
   /**
    * A message by id: an offset id (store host + offset) is looked up directly; a producer's
    * id (UNIQ_KEY) needs the topic, whose brokers are asked through their key index.
@@ -219,7 +236,14 @@ export class Admin {
       });
       const body = expectSuccess(response, `dead letters of ${group}`);
       const brokerName = String(response.extFields?.brokerName ?? address);
-      for (const message of decodeMessages(body)) found.push(deadLetterOf(brokerName, message));
+      const { records, broken } = decodeRecords(body);
+      if (broken !== undefined) throw broken;
+      for (const record of records) {
+        // A dead letter whose body does not inflate (a poison record) is listed as stored.
+        if (!isUndecodable(record)) found.push(deadLetterOf(brokerName, record));
+        else if (record.asStored !== undefined) found.push(deadLetterOf(brokerName, record.asStored));
+        else throw record.error;
+      }
     }
     found.sort((a, b) => a.brokerName.localeCompare(b.brokerName) || a.queueOffset - b.queueOffset);
     return found.slice(0, maxCount);

@@ -6,12 +6,18 @@ export const CLIENT_ERRORS = {
   NOT_STARTED: { retriable: false, message: 'the client is not started' },
   SHUT_DOWN: { retriable: false, message: 'the client has been shut down' },
   INVALID_ARGUMENT: { retriable: false, message: 'an argument is invalid' },
+  INVALID_GROUP_NAME: { retriable: false, message: 'the broker accepts no such group name' },
+  HEARTBEAT_REFUSED: { retriable: false, message: 'the broker refused the heartbeat' },
   NO_ROUTE: { retriable: true, message: 'no route for the topic on any name server' },
   NO_NAME_SERVER: { retriable: true, message: 'no name server answered' },
   BROKER_ERROR: { retriable: false, message: 'the broker refused the request' },
   BROKER_UNAVAILABLE: { retriable: true, message: 'the broker could not be reached' },
   SEND_FAILED: { retriable: true, message: 'the message could not be sent' },
   TIMEOUT: { retriable: true, message: 'the request timed out' },
+  MESSAGE_UNDECODABLE: {
+    retriable: false,
+    message: 'a pulled message could not be decoded; it is sent back (ending in the DLQ) and the queue moves on',
+  },
   QUEUE_LOCK_LOST: { retriable: true, message: 'an orderly queue lost its broker lock and stops until relocked' },
 } as const;
 

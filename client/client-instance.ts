@@ -15,16 +15,19 @@ import {
 import { ClientError } from './client-error.js';
 import { clientTlsConnectionOptions } from './remoting/client-tls-options.js';
 import { RemotingClient, type RequestSpec } from './remoting/remoting-client.js';
+import { masterAddress, parseRoute, type TopicRoute, routeFromDefaultTopic } from './topic-route.js';
 import { SERIALIZE_TYPE, responseTo, type RemotingCommand } from '../protocol/remoting-command.js';
 import { RemotingError } from '../protocol/remoting-error.js';
 import { REQUEST_CODE } from '../protocol/request-code.js';
 import { RESPONSE_CODE } from '../protocol/response-code.js';
-import { masterAddress, parseRoute, type TopicRoute } from './topic-route.js';
+import { AUTO_CREATE_TOPIC_KEY_TOPIC, AUTO_CREATE_TOPIC_QUEUE_COUNT } from '../protocol/header-fields.js';
 
 export interface ClientHandlers {
   /** HeartbeatData (RocketMQ's JSON shape) describing this client's groups. */
   heartbeat(clientId: string): object;
   onConsumerIdsChanged?(group: string): void;
+  /** A periodic heartbeat that failed (a refusal carries the broker's response code). */
+  heartbeatFailed?(error: ClientError): void;
   onRequest?(
     request: RemotingCommand,
     brokerAddress: string,
@@ -67,7 +70,9 @@ export class ClientInstance {
       this.timers.push(setInterval(() => void task().catch(() => undefined), ms).unref());
     };
     every(this.options.routeRefreshIntervalMs ?? ROUTE_REFRESH_INTERVAL_MS_DEFAULT, () => this.refreshRoutes());
-    every(this.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT, () => this.heartbeatAll());
+    every(this.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT, async () => {
+      for (const failure of await this.heartbeatAll()) this.handlers.heartbeatFailed?.(failure);
+    });
   }
 
   /**
@@ -90,6 +95,25 @@ export class ClientInstance {
       this.fetching.set(topic, fetching);
     }
     return fetching;
+  }
+
+  /**
+   * The route to send to `topic` on: its own, or when no name server has one, the route of the
+   * auto-create default topic (TBW102), which brokers run with --auto-create-topics register.
+   * The derived route is cached under the topic until a refresh brings the topic's own.
+   * Without such brokers the topic's NO_ROUTE stands.
+   */
+  async sendRoute(topic: string, refresh = false): Promise<TopicRoute> {
+    try {
+      return await this.route(topic, refresh);
+    } catch (error) {
+      if (!(error instanceof ClientError && error.code === 'NO_ROUTE')) throw error;
+      const fallback = await this.route(AUTO_CREATE_TOPIC_KEY_TOPIC, refresh).catch(() => undefined);
+      if (fallback === undefined) throw error;
+      if (!this.routes.has(topic))
+        this.routes.set(topic, routeFromDefaultTopic(fallback, AUTO_CREATE_TOPIC_QUEUE_COUNT));
+      return this.routes.get(topic)!;
+    }
   }
 
   /** The topic's cached route, if any; no fetch. */
@@ -192,12 +216,26 @@ export class ClientInstance {
     }
   }
 
-  /** Sends a heartbeat to every known broker; resolves when all answered or failed. */
-  async heartbeatAll(): Promise<void> {
+  /**
+   * Sends a heartbeat to every known broker; resolves when all answered or failed, with a
+   * ClientError per broker that failed: BROKER_ERROR (with the response code) for a refusal.
+   */
+  async heartbeatAll(): Promise<ClientError[]> {
     const body = Buffer.from(JSON.stringify(this.handlers.heartbeat(this.clientId)));
-    await Promise.allSettled(
-      this.brokerAddresses().map((address) => this.invoke(address, { code: REQUEST_CODE.HEART_BEAT, body })),
+    const failures: ClientError[] = [];
+    await Promise.all(
+      this.brokerAddresses().map(async (address) => {
+        try {
+          const response = await this.invoke(address, { code: REQUEST_CODE.HEART_BEAT, body });
+          if (response.code !== RESPONSE_CODE.SUCCESS)
+            failures.push(ClientError.fromResponse(response.code, response.remark, `heartbeat to ${address}`));
+        } catch (error) {
+          if (error instanceof ClientError && error.code === 'SHUT_DOWN') return;
+          failures.push(error instanceof ClientError ? error : new ClientError('BROKER_UNAVAILABLE', address));
+        }
+      }),
     );
+    return failures;
   }
 
   async close(unregister?: { producerGroup?: string; consumerGroup?: string }): Promise<void> {

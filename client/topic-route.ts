@@ -70,6 +70,22 @@ function queuesOf(
   return queues;
 }
 
+/**
+ * The route a producer sends a topic that has none on, when brokers auto-create topics: the
+ * default topic's brokers, with at most `queueCountMax` queues each (RocketMQ's producers do
+ * this; the broker creates the topic at the first send that names the default topic).
+ */
+export function routeFromDefaultTopic(defaultRoute: TopicRoute, queueCountMax: number): TopicRoute {
+  return {
+    brokerDatas: defaultRoute.brokerDatas,
+    queueDatas: defaultRoute.queueDatas.map((data) => ({
+      ...data,
+      readQueueNums: Math.min(data.readQueueNums, queueCountMax),
+      writeQueueNums: Math.min(data.writeQueueNums, queueCountMax),
+    })),
+  };
+}
+
 /** 'topic@broker@queueId'; kept per queue object, as it is looked up for every message. */
 export function queueKey(queue: MessageQueue): string {
   let key = QUEUE_KEYS.get(queue);

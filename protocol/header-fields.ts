@@ -34,3 +34,5 @@ export const PERMISSION = { priority: 8, read: 4, write: 2, inherit: 1, readWrit
 
 /** The default topic clients name when asking for auto-creation. */
 export const AUTO_CREATE_TOPIC_KEY_TOPIC = 'TBW102';
+/** Queues a topic auto-created by a send gets, at most (RocketMQ's defaultTopicQueueNums). */
+export const AUTO_CREATE_TOPIC_QUEUE_COUNT = 4;

@@ -28,11 +28,51 @@ const NO_KEYS: readonly string[] = Object.freeze([]);
 const HOST_NAMES = new Map<number, Map<number, string>>();
 /** Distinct born/store hosts remembered; past it the cache starts over (clients are few). */
 const HOST_NAMES_CACHED_MAX = 1024;
-/** Largest body a compressed one may inflate to: four times the 4 MiB default message limit. */
-const INFLATED_BODY_BYTES_MAX = 16 * 1024 * 1024;
+/**
+ * Largest body a compressed one may inflate to: four times the 4 MiB default message limit.
+ * The consumer refuses to inflate past it, and the producer refuses to compress a body larger
+ * than it, so whatever a Tributary producer sends a Tributary consumer can read.
+ */
+export const INFLATED_BODY_BYTES_MAX = 16 * 1024 * 1024;
 
 export class MessageDecodeError extends Error {
   override readonly name = 'MessageDecodeError';
+}
+
+/**
+ * A record whose frame is sound but whose message is not (a compressed body that does not
+ * inflate or inflates past INFLATED_BODY_BYTES_MAX, or inner lengths that do not add up). Its
+ * fixed fields still say which message it is, so a consumer can report it and send it back.
+ */
+export interface UndecodableRecord {
+  /** The record's topic, or undefined when even its length is wrong. */
+  readonly topic: string | undefined;
+  readonly queueId: number;
+  readonly queueOffset: number;
+  readonly commitLogOffset: number;
+  readonly reconsumeTimes: number;
+  /** The offset id (store host + commit log offset), the one id that needs no properties. */
+  readonly offsetMsgId: string;
+  /** The record's bytes, for the prefetch byte count. */
+  readonly body: Buffer;
+  readonly error: MessageDecodeError;
+  /**
+   * When only the body failed to inflate: the message with its body as stored (still
+   * compressed, the compressed SYSFLAG bit kept), for listings such as a DLQ's.
+   */
+  readonly asStored: ReceivedMessage | undefined;
+}
+
+/** A pull body decoded record by record; one bad record does not spoil the others. */
+export interface DecodedRecords {
+  /** In record order: messages and the records that did not decode. */
+  readonly records: (ReceivedMessage | UndecodableRecord)[];
+  /** Set when a record's frame (its total size) is broken: nothing after it could be read. */
+  readonly broken: MessageDecodeError | undefined;
+}
+
+export function isUndecodable(record: ReceivedMessage | UndecodableRecord): record is UndecodableRecord {
+  return 'error' in record;
 }
 
 /**
@@ -94,6 +134,67 @@ export function receivedMessageFields(message: ReceivedMessage): ReceivedMessage
   };
 }
 
+/**
+ * Decodes every record it can: a record whose frame is sound but whose message does not decode
+ * becomes an UndecodableRecord; a broken frame ends the walk (`broken`), keeping what came before.
+ */
+export function decodeRecords(bytes: Buffer): DecodedRecords {
+  const records: (ReceivedMessage | UndecodableRecord)[] = [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  let previous: RecordMessage | undefined;
+  let at = 0;
+  while (at < bytes.length) {
+    if (bytes.length - at < FIXED_BYTES)
+      return { records, broken: new MessageDecodeError(`truncated record at ${at}`) };
+    const size = view.getInt32(at);
+    if (size < FIXED_BYTES || size > bytes.length - at)
+      return { records, broken: new MessageDecodeError(`bad record length ${size} at ${at}`) };
+    try {
+      previous = decodeOne(bytes, view, at, size, previous);
+      records.push(previous);
+    } catch (error) {
+      if (!(error instanceof MessageDecodeError)) throw error;
+      let asStored: ReceivedMessage | undefined;
+      try {
+        asStored = decodeOne(bytes, view, at, size, undefined, false);
+      } catch {
+        asStored = undefined; // Its inner lengths are wrong too: only the fixed fields can be read.
+      }
+      records.push(undecodableRecord(bytes, view, at, size, error, asStored));
+    }
+    at += size;
+  }
+  return { records, broken: undefined };
+}
+
+/** What the fixed fields of a record that did not decode still tell (they lie inside its frame). */
+function undecodableRecord(
+  bytes: Buffer,
+  view: DataView,
+  at: number,
+  size: number,
+  error: MessageDecodeError,
+  asStored: ReceivedMessage | undefined,
+): UndecodableRecord {
+  const bodyLength = view.getInt32(at + RECORD_LAYOUT.bodyLength);
+  const topicLengthAt = at + BODY_AT + bodyLength;
+  const topicFits =
+    bodyLength >= 0 && topicLengthAt + 1 <= at + size && topicLengthAt + 1 + bytes[topicLengthAt]! <= at + size;
+  return {
+    topic: topicFits
+      ? bytes.toString('latin1', topicLengthAt + 1, topicLengthAt + 1 + bytes[topicLengthAt]!)
+      : undefined,
+    queueId: view.getInt32(at + RECORD_LAYOUT.queueId),
+    queueOffset: readLong(view, at + RECORD_LAYOUT.queueOffset),
+    commitLogOffset: readLong(view, at + RECORD_LAYOUT.physicalOffset),
+    reconsumeTimes: view.getInt32(at + RECORD_LAYOUT.reconsumeTimes),
+    offsetMsgId: offsetMessageId(bytes, at + RECORD_LAYOUT.storeHost, at + RECORD_LAYOUT.physicalOffset),
+    body: bytes.subarray(at, at + size),
+    error,
+    asStored,
+  };
+}
+
 export function decodeMessages(bytes: Buffer): ReceivedMessage[] {
   const messages: ReceivedMessage[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -111,13 +212,17 @@ export function decodeMessages(bytes: Buffer): ReceivedMessage[] {
   return messages;
 }
 
-/** Checks the record's inner lengths and decodes it; `previous` lends its topic string when equal. */
+/**
+ * Checks the record's inner lengths and decodes it, inflating a compressed body unless told not
+ * to; `previous` lends its topic string when equal.
+ */
 function decodeOne(
   bytes: Buffer,
   view: DataView,
   at: number,
   size: number,
   previous: RecordMessage | undefined,
+  inflate = true,
 ): RecordMessage {
   const bodyLength = view.getInt32(at + RECORD_LAYOUT.bodyLength);
   const topicLengthAt = at + BODY_AT + bodyLength;
@@ -131,7 +236,7 @@ function decodeOne(
   }
   const sysFlag = view.getInt32(at + RECORD_LAYOUT.sysFlag);
   let body = bytes.subarray(at + BODY_AT, topicLengthAt);
-  if ((sysFlag & MESSAGE_SYS_FLAG.compressed) !== 0) body = inflateBody(body, at);
+  if (inflate && (sysFlag & MESSAGE_SYS_FLAG.compressed) !== 0) body = inflateBody(body, at);
   const topic =
     previous !== undefined && previous.hasTopicBytes(bytes, topicLengthAt + 1, topicLength)
       ? previous.topic
@@ -257,7 +362,9 @@ function inflateBody(body: Buffer, at: number): Buffer {
     // Bounded, so a hostile peer's zip bomb fails to decode instead of exhausting memory.
     return zlib.inflateSync(body, { maxOutputLength: INFLATED_BODY_BYTES_MAX });
   } catch (error) {
-    throw new MessageDecodeError(`compressed body does not inflate at ${at}`, { cause: error });
+    const tooLarge = (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE';
+    const what = tooLarge ? `inflates past ${INFLATED_BODY_BYTES_MAX} bytes` : 'does not inflate';
+    throw new MessageDecodeError(`compressed body ${what} at ${at}`, { cause: error });
   }
 }
 

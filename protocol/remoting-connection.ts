@@ -9,11 +9,18 @@ import type net from 'node:net';
 import { HeaderCodec } from './header-codec.js';
 import type { RemotingCommand } from './remoting-command.js';
 import { RemotingError } from './remoting-error.js';
-import { FrameDecoder, FRAME_BYTES_MAX } from './remoting-frame.js';
+import { FrameDecoder, FRAME_BYTES_MAX, type FrameByteBudget } from './remoting-frame.js';
 
 export interface ConnectionOptions {
   readonly maxFrameBytes?: number;
   readonly writeHighWaterBytes?: number;
+  /** Shared by a server's connections: bytes of unfinished frames (see remoting-frame.ts). */
+  readonly frameBudget?: FrameByteBudget;
+  /**
+   * Judges a request from its header alone, before its body is buffered (the body is empty
+   * here): a reason refuses it and closes the connection (HEADER_REFUSED).
+   */
+  readonly checkHeader?: (request: RemotingCommand) => string | undefined;
 }
 
 export const WRITE_HIGH_WATER_BYTES_DEFAULT = 8 * 1024 * 1024;
@@ -31,15 +38,29 @@ export class RemotingConnection {
   private closed = false;
   private closeError: Error | undefined;
   private pausedForWrites = false;
+  private peer: { readonly host: string; readonly port: number } | undefined;
 
   constructor(
     readonly socket: net.Socket,
     private readonly handlers: ConnectionHandlers,
     options: ConnectionOptions = {},
   ) {
-    this.decoder = new FrameDecoder(options.maxFrameBytes ?? FRAME_BYTES_MAX);
+    const { checkHeader } = options;
+    this.decoder = new FrameDecoder(options.maxFrameBytes ?? FRAME_BYTES_MAX, {
+      ...(options.frameBudget === undefined ? {} : { budget: options.frameBudget }),
+      ...(checkHeader === undefined
+        ? {}
+        : {
+            checkHeader: (serializeType, header) => {
+              const refusal = checkHeader(HeaderCodec.decode({ serializeType, header, body: Buffer.alloc(0) }));
+              if (refusal !== undefined) throw new RemotingError('HEADER_REFUSED', refusal);
+            },
+          }),
+    });
     this.writeHighWaterBytes = options.writeHighWaterBytes ?? WRITE_HIGH_WATER_BYTES_DEFAULT;
     socket.setNoDelay(true);
+    this.capturePeer();
+    socket.once('connect', () => this.capturePeer());
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('drain', () => this.resumeIfDrained());
     socket.on('error', (error) => {
@@ -52,8 +73,25 @@ export class RemotingConnection {
     return this.closed;
   }
 
+  /**
+   * The peer's 'host:port'. Captured while the socket is connected: Node forgets it once the
+   * socket is destroyed, and a close is when it is logged.
+   */
   get remoteAddress(): string {
-    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? 0}`;
+    this.capturePeer();
+    return this.peer === undefined ? '?:0' : `${this.peer.host}:${this.peer.port}`;
+  }
+
+  /** The peer's host alone ('' when never connected), as address allow-lists match it. */
+  get remoteHost(): string {
+    this.capturePeer();
+    return this.peer?.host ?? '';
+  }
+
+  private capturePeer(): void {
+    const { remoteAddress, remotePort } = this.socket;
+    if (this.peer === undefined && remoteAddress !== undefined)
+      this.peer = { host: remoteAddress, port: remotePort ?? 0 };
   }
 
   /** Bytes written but not yet sent to the peer. */
@@ -118,6 +156,7 @@ export class RemotingConnection {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
+    this.decoder.dispose();
     this.handlers.onClose(this.closeError);
   }
 }

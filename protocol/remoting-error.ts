@@ -5,6 +5,11 @@ export const REMOTING_ERRORS = {
   MALFORMED_FRAME: { retriable: false, message: 'frame lengths are inconsistent' },
   MALFORMED_HEADER: { retriable: false, message: 'the command header cannot be decoded' },
   UNSUPPORTED_SERIALIZE_TYPE: { retriable: false, message: 'unknown header serialize type' },
+  FRAME_BUDGET_EXCEEDED: {
+    retriable: true,
+    message: "the server's budget for unfinished frames of all connections is used up",
+  },
+  HEADER_REFUSED: { retriable: false, message: 'the request header was refused before its body arrived' },
   TIMEOUT: { retriable: true, message: 'no response within the timeout' },
   CONNECT_FAILED: { retriable: true, message: 'cannot connect' },
   CONNECTION_CLOSED: { retriable: true, message: 'the connection closed before the response' },

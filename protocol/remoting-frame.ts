@@ -10,6 +10,13 @@
 //
 // LENGTH is at most 16 MiB (RocketMQ's frameMaxLength). A frame that breaks a rule is a
 // protocol error: the connection cannot be resynchronised and must be closed.
+//
+// A server passes the decoder a budget shared by all its connections for the bytes held in
+// unfinished frames, and a header check. Bytes of a frame that is still arriving are taken
+// from the budget after each chunk (a frame complete within its chunk never touches it), and
+// given back when it completes or the decoder is disposed; a chunk that would overdraw it is a
+// FRAME_BUDGET_EXCEEDED error. The header check runs once a frame's header has arrived and its
+// body has not, so a refused request is stopped before its body is buffered.
 import { RemotingError } from './remoting-error.js';
 
 export const FRAME_BYTES_MAX = 16 * 1024 * 1024;
@@ -22,6 +29,19 @@ const SERIALIZE_TYPE_SHIFT = 24;
 const CHUNK_COUNT_COMPACT_MIN = 64;
 /** ...this many bytes (see FrameDecoder.compactIfFragmented). */
 const CHUNK_BYTES_AVERAGE_MIN = 128;
+
+/** Bytes shared by the decoders of a server's connections (see the top). */
+export interface FrameByteBudget {
+  /** Takes `bytes`; false (and nothing taken) when they would overdraw the budget. */
+  take(bytes: number): boolean;
+  give(bytes: number): void;
+}
+
+export interface FrameDecoderHooks {
+  readonly budget?: FrameByteBudget;
+  /** Called with the header of a frame whose body is still arriving; throws to refuse it. */
+  readonly checkHeader?: (serializeType: number, header: Buffer) => void;
+}
 
 export interface RawFrame {
   readonly serializeType: number;
@@ -56,8 +76,15 @@ export function encodeFrame(
 export class FrameDecoder {
   private readonly chunks: Buffer[] = [];
   private buffered = 0;
+  /** Bytes taken from the budget: those of the frame still arriving, after the last push. */
+  private held = 0;
+  /** The pending frame's header passed checkHeader. */
+  private headerChecked = false;
 
-  constructor(private readonly maxFrameBytes: number = FRAME_BYTES_MAX) {}
+  constructor(
+    private readonly maxFrameBytes: number = FRAME_BYTES_MAX,
+    private readonly hooks: FrameDecoderHooks = {},
+  ) {}
 
   /** Bytes received but not yet part of a complete frame. */
   get pendingBytes(): number {
@@ -74,11 +101,64 @@ export class FrameDecoder {
         throw new RemotingError('FRAME_TOO_LARGE', `${length} bytes, over ${this.maxFrameBytes}`);
       if (length < HEADER_SPEC_BYTES) throw new RemotingError('MALFORMED_FRAME', `length ${length}`);
       if (this.buffered < LENGTH_FIELD_BYTES + length) {
+        this.checkPendingHeader(length);
         this.compactIfFragmented();
-        return;
+        break;
       }
+      this.headerChecked = false;
       onFrame(parseFrame(this.take(LENGTH_FIELD_BYTES + length), length));
     }
+    this.holdPending();
+  }
+
+  /** Gives back every byte held and drops the pending chunks (the connection closed). */
+  dispose(): void {
+    this.hooks.budget?.give(this.held);
+    this.held = 0;
+    this.chunks.length = 0;
+    this.buffered = 0;
+  }
+
+  /** Makes the budget hold exactly the pending bytes; throws when it cannot. */
+  private holdPending(): void {
+    const { budget } = this.hooks;
+    if (budget === undefined || this.buffered === this.held) return;
+    if (this.buffered < this.held) {
+      budget.give(this.held - this.buffered);
+    } else if (!budget.take(this.buffered - this.held)) {
+      throw new RemotingError('FRAME_BUDGET_EXCEEDED', `${this.buffered} bytes of an unfinished frame`);
+    }
+    this.held = this.buffered;
+  }
+
+  /**
+   * Checks the header of the frame still arriving, once: its length against the frame's as
+   * soon as the prefix is here, then checkHeader once the whole header is.
+   */
+  private checkPendingHeader(length: number): void {
+    if (this.headerChecked || this.buffered < PREFIX_BYTES) return;
+    const spec = this.peek(PREFIX_BYTES).readUInt32BE(LENGTH_FIELD_BYTES);
+    const headerLength = spec & HEADER_LENGTH_MASK;
+    if (headerLength > length - HEADER_SPEC_BYTES) {
+      throw new RemotingError('MALFORMED_FRAME', `header length ${headerLength} exceeds frame length ${length}`);
+    }
+    if (this.hooks.checkHeader !== undefined) {
+      if (this.buffered < PREFIX_BYTES + headerLength) return;
+      const headerEnd = PREFIX_BYTES + headerLength;
+      const header = this.peek(headerEnd).subarray(PREFIX_BYTES, headerEnd);
+      this.hooks.checkHeader(spec >>> SERIALIZE_TYPE_SHIFT, header);
+    }
+    this.headerChecked = true;
+  }
+
+  /** The first `bytes` pending bytes, without consuming them (merging chunks if needed). */
+  private peek(bytes: number): Buffer {
+    const first = this.chunks[0]!;
+    if (first.length >= bytes) return first;
+    const merged = Buffer.concat(this.chunks, this.buffered);
+    this.chunks.length = 0;
+    this.chunks.push(merged);
+    return merged;
   }
 
   /**

@@ -12,6 +12,14 @@
 // content "AK_TESTALIYUNTopicTest", Signature "JYAzOjrGvSV3LQg6mq9Nyr+RELU=".
 //
 // The same function serves the client (to sign) and the broker (to recompute and compare).
+//
+// That signature does not cover the request code, so a captured request can be replayed, even
+// under another code. Tributary's own client therefore adds three fields before signing
+// (TRIBUTARY_SIGNED_FIELD), which the signature then covers like any other field: the request
+// code, the time of signing (ms since the epoch) and a nonce unique within the process, so no
+// two requests sign alike. A RocketMQ broker signs every extField, so it accepts them unchanged;
+// a Tributary broker refuses a request whose signed code differs from its code, and an account
+// with `requireSignedCode` needs all three, a recent time and a signature it has not seen.
 import crypto from 'node:crypto';
 
 import type { ExtFields } from './remoting-command.js';
@@ -22,6 +30,17 @@ export const ACL_FIELD = {
   signature: 'Signature',
   securityToken: 'SecurityToken',
 } as const;
+
+/** The fields Tributary's client adds so the signature covers the request code and its time. */
+export const TRIBUTARY_SIGNED_FIELD = {
+  requestCode: 'TributaryRequestCode',
+  timestamp: 'TributaryTimestamp',
+  nonce: 'TributaryNonce',
+} as const;
+
+/** Random per process, then a counter: unique across processes without a random draw per request. */
+const NONCE_PREFIX = crypto.randomBytes(9).toString('base64url');
+let nonceCounter = 0;
 
 /**
  * Fields left out of the signed content. RocketMQ's admin adds _UNIQUE_KEY_QUERY
@@ -53,14 +72,24 @@ export function requestSignature(
   return hmac.digest('base64');
 }
 
-/** The request's extFields plus AccessKey, SecurityToken (if any) and Signature; the input is not changed. */
+/**
+ * The request's extFields plus AccessKey, SecurityToken (if any) and Signature; with `code`,
+ * also the TRIBUTARY_SIGNED_FIELD fields (code, time, nonce). The input is not changed.
+ */
 export function signedExtFields(
   credentials: AccessCredentials,
   extFields: ExtFields | undefined,
   body: Buffer | readonly Buffer[] | undefined,
+  code?: number,
 ): ExtFields {
   const signed: ExtFields = { ...extFields, [ACL_FIELD.accessKey]: credentials.accessKey };
   delete signed[ACL_FIELD.signature];
+  if (code !== undefined) {
+    signed[TRIBUTARY_SIGNED_FIELD.requestCode] = String(code);
+    signed[TRIBUTARY_SIGNED_FIELD.timestamp] = String(Date.now());
+    nonceCounter = nonceCounter >= Number.MAX_SAFE_INTEGER ? 0 : nonceCounter + 1;
+    signed[TRIBUTARY_SIGNED_FIELD.nonce] = `${NONCE_PREFIX}.${nonceCounter.toString(36)}`;
+  }
   if (credentials.securityToken !== undefined) signed[ACL_FIELD.securityToken] = credentials.securityToken;
   signed[ACL_FIELD.signature] = requestSignature(credentials.secretKey, signed, body);
   return signed;

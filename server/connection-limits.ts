@@ -7,6 +7,7 @@ import {
   CONNECTION_IDLE_TIMEOUT_MS_DEFAULT,
   CONNECTIONS_MAX_DEFAULT,
   IN_FLIGHT_REQUESTS_MAX_DEFAULT,
+  UNFINISHED_FRAME_BUDGET_BYTES_DEFAULT,
   WRITE_STALL_TIMEOUT_MS_DEFAULT,
 } from './server-constants.js';
 
@@ -23,6 +24,11 @@ export interface ConnectionLimits {
   readonly writeHighWaterBytes?: number;
   /** A response unsent for this long closes its connection (default 30 s). */
   readonly writeStallTimeoutMs?: number;
+  /**
+   * Bytes held in unfinished frames across all connections; a connection whose data would
+   * pass it is closed (default 256 MiB; at least maxFrameBytes).
+   */
+  readonly unfinishedFrameBudgetBytes?: number;
 }
 
 export type ResolvedConnectionLimits = Required<ConnectionLimits>;
@@ -41,6 +47,12 @@ export interface ConnectionStats {
   readonly closedStalled: number;
   /** Closed for a malformed or oversized frame or an undecodable header. */
   readonly closedProtocolError: number;
+  /** Closed because their unfinished frame would have passed unfinishedFrameBudgetBytes. */
+  readonly closedFrameBudget: number;
+  /** Closed because a request's header was refused before its body arrived (access control). */
+  readonly closedHeaderRefused: number;
+  /** Bytes held in unfinished frames now, of unfinishedFrameBudgetBytes. */
+  readonly unfinishedFrameBytes: number;
   /**
    * Requests answered SYSTEM_BUSY: their connection had maxInFlightPerConnection in flight, or
    * more than writeHighWaterBytes of responses unsent.
@@ -57,6 +69,7 @@ export function resolveConnectionLimits(limits: ConnectionLimits = {}): Resolved
     maxInFlightPerConnection: limits.maxInFlightPerConnection ?? IN_FLIGHT_REQUESTS_MAX_DEFAULT,
     writeHighWaterBytes: limits.writeHighWaterBytes ?? WRITE_HIGH_WATER_BYTES_DEFAULT,
     writeStallTimeoutMs: limits.writeStallTimeoutMs ?? WRITE_STALL_TIMEOUT_MS_DEFAULT,
+    unfinishedFrameBudgetBytes: limits.unfinishedFrameBudgetBytes ?? UNFINISHED_FRAME_BUDGET_BYTES_DEFAULT,
   };
   for (const [name, value] of Object.entries(resolved)) {
     if (!Number.isSafeInteger(value) || value < 1)
@@ -65,6 +78,9 @@ export function resolveConnectionLimits(limits: ConnectionLimits = {}): Resolved
   // Frames past the wire format's own maximum could not be decoded by any client either.
   if (resolved.maxFrameBytes > FRAME_BYTES_MAX)
     throw new RangeError(`connection limit maxFrameBytes must be at most ${FRAME_BYTES_MAX}`);
+  // A budget under one frame would refuse frames the frame limit allows.
+  if (resolved.unfinishedFrameBudgetBytes < resolved.maxFrameBytes)
+    throw new RangeError(`connection limit unfinishedFrameBudgetBytes must be at least maxFrameBytes`);
   if (resolved.idleTimeoutMs > TIMER_MS_MAX || resolved.writeStallTimeoutMs > TIMER_MS_MAX)
     throw new RangeError(`connection timeouts must be at most ${TIMER_MS_MAX} ms`);
   return resolved;

@@ -11,6 +11,11 @@
 //   heartbeat every 30 s, so only dead and abandoned connections reach it.
 // - maxFrameBytes: the decoder reads a frame's 4-byte length first and closes the connection
 //   when it is over the limit, before buffering any of the frame. Other connections go on.
+// - unfinishedFrameBudgetBytes: the bytes held in frames still arriving, across all
+//   connections (unfinished-frame-budget.ts). A connection whose data would pass it is closed
+//   and counted (closedFrameBudget); a connection's held bytes are given back when it closes.
+//   With `checkHeader` (access control), a request's header is judged as soon as it arrives,
+//   so a peer without an account is closed before its body is buffered (closedHeaderRefused).
 // - maxInFlightPerConnection: requests being processed per connection, held long polls
 //   included; past it a request is answered SYSTEM_BUSY at once instead of queued.
 // - Slow readers, two bounds. (1) When more than writeHighWaterBytes of responses wait unsent
@@ -48,6 +53,7 @@ import {
   type ConnectionStats,
   type ResolvedConnectionLimits,
 } from './connection-limits.js';
+import { UnfinishedFrameBudget } from './unfinished-frame-budget.js';
 import { WriteBacklog } from './write-backlog.js';
 
 /** The write stall check runs this many times per writeStallTimeoutMs. */
@@ -122,6 +128,11 @@ export interface RemotingServerOptions extends ConnectionLimits {
   readonly tls?: tls.TlsOptions;
   /** Checks each request before its processor runs; a response it returns refuses the request. */
   readonly authorize?: (request: RemotingCommand, channel: Channel) => RemotingCommand | undefined;
+  /**
+   * Judges a request from its header alone (no body yet) and the peer's host, before its body
+   * is buffered; a reason it returns closes the connection.
+   */
+  readonly checkHeader?: (request: RemotingCommand, remoteHost: string) => string | undefined;
 }
 
 export class RemotingServer {
@@ -133,17 +144,21 @@ export class RemotingServer {
   private readonly limits: ResolvedConnectionLimits;
   private readonly stallCheckIntervalMs: number;
   private stallCheck: NodeJS.Timeout | undefined;
+  private readonly frameBudget: UnfinishedFrameBudget;
   private readonly counters = {
     accepted: 0,
     rejected: 0,
     closedIdle: 0,
     closedStalled: 0,
     closedProtocolError: 0,
+    closedFrameBudget: 0,
+    closedHeaderRefused: 0,
     busyRefusals: 0,
   };
 
   constructor(private readonly options: RemotingServerOptions) {
     this.limits = resolveConnectionLimits(options);
+    this.frameBudget = new UnfinishedFrameBudget(this.limits.unfinishedFrameBudgetBytes);
     this.stallCheckIntervalMs = Math.max(1, Math.floor(this.limits.writeStallTimeoutMs / STALL_CHECKS_PER_TIMEOUT));
     const accept = (socket: net.Socket): void => this.accept(socket);
     this.server = options.tls === undefined ? net.createServer(accept) : tls.createServer(options.tls, accept);
@@ -159,7 +174,7 @@ export class RemotingServer {
 
   /** Open connections and what the limits did so far. */
   get stats(): ConnectionStats {
-    return { open: this.channels.size, ...this.counters };
+    return { open: this.channels.size, ...this.counters, unfinishedFrameBytes: this.frameBudget.heldBytes };
   }
 
   register(code: number, processor: Processor): void {
@@ -193,20 +208,21 @@ export class RemotingServer {
   private accept(socket: net.Socket): void {
     let channel: Channel | undefined;
     const { maxFrameBytes, writeHighWaterBytes } = this.limits;
-    const connection = new RemotingConnection(
+    const { checkHeader } = this.options;
+    const connection: RemotingConnection = new RemotingConnection(
       socket,
       {
         onCommand: (command, serializeType) => this.dispatch(channel!, command, serializeType),
-        onClose: (error) => {
-          if (error instanceof RemotingError && PROTOCOL_ERROR_CODES.has(error.code))
-            this.counters.closedProtocolError++;
-          if (error !== undefined && !isPeerReset(error))
-            this.options.onConnectionError?.(error, channel!.remoteAddress);
-          this.channels.delete(channel!);
-          for (const listener of this.channelClosedListeners) listener(channel!);
-        },
+        onClose: (error) => this.closed(channel!, error),
       },
-      { maxFrameBytes, writeHighWaterBytes },
+      {
+        maxFrameBytes,
+        writeHighWaterBytes,
+        frameBudget: this.frameBudget,
+        ...(checkHeader === undefined
+          ? {}
+          : { checkHeader: (request: RemotingCommand) => checkHeader(request, connection.remoteHost) }),
+      },
     );
     // Node's socket timeout restarts with every read and write: it fires after that long of silence.
     socket.setTimeout(this.limits.idleTimeoutMs, () => {
@@ -216,6 +232,17 @@ export class RemotingServer {
     channel = new Channel(this.nextChannelId++, connection, new WriteBacklog(this.stallCheckIntervalMs));
     this.channels.add(channel);
     this.counters.accepted++;
+  }
+
+  private closed(channel: Channel, error: Error | undefined): void {
+    if (error instanceof RemotingError) {
+      if (PROTOCOL_ERROR_CODES.has(error.code)) this.counters.closedProtocolError++;
+      else if (error.code === 'FRAME_BUDGET_EXCEEDED') this.counters.closedFrameBudget++;
+      else if (error.code === 'HEADER_REFUSED') this.counters.closedHeaderRefused++;
+    }
+    if (error !== undefined && !isPeerReset(error)) this.options.onConnectionError?.(error, channel.remoteAddress);
+    this.channels.delete(channel);
+    for (const listener of this.channelClosedListeners) listener(channel);
   }
 
   /** Closes every connection with a response unsent for writeStallTimeoutMs (see the top). */

@@ -28,3 +28,8 @@ export const IN_FLIGHT_REQUESTS_MAX_DEFAULT = 4096;
  * deleted segment is unmapped under any view still pointing into it.
  */
 export const WRITE_STALL_TIMEOUT_MS_DEFAULT = 30_000;
+/**
+ * Bytes a server holds in unfinished frames across all connections (16 frames of the 16 MiB
+ * maximum): what peers that have not yet authenticated can make it hold.
+ */
+export const UNFINISHED_FRAME_BUDGET_BYTES_DEFAULT = 256 * 1024 * 1024;

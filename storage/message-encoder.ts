@@ -126,6 +126,9 @@ export class MessageEncoder {
       if (given === null || typeof given !== 'object') throw invalid('properties must be an object');
       for (const name in given) {
         const value = given[name];
+        // A nameless, valueless pair carries nothing: RocketMQ's decoder drops it, and ali-ons
+        // adds one to every message it decodes, so a received message sent on keeps working.
+        if (name === '' && value === '') continue;
         if (
           name === '' ||
           typeof value !== 'string' ||

@@ -13,6 +13,8 @@ import { CommitLog } from './commit-log.js';
 import { GroupCommit } from './group-commit.js';
 import { parseHostAddress } from './host-address.js';
 import { normalizeKeyHash } from './index-file.js';
+import { resolveIndexGeometry } from './index-geometry.js';
+import type { StorageFileSystem } from './storage-file-system.js';
 import { IndexService } from './index-service.js';
 import { javaStringHash } from '../protocol/java-string-hash.js';
 import { MESSAGE_SYS_FLAG } from '../protocol/message-sys-flag.js';
@@ -128,9 +130,8 @@ export class MessageStore {
       const commitLog = track(new CommitLog(fileSystem, directory, resolved.segmentBytes, preheat));
       const topics = track(new TopicRegistry(fileSystem, directory, resolved.consumeQueueEntriesPerFile));
       const indexDirectory = path.join(directory, 'index');
-      const index = track(
-        new IndexService(fileSystem, indexDirectory, resolved.indexSlotCount, resolved.indexEntryCount),
-      );
+      const geometry = resolveIndexGeometry(options ?? {}, () => fileSystemBytes(fileSystem, directory));
+      const index = track(new IndexService(fileSystem, indexDirectory, geometry.slotCount, geometry.entryCount));
       const recovery = recoverStore({
         commitLog,
         topics,
@@ -369,6 +370,16 @@ export class MessageStore {
     return this.topics.find(topic, queueId)?.maxQueueOffset ?? 0;
   }
 
+  /** Where the message at `queueOffset` of a queue starts in the commit log; undefined if none. */
+  commitLogOffsetOf(topic: string, queueId: number, queueOffset: number): number | undefined {
+    return this.topics.find(topic, queueId)?.entry(queueOffset)?.commitLogOffset;
+  }
+
+  /** The commit log offset where the next record goes. */
+  get commitLogMaxOffset(): number {
+    return this.commitLog.maxOffset;
+  }
+
   /** The first queue offset whose message was stored at or after `timestampMs` (max if none). */
   searchQueueOffsetByTime(topic: string, queueId: number, timestampMs: number): number {
     const queue = this.topics.find(topic, queueId);
@@ -494,4 +505,14 @@ export class MessageStore {
 
 function asStoreError(error: unknown): StoreError {
   return error instanceof StoreError ? error : new StoreError('IO_ERROR', undefined, { cause: error });
+}
+
+/** The size of the file system holding `directory` (used + available), undefined when unknown. */
+function fileSystemBytes(fileSystem: StorageFileSystem, directory: string): number | undefined {
+  try {
+    const { usedBytes, availableBytes } = fileSystem.usage(directory);
+    return usedBytes + availableBytes;
+  } catch {
+    return undefined; // The defaults then; the disk monitor reports a file system it cannot measure.
+  }
 }

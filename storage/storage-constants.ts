@@ -41,6 +41,17 @@ export const CONSUME_QUEUE_ENTRIES_PER_FILE_DEFAULT = 300_000;
  */
 export const INDEX_SLOT_COUNT_DEFAULT = 1_000_000;
 export const INDEX_ENTRY_COUNT_DEFAULT = 4_000_000;
+/**
+ * Sizing the index for the disk (index-geometry.ts): with neither count given, an index file
+ * takes at most 1/16 of the file system's size (used + available), under the 10% headroom the
+ * default diskFullRatio keeps, so creating one cannot fail while appends are allowed. Counts
+ * are halved together from the defaults until the file fits, down to the minimum below.
+ */
+export const INDEX_DISK_SHARE_DIVISOR = 16;
+/** Entries per hash slot when only one count is given or the counts are sized for the disk. */
+export const INDEX_ENTRIES_PER_SLOT = 4;
+/** The smallest index sized for a disk: 16,384 entries, 4,096 slots (about 344 KB). */
+export const INDEX_ENTRY_COUNT_DISK_MIN = 16_384;
 /** A filtered read scans at least this many queue entries (RocketMQ: 16,000 bytes = 800). */
 export const READ_FILTER_SCAN_ENTRIES_MIN = 800;
 

@@ -48,6 +48,12 @@ export interface MessageStoreOptions {
   /** Host written as STOREHOST and used in offset message ids (default '127.0.0.1:10911'). */
   storeHost?: string;
   consumeQueueEntriesPerFile?: number;
+  /**
+   * Hash slots and entries of each new index file (20 bytes an entry, 4 a slot). One alone
+   * implies the other at 4 entries a slot; with neither, 1,000,000 x 4,000,000 (84 MB) halved
+   * until a file takes at most 1/16 of the file system (index-geometry.ts). A full file rolls
+   * to a new one.
+   */
   indexSlotCount?: number;
   indexEntryCount?: number;
   syncFlushTimeoutMs?: number;

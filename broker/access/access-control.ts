@@ -8,6 +8,8 @@ import { parseAclConfig, type AclConfig } from './acl-config.js';
 import { AclConfigFile } from './acl-config-file.js';
 import { AccessValidator } from './access-validator.js';
 import type { Channel } from '../../server/remoting-server.js';
+import type { ResourceNeed } from './request-permission-table.js';
+import type { ResourceAccess } from './resource-access.js';
 
 /**
  * The broker's `acl` option: the path of a JSON ACL file (see acl-config.ts for the format;
@@ -15,7 +17,7 @@ import type { Channel } from '../../server/remoting-server.js';
  */
 export type AclOption = string | Readonly<Record<string, unknown>>;
 
-export class AccessControl {
+export class AccessControl implements ResourceAccess {
   private readonly validator: AccessValidator;
 
   private constructor(
@@ -43,6 +45,16 @@ export class AccessControl {
   authorize(request: RemotingCommand, channel: Channel): RemotingCommand | undefined {
     const decision = this.validator.decide(request, channel.connection.socket.remoteAddress ?? '');
     return decision.allowed ? undefined : responseTo(request, RESPONSE_CODE.NO_PERMISSION, decision.remark);
+  }
+
+  refusal(request: RemotingCommand, channel: Channel, needs: readonly ResourceNeed[]): string | undefined {
+    return this.validator.resourceRefusal(request, channel.connection.socket.remoteAddress ?? '', needs);
+  }
+
+  /** A request's header before its body arrives: a reason refuses it (the connection closes). */
+  checkHeader(request: RemotingCommand, remoteHost: string): string | undefined {
+    const decision = this.validator.decideBeforeBody(request, remoteHost);
+    return decision.allowed ? undefined : decision.remark;
   }
 
   close(): void {

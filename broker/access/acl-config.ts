@@ -10,7 +10,9 @@
 //         "admin": false,                                    // admin-only requests (create topic…)
 //         "defaultTopicPerm": "DENY", "defaultGroupPerm": "SUB",   // default DENY
 //         "topicPerms": ["orders=PUB|SUB", "audit=DENY"],    // DENY | PUB | SUB | PUB|SUB
-//         "groupPerms": ["billing=SUB"] }
+//         "groupPerms": ["billing=SUB"],                     // a producer group needs PUB
+//         "requireSignedCode": false }                       // true: only Tributary's signing
+//                                                            //   (code, time, nonce) is accepted
 //     ]
 //   }
 //
@@ -38,6 +40,12 @@ export interface AclAccount {
   readonly defaultGroupPermission: number;
   readonly topicPermissions: ReadonlyMap<string, number>;
   readonly groupPermissions: ReadonlyMap<string, number>;
+  /**
+   * Refuse requests not signed with Tributary's request code, time and nonce, signed out of
+   * the clock window, or seen before (protocol/request-signature.ts); RocketMQ clients
+   * cannot use such an account.
+   */
+  readonly requireSignedCode: boolean;
 }
 
 export interface AclConfig {
@@ -56,6 +64,7 @@ const ACCOUNT_KEYS: ReadonlySet<string> = new Set([
   'defaultGroupPerm',
   'topicPerms',
   'groupPerms',
+  'requireSignedCode',
 ]);
 
 /** Reads and validates an ACL file; any problem is an AclConfigError naming the file. */
@@ -108,6 +117,9 @@ function parseAccount(entry: unknown, where: string): AclAccount {
     throw new AclConfigError(`${where}.secretKey must be a string of at least ${SECRET_KEY_CHARS_MIN} characters`);
   if (admin !== undefined && typeof admin !== 'boolean')
     throw new AclConfigError(`${where}.admin must be true or false`);
+  const { requireSignedCode } = account;
+  if (requireSignedCode !== undefined && typeof requireSignedCode !== 'boolean')
+    throw new AclConfigError(`${where}.requireSignedCode must be true or false`);
   const addresses =
     typeof account.whiteRemoteAddress === 'string' && account.whiteRemoteAddress.trim() === ''
       ? undefined // RocketMQ's sample files leave it empty: no restriction.
@@ -121,6 +133,7 @@ function parseAccount(entry: unknown, where: string): AclAccount {
     defaultGroupPermission: permissionAt(account.defaultGroupPerm, `${where}.defaultGroupPerm`),
     topicPermissions: resourcePermissionsAt(account.topicPerms, `${where}.topicPerms`),
     groupPermissions: resourcePermissionsAt(account.groupPerms, `${where}.groupPerms`),
+    requireSignedCode: requireSignedCode === true,
   };
 }
 

@@ -11,9 +11,15 @@
 //   need SUB on what they read; RocketMQ leaves several unchecked.
 // - VIEW_MESSAGE_BY_ID and whole-broker listings are admin-only: an offset names no topic to
 //   check, so it could read any message.
-// - CONSUMER_SEND_MSG_BACK needs SUB on the group and on originTopic, not PUB on originTopic.
-// - END_TRANSACTION and GET_BROKER_RUNTIME_INFO only need a valid signature (the first names
-//   no topic, RocketMQ checks none; the second is process health, no topic or message).
+// - CONSUMER_SEND_MSG_BACK needs SUB on the group and on originTopic, not PUB on originTopic;
+//   the processor then checks the message the offset points at: a user message of a topic the
+//   group subscribes to (or its retry copy), with SUB on that topic (send-back-processor.ts).
+// - A producer group needs PUB on the group: in a heartbeat (so only its accounts receive its
+//   transaction check-backs) and in END_TRANSACTION, whose processor also asks PUB on the half
+//   message's real topic (RocketMQ checks neither). RocketMQ clients announce their inner
+//   producer group CLIENT_INNER_PRODUCER in every heartbeat: it needs nothing and is only
+//   registered when permitted (client-manage-processor.ts).
+// - GET_BROKER_RUNTIME_INFO only needs a valid signature (process health, no topic or message).
 // - A code missing from the table is admin-only: new requests are closed until classified.
 //
 // A named field that is absent denies the request (fail closed) unless marked optional.
@@ -21,8 +27,9 @@ import { SEND_MESSAGE_V2_FIELD } from '../../protocol/header-fields.js';
 import { bodyOf, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import type { NeededPermission } from './acl-permission.js';
-import { parseHeartbeat } from '../processors/heartbeat-body.js';
+import { CLIENT_INNER_PRODUCER_GROUP } from '../broker-constants.js';
 import { RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
+import { parseHeartbeat } from '../processors/heartbeat-body.js';
 
 export type ResourceKind = 'topic' | 'group';
 
@@ -82,7 +89,7 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.HEART_BEAT, { body: heartbeatNeeds }],
   [REQUEST_CODE.UNREGISTER_CLIENT, { groups: [group('consumerGroup', SUB, true)] }],
   [REQUEST_CODE.CONSUMER_SEND_MSG_BACK, { topics: [topic('originTopic', SUB, true)], groups: [group('group', SUB)] }],
-  [REQUEST_CODE.END_TRANSACTION, SIGNED],
+  [REQUEST_CODE.END_TRANSACTION, { groups: [group('producerGroup', PUB)] }],
   // Process health (memory, connection counts): no topic, group or message in it.
   [REQUEST_CODE.GET_BROKER_RUNTIME_INFO, SIGNED],
   [REQUEST_CODE.GET_CONSUMER_LIST_BY_GROUP, { groups: [group('consumerGroup', SUB)] }],
@@ -156,10 +163,14 @@ function topicNeed(name: string, permission: NeededPermission): ResourceNeed {
   return { kind: 'topic', name, permission };
 }
 
-/** A consumer's heartbeat: SUB on its group and on every topic it subscribes to. */
+/** A heartbeat: PUB on each producer group; SUB on each consumer group and topic it subscribes to. */
 function heartbeatNeeds(body: Buffer): ResourceNeed[] {
   const needs: ResourceNeed[] = [];
-  for (const consumer of parseHeartbeat(body).consumers) {
+  const heartbeat = parseHeartbeat(body);
+  for (const producerGroup of heartbeat.producerGroups)
+    if (producerGroup !== CLIENT_INNER_PRODUCER_GROUP)
+      needs.push({ kind: 'group', name: producerGroup, permission: PUB });
+  for (const consumer of heartbeat.consumers) {
     needs.push({ kind: 'group', name: consumer.group, permission: SUB });
     for (const subscription of consumer.subscriptions) needs.push(topicNeed(subscription.topic, SUB));
   }

@@ -5,9 +5,12 @@ import { AccessControl } from './access-control.js';
 import type { ResolvedBrokerOptions } from '../broker-options.js';
 import { serverTlsOptions } from '../../server/broker-tls-options.js';
 import type { RemotingServerOptions } from '../../server/remoting-server.js';
+import { OPEN_RESOURCE_ACCESS, type ResourceAccess } from './resource-access.js';
 
 export interface ServerSecurity {
-  readonly serverOptions: Pick<RemotingServerOptions, 'tls' | 'authorize'>;
+  readonly serverOptions: Pick<RemotingServerOptions, 'tls' | 'authorize' | 'checkHeader'>;
+  /** Processors' checks of resources a request points at (open without access control). */
+  readonly access: ResourceAccess;
   /** Stops watching the ACL file. */
   close(): void;
 }
@@ -21,8 +24,14 @@ export function serverSecurity(resolved: ResolvedBrokerOptions): ServerSecurity 
   return {
     serverOptions: {
       ...(tls === undefined ? {} : { tls }),
-      ...(access === undefined ? {} : { authorize: (request, channel) => access.authorize(request, channel) }),
+      ...(access === undefined
+        ? {}
+        : {
+            authorize: (request, channel) => access.authorize(request, channel),
+            checkHeader: (request, remoteHost) => access.checkHeader(request, remoteHost),
+          }),
     },
+    access: access ?? OPEN_RESOURCE_ACCESS,
     close: () => access?.close(),
   };
 }

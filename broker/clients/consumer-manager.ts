@@ -43,6 +43,7 @@ export interface ConsumerRegistration {
 
 export class ConsumerManager {
   private readonly groups = new Map<string, ConsumerGroup>();
+  private readonly groupGoneListeners: ((group: string) => void)[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -102,6 +103,11 @@ export class ConsumerManager {
     }
   }
 
+  /** Called when a group's last client left (closed, unregistered or expired). */
+  onGroupGone(listener: (group: string) => void): void {
+    this.groupGoneListeners.push(listener);
+  }
+
   get(group: string): ConsumerGroup | undefined {
     return this.groups.get(group);
   }
@@ -116,8 +122,12 @@ export class ConsumerManager {
   }
 
   private afterRemoval(group: ConsumerGroup): void {
-    if (group.clients.size === 0) this.groups.delete(group.group);
-    else this.notify(group);
+    if (group.clients.size === 0) {
+      this.groups.delete(group.group);
+      for (const listener of this.groupGoneListeners) listener(group.group);
+    } else {
+      this.notify(group);
+    }
   }
 
   private notify(group: ConsumerGroup): void {

@@ -27,6 +27,9 @@ export function brokerRuntimeInfoTable(info: BrokerRuntimeInfo): Record<string, 
     connectionsClosedIdle: String(connections.closedIdle),
     connectionsClosedStalled: String(connections.closedStalled),
     connectionsClosedProtocolError: String(connections.closedProtocolError),
+    connectionsClosedFrameBudget: String(connections.closedFrameBudget),
+    connectionsClosedHeaderRefused: String(connections.closedHeaderRefused),
+    unfinishedFrameBytes: String(connections.unfinishedFrameBytes),
     requestsRefusedBusy: String(connections.busyRefusals),
   };
 }

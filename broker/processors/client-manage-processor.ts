@@ -1,11 +1,16 @@
 // HEART_BEAT (34) and UNREGISTER_CLIENT (35): who is producing and consuming. A consumer's
 // first heartbeat creates its group config and, in clustering mode, its %RETRY% topic, so
 // name servers route the retry topic before the first message needs it.
+//
+// With access control, a heartbeat naming a producer group the account may not PUB to was
+// refused before it got here (request-permission-table.ts), so transaction check-backs, which
+// carry pending message bodies, only reach producers of accounts allowed in the group. The
+// inner producer group RocketMQ clients always announce is registered only when permitted.
 import { ExtFieldReader } from '../../protocol/ext-field-reader.js';
 import { bodyOf, responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { StoreError } from '../../storage/index.js';
-import { RETRY_QUEUE_COUNT } from '../broker-constants.js';
+import { CLIENT_INNER_PRODUCER_GROUP, RETRY_QUEUE_COUNT } from '../broker-constants.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { Channel } from '../../server/remoting-server.js';
 import { HeartbeatError, parseHeartbeat, type HeartbeatData } from './heartbeat-body.js';
@@ -23,7 +28,10 @@ export class ClientManageProcessor {
     } catch (error) {
       return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, `bad heartbeat: ${(error as Error).message}`);
     }
-    for (const group of data.producerGroups) this.context.producers.register(group, data.clientId, channel);
+    for (const group of data.producerGroups) {
+      if (group === CLIENT_INNER_PRODUCER_GROUP && this.innerGroupRefused(request, channel)) continue;
+      this.context.producers.register(group, data.clientId, channel);
+    }
     const failures: string[] = [];
     for (const consumer of data.consumers) {
       try {
@@ -50,6 +58,11 @@ export class ClientManageProcessor {
     if (producerGroup !== undefined) this.context.producers.unregister(producerGroup, clientId);
     if (consumerGroup !== undefined) this.context.consumers.unregister(consumerGroup, clientId);
     return responseTo(request, RESPONSE_CODE.SUCCESS);
+  }
+
+  private innerGroupRefused(request: RemotingCommand, channel: Channel): boolean {
+    const need = { kind: 'group', name: CLIENT_INNER_PRODUCER_GROUP, permission: 'PUB' } as const;
+    return this.context.access.refusal(request, channel, [need]) !== undefined;
   }
 
   private async ensureRetryTopic(group: string): Promise<void> {

@@ -6,10 +6,15 @@
 // check answer racing the producer's own END) is acknowledged and ignored, so a committed
 // message is stored once.
 //
+// Only the transaction's own producers may end it: access control asked PUB on the header's
+// producer group, which must be the half message's PGROUP, and here PUB on its real topic;
+// anything else is NO_PERMISSION and nothing changes.
+//
 // The commit's real message and its state command are appended in the same tick, message
 // first: the commit log keeps them in that order, recovery keeps a prefix of it, so the command
 // never survives without the message. A crash between the two appends leaves the transaction
 // open, and its check-back may store the message a second time (at least once, as RocketMQ).
+import { producerGroupOf, toCommittedMessage, realDestinationOf } from '../transactions/half-message.js';
 import { ExtFieldReader, HeaderFieldError } from '../../protocol/ext-field-reader.js';
 import { MESSAGE_SYS_FLAG } from '../../protocol/message-sys-flag.js';
 import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
@@ -17,7 +22,7 @@ import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import type { StoredMessage } from '../../storage/index.js';
 import { SYSTEM_TOPIC } from '../broker-constants.js';
 import type { BrokerContext } from '../broker-context.js';
-import { producerGroupOf, toCommittedMessage } from '../transactions/half-message.js';
+import type { Channel } from '../../server/remoting-server.js';
 import { storeErrorResponse } from './store-error-response.js';
 import type { TransactionProgress } from '../state/transaction-progress.js';
 import { isLegalTransition, type TransactionState } from '../transactions/transaction-state.js';
@@ -42,7 +47,7 @@ export class EndTransactionProcessor {
     this.progress = context.transactions;
   }
 
-  async end(request: RemotingCommand): Promise<RemotingCommand> {
+  async end(request: RemotingCommand, channel: Channel): Promise<RemotingCommand> {
     let header: EndTransactionHeader;
     try {
       header = readHeader(request);
@@ -56,6 +61,9 @@ export class EndTransactionProcessor {
       return responseTo(request, RESPONSE_CODE.MESSAGE_ILLEGAL, `commitOrRollback ${header.commitOrRollback}`);
     const half = this.findHalf(header);
     if (typeof half === 'string') return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, half);
+    const need = { kind: 'topic', name: realDestinationOf(half).topic, permission: 'PUB' } as const;
+    const refusal = this.context.access.refusal(request, channel, [need]);
+    if (refusal !== undefined) return responseTo(request, RESPONSE_CODE.NO_PERMISSION, refusal);
     const current = this.progress.stateOf(half.queueOffset);
     if (current === undefined || !isLegalTransition(current.state, to)) {
       return responseTo(request, RESPONSE_CODE.SUCCESS, `transaction already ${current?.state ?? 'settled'}`);

@@ -1,7 +1,7 @@
 // The HEART_BEAT (34) body: RocketMQ's HeartbeatData as JSON (clientID, producerDataSet,
 // consumerDataSet with subscriptions). Parsed apart from its processor because the access check
 // reads it too, before the processor runs.
-import { isValidTopic } from '../../storage/index.js';
+import { groupNameProblem, isValidTopic } from '../../protocol/name-rules.js';
 import type { ConsumerRegistration, SubscriptionInfo } from '../clients/consumer-manager.js';
 
 export interface HeartbeatData {
@@ -29,7 +29,7 @@ export function parseHeartbeat(body: Buffer): HeartbeatData {
       };
     });
     return {
-      group: groupName(consumer.groupName),
+      group: groupName(consumer.groupName, 'consumer'),
       clientId,
       consumeType: String(consumer.consumeType ?? 'CONSUME_PASSIVELY'),
       messageModel: String(consumer.messageModel ?? 'CLUSTERING'),
@@ -49,9 +49,13 @@ function arrayOf(value: unknown): Record<string, unknown>[] {
   });
 }
 
-/** Group names follow the topic name rules (RocketMQ validates them alike). */
-export function groupName(value: unknown): string {
-  if (typeof value !== 'string' || !isValidTopic(value))
-    throw new HeartbeatError(`invalid group name '${String(value).slice(0, 200)}'`);
-  return value;
+/**
+ * Group names follow the topic name rules (RocketMQ validates them alike); a consumer group's
+ * must leave room for its %RETRY% topic. The client checks the same rule (protocol/name-rules.ts).
+ */
+export function groupName(value: unknown, kind: 'consumer' | 'producer' = 'producer'): string {
+  const problem = groupNameProblem(value, kind);
+  if (problem !== undefined)
+    throw new HeartbeatError(`invalid group name '${String(value).slice(0, 200)}': ${problem}`);
+  return value as string;
 }

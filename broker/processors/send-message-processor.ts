@@ -2,25 +2,28 @@
 // (320): validate, pick the queue, turn an exhausted retry into a dead letter, store, answer
 // with the offset message id, queue and queue offset. A prepared send (a transaction's first
 // step) is stored as a half message (half-message.ts); its queue offset in the answer is the
-// half queue's, which END_TRANSACTION names as tranStateTableOffset.
-import { decodeBatch, BatchDecodeError } from '../../protocol/batch-message-codec.js';
-import { ExtFieldReader, HeaderFieldError } from '../../protocol/ext-field-reader.js';
+// half queue's, which END_TRANSACTION names as tranStateTableOffset. A body with the
+// compressed flag that does not inflate within the message limit is refused (MESSAGE_ILLEGAL):
+// stored, it would be a record no consumer can decode.
 import { SEND_MESSAGE_V2_FIELD, type SendMessageField } from '../../protocol/header-fields.js';
 import { MESSAGE_SYS_FLAG } from '../../protocol/message-sys-flag.js';
+import { DLQ_QUEUE_COUNT } from '../broker-constants.js';
+import { DLQ_TOPIC_PREFIX, RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
+import { decodeBatch, BatchDecodeError } from '../../protocol/batch-message-codec.js';
+import { ExtFieldReader, HeaderFieldError } from '../../protocol/ext-field-reader.js';
 import { PROPERTY, decodeMessageProperties } from '../../protocol/message-properties-codec.js';
 import { bodyOf, responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { OffsetMessageId, findProperty, type AppendResult, type MessageInput } from '../../storage/index.js';
-import { DLQ_QUEUE_COUNT } from '../broker-constants.js';
 import type { BrokerContext } from '../broker-context.js';
+import { compressedBodyProblem } from './compressed-body-check.js';
 import { recordDeadLetterOrigin } from '../delivery/dead-letter-origin.js';
 import { isHalfMessageSend, toHalfMessage } from '../transactions/half-message.js';
 import type { Channel } from '../../server/remoting-server.js';
 import { storeErrorResponse } from './store-error-response.js';
 import { writableTopic } from '../topic-check.js';
 import { topicConfig } from '../state/topic-config-manager.js';
-import { RETRY_TOPIC_PREFIX, DLQ_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 
 interface SendHeader {
   readonly producerGroup: string;
@@ -47,6 +50,9 @@ export class SendMessageProcessor {
     } catch (error) {
       return responseTo(request, RESPONSE_CODE.MESSAGE_ILLEGAL, (error as Error).message);
     }
+    const body = bodyOf(request);
+    const problem = compressedBodyProblem(header.sysFlag, body, this.context.store.options.maxMessageBytes);
+    if (problem !== undefined) return responseTo(request, RESPONSE_CODE.MESSAGE_ILLEGAL, problem);
     const target = await this.target(request, header);
     if ('code' in target) return responseTo(request, target.code, target.remark);
     const properties = decodeMessageProperties(header.properties);
@@ -56,7 +62,7 @@ export class SendMessageProcessor {
     const message: MessageInput = {
       topic: target.topic,
       queueId: target.queueId,
-      body: bodyOf(request),
+      body,
       properties,
       flag: header.flag,
       sysFlag: header.sysFlag,
@@ -98,6 +104,12 @@ export class SendMessageProcessor {
       throw error;
     }
     if (entries.length === 0) return responseTo(request, RESPONSE_CODE.MESSAGE_ILLEGAL, 'empty batch');
+    const maxBodyBytes = this.context.store.options.maxMessageBytes;
+    for (const [index, entry] of entries.entries()) {
+      const problem = compressedBodyProblem(header.sysFlag, entry.body, maxBodyBytes);
+      if (problem !== undefined)
+        return responseTo(request, RESPONSE_CODE.MESSAGE_ILLEGAL, `batch entry ${index}: ${problem}`);
+    }
     const target = await this.target(request, header);
     if ('code' in target) return responseTo(request, target.code, target.remark);
     const host = bornHost(channel);

@@ -2,7 +2,7 @@
 // --count messages, after --timeout-ms without a new message, or on SIGINT/SIGTERM; in every
 // case it shuts the consumer down cleanly, committing the offsets of the printed messages
 // (and only those), so the next run of the group continues where this one stopped.
-import { PushConsumer, type ReceivedMessage } from '../../client/index.js';
+import { PushConsumer, type ReceivedMessage, Admin } from '../../client/index.js';
 import { cliCommand } from './cli-command.js';
 import { CliFailure, cliFailure } from '../cli-failure.js';
 import { clientSecurityFromEnvironment } from '../flags/client-security.js';
@@ -49,6 +49,7 @@ export const consumeCommand = cliCommand(
     });
     let outcome: { received: number; idle: boolean };
     try {
+      if (!line.has('from')) await sayWhereANewGroupStarts(nameServer, line.string('group')!, topic);
       await consumer.start();
       outcome = await consumeUntilDone(consumer, count, line.integer('timeout-ms'), (message) => {
         console.log(json ? JSON.stringify(messageView(message)) : messageLine(message));
@@ -63,6 +64,23 @@ export const consumeCommand = cliCommand(
     }
   },
 );
+
+/**
+ * A group with no committed offset starts at the end (--from last) and so prints only what
+ * arrives from now on: say so, since a newcomer expects the backlog.
+ */
+async function sayWhereANewGroupStarts(nameServer: string, group: string, topic: string): Promise<void> {
+  const admin = new Admin({ nameServer, ...clientSecurityFromEnvironment() });
+  try {
+    if (await admin.hasCommittedOffsets(group, topic)) return;
+  } finally {
+    await admin.close();
+  }
+  console.error(
+    `tributary: group ${group} has no committed offsets in ${topic}: starting from the last message ` +
+      `(new messages only); use --from first to read the backlog`,
+  );
+}
 
 /**
  * Iterator mode, because a message counts as done only when the loop asks for the next one:

@@ -54,6 +54,12 @@ export const BROKER_FLAGS: Readonly<Record<string, FlagSpec>> = {
     description: 'commit log segment size in MiB (preheated ahead of need)',
     defaultText: '1024',
   },
+  'index-entries': {
+    type: 'integer',
+    min: 1,
+    description: 'entries of each key index file (20 bytes each, plus a hash slot per 4); a full one rolls',
+    defaultText: '4000000, fewer on a small disk: a file takes at most 1/16 of it',
+  },
   ...CONNECTION_LIMIT_FLAGS,
   ...BROKER_SECURITY_FLAGS,
 };
@@ -66,7 +72,12 @@ export function dataDirectoryOf(line: CommandLine): string {
 
 export function brokerOptionsFrom(line: CommandLine, nameServers: readonly string[]): BrokerOptions {
   const segmentMiB = line.integer('segment-mb');
+  const indexEntries = line.integer('index-entries');
   const delayLevels = line.string('delay-levels');
+  const store = {
+    ...(segmentMiB === undefined ? {} : { segmentBytes: segmentMiB * BYTES_PER_MIB }),
+    ...(indexEntries === undefined ? {} : { indexEntryCount: indexEntries }),
+  };
   return {
     dataDirectory: dataDirectoryOf(line),
     host: line.string('host', LISTEN_HOST_DEFAULT),
@@ -77,7 +88,7 @@ export function brokerOptionsFrom(line: CommandLine, nameServers: readonly strin
     autoCreateTopics: line.boolean('auto-create-topics'),
     connectionLimits: connectionLimitsFrom(line),
     ...(delayLevels === undefined ? {} : { delayLevelsMs: delayLevelsArgument(line, delayLevels) }),
-    ...(segmentMiB === undefined ? {} : { store: { segmentBytes: segmentMiB * BYTES_PER_MIB } }),
+    ...(Object.keys(store).length === 0 ? {} : { store }),
     ...brokerSecurityFrom(line),
     onError: reportBackgroundError,
   };

@@ -5,6 +5,7 @@ import {
   CONNECTION_IDLE_TIMEOUT_MS_DEFAULT,
   CONNECTIONS_MAX_DEFAULT,
   IN_FLIGHT_REQUESTS_MAX_DEFAULT,
+  UNFINISHED_FRAME_BUDGET_BYTES_DEFAULT,
   WRITE_STALL_TIMEOUT_MS_DEFAULT,
 } from '../../server/server-constants.js';
 import type { ConnectionLimits } from '../../server/connection-limits.js';
@@ -52,6 +53,12 @@ export const CONNECTION_LIMIT_FLAGS: Readonly<Record<string, FlagSpec>> = {
     description: 'close a connection whose peer has read nothing of a response this long',
     defaultText: String(WRITE_STALL_TIMEOUT_MS_DEFAULT / MS_PER_SECOND),
   },
+  'unfinished-frame-budget-mb': {
+    type: 'integer',
+    min: 1,
+    description: 'MiB held in unfinished frames across all connections; a connection past it is closed',
+    defaultText: String(UNFINISHED_FRAME_BUDGET_BYTES_DEFAULT / BYTES_PER_MIB),
+  },
 };
 
 export function connectionLimitsFrom(line: CommandLine): ConnectionLimits {
@@ -66,6 +73,7 @@ export function connectionLimitsFrom(line: CommandLine): ConnectionLimits {
     maxInFlightPerConnection: line.integer('max-in-flight'),
     writeHighWaterBytes: scaled('write-high-water-mb', BYTES_PER_MIB),
     writeStallTimeoutMs: scaled('write-stall-timeout-s', MS_PER_SECOND),
+    unfinishedFrameBudgetBytes: scaled('unfinished-frame-budget-mb', BYTES_PER_MIB),
   };
   // Absent flags stay absent, so the library's defaults apply.
   return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)) as ConnectionLimits;

@@ -45,6 +45,8 @@ export class ConsumeDispatcher {
   private idleWaiters: (() => void)[] = [];
   private handler: MessageHandler | undefined;
   private iteratorWaiter: ((delivery: Delivery | undefined) => void) | undefined;
+  /** The message the iterator loop holds: done only when the loop asks for the next one. */
+  private held: Delivery | undefined;
   private closed = false;
   /** Set while pump() runs, so handlers settling synchronously do not re-enter it. */
   private pumping = false;
@@ -69,19 +71,23 @@ export class ConsumeDispatcher {
     let current: Delivery | undefined;
     try {
       for (;;) {
-        if (current !== undefined) {
+        // Not held any more when close() let it go: then it was not processed.
+        if (current !== undefined && this.held === current) {
           this.hooks.processed(current.processQueue, current.message);
           current.processQueue.endRun();
-          current = undefined;
         }
+        this.held = current = undefined;
         current = await this.nextDelivery();
-        if (current === undefined) return;
+        // Closed while that was settling: the message stays unprocessed, for the next owner.
+        if (current === undefined || this.closed) return;
         current.processQueue.beginRun();
+        this.held = current;
         yield current.message;
       }
     } finally {
       // A loop that stopped early leaves its message unprocessed: the next owner gets it again.
-      current?.processQueue.endRun();
+      if (current !== undefined && this.held === current) current.processQueue.endRun();
+      this.held = undefined;
       this.notifyIdle();
     }
   }
@@ -92,6 +98,10 @@ export class ConsumeDispatcher {
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
     this.iteratorWaiter?.(undefined);
+    // The message an iterator loop holds is not waited for (the loop may be what awaits this
+    // shutdown): it stays unprocessed, so uncommitted, and the group's next owner gets it.
+    this.held?.processQueue.endRun();
+    this.held = undefined;
     if (this.running === 0) return;
     await Promise.race([
       new Promise<void>((resolve) => this.idleWaiters.push(resolve)),

@@ -61,6 +61,8 @@ export class OrderlyDispatcher {
   private idleWaiters: (() => void)[] = [];
   private handler: MessageHandler | undefined;
   private iteratorWaiter: ((lane: Lane | undefined) => void) | undefined;
+  /** The lane whose message the iterator loop holds: done only when the loop asks for the next one. */
+  private heldLane: Lane | undefined;
   private closed = false;
 
   constructor(
@@ -89,21 +91,25 @@ export class OrderlyDispatcher {
     let lane: Lane | undefined;
     try {
       for (;;) {
-        if (lane !== undefined) {
+        // Not held any more when close() let it go: then it was not processed.
+        if (lane !== undefined && this.heldLane === lane) {
           this.hooks.processed(lane.processQueue, lane.backlog[lane.head]!);
           this.advance(lane);
           this.finish(lane);
-          lane = undefined;
         }
+        this.heldLane = lane = undefined;
         lane = await this.nextLane();
-        if (lane === undefined) return;
+        // Closed while that was settling: the message stays unprocessed, for the next owner.
+        if (lane === undefined || this.closed) return;
         lane.busy = true;
         lane.processQueue.beginRun();
+        this.heldLane = lane;
         yield lane.backlog[lane.head]!;
       }
     } finally {
       // A loop that stopped early leaves its message unprocessed: the next owner gets it again.
-      if (lane !== undefined) this.finish(lane);
+      if (lane !== undefined && this.heldLane === lane) this.finish(lane);
+      this.heldLane = undefined;
       this.notifyIdle();
     }
   }
@@ -114,6 +120,11 @@ export class OrderlyDispatcher {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.iteratorWaiter?.(undefined);
+    // The message an iterator loop holds is not waited for (the loop may be what awaits this
+    // shutdown): it stays unprocessed, so uncommitted, and the queue's next owner gets it.
+    const held = this.heldLane;
+    this.heldLane = undefined;
+    if (held !== undefined) this.finish(held);
     if (this.running === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

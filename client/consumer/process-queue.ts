@@ -9,6 +9,12 @@ import assert from 'node:assert/strict';
 import type { ReceivedMessage } from '../../protocol/message-decoder.js';
 import type { MessageQueue } from '../topic-route.js';
 
+/** What the queue needs of a held record: a message, or one that did not decode. */
+export interface HeldRecord {
+  readonly queueOffset: number;
+  readonly body: Buffer;
+}
+
 /** Processed messages are dropped from the front of the arrays once this many sit there. */
 const PROCESSED_COMPACT_AT = 1024;
 
@@ -19,7 +25,7 @@ export class ProcessQueue {
    * costs two pushes and, processed in order, an O(1) removal (found at the head; otherwise by
    * binary search while offsets ascend, as pulls deliver them).
    */
-  private entries: (ReceivedMessage | undefined)[] = [];
+  private entries: (HeldRecord | undefined)[] = [];
   private offsets: number[] = [];
   private head = 0;
   /** Every added offset was above the one before, so `offsets` is sorted. */
@@ -85,7 +91,7 @@ export class ProcessQueue {
     return new Promise((resolve) => this.stillWaiters.push(resolve));
   }
 
-  add(messages: readonly ReceivedMessage[]): void {
+  add(messages: readonly HeldRecord[]): void {
     for (const message of messages) {
       const last = this.offsets.length > 0 ? this.offsets[this.offsets.length - 1]! : -1;
       if (message.queueOffset <= last) this.ascending = false;
@@ -97,7 +103,7 @@ export class ProcessQueue {
   }
 
   /** Marks a message processed; returns the offset now safe to commit. */
-  remove(message: ReceivedMessage): number {
+  remove(message: HeldRecord): number {
     const index = this.indexOf(message.queueOffset);
     if (index >= 0) {
       this.heldCount--;

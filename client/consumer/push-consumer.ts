@@ -8,15 +8,21 @@
 // parallel, up to `concurrency`), clustering members lock their queues at the broker
 // (QueueLockKeeper), and a failed message is retried in place (OrderlyDispatcher). With
 // `deduplicate`, messages whose id was already processed are skipped (MessageDeduplicator).
+//
+// A pulled record the client cannot decode is reported as an error event
+// (UndecodableMessageError, with its id and queue) and sent back like a failed message, so
+// the queue moves on (UndecodableRecords); orderly consumers send it straight to the DLQ, as
+// retrying in place cannot make it decode.
+import { ConsumeDispatcher, type MessageHandler, LOCAL_RETRY_DELAY_MS } from './consume-dispatcher.js';
 import { ClientError } from '../client-error.js';
 import { ClientInstance } from '../client-instance.js';
 import type { ClientOptions } from '../client-options.js';
-import { ConsumeDispatcher, type MessageHandler } from './consume-dispatcher.js';
 import { DeduplicationWindow, type DeduplicationStore } from './deduplication-window.js';
 import { MessageDeduplicator } from './message-deduplicator.js';
 import { LocalOffsetStore, RemoteOffsetStore, type OffsetStore } from './offset-store.js';
 import { OrderlyDispatcher, SUSPEND_MS_DEFAULT } from './orderly-dispatcher.js';
-import type { ProcessQueue } from './process-queue.js';
+import type { HeldRecord, ProcessQueue } from './process-queue.js';
+import { groupNameProblem, RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 import { LOCK_EXPIRY_MS_DEFAULT, LOCK_RENEW_INTERVAL_MS_DEFAULT, QueueLockKeeper } from './queue-lock-keeper.js';
 import { PREFETCH_BYTES_PER_QUEUE_DEFAULT, PREFETCH_COUNT_PER_QUEUE_DEFAULT, QueuePuller } from './queue-puller.js';
 import { RELEASE_WAIT_MS, Rebalancer, type RebalanceHooks } from './rebalancer.js';
@@ -26,7 +32,7 @@ import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { SubscriptionSet } from './subscription-set.js';
 import { queueKey, type MessageQueue } from '../topic-route.js';
-import { RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
+import { UndecodableRecords } from './undecodable-records.js';
 
 export interface PushConsumerOptions extends ClientOptions {
   group: string;
@@ -107,6 +113,7 @@ export class PushConsumer {
   /** Orderly clustering only. */
   private readonly locks: QueueLockKeeper | undefined;
   private readonly deduplicator: MessageDeduplicator | undefined;
+  private readonly undecodable: UndecodableRecords;
   private readonly pullers = new Map<ProcessQueue, QueuePuller>();
   private readonly timers: NodeJS.Timeout[] = [];
   private lockTimer: NodeJS.Timeout | undefined;
@@ -117,6 +124,9 @@ export class PushConsumer {
   constructor(private readonly options: PushConsumerOptions) {
     if (typeof options?.group !== 'string' || options.group === '')
       throw new ClientError('INVALID_ARGUMENT', 'group is required');
+    // The broker would refuse every heartbeat of such a group, and nothing would be delivered.
+    const problem = groupNameProblem(options.group, 'consumer');
+    if (problem !== undefined) throw new ClientError('INVALID_GROUP_NAME', problem);
     const renewMs = options.lockRenewIntervalMs ?? LOCK_RENEW_INTERVAL_MS_DEFAULT;
     if (!(renewMs > 0 && renewMs < (options.lockExpiryMs ?? LOCK_EXPIRY_MS_DEFAULT)))
       throw new ClientError('INVALID_ARGUMENT', 'lockRenewIntervalMs must be positive and below lockExpiryMs');
@@ -130,9 +140,28 @@ export class PushConsumer {
     this.client = new ClientInstance(options, {
       heartbeat: (clientId) => this.heartbeat(clientId),
       onConsumerIdsChanged: () => void this.rebalanceUntilSettled(),
+      heartbeatFailed: (error) => this.emitError(error),
     });
     this.offsets = clustering ? new RemoteOffsetStore(this.client, options.group) : new LocalOffsetStore();
     this.dispatcher = this.createDispatcher();
+    const undecodableLevel = options.orderly === true ? DEAD_LETTER_DELAY_LEVEL : 0;
+    this.undecodable = new UndecodableRecords(
+      {
+        report: (error) => this.emitError(error),
+        sendBack: (pq, record) =>
+          this.sendBack(
+            pq,
+            {
+              commitLogOffset: record.commitLogOffset,
+              msgId: record.offsetMsgId,
+              topic: record.topic ?? pq.queue.topic,
+            },
+            undecodableLevel,
+          ),
+        processed: (pq, record) => this.processed(pq, record),
+      },
+      LOCAL_RETRY_DELAY_MS,
+    );
     if (options.orderly === true && clustering) {
       this.locks = new QueueLockKeeper(
         this.client,
@@ -187,14 +216,25 @@ export class PushConsumer {
     this.errorListeners.push(listener);
   }
 
-  /** Starts consuming; with a handler, every message goes to it. */
+  /**
+   * Starts consuming; with a handler, every message goes to it. Rejects with HEARTBEAT_REFUSED
+   * (and leaves the consumer shut down) when a broker refuses the first heartbeat: the group
+   * would get nothing. Later heartbeat failures are reported through onError.
+   */
   async start(handler?: MessageHandler): Promise<void> {
     if (this.state !== 'created') throw new ClientError('INVALID_ARGUMENT', 'start() may be called once');
     if (handler !== undefined) this.dispatcher.useHandler(this.deduplicator?.wrap(handler) ?? handler);
     this.state = 'started';
     this.client.start();
     for (const topic of this.subscriptions.userTopics) await this.client.route(topic);
-    await this.client.heartbeatAll();
+    const refusal = (await this.client.heartbeatAll()).find((failure) => failure.responseCode !== undefined);
+    if (refusal !== undefined) {
+      await this.stopRefused();
+      throw new ClientError('HEARTBEAT_REFUSED', `group ${this.options.group}: ${refusal.message}`, {
+        cause: refusal,
+        responseCode: refusal.responseCode,
+      });
+    }
     await this.rebalanceUntilSettled();
     const every = (ms: number, task: () => Promise<unknown>): void => {
       this.timers.push(setInterval(() => void task().catch((error: unknown) => this.emitError(error)), ms).unref());
@@ -209,11 +249,16 @@ export class PushConsumer {
     }
   }
 
-  /** Messages as an async iterator (starts the consumer if needed); bounded by the prefetch limits. */
+  /**
+   * Messages as an async iterator (starts the consumer if needed: a start that fails is thrown
+   * by the first next()); bounded by the prefetch limits.
+   */
   messages(): AsyncGenerator<ReceivedMessage, void, undefined> {
-    if (this.state === 'created') void this.start().catch((error: unknown) => this.emitError(error));
-    const messages = this.dispatcher.messages();
-    return this.deduplicator?.filter(messages) ?? messages;
+    const starting = this.state === 'created' ? this.start() : undefined;
+    starting?.catch(() => undefined); // Thrown to the loop instead, when it asks.
+    const delivered = this.dispatcher.messages();
+    const messages = this.deduplicator?.filter(delivered) ?? delivered;
+    return starting === undefined ? messages : afterStart(starting, messages);
   }
 
   /** Finishes in-flight work, commits offsets and leaves the group. */
@@ -222,6 +267,7 @@ export class PushConsumer {
     this.state = 'stopping';
     for (const timer of this.timers) clearInterval(timer);
     clearTimeout(this.unsettledRetry);
+    this.undecodable.close();
     const draining = this.dispatcher.close(this.options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs);
     for (const [pq, puller] of this.pullers) {
       pq.drop();
@@ -231,6 +277,14 @@ export class PushConsumer {
     await this.rebalancer.releaseAll(RELEASE_WAIT_MS);
     clearInterval(this.lockTimer);
     await this.offsets.persist();
+    await this.client.close({ consumerGroup: this.options.group });
+    this.state = 'stopped';
+  }
+
+  /** A start whose heartbeat was refused: undoes what start() began. */
+  private async stopRefused(): Promise<void> {
+    this.state = 'stopping';
+    await this.dispatcher.close(0);
     await this.client.close({ consumerGroup: this.options.group });
     this.state = 'stopped';
   }
@@ -319,6 +373,10 @@ export class PushConsumer {
           messages.map((m) => this.presented(m)),
         ),
       () => this.state === 'started',
+      {
+        undecodable: (queue, record) => this.undecodable.handle(queue, record),
+        skipped: (error) => this.emitError(error),
+      },
     );
     this.pullers.set(pq, puller);
     void puller.run();
@@ -333,14 +391,18 @@ export class PushConsumer {
     return { ...receivedMessageFields(message), topic: original };
   }
 
-  private processed(pq: ProcessQueue, message: ReceivedMessage): void {
+  private processed(pq: ProcessQueue, message: HeldRecord): void {
     const offset = pq.remove(message);
     // A queue whose lock was lost may be someone else's now: its offset is not ours to move.
     if (!pq.lockLost && (!pq.dropped || this.state === 'stopping')) this.offsets.update(pq.queue, offset);
   }
 
   /** CONSUMER_SEND_MSG_BACK: level 0 lets the broker pick the retry delay; -1 means the DLQ. */
-  private async sendBack(pq: ProcessQueue, message: ReceivedMessage, delayLevel: number): Promise<void> {
+  private async sendBack(
+    pq: ProcessQueue,
+    message: Pick<ReceivedMessage, 'commitLogOffset' | 'msgId' | 'topic'>,
+    delayLevel: number,
+  ): Promise<void> {
     const address = this.client.brokerAddress(pq.queue.brokerName);
     if (address === undefined) throw new ClientError('BROKER_UNAVAILABLE', pq.queue.brokerName);
     const response = await this.client.invoke(address, {
@@ -406,4 +468,12 @@ export class PushConsumer {
   private emitError(error: unknown, message?: ReceivedMessage): void {
     for (const listener of this.errorListeners) listener(error, message);
   }
+}
+
+async function* afterStart(
+  starting: Promise<void>,
+  messages: AsyncGenerator<ReceivedMessage, void, undefined>,
+): AsyncGenerator<ReceivedMessage, void, undefined> {
+  await starting;
+  yield* messages;
 }

@@ -10,13 +10,27 @@
 // exceeds its bound. Sizes are unknown until the messages arrive: the bytes can exceed theirs
 // by at most one pull's worth (pullBatchSize bodies). Handlers finishing messages make room
 // and wake the loop.
+//
+// Records are decoded one by one (decodeRecords): one that does not decode (a compressed body
+// that does not inflate, say) is held like a message and handed to `undecodable`, which reports
+// it and sends it back, so the messages after it still arrive. A record whose frame is broken
+// cannot even be named: the records before it are kept, it is pulled again alone to learn where
+// it ends, and then reported to `skipped` and passed over.
+import type { ProcessQueue, HeldRecord } from './process-queue.js';
+import {
+  decodeMessages,
+  type ReceivedMessage,
+  decodeRecords,
+  isUndecodable,
+  type MessageDecodeError,
+  type UndecodableRecord,
+} from '../../protocol/message-decoder.js';
 import type { ClientInstance } from '../client-instance.js';
 import type { OffsetStore } from './offset-store.js';
-import type { ProcessQueue } from './process-queue.js';
 import { PULL_SYS_FLAG } from '../../protocol/header-fields.js';
-import { decodeMessages, type ReceivedMessage } from '../../protocol/message-decoder.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
+import { UndecodableMessageError } from './undecodable-message-error.js';
 
 export const PULL_SUSPEND_MS = 15_000;
 /** The pull request's own timeout: longer than the broker may hold it. */
@@ -41,8 +55,18 @@ export interface PullSettings {
   readonly accepts: (message: ReceivedMessage) => boolean;
 }
 
+/** What the puller hands on besides messages. */
+export interface PullerHooks {
+  /** A held record that did not decode: report it and send it back, then mark it processed. */
+  readonly undecodable: (processQueue: ProcessQueue, record: UndecodableRecord) => void;
+  /** A record too broken to name or send back was passed over. */
+  readonly skipped: (error: UndecodableMessageError) => void;
+}
+
 export class QueuePuller {
   private backoff: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  /** The last pull's frame broke at its first record: pull one record at a time until past it. */
+  private isolating = false;
 
   constructor(
     private readonly client: ClientInstance,
@@ -51,6 +75,7 @@ export class QueuePuller {
     private readonly settings: PullSettings,
     private readonly deliver: (processQueue: ProcessQueue, messages: ReceivedMessage[]) => void,
     private readonly running: () => boolean,
+    private readonly hooks: PullerHooks,
   ) {}
 
   async run(): Promise<void> {
@@ -62,7 +87,9 @@ export class QueuePuller {
       await pq.waitForRoom(countBelow, prefetchBytes);
       if (pq.dropped || !this.running()) break;
       const ok = await this.pullOnce().catch(() => false);
-      if (!ok) await this.sleep(PULL_ERROR_BACKOFF_MS);
+      // A pull failing because the consumer closed its connections needs no back-off timer
+      // (one would keep the process alive a second after shutdown).
+      if (!ok && !pq.dropped && this.running()) await this.sleep(PULL_ERROR_BACKOFF_MS);
     }
   }
 
@@ -95,7 +122,9 @@ export class QueuePuller {
           topic: queue.topic,
           queueId: queue.queueId,
           queueOffset: pq.nextPullOffset,
-          maxMsgNums: Math.max(1, Math.min(this.settings.batchSize, this.settings.prefetchCount - pq.count)),
+          maxMsgNums: this.isolating
+            ? 1
+            : Math.max(1, Math.min(this.settings.batchSize, this.settings.prefetchCount - pq.count)),
           sysFlag,
           commitOffset: commitOffset ?? -1,
           suspendTimeoutMillis: PULL_SUSPEND_MS,
@@ -109,14 +138,11 @@ export class QueuePuller {
     const next = Number(response.extFields?.nextBeginOffset);
     switch (response.code) {
       case RESPONSE_CODE.SUCCESS: {
-        const messages = decodeMessages(response.body as Buffer).filter((message) => this.settings.accepts(message));
+        const { records, broken } = decodeRecords(response.body as Buffer);
+        if (broken !== undefined) return this.brokenFrame(records, broken, next);
         if (Number.isSafeInteger(next)) pq.nextPullOffset = next;
-        if (messages.length > 0) {
-          pq.add(messages);
-          this.deliver(pq, messages);
-        } else if (pq.count === 0) {
-          this.offsets.update(queue, pq.nextPullOffset);
-        }
+        this.isolating = false;
+        this.take(records);
         return true;
       }
       case RESPONSE_CODE.PULL_NOT_FOUND:
@@ -134,6 +160,58 @@ export class QueuePuller {
       default:
         return false;
     }
+  }
+
+  /** Holds and hands on what was pulled (nextPullOffset already set). */
+  private take(records: readonly (ReceivedMessage | UndecodableRecord)[]): void {
+    const pq = this.processQueue;
+    const held: HeldRecord[] = [];
+    const messages: ReceivedMessage[] = [];
+    const undecodable: UndecodableRecord[] = [];
+    for (const record of records) {
+      if (isUndecodable(record)) {
+        held.push(record);
+        undecodable.push(record);
+      } else if (this.settings.accepts(record)) {
+        held.push(record);
+        messages.push(record);
+      }
+    }
+    if (held.length === 0) {
+      if (pq.count === 0) this.offsets.update(pq.queue, pq.nextPullOffset);
+      return;
+    }
+    pq.add(held);
+    if (messages.length > 0) this.deliver(pq, messages);
+    for (const record of undecodable) this.hooks.undecodable(pq, record);
+  }
+
+  /**
+   * A pull whose frame broke at some record. The records before it are taken and the next pull
+   * starts at it, alone; when it is alone and still broken, it is reported and passed over
+   * (nothing names it, so nothing can be sent back).
+   */
+  private brokenFrame(
+    records: readonly (ReceivedMessage | UndecodableRecord)[],
+    broken: MessageDecodeError,
+    next: number,
+  ): boolean {
+    const pq = this.processQueue;
+    const last = records[records.length - 1];
+    const wasIsolating = this.isolating;
+    this.isolating = true;
+    if (last !== undefined) {
+      pq.nextPullOffset = last.queueOffset + 1;
+      this.take(records);
+      return true;
+    }
+    if (!wasIsolating) return true;
+    this.isolating = false;
+    const ids = { queue: pq.queue, msgId: undefined, queueOffset: pq.nextPullOffset, commitLogOffset: undefined };
+    pq.nextPullOffset = Number.isSafeInteger(next) && next > pq.nextPullOffset ? next : pq.nextPullOffset + 1;
+    if (pq.count === 0) this.offsets.update(pq.queue, pq.nextPullOffset);
+    this.hooks.skipped(new UndecodableMessageError(ids, `its frame is broken (${broken.message})`, broken));
+    return true;
   }
 
   private sleep(ms: number): Promise<void> {

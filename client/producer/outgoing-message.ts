@@ -1,11 +1,15 @@
 // A message as a producer gives it, checked and turned into what goes on the wire: the body as
 // a Buffer (zlib-compressed past compressOverBytes, as RocketMQ producers do) and the
 // properties string with TAGS, KEYS, UNIQ_KEY, DELAY and TIMER_DELIVER_MS. A transaction's
-// half message also carries TRAN_MSG and PGROUP and the prepared SYSFLAG bits.
+// half message also carries TRAN_MSG and PGROUP and the prepared SYSFLAG bits. A body that
+// would be compressed must not be larger than a consumer inflates (INFLATED_BODY_BYTES_MAX),
+// or no consumer could read it; a compressed body is sent alone, since a batch has one SYSFLAG
+// for all its messages and would lose the compressed bit.
 import zlib from 'node:zlib';
 
 import { ClientError } from '../client-error.js';
 import { MESSAGE_SYS_FLAG } from '../../protocol/message-sys-flag.js';
+import { INFLATED_BODY_BYTES_MAX } from '../../protocol/message-decoder.js';
 import {
   NAME_VALUE_SEPARATOR,
   PROPERTY,
@@ -106,12 +110,10 @@ export function prepareOutgoing(
     properties[PROPERTY.producerGroup] = transactionGroup;
     sysFlag |= MESSAGE_SYS_FLAG.transactionPrepared;
   }
-  if (body.length > compressOverBytes) {
-    const compressed = zlib.deflateSync(body, { level: ZLIB_LEVEL });
-    if (compressed.length < body.length) {
-      body = compressed;
-      sysFlag |= MESSAGE_SYS_FLAG.compressed;
-    }
+  const compressed = body.length > compressOverBytes ? compressedBody(body) : undefined;
+  if (compressed !== undefined) {
+    body = compressed;
+    sysFlag |= MESSAGE_SYS_FLAG.compressed;
   }
   return {
     topic: message.topic,
@@ -120,7 +122,7 @@ export function prepareOutgoing(
     flag: message.flag ?? 0,
     sysFlag,
     uniqueKey,
-    batchable: !delayed && transactionGroup === undefined,
+    batchable: !delayed && transactionGroup === undefined && (sysFlag & MESSAGE_SYS_FLAG.compressed) === 0,
     transactional: transactionGroup !== undefined,
     shardingKey: message.shardingKey,
   };
@@ -159,6 +161,17 @@ function plainOutgoing(message: Message, body: Buffer, ids: UniqueMessageId): Ou
     transactional: false,
     shardingKey: message.shardingKey,
   };
+}
+
+/** The body deflated, or undefined when that does not make it smaller. */
+function compressedBody(body: Buffer): Buffer | undefined {
+  // A consumer inflates at most INFLATED_BODY_BYTES_MAX: past it, the message could never be read.
+  if (body.length > INFLATED_BODY_BYTES_MAX)
+    throw invalid(
+      `body of ${body.length} bytes would be compressed, but a consumer inflates at most ${INFLATED_BODY_BYTES_MAX}`,
+    );
+  const compressed = zlib.deflateSync(body, { level: ZLIB_LEVEL });
+  return compressed.length < body.length ? compressed : undefined;
 }
 
 function checkedText(text: unknown, name: string): string {

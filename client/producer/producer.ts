@@ -2,6 +2,12 @@
 // brokers that just failed or were slow; a message with a sharding key always goes to the same
 // queue. Failed sends are retried on another broker (twice by default). Concurrent sends to one
 // queue are coalesced into batch requests (see SendCoalescer).
+import {
+  SEND_MESSAGE_V2_FIELD as F,
+  AUTO_CREATE_TOPIC_KEY_TOPIC,
+  AUTO_CREATE_TOPIC_QUEUE_COUNT,
+} from '../../protocol/header-fields.js';
+import { BUSY_RESPONSES, busyRetryDelayMs } from './busy-backoff.js';
 import { ClientError } from '../client-error.js';
 import { ClientInstance } from '../client-instance.js';
 import { localIPv4, type ClientOptions } from '../client-options.js';
@@ -9,7 +15,7 @@ import { javaStringHash } from '../../protocol/java-string-hash.js';
 import { FAILURE_LATENCY_MS, LatencyFaultTolerance } from './latency-fault-tolerance.js';
 import { prepareOutgoing, type Message, type OutgoingMessage } from './outgoing-message.js';
 import { encodeBatch } from '../../protocol/batch-message-codec.js';
-import { SEND_MESSAGE_V2_FIELD as F } from '../../protocol/header-fields.js';
+import { groupNameProblem } from '../../protocol/name-rules.js';
 import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
@@ -69,6 +75,8 @@ export class Producer {
   constructor(private readonly options: ProducerOptions) {
     if (typeof options?.group !== 'string' || options.group === '')
       throw new ClientError('INVALID_ARGUMENT', 'group is required');
+    const problem = groupNameProblem(options.group, 'producer');
+    if (problem !== undefined) throw new ClientError('INVALID_GROUP_NAME', problem);
     this.client = new ClientInstance(options, {
       heartbeat: (clientId) => ({
         clientID: clientId,
@@ -187,8 +195,10 @@ export class Producer {
     const attempts = 1 + (this.options.retries ?? RETRIES_DEFAULT);
     let lastBroker = failedBroker;
     let lastError = failure;
+    let busyRetries = 0;
     for (let attempt = first; attempt < attempts; attempt++) {
-      const route = await this.client.route(message.topic, attempt > 0);
+      if (isBusy(lastError)) await delay(busyRetryDelayMs(++busyRetries));
+      const route = await this.client.sendRoute(message.topic, attempt > 0);
       const queue = this.chooseQueue(message, route, lastBroker);
       try {
         // A half message skips the coalescer, which keeps one request per queue in flight: its
@@ -242,8 +252,8 @@ export class Producer {
     const extFields = {
       [F.producerGroup]: this.options.group,
       [F.topic]: queue.topic,
-      [F.defaultTopic]: 'TBW102',
-      [F.defaultTopicQueueNums]: 4,
+      [F.defaultTopic]: AUTO_CREATE_TOPIC_KEY_TOPIC,
+      [F.defaultTopicQueueNums]: AUTO_CREATE_TOPIC_QUEUE_COUNT,
       [F.queueId]: queue.queueId,
       [F.sysFlag]: batch ? 0 : first.sysFlag,
       [F.bornTimestamp]: Date.now(),
@@ -268,6 +278,14 @@ export class Producer {
       queueOffset: queueOffset + i,
     }));
   }
+}
+
+function isBusy(error: unknown): boolean {
+  return error instanceof ClientError && error.responseCode !== undefined && BUSY_RESPONSES.has(error.responseCode);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function isRetriable(error: unknown): boolean {

@@ -124,7 +124,9 @@ export class RemotingClient {
       opaque,
       flag,
       extFields:
-        credentials === undefined ? request.extFields : signedExtFields(credentials, request.extFields, request.body),
+        credentials === undefined
+          ? request.extFields
+          : signedExtFields(credentials, request.extFields, request.body, request.code),
       body: request.body,
     };
   }

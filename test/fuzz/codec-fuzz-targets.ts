@@ -10,7 +10,8 @@
 // | msgpack-header  | decodeMsgpackHeader            | MALFORMED_HEADER       | the same; a sentinel (no     |
 // |                 |                                | (each of the three)    | state left corrupted)        |
 // | rocketmq-header | decodeRocketmqHeader (binary)  |                        | a strict reference decoder   |
-// | message-decoder | decodeMessages (pull body)     | MessageDecodeError     | valid bodies re-encode       |
+// | message-decoder | decodeMessages (pull body)     | MessageDecodeError     | valid bodies re-encode;      |
+// |                 | and decodeRecords              | (decodeRecords: none)  | both fail on the same inputs |
 // | batch-decoder   | decodeBatch                    | BatchDecodeError       | decode(encode(x)) = x        |
 // | store-record    | checkRecord + readRecord walk  | nothing: 'invalid' is  | readRecord agrees with the   |
 // |                 |                                | a return value         | check                        |
@@ -26,6 +27,8 @@ import { decodeJsonHeader, encodeJsonHeader } from '../../protocol/json-header-c
 import {
   MessageDecodeError,
   decodeMessages,
+  decodeRecords,
+  isUndecodable,
   receivedMessageFields,
   type ReceivedMessage,
 } from '../../protocol/message-decoder.js';
@@ -124,10 +127,12 @@ function referenceFrames(input: Buffer, maxFrameBytes: number): FrameOutcome {
     const length = input.readUInt32BE(at);
     if (length > maxFrameBytes) return stop('FRAME_TOO_LARGE');
     if (length < 4) return stop('MALFORMED_FRAME');
+    // The header length is checked as soon as the prefix is here, before the body arrives.
+    if (input.length - at >= PREFIX_BYTES && (input.readUInt32BE(at + LENGTH_FIELD_BYTES) & 0xffffff) > length - 4)
+      return stop('MALFORMED_FRAME');
     if (input.length - at < LENGTH_FIELD_BYTES + length) break;
     const spec = input.readUInt32BE(at + LENGTH_FIELD_BYTES);
     const headerLength = spec & 0xffffff;
-    if (headerLength > length - 4) return stop('MALFORMED_FRAME');
     const headerEnd = at + PREFIX_BYTES + headerLength;
     frames.push({
       serializeType: spec >>> 24,
@@ -415,7 +420,18 @@ const messageDecoderTarget: FuzzTarget = {
   name: 'message-decoder',
   sample: pullBodySample,
   decode: (input, _random, original) => {
-    const messages = decodeMessages(input);
+    // The record-by-record decoder never throws, and finds a failure exactly where the whole-body one does.
+    const { records, broken } = decodeRecords(input);
+    const failed = broken !== undefined || records.some(isUndecodable);
+    let messages: ReceivedMessage[];
+    try {
+      messages = decodeMessages(input);
+    } catch (error) {
+      assert.ok(failed, 'decodeRecords found no failure where decodeMessages threw');
+      throw error;
+    }
+    assert.ok(!failed, 'decodeRecords failed where decodeMessages did not');
+    assert.equal(records.length, messages.length);
     for (const message of messages) assert.ok(Buffer.isBuffer(message.body) && typeof message.topic === 'string');
     if (original?.valid === true)
       assert.ok(Buffer.concat(messages.map(reencode)).equals(input), 'a valid body does not re-encode');

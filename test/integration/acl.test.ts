@@ -54,10 +54,14 @@ const ACL_DOCUMENT = {
   globalWhiteRemoteAddresses: [] as string[],
   accounts: [
     { ...ADMIN, admin: true },
-    { ...PRODUCER, topicPerms: [`${ORDERS}=PUB`] },
+    { ...PRODUCER, topicPerms: [`${ORDERS}=PUB`], groupPerms: ['acl-pg=PUB'] },
     { ...CONSUMER, topicPerms: [`${ORDERS}=SUB`], groupPerms: [`${BILLING}=SUB`, `${BLOCKED}=DENY`] },
     { ...ELSEWHERE, whiteRemoteAddress: '10.99.0.*', defaultTopicPerm: 'PUB|SUB', defaultGroupPerm: 'SUB' },
-    { ...ALI_ONS, topicPerms: [`${ALI_ONS_TOPIC}=PUB|SUB`], groupPerms: [`${ALI_ONS_GROUP}=SUB`] },
+    {
+      ...ALI_ONS,
+      topicPerms: [`${ALI_ONS_TOPIC}=PUB|SUB`],
+      groupPerms: [`${ALI_ONS_GROUP}=SUB`, 'PG_ACL_ALI_ONS=PUB'],
+    },
   ],
 };
 

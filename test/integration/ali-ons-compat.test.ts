@@ -11,8 +11,12 @@
 // receives exactly the matching ones as sent (body, tags, keys, and msgId equal to the
 // sendResult's); a message whose handler throws comes back through CONSUMER_SEND_MSG_BACK and
 // %RETRY%<group> with reconsumeTimes 1 to the original handler; the offsets the consumer
-// commits are stored, and a consumer of the same group started again resumes after them. New
-// groups start at the queue ends (GET_MAX_OFFSET) or at a time (SEARCH_OFFSET_BY_TIMESTAMP);
+// commits are stored, and a consumer of the same group started again resumes after them. A
+// new group consuming from LAST gets a young queue from offset 0 (RocketMQ's answer to
+// QUERY_CONSUMER_OFFSET while the queue's first message is in memory, here a 1 MiB window),
+// an older queue from its end (GET_MAX_OFFSET); one consuming from a time starts there
+// (SEARCH_OFFSET_BY_TIMESTAMP). A consumed message sent on with its properties as ali-ons
+// decoded them (an empty '' -> '' pair among them) is stored and delivered;
 // signed requests (Aliyun ACL fields) are taken as any other; a consumer rides out a broker
 // SIGKILL and restart; a message failing past maxReconsumeTimes lands in %DLQ%<group>.
 //
@@ -24,6 +28,8 @@ import { test } from 'uvu';
 
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
 import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { startBrokerProcess, stopAll, TEST_DELAY_LEVELS_MS, type BrokerProcess } from '../support/broker-processes.js';
 import {
   createTopic,
@@ -59,6 +65,13 @@ const RETRY_DELAY_MS = TEST_DELAY_LEVELS_MS[2]!;
 const FAIL_ONCE_KEY = 'fail-once';
 const PLAIN_COUNT = soakScale(24, 240);
 
+/**
+ * The broker's in-memory window (messageInMemoryBytes): a new group starts at 0 in a queue
+ * whose first message lies within it of the log's end. Ballast past it makes a queue "old".
+ */
+const IN_MEMORY_WINDOW_BYTES = 1024 * 1024;
+const BALLAST_TOPIC = 'AliOnsBallast';
+const BALLAST_BODY_BYTES = 256 * 1024;
 const STEP_TIMEOUT_MS = 30_000;
 const CLOSE_TIMEOUT_MS = 10_000;
 /** How often the consumer commits offsets (ali-ons default 5 s; shorter keeps the test quick). */
@@ -86,6 +99,8 @@ interface Delivery {
   readonly sysFlag: number;
   readonly retryTopic: string | null;
   readonly originMessageId: string | null;
+  /** As ali-ons decoded them (with an empty '' -> '' pair it adds to every message). */
+  readonly properties: Readonly<Record<string, string>>;
   readonly failed: boolean;
 }
 
@@ -254,9 +269,18 @@ async function assertCommitted(
 }
 
 test.before(async () => {
-  broker = await startBrokerProcess({ dataDirectory: directory.path, label: 'ali-ons broker' });
-  await createTopic(admin, broker.address, TOPIC, QUEUES);
-  await waitForRoute(admin, broker.nameServerAddress!, TOPIC, STEP_TIMEOUT_MS);
+  broker = await startBrokerProcess({
+    dataDirectory: directory.path,
+    label: 'ali-ons broker',
+    messageInMemoryBytes: IN_MEMORY_WINDOW_BYTES,
+  });
+  for (const [topic, queues] of [
+    [TOPIC, QUEUES],
+    [BALLAST_TOPIC, 1],
+  ] as const) {
+    await createTopic(admin, broker.address, topic, queues);
+    await waitForRoute(admin, broker.nameServerAddress!, topic, STEP_TIMEOUT_MS);
+  }
 });
 
 test.after(async () => {
@@ -406,7 +430,29 @@ function aliOnsTime(ms: number): string {
   return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
 }
 
-test('ali-ons compat: new groups start at the queue ends (LAST_OFFSET, GET_MAX_OFFSET) or at a time (TIMESTAMP, SEARCH_OFFSET_BY_TIMESTAMP)', async () => {
+/**
+ * Random (incompressible) bodies past the in-memory window, so every queue before them is old.
+ * Sent over the test's own connection: bodies this big do not fit a child's command line.
+ */
+async function writeBallast(): Promise<void> {
+  const count = Math.ceil(IN_MEMORY_WINDOW_BYTES / BALLAST_BODY_BYTES) + 1;
+  for (let i = 0; i < count; i++) {
+    const response = await admin.invoke(
+      requireBroker().address,
+      {
+        code: REQUEST_CODE.SEND_MESSAGE_V2,
+        extFields: { a: PRODUCER_GROUP, b: BALLAST_TOPIC, c: 'TBW102', d: 1, e: 0, f: 0, g: Date.now(), h: 0, i: '' },
+        body: random.bytes(BALLAST_BODY_BYTES),
+      },
+      STEP_TIMEOUT_MS,
+    );
+    assert.equal(response.code, RESPONSE_CODE.SUCCESS, `ballast ${i}: ${response.remark ?? ''}`);
+  }
+}
+
+test('ali-ons compat: new groups start at the ends of old queues (LAST_OFFSET, QUERY_NOT_FOUND then GET_MAX_OFFSET) or at a time (TIMESTAMP, SEARCH_OFFSET_BY_TIMESTAMP)', async () => {
+  // The topic's first messages are pushed out of the in-memory window: its queues are old.
+  await writeBallast();
   // Everything so far was stored before `since`; ali-ons timestamps have second precision.
   const since = Math.ceil((Date.now() + 1) / 1000) * 1000;
   await pollUntil('the clock to pass a whole second', 2000, () => (Date.now() >= since ? true : undefined));
@@ -451,6 +497,82 @@ test('ali-ons compat: new groups start at the queue ends (LAST_OFFSET, GET_MAX_O
     'the timestamp group gets everything stored since then',
   );
   assert.deepEqual([...unexpectedErrors(fromLast), ...unexpectedErrors(fromTime)], [], 'consumer errors');
+});
+
+/** Creates a topic of `queues` queues and waits until the name server routes it. */
+async function freshTopic(topic: string, queues: number): Promise<void> {
+  const { address, nameServerAddress } = requireBroker();
+  await createTopic(admin, address, topic, queues);
+  await waitForRoute(admin, nameServerAddress!, topic, STEP_TIMEOUT_MS);
+}
+
+/** What a group consuming from LAST got in a young queue; test (b) sends it on. */
+let youngDelivery: Delivery | undefined;
+
+test('ali-ons compat: a group created after the first send, consuming from LAST, receives that first message (offset 0 on a young queue, no QUERY_NOT_FOUND error per queue)', async () => {
+  const topic = 'AliOnsYoung';
+  await freshTopic(topic, 2);
+  const [first] = await produce(
+    freshMessages(1, 'young-first').map((message) => ({ ...message, topic })),
+    'ali-ons producer (young topic)',
+  );
+  const consumer = startConsumer('ali-ons consumer (young, last offset)', {
+    group: `${CONSUMER_GROUP}_YOUNG`,
+    topic,
+    subExpression: '*',
+    consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET',
+    failures: {},
+  });
+  await consumer.waitFor('the first message', STEP_TIMEOUT_MS, () =>
+    deliveries(consumer).length >= 1 ? true : undefined,
+  );
+  await consumer.waitFor(`all 2 queues assigned`, STEP_TIMEOUT_MS, (lines) =>
+    lines.filter((line) => line.event === 'assigned' && line.topic === topic).length >= 2 ? true : undefined,
+  );
+  await closeConsumer(consumer);
+  assert.deepEqual(
+    deliveries(consumer).map((delivery) => delivery.msgId),
+    [first!.msgId],
+    'the message sent before the group existed',
+  );
+  youngDelivery = deliveries(consumer)[0];
+  const notFound = consumer.lines.filter(
+    (line) => line.event === 'error' && /no committed offset/.test(String(line.message)),
+  );
+  assert.deepEqual(notFound, [], 'no QUERY_NOT_FOUND error for a young queue');
+  assert.deepEqual(unexpectedErrors(consumer), [], 'consumer errors');
+});
+
+test("ali-ons compat: a consumed message sent on with its properties as ali-ons decoded them (an empty '' -> '' pair among them) is stored without the pair and delivered", async () => {
+  const received = youngDelivery;
+  assert.ok(received !== undefined, 'the young-queue test ran first');
+  assert.equal(received.properties[''], '', 'ali-ons decodes an empty pair into every message');
+  const topic = 'AliOnsForwarded';
+  await freshTopic(topic, 1);
+  const [forwarded] = await produce(
+    [{ topic, tags: received.tags ?? undefined, bodyBase64: received.bodyBase64, properties: received.properties }],
+    'ali-ons producer (sending on a received message)',
+  );
+  const [stored, ...more] = await queryMessagesByKey(admin, requireBroker().address, topic, received.keys!);
+  assert.ok(stored !== undefined && more.length === 0, 'stored once, found by its key');
+  assert.ok(stored.body.equals(Buffer.from(received.bodyBase64, 'base64')), 'the body is kept');
+  assert.equal(stored.tags, received.tags);
+  assert.equal('' in stored.properties, false, 'the empty pair is dropped');
+  const consumer = startConsumer('ali-ons consumer (forwarded)', {
+    group: `${CONSUMER_GROUP}_FORWARDED`,
+    topic,
+    subExpression: '*',
+    failures: {},
+  });
+  await consumer.waitFor('the forwarded message', STEP_TIMEOUT_MS, () =>
+    deliveries(consumer).length >= 1 ? true : undefined,
+  );
+  await closeConsumer(consumer);
+  const [delivered] = deliveries(consumer);
+  assert.equal(delivered!.msgId, forwarded!.msgId);
+  assert.equal(delivered!.bodyBase64, received.bodyBase64);
+  assert.equal(delivered!.keys, received.keys);
+  assert.deepEqual(unexpectedErrors(consumer), [], 'consumer errors');
 });
 
 test('ali-ons compat: a consumer and producers ride out a broker crash (SIGKILL, restart on the same port and data)', async () => {

@@ -3,7 +3,8 @@
 // broker in one process) on 127.0.0.1 with free ports, read from its ready line.
 //
 // Flow: start → topic create → produce 3 lines from stdin → consume them with --count 3
-// --json → topic status shows the max offsets → group progress shows lag 0 → message --id
+// --json → topic status shows the max offsets → group progress shows lag 0 → --count 1 over a
+// backlog exits at once → a new group without --from hears it starts from last → message --id
 // (producer id with --topic, offset id without) and --key find them → a second consumer
 // stopped by SIGINT commits what it printed → unknown topics fail with one clear line (1) →
 // usage mistakes fail with one line (2) → --help works everywhere → SIGINT stops the server
@@ -207,6 +208,12 @@ test('cli: usage mistakes exit 2 with one line; --help exits 0; an unreachable n
     fails(['produce', '--topic', 'no spaces', '--body', 'x'], 2, /invalid topic name/),
     fails(['message', '--key', 'k'], 2, /--key needs --topic/),
     fails(['consume', '--topic', TOPIC, '--group', 'g', '--from', 'middle'], 2, /--from must be one of first, last/),
+    // A group the broker would refuse fails at once instead of hanging with nothing delivered.
+    fails(
+      ['consume', '--topic', TOPIC, '--group', 'g.dot', '--namesrv', `127.0.0.1:${port}`],
+      1,
+      /group name 'g\.dot'/,
+    ),
     fails(['topic', 'list', '--namesrv', `127.0.0.1:${port}`], 1, new RegExp(`name server 127.0.0.1:${port}$`, 'm')),
   ]);
   const helpArgs = [['--help'], ['topic', '--help'], ['produce', '--help'], ['group', 'progress', '-h']];
@@ -302,6 +309,54 @@ async function checkLookups(
   assert.deepEqual(byKey.map((m) => m.body).sort(), [...produced.bodies].sort());
 }
 
+/** Exit after --count used to wait 10 s for the message fetched past the last one. */
+const COUNT_EXIT_MS_MAX = 3000;
+const IDLE_EXIT_MS = 500;
+
+/** `consume --count 1` over a backlog of 3 exits promptly after printing the one message. */
+async function checkPromptCountExit(namesrv: readonly string[]): Promise<void> {
+  const args = ['consume', '--topic', TOPIC, '--group', 'cli-prompt', '--from', 'first', '--count', '1', ...namesrv];
+  const cli = new CliProcess(args, environment());
+  let printedAt = 0;
+  try {
+    await cli.waitFor('the first message', COMMAND_TIMEOUT_MS, () => (cli.stdout.includes('\n') ? true : undefined));
+    printedAt = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), COUNT_EXIT_MS_MAX)));
+    const outcome = await Promise.race([cli.exited, late]);
+    clearTimeout(timer);
+    assert.notEqual(outcome, 'late', `consume --count 1 still running ${COUNT_EXIT_MS_MAX} ms after its message`);
+  } finally {
+    await cli.stop('SIGKILL', 0);
+  }
+  const exit = await cli.exited;
+  assert.deepEqual(exit, { code: 0, signal: null }, cli.stderr);
+  console.log(`  consume --count 1 exited ${Date.now() - printedAt} ms after its message`);
+}
+
+/** A group with no offsets, consumed without --from, hears on stderr that it starts at the end. */
+async function checkNewGroupNotice(namesrv: readonly string[]): Promise<void> {
+  const args = ['consume', '--topic', TOPIC, '--group', 'cli-newcomer', '--timeout-ms', String(IDLE_EXIT_MS)];
+  const result = await runCli([...args, ...namesrv]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, '', 'a new group starts after the backlog');
+  assert.match(result.stderr, /group cli-newcomer has no committed offsets in CliOrders: starting from the last/);
+  assert.match(result.stderr, /--from first to read the backlog/);
+  // A group that has offsets is not told.
+  const known = await runCli([
+    'consume',
+    '--topic',
+    TOPIC,
+    '--group',
+    GROUP,
+    '--timeout-ms',
+    String(IDLE_EXIT_MS),
+    ...namesrv,
+  ]);
+  assert.equal(known.code, 0, known.stderr);
+  assert.equal(known.stderr, '');
+}
+
 /** A consumer without --count runs until SIGINT, then commits what it printed. */
 async function checkInterruptedConsumer(namesrv: readonly string[], produced: Produced): Promise<void> {
   const tailArgs = ['consume', '--topic', TOPIC, '--group', INTERRUPTED_GROUP, '--from', 'first', ...namesrv];
@@ -340,6 +395,8 @@ test('cli: start, create, produce, consume, status, progress, lookups, errors, c
     const produced = await createAndProduce(server, namesrv, random);
     const consumed = await consumeAll(namesrv, produced);
     await checkStatusAndProgress(namesrv, produced);
+    await checkPromptCountExit(namesrv);
+    await checkNewGroupNotice(namesrv);
     await checkLookups(server, namesrv, produced, consumed[0]!);
     await checkInterruptedConsumer(namesrv, produced);
     await checkMissing(namesrv, produced);

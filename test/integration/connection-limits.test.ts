@@ -89,7 +89,10 @@ test('connection limits: the name server closes sockets past its maxConnections 
       closedIdle: 0,
       closedStalled: 0,
       closedProtocolError: 0,
+      closedFrameBudget: 0,
+      closedHeaderRefused: 0,
       busyRefusals: 0,
+      unfinishedFrameBytes: 0,
     });
   } finally {
     for (const connection of connections) connection.destroy();

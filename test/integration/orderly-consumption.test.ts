@@ -25,13 +25,24 @@ import type { DeduplicatingConsumerConfig } from './children/deduplicating-consu
 const DEDUPLICATING_CONSUMER = fileURLToPath(new URL('./children/deduplicating-consumer.js', import.meta.url));
 const REQUEST_TIMEOUT_MS = 5000;
 const STEP_TIMEOUT_MS = 30_000;
+/** The broker logs offsets carried by pulls every second (OFFSET_PULL_COMMIT_INTERVAL_MS); this allows three. */
+/** Generous: a loaded machine delays the next pull; the wait ends as soon as it arrives. */
+const PULL_COMMIT_WAIT_MS = 15_000;
 
 let fixture: MessagingFixture;
 let raw: RemotingClient;
 
 test.before(async () => {
   fixture = await startMessaging('orderly', {
-    topics: { ordered: 8, 'ordered-fail': 1, 'ordered-dlq': 1, 'ordered-iter': 2, dedup: 2, 'dedup-crash': 2 },
+    topics: {
+      ordered: 8,
+      'ordered-fail': 1,
+      'ordered-dlq': 1,
+      'ordered-iter': 2,
+      dedup: 2,
+      'dedup-crash': 2,
+      'dedup-offsets': 2,
+    },
   });
   raw = new RemotingClient();
 });
@@ -333,6 +344,7 @@ test('dedup: messages redelivered after a consumer is SIGKILLed before committin
     group: 'dedup-crash-group',
     topic: 'dedup-crash',
     storeFile: path.join(directory.path, 'processed-ids'),
+    handlerAwaitsIo: true,
   };
   const spawn = (label: string): JsonLineChild =>
     JsonLineChild.spawn(DEDUPLICATING_CONSUMER, [JSON.stringify(config)], { label });
@@ -342,7 +354,8 @@ test('dedup: messages redelivered after a consumer is SIGKILLed before committin
   let first: JsonLineChild | undefined;
   let second: JsonLineChild | undefined;
   try {
-    // Fewer than a pull batch per queue: the kill finds no offset committed by a later pull.
+    // Fewer than a pull batch per queue, and the handler awaits I/O: the pull after the batch
+    // left before its messages were done, so the kill finds their offsets uncommitted.
     for (let i = 0; i < 40; i++) await producer.send({ topic: 'dedup-crash', body: `c-${i}` });
     first = spawn('dedup consumer 1');
     await first.waitFor('40 handled and remembered', STEP_TIMEOUT_MS, () =>
@@ -379,6 +392,45 @@ test('dedup: messages redelivered after a consumer is SIGKILLed before committin
   } finally {
     await producer.shutdown();
     await Promise.all([first?.terminate('SIGKILL', 0), second?.terminate('SIGKILL', 0)]);
+    directory.remove();
+  }
+});
+
+test('dedup: a deduplicating consumer commits the offsets its pulls carry, as a plain one does, so they survive its SIGKILL', async () => {
+  const directory = temporaryDirectory('dedup-offsets');
+  const config: DeduplicatingConsumerConfig = {
+    nameServer: fixture.nameServer,
+    group: 'dedup-offsets-group',
+    topic: 'dedup-offsets',
+    storeFile: path.join(directory.path, 'processed-ids'),
+  };
+  const producer = new Producer({ nameServer: fixture.nameServer, group: 'dedup-offsets-producer' });
+  await producer.start();
+  let child: JsonLineChild | undefined;
+  try {
+    for (let i = 0; i < 40; i++) await producer.send({ topic: 'dedup-offsets', body: `o-${i}` });
+    child = JsonLineChild.spawn(DEDUPLICATING_CONSUMER, [JSON.stringify(config)], { label: 'dedup offsets consumer' });
+    const spawned = child;
+    await spawned.waitFor('40 remembered', STEP_TIMEOUT_MS, () =>
+      spawned.lines.filter((line) => line.event === 'remembered').length >= 40 ? true : undefined,
+    );
+    const committed = async (): Promise<number> => {
+      let sum = 0;
+      for (const queueId of [0, 1])
+        sum += (await queryConsumerOffset(raw, fixture.broker.address, config.group, config.topic, queueId)) ?? 0;
+      return sum;
+    };
+    // No timer commit (600 s) and no shutdown: only what the pulls carried can be on the broker.
+    // The pull carrying the last offsets leaves after the last message is done, so wait for it
+    // with the consumer alive; then the offsets must outlive its SIGKILL.
+    await pollUntil('the pull-carried offsets of all 40 messages', PULL_COMMIT_WAIT_MS, async () =>
+      (await committed()) === 40 ? true : undefined,
+    );
+    await spawned.terminate('SIGKILL', 0);
+    assert.equal(await committed(), 40, 'offsets carried by pulls survive the consumer SIGKILL');
+  } finally {
+    await producer.shutdown();
+    await child?.terminate('SIGKILL', 0);
     directory.remove();
   }
 });

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'uvu';
 
+import { Admin, Producer } from '../../client/index.js';
 import { startBrokerProcess } from '../support/broker-processes.js';
+import { pollUntil } from '../support/broker-requests.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
 const run = promisify(execFile);
@@ -17,12 +19,12 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const EXAMPLE_TIMEOUT_MS = 30_000;
 
-/** The first ```js block after the heading `## <title>`. */
-function example(title: string): string {
+/** The first ```<language> block (js unless told) after the heading `## <title>`. */
+function example(title: string, language = 'js'): string {
   const section = README.indexOf(`## ${title}`);
   assert.ok(section >= 0, `README has a section '${title}'`);
-  const match = /```js\n([\s\S]*?)```/.exec(README.slice(section));
-  assert.ok(match !== null, `section '${title}' has a js example`);
+  const match = new RegExp('```' + language + '\\n([\\s\\S]*?)```').exec(README.slice(section));
+  assert.ok(match !== null, `section '${title}' has a ${language} example`);
   return match[1]!;
 }
 
@@ -49,6 +51,34 @@ test('readme: the producing and consuming example runs against a broker (its add
     const code = example('Producing and consuming').replaceAll('127.0.0.1:9876', broker.nameServerAddress!);
     await runExample('producing', code);
   } finally {
+    await broker.stop();
+    directory.remove();
+  }
+});
+
+test('readme: the ACL example starts a broker, and its admin and producer accounts work as described', async () => {
+  const directory = temporaryDirectory('readme-acl');
+  const aclFile = path.join(directory.path, 'acl.json');
+  fs.writeFileSync(aclFile, example('Access control and TLS', 'json'));
+  const broker = await startBrokerProcess({ dataDirectory: path.join(directory.path, 'data'), acl: aclFile });
+  const nameServer = broker.nameServerAddress!;
+  // ops-admin has requireSignedCode: Tributary's client signs code, time and nonce.
+  const admin = new Admin({ nameServer, credentials: { accessKey: 'ops-admin', secretKey: 'ops-secret-key' } });
+  const producer = new Producer({
+    nameServer,
+    group: 'orders-producer',
+    credentials: { accessKey: 'orders-app', secretKey: 'change-me-please' },
+  });
+  try {
+    await admin.createTopic('orders', { queues: 1 });
+    await pollUntil('the orders route', EXAMPLE_TIMEOUT_MS, async () =>
+      (await admin.listTopics()).includes('orders') ? true : undefined,
+    );
+    await producer.start();
+    assert.match((await producer.send({ topic: 'orders', body: 'paid' })).msgId, /^[0-9A-F]+$/);
+  } finally {
+    await producer.shutdown();
+    await admin.close();
     await broker.stop();
     directory.remove();
   }

@@ -68,7 +68,10 @@ export function waitForRoute(
   );
 }
 
-/** QUERY_CONSUMER_OFFSET (14): the committed offset, or undefined when none (code 22). */
+/**
+ * QUERY_CONSUMER_OFFSET (14): the committed offset, else RocketMQ's 0 for a young queue;
+ * undefined on QUERY_NOT_FOUND (code 22).
+ */
 export async function queryConsumerOffset(
   client: RemotingClient,
   brokerAddress: string,

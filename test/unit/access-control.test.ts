@@ -14,7 +14,9 @@ import { ACCESS_DENIAL, AccessValidator, type AccessDecision } from '../../broke
 import { AclConfigError, parseAclConfig, readAclConfigFile } from '../../broker/access/acl-config.js';
 import { ACL_PERMISSION, parseAclPermission, permits } from '../../broker/access/acl-permission.js';
 import { AddressAllowList, AddressPatternError } from '../../broker/access/address-allow-list.js';
+import { SIGNED_REQUEST_CLOCK_SKEW_MS_MAX } from '../../broker/broker-constants.js';
 import { REQUEST_PERMISSION_TABLE, requestNeeds } from '../../broker/access/request-permission-table.js';
+import { SignatureReplayCache } from '../../broker/access/signature-replay-cache.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
 const PRODUCER: AccessCredentials = { accessKey: 'producer-app', secretKey: 'producer-secret-1' };
@@ -176,12 +178,14 @@ test('request-permission-table: topics, groups, retry topics and bodies map to w
   assert.deepEqual(needs(REQUEST_CODE.CONSUMER_SEND_MSG_BACK, { group: 'billing', offset: 1 }), ['SUB group billing']);
   const heartbeat = {
     clientID: 'c1',
-    producerDataSet: [{ groupName: 'pg' }],
+    producerDataSet: [{ groupName: 'pg' }, { groupName: 'CLIENT_INNER_PRODUCER' }],
     consumerDataSet: [
       { groupName: 'billing', subscriptionDataSet: [{ topic: 'orders' }, { topic: '%RETRY%billing' }] },
     ],
   };
+  // A producer group needs PUB; RocketMQ's inner producer group needs nothing.
   assert.deepEqual(needs(REQUEST_CODE.HEART_BEAT, {}, Buffer.from(JSON.stringify(heartbeat))), [
+    'PUB group pg',
     'SUB group billing',
     'SUB topic orders',
     'SUB group billing',
@@ -192,6 +196,8 @@ test('request-permission-table: topics, groups, retry topics and bodies map to w
     'SUB topic orders',
   ]);
   assert.equal(requestNeeds(command(REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, { topic: 'x' })).admin, true);
+  const end = { producerGroup: 'pg', tranStateTableOffset: 0, commitLogOffset: 0, commitOrRollback: 8 };
+  assert.deepEqual(needs(REQUEST_CODE.END_TRANSACTION, end), ['PUB group pg']);
 });
 
 // ---- decisions --------------------------------------------------------------------------------
@@ -320,6 +326,65 @@ test('access-validator: a request missing the topic or group its code needs, or 
     ACCESS_DENIAL.unreadableRequest,
     /body of request code 34 cannot be read/,
   );
+});
+
+test('access-validator: a signed request replayed under a code its fields cannot belong to is denied', () => {
+  const maxOffset = signedExtFields(ADMIN, { topic: 'orders', queueId: 0 }, undefined);
+  assert.equal(validator.decide(command(REQUEST_CODE.GET_MAX_OFFSET, maxOffset), CLIENT_ADDRESS).allowed, true);
+  expectDenied(
+    validator.decide(command(REQUEST_CODE.DELETE_TOPIC_IN_BROKER, maxOffset), CLIENT_ADDRESS),
+    ACCESS_DENIAL.fieldsNotOfCode,
+    /carries field\(s\) queueId that do not belong to it/,
+  );
+  const query = signedExtFields(CONSUMER, { consumerGroup: 'billing', topic: 'orders', queueId: 0 }, undefined);
+  expectDenied(
+    validator.decide(command(REQUEST_CODE.UPDATE_CONSUMER_OFFSET, query), CLIENT_ADDRESS),
+    ACCESS_DENIAL.fieldsNotOfCode,
+    /lacks field\(s\) commitOffset/,
+  );
+  const coded = signedExtFields(ADMIN, { topic: 'orders' }, undefined, REQUEST_CODE.GET_TOPIC_STATS_INFO);
+  assert.equal(validator.decide(command(REQUEST_CODE.GET_TOPIC_STATS_INFO, coded), CLIENT_ADDRESS).allowed, true);
+  expectDenied(
+    validator.decide(command(REQUEST_CODE.DELETE_TOPIC_IN_BROKER, coded), CLIENT_ADDRESS),
+    ACCESS_DENIAL.fieldsNotOfCode,
+    /was signed as request code/,
+  );
+});
+
+test('access-validator: requireSignedCode refuses unsigned codes, times outside the window and replays', () => {
+  const strict = { accessKey: 'strict-app', secretKey: 'strict-secret-6' };
+  let now = 1_000_000_000_000;
+  const strictValidator = new AccessValidator(
+    () => parseAclConfig({ accounts: [{ ...strict, requireSignedCode: true, defaultTopicPerm: 'SUB' }] }),
+    () => now,
+  );
+  const fields = { topic: 'orders', queueId: 0 };
+  const decide = (extFields: ExtFields): AccessDecision =>
+    strictValidator.decide(command(REQUEST_CODE.GET_MAX_OFFSET, extFields), CLIENT_ADDRESS);
+  expectDenied(decide(signedExtFields(strict, fields, undefined)), ACCESS_DENIAL.codeNotSigned, /requires signed/);
+  const realNow = Date.now();
+  now = realNow + SIGNED_REQUEST_CLOCK_SKEW_MS_MAX + 1000;
+  const late = signedExtFields(strict, fields, undefined, REQUEST_CODE.GET_MAX_OFFSET);
+  expectDenied(decide(late), ACCESS_DENIAL.staleSignature, /at most 300 s/);
+  now = realNow;
+  const fresh = signedExtFields(strict, fields, undefined, REQUEST_CODE.GET_MAX_OFFSET);
+  assert.equal(decide(fresh).allowed, true);
+  expectDenied(decide(fresh), ACCESS_DENIAL.replayedSignature, /already received \(a replay\)/);
+  assert.equal(decide(signedExtFields(strict, fields, undefined, REQUEST_CODE.GET_MAX_OFFSET)).allowed, true);
+  assert.throws(
+    () => parseAclConfig({ accounts: [{ ...strict, requireSignedCode: 'yes' }] }),
+    /accounts\[0\]\.requireSignedCode must be true or false/,
+  );
+});
+
+test('signature-replay-cache: bounded, forgetting the oldest and what left the window', () => {
+  const cache = new SignatureReplayCache(3);
+  for (const signature of ['a', 'b', 'c', 'd']) assert.equal(cache.seen(signature, 0, 0), false);
+  assert.equal(cache.size, 3);
+  assert.equal(cache.seen('a', 0, 0), false, 'the oldest was forgotten past the bound');
+  assert.equal(cache.seen('d', 0, 0), true);
+  assert.equal(cache.seen('x', 0, SIGNED_REQUEST_CLOCK_SKEW_MS_MAX + 1), false);
+  assert.equal(cache.size, 1, 'entries past the window are dropped');
 });
 
 test.run();

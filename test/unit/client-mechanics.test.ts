@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
+import { BUSY_RETRY_BASE_MS, BUSY_RETRY_MAX_MS, busyRetryDelayMs } from '../../client/producer/busy-backoff.js';
 import { LatencyFaultTolerance } from '../../client/producer/latency-fault-tolerance.js';
 import { ProcessQueue } from '../../client/consumer/process-queue.js';
 import { allocateAveragely } from '../../client/consumer/queue-allocation.js';
@@ -14,6 +15,27 @@ import { seededRandom } from '../support/seeded-random.js';
 
 const queues = (count: number): MessageQueue[] =>
   Array.from({ length: count }, (_, queueId) => ({ topic: 'orders', brokerName: 'broker-a', queueId }));
+
+test('busy-backoff: SYSTEM_BUSY retries wait longer each time, jittered within half to all of the doubling, capped', () => {
+  const random = seededRandom('busy-backoff');
+  const RETRIES = 12;
+  const ROUNDS = 200;
+  const means: number[] = [];
+  for (let retry = 1; retry <= RETRIES; retry++) {
+    const ceiling = Math.min(BUSY_RETRY_MAX_MS, BUSY_RETRY_BASE_MS * 2 ** (retry - 1));
+    const delays = Array.from({ length: ROUNDS }, () => busyRetryDelayMs(retry, () => random.next()));
+    for (const ms of delays)
+      assert.ok(ms >= ceiling / 2 && ms <= ceiling, `retry ${retry}: ${ms} ms outside [${ceiling / 2}, ${ceiling}]`);
+    assert.ok(new Set(delays).size > ROUNDS / 2, `retry ${retry}: delays are jittered, not one value`);
+    means.push(delays.reduce((sum, ms) => sum + ms, 0) / ROUNDS);
+  }
+  for (let retry = 1; retry < RETRIES; retry++) {
+    const capped = BUSY_RETRY_BASE_MS * 2 ** retry >= BUSY_RETRY_MAX_MS;
+    if (!capped) assert.ok(means[retry]! > means[retry - 1]!, `retry ${retry + 1} waits longer than retry ${retry}`);
+  }
+  assert.ok(busyRetryDelayMs(1, () => 0) >= BUSY_RETRY_BASE_MS / 2, 'even the first retry pauses');
+  assert.ok(busyRetryDelayMs(RETRIES, () => 0.999_999) <= BUSY_RETRY_MAX_MS);
+});
 
 test('queue-allocation: 8 queues over 3 clients split 3/3/2 in contiguous runs (RocketMQ averaging)', () => {
   const clients = ['c', 'a', 'b'];

@@ -14,8 +14,20 @@ test('connection-limits: defaults are RocketMQ-like (10,000 connections, 120 s i
     maxInFlightPerConnection: 4096,
     writeHighWaterBytes: 8 * 1024 * 1024,
     writeStallTimeoutMs: 30_000,
+    unfinishedFrameBudgetBytes: 256 * 1024 * 1024,
   });
   assert.equal(resolveConnectionLimits({ maxConnections: 5 }).maxConnections, 5);
+});
+
+test('connection-limits: an unfinished-frame budget under one frame is refused (it would refuse frames the limit allows)', () => {
+  assert.throws(
+    () => resolveConnectionLimits({ maxFrameBytes: 4 * 1024 * 1024, unfinishedFrameBudgetBytes: 1024 * 1024 }),
+    /unfinishedFrameBudgetBytes must be at least maxFrameBytes/,
+  );
+  assert.equal(
+    resolveConnectionLimits({ maxFrameBytes: 1024, unfinishedFrameBudgetBytes: 1024 }).unfinishedFrameBudgetBytes,
+    1024,
+  );
 });
 
 test('connection-limits: a limit that is not a positive integer, a frame over 16 MiB or a timer over 2^31 ms is refused', () => {

@@ -201,6 +201,32 @@ for (const kind of VOLUME_KINDS) {
     }
   });
 
+  test(`[${kind}] message-store: an empty '' -> '' property pair (ali-ons adds one to every decoded message) is dropped, not refused`, async () => {
+    const harness = await Harness.open(kind, 'empty-pair');
+    try {
+      const decodedByAliOns = { TAGS: 'TagA', KEYS: 'k-1', UNIQ_KEY: 'u-1', '': '' };
+      const appended = await harness.store.append({
+        topic: 'forwarded',
+        queueId: 0,
+        body: Buffer.from('sent on'),
+        properties: decodedByAliOns,
+      });
+      const [stored] = harness.store.read('forwarded', 0, appended.queueOffset, 1).messages;
+      assert.ok(stored !== undefined, 'the message is stored');
+      assert.equal(stored.tags, 'TagA');
+      assert.deepEqual(stored.keys, ['k-1']);
+      assert.deepEqual(
+        Object.keys(stored.properties).sort(),
+        ['KEYS', 'TAGS', 'UNIQ_KEY'],
+        'the empty pair is not stored',
+      );
+      await harness.refuses(message({ properties: { '': 'v' } }), 'INVALID_PROPERTY', 'empty name, a value');
+      await harness.reopen();
+    } finally {
+      await harness.close();
+    }
+  });
+
   test(`[${kind}] message-store: queue ids outside [0, 1024) are INVALID_QUEUE_ID (-1, 1.5, 1024, NaN, huge)`, async () => {
     const harness = await Harness.open(kind, 'queue-id');
     try {

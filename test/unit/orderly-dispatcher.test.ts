@@ -194,4 +194,18 @@ test('message-deduplicator: a success is remembered, a failure is not, and concu
   assert.equal(deduplicator.skipped, 1);
 });
 
+test('message-deduplicator: with a synchronous store a message is done in the turn its handler is (no pull leaves in between)', async () => {
+  const window = new DeduplicationWindow();
+  const deduplicator = new MessageDeduplicator(window, () => undefined);
+  const own = Promise.resolve(undefined);
+  const wrapped = deduplicator.wrap(() => own);
+  const m = message(0, 0, 'sync-id');
+  assert.equal(wrapped(m), own, "the handler's own promise: settling it adds no turn");
+  // A reaction registered after the wrapper's (as the dispatcher's is) already sees the id remembered.
+  const rememberedWhenSettled = await own.then(() => window.seen('sync-id'));
+  assert.equal(rememberedWhenSettled, true);
+  assert.equal(wrapped(m), 'success', 'a redelivery is skipped synchronously');
+  assert.equal(deduplicator.skipped, 1);
+});
+
 test.run();

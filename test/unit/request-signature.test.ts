@@ -7,10 +7,15 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'uvu';
 
+import {
+  ACL_FIELD,
+  requestSignature,
+  signedExtFields,
+  TRIBUTARY_SIGNED_FIELD,
+} from '../../protocol/request-signature.js';
 import { HeaderCodec } from '../../protocol/header-codec.js';
 import type { ExtFields, RemotingCommand } from '../../protocol/remoting-command.js';
 import { FrameDecoder } from '../../protocol/remoting-frame.js';
-import { ACL_FIELD, requestSignature, signedExtFields } from '../../protocol/request-signature.js';
 import { checkRequestSignature } from '../../broker/access/request-signature-check.js';
 import { seededRandom, type SeededRandom } from '../support/seeded-random.js';
 
@@ -132,6 +137,26 @@ test('request-signature: a changed body, field, secret or signature no longer ch
   assert.equal(checkRequestSignature(request(unsigned, body), 'SK_TEST'), false, 'no signature');
   assert.equal(checkRequestSignature(request({ ...extFields, Signature: 'short' }, body), 'SK_TEST'), false);
   assert.equal(checkRequestSignature(request({ ...extFields, Signature: 12 }, body), 'SK_TEST'), false);
+});
+
+test("request-signature: Tributary's code, time and nonce are signed fields a RocketMQ verifier accepts", () => {
+  const credentials = { accessKey: 'AK_TEST', secretKey: 'SK_TEST' };
+  const before = Date.now();
+  const first = signedExtFields(credentials, { topic: 'orders' }, undefined, 30);
+  const second = signedExtFields(credentials, { topic: 'orders' }, undefined, 30);
+  assert.equal(first[TRIBUTARY_SIGNED_FIELD.requestCode], '30');
+  assert.ok(Number(first[TRIBUTARY_SIGNED_FIELD.timestamp]) >= before);
+  assert.notEqual(first[TRIBUTARY_SIGNED_FIELD.nonce], second[TRIBUTARY_SIGNED_FIELD.nonce]);
+  assert.notEqual(first[ACL_FIELD.signature], second[ACL_FIELD.signature], 'no two requests sign alike');
+  // The plain ACL 1.0 check (every field but Signature, sorted) accepts them as they are...
+  assert.equal(checkRequestSignature(request(first), 'SK_TEST'), true);
+  // ...and the code cannot be changed without breaking the signature.
+  const recoded = { ...first, [TRIBUTARY_SIGNED_FIELD.requestCode]: '215' };
+  assert.equal(checkRequestSignature(request(recoded), 'SK_TEST'), false);
+  assert.equal(
+    signedExtFields(credentials, { topic: 'orders' }, undefined)[TRIBUTARY_SIGNED_FIELD.requestCode],
+    undefined,
+  );
 });
 
 test('request-signature: numbers and booleans sign as their strings; a body in parts signs as one', () => {

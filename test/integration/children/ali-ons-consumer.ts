@@ -9,9 +9,12 @@
 //   {"event":"assigned","topic":..,"queueId":..} the consumer took a queue and placed itself
 //                                                in it (seen by watching its processQueueTable)
 //   {"event":"error","name":..,"message":..}     an 'error' event of the consumer
+//   {"event":"held","key":..,"msgId":..}          a message of `holdKeys` waits in the handler
 //   {"event":"closing"}                          "close" arrived on stdin; closing starts
 //   {"event":"closed"}                           after "close" on stdin: consumer closed
 //
+// A message carrying a key of `holdKeys` waits in the handler, the first time, until
+// "release <key>" arrives on stdin, so a test can change the broker while ali-ons holds it.
 // Writing "close" on stdin closes the consumer (committing offsets) and exits 0; stdin closing
 // without it (the parent died) exits 3.
 // argv[2] is a JSON ConsumerChildConfig.
@@ -26,6 +29,8 @@ export interface ConsumerChildConfig {
   readonly subExpression: string;
   /** Key -> how many deliveries of a message with that key the handler throws for. */
   readonly failures: Readonly<Record<string, number>>;
+  /** Keys whose first delivery waits in the handler for "release <key>" on stdin. */
+  readonly holdKeys?: readonly string[];
   /** Passed to ali-ons, which sends it with CONSUMER_SEND_MSG_BACK (default 16). */
   readonly maxReconsumeTimes?: number;
   /** Where a group without committed offsets starts (default: the first offset). */
@@ -66,10 +71,24 @@ function describe(message: Message): Record<string, unknown> {
 }
 
 const failuresLeft = new Map(Object.entries(config.failures));
+/** Keys whose first delivery is still to be held; releases of deliveries waiting now. */
+const holdsLeft = new Set(config.holdKeys ?? []);
+const releasedKeys = new Set<string>();
+const releases = new Map<string, () => void>();
 
-/** Throws while a key of the message has failures left, so ali-ons sends the message back. */
+/**
+ * Waits for "release <key>" when a key of the message is held, then throws while a key has
+ * failures left, so ali-ons sends the message back.
+ */
 async function handle(message: Message): Promise<void> {
-  const key = (message.keys ?? '').split(' ').find((candidate) => (failuresLeft.get(candidate) ?? 0) > 0);
+  const keys = (message.keys ?? '').split(' ');
+  const holdKey = keys.find((candidate) => holdsLeft.has(candidate));
+  if (holdKey !== undefined) {
+    holdsLeft.delete(holdKey);
+    report({ event: 'held', key: holdKey, msgId: message.msgId });
+    if (!releasedKeys.has(holdKey)) await new Promise<void>((resolve) => releases.set(holdKey, resolve));
+  }
+  const key = keys.find((candidate) => (failuresLeft.get(candidate) ?? 0) > 0);
   report({ event: 'message', ...describe(message), failed: key !== undefined });
   if (key === undefined) return;
   failuresLeft.set(key, failuresLeft.get(key)! - 1);
@@ -109,6 +128,12 @@ commands.on('close', () => {
   if (!closing) process.exit(3);
 });
 commands.on('line', (line) => {
+  const [command, key] = line.trim().split(' ');
+  if (command === 'release' && key !== undefined) {
+    releasedKeys.add(key);
+    releases.get(key)?.();
+    return;
+  }
   if (line.trim() !== 'close' || closing) return;
   closing = true;
   report({ event: 'closing' });

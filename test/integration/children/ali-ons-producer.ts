@@ -19,6 +19,11 @@ export interface ProducerChildMessage {
   readonly keys?: readonly string[];
   readonly bodyBase64: string;
   readonly delayTimeLevel?: number;
+  /**
+   * Properties set as they are, before tags, keys and delay: a received message's properties
+   * as ali-ons decoded them, to send it on as an application forwarding it would.
+   */
+  readonly properties?: Readonly<Record<string, string>>;
 }
 
 export interface ProducerChildConfig {
@@ -40,6 +45,7 @@ function toMessage(spec: ProducerChildMessage): InstanceType<typeof ons.Message>
   const body = Buffer.from(spec.bodyBase64, 'base64');
   const message =
     spec.tags === undefined ? new ons.Message(spec.topic, body) : new ons.Message(spec.topic, spec.tags, body);
+  if (spec.properties !== undefined) Object.assign(message.properties, spec.properties);
   if (spec.keys !== undefined) message.keys = spec.keys;
   if (spec.delayTimeLevel !== undefined) message.delayTimeLevel = spec.delayTimeLevel;
   return message;

@@ -22,6 +22,11 @@ export interface DeduplicatingConsumerConfig {
   readonly topic: string;
   /** The processed-id file, kept across this child's restarts. */
   readonly storeFile: string;
+  /**
+   * The handler awaits a turn of the event loop (as one writing to a database does), so the
+   * next pull leaves before the message is done and carries no offset for it.
+   */
+  readonly handlerAwaitsIo?: boolean;
 }
 
 /** Processed ids in a file: loaded at start, appended per id (page cache: survives SIGKILL). */
@@ -63,6 +68,7 @@ const consumer = new PushConsumer({
 });
 consumer.onError((error) => process.stderr.write(`consumer error: ${String(error)}\n`));
 await consumer.start(async (message) => {
+  if (config.handlerAwaitsIo === true) await new Promise((resolve) => setImmediate(resolve));
   report({ event: 'handled', msgId: message.msgId, body: message.body.toString('utf8') });
 });
 report({ event: 'ready' });
