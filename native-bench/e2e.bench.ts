@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { dirtyFileCount, gitOutput, machine } from './lib/bench-environment.js';
+import { dirtyFileCount, gitOutput, machine } from '../bench/run-environment.js';
 import { E2E_TRIALS, type E2eGoal, type E2eTrial } from './e2e-trials.js';
 import { topAllocations } from './lib/heap-profile.js';
 import { topSelfTime } from './lib/profile.js';

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { dirtyFileCount, gitOutput, installedVersion, machine } from './lib/bench-environment.js';
+import { dirtyFileCount, gitOutput, installedVersion, machine } from '../bench/run-environment.js';
 import {
   FULL_PLAN,
   PEER_GOALS,

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
-import { gitOutput, installedVersion, machine } from './lib/bench-environment.js';
+import { gitOutput, installedVersion, machine } from '../bench/run-environment.js';
 import { goalMet, ratios, summaryText, type Ratio } from './lib/report.js';
 import { topSelfTime } from './lib/profile.js';
 import type { Params, TrialDefinition, TrialResult } from './lib/trial-types.js';

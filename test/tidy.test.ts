@@ -12,7 +12,7 @@ import { test } from 'uvu';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The product layers; the rules below apply to those that exist. */
-const LAYERS = ['protocol', 'storage', 'server', 'namesrv', 'broker', 'client', 'cli'].filter((layer) =>
+const LAYERS = ['protocol', 'storage', 'server', 'namesrv', 'broker', 'client', 'bench', 'cli'].filter((layer) =>
   fs.existsSync(path.join(ROOT, layer)),
 );
 /** Everything compiled from TypeScript sources, for the rules that apply everywhere. */
@@ -118,9 +118,22 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   client: ['client', 'client/remoting', 'protocol'],
   // The client's transport; the broker uses it to reach name servers, so it must not drag the rest of client/ along.
   'client/remoting': ['client/remoting', 'protocol'],
-  cli: ['cli', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol', 'storage'],
-  test: ['test', 'storage', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol'],
-  'native-bench': ['native-bench', 'storage', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol'],
+  // Benchmark machinery shared by `tributary bench` and native-bench/: it drives the products
+  // through their entry points, as a user would.
+  bench: ['bench', 'storage', 'broker', 'namesrv', 'client'],
+  cli: ['cli', 'bench', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol', 'storage'],
+  test: ['test', 'bench', 'storage', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol'],
+  'native-bench': [
+    'native-bench',
+    'bench',
+    'storage',
+    'broker',
+    'namesrv',
+    'server',
+    'client',
+    'client/remoting',
+    'protocol',
+  ],
 };
 /** Layers that may use npm packages; storage uses only node: builtins and its own addon. */
 const NPM_ALLOWED = new Set([
@@ -130,6 +143,7 @@ const NPM_ALLOWED = new Set([
   'broker',
   'client',
   'client/remoting',
+  'bench',
   'cli',
   'test',
   'native-bench',

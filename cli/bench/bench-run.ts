@@ -10,17 +10,12 @@ import path from 'node:path';
 import { BenchBroker, type BrokerReport } from './bench-broker.js';
 import type { IntervalRecord } from './bench-ticker.js';
 import type { BenchSettings } from './bench-settings.js';
-import {
-  cpuCostOf,
-  durabilityOf,
-  environmentNow,
-  formatBenchSummary,
-  type BenchSummary,
-  type PhaseResult,
-} from './bench-summary.js';
+import { cpuCostOf, durabilityOf, formatBenchSummary, type BenchSummary } from './bench-summary.js';
 import { prepareBenchTopic } from './bench-topic.js';
+import type { PhaseResult } from '../../bench/phase-result.js';
+import { ProcessProbe, type ProcessReport } from '../../bench/process-probe.js';
+import { environmentNow } from '../../bench/run-environment.js';
 import { EXIT_CODE_FAILURE } from '../cli-constants.js';
-import { ProcessProbe, type ProcessReport } from './process-probe.js';
 import { ProcessProfiler, type ProfileFiles } from './process-profiler.js';
 
 /** Distinct errors kept for the summary. */

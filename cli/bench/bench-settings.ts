@@ -4,13 +4,13 @@
 // consume).
 import path from 'node:path';
 
+import { MS_PER_SECOND } from '../../bench/bench-constants.js';
 import {
   BENCH_DURATION_S_DEFAULT,
   BENCH_IN_FLIGHT_DEFAULT,
   BENCH_MESSAGE_BYTES_DEFAULT,
   BENCH_QUEUES_DEFAULT,
   BENCH_WARMUP_S_DEFAULT,
-  MS_PER_SECOND,
 } from './bench-constants.js';
 import type { CommandLine, FlagSpec } from '../command-line.js';
 import { NAMESRV_FLAG } from '../flags/name-server-address.js';

@@ -2,20 +2,21 @@
 // duration), with its once-a-second line. `bench produce` is one such phase, measured; `bench
 // consume` fills its backlog with one (unmeasured: no probes, no profiles); `bench e2e` runs
 // one while its consumers receive, with a line about the deliveries.
-import type { Producer } from '../../client/index.js';
+import { BenchMeter } from '../../bench/bench-meter.js';
+import { BenchSchedule, type SchedulePlan } from '../../bench/bench-schedule.js';
+import type { LatencySummary } from '../../bench/latency-histogram.js';
+import { bufferBytes, runSendLoad } from '../../bench/send-load.js';
+import { Producer } from '../../client/index.js';
 import type { BenchLineFields } from './bench-line.js';
-import { BenchMeter } from './bench-meter.js';
 import type { BenchRun } from './bench-run.js';
-import { BenchSchedule, type SchedulePlan } from './bench-schedule.js';
 import { BenchTicker } from './bench-ticker.js';
-import type { LatencySummary } from './latency-histogram.js';
-import { runSendLoad, type SendLoad } from './send-load.js';
 
 export interface SendPhase {
   readonly label: string;
   readonly producers: readonly Producer[];
   readonly plan: SchedulePlan;
-  readonly body: SendLoad['body'];
+  /** The body of the next message; called just before its send. */
+  readonly body: () => Buffer;
   readonly ratePerS: number | undefined;
   /** Whether this phase is the measured window (probes reset, profilers on). */
   readonly measured: boolean;
@@ -54,10 +55,11 @@ export async function runSendPhase(run: BenchRun, phase: SendPhase): Promise<Sen
       phase.onMeasuring?.();
       if (phase.measured) measuring = run.beginMeasuring();
     });
+    const { topic } = settings;
     const load = await runSendLoad({
-      producers: phase.producers,
-      topic: settings.topic,
-      body: phase.body,
+      senders: phase.producers.map((producer) => (body: Buffer) => producer.send({ topic, body })),
+      message: phase.body,
+      bytesOf: bufferBytes,
       inFlight: settings.inFlight,
       ratePerS: phase.ratePerS,
       meter,
@@ -70,4 +72,11 @@ export async function runSendPhase(run: BenchRun, phase: SendPhase): Promise<Sen
     schedule.stop();
     ticker.stop();
   }
+}
+
+/** `count` started producers of the bench group, each with its own connection. */
+export async function startProducers(nameServer: string, count: number, group: string): Promise<Producer[]> {
+  const producers = Array.from({ length: count }, () => new Producer({ nameServer, group }));
+  await Promise.all(producers.map((producer) => producer.start()));
+  return producers;
 }

@@ -6,23 +6,23 @@
 import { performance } from 'node:perf_hooks';
 
 import type { ReceivedMessage } from '../../client/index.js';
+import { MICROSECONDS_PER_MS } from '../../bench/bench-constants.js';
 import {
   BENCH_CONSUME_COUNT_DEFAULT,
   BENCH_CONSUME_IDLE_MS,
   BENCH_CONSUMER_GROUP_PREFIX,
   BENCH_PRODUCER_GROUP,
-  MICROSECONDS_PER_MS,
 } from '../bench/bench-constants.js';
-import { BenchMeter } from '../bench/bench-meter.js';
+import { BenchMeter } from '../../bench/bench-meter.js';
 import { SEND_LATENCY_MEASURES } from './bench-produce-command.js';
 import { BenchRun, type BenchOutcome } from '../bench/bench-run.js';
-import { BenchSchedule } from '../bench/bench-schedule.js';
+import { BenchSchedule } from '../../bench/bench-schedule.js';
 import { benchFlags, benchSettingsFrom } from '../bench/bench-settings.js';
-import { phaseResult } from '../bench/bench-summary.js';
+import { phaseResult } from '../../bench/phase-result.js';
 import { BenchTicker } from '../bench/bench-ticker.js';
 import { cliCommand } from './cli-command.js';
 import { freshGroupName, startReceiveLoad } from '../bench/receive-load.js';
-import { startProducers } from '../bench/send-load.js';
+import { startProducers } from '../bench/send-phase.js';
 import { runSendPhase } from '../bench/send-phase.js';
 
 const IDLE_CHECK_INTERVAL_MS = 100;

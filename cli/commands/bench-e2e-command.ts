@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 
 import type { ReceivedMessage } from '../../client/index.js';
+import { MICROSECONDS_PER_MS, MS_PER_SECOND } from '../../bench/bench-constants.js';
 import {
   BENCH_CONSUMER_GROUP_PREFIX,
   BENCH_E2E_DRAIN_MS,
@@ -15,17 +16,15 @@ import {
   BENCH_E2E_STAMP_BYTES,
   BENCH_PRODUCER_GROUP,
   BENCH_TOPIC_DEFAULT,
-  MICROSECONDS_PER_MS,
-  MS_PER_SECOND,
 } from '../bench/bench-constants.js';
-import { BenchMeter } from '../bench/bench-meter.js';
+import { BenchMeter } from '../../bench/bench-meter.js';
 import { SEND_LATENCY_MEASURES } from './bench-produce-command.js';
 import { BenchRun, type BenchOutcome } from '../bench/bench-run.js';
 import { benchFlags, benchSettingsFrom } from '../bench/bench-settings.js';
-import { phaseResult } from '../bench/bench-summary.js';
+import { phaseResult } from '../../bench/phase-result.js';
 import { cliCommand } from './cli-command.js';
 import { freshGroupName, startReceiveLoad } from '../bench/receive-load.js';
-import { startProducers } from '../bench/send-load.js';
+import { startProducers } from '../bench/send-phase.js';
 import { runSendPhase } from '../bench/send-phase.js';
 
 export const benchE2eCommand = cliCommand(

@@ -4,10 +4,10 @@
 import { BENCH_PRODUCER_GROUP, BENCH_TOPIC_DEFAULT } from '../bench/bench-constants.js';
 import { BenchRun, type BenchOutcome } from '../bench/bench-run.js';
 import { benchFlags, benchSettingsFrom } from '../bench/bench-settings.js';
-import { phaseResult } from '../bench/bench-summary.js';
+import { phaseResult } from '../../bench/phase-result.js';
 import { cliCommand } from './cli-command.js';
 import { runSendPhase } from '../bench/send-phase.js';
-import { startProducers } from '../bench/send-load.js';
+import { startProducers } from '../bench/send-phase.js';
 
 export const SEND_LATENCY_MEASURES = 'send() call to its result';
 

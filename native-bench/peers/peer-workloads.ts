@@ -11,10 +11,12 @@
 //   to delivery, on one clock (the send time is a float64 in each body's first 8 bytes).
 import { performance } from 'node:perf_hooks';
 
-import { MeasuredWindow, type PhaseResult } from './measured-window.js';
+import { BenchMeter } from '../../bench/bench-meter.js';
+import { BenchSchedule } from '../../bench/bench-schedule.js';
+import { phaseResult, type PhaseResult } from '../../bench/phase-result.js';
+import { cpuTimeSince, processCpuTime, type CpuTime } from '../../bench/process-cpu-time.js';
+import { bufferBytes, runSendLoad } from '../../bench/send-load.js';
 import type { PeerClient } from './peer-client.js';
-import { cpuTimeSince, processCpuTime, type CpuTime } from './process-cpu-time.js';
-import { runPacedSends, runWindowedSends } from './send-loads.js';
 
 export type PeerWorkloadKind = 'produce' | 'consume' | 'e2e';
 
@@ -95,18 +97,23 @@ async function produce(
   errors: ErrorLog,
 ): Promise<PeerWorkloadOutcome> {
   const template = Buffer.alloc(settings.messageBytes, 'a');
-  const window = new MeasuredWindow(() => cpu.begin());
-  window.start({ warmupMs: settings.warmupMs, durationMs: settings.durationMs });
-  await runWindowedSends({
-    send: (body) => client.send(body),
-    body: () => template,
+  const meter = new BenchMeter();
+  const schedule = measuredWindow(meter, settings);
+  schedule.start(() => cpu.begin());
+  await runSendLoad({
+    senders: [(body: Buffer) => client.send(body)],
+    message: () => template,
+    bytesOf: bufferBytes,
     inFlight: settings.inFlight,
-    window,
+    ratePerS: undefined,
+    meter,
+    schedule,
     onError: errors.note,
   });
+  schedule.stop();
   const measuredCpu = cpu.end();
   return {
-    result: window.result('send() call to its acknowledgement'),
+    result: phaseResult(meter.totals(), 'send() call to its acknowledgement'),
     phases: {},
     details: {},
     cpu: measuredCpu,
@@ -124,14 +131,15 @@ async function consume(
   const fillStartedAt = performance.now();
   await client.fill(settings.count, template);
   const fillMs = performance.now() - fillStartedAt;
-  const window = new MeasuredWindow(() => cpu.begin());
-  window.beginMeasuring();
+  const meter = new BenchMeter();
+  meter.startMeasuring();
+  cpu.begin();
   await client
-    .drain(settings.count, (body) => window.success(undefined, body.length, true, performance.now()))
+    .drain(settings.count, (body) => meter.success(undefined, body.length, true, performance.now()))
     .catch(errors.note);
   const measuredCpu = cpu.end();
   return {
-    result: window.result('not measured (a backlog has no send time)'),
+    result: phaseResult(meter.totals(), 'not measured (a backlog has no send time)'),
     phases: {},
     details: { fillMs, fillMsgsPerSec: (settings.count / fillMs) * MS_PER_SECOND },
     cpu: measuredCpu,
@@ -145,7 +153,7 @@ async function endToEnd(
   cpu: CpuWindow,
   errors: ErrorLog,
 ): Promise<PeerWorkloadOutcome> {
-  const deliveries = new MeasuredWindow();
+  const deliveries = new BenchMeter();
   let measuredFrom = Number.POSITIVE_INFINITY;
   let measuredSent = 0;
   let expected = Number.POSITIVE_INFINITY;
@@ -157,22 +165,24 @@ async function endToEnd(
     if (deliveries.measuredMessages >= expected) wake();
   });
   const template = Buffer.alloc(Math.max(settings.messageBytes, STAMP_BYTES), 'a');
-  const sends = new MeasuredWindow(() => {
+  const sends = new BenchMeter();
+  const schedule = measuredWindow(sends, settings);
+  schedule.start(() => {
     measuredFrom = performance.now();
-    deliveries.beginMeasuring();
+    deliveries.startMeasuring();
     cpu.begin();
   });
-  sends.start({ warmupMs: settings.warmupMs, durationMs: settings.durationMs });
-  await runPacedSends(
-    {
-      send: (body) => client.send(body),
-      body: () => stampedBody(template, () => measuredSent++, measuredFrom),
-      inFlight: settings.inFlight,
-      window: sends,
-      onError: errors.note,
-    },
-    settings.ratePerS,
-  );
+  await runSendLoad({
+    senders: [(body: Buffer) => client.send(body)],
+    message: () => stampedBody(template, () => measuredSent++, measuredFrom),
+    bytesOf: bufferBytes,
+    inFlight: settings.inFlight,
+    ratePerS: settings.ratePerS,
+    meter: sends,
+    schedule,
+    onError: errors.note,
+  });
+  schedule.stop();
   expected = measuredSent;
   if (deliveries.measuredMessages < expected) {
     await new Promise<void>((resolve) => {
@@ -184,12 +194,17 @@ async function endToEnd(
   await subscription.stop();
   const received = deliveries.measuredMessages;
   return {
-    result: deliveries.result('send() call to delivery, one clock'),
+    result: phaseResult(deliveries.totals(), 'send() call to delivery, one clock'),
     phases: {},
     details: { sent: measuredSent, lost: Math.max(0, measuredSent - received) },
     cpu: measuredCpu,
     errors: [...errors.seen],
   };
+}
+
+/** A warm-up, then a measured window of the settings' duration. */
+function measuredWindow(meter: BenchMeter, settings: PeerWorkloadSettings): BenchSchedule {
+  return new BenchSchedule(meter, { warmupMs: settings.warmupMs, count: undefined, durationMs: settings.durationMs });
 }
 
 /** A copy of `template` stamped with the send time; counts it when it is measured. */
