@@ -22,8 +22,7 @@ import { phaseResult } from '../../bench/phase-result.js';
 import { BenchTicker } from '../bench/bench-ticker.js';
 import { cliCommand } from './cli-command.js';
 import { freshGroupName, startReceiveLoad } from '../bench/receive-load.js';
-import { startProducers } from '../bench/send-phase.js';
-import { runSendPhase } from '../bench/send-phase.js';
+import { runSendPhase, startProducers } from '../bench/send-phase.js';
 
 const IDLE_CHECK_INTERVAL_MS = 100;
 
@@ -32,22 +31,7 @@ export const benchConsumeCommand = cliCommand(
   {
     name: 'bench consume',
     summary: 'Measures consuming: fills a fresh topic with a backlog, then times a consumer group draining it.',
-    flags: benchFlags([
-      'namesrv',
-      'topic',
-      'size',
-      'count',
-      'in-flight',
-      'producers',
-      'consumers',
-      'queues',
-      'pull-batch',
-      'flush',
-      'segment-mb',
-      'data',
-      'json',
-      'profile',
-    ]),
+    flags: benchFlags('consume'),
     examples: [
       'tributary bench consume                        # 1,000,000 messages of 100 B, one consumer',
       'tributary bench consume --count 200000 --consumers 2 --pull-batch 256 --json',

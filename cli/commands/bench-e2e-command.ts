@@ -24,33 +24,14 @@ import { benchFlags, benchSettingsFrom } from '../bench/bench-settings.js';
 import { phaseResult } from '../../bench/phase-result.js';
 import { cliCommand } from './cli-command.js';
 import { freshGroupName, startReceiveLoad } from '../bench/receive-load.js';
-import { startProducers } from '../bench/send-phase.js';
-import { runSendPhase } from '../bench/send-phase.js';
+import { runSendPhase, startProducers } from '../bench/send-phase.js';
 
 export const benchE2eCommand = cliCommand(
   'e2e',
   {
     name: 'bench e2e',
     summary: 'Measures end-to-end latency (send() call to handler) at a fixed rate, producer and consumer together.',
-    flags: benchFlags([
-      'namesrv',
-      'topic',
-      'size',
-      'count',
-      'duration-s',
-      'warmup-s',
-      'rate',
-      'in-flight',
-      'producers',
-      'consumers',
-      'queues',
-      'pull-batch',
-      'flush',
-      'segment-mb',
-      'data',
-      'json',
-      'profile',
-    ]),
+    flags: benchFlags('e2e'),
     examples: [
       'tributary bench e2e                            # 5,000 msgs/s of 100 B for 10 s',
       'tributary bench e2e --rate 20000 --flush sync --duration-s 30',

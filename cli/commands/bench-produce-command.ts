@@ -6,8 +6,7 @@ import { BenchRun, type BenchOutcome } from '../bench/bench-run.js';
 import { benchFlags, benchSettingsFrom } from '../bench/bench-settings.js';
 import { phaseResult } from '../../bench/phase-result.js';
 import { cliCommand } from './cli-command.js';
-import { runSendPhase } from '../bench/send-phase.js';
-import { startProducers } from '../bench/send-phase.js';
+import { runSendPhase, startProducers } from '../bench/send-phase.js';
 
 export const SEND_LATENCY_MEASURES = 'send() call to its result';
 
@@ -16,23 +15,7 @@ export const benchProduceCommand = cliCommand(
   {
     name: 'bench produce',
     summary: 'Measures sending: msgs/s, MB/s and send latency, with sends in flight or at a fixed rate.',
-    flags: benchFlags([
-      'namesrv',
-      'topic',
-      'size',
-      'count',
-      'duration-s',
-      'warmup-s',
-      'in-flight',
-      'producers',
-      'queues',
-      'rate',
-      'flush',
-      'segment-mb',
-      'data',
-      'json',
-      'profile',
-    ]),
+    flags: benchFlags('produce'),
     examples: [
       'tributary bench produce                        # 100 B, 1,000 in flight, 10 s, broker in a child process',
       'tributary bench produce --in-flight 1 --count 100000 --size 1024',
