@@ -18,10 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { DELAY_LEVELS_MS_DEFAULT, SYSTEM_TOPIC } from '../broker/broker-constants.js';
+import { DELAY_LEVELS_MS_DEFAULT, SYSTEM_TOPIC } from '../broker/index.js';
 import { Admin, Producer, PushConsumer, type Message } from '../client/index.js';
-import { PROPERTY } from '../protocol/message-properties-codec.js';
-import { MessageStore, type StoredMessage } from '../storage/index.js';
+import { MESSAGE_PROPERTIES, MessageStore, type StoredMessage } from '../storage/index.js';
 import { startBenchBroker } from './lib/bench-broker-process.js';
 
 const TOPIC = 'bench-delayed';
@@ -127,7 +126,7 @@ async function readStore(directory: string): Promise<{ due: Map<string, number>;
     DELAY_LEVELS_MS_DEFAULT.forEach((delayMs, i) =>
       scan(SYSTEM_TOPIC.schedule, i, (m) => due.set(m.msgId, m.storeTimestamp + delayMs)),
     );
-    scan(SYSTEM_TOPIC.timer, 0, (m) => due.set(m.msgId, Number(m.properties[PROPERTY.timerDeliverMs])));
+    scan(SYSTEM_TOPIC.timer, 0, (m) => due.set(m.msgId, Number(m.properties[MESSAGE_PROPERTIES.timerDeliverMs])));
     for (let queueId = 0; queueId < QUEUES; queueId++)
       scan(TOPIC, queueId, (m) => stored.set(m.msgId, m.storeTimestamp));
   } finally {
