@@ -16,12 +16,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { DELAY_LEVELS_MS_DEFAULT, SYSTEM_TOPIC } from '../broker/index.js';
 import { Admin, Producer, PushConsumer, type Message } from '../client/index.js';
 import { MESSAGE_PROPERTIES, MessageStore, type StoredMessage } from '../storage/index.js';
 import { startBenchBroker } from './lib/bench-broker-process.js';
+import { RESULTS_DIRECTORY } from './lib/results-directory.js';
+import { saveResultsFile } from '../bench/results-file.js';
 
 const TOPIC = 'bench-delayed';
 const QUEUES = 8;
@@ -190,11 +191,8 @@ async function main(): Promise<void> {
   const results = [];
   for (const spec of TRIALS.filter((t) => only === undefined || only.split(',').includes(t.id)))
     results.push(await trial(spec, total));
-  const directory = fileURLToPath(new URL('../../native-bench/results/', import.meta.url));
-  fs.mkdirSync(directory, { recursive: true });
-  const file = path.join(directory, `delayed-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const environment = { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), messages: total };
-  fs.writeFileSync(file, `${JSON.stringify({ environment, results }, null, 2)}\n`);
+  const file = saveResultsFile({ directory: RESULTS_DIRECTORY, name: 'delayed' }, { environment, results });
   console.log(`wrote ${file}`);
 }
 

@@ -12,10 +12,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { Admin, Producer, PushConsumer } from '../client/index.js';
+import { saveResultsFile } from '../bench/results-file.js';
 import { startBenchBroker } from './lib/bench-broker-process.js';
+import { RESULTS_DIRECTORY } from './lib/results-directory.js';
 
 const TOPIC = 'bench-orderly';
 const QUEUES = 8;
@@ -148,11 +149,9 @@ function summarize(trials: readonly Trial[], rounds: number, messages: number): 
         `msgs/s, orderly/concurrent ${median(ratios).toFixed(2)} (per-round ${ratios.map((r) => r.toFixed(2)).join(' ')})`,
     );
   }
-  const results = fileURLToPath(new URL('../../native-bench/results/', import.meta.url));
-  fs.mkdirSync(results, { recursive: true });
-  const file = path.join(results, `orderly-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const environment = { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), rounds, messages };
-  fs.writeFileSync(file, `${JSON.stringify({ environment, queues: QUEUES, keys: KEYS, summary, trials }, null, 2)}\n`);
+  const document = { environment, queues: QUEUES, keys: KEYS, summary, trials };
+  const file = saveResultsFile({ directory: RESULTS_DIRECTORY, name: 'orderly' }, document);
   console.log(`wrote ${file}`);
 }
 

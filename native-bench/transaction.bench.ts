@@ -19,10 +19,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 
 import { Admin, Producer, TransactionProducer } from '../client/index.js';
+import { saveResultsFile } from '../bench/results-file.js';
 import { startBenchBroker } from './lib/bench-broker-process.js';
+import { RESULTS_DIRECTORY } from './lib/results-directory.js';
 
 const QUEUES = 8;
 const BODY = Buffer.alloc(256, 'x');
@@ -194,11 +195,11 @@ function summarize(trials: readonly Trial[], settings: Record<string, unknown>):
       console.log(describe(row));
     }
   }
-  const results = fileURLToPath(new URL('../../native-bench/results/', import.meta.url));
-  fs.mkdirSync(results, { recursive: true });
-  const file = path.join(results, `transactions-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const environment = { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), ...settings };
-  fs.writeFileSync(file, `${JSON.stringify({ environment, summary, trials }, null, 2)}\n`);
+  const file = saveResultsFile(
+    { directory: RESULTS_DIRECTORY, name: 'transactions' },
+    { environment, summary, trials },
+  );
   console.log(`wrote ${file}`);
 }
 
