@@ -8,12 +8,16 @@
 import { performance } from 'node:perf_hooks';
 
 import type { ReceivedMessage } from '../../client/index.js';
-import { MICROSECONDS_PER_MS, MS_PER_SECOND } from '../../bench/bench-constants.js';
+import {
+  BENCH_E2E_DRAIN_MS,
+  BENCH_E2E_STAMP_BYTES,
+  MICROSECONDS_PER_MS,
+  MS_PER_SECOND,
+} from '../../bench/bench-constants.js';
+import { stampOf, stampedBody } from '../../bench/stamped-body.js';
 import {
   BENCH_CONSUMER_GROUP_PREFIX,
-  BENCH_E2E_DRAIN_MS,
   BENCH_E2E_RATE_PER_S_DEFAULT,
-  BENCH_E2E_STAMP_BYTES,
   BENCH_PRODUCER_GROUP,
   BENCH_TOPIC_DEFAULT,
 } from '../bench/bench-constants.js';
@@ -58,7 +62,7 @@ class Deliveries {
   private wake: () => void = () => undefined;
 
   readonly handler = (message: ReceivedMessage): void => {
-    const born = message.body.readDoubleLE(0);
+    const born = stampOf(message.body);
     const measured = born >= this.measuredFrom;
     const at = performance.now();
     this.meter.success((at - born) * MICROSECONDS_PER_MS, message.body.length, measured, at);
@@ -136,12 +140,4 @@ async function endToEnd(run: BenchRun): Promise<BenchOutcome> {
   } finally {
     await Promise.all([...producers.map((producer) => producer.shutdown()), consumers.shutdown()]);
   }
-}
-
-/** A copy of `template` whose first 8 bytes are the send time on this process's clock. */
-function stampedBody(template: Buffer): Buffer {
-  const body = Buffer.allocUnsafe(template.length);
-  template.copy(body);
-  body.writeDoubleLE(performance.now(), 0);
-  return body;
 }

@@ -11,11 +11,19 @@
 //   to delivery, on one clock (the send time is a float64 in each body's first 8 bytes).
 import { performance } from 'node:perf_hooks';
 
+import {
+  BENCH_E2E_DRAIN_MS,
+  BENCH_E2E_STAMP_BYTES,
+  MICROSECONDS_PER_MS,
+  MS_PER_SECOND,
+} from '../../bench/bench-constants.js';
 import { BenchMeter } from '../../bench/bench-meter.js';
+import { ErrorSample } from '../../bench/error-sample.js';
 import { BenchSchedule } from '../../bench/bench-schedule.js';
 import { phaseResult, type PhaseResult } from '../../bench/phase-result.js';
 import { cpuTimeSince, processCpuTime, type CpuTime } from '../../bench/process-cpu-time.js';
 import { bufferBytes, runSendLoad } from '../../bench/send-load.js';
+import { stampOf, stampedBody } from '../../bench/stamped-body.js';
 import type { PeerClient } from './peer-client.js';
 
 export type PeerWorkloadKind = 'produce' | 'consume' | 'e2e';
@@ -40,14 +48,6 @@ export interface PeerWorkloadOutcome {
   readonly errors: readonly string[];
 }
 
-const US_PER_MS = 1000;
-const MS_PER_SECOND = 1000;
-/** After the last e2e send, how long to wait for the consumer to see every measured message. */
-const E2E_DRAIN_MS = 10_000;
-/** e2e bodies carry their send time as a float64 here. */
-const STAMP_BYTES = 8;
-const ERRORS_KEPT_MAX = 5;
-
 /** CPU time of both processes over the measured window. */
 class CpuWindow {
   private clientAtStart = process.cpuUsage();
@@ -64,18 +64,11 @@ class CpuWindow {
   end(): PeerWorkloadOutcome['cpu'] {
     const client = process.cpuUsage(this.clientAtStart);
     this.measured ??= {
-      client: { userMs: client.user / US_PER_MS, systemMs: client.system / US_PER_MS },
+      client: { userMs: client.user / MICROSECONDS_PER_MS, systemMs: client.system / MICROSECONDS_PER_MS },
       server: cpuTimeSince(this.serverAtStart, processCpuTime(this.serverPid)),
     };
     return this.measured;
   }
-}
-
-class ErrorLog {
-  readonly seen = new Set<string>();
-  readonly note = (error: unknown): void => {
-    if (this.seen.size < ERRORS_KEPT_MAX) this.seen.add(error instanceof Error ? error.message : String(error));
-  };
 }
 
 export async function runPeerWorkload(
@@ -84,7 +77,7 @@ export async function runPeerWorkload(
   serverPid: number,
 ): Promise<PeerWorkloadOutcome> {
   const cpu = new CpuWindow(serverPid);
-  const errors = new ErrorLog();
+  const errors = new ErrorSample();
   if (settings.kind === 'produce') return produce(client, settings, cpu, errors);
   if (settings.kind === 'consume') return consume(client, settings, cpu, errors);
   return endToEnd(client, settings, cpu, errors);
@@ -94,7 +87,7 @@ async function produce(
   client: PeerClient,
   settings: PeerWorkloadSettings,
   cpu: CpuWindow,
-  errors: ErrorLog,
+  errors: ErrorSample,
 ): Promise<PeerWorkloadOutcome> {
   const template = Buffer.alloc(settings.messageBytes, 'a');
   const meter = new BenchMeter();
@@ -117,7 +110,7 @@ async function produce(
     phases: {},
     details: {},
     cpu: measuredCpu,
-    errors: [...errors.seen],
+    errors: errors.errors,
   };
 }
 
@@ -125,7 +118,7 @@ async function consume(
   client: PeerClient,
   settings: PeerWorkloadSettings,
   cpu: CpuWindow,
-  errors: ErrorLog,
+  errors: ErrorSample,
 ): Promise<PeerWorkloadOutcome> {
   const template = Buffer.alloc(settings.messageBytes, 'a');
   const fillStartedAt = performance.now();
@@ -143,7 +136,7 @@ async function consume(
     phases: {},
     details: { fillMs, fillMsgsPerSec: (settings.count / fillMs) * MS_PER_SECOND },
     cpu: measuredCpu,
-    errors: [...errors.seen],
+    errors: errors.errors,
   };
 }
 
@@ -151,7 +144,7 @@ async function endToEnd(
   client: PeerClient,
   settings: PeerWorkloadSettings,
   cpu: CpuWindow,
-  errors: ErrorLog,
+  errors: ErrorSample,
 ): Promise<PeerWorkloadOutcome> {
   const deliveries = new BenchMeter();
   let measuredFrom = Number.POSITIVE_INFINITY;
@@ -159,12 +152,12 @@ async function endToEnd(
   let expected = Number.POSITIVE_INFINITY;
   let wake: () => void = () => undefined;
   const subscription = await client.subscribe((body) => {
-    const born = body.readDoubleLE(0);
+    const born = stampOf(body);
     const at = performance.now();
-    deliveries.success((at - born) * US_PER_MS, body.length, born >= measuredFrom, at);
+    deliveries.success((at - born) * MICROSECONDS_PER_MS, body.length, born >= measuredFrom, at);
     if (deliveries.measuredMessages >= expected) wake();
   });
-  const template = Buffer.alloc(Math.max(settings.messageBytes, STAMP_BYTES), 'a');
+  const template = Buffer.alloc(Math.max(settings.messageBytes, BENCH_E2E_STAMP_BYTES), 'a');
   const sends = new BenchMeter();
   const schedule = measuredWindow(sends, settings);
   schedule.start(() => {
@@ -174,7 +167,11 @@ async function endToEnd(
   });
   await runSendLoad({
     senders: [(body: Buffer) => client.send(body)],
-    message: () => stampedBody(template, () => measuredSent++, measuredFrom),
+    message: () => {
+      const now = performance.now();
+      if (now >= measuredFrom) measuredSent++;
+      return stampedBody(template, now);
+    },
     bytesOf: bufferBytes,
     inFlight: settings.inFlight,
     ratePerS: settings.ratePerS,
@@ -187,7 +184,7 @@ async function endToEnd(
   if (deliveries.measuredMessages < expected) {
     await new Promise<void>((resolve) => {
       wake = resolve;
-      setTimeout(resolve, E2E_DRAIN_MS);
+      setTimeout(resolve, BENCH_E2E_DRAIN_MS);
     });
   }
   const measuredCpu = cpu.end();
@@ -198,21 +195,11 @@ async function endToEnd(
     phases: {},
     details: { sent: measuredSent, lost: Math.max(0, measuredSent - received) },
     cpu: measuredCpu,
-    errors: [...errors.seen],
+    errors: errors.errors,
   };
 }
 
 /** A warm-up, then a measured window of the settings' duration. */
 function measuredWindow(meter: BenchMeter, settings: PeerWorkloadSettings): BenchSchedule {
   return new BenchSchedule(meter, { warmupMs: settings.warmupMs, count: undefined, durationMs: settings.durationMs });
-}
-
-/** A copy of `template` stamped with the send time; counts it when it is measured. */
-function stampedBody(template: Buffer, countMeasured: () => void, measuredFrom: number): Buffer {
-  const body = Buffer.allocUnsafe(template.length);
-  template.copy(body);
-  const now = performance.now();
-  body.writeDoubleLE(now, 0);
-  if (now >= measuredFrom) countMeasured();
-  return body;
 }
