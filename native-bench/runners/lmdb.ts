@@ -21,51 +21,52 @@ function openLog(directory: string, durable: boolean): LogDb {
   });
 }
 
-/** batchSize async put()s issued in one turn (lmdb-js batches them into one write txn), await the last. */
-export async function appendAsync(params: Params, directory: string): Promise<RunnerOutput> {
+/**
+ * A benny case of one batch per operation: `append` writes `bodies` under keys from `firstKey`
+ * on; isAsync says whether it returns a promise to await.
+ */
+async function appendCase(
+  params: Params,
+  directory: string,
+  name: string,
+  isAsync: boolean,
+  append: (db: LogDb, bodies: readonly Buffer[], firstKey: number) => unknown,
+): Promise<RunnerOutput> {
   const bodyBytes = num(params, 'bodyBytes');
   const batchSize = num(params, 'batchSize');
   const stream = new MessageStream(bodyBytes, batchSize);
   const db = openLog(directory, false);
   let key = 0;
   try {
-    const stats = await runBenny(
-      'lmdb put',
-      () => {
-        let last: Promise<boolean> | undefined;
-        for (const body of stream.nextBodies()) last = db.put(key++, body);
-        return last;
-      },
-      sampling(params),
-      true,
-    );
+    const operation = (): unknown => {
+      const bodies = stream.nextBodies();
+      const firstKey = key;
+      key += bodies.length;
+      return append(db, bodies, firstKey);
+    };
+    const stats = await runBenny(name, operation, sampling(params), isAsync);
     return { metrics: bennyThroughput(stats, batchSize, bodyBytes) };
   } finally {
     await db.close();
   }
 }
 
+/** batchSize async put()s issued in one turn (lmdb-js batches them into one write txn), await the last. */
+export function appendAsync(params: Params, directory: string): Promise<RunnerOutput> {
+  return appendCase(params, directory, 'lmdb put', true, (db, bodies, firstKey) => {
+    let last: Promise<boolean> | undefined;
+    for (let i = 0; i < bodies.length; i++) last = db.put(firstKey + i, bodies[i]!);
+    return last;
+  });
+}
+
 /** One synchronous write transaction of batchSize putSync()s. */
-export async function appendTxn(params: Params, directory: string): Promise<RunnerOutput> {
-  const bodyBytes = num(params, 'bodyBytes');
-  const batchSize = num(params, 'batchSize');
-  const stream = new MessageStream(bodyBytes, batchSize);
-  const db = openLog(directory, false);
-  let key = 0;
-  try {
-    const stats = await runBenny(
-      'lmdb transactionSync',
-      () =>
-        db.transactionSync(() => {
-          for (const body of stream.nextBodies()) db.putSync(key++, body);
-        }),
-      sampling(params),
-      false,
-    );
-    return { metrics: bennyThroughput(stats, batchSize, bodyBytes) };
-  } finally {
-    await db.close();
-  }
+export function appendTxn(params: Params, directory: string): Promise<RunnerOutput> {
+  return appendCase(params, directory, 'lmdb transactionSync', false, (db, bodies, firstKey) =>
+    db.transactionSync(() => {
+      for (let i = 0; i < bodies.length; i++) db.putSync(firstKey + i, bodies[i]!);
+    }),
+  );
 }
 
 /** Fills `messages` keys, then getRange over readBatch keys at a time, touching each value. */
