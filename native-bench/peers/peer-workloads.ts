@@ -71,55 +71,60 @@ class CpuWindow {
   }
 }
 
+/** What one workload works with. */
+interface WorkloadRun {
+  readonly client: PeerClient;
+  readonly settings: PeerWorkloadSettings;
+  readonly cpu: CpuWindow;
+  readonly errors: ErrorSample;
+}
+
+type Workload = (run: WorkloadRun) => Promise<Pick<PeerWorkloadOutcome, 'result' | 'details'>>;
+
 export async function runPeerWorkload(
   client: PeerClient,
   settings: PeerWorkloadSettings,
   serverPid: number,
 ): Promise<PeerWorkloadOutcome> {
-  const cpu = new CpuWindow(serverPid);
-  const errors = new ErrorSample();
-  if (settings.kind === 'produce') return produce(client, settings, cpu, errors);
-  if (settings.kind === 'consume') return consume(client, settings, cpu, errors);
-  return endToEnd(client, settings, cpu, errors);
+  const run: WorkloadRun = { client, settings, cpu: new CpuWindow(serverPid), errors: new ErrorSample() };
+  const workload: Workload = settings.kind === 'produce' ? produce : settings.kind === 'consume' ? consume : endToEnd;
+  const { result, details } = await workload(run);
+  // The window's CPU was taken when measuring ended (end() keeps the first reading).
+  return { result, phases: {}, details, cpu: run.cpu.end(), errors: run.errors.errors };
 }
 
-async function produce(
-  client: PeerClient,
-  settings: PeerWorkloadSettings,
-  cpu: CpuWindow,
-  errors: ErrorSample,
-): Promise<PeerWorkloadOutcome> {
-  const template = Buffer.alloc(settings.messageBytes, 'a');
-  const meter = new BenchMeter();
-  const schedule = measuredWindow(meter, settings);
-  schedule.start(() => cpu.begin());
+/** Sends through the peer's client under `schedule` until it stops. */
+async function sendThroughPeer(
+  run: WorkloadRun,
+  meter: BenchMeter,
+  schedule: BenchSchedule,
+  ratePerS: number | undefined,
+  message: () => Buffer,
+): Promise<void> {
   await runSendLoad({
-    senders: [(body: Buffer) => client.send(body)],
-    message: () => template,
+    senders: [(body: Buffer) => run.client.send(body)],
+    message,
     bytesOf: bufferBytes,
-    inFlight: settings.inFlight,
-    ratePerS: undefined,
+    inFlight: run.settings.inFlight,
+    ratePerS,
     meter,
     schedule,
-    onError: errors.note,
+    onError: run.errors.note,
   });
   schedule.stop();
-  const measuredCpu = cpu.end();
-  return {
-    result: phaseResult(meter.totals(), 'send() call to its acknowledgement'),
-    phases: {},
-    details: {},
-    cpu: measuredCpu,
-    errors: errors.errors,
-  };
 }
 
-async function consume(
-  client: PeerClient,
-  settings: PeerWorkloadSettings,
-  cpu: CpuWindow,
-  errors: ErrorSample,
-): Promise<PeerWorkloadOutcome> {
+const produce: Workload = async (run) => {
+  const template = Buffer.alloc(run.settings.messageBytes, 'a');
+  const meter = new BenchMeter();
+  const schedule = measuredWindow(meter, run.settings);
+  schedule.start(() => run.cpu.begin());
+  await sendThroughPeer(run, meter, schedule, undefined, () => template);
+  run.cpu.end();
+  return { result: phaseResult(meter.totals(), 'send() call to its acknowledgement'), details: {} };
+};
+
+const consume: Workload = async ({ client, settings, cpu, errors }) => {
   const template = Buffer.alloc(settings.messageBytes, 'a');
   const fillStartedAt = performance.now();
   await client.fill(settings.count, template);
@@ -130,22 +135,15 @@ async function consume(
   await client
     .drain(settings.count, (body) => meter.success(undefined, body.length, true, performance.now()))
     .catch(errors.note);
-  const measuredCpu = cpu.end();
+  cpu.end();
   return {
     result: phaseResult(meter.totals(), 'not measured (a backlog has no send time)'),
-    phases: {},
     details: { fillMs, fillMsgsPerSec: (settings.count / fillMs) * MS_PER_SECOND },
-    cpu: measuredCpu,
-    errors: errors.errors,
   };
-}
+};
 
-async function endToEnd(
-  client: PeerClient,
-  settings: PeerWorkloadSettings,
-  cpu: CpuWindow,
-  errors: ErrorSample,
-): Promise<PeerWorkloadOutcome> {
+const endToEnd: Workload = async (run) => {
+  const { client, settings, cpu } = run;
   const deliveries = new BenchMeter();
   let measuredFrom = Number.POSITIVE_INFINITY;
   let measuredSent = 0;
@@ -165,21 +163,11 @@ async function endToEnd(
     deliveries.startMeasuring();
     cpu.begin();
   });
-  await runSendLoad({
-    senders: [(body: Buffer) => client.send(body)],
-    message: () => {
-      const now = performance.now();
-      if (now >= measuredFrom) measuredSent++;
-      return stampedBody(template, now);
-    },
-    bytesOf: bufferBytes,
-    inFlight: settings.inFlight,
-    ratePerS: settings.ratePerS,
-    meter: sends,
-    schedule,
-    onError: errors.note,
+  await sendThroughPeer(run, sends, schedule, settings.ratePerS, () => {
+    const now = performance.now();
+    if (now >= measuredFrom) measuredSent++;
+    return stampedBody(template, now);
   });
-  schedule.stop();
   expected = measuredSent;
   if (deliveries.measuredMessages < expected) {
     await new Promise<void>((resolve) => {
@@ -187,17 +175,14 @@ async function endToEnd(
       setTimeout(resolve, BENCH_E2E_DRAIN_MS);
     });
   }
-  const measuredCpu = cpu.end();
+  cpu.end();
   await subscription.stop();
   const received = deliveries.measuredMessages;
   return {
     result: phaseResult(deliveries.totals(), 'send() call to delivery, one clock'),
-    phases: {},
     details: { sent: measuredSent, lost: Math.max(0, measuredSent - received) },
-    cpu: measuredCpu,
-    errors: errors.errors,
   };
-}
+};
 
 /** A warm-up, then a measured window of the settings' duration. */
 function measuredWindow(meter: BenchMeter, settings: PeerWorkloadSettings): BenchSchedule {
