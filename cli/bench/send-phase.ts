@@ -7,13 +7,13 @@ import { BenchSchedule, type SchedulePlan } from '../../bench/bench-schedule.js'
 import type { LatencySummary } from '../../bench/latency-histogram.js';
 import { bufferBytes, runSendLoad } from '../../bench/send-load.js';
 import { Producer } from '../../client/index.js';
+import { BENCH_PRODUCER_GROUP } from './bench-constants.js';
 import type { BenchLineFields } from './bench-line.js';
 import type { BenchRun } from './bench-run.js';
 import { BenchTicker } from './bench-ticker.js';
 
 export interface SendPhase {
   readonly label: string;
-  readonly producers: readonly Producer[];
   readonly plan: SchedulePlan;
   /** The body of the next message; called just before its send. */
   readonly body: () => Buffer;
@@ -31,7 +31,22 @@ export interface SendPhaseOutcome {
   readonly pacingLagMs: LatencySummary | undefined;
 }
 
+/** Runs `phase` with `--producers` producers of the bench group, started for it and shut down after. */
 export async function runSendPhase(run: BenchRun, phase: SendPhase): Promise<SendPhaseOutcome> {
+  const { nameServer } = run.broker;
+  const producers = Array.from(
+    { length: run.settings.producers },
+    () => new Producer({ nameServer, group: BENCH_PRODUCER_GROUP }),
+  );
+  try {
+    await Promise.all(producers.map((producer) => producer.start()));
+    return await sendWith(run, phase, producers);
+  } finally {
+    await Promise.all(producers.map((producer) => producer.shutdown()));
+  }
+}
+
+async function sendWith(run: BenchRun, phase: SendPhase, producers: readonly Producer[]): Promise<SendPhaseOutcome> {
   const { settings } = run;
   const meter = new BenchMeter();
   const schedule = new BenchSchedule(meter, phase.plan);
@@ -57,7 +72,7 @@ export async function runSendPhase(run: BenchRun, phase: SendPhase): Promise<Sen
     });
     const { topic } = settings;
     const load = await runSendLoad({
-      senders: phase.producers.map((producer) => (body: Buffer) => producer.send({ topic, body })),
+      senders: producers.map((producer) => (body: Buffer) => producer.send({ topic, body })),
       message: phase.body,
       bytesOf: bufferBytes,
       inFlight: settings.inFlight,
@@ -72,11 +87,4 @@ export async function runSendPhase(run: BenchRun, phase: SendPhase): Promise<Sen
     schedule.stop();
     ticker.stop();
   }
-}
-
-/** `count` started producers of the bench group, each with its own connection. */
-export async function startProducers(nameServer: string, count: number, group: string): Promise<Producer[]> {
-  const producers = Array.from({ length: count }, () => new Producer({ nameServer, group }));
-  await Promise.all(producers.map((producer) => producer.start()));
-  return producers;
 }

@@ -11,7 +11,6 @@ import {
   BENCH_CONSUME_COUNT_DEFAULT,
   BENCH_CONSUME_IDLE_MS,
   BENCH_CONSUMER_GROUP_PREFIX,
-  BENCH_PRODUCER_GROUP,
 } from '../bench/bench-constants.js';
 import { BenchMeter } from '../../bench/bench-meter.js';
 import { SEND_LATENCY_MEASURES } from './bench-produce-command.js';
@@ -22,7 +21,7 @@ import { phaseResult } from '../../bench/phase-result.js';
 import { BenchTicker } from '../bench/bench-ticker.js';
 import { cliCommand } from './cli-command.js';
 import { freshGroupName, startReceiveLoad } from '../bench/receive-load.js';
-import { runSendPhase, startProducers } from '../bench/send-phase.js';
+import { runSendPhase } from '../bench/send-phase.js';
 
 const IDLE_CHECK_INTERVAL_MS = 100;
 
@@ -56,22 +55,15 @@ async function consume(run: BenchRun): Promise<BenchOutcome> {
 
 /** Sends the backlog, as fast as the window allows; not the measured window. */
 async function fillBacklog(run: BenchRun, count: number): Promise<BenchMeter> {
-  const { settings } = run;
-  const producers = await startProducers(run.broker.nameServer, settings.producers, BENCH_PRODUCER_GROUP);
-  const template = Buffer.alloc(settings.messageBytes, 'a');
-  try {
-    const fill = await runSendPhase(run, {
-      label: 'fill',
-      producers,
-      plan: { warmupMs: 0, count, durationMs: undefined },
-      body: () => template,
-      ratePerS: undefined,
-      measured: false,
-    });
-    return fill.meter;
-  } finally {
-    await Promise.all(producers.map((producer) => producer.shutdown()));
-  }
+  const template = Buffer.alloc(run.settings.messageBytes, 'a');
+  const fill = await runSendPhase(run, {
+    label: 'fill',
+    plan: { warmupMs: 0, count, durationMs: undefined },
+    body: () => template,
+    ratePerS: undefined,
+    measured: false,
+  });
+  return fill.meter;
 }
 
 /** Starts the group from the first offset and waits for `count` messages (or idleness). */

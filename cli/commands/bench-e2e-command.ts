@@ -18,7 +18,6 @@ import { stampOf, stampedBody } from '../../bench/stamped-body.js';
 import {
   BENCH_CONSUMER_GROUP_PREFIX,
   BENCH_E2E_RATE_PER_S_DEFAULT,
-  BENCH_PRODUCER_GROUP,
   BENCH_TOPIC_DEFAULT,
 } from '../bench/bench-constants.js';
 import { BenchMeter } from '../../bench/bench-meter.js';
@@ -28,7 +27,7 @@ import { benchFlags, benchSettingsFrom } from '../bench/bench-settings.js';
 import { phaseResult } from '../../bench/phase-result.js';
 import { cliCommand } from './cli-command.js';
 import { freshGroupName, startReceiveLoad } from '../bench/receive-load.js';
-import { runSendPhase, startProducers } from '../bench/send-phase.js';
+import { runSendPhase } from '../bench/send-phase.js';
 
 export const benchE2eCommand = cliCommand(
   'e2e',
@@ -99,12 +98,10 @@ async function endToEnd(run: BenchRun): Promise<BenchOutcome> {
     handler: deliveries.handler,
     onError: (error) => run.noteError(error),
   });
-  const producers = await startProducers(run.broker.nameServer, settings.producers, BENCH_PRODUCER_GROUP);
   const template = Buffer.alloc(settings.messageBytes, 'a');
   try {
     const sent = await runSendPhase(run, {
       label: 'e2e',
-      producers,
       plan: settings,
       body: () => stampedBody(template),
       ratePerS: settings.ratePerS,
@@ -138,6 +135,6 @@ async function endToEnd(run: BenchRun): Promise<BenchOutcome> {
       },
     };
   } finally {
-    await Promise.all([...producers.map((producer) => producer.shutdown()), consumers.shutdown()]);
+    await consumers.shutdown();
   }
 }

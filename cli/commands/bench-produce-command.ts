@@ -1,12 +1,12 @@
 // `tributary bench produce`: how fast Tributary's own Producer gets messages acknowledged, with
 // a window of sends in flight (closed loop) or at a fixed rate (open loop), and the latency of
 // each send.
-import { BENCH_PRODUCER_GROUP, BENCH_TOPIC_DEFAULT } from '../bench/bench-constants.js';
+import { BENCH_TOPIC_DEFAULT } from '../bench/bench-constants.js';
 import { BenchRun, type BenchOutcome } from '../bench/bench-run.js';
 import { benchFlags, benchSettingsFrom } from '../bench/bench-settings.js';
 import { phaseResult } from '../../bench/phase-result.js';
 import { cliCommand } from './cli-command.js';
-import { runSendPhase, startProducers } from '../bench/send-phase.js';
+import { runSendPhase } from '../bench/send-phase.js';
 
 export const SEND_LATENCY_MEASURES = 'send() call to its result';
 
@@ -31,24 +31,18 @@ export const benchProduceCommand = cliCommand(
 
 async function produce(run: BenchRun): Promise<BenchOutcome> {
   const { settings } = run;
-  const producers = await startProducers(run.broker.nameServer, settings.producers, BENCH_PRODUCER_GROUP);
   const template = Buffer.alloc(settings.messageBytes, 'a');
-  try {
-    const sent = await runSendPhase(run, {
-      label: 'produce',
-      producers,
-      plan: settings,
-      body: () => template,
-      ratePerS: settings.ratePerS,
-      measured: true,
-    });
-    await run.endMeasuring();
-    const lag = sent.pacingLagMs;
-    return {
-      result: phaseResult(sent.meter.totals(), SEND_LATENCY_MEASURES),
-      ...(lag === undefined ? {} : { details: { pacingLagP99Ms: lag.p99Ms, pacingLagMaxMs: lag.maxMs } }),
-    };
-  } finally {
-    await Promise.all(producers.map((producer) => producer.shutdown()));
-  }
+  const sent = await runSendPhase(run, {
+    label: 'produce',
+    plan: settings,
+    body: () => template,
+    ratePerS: settings.ratePerS,
+    measured: true,
+  });
+  await run.endMeasuring();
+  const lag = sent.pacingLagMs;
+  return {
+    result: phaseResult(sent.meter.totals(), SEND_LATENCY_MEASURES),
+    ...(lag === undefined ? {} : { details: { pacingLagP99Ms: lag.p99Ms, pacingLagMaxMs: lag.maxMs } }),
+  };
 }
