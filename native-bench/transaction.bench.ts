@@ -24,8 +24,8 @@ import { Admin, Producer, TransactionProducer } from '../client/index.js';
 import { saveResultsFile } from '../bench/results-file.js';
 import { startBenchBroker } from './lib/bench-broker-process.js';
 import { RESULTS_DIRECTORY } from './lib/results-directory.js';
+import { FILL_QUEUES } from './lib/windowed-fill.js';
 
-const QUEUES = 8;
 const BODY = Buffer.alloc(256, 'x');
 const WARMUP_SENDS = 2000;
 const DRAIN_POLL_MS = 5;
@@ -56,7 +56,7 @@ function flag(name: string, fallback: string): string {
 }
 
 async function createTopics(admin: Admin): Promise<void> {
-  for (const variant of VARIANTS) await admin.createTopic(`bench-${variant}`, { queues: QUEUES });
+  for (const variant of VARIANTS) await admin.createTopic(`bench-${variant}`, { queues: FILL_QUEUES });
   for (let tries = 0; ; tries++) {
     const listed = await admin.listTopics();
     if (VARIANTS.every((variant) => listed.includes(`bench-${variant}`))) return;
