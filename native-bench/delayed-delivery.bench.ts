@@ -16,18 +16,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { DELAY_LEVELS_MS_DEFAULT, SYSTEM_TOPIC } from '../broker/broker-constants.js';
+import { DELAY_LEVELS_MS_DEFAULT, SYSTEM_TOPIC } from '../broker/index.js';
 import { Admin, Producer, PushConsumer, type Message } from '../client/index.js';
-import { PROPERTY } from '../protocol/message-properties-codec.js';
-import { MessageStore, type StoredMessage } from '../storage/index.js';
+import { MESSAGE_PROPERTIES, MessageStore, type StoredMessage } from '../storage/index.js';
 import { startBenchBroker } from './lib/bench-broker-process.js';
+import { RESULTS_DIRECTORY } from './lib/results-directory.js';
+import { FILL_BODY_BYTES, FILL_QUEUES, windowedFill } from './lib/windowed-fill.js';
+import { saveResultsFile } from '../bench/results-file.js';
 
 const TOPIC = 'bench-delayed';
-const QUEUES = 8;
-const BODY_BYTES = 100;
-const SEND_WINDOW = 1000;
 /** The first message falls due this long after the fill starts; the fill must be done by then. */
 const LEAD_MS = 15_000;
 const SPREAD_MS = 20_000;
@@ -75,7 +73,7 @@ async function run(spec: TrialSpec, directory: string, total: number): Promise<M
   let consumer: PushConsumer | undefined;
   const producer = new Producer({ nameServer: broker.nameServer, group: 'bench-delayed-producer' });
   try {
-    await admin.createTopic(TOPIC, { queues: QUEUES });
+    await admin.createTopic(TOPIC, { queues: FILL_QUEUES });
     for (let tries = 0; !(await admin.listTopics()).includes(TOPIC); tries++) {
       if (tries > 100) throw new Error('the topic never got a route');
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -88,14 +86,9 @@ async function run(spec: TrialSpec, directory: string, total: number): Promise<M
       if (received.size === total) allReceived();
     });
     await producer.start();
-    const body = Buffer.alloc(BODY_BYTES, 'x');
+    const body = Buffer.alloc(FILL_BODY_BYTES, 'x');
     const fillStartMs = Date.now();
-    for (let i = 0; i < total; i += SEND_WINDOW) {
-      const count = Math.min(SEND_WINDOW, total - i);
-      await Promise.all(
-        Array.from({ length: count }, (_, j) => producer.send(spec.message(i + j, total, fillStartMs, body))),
-      );
-    }
+    await windowedFill(total, (n) => producer.send(spec.message(n, total, fillStartMs, body)));
     const fillMs = Date.now() - fillStartMs;
     const lastDueBoundMs = Date.now() + LEAD_MS + SPREAD_MS + DELAY_LEVELS_MS_DEFAULT[LEVEL - 1]!;
     const timeout = setTimeout(() => allReceived(), lastDueBoundMs + DRAIN_TIMEOUT_MS - Date.now());
@@ -127,8 +120,8 @@ async function readStore(directory: string): Promise<{ due: Map<string, number>;
     DELAY_LEVELS_MS_DEFAULT.forEach((delayMs, i) =>
       scan(SYSTEM_TOPIC.schedule, i, (m) => due.set(m.msgId, m.storeTimestamp + delayMs)),
     );
-    scan(SYSTEM_TOPIC.timer, 0, (m) => due.set(m.msgId, Number(m.properties[PROPERTY.timerDeliverMs])));
-    for (let queueId = 0; queueId < QUEUES; queueId++)
+    scan(SYSTEM_TOPIC.timer, 0, (m) => due.set(m.msgId, Number(m.properties[MESSAGE_PROPERTIES.timerDeliverMs])));
+    for (let queueId = 0; queueId < FILL_QUEUES; queueId++)
       scan(TOPIC, queueId, (m) => stored.set(m.msgId, m.storeTimestamp));
   } finally {
     await store.close();
@@ -191,11 +184,8 @@ async function main(): Promise<void> {
   const results = [];
   for (const spec of TRIALS.filter((t) => only === undefined || only.split(',').includes(t.id)))
     results.push(await trial(spec, total));
-  const directory = fileURLToPath(new URL('../../native-bench/results/', import.meta.url));
-  fs.mkdirSync(directory, { recursive: true });
-  const file = path.join(directory, `delayed-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const environment = { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), messages: total };
-  fs.writeFileSync(file, `${JSON.stringify({ environment, results }, null, 2)}\n`);
+  const file = saveResultsFile({ directory: RESULTS_DIRECTORY, name: 'delayed' }, { environment, results });
   console.log(`wrote ${file}`);
 }
 

@@ -36,6 +36,16 @@ const BROKER_LOOP_P99 = 'broker.report.process.eventLoopDelayMs.p99';
 const MEASURE_10S = ['--duration-s', '10', '--warmup-s', '3'];
 const QUICK_3S = ['--duration-s', '3', '--warmup-s', '1'];
 
+/** A `tributary bench` run measured for 10 s after a 3 s warm-up (--quick: 3 s after 1 s). */
+function timed(args: readonly string[]): Pick<E2eTrial, 'args' | 'quickArgs'> {
+  return { args: [...args, ...MEASURE_10S], quickArgs: [...args, ...QUICK_3S] };
+}
+
+/** The goal of a throughput figure: at least `value` msgs/s. */
+function atLeastMsgsPerSec(value: number): E2eGoal {
+  return { metric: MSGS_PER_SEC, op: '>=', value, label: `>= ${value.toLocaleString('en-US')} msgs/s` };
+}
+
 const FLOOR_PING_PONG = 'result.pingPongRoundTripsPerSec';
 const FLOOR_BATCHED = 'result.batchedMsgsPerSec';
 
@@ -61,11 +71,10 @@ export const E2E_TRIALS: readonly E2eTrial[] = [
   {
     id: 'produce-100b-inflight1000',
     title: 'produce 100 B, 1,000 sends in flight, one producer',
-    args: ['produce', '--size', '100', '--in-flight', '1000', ...MEASURE_10S],
-    quickArgs: ['produce', '--size', '100', '--in-flight', '1000', ...QUICK_3S],
+    ...timed(['produce', '--size', '100', '--in-flight', '1000']),
     headline: MSGS_PER_SEC,
     goals: [
-      { metric: MSGS_PER_SEC, op: '>=', value: 500_000, label: '>= 500,000 msgs/s' },
+      atLeastMsgsPerSec(500_000),
       { metric: BROKER_LOOP_P99, op: '<', value: 2, label: 'broker event loop p99 delay < 2 ms' },
     ],
     floor: { trial: 'floor-tcp-100b', metric: FLOOR_BATCHED },
@@ -73,19 +82,17 @@ export const E2E_TRIALS: readonly E2eTrial[] = [
   {
     id: 'produce-1k-inflight1000',
     title: 'produce 1 KiB, 1,000 sends in flight, one producer',
-    args: ['produce', '--size', '1024', '--in-flight', '1000', ...MEASURE_10S],
-    quickArgs: ['produce', '--size', '1024', '--in-flight', '1000', ...QUICK_3S],
+    ...timed(['produce', '--size', '1024', '--in-flight', '1000']),
     headline: MSGS_PER_SEC,
-    goals: [{ metric: MSGS_PER_SEC, op: '>=', value: 250_000, label: '>= 250,000 msgs/s' }],
+    goals: [atLeastMsgsPerSec(250_000)],
     floor: { trial: 'floor-tcp-1k', metric: FLOOR_BATCHED },
   },
   {
     id: 'produce-100b-inflight1',
     title: 'produce 100 B, each send awaited (1 in flight)',
-    args: ['produce', '--size', '100', '--in-flight', '1', ...MEASURE_10S],
-    quickArgs: ['produce', '--size', '100', '--in-flight', '1', ...QUICK_3S],
+    ...timed(['produce', '--size', '100', '--in-flight', '1']),
     headline: MSGS_PER_SEC,
-    goals: [{ metric: MSGS_PER_SEC, op: '>=', value: 15_000, label: '>= 15,000 msgs/s' }],
+    goals: [atLeastMsgsPerSec(15_000)],
     floor: { trial: 'floor-tcp-100b', metric: FLOOR_PING_PONG },
   },
   {
@@ -94,13 +101,12 @@ export const E2E_TRIALS: readonly E2eTrial[] = [
     args: ['consume', '--size', '100', '--count', '1000000'],
     quickArgs: ['consume', '--size', '100', '--count', '200000'],
     headline: MSGS_PER_SEC,
-    goals: [{ metric: MSGS_PER_SEC, op: '>=', value: 800_000, label: '>= 800,000 msgs/s' }],
+    goals: [atLeastMsgsPerSec(800_000)],
   },
   {
     id: 'e2e-100b-rate5000',
     title: 'end-to-end latency at 5,000 msgs/s of 100 B (send() call to handler)',
-    args: ['e2e', '--size', '100', '--rate', '5000', ...MEASURE_10S],
-    quickArgs: ['e2e', '--size', '100', '--rate', '5000', ...QUICK_3S],
+    ...timed(['e2e', '--size', '100', '--rate', '5000']),
     headline: 'result.latencyMs.p99Ms',
     goals: [
       { metric: 'result.latencyMs.p99Ms', op: '<', value: 1, label: 'p99 < 1 ms' },
@@ -119,8 +125,7 @@ export const E2E_TRIALS: readonly E2eTrial[] = [
   {
     id: 'produce-100b-inflight1000-sync',
     title: 'produce variant: 100 B, 1,000 in flight, broker flush sync',
-    args: ['produce', '--size', '100', '--in-flight', '1000', '--flush', 'sync', ...MEASURE_10S],
-    quickArgs: ['produce', '--size', '100', '--in-flight', '1000', '--flush', 'sync', ...QUICK_3S],
+    ...timed(['produce', '--size', '100', '--in-flight', '1000', '--flush', 'sync']),
     headline: MSGS_PER_SEC,
     goals: [],
     optional: true,

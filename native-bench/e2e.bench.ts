@@ -17,17 +17,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { dirtyFileCount, gitOutput, machine } from './lib/bench-environment.js';
+import { dirtyFileCount, gitOutput, machine } from '../bench/run-environment.js';
 import { E2E_TRIALS, type E2eGoal, type E2eTrial } from './e2e-trials.js';
 import { topAllocations } from './lib/heap-profile.js';
 import { topSelfTime } from './lib/profile.js';
+import { REPOSITORY_ROOT, RESULTS_DIRECTORY } from './lib/results-directory.js';
+import { saveResultsFile } from '../bench/results-file.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(here, '..', '..');
+const ROOT = REPOSITORY_ROOT;
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const TCP_FLOOR = path.join(here, 'tcp-floor.js');
-const RESULTS = path.join(ROOT, 'native-bench', 'results');
-const PROFILES = path.join(RESULTS, 'profiles');
+const PROFILES = path.join(RESULTS_DIRECTORY, 'profiles');
 /** A trial is killed after this long. */
 const TRIAL_TIMEOUT_MS = 10 * 60_000;
 const PROFILE_ROWS = 25;
@@ -304,11 +305,10 @@ async function main(): Promise<void> {
     trials: outcomes,
   };
   if (options.save) {
-    fs.mkdirSync(RESULTS, { recursive: true });
-    const file = path.join(RESULTS, `e2e-${started.toISOString().replace(/[:.]/g, '-')}.json`);
-    const text = `${JSON.stringify(document, null, 2)}\n`;
-    fs.writeFileSync(file, text);
-    fs.writeFileSync(path.join(RESULTS, 'e2e-latest.json'), text);
+    const file = saveResultsFile(
+      { directory: RESULTS_DIRECTORY, name: 'e2e', startedAt: started, latestName: 'e2e-latest.json' },
+      document,
+    );
     console.log(`\nsaved ${path.relative(ROOT, file)} and native-bench/results/e2e-latest.json`);
   }
   if (outcomes.some((outcome) => outcome.error !== undefined)) process.exitCode = 1;

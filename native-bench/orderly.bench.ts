@@ -12,16 +12,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { Admin, Producer, PushConsumer } from '../client/index.js';
+import { saveResultsFile } from '../bench/results-file.js';
 import { startBenchBroker } from './lib/bench-broker-process.js';
+import { RESULTS_DIRECTORY } from './lib/results-directory.js';
+import { FILL_BODY_BYTES, FILL_QUEUES, windowedFill } from './lib/windowed-fill.js';
 
 const TOPIC = 'bench-orderly';
-const QUEUES = 8;
 const KEYS = 64;
-const BODY_BYTES = 100;
-const SEND_WINDOW = 1000;
 /** The 1 ms profile drains fewer messages: it is bound by timer waits, not by the client. */
 const IO_MESSAGES_DIVISOR = 5;
 const CONCURRENCY = 16;
@@ -49,15 +48,8 @@ function flag(name: string, fallback: number): number {
 async function fill(nameServer: string, total: number): Promise<void> {
   const producer = new Producer({ nameServer, group: 'bench-orderly-producer' });
   await producer.start();
-  const body = Buffer.alloc(BODY_BYTES, 'x');
-  for (let i = 0; i < total; i += SEND_WINDOW) {
-    const count = Math.min(SEND_WINDOW, total - i);
-    await Promise.all(
-      Array.from({ length: count }, (_, j) =>
-        producer.send({ topic: TOPIC, body, shardingKey: `key-${(i + j) % KEYS}` }),
-      ),
-    );
-  }
+  const body = Buffer.alloc(FILL_BODY_BYTES, 'x');
+  await windowedFill(total, (n) => producer.send({ topic: TOPIC, body, shardingKey: `key-${n % KEYS}` }));
   await producer.shutdown();
 }
 
@@ -100,7 +92,7 @@ async function main(): Promise<void> {
   const admin = new Admin({ nameServer: broker.nameServer });
   const trials: Trial[] = [];
   try {
-    await admin.createTopic(TOPIC, { queues: QUEUES });
+    await admin.createTopic(TOPIC, { queues: FILL_QUEUES });
     for (let tries = 0; !(await admin.listTopics()).includes(TOPIC); tries++) {
       if (tries > 100) throw new Error('the topic never got a route');
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -148,11 +140,9 @@ function summarize(trials: readonly Trial[], rounds: number, messages: number): 
         `msgs/s, orderly/concurrent ${median(ratios).toFixed(2)} (per-round ${ratios.map((r) => r.toFixed(2)).join(' ')})`,
     );
   }
-  const results = fileURLToPath(new URL('../../native-bench/results/', import.meta.url));
-  fs.mkdirSync(results, { recursive: true });
-  const file = path.join(results, `orderly-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const environment = { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), rounds, messages };
-  fs.writeFileSync(file, `${JSON.stringify({ environment, queues: QUEUES, keys: KEYS, summary, trials }, null, 2)}\n`);
+  const document = { environment, queues: FILL_QUEUES, keys: KEYS, summary, trials };
+  const file = saveResultsFile({ directory: RESULTS_DIRECTORY, name: 'orderly' }, document);
   console.log(`wrote ${file}`);
 }
 

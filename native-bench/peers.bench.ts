@@ -11,12 +11,11 @@
 // Nothing is installed: a missing redis-server or nats-server is reported with the command
 // that installs it, and that peer is skipped.
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { dirtyFileCount, gitOutput, installedVersion, machine } from './lib/bench-environment.js';
+import { dirtyFileCount, gitOutput, installedVersion, machine } from '../bench/run-environment.js';
 import {
   FULL_PLAN,
   PEER_GOALS,
@@ -31,13 +30,14 @@ import {
 import { detectPeers, skipReason, type PeerAvailability } from './peers/peer-availability.js';
 import { figureOf, headlineOf, medianOf, type PeerFigure } from './peers/peer-figure.js';
 import { evaluateGoal, type GoalOutcome } from './peers/peer-goals.js';
-import type { PeersDocument } from './report/peers-document.js';
+import type { PeersDocument, PeersSystemEntry } from './report/peers-document.js';
+import { saveResultsFile } from '../bench/results-file.js';
+import { REPOSITORY_ROOT, RESULTS_DIRECTORY } from './lib/results-directory.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(here, '..', '..');
+const ROOT = REPOSITORY_ROOT;
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const PEER_CHILD = path.join(here, 'peers', 'peer-trial-child.js');
-const RESULTS = path.join(ROOT, 'native-bench', 'results');
 /** A run is killed (its whole process group, server included) after this long. */
 const RUN_TIMEOUT_MS = 4 * 60_000;
 const ROUNDS_DEFAULT = 3;
@@ -58,20 +58,8 @@ interface RunRecord {
   readonly error?: string;
 }
 
-export interface SystemOutcome {
-  readonly system: PeerSystem;
-  readonly name: string;
-  readonly durabilityMode: string;
-  readonly durability: string;
-  readonly command: string;
-  readonly status: 'ok' | 'skipped' | 'failed';
-  readonly reason?: string;
-  /** The headline of every round (null: failed or skipped). */
-  readonly rounds: (number | null)[];
-  readonly figures: (PeerFigure | null)[];
-  /** The median round's figure. */
-  readonly median: PeerFigure | null;
-  /** The median round's summary, per-second lines left out. */
+/** A system's entry in the saved document, with the median round's summary (per-second lines left out). */
+export interface SystemOutcome extends PeersSystemEntry {
   readonly summary?: Summary;
 }
 
@@ -254,11 +242,10 @@ async function main(): Promise<void> {
     goals,
   };
   if (!options.save) return;
-  fs.mkdirSync(RESULTS, { recursive: true });
-  const file = path.join(RESULTS, `peers-${started.toISOString().replace(/[:.]/g, '-')}.json`);
-  const text = `${JSON.stringify(document, null, 2)}\n`;
-  fs.writeFileSync(file, text);
-  fs.writeFileSync(path.join(RESULTS, 'peers-latest.json'), text);
+  const file = saveResultsFile(
+    { directory: RESULTS_DIRECTORY, name: 'peers', startedAt: started, latestName: 'peers-latest.json' },
+    document,
+  );
   console.log(`\nsaved ${path.relative(ROOT, file)} and native-bench/results/peers-latest.json`);
 }
 

@@ -18,17 +18,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
-import { gitOutput, installedVersion, machine } from './lib/bench-environment.js';
-import { goalMet, ratios, summaryText, type Ratio } from './lib/report.js';
+import { gitOutput, installedVersion, machine } from '../bench/run-environment.js';
+import { goalMet, ratios, summaryText, type Ratio } from './lib/trial-summary.js';
 import { topSelfTime } from './lib/profile.js';
+import { REPOSITORY_ROOT, RESULTS_DIRECTORY } from './lib/results-directory.js';
+import { saveResultsFile } from '../bench/results-file.js';
 import type { Params, TrialDefinition, TrialResult } from './lib/trial-types.js';
 import type { ChildMessage } from './trial-child.js';
 import { TRIALS, findTrial } from './trials.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(here, 'trial-child.js');
-const ROOT = path.resolve(here, '..', '..');
-const RESULTS = path.join(ROOT, 'native-bench', 'results');
+const ROOT = REPOSITORY_ROOT;
+const RESULTS = RESULTS_DIRECTORY;
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 /** Refuse to start with less free space than this in the temp directory. */
 const FREE_BYTES_MIN = 8 * 1024 ** 3;
@@ -258,12 +260,10 @@ async function main(): Promise<void> {
   };
   console.log(summaryText(results, ratioList));
   if (options.save) {
-    fs.mkdirSync(RESULTS, { recursive: true });
-    const stamp = started.toISOString().replace(/[:.]/g, '-');
-    const file = path.join(RESULTS, `storage-${stamp}.json`);
-    const text = JSON.stringify(document, null, 2) + '\n';
-    fs.writeFileSync(file, text);
-    fs.writeFileSync(path.join(RESULTS, 'latest.json'), text);
+    const file = saveResultsFile(
+      { directory: RESULTS, name: 'storage', startedAt: started, latestName: 'latest.json' },
+      document,
+    );
     console.log(`\nsaved ${path.relative(ROOT, file)} and native-bench/results/latest.json`);
   }
   if (results.some((r) => r.error !== undefined)) process.exitCode = 1;

@@ -14,6 +14,8 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
+import { MS_PER_SECOND } from '../bench/bench-constants.js';
+
 const ACK_BYTES = 64;
 const BATCH_MESSAGES = 256;
 const BATCH_IN_FLIGHT = 8;
@@ -21,7 +23,6 @@ const LENGTH_BYTES = 4;
 /** Set in a frame's length word: answer with an ack, not an echo. */
 const ACK_FLAG = 0x80000000;
 const LENGTH_MASK = 0x7fffffff;
-const MS_PER_SECOND = 1000;
 
 interface Options {
   durationMs: number;

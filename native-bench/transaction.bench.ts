@@ -19,12 +19,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 
 import { Admin, Producer, TransactionProducer } from '../client/index.js';
+import { saveResultsFile } from '../bench/results-file.js';
 import { startBenchBroker } from './lib/bench-broker-process.js';
+import { RESULTS_DIRECTORY } from './lib/results-directory.js';
+import { FILL_QUEUES } from './lib/windowed-fill.js';
 
-const QUEUES = 8;
 const BODY = Buffer.alloc(256, 'x');
 const WARMUP_SENDS = 2000;
 const DRAIN_POLL_MS = 5;
@@ -55,7 +56,7 @@ function flag(name: string, fallback: string): string {
 }
 
 async function createTopics(admin: Admin): Promise<void> {
-  for (const variant of VARIANTS) await admin.createTopic(`bench-${variant}`, { queues: QUEUES });
+  for (const variant of VARIANTS) await admin.createTopic(`bench-${variant}`, { queues: FILL_QUEUES });
   for (let tries = 0; ; tries++) {
     const listed = await admin.listTopics();
     if (VARIANTS.every((variant) => listed.includes(`bench-${variant}`))) return;
@@ -194,11 +195,11 @@ function summarize(trials: readonly Trial[], settings: Record<string, unknown>):
       console.log(describe(row));
     }
   }
-  const results = fileURLToPath(new URL('../../native-bench/results/', import.meta.url));
-  fs.mkdirSync(results, { recursive: true });
-  const file = path.join(results, `transactions-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const environment = { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), ...settings };
-  fs.writeFileSync(file, `${JSON.stringify({ environment, summary, trials }, null, 2)}\n`);
+  const file = saveResultsFile(
+    { directory: RESULTS_DIRECTORY, name: 'transactions' },
+    { environment, summary, trials },
+  );
   console.log(`wrote ${file}`);
 }
 

@@ -12,6 +12,20 @@ const LARGE = { bodyBytes: 16 * 1024, batchSize: 16, segmentBytes: GiB, ...SAMPL
 const READ = { bodyBytes: 100, messages: 1_600_000, readBatch: 32, segmentBytes: GiB, ...SAMPLING } as const;
 const SYNC = { bodyBytes: 1024, appenders: 1000, warmupMs: 1000, durationMs: 5000, segmentBytes: GiB } as const;
 
+/** The Tributary event-loop trials differ only in whether they wait for the first preheats. */
+const TRIBUTARY_EVENT_LOOP = {
+  group: 'event-loop',
+  engine: 'tributary',
+  kind: 'tributary-event-loop',
+  durability: DURABILITY.tributaryAsync,
+  params: { bodyBytes: 1024, batchSize: 100, segmentBytes: 64 * MiB, segments: 8 },
+  headline: 'eventLoopMaxMs',
+  goals: [
+    { metric: 'eventLoopMaxMs', op: '<', value: 20 },
+    { metric: 'eventLoopP99Ms', op: '<', value: 2 },
+  ],
+} as const satisfies Partial<TrialDefinition>;
+
 export const TRIALS: readonly TrialDefinition[] = [
   // --- append, 100 B bodies, batches of 100 ------------------------------------------------
   {
@@ -207,33 +221,17 @@ export const TRIALS: readonly TrialDefinition[] = [
   },
   // --- event-loop delay across segment rolls ------------------------------------------------
   {
+    ...TRIBUTARY_EVENT_LOOP,
     id: 'tributary-eventloop-64m-segments',
-    group: 'event-loop',
     title:
       'Event-loop delay, appendBatch(100 x 1 KiB) + setImmediate per batch, 8 x 64 MiB segments, preheat on (after initial preheat settled)',
-    engine: 'tributary',
-    kind: 'tributary-event-loop',
-    durability: DURABILITY.tributaryAsync,
-    params: { bodyBytes: 1024, batchSize: 100, segmentBytes: 64 * MiB, segments: 8, settle: true },
-    headline: 'eventLoopMaxMs',
-    goals: [
-      { metric: 'eventLoopMaxMs', op: '<', value: 20 },
-      { metric: 'eventLoopP99Ms', op: '<', value: 2 },
-    ],
+    params: { ...TRIBUTARY_EVENT_LOOP.params, settle: true },
   },
   {
+    ...TRIBUTARY_EVENT_LOOP,
     id: 'tributary-eventloop-64m-cold-start',
-    group: 'event-loop',
     title: 'Same, appending right after open of an empty store (includes the first preheats)',
-    engine: 'tributary',
-    kind: 'tributary-event-loop',
-    durability: DURABILITY.tributaryAsync,
-    params: { bodyBytes: 1024, batchSize: 100, segmentBytes: 64 * MiB, segments: 8, settle: false },
-    headline: 'eventLoopMaxMs',
-    goals: [
-      { metric: 'eventLoopMaxMs', op: '<', value: 20 },
-      { metric: 'eventLoopP99Ms', op: '<', value: 2 },
-    ],
+    params: { ...TRIBUTARY_EVENT_LOOP.params, settle: false },
   },
   {
     id: 'plain-eventloop-control',

@@ -12,7 +12,7 @@ import { test } from 'uvu';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The product layers; the rules below apply to those that exist. */
-const LAYERS = ['protocol', 'storage', 'server', 'namesrv', 'broker', 'client', 'cli'].filter((layer) =>
+const LAYERS = ['protocol', 'storage', 'server', 'namesrv', 'broker', 'client', 'bench', 'cli'].filter((layer) =>
   fs.existsSync(path.join(ROOT, layer)),
 );
 /** Everything compiled from TypeScript sources, for the rules that apply everywhere. */
@@ -118,9 +118,22 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   client: ['client', 'client/remoting', 'protocol'],
   // The client's transport; the broker uses it to reach name servers, so it must not drag the rest of client/ along.
   'client/remoting': ['client/remoting', 'protocol'],
-  cli: ['cli', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol', 'storage'],
-  test: ['test', 'storage', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol'],
-  'native-bench': ['native-bench', 'storage', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol'],
+  // Benchmark machinery shared by `tributary bench` and native-bench/: it drives the products
+  // through their entry points, as a user would.
+  bench: ['bench', 'storage', 'broker', 'namesrv', 'client'],
+  cli: ['cli', 'bench', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol', 'storage'],
+  test: ['test', 'bench', 'storage', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol'],
+  'native-bench': [
+    'native-bench',
+    'bench',
+    'storage',
+    'broker',
+    'namesrv',
+    'server',
+    'client',
+    'client/remoting',
+    'protocol',
+  ],
 };
 /** Layers that may use npm packages; storage uses only node: builtins and its own addon. */
 const NPM_ALLOWED = new Set([
@@ -130,6 +143,7 @@ const NPM_ALLOWED = new Set([
   'broker',
   'client',
   'client/remoting',
+  'bench',
   'cli',
   'test',
   'native-bench',
@@ -194,6 +208,44 @@ test('tidy: nothing imports cli/, test/ or native-bench/ from outside them', () 
     }
   }
   expectNone(offenders, 'imports of cli/, test/ or native-bench/');
+});
+
+/** The entry points benchmark code may import products through (ARCHITECTURE.md §1). */
+const ENTRY_POINTS = new Set(['storage/index.ts', 'broker/index.ts', 'client/index.ts', 'namesrv/index.ts']);
+const PRODUCT_AREAS = new Set(['protocol', 'storage', 'server', 'namesrv', 'broker', 'client', 'client/remoting']);
+
+/** bench/, native-bench/ and `tributary bench`'s code: they drive the products as a user would. */
+function isBenchmarkCode(relative: string): boolean {
+  return /^(bench|native-bench|cli\/bench)\//.test(relative) || /^cli\/commands\/bench-[^/]*\.ts$/.test(relative);
+}
+
+function entryPointViolation(file: SourceFile, specifier: string): string | undefined {
+  if (!isBenchmarkCode(file.path) || !specifier.startsWith('.')) return undefined;
+  const target = path.posix.normalize(path.posix.join(path.posix.dirname(file.path), specifier));
+  if (!PRODUCT_AREAS.has(areaOf(target)) || ENTRY_POINTS.has(target.replace(/\.js$/, '.ts'))) return undefined;
+  return `reaches past the entry points into '${specifier}'`;
+}
+
+test('tidy: benchmark code imports products only through their entry points (index.ts)', () => {
+  const offenders: string[] = [];
+  for (const file of allTypeScript) {
+    for (const { specifier, line } of importsOf(file)) {
+      const violation = entryPointViolation(file, specifier);
+      if (violation !== undefined) offenders.push(`${file.path}:${line}: ${violation}`);
+    }
+  }
+  expectNone(offenders, 'benchmark imports past an entry point');
+});
+
+test('tidy: the entry point rule catches violations (canary)', () => {
+  const file = (filePath: string): SourceFile => ({ path: filePath, text: '', code: '' });
+  assert.match(entryPointViolation(file('native-bench/x.ts'), '../broker/broker-constants.js') ?? '', /entry points/);
+  assert.match(entryPointViolation(file('bench/x.ts'), '../protocol/remoting-frame.js') ?? '', /entry points/);
+  assert.match(entryPointViolation(file('cli/bench/x.ts'), '../../storage/commit-log.js') ?? '', /entry points/);
+  assert.match(entryPointViolation(file('cli/commands/bench-x-command.ts'), '../../client/admin.js') ?? '', /entry/);
+  assert.equal(entryPointViolation(file('native-bench/x.ts'), '../storage/index.js'), undefined);
+  assert.equal(entryPointViolation(file('bench/x.ts'), './bench-meter.js'), undefined);
+  assert.equal(entryPointViolation(file('cli/commands/topic-command.ts'), '../../client/admin.js'), undefined);
 });
 
 /** Relative imports as a graph of repository paths (a `.js` specifier names its `.ts` source). */

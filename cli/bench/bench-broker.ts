@@ -19,7 +19,7 @@ import {
   BENCH_BROKER_STOP_DEADLINE_MS,
 } from './bench-constants.js';
 import { CliFailure } from '../cli-failure.js';
-import type { ProcessReport } from './process-probe.js';
+import type { ProcessReport } from '../../bench/process-probe.js';
 import type { ProfileFiles } from './process-profiler.js';
 
 /** dist/cli/bench-broker.js -> dist/cli/main.js, the CLI the child runs. */

@@ -19,22 +19,14 @@ export const BENCH_WARMUP_S_DEFAULT = 2;
 export const BENCH_CONSUME_COUNT_DEFAULT = 1_000_000;
 /** The fixed rate of `bench e2e` (the issue's latency goal is stated at 5,000 msgs/s). */
 export const BENCH_E2E_RATE_PER_S_DEFAULT = 5000;
-/** e2e bodies carry the send time as a float64 in their first 8 bytes. */
-export const BENCH_E2E_STAMP_BYTES = 8;
-/** How long e2e waits, after the last send, for the consumer to see every message. */
-export const BENCH_E2E_DRAIN_MS = 10_000;
 /** How long consume waits without a new message before giving up on the rest of the backlog. */
 export const BENCH_CONSUME_IDLE_MS = 10_000;
 
 /** One line per interval of this length. */
 export const BENCH_REPORT_INTERVAL_MS = 1000;
-/** The pacer of a fixed-rate run wakes this often and sends whatever is due. */
-export const BENCH_PACER_TICK_MS = 1;
 /** Characters of the progress bar. */
 export const BENCH_PROGRESS_BAR_CHARS = 10;
 
-/** monitorEventLoopDelay's timer period; its samples include this period, which is subtracted. */
-export const EVENT_LOOP_RESOLUTION_MS = 1;
 /** The V8 CPU profiler's sampling period (node --cpu-prof's default). */
 export const CPU_PROFILE_INTERVAL_US = 1000;
 /** Bytes between heap allocation samples (V8's default). */
@@ -48,8 +40,3 @@ export const BENCH_BROKER_COMMAND_TIMEOUT_MS = 30_000;
 export const BENCH_BROKER_STOP_DEADLINE_MS = 20_000;
 /** A new topic must be routable within this time. */
 export const BENCH_TOPIC_ROUTE_WAIT_MS = 10_000;
-
-export const MICROSECONDS_PER_MS = 1000;
-export const MS_PER_SECOND = 1000;
-/** MB/s figures are 10^6 bytes of message bodies per second. */
-export const BYTES_PER_MB = 1_000_000;

@@ -6,8 +6,9 @@
 //
 // The label says which phase the line is about ("produce (warmup)", "fill", "e2e"); MB are
 // 10^6 bytes of message bodies; latency is over the messages completed in that second.
-import { BENCH_PROGRESS_BAR_CHARS, BYTES_PER_MB, MS_PER_SECOND } from './bench-constants.js';
-import type { MeterInterval } from './bench-meter.js';
+import { BYTES_PER_MB, MS_PER_SECOND } from '../../bench/bench-constants.js';
+import { BENCH_PROGRESS_BAR_CHARS } from './bench-constants.js';
+import type { MeterInterval } from '../../bench/bench-meter.js';
 
 const LABEL_CHARS = 18;
 const PERCENT = 100;

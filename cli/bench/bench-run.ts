@@ -10,21 +10,15 @@ import path from 'node:path';
 import { BenchBroker, type BrokerReport } from './bench-broker.js';
 import type { IntervalRecord } from './bench-ticker.js';
 import type { BenchSettings } from './bench-settings.js';
-import {
-  cpuCostOf,
-  durabilityOf,
-  environmentNow,
-  formatBenchSummary,
-  type BenchSummary,
-  type PhaseResult,
-} from './bench-summary.js';
+import { cpuCostOf, durabilityOf, formatBenchSummary, type BenchSummary } from './bench-summary.js';
 import { prepareBenchTopic } from './bench-topic.js';
+import { ErrorSample } from '../../bench/error-sample.js';
+import type { PhaseResult } from '../../bench/phase-result.js';
+import { ProcessProbe, type ProcessReport } from '../../bench/process-probe.js';
+import { environmentNow } from '../../bench/run-environment.js';
 import { EXIT_CODE_FAILURE } from '../cli-constants.js';
-import { ProcessProbe, type ProcessReport } from './process-probe.js';
 import { ProcessProfiler, type ProfileFiles } from './process-profiler.js';
 
-/** Distinct errors kept for the summary. */
-const ERRORS_KEPT_MAX = 5;
 /** Exit status after a second Ctrl-C (128 + SIGINT). */
 const EXIT_CODE_INTERRUPTED = 130;
 
@@ -42,7 +36,7 @@ interface Observations {
 
 export class BenchRun {
   readonly intervals: IntervalRecord[] = [];
-  private readonly errors = new Set<string>();
+  private readonly errors = new ErrorSample();
   private readonly interruptHandlers: (() => void)[] = [];
   private readonly profiler = new ProcessProfiler();
   private readonly startedAt = new Date();
@@ -106,8 +100,7 @@ export class BenchRun {
   }
 
   noteError(error: unknown): void {
-    if (this.errors.size >= ERRORS_KEPT_MAX) return;
-    this.errors.add(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    this.errors.note(error);
   }
 
   /** The measured window begins: fresh probes on both sides, profilers on. */
@@ -156,7 +149,7 @@ export class BenchRun {
       intervals: this.intervals,
       ...(observations.profiles === undefined ? {} : { profiles: observations.profiles }),
       stoppedEarly: this.interrupted,
-      errors: [...this.errors],
+      errors: this.errors.errors,
       environment: environmentNow(),
     };
   }

@@ -1,16 +1,16 @@
 // The flags of `tributary bench produce|consume|e2e` and the settings they make. The flags are
-// the same across the three where they mean the same thing; each command picks the ones it
-// uses and states its own defaults (a duration for produce and e2e, a backlog count for
+// one list, the same across the three where they mean the same thing; a command leaves out
+// those its kind has no use for and states its own defaults (a duration for produce and e2e, a backlog count for
 // consume).
 import path from 'node:path';
 
+import { MS_PER_SECOND } from '../../bench/bench-constants.js';
 import {
   BENCH_DURATION_S_DEFAULT,
   BENCH_IN_FLIGHT_DEFAULT,
   BENCH_MESSAGE_BYTES_DEFAULT,
   BENCH_QUEUES_DEFAULT,
   BENCH_WARMUP_S_DEFAULT,
-  MS_PER_SECOND,
 } from './bench-constants.js';
 import type { CommandLine, FlagSpec } from '../command-line.js';
 import { NAMESRV_FLAG } from '../flags/name-server-address.js';
@@ -100,9 +100,17 @@ export const BENCH_FLAGS = {
 
 export type BenchFlagName = keyof typeof BENCH_FLAGS;
 
-/** The flags `names`, for a command's spec. */
-export function benchFlags(names: readonly BenchFlagName[]): Record<string, FlagSpec> {
-  return Object.fromEntries(names.map((name) => [name, BENCH_FLAGS[name]]));
+/** The flags a kind of run has no use for: consume drains a backlog, produce has no consumers. */
+const FLAGS_NOT_FOR: Readonly<Record<BenchKind, readonly BenchFlagName[]>> = {
+  produce: ['consumers', 'pull-batch'],
+  consume: ['duration-s', 'warmup-s', 'rate'],
+  e2e: [],
+};
+
+/** The flags of `tributary bench <kind>`, in one order for every kind, for its spec. */
+export function benchFlags(kind: BenchKind): Record<string, FlagSpec> {
+  const unused = FLAGS_NOT_FOR[kind];
+  return Object.fromEntries(Object.entries(BENCH_FLAGS).filter(([name]) => !unused.includes(name as BenchFlagName)));
 }
 
 export function benchSettingsFrom(kind: BenchKind, line: CommandLine, defaults: BenchDefaults): BenchSettings {

@@ -2,29 +2,15 @@
 // "50th, 95th, 99th, 99.9th"), the durability mode they were measured under, how both
 // processes fared (event-loop delay, CPU, GC), every per-second line, and where the profiles
 // went. `--json` prints it as one object; otherwise formatBenchSummary renders it for people.
-import os from 'node:os';
-
 import type { BrokerReport } from './bench-broker.js';
-import { BYTES_PER_MB, MS_PER_SECOND } from './bench-constants.js';
+import { MS_PER_SECOND } from '../../bench/bench-constants.js';
+import type { PhaseResult } from '../../bench/phase-result.js';
+import type { ProcessReport } from '../../bench/process-probe.js';
+import type { RunEnvironment } from '../../bench/run-environment.js';
 import { milliseconds } from './bench-line.js';
-import type { MeterTotals } from './bench-meter.js';
 import type { BenchKind, BenchSettings } from './bench-settings.js';
 import type { IntervalRecord } from './bench-ticker.js';
-import type { LatencySummary } from './latency-histogram.js';
-import type { ProcessReport } from './process-probe.js';
 import type { ProfileFiles } from './process-profiler.js';
-
-export interface PhaseResult {
-  readonly messages: number;
-  readonly bytes: number;
-  readonly failures: number;
-  readonly elapsedMs: number;
-  readonly msgsPerSec: number;
-  readonly mbPerSec: number;
-  /** What the latency figures measure, in words. */
-  readonly latencyMeasures: string;
-  readonly latencyMs: LatencySummary;
-}
 
 export interface BenchSummary {
   readonly tool: 'tributary bench';
@@ -50,13 +36,7 @@ export interface BenchSummary {
   readonly stoppedEarly: boolean;
   /** The first few distinct errors the load met. */
   readonly errors: readonly string[];
-  readonly environment: {
-    readonly node: string;
-    readonly platform: string;
-    readonly cpus: number;
-    readonly cpuModel: string;
-    readonly loadAverage: readonly number[];
-  };
+  readonly environment: RunEnvironment;
 }
 
 /**
@@ -97,31 +77,6 @@ const DURABILITY: Readonly<Record<BenchSettings['flush'], string>> = {
 
 export function durabilityOf(flush: BenchSettings['flush']): string {
   return DURABILITY[flush];
-}
-
-export function phaseResult(totals: MeterTotals, latencyMeasures: string): PhaseResult {
-  const seconds = totals.elapsedMs / MS_PER_SECOND;
-  return {
-    messages: totals.messages,
-    bytes: totals.bytes,
-    failures: totals.failures,
-    elapsedMs: totals.elapsedMs,
-    msgsPerSec: seconds > 0 ? totals.messages / seconds : 0,
-    mbPerSec: seconds > 0 ? totals.bytes / BYTES_PER_MB / seconds : 0,
-    latencyMeasures,
-    latencyMs: totals.latency,
-  };
-}
-
-export function environmentNow(): BenchSummary['environment'] {
-  const cpus = os.cpus();
-  return {
-    node: process.version,
-    platform: `${process.platform} ${os.release()} ${process.arch}`,
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    loadAverage: os.loadavg().map((load) => Number(load.toFixed(2))),
-  };
 }
 
 export function formatBenchSummary(summary: BenchSummary): string {

@@ -1,7 +1,8 @@
 // Prints a benchmark phase's line once a second, and once more for the last partial second
 // when the phase ends (so even a sub-second run prints one; an empty one is left out otherwise),
 // keeping every line's figures for the JSON summary.
-import { BENCH_REPORT_INTERVAL_MS, BYTES_PER_MB, MS_PER_SECOND } from './bench-constants.js';
+import { BYTES_PER_MB, MS_PER_SECOND } from '../../bench/bench-constants.js';
+import { BENCH_REPORT_INTERVAL_MS } from './bench-constants.js';
 import { benchLine, type BenchLineFields } from './bench-line.js';
 
 export interface IntervalRecord {

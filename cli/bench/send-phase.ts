@@ -2,20 +2,21 @@
 // duration), with its once-a-second line. `bench produce` is one such phase, measured; `bench
 // consume` fills its backlog with one (unmeasured: no probes, no profiles); `bench e2e` runs
 // one while its consumers receive, with a line about the deliveries.
-import type { Producer } from '../../client/index.js';
+import { BenchMeter } from '../../bench/bench-meter.js';
+import { BenchSchedule, type SchedulePlan } from '../../bench/bench-schedule.js';
+import type { LatencySummary } from '../../bench/latency-histogram.js';
+import { bufferBytes, runSendLoad } from '../../bench/send-load.js';
+import { Producer } from '../../client/index.js';
+import { BENCH_PRODUCER_GROUP } from './bench-constants.js';
 import type { BenchLineFields } from './bench-line.js';
-import { BenchMeter } from './bench-meter.js';
 import type { BenchRun } from './bench-run.js';
-import { BenchSchedule, type SchedulePlan } from './bench-schedule.js';
 import { BenchTicker } from './bench-ticker.js';
-import type { LatencySummary } from './latency-histogram.js';
-import { runSendLoad, type SendLoad } from './send-load.js';
 
 export interface SendPhase {
   readonly label: string;
-  readonly producers: readonly Producer[];
   readonly plan: SchedulePlan;
-  readonly body: SendLoad['body'];
+  /** The body of the next message; called just before its send. */
+  readonly body: () => Buffer;
   readonly ratePerS: number | undefined;
   /** Whether this phase is the measured window (probes reset, profilers on). */
   readonly measured: boolean;
@@ -30,7 +31,22 @@ export interface SendPhaseOutcome {
   readonly pacingLagMs: LatencySummary | undefined;
 }
 
+/** Runs `phase` with `--producers` producers of the bench group, started for it and shut down after. */
 export async function runSendPhase(run: BenchRun, phase: SendPhase): Promise<SendPhaseOutcome> {
+  const { nameServer } = run.broker;
+  const producers = Array.from(
+    { length: run.settings.producers },
+    () => new Producer({ nameServer, group: BENCH_PRODUCER_GROUP }),
+  );
+  try {
+    await Promise.all(producers.map((producer) => producer.start()));
+    return await sendWith(run, phase, producers);
+  } finally {
+    await Promise.all(producers.map((producer) => producer.shutdown()));
+  }
+}
+
+async function sendWith(run: BenchRun, phase: SendPhase, producers: readonly Producer[]): Promise<SendPhaseOutcome> {
   const { settings } = run;
   const meter = new BenchMeter();
   const schedule = new BenchSchedule(meter, phase.plan);
@@ -54,10 +70,11 @@ export async function runSendPhase(run: BenchRun, phase: SendPhase): Promise<Sen
       phase.onMeasuring?.();
       if (phase.measured) measuring = run.beginMeasuring();
     });
+    const { topic } = settings;
     const load = await runSendLoad({
-      producers: phase.producers,
-      topic: settings.topic,
-      body: phase.body,
+      senders: producers.map((producer) => (body: Buffer) => producer.send({ topic, body })),
+      message: phase.body,
+      bytesOf: bufferBytes,
       inFlight: settings.inFlight,
       ratePerS: phase.ratePerS,
       meter,

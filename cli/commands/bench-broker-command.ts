@@ -23,7 +23,7 @@ import { startNameServer } from '../../namesrv/index.js';
 import { BYTES_PER_MIB } from '../cli-constants.js';
 import { cliCommand } from './cli-command.js';
 import { cliFailure } from '../cli-failure.js';
-import { ProcessProbe } from '../bench/process-probe.js';
+import { ProcessProbe } from '../../bench/process-probe.js';
 import { ProcessProfiler } from '../bench/process-profiler.js';
 
 const LOOPBACK = '127.0.0.1';

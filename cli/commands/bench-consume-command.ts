@@ -6,23 +6,21 @@
 import { performance } from 'node:perf_hooks';
 
 import type { ReceivedMessage } from '../../client/index.js';
+import { MICROSECONDS_PER_MS } from '../../bench/bench-constants.js';
 import {
   BENCH_CONSUME_COUNT_DEFAULT,
   BENCH_CONSUME_IDLE_MS,
   BENCH_CONSUMER_GROUP_PREFIX,
-  BENCH_PRODUCER_GROUP,
-  MICROSECONDS_PER_MS,
 } from '../bench/bench-constants.js';
-import { BenchMeter } from '../bench/bench-meter.js';
+import { BenchMeter } from '../../bench/bench-meter.js';
 import { SEND_LATENCY_MEASURES } from './bench-produce-command.js';
 import { BenchRun, type BenchOutcome } from '../bench/bench-run.js';
-import { BenchSchedule } from '../bench/bench-schedule.js';
+import { BenchSchedule } from '../../bench/bench-schedule.js';
 import { benchFlags, benchSettingsFrom } from '../bench/bench-settings.js';
-import { phaseResult } from '../bench/bench-summary.js';
+import { phaseResult } from '../../bench/phase-result.js';
 import { BenchTicker } from '../bench/bench-ticker.js';
 import { cliCommand } from './cli-command.js';
 import { freshGroupName, startReceiveLoad } from '../bench/receive-load.js';
-import { startProducers } from '../bench/send-load.js';
 import { runSendPhase } from '../bench/send-phase.js';
 
 const IDLE_CHECK_INTERVAL_MS = 100;
@@ -32,22 +30,7 @@ export const benchConsumeCommand = cliCommand(
   {
     name: 'bench consume',
     summary: 'Measures consuming: fills a fresh topic with a backlog, then times a consumer group draining it.',
-    flags: benchFlags([
-      'namesrv',
-      'topic',
-      'size',
-      'count',
-      'in-flight',
-      'producers',
-      'consumers',
-      'queues',
-      'pull-batch',
-      'flush',
-      'segment-mb',
-      'data',
-      'json',
-      'profile',
-    ]),
+    flags: benchFlags('consume'),
     examples: [
       'tributary bench consume                        # 1,000,000 messages of 100 B, one consumer',
       'tributary bench consume --count 200000 --consumers 2 --pull-batch 256 --json',
@@ -72,22 +55,15 @@ async function consume(run: BenchRun): Promise<BenchOutcome> {
 
 /** Sends the backlog, as fast as the window allows; not the measured window. */
 async function fillBacklog(run: BenchRun, count: number): Promise<BenchMeter> {
-  const { settings } = run;
-  const producers = await startProducers(run.broker.nameServer, settings.producers, BENCH_PRODUCER_GROUP);
-  const template = Buffer.alloc(settings.messageBytes, 'a');
-  try {
-    const fill = await runSendPhase(run, {
-      label: 'fill',
-      producers,
-      plan: { warmupMs: 0, count, durationMs: undefined },
-      body: () => template,
-      ratePerS: undefined,
-      measured: false,
-    });
-    return fill.meter;
-  } finally {
-    await Promise.all(producers.map((producer) => producer.shutdown()));
-  }
+  const template = Buffer.alloc(run.settings.messageBytes, 'a');
+  const fill = await runSendPhase(run, {
+    label: 'fill',
+    plan: { warmupMs: 0, count, durationMs: undefined },
+    body: () => template,
+    ratePerS: undefined,
+    measured: false,
+  });
+  return fill.meter;
 }
 
 /** Starts the group from the first offset and waits for `count` messages (or idleness). */

@@ -9,23 +9,24 @@ import { performance } from 'node:perf_hooks';
 
 import type { ReceivedMessage } from '../../client/index.js';
 import {
-  BENCH_CONSUMER_GROUP_PREFIX,
   BENCH_E2E_DRAIN_MS,
-  BENCH_E2E_RATE_PER_S_DEFAULT,
   BENCH_E2E_STAMP_BYTES,
-  BENCH_PRODUCER_GROUP,
-  BENCH_TOPIC_DEFAULT,
   MICROSECONDS_PER_MS,
   MS_PER_SECOND,
+} from '../../bench/bench-constants.js';
+import { stampOf, stampedBody } from '../../bench/stamped-body.js';
+import {
+  BENCH_CONSUMER_GROUP_PREFIX,
+  BENCH_E2E_RATE_PER_S_DEFAULT,
+  BENCH_TOPIC_DEFAULT,
 } from '../bench/bench-constants.js';
-import { BenchMeter } from '../bench/bench-meter.js';
+import { BenchMeter } from '../../bench/bench-meter.js';
 import { SEND_LATENCY_MEASURES } from './bench-produce-command.js';
 import { BenchRun, type BenchOutcome } from '../bench/bench-run.js';
 import { benchFlags, benchSettingsFrom } from '../bench/bench-settings.js';
-import { phaseResult } from '../bench/bench-summary.js';
+import { phaseResult } from '../../bench/phase-result.js';
 import { cliCommand } from './cli-command.js';
 import { freshGroupName, startReceiveLoad } from '../bench/receive-load.js';
-import { startProducers } from '../bench/send-load.js';
 import { runSendPhase } from '../bench/send-phase.js';
 
 export const benchE2eCommand = cliCommand(
@@ -33,25 +34,7 @@ export const benchE2eCommand = cliCommand(
   {
     name: 'bench e2e',
     summary: 'Measures end-to-end latency (send() call to handler) at a fixed rate, producer and consumer together.',
-    flags: benchFlags([
-      'namesrv',
-      'topic',
-      'size',
-      'count',
-      'duration-s',
-      'warmup-s',
-      'rate',
-      'in-flight',
-      'producers',
-      'consumers',
-      'queues',
-      'pull-batch',
-      'flush',
-      'segment-mb',
-      'data',
-      'json',
-      'profile',
-    ]),
+    flags: benchFlags('e2e'),
     examples: [
       'tributary bench e2e                            # 5,000 msgs/s of 100 B for 10 s',
       'tributary bench e2e --rate 20000 --flush sync --duration-s 30',
@@ -78,7 +61,7 @@ class Deliveries {
   private wake: () => void = () => undefined;
 
   readonly handler = (message: ReceivedMessage): void => {
-    const born = message.body.readDoubleLE(0);
+    const born = stampOf(message.body);
     const measured = born >= this.measuredFrom;
     const at = performance.now();
     this.meter.success((at - born) * MICROSECONDS_PER_MS, message.body.length, measured, at);
@@ -115,12 +98,10 @@ async function endToEnd(run: BenchRun): Promise<BenchOutcome> {
     handler: deliveries.handler,
     onError: (error) => run.noteError(error),
   });
-  const producers = await startProducers(run.broker.nameServer, settings.producers, BENCH_PRODUCER_GROUP);
   const template = Buffer.alloc(settings.messageBytes, 'a');
   try {
     const sent = await runSendPhase(run, {
       label: 'e2e',
-      producers,
       plan: settings,
       body: () => stampedBody(template),
       ratePerS: settings.ratePerS,
@@ -154,14 +135,6 @@ async function endToEnd(run: BenchRun): Promise<BenchOutcome> {
       },
     };
   } finally {
-    await Promise.all([...producers.map((producer) => producer.shutdown()), consumers.shutdown()]);
+    await consumers.shutdown();
   }
-}
-
-/** A copy of `template` whose first 8 bytes are the send time on this process's clock. */
-function stampedBody(template: Buffer): Buffer {
-  const body = Buffer.allocUnsafe(template.length);
-  template.copy(body);
-  body.writeDoubleLE(performance.now(), 0);
-  return body;
 }

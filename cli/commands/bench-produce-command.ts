@@ -1,13 +1,12 @@
 // `tributary bench produce`: how fast Tributary's own Producer gets messages acknowledged, with
 // a window of sends in flight (closed loop) or at a fixed rate (open loop), and the latency of
 // each send.
-import { BENCH_PRODUCER_GROUP, BENCH_TOPIC_DEFAULT } from '../bench/bench-constants.js';
+import { BENCH_TOPIC_DEFAULT } from '../bench/bench-constants.js';
 import { BenchRun, type BenchOutcome } from '../bench/bench-run.js';
 import { benchFlags, benchSettingsFrom } from '../bench/bench-settings.js';
-import { phaseResult } from '../bench/bench-summary.js';
+import { phaseResult } from '../../bench/phase-result.js';
 import { cliCommand } from './cli-command.js';
 import { runSendPhase } from '../bench/send-phase.js';
-import { startProducers } from '../bench/send-load.js';
 
 export const SEND_LATENCY_MEASURES = 'send() call to its result';
 
@@ -16,23 +15,7 @@ export const benchProduceCommand = cliCommand(
   {
     name: 'bench produce',
     summary: 'Measures sending: msgs/s, MB/s and send latency, with sends in flight or at a fixed rate.',
-    flags: benchFlags([
-      'namesrv',
-      'topic',
-      'size',
-      'count',
-      'duration-s',
-      'warmup-s',
-      'in-flight',
-      'producers',
-      'queues',
-      'rate',
-      'flush',
-      'segment-mb',
-      'data',
-      'json',
-      'profile',
-    ]),
+    flags: benchFlags('produce'),
     examples: [
       'tributary bench produce                        # 100 B, 1,000 in flight, 10 s, broker in a child process',
       'tributary bench produce --in-flight 1 --count 100000 --size 1024',
@@ -48,24 +31,18 @@ export const benchProduceCommand = cliCommand(
 
 async function produce(run: BenchRun): Promise<BenchOutcome> {
   const { settings } = run;
-  const producers = await startProducers(run.broker.nameServer, settings.producers, BENCH_PRODUCER_GROUP);
   const template = Buffer.alloc(settings.messageBytes, 'a');
-  try {
-    const sent = await runSendPhase(run, {
-      label: 'produce',
-      producers,
-      plan: settings,
-      body: () => template,
-      ratePerS: settings.ratePerS,
-      measured: true,
-    });
-    await run.endMeasuring();
-    const lag = sent.pacingLagMs;
-    return {
-      result: phaseResult(sent.meter.totals(), SEND_LATENCY_MEASURES),
-      ...(lag === undefined ? {} : { details: { pacingLagP99Ms: lag.p99Ms, pacingLagMaxMs: lag.maxMs } }),
-    };
-  } finally {
-    await Promise.all(producers.map((producer) => producer.shutdown()));
-  }
+  const sent = await runSendPhase(run, {
+    label: 'produce',
+    plan: settings,
+    body: () => template,
+    ratePerS: settings.ratePerS,
+    measured: true,
+  });
+  await run.endMeasuring();
+  const lag = sent.pacingLagMs;
+  return {
+    result: phaseResult(sent.meter.totals(), SEND_LATENCY_MEASURES),
+    ...(lag === undefined ? {} : { details: { pacingLagP99Ms: lag.p99Ms, pacingLagMaxMs: lag.maxMs } }),
+  };
 }

@@ -63,3 +63,13 @@ export async function runBenny(
 export function sampling(params: Params): BennyOptions {
   return { maxTime: num(params, 'maxTime'), minSamples: num(params, 'minSamples'), minTime: num(params, 'minTime') };
 }
+
+/** The headline figures of a benny case whose operation moves `perOperation` bodies of `bodyBytes`. */
+export function bennyThroughput(
+  stats: BennyStats,
+  perOperation: number,
+  bodyBytes: number,
+): { msgsPerSec: number; bodyBytesPerSec: number; rmePercent: number; samples: number } {
+  const msgsPerSec = stats.ops * perOperation;
+  return { msgsPerSec, bodyBytesPerSec: msgsPerSec * bodyBytes, rmePercent: stats.rme, samples: stats.samples };
+}

@@ -3,8 +3,10 @@
 // function at that call path, so summing per function gives where allocations come from.
 import fs from 'node:fs';
 
+import { CallFrameTally, type CallFrame } from './call-frame-tally.js';
+
 interface HeapNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
   selfSize: number;
   children: HeapNode[];
 }
@@ -18,31 +20,18 @@ export interface AllocationRow {
 
 export function topAllocations(file: string, root: string, limit = 20): { totalBytes: number; rows: AllocationRow[] } {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as { head: HeapNode };
-  const bytesBy = new Map<string, { fn: string; location: string; bytes: number }>();
-  let totalBytes = 0;
+  const tally = new CallFrameTally(root);
   const stack: HeapNode[] = [profile.head];
   while (stack.length > 0) {
     const node = stack.pop()!;
     stack.push(...node.children);
-    if (node.selfSize === 0) continue;
-    const frame = node.callFrame;
-    const url = frame.url.replace(`file://${root}/`, '').replace(/^file:\/\//, '');
-    const fn = frame.functionName || '(anonymous)';
-    const location = url === '' ? '' : `${url}:${frame.lineNumber + 1}`;
-    const key = `${fn}@${location}`;
-    const entry = bytesBy.get(key) ?? { fn, location, bytes: 0 };
-    entry.bytes += node.selfSize;
-    bytesBy.set(key, entry);
-    totalBytes += node.selfSize;
+    if (node.selfSize > 0) tally.add(node.callFrame, node.selfSize);
   }
-  const rows = [...bytesBy.values()]
-    .sort((a, b) => b.bytes - a.bytes)
-    .slice(0, limit)
-    .map((entry) => ({
-      function: entry.fn,
-      location: entry.location,
-      bytes: entry.bytes,
-      percent: Math.round((entry.bytes / totalBytes) * 1000) / 10,
-    }));
-  return { totalBytes, rows };
+  const rows = tally.top(limit).map((entry) => ({
+    function: entry.fn,
+    location: entry.location,
+    bytes: entry.amount,
+    percent: tally.percentOf(entry.amount),
+  }));
+  return { totalBytes: tally.total, rows };
 }

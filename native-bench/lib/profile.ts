@@ -1,9 +1,11 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof) as the functions with the most self time.
 import fs from 'node:fs';
 
+import { CallFrameTally, type CallFrame } from './call-frame-tally.js';
+
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  callFrame: CallFrame & { columnNumber: number };
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -23,31 +25,17 @@ export interface SelfTimeRow {
 export function topSelfTime(file: string, root: string, limit = 25): { totalMs: number; rows: SelfTimeRow[] } {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const byNode = new Map<number, ProfileNode>(profile.nodes.map((node) => [node.id, node]));
-  const selfUs = new Map<string, { fn: string; location: string; us: number }>();
-  let totalUs = 0;
+  const tally = new CallFrameTally(root);
   for (let i = 0; i < profile.samples.length; i++) {
     // timeDeltas[i + 1] is the time until the next sample, i.e. the time spent in sample i.
-    const delta = profile.timeDeltas[i + 1] ?? 0;
     const node = byNode.get(profile.samples[i]!);
-    if (node === undefined) continue;
-    const frame = node.callFrame;
-    const url = frame.url.replace(`file://${root}/`, '').replace(/^file:\/\//, '');
-    const fn = frame.functionName || '(anonymous)';
-    const location = url === '' ? '' : `${url}:${frame.lineNumber + 1}`;
-    const key = `${fn}@${location}`;
-    const entry = selfUs.get(key) ?? { fn, location, us: 0 };
-    entry.us += delta;
-    selfUs.set(key, entry);
-    totalUs += delta;
+    if (node !== undefined) tally.add(node.callFrame, profile.timeDeltas[i + 1] ?? 0);
   }
-  const rows = [...selfUs.values()]
-    .sort((a, b) => b.us - a.us)
-    .slice(0, limit)
-    .map((entry) => ({
-      function: entry.fn,
-      location: entry.location,
-      selfMs: Math.round(entry.us / 100) / 10,
-      selfPercent: Math.round((entry.us / totalUs) * 1000) / 10,
-    }));
-  return { totalMs: Math.round(totalUs / 1000), rows };
+  const rows = tally.top(limit).map((entry) => ({
+    function: entry.fn,
+    location: entry.location,
+    selfMs: Math.round(entry.amount / 100) / 10,
+    selfPercent: tally.percentOf(entry.amount),
+  }));
+  return { totalMs: Math.round(tally.total / 1000), rows };
 }

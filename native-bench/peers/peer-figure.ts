@@ -1,6 +1,6 @@
 // One run's figures in one shape, whichever tool produced them: a `tributary bench --json`
 // summary or a peer-trial-child summary. The report and the ratios read only this.
-import type { LatencySummary } from './latency-recorder.js';
+import type { LatencySummary } from '../../bench/latency-histogram.js';
 
 export interface PeerFigure {
   readonly messages: number;

@@ -10,6 +10,7 @@
 // --workload produce|consume|e2e; --count N (consume backlog); --rate N (e2e sends per second).
 import os from 'node:os';
 
+import { MICROSECONDS_PER_MS, MS_PER_SECOND } from '../../bench/bench-constants.js';
 import { NatsJetStreamPeer } from './nats-jetstream-peer.js';
 import { startNatsServer, type NatsSync } from './nats-server-process.js';
 import type { PeerClient } from './peer-client.js';
@@ -17,9 +18,6 @@ import { runPeerWorkload, type PeerWorkloadKind, type PeerWorkloadSettings } fro
 import { startRedisServer, type AppendFsync } from './redis-server-process.js';
 import { RedisStreamsPeer } from './redis-streams-peer.js';
 import type { ServerProcess } from './server-process.js';
-
-const MS_PER_SECOND = 1000;
-const US_PER_MS = 1000;
 
 interface ChildOptions {
   readonly peer: 'redis' | 'nats';
@@ -82,7 +80,7 @@ async function main(): Promise<void> {
     const outcome = await runPeerWorkload(client, options.workload, server.pid);
     const messages = outcome.result.messages;
     const perMessage = (cpu: { userMs: number; systemMs: number }): number | undefined =>
-      messages === 0 ? undefined : ((cpu.userMs + cpu.systemMs) * US_PER_MS) / messages;
+      messages === 0 ? undefined : ((cpu.userMs + cpu.systemMs) * MICROSECONDS_PER_MS) / messages;
     const summary = {
       tool: 'peer bench',
       peer: options.peer,

@@ -11,10 +11,20 @@
 //   to delivery, on one clock (the send time is a float64 in each body's first 8 bytes).
 import { performance } from 'node:perf_hooks';
 
-import { MeasuredWindow, type PhaseResult } from './measured-window.js';
+import {
+  BENCH_E2E_DRAIN_MS,
+  BENCH_E2E_STAMP_BYTES,
+  MICROSECONDS_PER_MS,
+  MS_PER_SECOND,
+} from '../../bench/bench-constants.js';
+import { BenchMeter } from '../../bench/bench-meter.js';
+import { ErrorSample } from '../../bench/error-sample.js';
+import { BenchSchedule } from '../../bench/bench-schedule.js';
+import { phaseResult, type PhaseResult } from '../../bench/phase-result.js';
+import { cpuTimeSince, processCpuTime, type CpuTime } from '../../bench/process-cpu-time.js';
+import { bufferBytes, runSendLoad } from '../../bench/send-load.js';
+import { stampOf, stampedBody } from '../../bench/stamped-body.js';
 import type { PeerClient } from './peer-client.js';
-import { cpuTimeSince, processCpuTime, type CpuTime } from './process-cpu-time.js';
-import { runPacedSends, runWindowedSends } from './send-loads.js';
 
 export type PeerWorkloadKind = 'produce' | 'consume' | 'e2e';
 
@@ -38,14 +48,6 @@ export interface PeerWorkloadOutcome {
   readonly errors: readonly string[];
 }
 
-const US_PER_MS = 1000;
-const MS_PER_SECOND = 1000;
-/** After the last e2e send, how long to wait for the consumer to see every measured message. */
-const E2E_DRAIN_MS = 10_000;
-/** e2e bodies carry their send time as a float64 here. */
-const STAMP_BYTES = 8;
-const ERRORS_KEPT_MAX = 5;
-
 /** CPU time of both processes over the measured window. */
 class CpuWindow {
   private clientAtStart = process.cpuUsage();
@@ -62,142 +64,127 @@ class CpuWindow {
   end(): PeerWorkloadOutcome['cpu'] {
     const client = process.cpuUsage(this.clientAtStart);
     this.measured ??= {
-      client: { userMs: client.user / US_PER_MS, systemMs: client.system / US_PER_MS },
+      client: { userMs: client.user / MICROSECONDS_PER_MS, systemMs: client.system / MICROSECONDS_PER_MS },
       server: cpuTimeSince(this.serverAtStart, processCpuTime(this.serverPid)),
     };
     return this.measured;
   }
 }
 
-class ErrorLog {
-  readonly seen = new Set<string>();
-  readonly note = (error: unknown): void => {
-    if (this.seen.size < ERRORS_KEPT_MAX) this.seen.add(error instanceof Error ? error.message : String(error));
-  };
+/** What one workload works with. */
+interface WorkloadRun {
+  readonly client: PeerClient;
+  readonly settings: PeerWorkloadSettings;
+  readonly cpu: CpuWindow;
+  readonly errors: ErrorSample;
 }
+
+type Workload = (run: WorkloadRun) => Promise<Pick<PeerWorkloadOutcome, 'result' | 'details'>>;
 
 export async function runPeerWorkload(
   client: PeerClient,
   settings: PeerWorkloadSettings,
   serverPid: number,
 ): Promise<PeerWorkloadOutcome> {
-  const cpu = new CpuWindow(serverPid);
-  const errors = new ErrorLog();
-  if (settings.kind === 'produce') return produce(client, settings, cpu, errors);
-  if (settings.kind === 'consume') return consume(client, settings, cpu, errors);
-  return endToEnd(client, settings, cpu, errors);
+  const run: WorkloadRun = { client, settings, cpu: new CpuWindow(serverPid), errors: new ErrorSample() };
+  const workload: Workload = settings.kind === 'produce' ? produce : settings.kind === 'consume' ? consume : endToEnd;
+  const { result, details } = await workload(run);
+  // The window's CPU was taken when measuring ended (end() keeps the first reading).
+  return { result, phases: {}, details, cpu: run.cpu.end(), errors: run.errors.errors };
 }
 
-async function produce(
-  client: PeerClient,
-  settings: PeerWorkloadSettings,
-  cpu: CpuWindow,
-  errors: ErrorLog,
-): Promise<PeerWorkloadOutcome> {
-  const template = Buffer.alloc(settings.messageBytes, 'a');
-  const window = new MeasuredWindow(() => cpu.begin());
-  window.start({ warmupMs: settings.warmupMs, durationMs: settings.durationMs });
-  await runWindowedSends({
-    send: (body) => client.send(body),
-    body: () => template,
-    inFlight: settings.inFlight,
-    window,
-    onError: errors.note,
+/** Sends through the peer's client under `schedule` until it stops. */
+async function sendThroughPeer(
+  run: WorkloadRun,
+  meter: BenchMeter,
+  schedule: BenchSchedule,
+  ratePerS: number | undefined,
+  message: () => Buffer,
+): Promise<void> {
+  await runSendLoad({
+    senders: [(body: Buffer) => run.client.send(body)],
+    message,
+    bytesOf: bufferBytes,
+    inFlight: run.settings.inFlight,
+    ratePerS,
+    meter,
+    schedule,
+    onError: run.errors.note,
   });
-  const measuredCpu = cpu.end();
-  return {
-    result: window.result('send() call to its acknowledgement'),
-    phases: {},
-    details: {},
-    cpu: measuredCpu,
-    errors: [...errors.seen],
-  };
+  schedule.stop();
 }
 
-async function consume(
-  client: PeerClient,
-  settings: PeerWorkloadSettings,
-  cpu: CpuWindow,
-  errors: ErrorLog,
-): Promise<PeerWorkloadOutcome> {
+const produce: Workload = async (run) => {
+  const template = Buffer.alloc(run.settings.messageBytes, 'a');
+  const meter = new BenchMeter();
+  const schedule = measuredWindow(meter, run.settings);
+  schedule.start(() => run.cpu.begin());
+  await sendThroughPeer(run, meter, schedule, undefined, () => template);
+  run.cpu.end();
+  return { result: phaseResult(meter.totals(), 'send() call to its acknowledgement'), details: {} };
+};
+
+const consume: Workload = async ({ client, settings, cpu, errors }) => {
   const template = Buffer.alloc(settings.messageBytes, 'a');
   const fillStartedAt = performance.now();
   await client.fill(settings.count, template);
   const fillMs = performance.now() - fillStartedAt;
-  const window = new MeasuredWindow(() => cpu.begin());
-  window.beginMeasuring();
+  const meter = new BenchMeter();
+  meter.startMeasuring();
+  cpu.begin();
   await client
-    .drain(settings.count, (body) => window.success(undefined, body.length, true, performance.now()))
+    .drain(settings.count, (body) => meter.success(undefined, body.length, true, performance.now()))
     .catch(errors.note);
-  const measuredCpu = cpu.end();
+  cpu.end();
   return {
-    result: window.result('not measured (a backlog has no send time)'),
-    phases: {},
+    result: phaseResult(meter.totals(), 'not measured (a backlog has no send time)'),
     details: { fillMs, fillMsgsPerSec: (settings.count / fillMs) * MS_PER_SECOND },
-    cpu: measuredCpu,
-    errors: [...errors.seen],
   };
-}
+};
 
-async function endToEnd(
-  client: PeerClient,
-  settings: PeerWorkloadSettings,
-  cpu: CpuWindow,
-  errors: ErrorLog,
-): Promise<PeerWorkloadOutcome> {
-  const deliveries = new MeasuredWindow();
+const endToEnd: Workload = async (run) => {
+  const { client, settings, cpu } = run;
+  const deliveries = new BenchMeter();
   let measuredFrom = Number.POSITIVE_INFINITY;
   let measuredSent = 0;
   let expected = Number.POSITIVE_INFINITY;
   let wake: () => void = () => undefined;
   const subscription = await client.subscribe((body) => {
-    const born = body.readDoubleLE(0);
+    const born = stampOf(body);
     const at = performance.now();
-    deliveries.success((at - born) * US_PER_MS, body.length, born >= measuredFrom, at);
+    deliveries.success((at - born) * MICROSECONDS_PER_MS, body.length, born >= measuredFrom, at);
     if (deliveries.measuredMessages >= expected) wake();
   });
-  const template = Buffer.alloc(Math.max(settings.messageBytes, STAMP_BYTES), 'a');
-  const sends = new MeasuredWindow(() => {
+  const template = Buffer.alloc(Math.max(settings.messageBytes, BENCH_E2E_STAMP_BYTES), 'a');
+  const sends = new BenchMeter();
+  const schedule = measuredWindow(sends, settings);
+  schedule.start(() => {
     measuredFrom = performance.now();
-    deliveries.beginMeasuring();
+    deliveries.startMeasuring();
     cpu.begin();
   });
-  sends.start({ warmupMs: settings.warmupMs, durationMs: settings.durationMs });
-  await runPacedSends(
-    {
-      send: (body) => client.send(body),
-      body: () => stampedBody(template, () => measuredSent++, measuredFrom),
-      inFlight: settings.inFlight,
-      window: sends,
-      onError: errors.note,
-    },
-    settings.ratePerS,
-  );
+  await sendThroughPeer(run, sends, schedule, settings.ratePerS, () => {
+    const now = performance.now();
+    if (now >= measuredFrom) measuredSent++;
+    return stampedBody(template, now);
+  });
   expected = measuredSent;
   if (deliveries.measuredMessages < expected) {
     await new Promise<void>((resolve) => {
       wake = resolve;
-      setTimeout(resolve, E2E_DRAIN_MS);
+      setTimeout(resolve, BENCH_E2E_DRAIN_MS);
     });
   }
-  const measuredCpu = cpu.end();
+  cpu.end();
   await subscription.stop();
   const received = deliveries.measuredMessages;
   return {
-    result: deliveries.result('send() call to delivery, one clock'),
-    phases: {},
+    result: phaseResult(deliveries.totals(), 'send() call to delivery, one clock'),
     details: { sent: measuredSent, lost: Math.max(0, measuredSent - received) },
-    cpu: measuredCpu,
-    errors: [...errors.seen],
   };
-}
+};
 
-/** A copy of `template` stamped with the send time; counts it when it is measured. */
-function stampedBody(template: Buffer, countMeasured: () => void, measuredFrom: number): Buffer {
-  const body = Buffer.allocUnsafe(template.length);
-  template.copy(body);
-  const now = performance.now();
-  body.writeDoubleLE(now, 0);
-  if (now >= measuredFrom) countMeasured();
-  return body;
+/** A warm-up, then a measured window of the settings' duration. */
+function measuredWindow(meter: BenchMeter, settings: PeerWorkloadSettings): BenchSchedule {
+  return new BenchSchedule(meter, { warmupMs: settings.warmupMs, count: undefined, durationMs: settings.durationMs });
 }

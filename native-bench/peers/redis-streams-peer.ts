@@ -65,18 +65,8 @@ export class RedisStreamsPeer implements PeerClient {
     let lastAck: Promise<unknown> = Promise.resolve();
     const loop = async (): Promise<void> => {
       while (received < count) {
-        const reply = (await reader.xreadgroupBuffer(
-          'GROUP',
-          GROUP,
-          CONSUMER,
-          'COUNT',
-          PEER_READ_BATCH,
-          'STREAMS',
-          STREAM_KEY,
-          '>',
-        )) as ReadReply;
         // Replies come in order: an empty one means every earlier read has been handled.
-        const entries = reply?.[0]?.[1] ?? [];
+        const entries = await readNewEntries(reader, []);
         if (entries.length === 0) return;
         received += deliver(entries, onMessage);
         lastAck = reader.xack(STREAM_KEY, GROUP, ...entries.map((entry) => entry[0]));
@@ -93,19 +83,7 @@ export class RedisStreamsPeer implements PeerClient {
     let running = true;
     const loop = (async (): Promise<void> => {
       while (running) {
-        const reply = (await reader.xreadgroupBuffer(
-          'GROUP',
-          GROUP,
-          CONSUMER,
-          'COUNT',
-          PEER_READ_BATCH,
-          'BLOCK',
-          BLOCK_MS,
-          'STREAMS',
-          STREAM_KEY,
-          '>',
-        )) as ReadReply;
-        const entries = reply?.[0]?.[1] ?? [];
+        const entries = await readNewEntries(reader, ['BLOCK', BLOCK_MS]);
         if (entries.length === 0) continue;
         deliver(entries, onMessage);
         // Not awaited, so the next read is not held up; a lost ack (at shutdown) only leaves an
@@ -143,6 +121,16 @@ async function connectRedis(port: number, autoPipelining: boolean): Promise<Redi
   });
   await connection.connect();
   return connection;
+}
+
+/**
+ * One XREADGROUP of up to PEER_READ_BATCH entries new to the group (`options`: e.g. BLOCK ms),
+ * sent as xreadgroupBuffer sends it (same command name, so the same reply handling).
+ */
+async function readNewEntries(reader: Redis, options: readonly (string | number)[]): Promise<StreamEntry[]> {
+  const command = ['GROUP', GROUP, CONSUMER, 'COUNT', PEER_READ_BATCH, ...options, 'STREAMS', STREAM_KEY, '>'];
+  const reply = (await reader.callBuffer('xreadgroup', ...command)) as ReadReply;
+  return reply?.[0]?.[1] ?? [];
 }
 
 /** Hands each entry's body to `onMessage`; returns how many. */

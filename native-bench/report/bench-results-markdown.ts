@@ -43,11 +43,7 @@ export function e2eMarkdown(document: Loose): string[] {
     ];
   });
   return [
-    '## Messaging benchmarks (`npm run bench:e2e`)',
-    '',
-    `Run ${String(document.date)}: \`${String(document.command)}\`, ${String(document.rounds)} round(s); ` +
-      'see native-bench/README.md for the method.',
-    '',
+    ...sectionHead('## Messaging benchmarks (`npm run bench:e2e`)', document),
     ...markdownTable(['trial', 'durability', 'figure', 'latency p50 / p99 / p99.9 ms', 'goals'], rows),
   ];
 }
@@ -66,11 +62,18 @@ export function storageMarkdown(document: Loose): string[] {
     ];
   });
   return [
-    '## Storage benchmarks (`npm run bench:storage`)',
+    ...sectionHead('## Storage benchmarks (`npm run bench:storage`)', document),
+    ...markdownTable(['trial', 'durability', 'figure', 'goals'], rows),
+  ];
+}
+
+/** A section's heading and the run it shows: when, the command, how many rounds. */
+function sectionHead(heading: string, document: Loose): string[] {
+  return [
+    heading,
     '',
     `Run ${String(document.date)}: \`${String(document.command)}\`, ${String(document.rounds)} round(s); ` +
       'see native-bench/README.md for the method.',
     '',
-    ...markdownTable(['trial', 'durability', 'figure', 'goals'], rows),
   ];
 }

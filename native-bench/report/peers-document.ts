@@ -12,8 +12,10 @@ export interface PeersSystemEntry {
   readonly command: string;
   readonly status: 'ok' | 'skipped' | 'failed';
   readonly reason?: string;
+  /** The headline of every round (null: failed or skipped). */
   readonly rounds: readonly (number | null)[];
   readonly figures: readonly (PeerFigure | null)[];
+  /** The median round's figure. */
   readonly median: PeerFigure | null;
 }
 

@@ -1,11 +1,11 @@
 // lmdb-js peers. The log is a B+tree keyed by a monotonic uint32 sequence number.
 import path from 'node:path';
-import { createHistogram, performance } from 'node:perf_hooks';
 
 import { open, type RootDatabase } from 'lmdb';
 
-import { runBenny, sampling } from '../lib/benny-case.js';
+import { bennyThroughput, runBenny, sampling } from '../lib/benny-case.js';
 import { MessageStream } from '../lib/messages.js';
+import { runTimedAppenders } from '../lib/timed-appenders.js';
 import { num, type Params, type RunnerOutput } from '../lib/trial-types.js';
 
 type LogDb = RootDatabase<Buffer, number>;
@@ -21,56 +21,52 @@ function openLog(directory: string, durable: boolean): LogDb {
   });
 }
 
-function appendResult(ops: number, batchSize: number, bodyBytes: number, rme: number, samples: number): RunnerOutput {
-  const msgsPerSec = ops * batchSize;
-  return { metrics: { msgsPerSec, bodyBytesPerSec: msgsPerSec * bodyBytes, rmePercent: rme, samples } };
+/**
+ * A benny case of one batch per operation: `append` writes `bodies` under keys from `firstKey`
+ * on; isAsync says whether it returns a promise to await.
+ */
+async function appendCase(
+  params: Params,
+  directory: string,
+  name: string,
+  isAsync: boolean,
+  append: (db: LogDb, bodies: readonly Buffer[], firstKey: number) => unknown,
+): Promise<RunnerOutput> {
+  const bodyBytes = num(params, 'bodyBytes');
+  const batchSize = num(params, 'batchSize');
+  const stream = new MessageStream(bodyBytes, batchSize);
+  const db = openLog(directory, false);
+  let key = 0;
+  try {
+    const operation = (): unknown => {
+      const bodies = stream.nextBodies();
+      const firstKey = key;
+      key += bodies.length;
+      return append(db, bodies, firstKey);
+    };
+    const stats = await runBenny(name, operation, sampling(params), isAsync);
+    return { metrics: bennyThroughput(stats, batchSize, bodyBytes) };
+  } finally {
+    await db.close();
+  }
 }
 
 /** batchSize async put()s issued in one turn (lmdb-js batches them into one write txn), await the last. */
-export async function appendAsync(params: Params, directory: string): Promise<RunnerOutput> {
-  const bodyBytes = num(params, 'bodyBytes');
-  const batchSize = num(params, 'batchSize');
-  const stream = new MessageStream(bodyBytes, batchSize);
-  const db = openLog(directory, false);
-  let key = 0;
-  try {
-    const stats = await runBenny(
-      'lmdb put',
-      () => {
-        let last: Promise<boolean> | undefined;
-        for (const body of stream.nextBodies()) last = db.put(key++, body);
-        return last;
-      },
-      sampling(params),
-      true,
-    );
-    return appendResult(stats.ops, batchSize, bodyBytes, stats.rme, stats.samples);
-  } finally {
-    await db.close();
-  }
+export function appendAsync(params: Params, directory: string): Promise<RunnerOutput> {
+  return appendCase(params, directory, 'lmdb put', true, (db, bodies, firstKey) => {
+    let last: Promise<boolean> | undefined;
+    for (let i = 0; i < bodies.length; i++) last = db.put(firstKey + i, bodies[i]!);
+    return last;
+  });
 }
 
 /** One synchronous write transaction of batchSize putSync()s. */
-export async function appendTxn(params: Params, directory: string): Promise<RunnerOutput> {
-  const bodyBytes = num(params, 'bodyBytes');
-  const batchSize = num(params, 'batchSize');
-  const stream = new MessageStream(bodyBytes, batchSize);
-  const db = openLog(directory, false);
-  let key = 0;
-  try {
-    const stats = await runBenny(
-      'lmdb transactionSync',
-      () =>
-        db.transactionSync(() => {
-          for (const body of stream.nextBodies()) db.putSync(key++, body);
-        }),
-      sampling(params),
-      false,
-    );
-    return appendResult(stats.ops, batchSize, bodyBytes, stats.rme, stats.samples);
-  } finally {
-    await db.close();
-  }
+export function appendTxn(params: Params, directory: string): Promise<RunnerOutput> {
+  return appendCase(params, directory, 'lmdb transactionSync', false, (db, bodies, firstKey) =>
+    db.transactionSync(() => {
+      for (let i = 0; i < bodies.length; i++) db.putSync(firstKey + i, bodies[i]!);
+    }),
+  );
 }
 
 /** Fills `messages` keys, then getRange over readBatch keys at a time, touching each value. */
@@ -104,11 +100,7 @@ export async function readRange(params: Params, directory: string): Promise<Runn
       sampling(params),
       false,
     );
-    const msgsPerSec = stats.ops * readBatch;
-    return {
-      metrics: { msgsPerSec, bodyBytesPerSec: msgsPerSec * bodyBytes, rmePercent: stats.rme, samples: stats.samples },
-      details: { checksum: touched },
-    };
+    return { metrics: bennyThroughput(stats, readBatch, bodyBytes), details: { checksum: touched } };
   } finally {
     await db.close();
   }
@@ -117,46 +109,14 @@ export async function readRange(params: Params, directory: string): Promise<Runn
 /** Like Tributary's sync trial: `appenders` loops, each awaiting a durable put before the next. */
 export async function syncAppenders(params: Params, directory: string): Promise<RunnerOutput> {
   const bodyBytes = num(params, 'bodyBytes');
-  const appenders = num(params, 'appenders');
   const stream = new MessageStream(bodyBytes, 100, 8, 16);
   const db = openLog(directory, true);
-  const latency = createHistogram();
-  let counting = false;
-  let stopped = false;
-  let completed = 0;
-  let key = 0;
-  const appender = async (): Promise<void> => {
-    while (!stopped) {
-      const n = key++;
-      const started = performance.now();
-      await db.put(n, stream.message(n).body as Buffer);
-      if (counting) {
-        completed++;
-        latency.record(Math.max(1, Math.round((performance.now() - started) * 1e6)));
-      }
-    }
-  };
   try {
-    const running = Array.from({ length: appenders }, () => appender());
-    await new Promise((resolve) => setTimeout(resolve, num(params, 'warmupMs')));
-    counting = true;
-    const started = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, num(params, 'durationMs')));
-    counting = false;
-    const seconds = (performance.now() - started) / 1000;
-    stopped = true;
-    await Promise.all(running);
-    const msgsPerSec = completed / seconds;
-    return {
-      metrics: {
-        msgsPerSec,
-        bodyBytesPerSec: msgsPerSec * bodyBytes,
-        latencyP50Ms: latency.percentile(50) / 1e6,
-        latencyP99Ms: latency.percentile(99) / 1e6,
-        latencyMaxMs: latency.max / 1e6,
-      },
-      details: { completed, seconds },
-    };
+    const { metrics, completed, seconds } = await runTimedAppenders(params, {
+      append: (n) => db.put(n, stream.message(n).body as Buffer),
+      bodyBytes,
+    });
+    return { metrics, details: { completed, seconds } };
   } finally {
     await db.close();
   }

@@ -2,11 +2,12 @@
 // file, no index, no per-message header, no checksum. Durability by batched fdatasync.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHistogram, performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 
-import { runBenny, sampling } from '../lib/benny-case.js';
+import { bennyThroughput, runBenny, sampling } from '../lib/benny-case.js';
+import { driveEventLoop } from '../lib/event-loop.js';
 import { MessageStream } from '../lib/messages.js';
+import { runTimedAppenders } from '../lib/timed-appenders.js';
 import { num, type Params, type RunnerOutput } from '../lib/trial-types.js';
 
 const fdatasync = promisify(fs.fdatasync);
@@ -77,15 +78,12 @@ export async function append(params: Params, directory: string): Promise<RunnerO
   log.startFlusher();
   try {
     const stats = await runBenny('plain writev', () => log.appendBatch(stream.nextBodies()), sampling(params), false);
-    const msgsPerSec = stats.ops * batchSize;
+    const throughput = bennyThroughput(stats, batchSize, bodyBytes);
     return {
       metrics: {
-        msgsPerSec,
-        bodyBytesPerSec: msgsPerSec * bodyBytes,
-        logBytesPerSec: msgsPerSec * (bodyBytes + 4),
+        ...throughput,
+        logBytesPerSec: throughput.msgsPerSec * (bodyBytes + 4),
         recordBytes: bodyBytes + 4,
-        rmePercent: stats.rme,
-        samples: stats.samples,
       },
     };
   } finally {
@@ -134,11 +132,7 @@ export async function read(params: Params, directory: string): Promise<RunnerOut
       sampling(params),
       false,
     );
-    const msgsPerSec = stats.ops * readBatch;
-    return {
-      metrics: { msgsPerSec, bodyBytesPerSec: msgsPerSec * bodyBytes, rmePercent: stats.rme, samples: stats.samples },
-      details: { checksum: touched },
-    };
+    return { metrics: bennyThroughput(stats, readBatch, bodyBytes), details: { checksum: touched } };
   } finally {
     fs.closeSync(fd);
   }
@@ -194,45 +188,19 @@ class GroupCommitLog {
 
 export async function syncAppenders(params: Params, directory: string): Promise<RunnerOutput> {
   const bodyBytes = num(params, 'bodyBytes');
-  const appenders = num(params, 'appenders');
   const stream = new MessageStream(bodyBytes, 100, 8, 16);
   const log = new GroupCommitLog(path.join(directory, 'plain.log'));
-  const latency = createHistogram();
-  let counting = false;
-  let stopped = false;
-  let completed = 0;
-  let n = 0;
-  const appender = async (): Promise<void> => {
-    while (!stopped) {
-      const body = stream.message(n++).body as Buffer;
-      const started = performance.now();
-      await log.append(body);
-      if (counting) {
-        completed++;
-        latency.record(Math.max(1, Math.round((performance.now() - started) * 1e6)));
-      }
-    }
-  };
+  let roundsAtStart = 0;
   try {
-    const running = Array.from({ length: appenders }, () => appender());
-    await new Promise((resolve) => setTimeout(resolve, num(params, 'warmupMs')));
-    counting = true;
-    const rounds0 = log.rounds;
-    const started = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, num(params, 'durationMs')));
-    counting = false;
-    const seconds = (performance.now() - started) / 1000;
-    const rounds = log.rounds - rounds0;
-    stopped = true;
-    await Promise.all(running);
-    const msgsPerSec = completed / seconds;
+    const { metrics, completed, seconds } = await runTimedAppenders(params, {
+      append: (n) => log.append(stream.message(n).body as Buffer),
+      bodyBytes,
+      onMeasuring: () => (roundsAtStart = log.rounds),
+    });
+    const rounds = log.rounds - roundsAtStart;
     return {
       metrics: {
-        msgsPerSec,
-        bodyBytesPerSec: msgsPerSec * bodyBytes,
-        latencyP50Ms: latency.percentile(50) / 1e6,
-        latencyP99Ms: latency.percentile(99) / 1e6,
-        latencyMaxMs: latency.max / 1e6,
+        ...metrics,
         msyncsPerSec: rounds / seconds,
         messagesPerMsync: rounds > 0 ? completed / rounds : 0,
       },
@@ -249,7 +217,6 @@ export async function syncAppenders(params: Params, directory: string): Promise<
  * the time of the run (other processes, GC, the driver itself), not anything the store does.
  */
 export async function eventLoopControl(params: Params, directory: string): Promise<RunnerOutput> {
-  const { monitorEventLoopDelay } = await import('node:perf_hooks');
   const bodyBytes = num(params, 'bodyBytes');
   const batchSize = num(params, 'batchSize');
   const target = num(params, 'segments') * num(params, 'segmentBytes');
@@ -257,33 +224,12 @@ export async function eventLoopControl(params: Params, directory: string): Promi
   const log = new PlainLog(path.join(directory, 'plain.log'), batchSize);
   log.startFlusher();
   try {
-    const histogram = monitorEventLoopDelay({ resolution: 1 });
-    histogram.enable();
-    const started = performance.now();
-    let last = started;
-    let maxGap = 0;
-    let appended = 0;
-    while (log.written < target) {
-      log.appendBatch(stream.nextBodies());
-      appended += batchSize;
-      await new Promise((resolve) => setImmediate(resolve));
-      const now = performance.now();
-      maxGap = Math.max(maxGap, now - last);
-      last = now;
-    }
-    const seconds = (performance.now() - started) / 1000;
-    histogram.disable();
-    return {
-      metrics: {
-        eventLoopMaxMs: histogram.max / 1e6,
-        eventLoopP99Ms: histogram.percentile(99) / 1e6,
-        eventLoopP50Ms: histogram.percentile(50) / 1e6,
-        eventLoopMeanMs: histogram.mean / 1e6,
-        maxTurnGapMs: maxGap,
-        msgsPerSec: appended / seconds,
-        logBytesPerSec: log.written / seconds,
-      },
-    };
+    const drive = await driveEventLoop(
+      () => log.appendBatch(stream.nextBodies()),
+      batchSize,
+      () => log.written >= target,
+    );
+    return { metrics: { ...drive.metrics, logBytesPerSec: log.written / drive.seconds } };
   } finally {
     await log.close();
   }

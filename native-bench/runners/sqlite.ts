@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-import { runBenny, sampling } from '../lib/benny-case.js';
+import { bennyThroughput, runBenny, sampling } from '../lib/benny-case.js';
 import { MessageStream } from '../lib/messages.js';
 import { num, type Params, type RunnerOutput } from '../lib/trial-types.js';
 
@@ -43,9 +43,8 @@ export async function append(params: Params, directory: string): Promise<RunnerO
       for (const body of bodies) insert.run(id++, body);
     });
     const stats = await runBenny('sqlite insert', () => batch(stream.nextBodies()), sampling(params), false);
-    const msgsPerSec = stats.ops * batchSize;
     return {
-      metrics: { msgsPerSec, bodyBytesPerSec: msgsPerSec * bodyBytes, rmePercent: stats.rme, samples: stats.samples },
+      metrics: bennyThroughput(stats, batchSize, bodyBytes),
       details: {
         journalMode: db.pragma('journal_mode', { simple: true }),
         synchronous: db.pragma('synchronous', { simple: true }),
@@ -84,11 +83,7 @@ export async function read(params: Params, directory: string): Promise<RunnerOut
       sampling(params),
       false,
     );
-    const msgsPerSec = stats.ops * readBatch;
-    return {
-      metrics: { msgsPerSec, bodyBytesPerSec: msgsPerSec * bodyBytes, rmePercent: stats.rme, samples: stats.samples },
-      details: { checksum: touched },
-    };
+    return { metrics: bennyThroughput(stats, readBatch, bodyBytes), details: { checksum: touched } };
   } finally {
     db.close();
   }

@@ -1,12 +1,12 @@
 // Runners that drive Tributary's MessageStore through its public API only.
 import path from 'node:path';
-import { createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 import { MessageStore, type MessageInput } from '../../storage/index.js';
-import { runBenny, sampling } from '../lib/benny-case.js';
-import { yieldToEventLoop } from '../lib/event-loop.js';
+import { bennyThroughput, runBenny, sampling } from '../lib/benny-case.js';
+import { driveEventLoop, yieldToEventLoop } from '../lib/event-loop.js';
 import { BENCH_TOPIC, MessageStream } from '../lib/messages.js';
 import { waitForPreheat } from '../lib/settle.js';
+import { runTimedAppenders } from '../lib/timed-appenders.js';
 import { num, type Params, type RunnerOutput } from '../lib/trial-types.js';
 
 /** Commit log bytes per message, from the store's own offsets. */
@@ -55,17 +55,17 @@ export async function appendBatch(params: Params, directory: string): Promise<Ru
       sampling(params),
       true,
     );
-    const msgsPerSec = stats.ops * batchSize;
+    const { msgsPerSec, bodyBytesPerSec, rmePercent, samples } = bennyThroughput(stats, batchSize, bodyBytes);
     const perRecord = recordBytes(store, appended);
     const storeStats = store.stats();
     return {
       metrics: {
         msgsPerSec,
-        bodyBytesPerSec: msgsPerSec * bodyBytes,
+        bodyBytesPerSec,
         logBytesPerSec: msgsPerSec * perRecord,
         recordBytes: perRecord,
-        rmePercent: stats.rme,
-        samples: stats.samples,
+        rmePercent,
+        samples,
         allocationStalls: storeStats.allocationStalls,
         segments: storeStats.segments,
         settleMs,
@@ -111,14 +111,14 @@ export async function appendWindow(params: Params, directory: string): Promise<R
   try {
     const stats = await runBenny('append window', operation, sampling(params), true);
     const perOperation = inFlight * perAppender;
-    const msgsPerSec = stats.ops * perOperation;
+    const { msgsPerSec, bodyBytesPerSec, rmePercent, samples } = bennyThroughput(stats, perOperation, bodyBytes);
     return {
       metrics: {
         msgsPerSec,
-        bodyBytesPerSec: msgsPerSec * bodyBytes,
+        bodyBytesPerSec,
         recordBytes: recordBytes(store, n),
-        rmePercent: stats.rme,
-        samples: stats.samples,
+        rmePercent,
+        samples,
         allocationStalls: store.stats().allocationStalls,
         settleMs,
       },
@@ -159,9 +159,8 @@ export async function readSequential(params: Params, directory: string): Promise
       offset = result.nextQueueOffset === total ? 0 : result.nextQueueOffset;
     };
     const stats = await runBenny('read', operation, sampling(params), false);
-    const msgsPerSec = stats.ops * readBatch;
     return {
-      metrics: { msgsPerSec, bodyBytesPerSec: msgsPerSec * bodyBytes, rmePercent: stats.rme, samples: stats.samples },
+      metrics: bennyThroughput(stats, readBatch, bodyBytes),
       details: { storedMessages: total, checksum: touched },
     };
   } finally {
@@ -171,13 +170,12 @@ export async function readSequential(params: Params, directory: string): Promise
 
 /**
  * flush:'sync': `appenders` async loops, each appending one message and awaiting it (it
- * resolves only after an msync covers it) before the next. Counts completions and latencies
- * over `durationMs` after `warmupMs`. Also counts commit-log msyncs by wrapping the store's
+ * resolves only after an msync covers it) before the next, measured by lib/timed-appenders.ts
+ * (`durationMs` after `warmupMs`). Also counts commit-log msyncs by wrapping the store's
  * internal commitLog.flush for the measured window (instrumentation only, no behaviour change).
  */
 export async function syncAppenders(params: Params, directory: string): Promise<RunnerOutput> {
   const bodyBytes = num(params, 'bodyBytes');
-  const appenders = num(params, 'appenders');
   const stream = new MessageStream(bodyBytes, 100, 8, 16);
   const { store, settleMs } = await openSettled(
     directory,
@@ -185,42 +183,16 @@ export async function syncAppenders(params: Params, directory: string): Promise<
     stream.nextMessages(),
   );
   const flushes = countFlushes(store);
-  const latency = createHistogram();
-  let counting = false;
-  let stopped = false;
-  let completed = 0;
-  let n = 0;
-  const appender = async (): Promise<void> => {
-    while (!stopped) {
-      const message = stream.message(n++);
-      const started = performance.now();
-      await store.append(message);
-      if (counting) {
-        completed++;
-        latency.record(Math.max(1, Math.round((performance.now() - started) * 1e6)));
-      }
-    }
-  };
   try {
-    const running = Array.from({ length: appenders }, () => appender());
-    await sleep(num(params, 'warmupMs'));
-    counting = true;
-    flushes.reset();
-    const started = performance.now();
-    await sleep(num(params, 'durationMs'));
-    counting = false;
-    const seconds = (performance.now() - started) / 1000;
+    const { metrics, completed, seconds } = await runTimedAppenders(params, {
+      append: (n) => store.append(stream.message(n)),
+      bodyBytes,
+      onMeasuring: () => flushes.reset(),
+    });
     const msyncs = flushes.count;
-    stopped = true;
-    await Promise.all(running);
-    const msgsPerSec = completed / seconds;
     return {
       metrics: {
-        msgsPerSec,
-        bodyBytesPerSec: msgsPerSec * bodyBytes,
-        latencyP50Ms: latency.percentile(50) / 1e6,
-        latencyP99Ms: latency.percentile(99) / 1e6,
-        latencyMaxMs: latency.max / 1e6,
+        ...metrics,
         msyncsPerSec: msyncs / seconds,
         messagesPerMsync: msyncs > 0 ? completed / msyncs : 0,
         settleMs,
@@ -270,48 +242,29 @@ export async function eventLoop(params: Params, directory: string): Promise<Runn
     ? await openSettled(directory, options, stream.nextMessages())
     : { store: await MessageStore.open(storeDir(directory), options), settleMs: 0 };
   try {
-    const histogram = monitorEventLoopDelay({ resolution: 1 });
-    histogram.enable();
-    const started = performance.now();
-    let last = started;
-    let maxGap = 0;
-    let appended = 0;
-    const gaps: number[] = [];
-    while (store.stats().maxOffset < target) {
-      await store.appendBatch(stream.nextMessages());
-      appended += batchSize;
-      await yieldToEventLoop();
-      const now = performance.now();
-      const gap = now - last;
-      if (gap > maxGap) maxGap = gap;
-      if (gap > 5) gaps.push(Math.round(gap * 10) / 10);
-      last = now;
-    }
-    const seconds = (performance.now() - started) / 1000;
-    histogram.disable();
+    const drive = await driveEventLoop(
+      () => store.appendBatch(stream.nextMessages()),
+      batchSize,
+      () => store.stats().maxOffset >= target,
+    );
     const stats = store.stats();
     return {
       metrics: {
-        eventLoopMaxMs: histogram.max / 1e6,
-        eventLoopP99Ms: histogram.percentile(99) / 1e6,
-        eventLoopP50Ms: histogram.percentile(50) / 1e6,
-        eventLoopMeanMs: histogram.mean / 1e6,
-        maxTurnGapMs: maxGap,
-        msgsPerSec: appended / seconds,
-        logBytesPerSec: stats.maxOffset / seconds,
+        ...drive.metrics,
+        logBytesPerSec: stats.maxOffset / drive.seconds,
         segments: stats.segments,
         allocationStalls: stats.allocationStalls,
         settleMs,
       },
-      details: { appended, turnGapsOver5Ms: gaps.slice(0, 50), turnGapsOver5MsCount: gaps.length },
+      details: {
+        appended: drive.appended,
+        turnGapsOver5Ms: drive.longGapsMs.slice(0, 50),
+        turnGapsOver5MsCount: drive.longGapsMs.length,
+      },
     };
   } finally {
     await store.close();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export type { MessageInput };

@@ -61,16 +61,17 @@ export class BenchMeter {
   /**
    * One message done at `at` (performance.now(), which the caller has read anyway: a clock
    * read costs 50-100 ns here, too much to repeat per message at 500,000 msgs/s);
-   * `measured` says whether its work began after the warm-up.
+   * `measured` says whether its work began after the warm-up; `latencyUs` is undefined where
+   * there is none to take (a drained backlog has no send time).
    */
-  success(latencyUs: number, bytes: number, measured: boolean, at: number): void {
+  success(latencyUs: number | undefined, bytes: number, measured: boolean, at: number): void {
     this.intervalMessages++;
     this.intervalBytes += bytes;
-    this.intervalLatency.record(latencyUs);
+    if (latencyUs !== undefined) this.intervalLatency.record(latencyUs);
     if (!measured) return;
     this.totalMessages++;
     this.totalBytes += bytes;
-    this.totalLatency.record(latencyUs);
+    if (latencyUs !== undefined) this.totalLatency.record(latencyUs);
     this.lastOutcomeAt = at;
   }
 
