@@ -1,4 +1,4 @@
-// What the broker's compressed-body check (broker/processors/compressed-body-check.ts) costs a send: one
+// What the broker's compressed-body check (protocol/compressed-body-check.ts) costs a send: one
 // bounded inflate of each body that carries the compressed SYSFLAG. Times the check on typical
 // compressed bodies (JSON records, deflated at the producer's level 5) from 4 KiB to 1 MiB
 // uncompressed, next to the producer's own deflate of the same body, with process.hrtime.
@@ -9,7 +9,7 @@
 // in uncompressed MiB/s, and the deflate the producer already pays for the same body.
 import zlib from 'node:zlib';
 
-import { compressedBodyProblem } from '../broker/processors/compressed-body-check.js';
+import { compressedBodyProblem } from '../protocol/compressed-body-check.js';
 
 /** Uncompressed body sizes measured, in bytes. */
 const BODY_BYTES = [4 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024];

@@ -17,7 +17,7 @@ import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { OffsetMessageId, findProperty, type AppendResult, type MessageInput } from '../../storage/index.js';
 import type { BrokerContext } from '../broker-context.js';
-import { compressedBodyProblem } from './compressed-body-check.js';
+import { compressedBodyProblem } from '../../protocol/compressed-body-check.js';
 import { recordDeadLetterOrigin } from '../delivery/dead-letter-origin.js';
 import { isHalfMessageSend, toHalfMessage } from '../transactions/half-message.js';
 import type { Channel } from '../../server/remoting-server.js';

@@ -5,7 +5,7 @@
 // measures the cost).
 import zlib from 'node:zlib';
 
-import { MESSAGE_SYS_FLAG } from '../../protocol/message-sys-flag.js';
+import { MESSAGE_SYS_FLAG } from './message-sys-flag.js';
 
 /** Why a compressed body is refused, or undefined when it inflates within `maxBodyBytes` (or is not compressed). */
 export function compressedBodyProblem(sysFlag: number, body: Buffer, maxBodyBytes: number): string | undefined {
