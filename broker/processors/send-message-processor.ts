@@ -21,6 +21,8 @@ import { storeErrorResponse } from './store-error-response.js';
 import { writableTopic } from '../topic-check.js';
 import { topicConfig } from '../state/topic-config-manager.js';
 import { RETRY_TOPIC_PREFIX, DLQ_TOPIC_PREFIX } from '../../protocol/name-rules.js';
+import { tracingActive } from '../../protocol/messaging-tracing.js';
+import { endStoreSpans, startStoreSpans } from './store-span.js';
 
 interface SendHeader {
   readonly producerGroup: string;
@@ -72,12 +74,20 @@ export class SendMessageProcessor {
       });
     }
     try {
+      const spans = tracingActive()
+        ? startStoreSpans({ ...target, producerGroup: header.producerGroup }, [properties])
+        : undefined;
       // A half message is stored as it is: no delay handling may move it anywhere.
       const appended = half
         ? this.context.writer.putAsIs(
             toHalfMessage(message, properties[PROPERTY.producerGroup] ?? header.producerGroup),
           )
         : this.context.writer.put(message);
+      if (spans !== undefined)
+        endStoreSpans(
+          spans,
+          appended.then((result) => [result]),
+        );
       return this.success(request, [await appended], target.queueId);
     } catch (error) {
       const { code, remark } = storeErrorResponse(error);
@@ -120,7 +130,15 @@ export class SendMessageProcessor {
       };
     });
     try {
-      return this.success(request, await this.context.writer.putBatch(messages), target.queueId);
+      const spans = tracingActive()
+        ? startStoreSpans(
+            { ...target, producerGroup: header.producerGroup },
+            entries.map((entry) => decodeMessageProperties(entry.properties)),
+          )
+        : undefined;
+      const appended = this.context.writer.putBatch(messages);
+      if (spans !== undefined) endStoreSpans(spans, appended);
+      return this.success(request, await appended, target.queueId);
     } catch (error) {
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);

@@ -26,6 +26,7 @@ import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { SubscriptionSet } from './subscription-set.js';
 import { queueKey, type MessageQueue } from '../topic-route.js';
+import { tracedHandler } from './traced-handler.js';
 import { RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 
 export interface PushConsumerOptions extends ClientOptions {
@@ -190,7 +191,8 @@ export class PushConsumer {
   /** Starts consuming; with a handler, every message goes to it. */
   async start(handler?: MessageHandler): Promise<void> {
     if (this.state !== 'created') throw new ClientError('INVALID_ARGUMENT', 'start() may be called once');
-    if (handler !== undefined) this.dispatcher.useHandler(this.deduplicator?.wrap(handler) ?? handler);
+    if (handler !== undefined)
+      this.dispatcher.useHandler(tracedHandler(this.deduplicator?.wrap(handler) ?? handler, this.options.group));
     this.state = 'started';
     this.client.start();
     for (const topic of this.subscriptions.userTopics) await this.client.route(topic);

@@ -17,6 +17,8 @@ import { PULL_SYS_FLAG } from '../../protocol/header-fields.js';
 import { decodeMessages, type ReceivedMessage } from '../../protocol/message-decoder.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
+import { tracingActive } from '../../protocol/messaging-tracing.js';
+import { recordReceiveSpan } from './receive-span.js';
 
 export const PULL_SUSPEND_MS = 15_000;
 /** The pull request's own timeout: longer than the broker may hold it. */
@@ -86,6 +88,8 @@ export class QueuePuller {
       PULL_SYS_FLAG.suspend |
       PULL_SYS_FLAG.subscription |
       (commitOffset !== undefined ? PULL_SYS_FLAG.commitOffset : 0);
+    const tracing = tracingActive();
+    const startedMs = tracing ? Date.now() : 0;
     const response = await this.client.invoke(
       address,
       {
@@ -112,6 +116,7 @@ export class QueuePuller {
         const messages = decodeMessages(response.body as Buffer).filter((message) => this.settings.accepts(message));
         if (Number.isSafeInteger(next)) pq.nextPullOffset = next;
         if (messages.length > 0) {
+          if (tracing) recordReceiveSpan(this.settings.group, queue, address, startedMs, messages);
           pq.add(messages);
           this.deliver(pq, messages);
         } else if (pq.count === 0) {
