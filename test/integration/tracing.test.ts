@@ -49,7 +49,13 @@ let fixture: MessagingFixture;
 
 test.before(async () => {
   fixture = await startMessaging('tracing', {
-    topics: { 'untraced-orders': 1, 'failing-orders': 1, 'batched-orders': 2, 'pending-orders': 1 },
+    topics: {
+      'untraced-orders': 1,
+      'failing-orders': 1,
+      'poison-orders': 1,
+      'batched-orders': 2,
+      'pending-orders': 1,
+    },
   });
 });
 
@@ -232,6 +238,39 @@ test('a handler that throws ends its process span with status ERROR and the retr
     }
     assert.is(received.length, 2);
     assert.is(received[0]!.properties[PROPERTY.traceParent], received[1]!.properties[PROPERTY.traceParent]);
+  } finally {
+    await producer.shutdown();
+    await consumer.shutdown();
+  }
+});
+
+test('a dead letter keeps the traceparent its message was sent with', async () => {
+  registerTracing();
+  exporter.reset();
+  const producer = new Producer({ nameServer: fixture.nameServer, group: 'poison-producer' });
+  const { consumer } = await recordingConsumer(
+    {
+      nameServer: fixture.nameServer,
+      group: 'poison-group',
+      subscriptions: { 'poison-orders': '*' },
+      consumeFrom: 'first',
+      maxReconsumeTimes: 1,
+    },
+    () => {
+      throw new Error('always fails');
+    },
+  );
+  consumer.onError(() => {});
+  try {
+    await producer.start();
+    await producer.send({ topic: 'poison-orders', body: 'poison' });
+    const [dead] = await pollUntil('a dead letter', WAIT_MS, async () => {
+      const letters = await fixture.admin.dlqMessages('poison-group');
+      return letters.length > 0 ? letters : undefined;
+    });
+    const [send] = spansNamed('send poison-orders');
+    const carried = dead!.message.properties[PROPERTY.traceParent];
+    assert.equal(TRACEPARENT.exec(carried ?? '')?.slice(1), [send!.spanContext().traceId, send!.spanContext().spanId]);
   } finally {
     await producer.shutdown();
     await consumer.shutdown();
