@@ -73,10 +73,11 @@ export class SendMessageProcessor {
         reconsumeTimes: header.reconsumeTimes,
       });
     }
+    // Spans not yet handed to endStoreSpans: ended in the catch if the append throws at once.
+    let spans = tracingActive()
+      ? startStoreSpans({ ...target, producerGroup: header.producerGroup }, [properties])
+      : undefined;
     try {
-      const spans = tracingActive()
-        ? startStoreSpans({ ...target, producerGroup: header.producerGroup }, [properties])
-        : undefined;
       // A half message is stored as it is: no delay handling may move it anywhere.
       const appended = half
         ? this.context.writer.putAsIs(
@@ -88,8 +89,10 @@ export class SendMessageProcessor {
           spans,
           appended.then((result) => [result]),
         );
+      spans = undefined;
       return this.success(request, [await appended], target.queueId);
     } catch (error) {
+      if (spans !== undefined) endStoreSpans(spans, Promise.reject(error));
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);
     }
@@ -129,17 +132,20 @@ export class SendMessageProcessor {
         bornHost: host,
       };
     });
+    // Spans not yet handed to endStoreSpans: ended in the catch if the append throws at once.
+    let spans = tracingActive()
+      ? startStoreSpans(
+          { ...target, producerGroup: header.producerGroup },
+          entries.map((entry) => decodeMessageProperties(entry.properties)),
+        )
+      : undefined;
     try {
-      const spans = tracingActive()
-        ? startStoreSpans(
-            { ...target, producerGroup: header.producerGroup },
-            entries.map((entry) => decodeMessageProperties(entry.properties)),
-          )
-        : undefined;
       const appended = this.context.writer.putBatch(messages);
       if (spans !== undefined) endStoreSpans(spans, appended);
+      spans = undefined;
       return this.success(request, await appended, target.queueId);
     } catch (error) {
+      if (spans !== undefined) endStoreSpans(spans, Promise.reject(error));
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);
     }
