@@ -42,6 +42,12 @@ export const PROPERTY = {
   scheduleSource: 'TRIBUTARY_SCHEDULE_SOURCE',
   minOffset: 'MIN_OFFSET',
   maxOffset: 'MAX_OFFSET',
+  /**
+   * W3C trace context of the producer's send span (messaging-tracing.ts): written by the
+   * registered OpenTelemetry propagator, kept as sent by the broker and in retry and DLQ copies.
+   */
+  traceParent: 'traceparent',
+  traceState: 'tracestate',
 } as const;
 
 /** True when a property name or value can be stored without breaking the encoding. */

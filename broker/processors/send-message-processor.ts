@@ -24,6 +24,8 @@ import type { Channel } from '../../server/remoting-server.js';
 import { storeErrorResponse } from './store-error-response.js';
 import { writableTopic } from '../topic-check.js';
 import { topicConfig } from '../state/topic-config-manager.js';
+import { tracingActive } from '../../protocol/messaging-tracing.js';
+import { endStoreSpans, startStoreSpans } from './store-span.js';
 
 interface SendHeader {
   readonly producerGroup: string;
@@ -77,6 +79,10 @@ export class SendMessageProcessor {
         reconsumeTimes: header.reconsumeTimes,
       });
     }
+    // Spans not yet handed to endStoreSpans: ended in the catch if the append throws at once.
+    let spans = tracingActive()
+      ? startStoreSpans({ ...target, producerGroup: header.producerGroup }, [properties])
+      : undefined;
     try {
       // A half message is stored as it is: no delay handling may move it anywhere.
       const appended = half
@@ -84,8 +90,15 @@ export class SendMessageProcessor {
             toHalfMessage(message, properties[PROPERTY.producerGroup] ?? header.producerGroup),
           )
         : this.context.writer.put(message);
+      if (spans !== undefined)
+        endStoreSpans(
+          spans,
+          appended.then((result) => [result]),
+        );
+      spans = undefined;
       return this.success(request, [await appended], target.queueId);
     } catch (error) {
+      if (spans !== undefined) endStoreSpans(spans, Promise.reject(error));
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);
     }
@@ -131,9 +144,20 @@ export class SendMessageProcessor {
         bornHost: host,
       };
     });
+    // Spans not yet handed to endStoreSpans: ended in the catch if the append throws at once.
+    let spans = tracingActive()
+      ? startStoreSpans(
+          { ...target, producerGroup: header.producerGroup },
+          entries.map((entry) => decodeMessageProperties(entry.properties)),
+        )
+      : undefined;
     try {
-      return this.success(request, await this.context.writer.putBatch(messages), target.queueId);
+      const appended = this.context.writer.putBatch(messages);
+      if (spans !== undefined) endStoreSpans(spans, appended);
+      spans = undefined;
+      return this.success(request, await appended, target.queueId);
     } catch (error) {
+      if (spans !== undefined) endStoreSpans(spans, Promise.reject(error));
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);
     }

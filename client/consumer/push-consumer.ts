@@ -33,6 +33,7 @@ import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { SubscriptionSet } from './subscription-set.js';
 import { queueKey, type MessageQueue } from '../topic-route.js';
 import { UndecodableRecords } from './undecodable-records.js';
+import { tracedHandler } from './traced-handler.js';
 
 export interface PushConsumerOptions extends ClientOptions {
   group: string;
@@ -223,7 +224,8 @@ export class PushConsumer {
    */
   async start(handler?: MessageHandler): Promise<void> {
     if (this.state !== 'created') throw new ClientError('INVALID_ARGUMENT', 'start() may be called once');
-    if (handler !== undefined) this.dispatcher.useHandler(this.deduplicator?.wrap(handler) ?? handler);
+    if (handler !== undefined)
+      this.dispatcher.useHandler(tracedHandler(this.deduplicator?.wrap(handler) ?? handler, this.options.group));
     this.state = 'started';
     this.client.start();
     for (const topic of this.subscriptions.userTopics) await this.client.route(topic);

@@ -31,6 +31,8 @@ import { PULL_SYS_FLAG } from '../../protocol/header-fields.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { UndecodableMessageError } from './undecodable-message-error.js';
+import { tracingActive } from '../../protocol/messaging-tracing.js';
+import { recordReceiveSpan } from './receive-span.js';
 
 export const PULL_SUSPEND_MS = 15_000;
 /** The pull request's own timeout: longer than the broker may hold it. */
@@ -113,6 +115,8 @@ export class QueuePuller {
       PULL_SYS_FLAG.suspend |
       PULL_SYS_FLAG.subscription |
       (commitOffset !== undefined ? PULL_SYS_FLAG.commitOffset : 0);
+    const tracing = tracingActive();
+    const startedMs = tracing ? Date.now() : 0;
     const response = await this.client.invoke(
       address,
       {
@@ -142,7 +146,7 @@ export class QueuePuller {
         if (broken !== undefined) return this.brokenFrame(records, broken, next);
         if (Number.isSafeInteger(next)) pq.nextPullOffset = next;
         this.isolating = false;
-        this.take(records);
+        this.take(records, tracing ? { address, startedMs } : undefined);
         return true;
       }
       case RESPONSE_CODE.PULL_NOT_FOUND:
@@ -162,8 +166,11 @@ export class QueuePuller {
     }
   }
 
-  /** Holds and hands on what was pulled (nextPullOffset already set). */
-  private take(records: readonly (ReceivedMessage | UndecodableRecord)[]): void {
+  /** Holds and hands on what was pulled (nextPullOffset already set); traced when `trace` is given. */
+  private take(
+    records: readonly (ReceivedMessage | UndecodableRecord)[],
+    trace?: { readonly address: string; readonly startedMs: number },
+  ): void {
     const pq = this.processQueue;
     const held: HeldRecord[] = [];
     const messages: ReceivedMessage[] = [];
@@ -182,7 +189,11 @@ export class QueuePuller {
       return;
     }
     pq.add(held);
-    if (messages.length > 0) this.deliver(pq, messages);
+    if (messages.length > 0) {
+      if (trace !== undefined)
+        recordReceiveSpan(this.settings.group, pq.queue, trace.address, trace.startedMs, messages);
+      this.deliver(pq, messages);
+    }
     for (const record of undecodable) this.hooks.undecodable(pq, record);
   }
 

@@ -22,6 +22,8 @@ import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { SendCoalescer } from './send-coalescer.js';
 import { masterAddress, queueKey, writableQueues, type MessageQueue, type TopicRoute } from '../topic-route.js';
 import { UniqueMessageId } from './unique-message-id.js';
+import { tracingActive } from '../../protocol/messaging-tracing.js';
+import { endSendSpan, startSendSpan } from './send-span.js';
 
 export interface ProducerOptions extends ClientOptions {
   group: string;
@@ -102,6 +104,12 @@ export class Producer {
   }
 
   send(message: Message): Promise<SendResult> {
+    if (!tracingActive()) return this.sendUntraced(message);
+    const { span, message: carrying } = startSendSpan(message, this.options.group, false);
+    return endSendSpan(span, this.sendUntraced(carrying), this.brokerAddressOf);
+  }
+
+  private sendUntraced(message: Message): Promise<SendResult> {
     let outgoing: OutgoingMessage;
     try {
       this.assertStarted();
@@ -116,11 +124,31 @@ export class Producer {
   async sendBatch(topic: string, messages: readonly Omit<Message, 'topic'>[]): Promise<SendResult[]> {
     this.assertStarted();
     if (!Array.isArray(messages)) throw new ClientError('INVALID_ARGUMENT', 'sendBatch takes an array');
+    if (tracingActive()) return this.sendBatchTraced(topic, messages);
     const outgoing = messages.map((message) =>
       prepareOutgoing({ ...message, topic }, this.ids, this.maxMessageBytes, this.compressOverBytes),
     );
     return Promise.all(outgoing.map((message) => this.sendWithRetries(message)));
   }
+
+  /** sendBatch with a send span per message; a message that fails its checks fails its span and the batch. */
+  private async sendBatchTraced(topic: string, messages: readonly Omit<Message, 'topic'>[]): Promise<SendResult[]> {
+    const spans = messages.map((message) => startSendSpan({ ...message, topic }, this.options.group, false));
+    let outgoing: OutgoingMessage[];
+    try {
+      outgoing = spans.map(({ message }) =>
+        prepareOutgoing(message, this.ids, this.maxMessageBytes, this.compressOverBytes),
+      );
+    } catch (error) {
+      for (const { span } of spans) void endSendSpan(span, Promise.reject(error), this.brokerAddressOf).catch(() => {});
+      throw error;
+    }
+    return Promise.all(
+      outgoing.map((message, i) => endSendSpan(spans[i]!.span, this.sendWithRetries(message), this.brokerAddressOf)),
+    );
+  }
+
+  private readonly brokerAddressOf = (brokerName: string): string | undefined => this.client.brokerAddress(brokerName);
 
   async shutdown(): Promise<void> {
     if (this.state === 'shut down') return;
@@ -142,6 +170,12 @@ export class Producer {
   /** Sends a transaction's half message: alone (never batched), with the usual retries. */
   protected async sendPrepared(message: Message): Promise<SendResult> {
     this.assertStarted();
+    if (!tracingActive()) return this.sendPreparedUntraced(message);
+    const { span, message: carrying } = startSendSpan(message, this.options.group, true);
+    return endSendSpan(span, this.sendPreparedUntraced(carrying), this.brokerAddressOf);
+  }
+
+  private async sendPreparedUntraced(message: Message): Promise<SendResult> {
     const outgoing = prepareOutgoing(
       message,
       this.ids,
