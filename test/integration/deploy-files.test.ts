@@ -243,11 +243,21 @@ function loopbackArgv(argv: readonly string[], plan: LoopbackPlan): string[] {
   return out;
 }
 
-/** Runs `check` until it answers true; fails past the deadline. */
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+/** Runs `check` until it answers true; fails past the deadline, or at once if `server` exits. */
+async function until(
+  what: string,
+  server: CliProcess,
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void server.exited.then(() => {
+    exited = true;
+  });
   while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms`);
+    if (exited) throw server.failure(`exited before ${what}`);
+    if (Date.now() > deadline) throw server.failure(`${what}: not within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
 }
@@ -280,11 +290,11 @@ async function startService(name: string, service: YamlMap, plan: LoopbackPlan):
   if (usesHttp && plan.httpPort === undefined) {
     console.log(`  ${name}: the CLI has no --http-port yet, so /readyz was not checked; waited for its port instead`);
     const port = plan.ports.get(flagValue(asStrings(service.command, name), '--port')!)!;
-    await until(`${name} accepts`, START_TIMEOUT_MS, () => acceptsConnection(port));
+    await until(`${name} accepts`, server, START_TIMEOUT_MS, () => acceptsConnection(port));
   } else {
     const ports = new Map(plan.ports);
     if (plan.httpPort !== undefined) ports.set(HTTP_CONTAINER_PORT, plan.httpPort);
-    await until(`${name} healthcheck`, START_TIMEOUT_MS, () => healthy(test, ports));
+    await until(`${name} healthcheck`, server, START_TIMEOUT_MS, () => healthy(test, ports));
   }
   return server;
 }
@@ -388,7 +398,7 @@ test("systemd units: ExecStart's argv starts two name servers and a broker that 
       const plan = { ports, addresses, dataDirectory: data.path, httpPort: await httpPortFor('namesrv') };
       const server = new CliProcess(unitArgv('deploy/tributary-namesrv.service', plan));
       started.push(server);
-      await until(`name server for ${address}`, START_TIMEOUT_MS, () => acceptsConnection(port));
+      await until(`name server for ${address}`, server, START_TIMEOUT_MS, () => acceptsConnection(port));
       addresses.set(address, `127.0.0.1:${port}`);
     }
     const port = await freePort();
@@ -396,7 +406,7 @@ test("systemd units: ExecStart's argv starts two name servers and a broker that 
     const plan = { ports, addresses, dataDirectory: data.path, httpPort: await httpPortFor('broker') };
     const broker = new CliProcess(unitArgv('deploy/tributary-broker.service', plan));
     started.push(broker);
-    await until('broker accepts a connection', START_TIMEOUT_MS, () => acceptsConnection(port));
+    await until('broker accepts a connection', broker, START_TIMEOUT_MS, () => acceptsConnection(port));
     const registering = `registering with ${[...addresses.values()].join(';')}`;
     await broker.waitFor('ready line', START_TIMEOUT_MS, () =>
       broker.stdout.includes(registering) ? true : undefined,
