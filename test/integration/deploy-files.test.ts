@@ -349,6 +349,41 @@ async function roundTrip(nameServers: readonly string[]): Promise<void> {
   assert.equal(message.msgId, msgId);
 }
 
+test("Dockerfile: the image's default ENTRYPOINT + CMD, run as a process, serves, passes its HEALTHCHECK where it can, and stops with exit 0", async () => {
+  const runtime = readDockerfileStages(read('Dockerfile')).at(-1)!;
+  const entrypoint = JSON.parse(instructionsOf(runtime, 'ENTRYPOINT').at(-1)!) as string[];
+  const command = JSON.parse(instructionsOf(runtime, 'CMD').at(-1)!) as string[];
+  assert.deepEqual(entrypoint, ['node', 'bin/tributary.js']);
+  const data = temporaryDirectory('image-cmd');
+  const [port, namesrvPort] = [await freePort(), await freePort()];
+  const httpPort = await httpPortFor('start');
+  const plan = {
+    ports: new Map<string, number>(),
+    addresses: new Map<string, string>(),
+    dataDirectory: data.path,
+    httpPort,
+  };
+  const argv = [...loopbackArgv(command, plan), '--port', String(port), '--namesrv-port', String(namesrvPort)];
+  const server = CliProcess.tributary(argv);
+  try {
+    await server.waitFor('ready line', START_TIMEOUT_MS, () => (/listening on/.test(server.stdout) ? true : undefined));
+    assert.ok(server.stdout.includes(`data in ${data.path}`), server.stdout);
+    if (httpPort === undefined) {
+      console.log('  start: the CLI has no --http-port yet, so the image HEALTHCHECK was not run against it');
+    } else {
+      const check = ['CMD', ...healthcheckCommand(runtime)!];
+      await until('image HEALTHCHECK', server, START_TIMEOUT_MS, () =>
+        healthy(check, new Map([[HTTP_CONTAINER_PORT, httpPort]])),
+      );
+    }
+    const exit = await server.stop('SIGTERM', STOP_DEADLINE_MS);
+    assert.deepEqual(exit, { code: 0, signal: null }, server.failure('did not stop cleanly').message);
+  } finally {
+    await server.stop('SIGKILL', 0);
+    data.remove();
+  }
+});
+
 // ---- systemd units ---------------------------------------------------------------------------
 
 const UNITS = ['deploy/tributary-namesrv.service', 'deploy/tributary-broker.service'];
