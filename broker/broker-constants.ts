@@ -87,3 +87,6 @@ export const SECRET_KEY_CHARS_MIN = 6;
 export const ACL_RELOAD_INTERVAL_MS_DEFAULT = 2000;
 /** Names from a request (access keys, topics) are cut to this length in denial remarks. */
 export const ACL_REMARK_NAME_CHARS_MAX = 100;
+
+/** Reported in GET_BROKER_RUNTIME_INFO (brokerVersionDesc); kept equal to package.json's version (a test checks). */
+export const BROKER_VERSION = '0.1.0';

@@ -6,10 +6,12 @@ import type { ClientOptions } from './client-options.js';
 import { PERMISSION } from '../protocol/header-fields.js';
 import { decodeMessages, type ReceivedMessage } from '../protocol/message-decoder.js';
 import { PROPERTY } from '../protocol/message-properties-codec.js';
-import type { RemotingCommand } from '../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../protocol/request-code.js';
 import { RESPONSE_CODE } from '../protocol/response-code.js';
 import { masterAddress } from './topic-route.js';
+import { brokerStatus, listCluster, type BrokerStatus, type ClusterBroker } from './admin-cluster.js';
+import { deleteGroup, describeGroup, listGroups, type GroupDescription, type GroupSummary } from './admin-groups.js';
+import { expectSuccess } from './expect-success.js';
 
 export interface TopicQueueStatus {
   brokerName: string;
@@ -103,6 +105,8 @@ export class Admin {
         `delete ${topic}`,
       );
     }
+    // The brokers' next registrations drop the route too; this makes it go at once.
+    await this.askNameServer(REQUEST_CODE.DELETE_TOPIC_IN_NAMESRV, { topic });
   }
 
   async listTopics(): Promise<string[]> {
@@ -249,6 +253,32 @@ export class Admin {
     return undefined;
   }
 
+  /** Every broker (masters and slaves) with its role, address, version and put rate. */
+  async clusterList(): Promise<ClusterBroker[]> {
+    return listCluster(this.client);
+  }
+
+  /** A broker's runtime info, store figures and limits; every master when no address is given. */
+  async brokerStatus(address?: string): Promise<BrokerStatus[]> {
+    const addresses = address === undefined ? await this.brokerAddresses() : [address];
+    return Promise.all(addresses.map((each) => brokerStatus(this.client, each)));
+  }
+
+  /** Every consumer group a broker knows: configured, with committed offsets, or online. */
+  async listGroups(): Promise<GroupSummary[]> {
+    return listGroups(this.client, await this.brokerAddresses());
+  }
+
+  /** A group's live members (client ids, addresses) and subscriptions. */
+  async describeGroup(group: string): Promise<GroupDescription> {
+    return describeGroup(this.client, await this.brokerAddresses(), group);
+  }
+
+  /** Removes a group's config and offsets; refused (GROUP_HAS_MEMBERS) while it has live members unless `force`. */
+  async deleteGroup(group: string, options: { force?: boolean } = {}): Promise<void> {
+    await deleteGroup(this.client, await this.brokerAddresses(), group, options.force ?? false);
+  }
+
   /** Every broker master the name servers know. */
   async brokerAddresses(): Promise<string[]> {
     return this.client.clusterBrokerAddresses();
@@ -261,11 +291,6 @@ export class Admin {
   private async askNameServer(code: number, extFields: Record<string, string>): Promise<Buffer> {
     return this.client.askNameServers(code, extFields);
   }
-}
-
-function expectSuccess(response: RemotingCommand, what: string): Buffer {
-  if (response.code !== RESPONSE_CODE.SUCCESS) throw ClientError.fromResponse(response.code, response.remark, what);
-  return (response.body as Buffer | undefined) ?? Buffer.alloc(0);
 }
 
 function deadLetterOf(brokerName: string, message: ReceivedMessage): DeadLetter {

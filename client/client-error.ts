@@ -12,6 +12,7 @@ export const CLIENT_ERRORS = {
   BROKER_UNAVAILABLE: { retriable: true, message: 'the broker could not be reached' },
   SEND_FAILED: { retriable: true, message: 'the message could not be sent' },
   TIMEOUT: { retriable: true, message: 'the request timed out' },
+  GROUP_HAS_MEMBERS: { retriable: false, message: 'the consumer group has live members (--force deletes anyway)' },
   QUEUE_LOCK_LOST: { retriable: true, message: 'an orderly queue lost its broker lock and stops until relocked' },
 } as const;
 

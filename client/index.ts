@@ -27,3 +27,5 @@ export {
   type DeadLetterQuery,
   type ResentDeadLetter,
 } from './admin.js';
+export type { BrokerStatus, ClusterBroker } from './admin-cluster.js';
+export type { GroupDescription, GroupMember, GroupSummary } from './admin-groups.js';

@@ -1,14 +1,15 @@
 // `tributary broker`: a broker alone, registering with one or more name servers.
 import { startBroker } from '../../broker/index.js';
 import { parseNameServers } from '../../client/client-options.js';
-import { cliCommand } from './cli-command.js';
+import { brokerStatusCommand } from './broker-status-command.js';
+import { cliCommand, type CliCommand } from './cli-command.js';
 import { BROKER_NAME_DEFAULT, CLUSTER_NAME_DEFAULT } from '../cli-constants.js';
 import { cliFailure } from '../cli-failure.js';
 import { BROKER_FLAGS, brokerOptionsFrom } from '../flags/broker-flags.js';
 import { NAMESRV_FLAG, nameServerAddress } from '../flags/name-server-address.js';
 import { serveUntilSignal } from '../serve-until-signal.js';
 
-export const brokerCommand = cliCommand(
+const runBroker = cliCommand(
   'broker',
   {
     name: 'broker',
@@ -40,3 +41,10 @@ export const brokerCommand = cliCommand(
       return () => broker.close();
     }),
 );
+
+/** `tributary broker status ...` inspects brokers; any other arguments run one. */
+export const brokerCommand: CliCommand = {
+  word: runBroker.word,
+  summary: runBroker.summary,
+  run: (argv) => (argv[0] === 'status' ? brokerStatusCommand.run(argv.slice(1)) : runBroker.run(argv)),
+};

@@ -1,0 +1,115 @@
+// Admin parity against a live broker and name server (child processes): each command through
+// the Admin API and through `node bin/tributary.js ... --json`.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { test } from 'uvu';
+
+import { Producer, type BrokerStatus, type ClusterBroker, type GroupSummary } from '../../client/index.js';
+import { pollUntil } from '../support/broker-requests.js';
+import { recordingConsumer, startMessaging, waitFor, type MessagingFixture } from '../support/messaging-fixture.js';
+import { cliJson, runCli } from '../support/run-cli.js';
+
+const TOPIC = 'AdminOrders';
+const DOOMED_TOPIC = 'AdminDoomed';
+const GROUP = 'admin-billing';
+const WAIT_MS = 15_000;
+
+let fixture: MessagingFixture;
+
+test.before(async () => {
+  fixture = await startMessaging('admin-parity', { topics: { [TOPIC]: 2, [DOOMED_TOPIC]: 2 } });
+});
+
+test.after(async () => {
+  await fixture?.close();
+});
+
+const ns = (): string[] => ['--namesrv', fixture.nameServer];
+
+test('cluster list shows the broker with role, address, version and rate (API and CLI)', async () => {
+  const brokers = await fixture.admin.clusterList();
+  assert.equal(brokers.length, 1);
+  assert.equal(brokers[0]!.role, 'MASTER');
+  assert.equal(brokers[0]!.address, fixture.broker.address);
+  // BROKER_VERSION is kept equal to package.json's version.
+  const packageJson = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  assert.equal(brokers[0]!.version, packageJson.version);
+  const cli = await cliJson<{ brokers: ClusterBroker[] }>(['cluster', 'list', ...ns()]);
+  assert.equal(cli.brokers[0]!.address, fixture.broker.address);
+  assert.equal(cli.brokers[0]!.brokerName, brokers[0]!.brokerName);
+  assert.equal(typeof cli.brokers[0]!.putBytesPerSecond, 'number');
+});
+
+test('broker status reports runtime info, store figures and limits (API and CLI)', async () => {
+  const [status] = await fixture.admin.brokerStatus();
+  assert.equal(status!.address, fixture.broker.address);
+  for (const key of ['bootTimestamp', 'commitLogMaxOffset', 'diskUsedRatio', 'retentionHours', 'maxMessageBytes'])
+    assert.ok(status!.table[key] !== undefined, `missing ${key}`);
+  const cli = await cliJson<{ brokers: BrokerStatus[] }>([
+    'broker',
+    'status',
+    '--broker',
+    fixture.broker.address,
+    ...ns(),
+  ]);
+  assert.equal(cli.brokers[0]!.table.brokerName, status!.table.brokerName);
+  assert.equal(cli.brokers[0]!.table.segmentBytes, String(1024 * 1024));
+});
+
+test('group list, describe, and delete refused while the group has live members', async () => {
+  const producer = new Producer({ nameServer: fixture.nameServer, group: 'admin-producer' });
+  await producer.start();
+  await producer.send({ topic: TOPIC, body: 'one' });
+  const { consumer, received } = await recordingConsumer({
+    nameServer: fixture.nameServer,
+    group: GROUP,
+    subscriptions: { [TOPIC]: '*' },
+    consumeFrom: 'first',
+  });
+  try {
+    await waitFor('first message consumed', WAIT_MS, () => received.length >= 1);
+    const listed = await cliJson<{ groups: GroupSummary[] }>(['group', 'list', ...ns()]);
+    assert.ok(
+      listed.groups.some((g) => g.group === GROUP && g.members === 1),
+      JSON.stringify(listed),
+    );
+    const described = await cliJson<{
+      members: { clientId: string; address: string }[];
+      subscriptions: { topic: string }[];
+    }>(['group', 'describe', GROUP, ...ns()]);
+    assert.equal(described.members.length, 1);
+    assert.match(described.members[0]!.address, /^127\.0\.0\.1:\d+$/);
+    assert.deepEqual(
+      described.subscriptions.map((s) => s.topic).filter((t) => t === TOPIC),
+      [TOPIC],
+    );
+    await assert.rejects(fixture.admin.deleteGroup(GROUP), { code: 'GROUP_HAS_MEMBERS' });
+    const refused = await runCli(['group', 'delete', GROUP, ...ns()]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /live members/);
+  } finally {
+    await consumer.shutdown();
+    await producer.shutdown();
+  }
+  // Offline now: deletion removes the offsets, so the group's progress is gone.
+  await pollUntil('group offline', WAIT_MS, async () =>
+    (await fixture.admin.describeGroup(GROUP)).online ? undefined : true,
+  );
+  assert.ok((await fixture.admin.groupProgress(GROUP)).queues.some((q) => q.consumerOffset > 0));
+  assert.deepEqual(await cliJson(['group', 'delete', GROUP, ...ns()]), { group: GROUP, deleted: true });
+  assert.equal((await fixture.admin.groupProgress(GROUP)).queues.length, 0);
+  assert.ok(!(await fixture.admin.listGroups()).some((g) => g.group === GROUP));
+});
+
+test('topic delete removes the topic from the broker and its name server route at once', async () => {
+  assert.ok((await fixture.admin.listTopics()).includes(DOOMED_TOPIC));
+  assert.deepEqual(await cliJson(['topic', 'delete', DOOMED_TOPIC, ...ns()]), { topic: DOOMED_TOPIC, deleted: true });
+  assert.ok(!(await fixture.admin.listTopics()).includes(DOOMED_TOPIC));
+  const status = await runCli(['topic', 'status', DOOMED_TOPIC, ...ns()]);
+  assert.equal(status.code, 1);
+  assert.match(status.stderr, /does not exist/);
+});
+
+test.run();
