@@ -14,6 +14,7 @@ import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } 
 import { brokerRuntimeInfoResponse, type BrokerRuntimeInfo } from './processors/broker-runtime-info.js';
 import { brokerStatusTable } from './processors/broker-status-table.js';
 import { GroupAdminProcessor } from './processors/group-admin-processor.js';
+import { ResetOffsetProcessor } from './processors/reset-offset-processor.js';
 import { ClientManageProcessor } from './processors/client-manage-processor.js';
 import { ConsumerManageProcessor } from './processors/consumer-manage-processor.js';
 import { ConsumerManager } from './clients/consumer-manager.js';
@@ -251,6 +252,7 @@ function registerProcessors(server: RemotingServer, context: BrokerContext): voi
   const sendBack = new SendBackProcessor(context);
   const admin = new AdminProcessor(context);
   const groupAdmin = new GroupAdminProcessor(context);
+  const resetOffset = new ResetOffsetProcessor(context);
   const deadLetters = new DeadLetterProcessor(context);
   const locks = new QueueLockProcessor(context.locks);
   const endTransaction = new EndTransactionProcessor(context);
@@ -283,6 +285,7 @@ function registerProcessors(server: RemotingServer, context: BrokerContext): voi
     [REQUEST_CODE.GET_CONSUMER_CONNECTION_LIST, (r, f) => admin.consumerConnections(r, f)],
     [REQUEST_CODE.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, (r) => groupAdmin.allGroups(r)],
     [REQUEST_CODE.DELETE_SUBSCRIPTIONGROUP, (r, f) => groupAdmin.deleteGroup(r, f)],
+    [REQUEST_CODE.INVOKE_BROKER_TO_RESET_OFFSET, (r, f) => resetOffset.reset(r, f)],
     [REQUEST_CODE.TRIBUTARY_QUERY_DEAD_LETTERS, (r, f) => deadLetters.list(r, f)],
     [REQUEST_CODE.TRIBUTARY_RESEND_DEAD_LETTER, (r, f) => deadLetters.resend(r, f)],
   ];

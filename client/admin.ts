@@ -12,6 +12,7 @@ import { masterAddress } from './topic-route.js';
 import { brokerStatus, listCluster, type BrokerStatus, type ClusterBroker } from './admin-cluster.js';
 import { deleteGroup, describeGroup, listGroups, type GroupDescription, type GroupSummary } from './admin-groups.js';
 import { expectSuccess } from './expect-success.js';
+import { resetTopicOffsets, type ResetResult, type ResetTarget } from './admin-reset-offset.js';
 
 export interface TopicQueueStatus {
   brokerName: string;
@@ -277,6 +278,27 @@ export class Admin {
   /** Removes a group's config and offsets; refused (GROUP_HAS_MEMBERS) while it has live members unless `force`. */
   async deleteGroup(group: string, options: { force?: boolean } = {}): Promise<void> {
     await deleteGroup(this.client, await this.brokerAddresses(), group, options.force ?? false);
+  }
+
+  /**
+   * Moves the group's committed offsets on `topic` (every topic the group has offsets or
+   * subscriptions on, retry topics aside, when absent) and restarts live members there at once.
+   */
+  async resetOffset(group: string, target: ResetTarget, topic?: string): Promise<ResetResult> {
+    const topics =
+      topic !== undefined
+        ? [topic]
+        : [...new Set((await this.groupProgress(group)).queues.map((queue) => queue.topic))].filter(
+            (name) => !name.startsWith('%'),
+          );
+    const offsets: ResetResult['offsets'] = [];
+    let notifiedClients = 0;
+    for (const each of topics) {
+      const reset = await resetTopicOffsets(this.client, group, each, target);
+      offsets.push(...reset.offsets);
+      notifiedClients += reset.notifiedClients;
+    }
+    return { offsets, notifiedClients };
   }
 
   /** Every broker master the name servers know. */

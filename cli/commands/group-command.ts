@@ -1,6 +1,7 @@
 // `tributary group progress`: how far a consumer group is behind, per queue and in total
 // (mqadmin consumerProgress, kafka-consumer-groups --describe).
 import { cliCommand } from './cli-command.js';
+import { groupResetOffsetCommand } from './group-reset-offset-command.js';
 import { CliFailure } from '../cli-failure.js';
 import { formatTable } from '../format-table.js';
 import { NAMESRV_FLAG, nameServerAddress } from '../flags/name-server-address.js';
@@ -126,5 +127,6 @@ export const groupCommand = subcommandGroup('group', 'Lists, inspects and delete
   list,
   describe,
   progress,
+  groupResetOffsetCommand,
   remove,
 ]);

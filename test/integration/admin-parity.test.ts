@@ -12,12 +12,18 @@ import { cliJson, runCli } from '../support/run-cli.js';
 const TOPIC = 'AdminOrders';
 const DOOMED_TOPIC = 'AdminDoomed';
 const GROUP = 'admin-billing';
+const RESET_TOPIC = 'AdminResetOrders';
+const RESET_GROUP = 'admin-reset-live';
+const OFFLINE_GROUP = 'admin-reset-offline';
+const RESET_MESSAGES = 10;
 const WAIT_MS = 15_000;
+/** Well under the consumer's 20 s rebalance and 5 s commit intervals: "at once". */
+const RESET_PICKUP_MS = 4000;
 
 let fixture: MessagingFixture;
 
 test.before(async () => {
-  fixture = await startMessaging('admin-parity', { topics: { [TOPIC]: 2, [DOOMED_TOPIC]: 2 } });
+  fixture = await startMessaging('admin-parity', { topics: { [TOPIC]: 2, [DOOMED_TOPIC]: 2, [RESET_TOPIC]: 2 } });
 });
 
 test.after(async () => {
@@ -110,6 +116,71 @@ test('topic delete removes the topic from the broker and its name server route a
   const status = await runCli(['topic', 'status', DOOMED_TOPIC, ...ns()]);
   assert.equal(status.code, 1);
   assert.match(status.stderr, /does not exist/);
+});
+
+test('reset-offset to earliest makes a live PushConsumer re-consume at once, without a restart', async () => {
+  const producer = new Producer({ nameServer: fixture.nameServer, group: 'admin-reset-producer' });
+  await producer.start();
+  const { consumer, received } = await recordingConsumer({
+    nameServer: fixture.nameServer,
+    group: RESET_GROUP,
+    subscriptions: { [RESET_TOPIC]: '*' },
+    consumeFrom: 'first',
+  });
+  try {
+    for (let i = 0; i < RESET_MESSAGES; i++) await producer.send({ topic: RESET_TOPIC, body: `m${i}` });
+    await waitFor('first pass', WAIT_MS, () => received.length >= RESET_MESSAGES);
+    const declined = await runCli(['group', 'reset-offset', RESET_GROUP, '--to-earliest', ...ns()], { stdin: 'n\n' });
+    assert.equal(declined.code, 1);
+    assert.match(declined.stderr, /not confirmed/);
+    const args = ['group', 'reset-offset', RESET_GROUP, '--to-earliest', '--topic', RESET_TOPIC, '--yes', ...ns()];
+    const reset = await cliJson<{ notifiedClients: number; offsets: { offset: number }[] }>(args);
+    assert.equal(reset.notifiedClients, 1);
+    assert.deepEqual(
+      reset.offsets.map((entry) => entry.offset),
+      [0, 0],
+    );
+    await waitFor('second pass after the reset', RESET_PICKUP_MS, () => received.length >= 2 * RESET_MESSAGES);
+    const bodies = received.map((message) => message.body.toString()).sort();
+    for (let i = 0; i < RESET_MESSAGES; i++) assert.ok(bodies.filter((b) => b === `m${i}`).length >= 2, `m${i} twice`);
+  } finally {
+    await consumer.shutdown();
+    await producer.shutdown();
+  }
+});
+
+test('reset-offset of a group with no live member writes the offsets (time, offset, latest)', async () => {
+  const status = await fixture.admin.topicStatus(RESET_TOPIC);
+  const total = status.reduce((sum, queue) => sum + queue.maxOffset, 0);
+  assert.ok(total >= RESET_MESSAGES);
+  const future = await fixture.admin.resetOffset(OFFLINE_GROUP, { timestamp: Date.now() + 60_000 }, RESET_TOPIC);
+  assert.equal(future.notifiedClients, 0);
+  assert.deepEqual(
+    future.offsets.map((entry) => entry.offset),
+    status.map((queue) => queue.maxOffset),
+  );
+  const cli = await cliJson<{ offsets: { offset: number }[] }>([
+    'group',
+    'reset-offset',
+    OFFLINE_GROUP,
+    '--to-offset',
+    '1',
+    '--topic',
+    RESET_TOPIC,
+    '--yes',
+    ...ns(),
+  ]);
+  assert.deepEqual(
+    cli.offsets.map((entry) => entry.offset),
+    status.map((queue) => Math.min(1, queue.maxOffset)),
+  );
+  const progress = await fixture.admin.groupProgress(OFFLINE_GROUP, RESET_TOPIC);
+  assert.deepEqual(
+    progress.queues.map((queue) => queue.consumerOffset),
+    status.map((queue) => Math.min(1, queue.maxOffset)),
+  );
+  const usage = await runCli(['group', 'reset-offset', OFFLINE_GROUP, '--to-latest', '--to-earliest', ...ns()]);
+  assert.equal(usage.code, 2);
 });
 
 test.run();
