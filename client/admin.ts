@@ -12,6 +12,7 @@ import { masterAddress } from './topic-route.js';
 import { brokerStatus, listCluster, type BrokerStatus, type ClusterBroker } from './admin-cluster.js';
 import { deleteGroup, describeGroup, listGroups, type GroupDescription, type GroupSummary } from './admin-groups.js';
 import { expectSuccess } from './expect-success.js';
+import { traceMessage, type MessageTrace } from './admin-message-trace.js';
 import { resetTopicOffsets, type ResetResult, type ResetTarget } from './admin-reset-offset.js';
 
 export interface TopicQueueStatus {
@@ -299,6 +300,14 @@ export class Admin {
       notifiedClients += reset.notifiedClients;
     }
     return { offsets, notifiedClients };
+  }
+
+  /**
+   * Where a message is (by producer id, or offset id): stored where, consumed by which groups,
+   * retried and dead-lettered copies. Undefined when no broker has it.
+   */
+  async traceMessage(msgId: string, topic?: string): Promise<MessageTrace | undefined> {
+    return traceMessage(this, this.client, msgId, topic);
   }
 
   /** Every broker master the name servers know. */

@@ -28,6 +28,7 @@ export {
   type ResentDeadLetter,
 } from './admin.js';
 export type { BrokerStatus, ClusterBroker } from './admin-cluster.js';
+export type { GroupDelivery, MessageTrace, RetryCopy, StoredPlace } from './admin-message-trace.js';
 export type { ResetResult, ResetTarget } from './admin-reset-offset.js';
 export type { QueueOffset } from '../protocol/reset-offset-body.js';
 export type { GroupDescription, GroupMember, GroupSummary } from './admin-groups.js';

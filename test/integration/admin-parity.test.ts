@@ -16,6 +16,9 @@ const RESET_TOPIC = 'AdminResetOrders';
 const RESET_GROUP = 'admin-reset-live';
 const OFFLINE_GROUP = 'admin-reset-offline';
 const RESET_MESSAGES = 10;
+const TRACE_TOPIC = 'AdminTraceOrders';
+const TRACE_OK_GROUP = 'admin-trace-ok';
+const TRACE_FAIL_GROUP = 'admin-trace-fail';
 const WAIT_MS = 15_000;
 /** Well under the consumer's 20 s rebalance and 5 s commit intervals: "at once". */
 const RESET_PICKUP_MS = 4000;
@@ -23,7 +26,9 @@ const RESET_PICKUP_MS = 4000;
 let fixture: MessagingFixture;
 
 test.before(async () => {
-  fixture = await startMessaging('admin-parity', { topics: { [TOPIC]: 2, [DOOMED_TOPIC]: 2, [RESET_TOPIC]: 2 } });
+  fixture = await startMessaging('admin-parity', {
+    topics: { [TOPIC]: 2, [DOOMED_TOPIC]: 2, [RESET_TOPIC]: 2, [TRACE_TOPIC]: 2 },
+  });
 });
 
 test.after(async () => {
@@ -181,6 +186,56 @@ test('reset-offset of a group with no live member writes the offsets (time, offs
   );
   const usage = await runCli(['group', 'reset-offset', OFFLINE_GROUP, '--to-latest', '--to-earliest', ...ns()]);
   assert.equal(usage.code, 2);
+});
+
+test('message trace: stored where, consumed by which group, retries and the dead letter (API and CLI)', async () => {
+  const producer = new Producer({ nameServer: fixture.nameServer, group: 'admin-trace-producer' });
+  await producer.start();
+  const common = { nameServer: fixture.nameServer, subscriptions: { [TRACE_TOPIC]: '*' }, commitIntervalMs: 100 };
+  const ok = await recordingConsumer({ ...common, group: TRACE_OK_GROUP });
+  const failing = await recordingConsumer({ ...common, group: TRACE_FAIL_GROUP, maxReconsumeTimes: 1 }, () => {
+    throw new Error('always fails');
+  });
+  try {
+    const sent = await producer.send({ topic: TRACE_TOPIC, body: 'traced' });
+    await waitFor('consumed by the ok group', WAIT_MS, () => ok.received.length >= 1);
+    await pollUntil('dead letter', WAIT_MS, async () =>
+      (await fixture.admin.dlqMessages(TRACE_FAIL_GROUP)).length > 0 ? true : undefined,
+    );
+    const trace = await pollUntil('ok group committed', WAIT_MS, async () => {
+      const found = await fixture.admin.traceMessage(sent.msgId, TRACE_TOPIC);
+      return found?.groups.find((g) => g.group === TRACE_OK_GROUP)?.consumed === true ? found : undefined;
+    });
+    assert.deepEqual(
+      [trace.stored.topic, trace.stored.brokerName, trace.stored.queueId, trace.stored.queueOffset],
+      [TRACE_TOPIC, sent.brokerName, sent.queueId, sent.queueOffset],
+    );
+    assert.equal(trace.stored.offsetMsgId, sent.offsetMsgId);
+    assert.ok(trace.groups.some((g) => g.group === TRACE_FAIL_GROUP));
+    assert.ok(
+      trace.retries.some((copy) => copy.group === TRACE_FAIL_GROUP),
+      JSON.stringify(trace),
+    );
+    assert.deepEqual(
+      trace.deadLetters.map((copy) => copy.group),
+      [TRACE_FAIL_GROUP],
+    );
+    // The CLI finds it without --topic, by the offset id as well.
+    const cli = await cliJson<{ msgId: string; deadLetters: unknown[] }>([
+      'message',
+      'trace',
+      sent.offsetMsgId,
+      ...ns(),
+    ]);
+    assert.equal(cli.msgId, sent.msgId);
+    assert.equal(cli.deadLetters.length, 1);
+    const missing = await runCli(['message', 'trace', 'FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF', ...ns()]);
+    assert.equal(missing.code, 1);
+  } finally {
+    await ok.consumer.shutdown();
+    await failing.consumer.shutdown();
+    await producer.shutdown();
+  }
 });
 
 test.run();
