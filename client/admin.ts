@@ -5,13 +5,19 @@ import { ClientInstance } from './client-instance.js';
 import type { ClientOptions } from './client-options.js';
 import { PERMISSION } from '../protocol/header-fields.js';
 import { decodeMessages, type ReceivedMessage } from '../protocol/message-decoder.js';
-import { PROPERTY } from '../protocol/message-properties-codec.js';
 import { REQUEST_CODE } from '../protocol/request-code.js';
 import { RESPONSE_CODE } from '../protocol/response-code.js';
 import { masterAddress } from './topic-route.js';
 import { brokerStatus, listCluster, type BrokerStatus, type ClusterBroker } from './admin-cluster.js';
 import { deleteGroup, describeGroup, listGroups, type GroupDescription, type GroupSummary } from './admin-groups.js';
 import { expectSuccess } from './expect-success.js';
+import {
+  deadLettersOf,
+  resendDeadLetter,
+  type DeadLetter,
+  type DeadLetterQuery,
+  type ResentDeadLetter,
+} from './admin-dead-letters.js';
 import { traceMessage, type MessageTrace } from './admin-message-trace.js';
 import { resetTopicOffsets, type ResetResult, type ResetTarget } from './admin-reset-offset.js';
 
@@ -38,36 +44,6 @@ export interface CreateTopicOptions {
   order?: boolean;
 }
 
-/** A message in a consumer group's dead-letter queue, with where it came from. */
-export interface DeadLetter {
-  readonly brokerName: string;
-  /** Its position in that broker's %DLQ%<group> queue; the next page starts one past it. */
-  readonly queueOffset: number;
-  /** The topic it was first sent to, and the producer's id of it. */
-  readonly originTopic: string;
-  readonly originMsgId: string;
-  /** How many deliveries failed. */
-  readonly reconsumeTimes: number;
-  readonly message: ReceivedMessage;
-}
-
-export interface DeadLetterQuery {
-  /** First position in each broker's DLQ queue (default 0: the oldest kept). */
-  offset?: number;
-  /** Most dead letters returned (default 32). */
-  maxCount?: number;
-}
-
-export interface ResentDeadLetter {
-  readonly brokerName: string;
-  /** The producer's id, unchanged: consumers see the same msgId again. */
-  readonly msgId: string;
-  /** The new record in %RETRY%<group>. */
-  readonly offsetMsgId: string;
-  readonly originTopic: string;
-}
-
-const DEAD_LETTER_PAGE_COUNT_DEFAULT = 32;
 const OFFSET_ID_PATTERN = /^[0-9A-Fa-f]{32}$/;
 const TOPIC_QUEUE_COUNT_DEFAULT = 8;
 
@@ -216,19 +192,7 @@ export class Admin {
    * offset = last queueOffset + 1.
    */
   async dlqMessages(group: string, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
-    const maxCount = query.maxCount ?? DEAD_LETTER_PAGE_COUNT_DEFAULT;
-    const found: DeadLetter[] = [];
-    for (const address of await this.brokerAddresses()) {
-      const response = await this.client.invoke(address, {
-        code: REQUEST_CODE.TRIBUTARY_QUERY_DEAD_LETTERS,
-        extFields: { group, offset: query.offset ?? 0, maxCount },
-      });
-      const body = expectSuccess(response, `dead letters of ${group}`);
-      const brokerName = String(response.extFields?.brokerName ?? address);
-      for (const message of decodeMessages(body)) found.push(deadLetterOf(brokerName, message));
-    }
-    found.sort((a, b) => a.brokerName.localeCompare(b.brokerName) || a.queueOffset - b.queueOffset);
-    return found.slice(0, maxCount);
+    return deadLettersOf(this.client, await this.brokerAddresses(), group, query);
   }
 
   /**
@@ -237,22 +201,7 @@ export class Admin {
    * topic. The dead letter stays in the DLQ. Undefined when no broker has it.
    */
   async resendDeadLetter(group: string, msgId: string): Promise<ResentDeadLetter | undefined> {
-    for (const address of await this.brokerAddresses()) {
-      const response = await this.client.invoke(address, {
-        code: REQUEST_CODE.TRIBUTARY_RESEND_DEAD_LETTER,
-        extFields: { group, msgId },
-      });
-      if (response.code === RESPONSE_CODE.QUERY_NOT_FOUND) continue;
-      expectSuccess(response, `resend ${msgId} of ${group}`);
-      const fields = response.extFields ?? {};
-      return {
-        brokerName: String(fields.brokerName ?? address),
-        msgId: String(fields.msgId ?? msgId),
-        offsetMsgId: String(fields.offsetMsgId ?? ''),
-        originTopic: String(fields.originTopic ?? ''),
-      };
-    }
-    return undefined;
+    return resendDeadLetter(this.client, await this.brokerAddresses(), group, msgId);
   }
 
   /** Every broker (masters and slaves) with its role, address, version and put rate. */
@@ -322,16 +271,4 @@ export class Admin {
   private async askNameServer(code: number, extFields: Record<string, string>): Promise<Buffer> {
     return this.client.askNameServers(code, extFields);
   }
-}
-
-function deadLetterOf(brokerName: string, message: ReceivedMessage): DeadLetter {
-  const properties = message.properties;
-  return {
-    brokerName,
-    queueOffset: message.queueOffset,
-    originTopic: properties[PROPERTY.dlqOriginTopic] ?? properties[PROPERTY.retryTopic] ?? '',
-    originMsgId: properties[PROPERTY.dlqOriginMessageId] ?? properties[PROPERTY.originMessageId] ?? message.msgId,
-    reconsumeTimes: Number(properties[PROPERTY.dlqReconsumeTimes] ?? message.reconsumeTimes),
-    message,
-  };
 }
