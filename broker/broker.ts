@@ -226,6 +226,7 @@ function assembleContext(
     address,
     storeHost: toHostAddress(resolved.advertisedHost, port),
     registerSoon: () => registrar.registerSoon(),
+    deleteTopicQueues: (topic) => store.deleteTopicQueues(topic),
   };
   return { context, schedule, registrar };
 }

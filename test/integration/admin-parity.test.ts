@@ -2,6 +2,7 @@
 // the Admin API and through `node bin/tributary.js ... --json`.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'uvu';
 
 import { Producer, type BrokerStatus, type ClusterBroker, type GroupSummary } from '../../client/index.js';
@@ -114,13 +115,27 @@ test('group list, describe, and delete refused while the group has live members'
   assert.ok(!(await fixture.admin.listGroups()).some((g) => g.group === GROUP));
 });
 
-test('topic delete removes the topic from the broker and its name server route at once', async () => {
+test('topic delete removes its consume queue files and its name server route at once, for good', async () => {
+  const producer = new Producer({ nameServer: fixture.nameServer, group: 'admin-doomed-producer' });
+  await producer.start();
+  for (let i = 0; i < 4; i++) await producer.send({ topic: DOOMED_TOPIC, body: `doomed ${i}` });
+  await producer.shutdown();
+  const queueDirectory = path.join(fixture.broker.dataDirectory, 'store', 'consumequeue', DOOMED_TOPIC);
+  assert.ok(fs.existsSync(queueDirectory), 'the topic has consume queue files before');
   assert.ok((await fixture.admin.listTopics()).includes(DOOMED_TOPIC));
   assert.deepEqual(await cliJson(['topic', 'delete', DOOMED_TOPIC, ...ns()]), { topic: DOOMED_TOPIC, deleted: true });
+  assert.ok(!fs.existsSync(queueDirectory), 'consume queue files are gone');
   assert.ok(!(await fixture.admin.listTopics()).includes(DOOMED_TOPIC));
   const status = await runCli(['topic', 'status', DOOMED_TOPIC, ...ns()]);
   assert.equal(status.code, 1);
   assert.match(status.stderr, /does not exist/);
+  // A restart neither rebuilds the queues from the commit log nor brings the topic back.
+  await fixture.broker.restart();
+  await pollUntil('broker back', WAIT_MS, async () =>
+    (await fixture.admin.listTopics()).includes(TOPIC) ? true : undefined,
+  );
+  assert.ok(!fs.existsSync(queueDirectory), 'no queue rebuilt after restart');
+  assert.ok(!(await fixture.admin.listTopics()).includes(DOOMED_TOPIC));
 });
 
 test('reset-offset to earliest makes a live PushConsumer re-consume at once, without a restart', async () => {
