@@ -93,6 +93,10 @@ const describe = cliCommand(
     }
     const model = description.online ? ` (${description.consumeType}, ${description.messageModel})` : ' (offline)';
     console.log(`Group ${group}${model}\n`);
+    if (!description.online) {
+      console.log('no live members (offsets: tributary group progress)');
+      return;
+    }
     const members = description.members.map((m) => [m.clientId, m.address, new Date(m.lastHeartbeat).toISOString()]);
     console.log(formatTable(['CLIENT ID', 'ADDRESS', 'LAST HEARTBEAT'], members));
     const subscriptions = description.subscriptions.map((s) => [s.topic, s.expressionType, s.subString]);
