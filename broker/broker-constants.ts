@@ -110,3 +110,6 @@ export const SIGNED_REQUEST_CLOCK_SKEW_MS_MAX = 5 * 60_000;
  * than this per window of requireSignedCode accounts no longer refuses every replay.
  */
 export const SIGNATURE_REPLAY_CACHE_ENTRIES_MAX = 100_000;
+
+/** Reported in GET_BROKER_RUNTIME_INFO (brokerVersionDesc); kept equal to package.json's version (a test checks). */
+export const BROKER_VERSION = '0.1.0';

@@ -35,6 +35,8 @@ export interface BrokerContext {
   readonly address: string;
   /** The same as STOREHOST, for offset message ids. */
   readonly storeHost: HostAddressLike;
+  /** Deletes a deleted topic's consume queue files (the one store change besides appends). */
+  deleteTopicQueues(topic: string): Promise<boolean>;
   /** Re-registers with the name servers soon (after topic changes). */
   registerSoon(): void;
 }

@@ -12,6 +12,9 @@ import { SYSTEM_TOPIC } from './broker-constants.js';
 import type { BrokerContext } from './broker-context.js';
 import { resolveBrokerOptions, type BrokerOptions, type ResolvedBrokerOptions } from './broker-options.js';
 import { brokerRuntimeInfoResponse, type BrokerRuntimeInfo } from './processors/broker-runtime-info.js';
+import { brokerStatusTable } from './processors/broker-status-table.js';
+import { GroupAdminProcessor } from './processors/group-admin-processor.js';
+import { ResetOffsetProcessor } from './processors/reset-offset-processor.js';
 import { ClientManageProcessor } from './processors/client-manage-processor.js';
 import { ConsumerManageProcessor } from './processors/consumer-manage-processor.js';
 import { ConsumerManager } from './clients/consumer-manager.js';
@@ -231,22 +234,34 @@ function assembleContext(
     address,
     storeHost: toHostAddress(resolved.advertisedHost, port),
     registerSoon: () => registrar.registerSoon(),
+    deleteTopicQueues: (topic) => store.deleteTopicQueues(topic),
   };
   return { context, schedule, registrar };
 }
 
-function runtimeInfo(server: RemotingServer, bootTimestamp: number): BrokerRuntimeInfo {
-  return { bootTimestamp, memory: process.memoryUsage(), connections: server.stats };
+function runtimeInfo(
+  server: RemotingServer,
+  context: BrokerContext,
+  boot: { timestamp: number; maxOffset: number },
+): BrokerRuntimeInfo {
+  return {
+    bootTimestamp: boot.timestamp,
+    memory: process.memoryUsage(),
+    connections: server.stats,
+    extra: brokerStatusTable(context, boot.timestamp, boot.maxOffset),
+  };
 }
 
 function registerProcessors(server: RemotingServer, context: BrokerContext): void {
-  const bootTimestamp = Date.now();
+  const boot = { timestamp: Date.now(), maxOffset: context.store.stats().maxOffset };
   const send = new SendMessageProcessor(context);
   const pull = new PullMessageProcessor(context);
   const clients = new ClientManageProcessor(context);
   const consumers = new ConsumerManageProcessor(context);
   const sendBack = new SendBackProcessor(context);
   const admin = new AdminProcessor(context);
+  const groupAdmin = new GroupAdminProcessor(context);
+  const resetOffset = new ResetOffsetProcessor(context);
   const deadLetters = new DeadLetterProcessor(context);
   const locks = new QueueLockProcessor(context.locks);
   const endTransaction = new EndTransactionProcessor(context);
@@ -267,7 +282,7 @@ function registerProcessors(server: RemotingServer, context: BrokerContext): voi
     [REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, (r, f) => admin.createTopic(r, f)],
     [REQUEST_CODE.DELETE_TOPIC_IN_BROKER, (r, f) => admin.deleteTopic(r, f)],
     [REQUEST_CODE.GET_ALL_TOPIC_CONFIG, (r) => admin.allTopics(r)],
-    [REQUEST_CODE.GET_BROKER_RUNTIME_INFO, (r) => brokerRuntimeInfoResponse(r, runtimeInfo(server, bootTimestamp))],
+    [REQUEST_CODE.GET_BROKER_RUNTIME_INFO, (r) => brokerRuntimeInfoResponse(r, runtimeInfo(server, context, boot))],
     [REQUEST_CODE.GET_MAX_OFFSET, (r, f) => admin.maxOffset(r, f)],
     [REQUEST_CODE.GET_MIN_OFFSET, (r, f) => admin.minOffset(r, f)],
     [REQUEST_CODE.SEARCH_OFFSET_BY_TIMESTAMP, (r, f) => admin.searchOffset(r, f)],
@@ -277,6 +292,9 @@ function registerProcessors(server: RemotingServer, context: BrokerContext): voi
     [REQUEST_CODE.GET_TOPIC_STATS_INFO, (r, f) => admin.topicStats(r, f)],
     [REQUEST_CODE.GET_CONSUME_STATS, (r, f) => admin.consumeStats(r, f)],
     [REQUEST_CODE.GET_CONSUMER_CONNECTION_LIST, (r, f) => admin.consumerConnections(r, f)],
+    [REQUEST_CODE.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, (r) => groupAdmin.allGroups(r)],
+    [REQUEST_CODE.DELETE_SUBSCRIPTIONGROUP, (r, f) => groupAdmin.deleteGroup(r, f)],
+    [REQUEST_CODE.INVOKE_BROKER_TO_RESET_OFFSET, (r, f) => resetOffset.reset(r, f)],
     [REQUEST_CODE.TRIBUTARY_QUERY_DEAD_LETTERS, (r, f) => deadLetters.list(r, f)],
     [REQUEST_CODE.TRIBUTARY_RESEND_DEAD_LETTER, (r, f) => deadLetters.resend(r, f)],
   ];

@@ -11,6 +11,7 @@ import { brokerCommand } from './commands/broker-command.js';
 import type { CliCommand } from './commands/cli-command.js';
 import { EXIT_CODE_USAGE, NAME_SERVER_ADDRESS_DEFAULT, NAME_SERVER_ENV } from './cli-constants.js';
 import { cliFailure } from './cli-failure.js';
+import { clusterCommand } from './commands/cluster-command.js';
 import { consumeCommand } from './commands/consume-command.js';
 import { dlqCommand } from './commands/dlq-command.js';
 import { groupCommand } from './commands/group-command.js';
@@ -24,7 +25,7 @@ import { UsageError } from './usage-error.js';
 const SECTIONS: readonly [string, readonly CliCommand[]][] = [
   ['Servers', [startCommand, namesrvCommand, brokerCommand]],
   ['Messages', [produceCommand, consumeCommand, messageCommand]],
-  ['Administration', [topicCommand, groupCommand, dlqCommand]],
+  ['Administration', [clusterCommand, topicCommand, groupCommand, dlqCommand]],
   ['Benchmarks', [benchCommand]],
 ];
 const COMMANDS = new Map(

@@ -3,13 +3,25 @@
 import { ClientError } from './client-error.js';
 import { ClientInstance } from './client-instance.js';
 import type { ClientOptions } from './client-options.js';
-import { decodeMessages, type ReceivedMessage, decodeRecords, isUndecodable } from '../protocol/message-decoder.js';
+import { decodeMessages, type ReceivedMessage } from '../protocol/message-decoder.js';
 import { masterAddress, readableQueues } from './topic-route.js';
 import { PERMISSION } from '../protocol/header-fields.js';
 import { PROPERTY } from '../protocol/message-properties-codec.js';
 import type { RemotingCommand } from '../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../protocol/request-code.js';
 import { RESPONSE_CODE } from '../protocol/response-code.js';
+import { brokerStatus, listCluster, type BrokerStatus, type ClusterBroker } from './admin-cluster.js';
+import { deleteGroup, describeGroup, listGroups, type GroupDescription, type GroupSummary } from './admin-groups.js';
+import { expectSuccess } from './expect-success.js';
+import {
+  deadLettersOf,
+  resendDeadLetter,
+  type DeadLetter,
+  type DeadLetterQuery,
+  type ResentDeadLetter,
+} from './admin-dead-letters.js';
+import { traceMessage, type MessageTrace } from './admin-message-trace.js';
+import { resetTopicOffsets, type ResetResult, type ResetTarget } from './admin-reset-offset.js';
 
 export interface TopicQueueStatus {
   brokerName: string;
@@ -34,36 +46,6 @@ export interface CreateTopicOptions {
   order?: boolean;
 }
 
-/** A message in a consumer group's dead-letter queue, with where it came from. */
-export interface DeadLetter {
-  readonly brokerName: string;
-  /** Its position in that broker's %DLQ%<group> queue; the next page starts one past it. */
-  readonly queueOffset: number;
-  /** The topic it was first sent to, and the producer's id of it. */
-  readonly originTopic: string;
-  readonly originMsgId: string;
-  /** How many deliveries failed. */
-  readonly reconsumeTimes: number;
-  readonly message: ReceivedMessage;
-}
-
-export interface DeadLetterQuery {
-  /** First position in each broker's DLQ queue (default 0: the oldest kept). */
-  offset?: number;
-  /** Most dead letters returned (default 32). */
-  maxCount?: number;
-}
-
-export interface ResentDeadLetter {
-  readonly brokerName: string;
-  /** The producer's id, unchanged: consumers see the same msgId again. */
-  readonly msgId: string;
-  /** The new record in %RETRY%<group>. */
-  readonly offsetMsgId: string;
-  readonly originTopic: string;
-}
-
-const DEAD_LETTER_PAGE_COUNT_DEFAULT = 32;
 const OFFSET_ID_PATTERN = /^[0-9A-Fa-f]{32}$/;
 const TOPIC_QUEUE_COUNT_DEFAULT = 8;
 
@@ -103,6 +85,8 @@ export class Admin {
         `delete ${topic}`,
       );
     }
+    // The brokers' next registrations drop the route too; this makes it go at once.
+    await this.askNameServer(REQUEST_CODE.DELETE_TOPIC_IN_NAMESRV, { topic });
   }
 
   async listTopics(): Promise<string[]> {
@@ -227,26 +211,7 @@ export class Admin {
    * offset = last queueOffset + 1.
    */
   async dlqMessages(group: string, query: DeadLetterQuery = {}): Promise<DeadLetter[]> {
-    const maxCount = query.maxCount ?? DEAD_LETTER_PAGE_COUNT_DEFAULT;
-    const found: DeadLetter[] = [];
-    for (const address of await this.brokerAddresses()) {
-      const response = await this.client.invoke(address, {
-        code: REQUEST_CODE.TRIBUTARY_QUERY_DEAD_LETTERS,
-        extFields: { group, offset: query.offset ?? 0, maxCount },
-      });
-      const body = expectSuccess(response, `dead letters of ${group}`);
-      const brokerName = String(response.extFields?.brokerName ?? address);
-      const { records, broken } = decodeRecords(body);
-      if (broken !== undefined) throw broken;
-      for (const record of records) {
-        // A dead letter whose body does not inflate (a poison record) is listed as stored.
-        if (!isUndecodable(record)) found.push(deadLetterOf(brokerName, record));
-        else if (record.asStored !== undefined) found.push(deadLetterOf(brokerName, record.asStored));
-        else throw record.error;
-      }
-    }
-    found.sort((a, b) => a.brokerName.localeCompare(b.brokerName) || a.queueOffset - b.queueOffset);
-    return found.slice(0, maxCount);
+    return deadLettersOf(this.client, await this.brokerAddresses(), group, query);
   }
 
   /**
@@ -255,22 +220,62 @@ export class Admin {
    * topic. The dead letter stays in the DLQ. Undefined when no broker has it.
    */
   async resendDeadLetter(group: string, msgId: string): Promise<ResentDeadLetter | undefined> {
-    for (const address of await this.brokerAddresses()) {
-      const response = await this.client.invoke(address, {
-        code: REQUEST_CODE.TRIBUTARY_RESEND_DEAD_LETTER,
-        extFields: { group, msgId },
-      });
-      if (response.code === RESPONSE_CODE.QUERY_NOT_FOUND) continue;
-      expectSuccess(response, `resend ${msgId} of ${group}`);
-      const fields = response.extFields ?? {};
-      return {
-        brokerName: String(fields.brokerName ?? address),
-        msgId: String(fields.msgId ?? msgId),
-        offsetMsgId: String(fields.offsetMsgId ?? ''),
-        originTopic: String(fields.originTopic ?? ''),
-      };
+    return resendDeadLetter(this.client, await this.brokerAddresses(), group, msgId);
+  }
+
+  /** Every broker (masters and slaves) with its role, address, version and put rate. */
+  async clusterList(): Promise<ClusterBroker[]> {
+    return listCluster(this.client);
+  }
+
+  /** A broker's runtime info, store figures and limits; every master when no address is given. */
+  async brokerStatus(address?: string): Promise<BrokerStatus[]> {
+    const addresses = address === undefined ? await this.brokerAddresses() : [address];
+    return Promise.all(addresses.map((each) => brokerStatus(this.client, each)));
+  }
+
+  /** Every consumer group a broker knows: configured, with committed offsets, or online. */
+  async listGroups(): Promise<GroupSummary[]> {
+    return listGroups(this.client, await this.brokerAddresses());
+  }
+
+  /** A group's live members (client ids, addresses) and subscriptions. */
+  async describeGroup(group: string): Promise<GroupDescription> {
+    return describeGroup(this.client, await this.brokerAddresses(), group);
+  }
+
+  /** Removes a group's config and offsets; refused (GROUP_HAS_MEMBERS) while it has live members unless `force`. */
+  async deleteGroup(group: string, options: { force?: boolean } = {}): Promise<void> {
+    await deleteGroup(this.client, await this.brokerAddresses(), group, options.force ?? false);
+  }
+
+  /**
+   * Moves the group's committed offsets on `topic` (every topic the group has offsets or
+   * subscriptions on, retry topics aside, when absent) and restarts live members there at once.
+   */
+  async resetOffset(group: string, target: ResetTarget, topic?: string): Promise<ResetResult> {
+    const topics =
+      topic !== undefined
+        ? [topic]
+        : [...new Set((await this.groupProgress(group)).queues.map((queue) => queue.topic))].filter(
+            (name) => !name.startsWith('%'),
+          );
+    const offsets: ResetResult['offsets'] = [];
+    let notifiedClients = 0;
+    for (const each of topics) {
+      const reset = await resetTopicOffsets(this.client, group, each, target);
+      offsets.push(...reset.offsets);
+      notifiedClients += reset.notifiedClients;
     }
-    return undefined;
+    return { offsets, notifiedClients };
+  }
+
+  /**
+   * Where a message is (by producer id, or offset id): stored where, consumed by which groups,
+   * retried and dead-lettered copies. Undefined when no broker has it.
+   */
+  async traceMessage(msgId: string, topic?: string): Promise<MessageTrace | undefined> {
+    return traceMessage(this, this.client, msgId, topic);
   }
 
   /** Every broker master the name servers know. */
@@ -285,21 +290,4 @@ export class Admin {
   private async askNameServer(code: number, extFields: Record<string, string>): Promise<Buffer> {
     return this.client.askNameServers(code, extFields);
   }
-}
-
-function expectSuccess(response: RemotingCommand, what: string): Buffer {
-  if (response.code !== RESPONSE_CODE.SUCCESS) throw ClientError.fromResponse(response.code, response.remark, what);
-  return (response.body as Buffer | undefined) ?? Buffer.alloc(0);
-}
-
-function deadLetterOf(brokerName: string, message: ReceivedMessage): DeadLetter {
-  const properties = message.properties;
-  return {
-    brokerName,
-    queueOffset: message.queueOffset,
-    originTopic: properties[PROPERTY.dlqOriginTopic] ?? properties[PROPERTY.retryTopic] ?? '',
-    originMsgId: properties[PROPERTY.dlqOriginMessageId] ?? properties[PROPERTY.originMessageId] ?? message.msgId,
-    reconsumeTimes: Number(properties[PROPERTY.dlqReconsumeTimes] ?? message.reconsumeTimes),
-    message,
-  };
 }

@@ -18,6 +18,7 @@ export const CLIENT_ERRORS = {
     retriable: false,
     message: 'a pulled message could not be decoded; it is sent back (ending in the DLQ) and the queue moves on',
   },
+  GROUP_HAS_MEMBERS: { retriable: false, message: 'the consumer group has live members (--force deletes anyway)' },
   QUEUE_LOCK_LOST: { retriable: true, message: 'an orderly queue lost its broker lock and stops until relocked' },
 } as const;
 

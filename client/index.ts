@@ -19,12 +19,10 @@ export type { ClientOptions } from './client-options.js';
 export type { AccessCredentials } from '../protocol/request-signature.js';
 export type { ClientTlsOptions } from './remoting/client-tls-options.js';
 export type { MessageQueue } from './topic-route.js';
-export {
-  Admin,
-  type TopicQueueStatus,
-  type GroupQueueProgress,
-  type CreateTopicOptions,
-  type DeadLetter,
-  type DeadLetterQuery,
-  type ResentDeadLetter,
-} from './admin.js';
+export { Admin, type TopicQueueStatus, type GroupQueueProgress, type CreateTopicOptions } from './admin.js';
+export type { DeadLetter, DeadLetterQuery, ResentDeadLetter } from './admin-dead-letters.js';
+export type { BrokerStatus, ClusterBroker } from './admin-cluster.js';
+export type { GroupDelivery, MessageTrace, RetryCopy, StoredPlace } from './admin-message-trace.js';
+export type { ResetResult, ResetTarget } from './admin-reset-offset.js';
+export type { QueueOffset } from '../protocol/reset-offset-body.js';
+export type { GroupDescription, GroupMember, GroupSummary } from './admin-groups.js';

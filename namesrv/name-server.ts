@@ -120,6 +120,13 @@ function registerProcessors(server: RemotingServer, routes: RouteInfoManager): v
     ],
     [REQUEST_CODE.GET_ROUTEINFO_BY_TOPIC, (request) => routeResponse(request, routes)],
     [REQUEST_CODE.GET_BROKER_CLUSTER_INFO, (request) => json(request, routes.clusterInfo())],
+    [
+      REQUEST_CODE.DELETE_TOPIC_IN_NAMESRV,
+      (request) => {
+        routes.deleteTopic(new ExtFieldReader(request.extFields).string('topic'));
+        return responseTo(request, RESPONSE_CODE.SUCCESS);
+      },
+    ],
     [REQUEST_CODE.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, (request) => json(request, { topicList: routes.topicNames() })],
   ];
   for (const [code, handler] of handlers) server.register(code, guarded(handler));

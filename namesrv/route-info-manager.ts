@@ -145,6 +145,11 @@ export class RouteInfoManager {
     return [...this.topics.keys()];
   }
 
+  /** DELETE_TOPIC_IN_NAMESRV: forgets the topic's route (a broker still serving it brings it back). */
+  deleteTopic(topic: string): void {
+    this.topics.delete(topic);
+  }
+
   clusterInfo(): { brokerAddrTable: Record<string, BrokerData>; clusterAddrTable: Record<string, string[]> } {
     const clusterAddrTable: Record<string, string[]> = {};
     for (const broker of this.brokers.values()) (clusterAddrTable[broker.cluster] ??= []).push(broker.brokerName);

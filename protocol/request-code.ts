@@ -41,6 +41,10 @@ export const REQUEST_CODE = {
   GET_ALL_TOPIC_LIST_FROM_NAMESERVER: 206,
   DELETE_SUBSCRIPTIONGROUP: 207,
   GET_CONSUME_STATS: 208,
+  /** Broker to client: the group's offsets of a topic were reset (body: reset-offset-body.ts). */
+  RESET_CONSUMER_CLIENT_OFFSET: 220,
+  /** Admin to broker: topic, group, timestamp, isForce (+ Tributary's position, offset). */
+  INVOKE_BROKER_TO_RESET_OFFSET: 222,
   QUERY_TOPIC_CONSUME_BY_WHO: 300,
   SEND_MESSAGE_V2: 310,
   SEND_BATCH_MESSAGE: 320,

@@ -397,6 +397,18 @@ export class MessageStore {
     return low;
   }
 
+  /**
+   * Deletes a topic's consume queues and their files (its records stay in the commit log until
+   * retention, and the index still finds them by key). A checkpoint follows, so recovery does
+   * not re-dispatch the topic's records into new queues. False when the topic had no queues.
+   */
+  async deleteTopicQueues(topic: string): Promise<boolean> {
+    if (this.closed) throw new StoreError('STORE_CLOSED');
+    const removed = this.topics.removeTopic(topic);
+    if (removed) await this.flush();
+    return removed;
+  }
+
   /** Makes everything appended so far durable, consume queues and index included. */
   async flush(): Promise<void> {
     if (this.closed) throw new StoreError('STORE_CLOSED');

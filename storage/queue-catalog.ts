@@ -9,6 +9,9 @@
 // | ' '     | separator                             |
 // | queueId | decimal integer                       |
 // | '\n'    | terminator; a line without one is torn |
+//
+// A queueId of -1 is a tombstone: the topic was deleted, and its earlier lines no longer count
+// (a later line creates its queue again). Appending one line keeps deletion crash-safe.
 import path from 'node:path';
 
 import type { StorageFile, StorageFileSystem } from './storage-file-system.js';
@@ -17,7 +20,9 @@ import { isValidTopic } from '../protocol/name-rules.js';
 
 const CATALOG_FILE_NAME = 'queues.catalog';
 /** A topic (checked against the name rules after the split) and a queue id. */
-const LINE_PATTERN = /^(\S+) (\d{1,9})$/;
+const LINE_PATTERN = /^(\S+) (-1|\d{1,9})$/;
+/** The queueId of a tombstone line. */
+const TOPIC_DELETED_QUEUE_ID = -1;
 
 export interface CatalogEntry {
   readonly topic: string;
@@ -34,7 +39,10 @@ export function decodeCatalog(text: string): CatalogEntry[] {
   const entries: CatalogEntry[] = [];
   for (const line of lines) {
     const match = LINE_PATTERN.exec(line);
-    if (match !== null && isValidTopic(match[1])) entries.push({ topic: match[1], queueId: Number(match[2]) });
+    if (match === null || !isValidTopic(match[1])) continue;
+    const queueId = Number(match[2]);
+    if (queueId !== TOPIC_DELETED_QUEUE_ID) entries.push({ topic: match[1], queueId });
+    else removeTopicEntries(entries, match[1]);
   }
   return entries;
 }
@@ -75,6 +83,17 @@ export class QueueCatalog {
     this.entries.push(entry);
   }
 
+  /** Records that a topic's queues were deleted (a tombstone line), durable at once. */
+  removeTopic(topic: string): void {
+    try {
+      this.file.append(Buffer.from(encodeCatalogLine({ topic, queueId: TOPIC_DELETED_QUEUE_ID }), 'utf8'));
+      this.file.datasync();
+    } catch (error) {
+      throw StoreError.fromSystemError(error, 'recording a deleted topic');
+    }
+    removeTopicEntries(this.entries, topic);
+  }
+
   /** fdatasyncs lines added since the last sync, off the event loop. */
   async sync(): Promise<void> {
     if (!this.unsynced) return;
@@ -91,4 +110,8 @@ export class QueueCatalog {
     if (this.unsynced) this.file.datasync();
     this.file.close();
   }
+}
+
+function removeTopicEntries(entries: CatalogEntry[], topic: string): void {
+  for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.topic === topic) entries.splice(i, 1);
 }

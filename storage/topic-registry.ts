@@ -121,6 +121,21 @@ export class TopicRegistry {
     return fresh;
   }
 
+  /**
+   * Deletes a topic's consume queues: their files go once no reader holds them, the directory
+   * goes, and a catalog tombstone keeps recovery from rebuilding them. False if none existed.
+   */
+  removeTopic(name: string): boolean {
+    const entry = this.topics.get(name);
+    const directory = path.join(this.root, name);
+    if (entry === undefined && !this.fileSystem.exists(directory)) return false;
+    for (const queue of entry?.queues ?? []) queue?.files.removeAll();
+    this.topics.delete(name);
+    this.fileSystem.remove(directory);
+    this.catalog.removeTopic(name);
+    return true;
+  }
+
   *allQueues(): IterableIterator<ConsumeQueue> {
     for (const entry of this.topics.values()) {
       for (const queue of entry.queues) if (queue !== undefined) yield queue;

@@ -111,6 +111,8 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.GET_ALL_DELAY_OFFSET, ADMIN],
   [REQUEST_CODE.VIEW_MESSAGE_BY_ID, ADMIN],
   [REQUEST_CODE.QUERY_TOPIC_CONSUME_BY_WHO, ADMIN],
+  // Moves a group's offsets and restarts its live members there: admin-only like deletes.
+  [REQUEST_CODE.INVOKE_BROKER_TO_RESET_OFFSET, ADMIN],
   // Name server requests (the name server checks no ACL) and requests a broker sends to
   // clients: a broker never serves them, so only an admin gets as far as "not supported".
   [REQUEST_CODE.PUT_KV_CONFIG, ADMIN],
@@ -124,6 +126,7 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.BROKER_HEARTBEAT, ADMIN],
   [REQUEST_CODE.CHECK_TRANSACTION_STATE, ADMIN],
   [REQUEST_CODE.NOTIFY_CONSUMER_IDS_CHANGED, ADMIN],
+  [REQUEST_CODE.RESET_CONSUMER_CLIENT_OFFSET, ADMIN],
 ]);
 
 /** What `request` needs: admin or not, and each topic and group with its permission. */

@@ -56,8 +56,13 @@ export class AdminProcessor {
     return responseTo(request, RESPONSE_CODE.SUCCESS);
   }
 
+  /** DELETE_TOPIC_IN_BROKER: the config (no more sends or pulls), then the queue files. */
   async deleteTopic(request: RemotingCommand, fields: ExtFieldReader): Promise<RemotingCommand> {
-    await this.context.topics.delete(fields.string('topic'));
+    const topic = fields.string('topic');
+    if (!isValidTopic(topic) || isReservedTopic(topic))
+      return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, `invalid topic name '${topic.slice(0, 200)}'`);
+    await this.context.topics.delete(topic);
+    await this.context.deleteTopicQueues(topic);
     this.context.registerSoon();
     return responseTo(request, RESPONSE_CODE.SUCCESS);
   }

@@ -10,6 +10,8 @@ export interface BrokerRuntimeInfo {
   readonly bootTimestamp: number;
   readonly memory: NodeJS.MemoryUsage;
   readonly connections: ConnectionStats;
+  /** Identity, store figures and limits (`tributary broker status`); absent in older callers. */
+  readonly extra?: Readonly<Record<string, string | number>>;
 }
 
 /** The KVTable's entries: RocketMQ's bootTimestamp, then Tributary's own, units in the names. */
@@ -31,6 +33,7 @@ export function brokerRuntimeInfoTable(info: BrokerRuntimeInfo): Record<string, 
     connectionsClosedHeaderRefused: String(connections.closedHeaderRefused),
     unfinishedFrameBytes: String(connections.unfinishedFrameBytes),
     requestsRefusedBusy: String(connections.busyRefusals),
+    ...Object.fromEntries(Object.entries(info.extra ?? {}).map(([name, value]) => [name, String(value)])),
   };
 }
 

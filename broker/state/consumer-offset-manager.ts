@@ -124,6 +124,13 @@ export class ConsumerOffsetManager {
       .map((key) => key.slice(prefix.length));
   }
 
+  /** Every group with a committed offset on some topic. */
+  allGroups(): string[] {
+    const groups = new Set<string>();
+    for (const key of this.machine.state.keys()) groups.add(key.slice(key.lastIndexOf('@') + 1));
+    return [...groups];
+  }
+
   async deleteGroup(group: string): Promise<void> {
     for (const key of [...this.pending.keys()]) if (key.endsWith(`@${group}`)) this.pending.delete(key);
     await this.machine.submit({ op: 'delete-group', group });

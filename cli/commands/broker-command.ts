@@ -1,24 +1,29 @@
 // `tributary broker`: a broker alone, registering with one or more name servers.
 import { startBroker } from '../../broker/index.js';
 import { parseNameServers } from '../../client/client-options.js';
-import { cliCommand } from './cli-command.js';
+import { brokerStatusCommand } from './broker-status-command.js';
+import { cliCommand, type CliCommand } from './cli-command.js';
 import { BROKER_NAME_DEFAULT, CLUSTER_NAME_DEFAULT } from '../cli-constants.js';
 import { cliFailure } from '../cli-failure.js';
 import { BROKER_FLAGS, brokerOptionsFrom } from '../flags/broker-flags.js';
+import type { FlagSpec } from '../command-line.js';
+import { withConfigFile } from '../flags/config-file.js';
 import { NAMESRV_FLAG, nameServerAddress } from '../flags/name-server-address.js';
 import { serveUntilSignal } from '../serve-until-signal.js';
 
-export const brokerCommand = cliCommand(
+const BROKER_COMMAND_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  ...BROKER_FLAGS,
+  namesrv: NAMESRV_FLAG,
+  name: { type: 'string', placeholder: 'name', description: 'broker name', defaultText: BROKER_NAME_DEFAULT },
+  cluster: { type: 'string', placeholder: 'name', description: 'cluster name', defaultText: CLUSTER_NAME_DEFAULT },
+};
+
+const runBroker = cliCommand(
   'broker',
   {
     name: 'broker',
     summary: 'Runs a broker registered with the given name servers, until Ctrl-C (SIGINT) or SIGTERM.',
-    flags: {
-      ...BROKER_FLAGS,
-      namesrv: NAMESRV_FLAG,
-      name: { type: 'string', placeholder: 'name', description: 'broker name', defaultText: BROKER_NAME_DEFAULT },
-      cluster: { type: 'string', placeholder: 'name', description: 'cluster name', defaultText: CLUSTER_NAME_DEFAULT },
-    },
+    flags: BROKER_COMMAND_FLAGS,
     examples: ["tributary broker --namesrv '10.0.0.1:9876;10.0.0.2:9876' --name broker-b --data /data/broker-b"],
   },
   (line) =>
@@ -40,3 +45,13 @@ export const brokerCommand = cliCommand(
       return () => broker.close();
     }),
 );
+
+/** `tributary broker status ...` inspects brokers; any other arguments run one. */
+export const brokerCommand: CliCommand = {
+  word: runBroker.word,
+  summary: runBroker.summary,
+  run: (argv) =>
+    argv[0] === 'status'
+      ? brokerStatusCommand.run(argv.slice(1))
+      : runBroker.run(withConfigFile(BROKER_COMMAND_FLAGS, argv)),
+};

@@ -2,7 +2,8 @@
 // id, which encodes its broker and position, does not) or by key (--key with --topic), and
 // prints every field (mqadmin queryMsgById / queryMsgByKey).
 import type { ReceivedMessage } from '../../client/index.js';
-import { cliCommand } from './cli-command.js';
+import { cliCommand, type CliCommand } from './cli-command.js';
+import { messageTraceCommand } from './message-trace-command.js';
 import { KEY_LOOKUP_MESSAGES_MAX } from '../cli-constants.js';
 import { CliFailure } from '../cli-failure.js';
 import { messageDetails, messageView } from '../message-view.js';
@@ -13,7 +14,7 @@ import { withAdmin } from '../with-admin.js';
 /** An offset message id: store host (8 bytes) and commit log offset (8 bytes), in hex. */
 const OFFSET_ID_PATTERN = /^[0-9A-Fa-f]{32}$/;
 
-export const messageCommand = cliCommand(
+const lookUp = cliCommand(
   'message',
   {
     name: 'message',
@@ -56,3 +57,10 @@ export const messageCommand = cliCommand(
     else console.log(found.map(messageDetails).join('\n\n'));
   },
 );
+
+/** `tributary message trace <msgId>` traces one message; flags alone look messages up. */
+export const messageCommand: CliCommand = {
+  word: lookUp.word,
+  summary: lookUp.summary,
+  run: (argv) => (argv[0] === 'trace' ? messageTraceCommand.run(argv.slice(1)) : lookUp.run(argv)),
+};

@@ -3,6 +3,7 @@ import { startNameServer } from '../../namesrv/index.js';
 import { cliCommand } from './cli-command.js';
 import { LISTEN_HOST_DEFAULT, NAME_SERVER_PORT_DEFAULT } from '../cli-constants.js';
 import { cliFailure } from '../cli-failure.js';
+import { BROKER_EXPIRY_FLAG } from '../flags/broker-expiry-flag.js';
 import { CONNECTION_LIMIT_FLAGS, connectionLimitsFrom } from '../flags/connection-limit-flags.js';
 import { TLS_FLAGS, serverTlsFrom } from '../flags/security-flags.js';
 import { serveUntilSignal } from '../serve-until-signal.js';
@@ -20,6 +21,7 @@ export const namesrvCommand = cliCommand(
         defaultText: String(NAME_SERVER_PORT_DEFAULT),
       },
       host: { type: 'string', placeholder: 'address', description: 'listen address', defaultText: LISTEN_HOST_DEFAULT },
+      'broker-expiry-ms': BROKER_EXPIRY_FLAG,
       ...CONNECTION_LIMIT_FLAGS,
       ...TLS_FLAGS,
     },
@@ -31,9 +33,13 @@ export const namesrvCommand = cliCommand(
       const port = line.integer('port', NAME_SERVER_PORT_DEFAULT);
       const connectionLimits = connectionLimitsFrom(line);
       const tls = serverTlsFrom(line);
-      const nameServer = await startNameServer({ host, port, connectionLimits, tls }).catch((error: unknown) => {
-        throw cliFailure(error);
-      });
+      const brokerExpiryMs = line.integer('broker-expiry-ms');
+      const expiry = brokerExpiryMs === undefined ? {} : { brokerExpiryMs };
+      const nameServer = await startNameServer({ host, port, connectionLimits, tls, ...expiry }).catch(
+        (error: unknown) => {
+          throw cliFailure(error);
+        },
+      );
       console.log(`tributary: name server listening on ${host}:${nameServer.port}`);
       return () => nameServer.close();
     }),

@@ -2,29 +2,35 @@
 // setup (`npm start`). The broker registers with the name server beside it.
 import { startBroker } from '../../broker/index.js';
 import { startNameServer } from '../../namesrv/index.js';
-import { cliCommand } from './cli-command.js';
+import { cliCommand, type CliCommand } from './cli-command.js';
 import { LISTEN_HOST_DEFAULT, NAME_SERVER_PORT_DEFAULT } from '../cli-constants.js';
 import { cliFailure } from '../cli-failure.js';
 import { BROKER_FLAGS, brokerOptionsFrom } from '../flags/broker-flags.js';
+import { BROKER_EXPIRY_FLAG } from '../flags/broker-expiry-flag.js';
+import type { FlagSpec } from '../command-line.js';
+import { withConfigFile } from '../flags/config-file.js';
 import { serveUntilSignal } from '../serve-until-signal.js';
 
 /** Addresses that mean "every interface": the broker reaches its name server over loopback. */
 const ANY_ADDRESSES: ReadonlySet<string> = new Set(['0.0.0.0', '::', '']);
 
-export const startCommand = cliCommand(
+const START_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  ...BROKER_FLAGS,
+  'namesrv-port': {
+    type: 'integer',
+    min: 0,
+    description: 'name server port; 0 picks a free one',
+    defaultText: String(NAME_SERVER_PORT_DEFAULT),
+  },
+  'broker-expiry-ms': BROKER_EXPIRY_FLAG,
+};
+
+const runStart = cliCommand(
   'start',
   {
     name: 'start',
     summary: 'Runs a name server and a broker in one process, until Ctrl-C (SIGINT) or SIGTERM.',
-    flags: {
-      ...BROKER_FLAGS,
-      'namesrv-port': {
-        type: 'integer',
-        min: 0,
-        description: 'name server port; 0 picks a free one',
-        defaultText: String(NAME_SERVER_PORT_DEFAULT),
-      },
-    },
+    flags: START_FLAGS,
     examples: ['tributary start', 'tributary start --data /var/lib/tributary --flush sync'],
   },
   (line) =>
@@ -35,11 +41,16 @@ export const startCommand = cliCommand(
       const brokerOptions = brokerOptionsFrom(line, []);
       // The name server beside the broker takes the same connection limits and TLS.
       const { connectionLimits, tls } = brokerOptions;
-      const nameServer = await startNameServer({ host, port: namesrvPort, connectionLimits, tls }).catch(
-        (error: unknown) => {
-          throw cliFailure(error);
-        },
-      );
+      const brokerExpiryMs = line.integer('broker-expiry-ms');
+      const nameServer = await startNameServer({
+        host,
+        port: namesrvPort,
+        connectionLimits,
+        tls,
+        ...(brokerExpiryMs === undefined ? {} : { brokerExpiryMs }),
+      }).catch((error: unknown) => {
+        throw cliFailure(error);
+      });
       const local = ANY_ADDRESSES.has(host) ? '127.0.0.1' : host;
       const options = {
         ...brokerOptions,
@@ -64,3 +75,10 @@ export const startCommand = cliCommand(
       };
     }),
 );
+
+/** Flags from `--config file.json` first, the command line's over them. */
+export const startCommand: CliCommand = {
+  word: runStart.word,
+  summary: runStart.summary,
+  run: (argv) => runStart.run(withConfigFile(START_FLAGS, argv)),
+};

@@ -87,7 +87,30 @@ const status = cliCommand(
   },
 );
 
-export const topicCommand = subcommandGroup('topic', 'Creates, lists and inspects topics.', [create, list, status]);
+const remove = cliCommand(
+  'delete',
+  {
+    name: 'topic delete',
+    summary: 'Deletes a topic on every broker (its config and queue files) and its name server route.',
+    positionals: [TOPIC_POSITIONAL],
+    flags: { json: JSON_FLAG, namesrv: NAMESRV_FLAG },
+    examples: ['tributary topic delete old-orders'],
+  },
+  async (line) => {
+    const topic = topicArgument(line, line.positionals[0]!);
+    const nameServer = nameServerAddress(line);
+    await withAdmin(nameServer, { topic, nameServer }, (admin) => admin.deleteTopic(topic));
+    if (line.boolean('json')) console.log(JSON.stringify({ topic, deleted: true }));
+    else console.log(`deleted topic ${topic}`);
+  },
+);
+
+export const topicCommand = subcommandGroup('topic', 'Creates, lists, inspects and deletes topics.', [
+  create,
+  list,
+  status,
+  remove,
+]);
 
 /** A new topic reaches the name server with the broker's next registration, moments later. */
 async function becomesRoutable(admin: Admin, topic: string): Promise<boolean> {

@@ -2,6 +2,7 @@
 import path from 'node:path';
 
 import type { BrokerOptions } from '../../broker/index.js';
+import type { MessageStoreOptions } from '../../storage/index.js';
 import {
   ADVERTISED_HOST_DEFAULT,
   BROKER_PORT_DEFAULT,
@@ -12,8 +13,11 @@ import {
 } from '../cli-constants.js';
 import type { CommandLine, FlagSpec } from '../command-line.js';
 import { CONNECTION_LIMIT_FLAGS, connectionLimitsFrom } from './connection-limit-flags.js';
+import { CONFIG_FLAG, CONFIG_FLAG_NAME } from './config-file.js';
 import { delayLevelsArgument } from './delay-levels-argument.js';
 import { BROKER_SECURITY_FLAGS, brokerSecurityFrom } from './security-flags.js';
+
+const PERCENT = 100;
 
 export const BROKER_FLAGS: Readonly<Record<string, FlagSpec>> = {
   data: {
@@ -60,6 +64,37 @@ export const BROKER_FLAGS: Readonly<Record<string, FlagSpec>> = {
     description: 'entries of each key index file (20 bytes each, plus a hash slot per 4); a full one rolls',
     defaultText: '4000000, fewer on a small disk: a file takes at most 1/16 of it',
   },
+  'retention-hours': {
+    type: 'integer',
+    min: 1,
+    description: 'delete commit log segments older than this many hours',
+    defaultText: '72',
+  },
+  'disk-retention-percent': {
+    type: 'integer',
+    min: 1,
+    description: 'disk use (percent) past which the oldest segments go regardless of age',
+    defaultText: '75',
+  },
+  'disk-full-percent': {
+    type: 'integer',
+    min: 1,
+    description: 'disk use (percent) past which sends are refused',
+    defaultText: '90',
+  },
+  'transaction-check-interval-ms': {
+    type: 'integer',
+    min: 1,
+    description: 'how often open transactions are checked back with their producers',
+    defaultText: '30000',
+  },
+  'transaction-timeout-ms': {
+    type: 'integer',
+    min: 0,
+    description: 'a transaction younger than this is not checked back yet',
+    defaultText: '6000',
+  },
+  [CONFIG_FLAG_NAME]: CONFIG_FLAG,
   ...CONNECTION_LIMIT_FLAGS,
   ...BROKER_SECURITY_FLAGS,
 };
@@ -71,13 +106,9 @@ export function dataDirectoryOf(line: CommandLine): string {
 }
 
 export function brokerOptionsFrom(line: CommandLine, nameServers: readonly string[]): BrokerOptions {
-  const segmentMiB = line.integer('segment-mb');
-  const indexEntries = line.integer('index-entries');
   const delayLevels = line.string('delay-levels');
-  const store = {
-    ...(segmentMiB === undefined ? {} : { segmentBytes: segmentMiB * BYTES_PER_MIB }),
-    ...(indexEntries === undefined ? {} : { indexEntryCount: indexEntries }),
-  };
+  const checkIntervalMs = line.integer('transaction-check-interval-ms');
+  const timeoutMs = line.integer('transaction-timeout-ms');
   return {
     dataDirectory: dataDirectoryOf(line),
     host: line.string('host', LISTEN_HOST_DEFAULT),
@@ -88,10 +119,35 @@ export function brokerOptionsFrom(line: CommandLine, nameServers: readonly strin
     autoCreateTopics: line.boolean('auto-create-topics'),
     connectionLimits: connectionLimitsFrom(line),
     ...(delayLevels === undefined ? {} : { delayLevelsMs: delayLevelsArgument(line, delayLevels) }),
-    ...(Object.keys(store).length === 0 ? {} : { store }),
+    store: storeOptionsFrom(line),
+    ...(checkIntervalMs === undefined ? {} : { transactionCheckIntervalMs: checkIntervalMs }),
+    ...(timeoutMs === undefined ? {} : { transactionTimeoutMs: timeoutMs }),
     ...brokerSecurityFrom(line),
     onError: reportBackgroundError,
   };
+}
+
+/** The store flags given; absent ones leave the store's defaults. */
+function storeOptionsFrom(line: CommandLine): MessageStoreOptions {
+  const segmentMiB = line.integer('segment-mb');
+  const indexEntries = line.integer('index-entries');
+  const retentionHours = line.integer('retention-hours');
+  const retentionPercent = percentFlag(line, 'disk-retention-percent');
+  const fullPercent = percentFlag(line, 'disk-full-percent');
+  return {
+    ...(segmentMiB === undefined ? {} : { segmentBytes: segmentMiB * BYTES_PER_MIB }),
+    ...(indexEntries === undefined ? {} : { indexEntryCount: indexEntries }),
+    ...(retentionHours === undefined ? {} : { retentionHours }),
+    ...(retentionPercent === undefined ? {} : { diskRetentionRatio: retentionPercent / PERCENT }),
+    ...(fullPercent === undefined ? {} : { diskFullRatio: fullPercent / PERCENT }),
+  };
+}
+
+function percentFlag(line: CommandLine, name: string): number | undefined {
+  const value = line.integer(name);
+  if (value !== undefined && value > PERCENT)
+    throw line.usageError(`--${name} must be at most ${PERCENT} (got ${value})`);
+  return value;
 }
 
 /**

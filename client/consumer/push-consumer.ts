@@ -31,6 +31,8 @@ import { PROPERTY } from '../../protocol/message-properties-codec.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { SubscriptionSet } from './subscription-set.js';
+import { applyOffsetReset } from './offset-reset.js';
+import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { queueKey, type MessageQueue } from '../topic-route.js';
 import { UndecodableRecords } from './undecodable-records.js';
 import { tracedHandler } from './traced-handler.js';
@@ -142,6 +144,7 @@ export class PushConsumer {
       heartbeat: (clientId) => this.heartbeat(clientId),
       onConsumerIdsChanged: () => void this.rebalanceUntilSettled(),
       heartbeatFailed: (error) => this.emitError(error),
+      onRequest: (request) => this.onBrokerRequest(request),
     });
     this.offsets = clustering ? new RemoteOffsetStore(this.client, options.group) : new LocalOffsetStore();
     this.dispatcher = this.createDispatcher();
@@ -332,6 +335,13 @@ export class PushConsumer {
     const locks = this.locks;
     if (locks === undefined) return hooks;
     return { ...hooks, lock: (queues) => locks.lock(queues), unlock: (queue) => locks.unlock([queue]) };
+  }
+
+  /** Requests a broker sends this consumer: an admin's offset reset. */
+  private async onBrokerRequest(request: RemotingCommand): Promise<RemotingCommand> {
+    if (request.code === REQUEST_CODE.RESET_CONSUMER_CLIENT_OFFSET && this.state === 'started')
+      return applyOffsetReset(request, this.options.group, this.rebalancer, this.offsets);
+    return responseTo(request, RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED, `request code ${request.code} not supported`);
   }
 
   /** Orderly: a queue's lock was refused or expired; consume it again only once relocked. */

@@ -96,6 +96,25 @@ export class Rebalancer {
     clearTimeout(timer);
   }
 
+  /**
+   * An admin reset the group's offset of an owned queue: what was pulled is dropped without a
+   * commit, and the queue starts again at `offset` at once (keeping its lock, in orderly mode).
+   * False when this consumer does not own the queue.
+   */
+  restartAt(queue: MessageQueue, offset: number): boolean {
+    const key = queueKey(queue);
+    const old = this.owned.get(key);
+    if (old === undefined) return false;
+    old.drop();
+    this.hooks.stopPulling(old);
+    this.hooks.forget(old);
+    const pq = new ProcessQueue(old.queue, offset);
+    pq.lockedUntilMs = old.lockedUntilMs;
+    this.owned.set(key, pq);
+    this.hooks.startPulling(pq);
+    return true;
+  }
+
   /** Orderly mode: gives up a queue whose lock was lost, without commit or unlock. */
   abandon(pq: ProcessQueue): void {
     const key = queueKey(pq.queue);

@@ -262,6 +262,24 @@ test('acl: creating a topic is admin-only: refused to other accounts, done for t
   expectSuccess(await createTopic(remoting(ADMIN), 'acl-new'), 'creating a topic as admin');
 });
 
+test('acl: reset-offset, group delete and topic delete are admin-only; the admin may', async () => {
+  const consumer = remoting(CONSUMER);
+  const reset = { topic: ORDERS, group: BILLING, position: 'earliest', timestamp: 0, isForce: true };
+  expectDenied(
+    await invoke(consumer, REQUEST_CODE.INVOKE_BROKER_TO_RESET_OFFSET, reset),
+    /request code 222 \(INVOKE_BROKER_TO_RESET_OFFSET\) needs an admin account/,
+  );
+  expectDenied(
+    await invoke(consumer, REQUEST_CODE.DELETE_SUBSCRIPTIONGROUP, { groupName: BILLING }),
+    /request code 207 \(DELETE_SUBSCRIPTIONGROUP\) needs an admin account/,
+  );
+  expectDenied(
+    await invoke(consumer, REQUEST_CODE.DELETE_TOPIC_IN_BROKER, { topic: ORDERS }),
+    /request code 215 \(DELETE_TOPIC_IN_BROKER\) needs an admin account/,
+  );
+  expectSuccess(await invoke(remoting(ADMIN), REQUEST_CODE.INVOKE_BROKER_TO_RESET_OFFSET, reset), 'reset as admin');
+});
+
 /** Runs `tributary <args>` in a clean environment (PATH and `environment` only); never rejects. */
 function runCli(
   args: readonly string[],
