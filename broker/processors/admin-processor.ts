@@ -1,5 +1,5 @@
 // Administrative and lookup requests: topics, offsets, message lookup by id and key,
-// consumption progress. Bodies are JSON; shapes are documented in client/admin.ts.
+// consumption progress. Bodies are JSON; shapes are documented in client/admin/admin.ts.
 import { ExtFieldReader, HeaderFieldError } from '../../protocol/ext-field-reader.js';
 import { PERMISSION } from '../../protocol/header-fields.js';
 import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';

@@ -1,18 +1,18 @@
 // Admin: topics, consumer progress and message lookup, over the same protocol as the other
 // clients. Cluster-wide operations go to every broker the name servers know.
-import { ClientError } from './client-error.js';
-import { ClientInstance } from './client-instance.js';
-import type { ClientOptions } from './client-options.js';
-import { decodeMessages, type ReceivedMessage } from '../protocol/message-decoder.js';
-import { masterAddress, readableQueues } from './topic-route.js';
-import { PERMISSION } from '../protocol/header-fields.js';
-import { PROPERTY } from '../protocol/message-properties-codec.js';
-import type { RemotingCommand } from '../protocol/remoting-command.js';
-import { REQUEST_CODE } from '../protocol/request-code.js';
-import { RESPONSE_CODE } from '../protocol/response-code.js';
+import { ClientError } from '../client-error.js';
+import { ClientInstance } from '../client-instance.js';
+import type { ClientOptions } from '../client-options.js';
+import { decodeMessages, type ReceivedMessage } from '../../protocol/message-decoder.js';
+import { masterAddress, readableQueues } from '../topic-route.js';
+import { PERMISSION } from '../../protocol/header-fields.js';
+import { PROPERTY } from '../../protocol/message-properties-codec.js';
+import type { RemotingCommand } from '../../protocol/remoting-command.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { brokerStatus, listCluster, type BrokerStatus, type ClusterBroker } from './admin-cluster.js';
 import { deleteGroup, describeGroup, listGroups, type GroupDescription, type GroupSummary } from './admin-groups.js';
-import { expectSuccess } from './expect-success.js';
+import { expectSuccess } from '../expect-success.js';
 import {
   deadLettersOf,
   resendDeadLetter,

@@ -1,10 +1,10 @@
 // Admin work on consumer groups as a whole: list, describe (members and subscriptions) and
 // delete (config and offsets), across every broker master the name servers know.
-import { ClientError } from './client-error.js';
-import type { ClientInstance } from './client-instance.js';
-import { expectSuccess } from './expect-success.js';
-import { REQUEST_CODE } from '../protocol/request-code.js';
-import { RESPONSE_CODE } from '../protocol/response-code.js';
+import { ClientError } from '../client-error.js';
+import type { ClientInstance } from '../client-instance.js';
+import { expectSuccess } from '../expect-success.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 
 export interface GroupSummary {
   readonly group: string;

@@ -4,12 +4,12 @@
 // broker's key index, which send-backs keep.
 import type { ClusterBroker } from './admin-cluster.js';
 import type { GroupSummary } from './admin-groups.js';
-import { ClientError } from './client-error.js';
-import type { ClientInstance } from './client-instance.js';
-import { DLQ_TOPIC_PREFIX, RETRY_TOPIC_PREFIX } from '../protocol/name-rules.js';
-import { decodeMessages, type ReceivedMessage } from '../protocol/message-decoder.js';
-import { REQUEST_CODE } from '../protocol/request-code.js';
-import { RESPONSE_CODE } from '../protocol/response-code.js';
+import { ClientError } from '../client-error.js';
+import type { ClientInstance } from '../client-instance.js';
+import { DLQ_TOPIC_PREFIX, RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
+import { decodeMessages, type ReceivedMessage } from '../../protocol/message-decoder.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 
 const OFFSET_ID_PATTERN = /^[0-9A-Fa-f]{32}$/;
 /** Copies of one message in a retry or dead-letter topic: one per failed delivery at most. */

@@ -1,9 +1,9 @@
 // Admin views of the cluster: every broker the name servers know (GET_BROKER_CLUSTER_INFO)
 // with what it reports of itself (GET_BROKER_RUNTIME_INFO), as `mqadmin clusterList` and
 // `mqadmin brokerStatus` show them.
-import type { ClientInstance } from './client-instance.js';
-import { expectSuccess } from './expect-success.js';
-import { REQUEST_CODE } from '../protocol/request-code.js';
+import type { ClientInstance } from '../client-instance.js';
+import { expectSuccess } from '../expect-success.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
 
 /** RocketMQ's broker id of a master; others are slaves. */
 const MASTER_BROKER_ID = '0';

@@ -1,12 +1,12 @@
 // Admin: moves a consumer group's committed offsets (mqadmin resetOffsetByTime,
 // kafka-consumer-groups --reset-offsets) through INVOKE_BROKER_TO_RESET_OFFSET on every broker
 // serving the topic. Live members are restarted at the new offsets by their brokers.
-import { ClientError } from './client-error.js';
-import type { ClientInstance } from './client-instance.js';
-import { expectSuccess } from './expect-success.js';
-import { REQUEST_CODE } from '../protocol/request-code.js';
-import { decodeResetOffsetBody, type QueueOffset } from '../protocol/reset-offset-body.js';
-import { masterAddress } from './topic-route.js';
+import { ClientError } from '../client-error.js';
+import type { ClientInstance } from '../client-instance.js';
+import { expectSuccess } from '../expect-success.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { decodeResetOffsetBody, type QueueOffset } from '../../protocol/reset-offset-body.js';
+import { masterAddress } from '../topic-route.js';
 
 /** Where to move the offsets: a time (ms since the epoch), either end, or an absolute offset. */
 export type ResetTarget =

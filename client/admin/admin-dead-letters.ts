@@ -1,11 +1,11 @@
 // Admin: a consumer group's dead letters (%DLQ%<group>) across brokers, and re-sending one to
 // the group's %RETRY% topic (TRIBUTARY_QUERY_DEAD_LETTERS, TRIBUTARY_RESEND_DEAD_LETTER).
-import type { ClientInstance } from './client-instance.js';
-import { expectSuccess } from './expect-success.js';
-import { decodeRecords, isUndecodable, type ReceivedMessage } from '../protocol/message-decoder.js';
-import { PROPERTY } from '../protocol/message-properties-codec.js';
-import { REQUEST_CODE } from '../protocol/request-code.js';
-import { RESPONSE_CODE } from '../protocol/response-code.js';
+import type { ClientInstance } from '../client-instance.js';
+import { expectSuccess } from '../expect-success.js';
+import { decodeRecords, isUndecodable, type ReceivedMessage } from '../../protocol/message-decoder.js';
+import { PROPERTY } from '../../protocol/message-properties-codec.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 
 /** A message in a consumer group's dead-letter queue, with where it came from. */
 export interface DeadLetter {
