@@ -87,3 +87,12 @@ export const SECRET_KEY_CHARS_MIN = 6;
 export const ACL_RELOAD_INTERVAL_MS_DEFAULT = 2000;
 /** Names from a request (access keys, topics) are cut to this length in denial remarks. */
 export const ACL_REMARK_NAME_CHARS_MAX = 100;
+
+/**
+ * Metrics label cardinality (broker/metrics/, option metricLabelsMax): the first this many topics, and consumer groups,
+ * get labels of their own; later ones are counted under `_other`, so a client creating names
+ * without end cannot grow the scrape or the scraper's storage without bound.
+ */
+export const METRIC_LABELS_MAX_DEFAULT = 500;
+/** The label value topics and groups past those limits share. */
+export const METRIC_OTHER_LABEL = '_other';

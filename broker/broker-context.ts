@@ -11,6 +11,7 @@ import type { SubscriptionGroupManager } from './state/subscription-group-manage
 import type { TopicConfigManager } from './state/topic-config-manager.js';
 import type { TransactionProgress } from './state/transaction-progress.js';
 import type { StoreReader } from './store-reader.js';
+import type { TrafficCounters } from './metrics/traffic-counters.js';
 
 export interface BrokerContext {
   readonly options: ResolvedBrokerOptions;
@@ -27,6 +28,8 @@ export interface BrokerContext {
   readonly producers: ProducerManager;
   readonly holds: PullRequestHoldService;
   readonly writer: MessageWriter;
+  /** Messages and bytes in and out, read by the metrics when scraped. */
+  readonly traffic: TrafficCounters;
   /** 'ip:port' clients use for this broker. */
   readonly address: string;
   /** The same as STOREHOST, for offset message ids. */

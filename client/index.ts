@@ -27,3 +27,4 @@ export {
   type DeadLetterQuery,
   type ResentDeadLetter,
 } from './admin.js';
+export type { ClientLogger, ClientLogMethod } from './client-logger.js';

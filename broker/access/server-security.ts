@@ -8,6 +8,8 @@ import type { RemotingServerOptions } from '../../server/remoting-server.js';
 
 export interface ServerSecurity {
   readonly serverOptions: Pick<RemotingServerOptions, 'tls' | 'authorize'>;
+  /** The access control when ACL is on (the HTTP endpoint checks its credentials too). */
+  readonly access: AccessControl | undefined;
   /** Stops watching the ACL file. */
   close(): void;
 }
@@ -23,6 +25,7 @@ export function serverSecurity(resolved: ResolvedBrokerOptions): ServerSecurity 
       ...(tls === undefined ? {} : { tls }),
       ...(access === undefined ? {} : { authorize: (request, channel) => access.authorize(request, channel) }),
     },
+    access,
     close: () => access?.close(),
   };
 }

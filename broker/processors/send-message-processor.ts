@@ -78,7 +78,9 @@ export class SendMessageProcessor {
             toHalfMessage(message, properties[PROPERTY.producerGroup] ?? header.producerGroup),
           )
         : this.context.writer.put(message);
-      return this.success(request, [await appended], target.queueId);
+      const result = await appended;
+      this.context.traffic.messagesIn(target.topic, 1, message.body.length);
+      return this.success(request, [result], target.queueId);
     } catch (error) {
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);
@@ -120,7 +122,9 @@ export class SendMessageProcessor {
       };
     });
     try {
-      return this.success(request, await this.context.writer.putBatch(messages), target.queueId);
+      const results = await this.context.writer.putBatch(messages);
+      this.context.traffic.messagesIn(target.topic, messages.length, bodyOf(request).length);
+      return this.success(request, results, target.queueId);
     } catch (error) {
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);

@@ -6,6 +6,8 @@ import { cliFailure } from '../cli-failure.js';
 import { CONNECTION_LIMIT_FLAGS, connectionLimitsFrom } from '../flags/connection-limit-flags.js';
 import { TLS_FLAGS, serverTlsFrom } from '../flags/security-flags.js';
 import { serveUntilSignal } from '../serve-until-signal.js';
+import { NAME_SERVER_HTTP_PORT_DEFAULT } from '../../namesrv/index.js';
+import { LOG_LEVEL_FLAG, httpPortFlag, httpPortFrom, serverLoggerFrom } from '../flags/server-process-flags.js';
 
 export const namesrvCommand = cliCommand(
   'namesrv',
@@ -20,6 +22,8 @@ export const namesrvCommand = cliCommand(
         defaultText: String(NAME_SERVER_PORT_DEFAULT),
       },
       host: { type: 'string', placeholder: 'address', description: 'listen address', defaultText: LISTEN_HOST_DEFAULT },
+      'http-port': httpPortFlag(NAME_SERVER_HTTP_PORT_DEFAULT),
+      'log-level': LOG_LEVEL_FLAG,
       ...CONNECTION_LIMIT_FLAGS,
       ...TLS_FLAGS,
     },
@@ -31,10 +35,17 @@ export const namesrvCommand = cliCommand(
       const port = line.integer('port', NAME_SERVER_PORT_DEFAULT);
       const connectionLimits = connectionLimitsFrom(line);
       const tls = serverTlsFrom(line);
-      const nameServer = await startNameServer({ host, port, connectionLimits, tls }).catch((error: unknown) => {
-        throw cliFailure(error);
-      });
-      console.log(`tributary: name server listening on ${host}:${nameServer.port}`);
+      const httpPort = httpPortFrom(line, 'http-port', NAME_SERVER_HTTP_PORT_DEFAULT);
+      const logger = serverLoggerFrom(line, 'tributary-namesrv');
+      const nameServer = await startNameServer({ host, port, connectionLimits, tls, httpPort, logger }).catch(
+        (error: unknown) => {
+          throw cliFailure(error);
+        },
+      );
+      console.log(
+        `tributary: name server listening on ${host}:${nameServer.port}` +
+          (nameServer.httpPort === undefined ? '' : `, HTTP on ${nameServer.httpPort}`),
+      );
       return () => nameServer.close();
     }),
 );

@@ -7,6 +7,8 @@ import { LISTEN_HOST_DEFAULT, NAME_SERVER_PORT_DEFAULT } from '../cli-constants.
 import { cliFailure } from '../cli-failure.js';
 import { BROKER_FLAGS, brokerOptionsFrom } from '../flags/broker-flags.js';
 import { serveUntilSignal } from '../serve-until-signal.js';
+import { NAME_SERVER_HTTP_PORT_DEFAULT } from '../../namesrv/index.js';
+import { httpPortFlag, httpPortFrom } from '../flags/server-process-flags.js';
 
 /** Addresses that mean "every interface": the broker reaches its name server over loopback. */
 const ANY_ADDRESSES: ReadonlySet<string> = new Set(['0.0.0.0', '::', '']);
@@ -24,6 +26,7 @@ export const startCommand = cliCommand(
         description: 'name server port; 0 picks a free one',
         defaultText: String(NAME_SERVER_PORT_DEFAULT),
       },
+      'namesrv-http-port': httpPortFlag(NAME_SERVER_HTTP_PORT_DEFAULT, "the name server's HTTP port"),
     },
     examples: ['tributary start', 'tributary start --data /var/lib/tributary --flush sync'],
   },
@@ -35,11 +38,19 @@ export const startCommand = cliCommand(
       const brokerOptions = brokerOptionsFrom(line, []);
       // The name server beside the broker takes the same connection limits and TLS.
       const { connectionLimits, tls } = brokerOptions;
-      const nameServer = await startNameServer({ host, port: namesrvPort, connectionLimits, tls }).catch(
-        (error: unknown) => {
-          throw cliFailure(error);
-        },
-      );
+      const httpPort = httpPortFrom(line, 'namesrv-http-port', NAME_SERVER_HTTP_PORT_DEFAULT);
+      // One process, two loggers and two metric registries: each line says which server wrote it.
+      const logger = brokerOptions.logger!.child({ server: 'namesrv' });
+      const nameServer = await startNameServer({
+        host,
+        port: namesrvPort,
+        connectionLimits,
+        tls,
+        httpPort,
+        logger,
+      }).catch((error: unknown) => {
+        throw cliFailure(error);
+      });
       const local = ANY_ADDRESSES.has(host) ? '127.0.0.1' : host;
       const options = {
         ...brokerOptions,
@@ -55,7 +66,8 @@ export const startCommand = cliCommand(
       });
       console.log(
         `tributary: listening on ${host}: name server port ${nameServer.port}, broker port ${broker.port} ` +
-          `(${broker.options.brokerName}, clients connect to ${broker.address}); data in ${options.dataDirectory}`,
+          `(${broker.options.brokerName}, clients connect to ${broker.address}); data in ${options.dataDirectory}` +
+          `; HTTP: broker ${broker.httpPort ?? 'off'}, name server ${nameServer.httpPort ?? 'off'}`,
       );
       return async () => {
         // The broker first, so its unregistration still reaches the name server.

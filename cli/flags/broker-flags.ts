@@ -14,6 +14,8 @@ import type { CommandLine, FlagSpec } from '../command-line.js';
 import { CONNECTION_LIMIT_FLAGS, connectionLimitsFrom } from './connection-limit-flags.js';
 import { delayLevelsArgument } from './delay-levels-argument.js';
 import { BROKER_SECURITY_FLAGS, brokerSecurityFrom } from './security-flags.js';
+import { HTTP_PORT_DEFAULT } from '../../broker/index.js';
+import { LOG_LEVEL_FLAG, httpPortFlag, httpPortFrom, serverLoggerFrom } from './server-process-flags.js';
 
 export const BROKER_FLAGS: Readonly<Record<string, FlagSpec>> = {
   data: {
@@ -54,6 +56,8 @@ export const BROKER_FLAGS: Readonly<Record<string, FlagSpec>> = {
     description: 'commit log segment size in MiB (preheated ahead of need)',
     defaultText: '1024',
   },
+  'http-port': httpPortFlag(HTTP_PORT_DEFAULT),
+  'log-level': LOG_LEVEL_FLAG,
   ...CONNECTION_LIMIT_FLAGS,
   ...BROKER_SECURITY_FLAGS,
 };
@@ -79,16 +83,8 @@ export function brokerOptionsFrom(line: CommandLine, nameServers: readonly strin
     ...(delayLevels === undefined ? {} : { delayLevelsMs: delayLevelsArgument(line, delayLevels) }),
     ...(segmentMiB === undefined ? {} : { store: { segmentBytes: segmentMiB * BYTES_PER_MIB } }),
     ...brokerSecurityFrom(line),
-    onError: reportBackgroundError,
+    httpPort: httpPortFrom(line, 'http-port', HTTP_PORT_DEFAULT),
+    // Background failures (a name server down, a client gone) become error lines of this logger.
+    logger: serverLoggerFrom(line, 'tributary-broker'),
   };
-}
-
-/**
- * One line per background failure (a name server down, a client gone) for an operator's log;
- * the stack only for errors without a code, which are bugs worth a trace.
- */
-function reportBackgroundError(error: unknown, context: string): void {
-  const classified = error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
-  const detail = error instanceof Error ? (classified ? error.message : (error.stack ?? error.message)) : String(error);
-  console.error(`tributary broker: ${context}: ${detail}`);
 }
