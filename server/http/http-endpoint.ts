@@ -95,7 +95,12 @@ async function answer(options: HttpEndpointOptions, request: http.IncomingMessag
     if (access !== 'allowed') {
       // The credentials are logged as sent: the logger redacts `authorization`.
       options.logger.debug(
-        { path, remoteAddress: request.socket.remoteAddress, status: access, authorization: request.headers.authorization },
+        {
+          path,
+          remoteAddress: request.socket.remoteAddress,
+          status: access,
+          authorization: request.headers.authorization,
+        },
         'http refused',
       );
       return json(access, { error: access === 401 ? 'credentials required' : 'not permitted' });
