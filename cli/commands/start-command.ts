@@ -66,8 +66,8 @@ export const startCommand = cliCommand(
       });
       console.log(
         `tributary: listening on ${host}: name server port ${nameServer.port}, broker port ${broker.port} ` +
-          `(${broker.options.brokerName}, clients connect to ${broker.address}); data in ${options.dataDirectory}` +
-          `; HTTP: broker ${broker.httpPort ?? 'off'}, name server ${nameServer.httpPort ?? 'off'}`,
+          `(${broker.options.brokerName}, clients connect to ${broker.address}); HTTP: broker ${broker.httpPort ?? 'off'}, ` +
+          `name server ${nameServer.httpPort ?? 'off'}; data in ${options.dataDirectory}`,
       );
       return async () => {
         // The broker first, so its unregistration still reaches the name server.
