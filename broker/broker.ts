@@ -89,30 +89,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   if (resolved.autoCreateTopics)
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   registerProcessors(server, context);
-  const transactionChecks = new TransactionCheckService(
-    store,
-    context.writer,
-    context.transactions,
-    context.producers,
-    {
-      checkIntervalMs: resolved.transactionCheckIntervalMs,
-      timeoutMs: resolved.transactionTimeoutMs,
-      checkMax: resolved.transactionCheckMax,
-    },
-    resolved.onError,
-  );
-  server.onChannelClosed((channel) => {
-    context.consumers.channelClosed(channel);
-    context.producers.channelClosed(channel);
-    holds.channelClosed(channel);
-  });
-  const expiry = setInterval(() => {
-    context.consumers.expire(resolved.clientExpiryMs);
-    context.producers.expire(resolved.clientExpiryMs);
-  }, resolved.clientExpiryScanIntervalMs);
-  expiry.unref();
-  schedule.start();
-  transactionChecks.start();
+  const stopServices = startServices(resolved, context, store, server, schedule);
   metrics.attach({ context, connections: () => server.stats, aclRefusals: () => security.access?.refusals ?? 0 });
   readyStore = store;
   await registrar.start();
@@ -131,17 +108,54 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     deliverDueMessages: () => schedule.tick(),
     connectionStats: () => server.stats,
     close: async () => {
-      clearInterval(expiry);
       await http?.close();
       await started.close();
-      await schedule.stop();
-      await transactionChecks.stop();
+      await stopServices();
       holds.releaseAll();
       await server.close();
       security.close();
       await context.offsets.close();
       await store.close();
     },
+  };
+}
+
+/** Delayed delivery, transaction check-backs and client expiry; returns what stops them. */
+function startServices(
+  resolved: ResolvedBrokerOptions,
+  context: BrokerContext,
+  store: MessageStore,
+  server: RemotingServer,
+  schedule: ScheduleMessageService,
+): () => Promise<void> {
+  const transactionChecks = new TransactionCheckService(
+    store,
+    context.writer,
+    context.transactions,
+    context.producers,
+    {
+      checkIntervalMs: resolved.transactionCheckIntervalMs,
+      timeoutMs: resolved.transactionTimeoutMs,
+      checkMax: resolved.transactionCheckMax,
+    },
+    resolved.onError,
+  );
+  server.onChannelClosed((channel) => {
+    context.consumers.channelClosed(channel);
+    context.producers.channelClosed(channel);
+    context.holds.channelClosed(channel);
+  });
+  const expiry = setInterval(() => {
+    context.consumers.expire(resolved.clientExpiryMs);
+    context.producers.expire(resolved.clientExpiryMs);
+  }, resolved.clientExpiryScanIntervalMs);
+  expiry.unref();
+  schedule.start();
+  transactionChecks.start();
+  return async () => {
+    clearInterval(expiry);
+    await schedule.stop();
+    await transactionChecks.stop();
   };
 }
 

@@ -43,7 +43,12 @@ export class BrokerMetrics {
     return this.registry.metrics();
   }
 
-  private counter(name: string, help: string, labelNames: string[], read: (metric: Counter) => void): void {
+  private counter(
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: (metric: Counter, s: BrokerMetricsSources) => void,
+  ): void {
     const sources = (): BrokerMetricsSources | undefined => this.sources;
     new Counter({
       name,
@@ -51,9 +56,11 @@ export class BrokerMetrics {
       labelNames,
       registers: [this.registry],
       collect() {
-        if (sources() === undefined) return;
+        const current = sources();
+        if (current === undefined) return;
+        // The totals live in plain numbers; the metric shows them as they are now.
         this.reset();
-        read(this);
+        read(this, current);
       },
     });
   }
@@ -147,6 +154,18 @@ export class BrokerMetrics {
       pick: (s: ReturnType<BrokerContext['store']['stats']>) => number,
     ): void => this.gauge(name, help, [], (metric, { context }) => metric.set(pick(context.store.stats())));
     store('tributary_storage_segments', 'Commit log segments', (s) => s.segments);
+    this.gauge(
+      'tributary_storage_preheat_enabled',
+      'Segments are preheated (1) or not (0)',
+      [],
+      (metric, { context }) => metric.set(context.store.options.preheat ? 1 : 0),
+    );
+    this.gauge(
+      'tributary_storage_lock_segments_enabled',
+      'Preheated segments are mlocked (1)',
+      [],
+      (metric, { context }) => metric.set(context.store.options.lockSegments ? 1 : 0),
+    );
     store('tributary_storage_disk_used_ratio', 'Used fraction of the store file system', (s) => s.diskUsedRatio);
     store(
       'tributary_storage_allocation_stalls',
@@ -158,25 +177,29 @@ export class BrokerMetrics {
       'Failed page prefaults ahead of the writer',
       (s) => s.writePrefaultFailures,
     );
-    const connections = (name: string, help: string, pick: (s: ConnectionStats) => number): void =>
-      this.gauge(name, help, [], (metric, sources) => metric.set(pick(sources.connections())));
-    connections('tributary_connections_open', 'Open client connections', (s) => s.open);
-    connections('tributary_connections_rejected_total', 'Connections refused at maxConnections', (s) => s.rejected);
-    connections('tributary_connections_closed_idle_total', 'Connections closed idle', (s) => s.closedIdle);
-    connections(
+    this.gauge('tributary_connections_open', 'Open client connections', [], (metric, sources) =>
+      metric.set(sources.connections().open),
+    );
+    const total = (name: string, help: string, pick: (s: BrokerMetricsSources) => number): void =>
+      this.counter(name, help, [], (metric, sources) => metric.inc(pick(sources)));
+    total(
+      'tributary_connections_rejected_total',
+      'Connections refused at maxConnections',
+      (s) => s.connections().rejected,
+    );
+    total('tributary_connections_closed_idle_total', 'Connections closed idle', (s) => s.connections().closedIdle);
+    total(
       'tributary_connections_closed_stalled_total',
       'Connections closed for unread responses',
-      (s) => s.closedStalled,
+      (s) => s.connections().closedStalled,
     );
-    connections(
+    total(
       'tributary_connections_closed_protocol_error_total',
       'Connections closed for bad frames',
-      (s) => s.closedProtocolError,
+      (s) => s.connections().closedProtocolError,
     );
-    connections('tributary_requests_busy_total', 'Requests answered SYSTEM_BUSY', (s) => s.busyRefusals);
-    this.gauge('tributary_acl_refusals_total', 'Requests refused by access control', [], (metric, sources) =>
-      metric.set(sources.aclRefusals()),
-    );
+    total('tributary_requests_busy_total', 'Requests answered SYSTEM_BUSY', (s) => s.connections().busyRefusals);
+    total('tributary_acl_refusals_total', 'Requests refused by access control', (s) => s.aclRefusals());
   }
 }
 
