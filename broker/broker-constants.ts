@@ -113,3 +113,12 @@ export const SIGNATURE_REPLAY_CACHE_ENTRIES_MAX = 100_000;
 
 /** Reported in GET_BROKER_RUNTIME_INFO (brokerVersionDesc); kept equal to package.json's version (a test checks). */
 export const BROKER_VERSION = '0.1.0';
+
+/**
+ * Metrics label cardinality (broker/metrics/, option metricLabelsMax): the first this many topics, and consumer groups,
+ * get labels of their own; later ones are counted under `_other`, so a client creating names
+ * without end cannot grow the scrape or the scraper's storage without bound.
+ */
+export const METRIC_LABELS_MAX_DEFAULT = 500;
+/** The label value topics and groups past those limits share. */
+export const METRIC_OTHER_LABEL = '_other';

@@ -7,12 +7,13 @@ import type { ProducerManager } from './clients/producer-manager.js';
 import type { PullRequestHoldService } from './delivery/pull-request-hold-service.js';
 import type { QueueLockManager } from './state/queue-lock-manager.js';
 import type { ResolvedBrokerOptions } from './broker-options.js';
-import type { StoreReader } from './store-reader.js';
 import type { ResourceAccess } from './access/resource-access.js';
 import type { SubscriptionGroupManager } from './state/subscription-group-manager.js';
 import type { TopicConfigManager } from './state/topic-config-manager.js';
 import type { TransactionProgress } from './state/transaction-progress.js';
 import type { MessageStore } from '../storage/index.js';
+import type { StoreReader } from './store-reader.js';
+import type { TrafficCounters } from './metrics/traffic-counters.js';
 
 export interface BrokerContext {
   readonly options: ResolvedBrokerOptions;
@@ -31,6 +32,8 @@ export interface BrokerContext {
   readonly writer: MessageWriter;
   /** Access control over resources a request points at (see resource-access.ts). */
   readonly access: ResourceAccess;
+  /** Messages and bytes in and out, read by the metrics when scraped. */
+  readonly traffic: TrafficCounters;
   /** 'ip:port' clients use for this broker. */
   readonly address: string;
   /** The same as STOREHOST, for offset message ids. */

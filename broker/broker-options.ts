@@ -14,6 +14,7 @@ import {
   DATA_DIRECTORY_DEFAULT,
   DELAY_LEVELS_MS_DEFAULT,
   MESSAGE_IN_MEMORY_RATIO_DEFAULT,
+  METRIC_LABELS_MAX_DEFAULT,
   QUEUE_LOCK_LIFETIME_MS_DEFAULT,
   REGISTER_INTERVAL_MS_DEFAULT,
   TOPIC_QUEUE_COUNT_DEFAULT,
@@ -24,6 +25,9 @@ import {
 import type { BrokerTlsOptions } from '../server/broker-tls-options.js';
 import { resolveConnectionLimits, type ConnectionLimits } from '../server/connection-limits.js';
 import { rateLimitedErrorLog } from '../server/rate-limited-error-log.js';
+import type { HttpPortOption } from '../server/http/http-port.js';
+import { errorReporter, processLogger, type Logger } from '../server/http/process-logger.js';
+import { LOG_LEVEL_DEFAULT } from '../server/server-constants.js';
 
 export interface BrokerOptions {
   /** Where the store and state live (default ./data). */
@@ -75,7 +79,19 @@ export interface BrokerOptions {
   tls?: BrokerTlsOptions;
   /** TLS for registering with TLS name servers: true (system CAs) or a CA, client cert... */
   nameServerTls?: boolean | ClientTlsOptions;
-  /** Where background failures go (default: stderr). */
+  /**
+   * The HTTP endpoint (/healthz, /readyz, /metrics; README "HTTP endpoint"): a port (0 picks a
+   * free one) or 'off'. Off by default in the library (an embedded broker opens no port it was
+   * not asked for); `tributary broker` defaults to HTTP_PORT_DEFAULT (5557).
+   */
+  httpPort?: HttpPortOption;
+  /** Topics, and groups, with metric labels of their own; later ones are `_other` (default 500). */
+  metricLabelsMax?: number;
+  /** JSON-lines logger (pino); default: a pino logger on stderr at `logLevel`. */
+  logger?: Logger;
+  /** Level of the default logger (default info). */
+  logLevel?: string;
+  /** Where background failures go (default: the logger, at error level). */
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -86,6 +102,10 @@ export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, 'store' | Switc
   Pick<BrokerOptions, SwitchOptions> & { store: MessageStoreOptions };
 
 export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBrokerOptions {
+  const logLevel = options.logLevel ?? LOG_LEVEL_DEFAULT;
+  const logger = (options.logger ?? processLogger('tributary-broker', logLevel, 'stderr')).child({
+    broker: options.brokerName ?? BROKER_NAME_DEFAULT,
+  });
   return {
     dataDirectory: options.dataDirectory ?? DATA_DIRECTORY_DEFAULT,
     host: options.host ?? '0.0.0.0',
@@ -112,8 +132,10 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
     aclReloadIntervalMs: options.aclReloadIntervalMs ?? ACL_RELOAD_INTERVAL_MS_DEFAULT,
     tls: options.tls,
     nameServerTls: options.nameServerTls,
-    onError: rateLimitedErrorLog(
-      options.onError ?? ((error, context) => console.error(`tributary broker: ${context}:`, error)),
-    ),
+    httpPort: options.httpPort ?? 'off',
+    metricLabelsMax: options.metricLabelsMax ?? METRIC_LABELS_MAX_DEFAULT,
+    logger,
+    logLevel,
+    onError: rateLimitedErrorLog(options.onError ?? errorReporter(logger)),
   };
 }

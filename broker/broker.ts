@@ -40,6 +40,12 @@ import { SubscriptionGroupManager } from './state/subscription-group-manager.js'
 import { topicConfig, TopicConfigManager } from './state/topic-config-manager.js';
 import { TransactionCheckService } from './transactions/transaction-check-service.js';
 import { TransactionProgress } from './state/transaction-progress.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { brokerReadiness, type Readiness } from './metrics/broker-readiness.js';
+import { startBrokerHttp } from './metrics/broker-http.js';
+import type { HttpEndpoint } from '../server/http/http-endpoint.js';
+import type { StoreReader } from './store-reader.js';
+import { TrafficCounters } from './metrics/traffic-counters.js';
 
 export interface Broker {
   readonly port: number;
@@ -47,6 +53,9 @@ export interface Broker {
   readonly address: string;
   readonly options: Readonly<ResolvedBrokerOptions>;
   readonly context: BrokerContext;
+  /** The HTTP endpoint's port; undefined when `httpPort` is 'off'. */
+  readonly httpPort: number | undefined;
+  readonly metrics: BrokerMetrics;
   /** Delivers due delayed messages now (normally every 100 ms). */
   deliverDueMessages(): Promise<void>;
   /** Open connections and what the connection limits did so far. */
@@ -56,15 +65,27 @@ export interface Broker {
 
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const resolved = resolveBrokerOptions(options);
-  const { server, port, security } = await listenForClients(resolved);
+  const metrics = new BrokerMetrics(resolved);
+  const { server, port, security } = await listenForClients(resolved, metrics);
   const address = `${resolved.advertisedHost}:${port}`;
   let context: BrokerContext;
   let schedule: ScheduleMessageService;
-  let registrar: NameServerRegistrar;
+  let registrar: NameServerRegistrar | undefined;
   let store: MessageStore;
+  let readyStore: StoreReader | undefined;
+  let http: HttpEndpoint | undefined;
   try {
+    // Up before recovery, so /readyz can say the broker is still replaying.
+    http = await openHttpEndpoint(resolved, security, metrics, () =>
+      brokerReadiness({
+        store: readyStore,
+        registeredWith: () => registrar?.registeredWith ?? [],
+        nameServers: resolved.nameServers,
+      }),
+    );
     ({ context, schedule, registrar, store } = await openBrokerState(resolved, address, port, security.access));
   } catch (error) {
+    await http?.close();
     await server.close();
     security.close();
     throw error;
@@ -73,6 +94,49 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   if (resolved.autoCreateTopics)
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   registerProcessors(server, context);
+  const stopServices = startServices(resolved, context, store, server, schedule);
+  metrics.attach({
+    context,
+    connections: () => server.stats,
+    aclRefusals: () => security.accessControl?.refusals ?? 0,
+  });
+  readyStore = store;
+  await registrar.start();
+  resolved.logger.debug(
+    { port, httpPort: http?.port ?? 'off', address, dataDirectory: resolved.dataDirectory },
+    'broker started',
+  );
+  const started = registrar;
+  return {
+    port,
+    address,
+    options: resolved,
+    context,
+    httpPort: http?.port,
+    metrics,
+    deliverDueMessages: () => schedule.tick(),
+    connectionStats: () => server.stats,
+    close: async () => {
+      await http?.close();
+      await started.close();
+      await stopServices();
+      holds.releaseAll();
+      await server.close();
+      security.close();
+      await context.offsets.close();
+      await store.close();
+    },
+  };
+}
+
+/** Delayed delivery, transaction check-backs and client expiry; returns what stops them. */
+function startServices(
+  resolved: ResolvedBrokerOptions,
+  context: BrokerContext,
+  store: MessageStore,
+  server: RemotingServer,
+  schedule: ScheduleMessageService,
+): () => Promise<void> {
   const transactionChecks = new TransactionCheckService(
     store,
     context.writer,
@@ -89,7 +153,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   server.onChannelClosed((channel) => {
     context.consumers.channelClosed(channel);
     context.producers.channelClosed(channel);
-    holds.channelClosed(channel);
+    context.holds.channelClosed(channel);
   });
   const expiry = setInterval(() => {
     context.consumers.expire(resolved.clientExpiryMs);
@@ -98,32 +162,37 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   expiry.unref();
   schedule.start();
   transactionChecks.start();
-  await registrar.start();
-  return {
-    port,
-    address,
-    options: resolved,
-    context,
-    deliverDueMessages: () => schedule.tick(),
-    connectionStats: () => server.stats,
-    close: async () => {
-      clearInterval(expiry);
-      await retirement.stop();
-      await registrar.close();
-      await schedule.stop();
-      await transactionChecks.stop();
-      holds.releaseAll();
-      await server.close();
-      security.close();
-      await context.offsets.close();
-      await store.close();
-    },
+  return async () => {
+    clearInterval(expiry);
+    await retirement.stop();
+    await schedule.stop();
+    await transactionChecks.stop();
   };
+}
+
+/** The HTTP endpoint (README "HTTP endpoint") on `httpPort`, with the client port's TLS and ACL. */
+function openHttpEndpoint(
+  resolved: ResolvedBrokerOptions,
+  security: ServerSecurity,
+  metrics: BrokerMetrics,
+  readiness: () => Readiness,
+): Promise<HttpEndpoint | undefined> {
+  if (resolved.httpPort === 'off') return Promise.resolve(undefined);
+  return startBrokerHttp({
+    host: resolved.host,
+    port: resolved.httpPort,
+    tls: security.serverOptions.tls,
+    access: security.accessControl,
+    metrics,
+    logger: resolved.logger,
+    readiness,
+  });
 }
 
 /** The client port, listening, with its TLS and access control; nothing stays open on failure. */
 async function listenForClients(
   resolved: ResolvedBrokerOptions,
+  metrics: BrokerMetrics,
 ): Promise<{ server: RemotingServer; port: number; security: ServerSecurity }> {
   const security = serverSecurity(resolved);
   const server = new RemotingServer({
@@ -133,6 +202,8 @@ async function listenForClients(
     port: resolved.port,
     onProcessorError: (error, request) => resolved.onError(error, `processing request code ${request.code}`),
     onConnectionError: (error, remote) => resolved.onError(error, `closed the connection from ${remote}`),
+    onAnswered: (requestCode, responseCode, elapsedMs) =>
+      metrics.rpcLatency.observe(requestCode, responseCode, elapsedMs),
   });
   try {
     return { server, port: await server.listen(), security };
@@ -231,6 +302,7 @@ function assembleContext(
     holds,
     writer,
     access,
+    traffic: new TrafficCounters(resolved.metricLabelsMax),
     address,
     storeHost: toHostAddress(resolved.advertisedHost, port),
     registerSoon: () => registrar.registerSoon(),

@@ -6,3 +6,7 @@ export { DELAY_LEVELS_MS_DEFAULT, SYSTEM_TOPIC } from './broker-constants.js';
 export type { BrokerTlsOptions } from '../server/broker-tls-options.js';
 export type { AclOption } from './access/access-control.js';
 export type { ConnectionLimits, ConnectionStats } from '../server/connection-limits.js';
+export { HTTP_PORT_DEFAULT } from './broker-constants.js';
+export type { BrokerMetrics } from './metrics/broker-metrics.js';
+export type { HttpPortOption } from '../server/http/http-port.js';
+export type { Logger } from '../server/http/process-logger.js';

@@ -24,6 +24,7 @@ export class NameServerRegistrar {
   private timer: NodeJS.Timeout | undefined;
   private soon: NodeJS.Immediate | undefined;
   private readonly failing = new Set<string>();
+  private readonly registered = new Set<string>();
   private closed = false;
 
   constructor(
@@ -42,6 +43,11 @@ export class NameServerRegistrar {
     this.timer = setInterval(() => void this.registerAll(), this.intervalMs);
     this.timer.unref();
     return this.registerAll();
+  }
+
+  /** Name servers whose last registration succeeded (/readyz). */
+  get registeredWith(): readonly string[] {
+    return [...this.registered];
   }
 
   /** Registers again shortly, coalescing bursts of topic changes into one round. */
@@ -105,8 +111,10 @@ export class NameServerRegistrar {
       );
       if (response.code !== RESPONSE_CODE.SUCCESS)
         throw new Error(`name server ${address} refused registration: ${response.remark ?? response.code}`);
+      this.registered.add(address);
       if (this.failing.delete(address)) this.onError(undefined, `registered with name server ${address} again`);
     } catch (error) {
+      this.registered.delete(address);
       if (!this.failing.has(address) && !this.closed) {
         this.failing.add(address);
         this.onError(error, `registering with name server ${address} (will keep retrying)`);

@@ -2,6 +2,7 @@
 // fetched from the name servers (with fail-over between them) and refreshed every 30 s, and
 // heartbeats to every known broker every 30 s. Requests the broker sends to the client
 // (membership changes, transaction checks) are routed to the owner's handlers.
+import { SILENT_CLIENT_LOGGER } from './client-logger.js';
 import type { ConnectionOptions } from 'node:tls';
 
 import {
@@ -66,11 +67,17 @@ export class ClientInstance {
   }
 
   start(): void {
-    const every = (ms: number, task: () => Promise<unknown>): void => {
-      this.timers.push(setInterval(() => void task().catch(() => undefined), ms).unref());
+    const log = this.options.logger ?? SILENT_CLIENT_LOGGER;
+    // A failed round is retried at the next tick; the logger, if given, hears of it.
+    const every = (ms: number, what: string, task: () => Promise<unknown>): void => {
+      this.timers.push(
+        setInterval(() => void task().catch((error: unknown) => log.warn({ err: error }, what)), ms).unref(),
+      );
     };
-    every(this.options.routeRefreshIntervalMs ?? ROUTE_REFRESH_INTERVAL_MS_DEFAULT, () => this.refreshRoutes());
-    every(this.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT, async () => {
+    every(this.options.routeRefreshIntervalMs ?? ROUTE_REFRESH_INTERVAL_MS_DEFAULT, 'route refresh failed', () =>
+      this.refreshRoutes(),
+    );
+    every(this.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS_DEFAULT, 'heartbeat failed', async () => {
       for (const failure of await this.heartbeatAll()) this.handlers.heartbeatFailed?.(failure);
     });
   }
@@ -158,7 +165,11 @@ export class ClientInstance {
   }
 
   private async refreshRoutes(): Promise<void> {
-    for (const topic of [...this.routes.keys()]) await this.route(topic, true).catch(() => undefined);
+    const log = this.options.logger ?? SILENT_CLIENT_LOGGER;
+    for (const topic of [...this.routes.keys()]) {
+      // The cached route stays in use; the next refresh tries again.
+      await this.route(topic, true).catch((error: unknown) => log.debug({ err: error, topic }, 'route refresh failed'));
+    }
   }
 
   /** The master address of a broker named in any cached route. */

@@ -1,6 +1,7 @@
 // Options every client takes, and their defaults.
 import os from 'node:os';
 
+import type { ClientLogger } from './client-logger.js';
 import type { ClientTlsOptions } from './remoting/client-tls-options.js';
 import type { AccessCredentials } from '../protocol/request-signature.js';
 
@@ -27,6 +28,12 @@ export interface ClientOptions {
    * a client certificate and key (PEM text or file paths), a server name.
    */
   tls?: boolean | ClientTlsOptions;
+  /**
+   * Where the client reports background failures it recovers from (a route refresh or
+   * heartbeat that failed and will be retried): a pino logger or anything with its
+   * error/warn/info/debug methods. Default: nothing is logged.
+   */
+  logger?: ClientLogger;
 }
 
 export function parseNameServers(nameServer: string | readonly string[]): string[] {

@@ -26,3 +26,4 @@ export type { GroupDelivery, MessageTrace, RetryCopy, StoredPlace } from './admi
 export type { ResetResult, ResetTarget } from './admin/admin-reset-offset.js';
 export type { QueueOffset } from '../protocol/reset-offset-body.js';
 export type { GroupDescription, GroupMember, GroupSummary } from './admin/admin-groups.js';
+export type { ClientLogger, ClientLogMethod } from './client-logger.js';

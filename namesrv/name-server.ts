@@ -20,6 +20,10 @@ import type { ConnectionLimits, ConnectionStats } from '../server/connection-lim
 import { serverTlsOptions, type BrokerTlsOptions } from '../server/broker-tls-options.js';
 import { RemotingServer, type Channel } from '../server/remoting-server.js';
 import { RouteInfoManager, type BrokerRegistration } from './route-info-manager.js';
+import type { HttpPortOption } from '../server/http/http-port.js';
+import { errorReporter, processLogger, type Logger } from '../server/http/process-logger.js';
+import { rateLimitedErrorLog } from '../server/rate-limited-error-log.js';
+import { NameServerMetrics, startNameServerHttp } from './name-server-http.js';
 
 export interface NameServerOptions {
   host?: string;
@@ -31,11 +35,23 @@ export interface NameServerOptions {
   connectionLimits?: ConnectionLimits;
   /** TLS on its port, off by default (the same options as the broker's). */
   tls?: BrokerTlsOptions;
+  /**
+   * The HTTP endpoint (/healthz, /readyz, /metrics): a port (0 picks a free one) or 'off'.
+   * Off by default in the library; `tributary namesrv` defaults to NAME_SERVER_HTTP_PORT_DEFAULT.
+   */
+  httpPort?: HttpPortOption;
+  /** JSON-lines logger (pino); default: a pino logger on stderr at `logLevel` (default info). */
+  logger?: Logger;
+  logLevel?: string;
+  /** Where failures serving a request go (default: the logger, at error level). */
+  onError?: (error: unknown, context: string) => void;
 }
 
 export interface NameServer {
   readonly port: number;
   readonly routes: RouteInfoManager;
+  /** The HTTP endpoint's port; undefined when `httpPort` is 'off'. */
+  readonly httpPort: number | undefined;
   /** Open connections and what the connection limits did so far. */
   connectionStats(): ConnectionStats;
   close(): Promise<void>;
@@ -43,15 +59,34 @@ export interface NameServer {
 
 export async function startNameServer(options: NameServerOptions = {}): Promise<NameServer> {
   const routes = new RouteInfoManager();
+  const host = options.host ?? '0.0.0.0';
+  const logger = options.logger ?? processLogger('tributary-namesrv', options.logLevel, 'stderr');
+  const onError = rateLimitedErrorLog(options.onError ?? errorReporter(logger));
+  const tls = options.tls === undefined ? undefined : serverTlsOptions(options.tls);
+  let metrics: NameServerMetrics | undefined;
   const server = new RemotingServer({
     ...options.connectionLimits,
-    host: options.host ?? '0.0.0.0',
+    host,
     port: options.port ?? NAME_SERVER_PORT_DEFAULT,
-    ...(options.tls === undefined ? {} : { tls: serverTlsOptions(options.tls) }),
+    ...(tls === undefined ? {} : { tls }),
+    onProcessorError: (error, request) => onError(error, `processing request code ${request.code}`),
+    onConnectionError: (error, remote) => onError(error, `closed the connection from ${remote}`),
+    onAnswered: (requestCode, responseCode, elapsedMs) =>
+      metrics?.rpcLatency.observe(requestCode, responseCode, elapsedMs),
   });
+  metrics = new NameServerMetrics(routes, () => server.stats);
   registerProcessors(server, routes);
   server.onChannelClosed((channel) => routes.connectionClosed(channel.id));
   const port = await server.listen();
+  const httpPort = options.httpPort ?? 'off';
+  const http =
+    httpPort === 'off'
+      ? undefined
+      : await startNameServerHttp({ host, port: httpPort, tls, metrics, logger }).catch(async (error: unknown) => {
+          await server.close();
+          throw error;
+        });
+  logger.debug({ port, httpPort: http?.port ?? 'off' }, 'name server started');
   const expiryMs = options.brokerExpiryMs ?? BROKER_EXPIRY_MS_DEFAULT;
   const scanIntervalMs = options.expiryScanIntervalMs ?? BROKER_EXPIRY_SCAN_INTERVAL_MS_DEFAULT;
   const scan = setInterval(() => routes.expire(expiryMs), scanIntervalMs);
@@ -59,9 +94,11 @@ export async function startNameServer(options: NameServerOptions = {}): Promise<
   return {
     port,
     routes,
+    httpPort: http?.port,
     connectionStats: () => server.stats,
     close: async () => {
       clearInterval(scan);
+      await http?.close();
       await server.close();
     },
   };

@@ -133,6 +133,8 @@ export interface RemotingServerOptions extends ConnectionLimits {
    * is buffered; a reason it returns closes the connection.
    */
   readonly checkHeader?: (request: RemotingCommand, remoteHost: string) => string | undefined;
+  /** Told of every answered request and how long it took (rocketmq_rpc_latency). */
+  readonly onAnswered?: (requestCode: number, responseCode: number, elapsedMs: number) => void;
 }
 
 export class RemotingServer {
@@ -274,8 +276,12 @@ export class RemotingServer {
   private dispatch(channel: Channel, request: RemotingCommand, serializeType: number): void {
     if (isResponse(request)) return; // Responses to our oneway notifications: none expected.
     channel.serializeType = serializeType;
+    const onAnswered = this.options.onAnswered;
+    const started = onAnswered === undefined ? 0 : performance.now();
     const respond = (response: RemotingCommand | undefined): void => {
-      if (response !== undefined && !isOneway(request)) channel.send(response, serializeType);
+      if (response === undefined) return;
+      onAnswered?.(request.code, response.code, performance.now() - started);
+      if (!isOneway(request)) channel.send(response, serializeType);
     };
     const refusal = this.options.authorize?.(request, channel);
     if (refusal !== undefined) return respond(refusal);

@@ -33,3 +33,16 @@ export const WRITE_STALL_TIMEOUT_MS_DEFAULT = 30_000;
  * maximum): what peers that have not yet authenticated can make it hold.
  */
 export const UNFINISHED_FRAME_BUDGET_BYTES_DEFAULT = 256 * 1024 * 1024;
+
+// The HTTP endpoint of each process (server/http/): health, readiness and metrics.
+
+/** A request must send its headers within this long (slowloris bound; Node's headersTimeout). */
+export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
+/** A whole request must arrive within this long (Node's requestTimeout). */
+export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
+/** Open HTTP connections per process; scrapers and probes need a handful. */
+export const HTTP_CONNECTIONS_MAX = 256;
+/** An idle keep-alive connection is closed after this long. */
+export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Log level when none is given (pino's level names). */
+export const LOG_LEVEL_DEFAULT = 'info';

@@ -2,6 +2,8 @@
 // when it changes) and the validator, behind one `authorize` the remoting server calls for
 // every request. A refusal is answered NO_PERMISSION (16) with a remark saying what was
 // refused, as RocketMQ answers an AclException. Off unless the broker's `acl` option is set.
+import crypto from 'node:crypto';
+
 import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { parseAclConfig, type AclConfig } from './acl-config.js';
@@ -10,6 +12,18 @@ import { AccessValidator } from './access-validator.js';
 import type { Channel } from '../../server/remoting-server.js';
 import type { ResourceNeed } from './request-permission-table.js';
 import type { ResourceAccess } from './resource-access.js';
+import type { HttpAccess } from '../../server/http/http-endpoint.js';
+import { normalizeAddress } from './address-allow-list.js';
+
+/** accessKey and secretKey from an HTTP Basic authorization header, if it is one. */
+function basicCredentials(authorization: string | undefined): { accessKey: string; secretKey: string } | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
+  if (match === null) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  return { accessKey: decoded.slice(0, colon), secretKey: decoded.slice(colon + 1) };
+}
 
 /**
  * The broker's `acl` option: the path of a JSON ACL file (see acl-config.ts for the format;
@@ -19,9 +33,11 @@ export type AclOption = string | Readonly<Record<string, unknown>>;
 
 export class AccessControl implements ResourceAccess {
   private readonly validator: AccessValidator;
+  /** Requests refused so far (tributary_acl_refusals_total). */
+  refusals = 0;
 
   private constructor(
-    source: () => AclConfig,
+    private readonly source: () => AclConfig,
     private readonly file: AclConfigFile | undefined,
   ) {
     this.validator = new AccessValidator(source);
@@ -44,7 +60,40 @@ export class AccessControl implements ResourceAccess {
   /** Undefined lets the request through; otherwise the NO_PERMISSION response to send. */
   authorize(request: RemotingCommand, channel: Channel): RemotingCommand | undefined {
     const decision = this.validator.decide(request, channel.connection.socket.remoteAddress ?? '');
-    return decision.allowed ? undefined : responseTo(request, RESPONSE_CODE.NO_PERMISSION, decision.remark);
+    if (decision.allowed) return undefined;
+    this.refusals++;
+    return responseTo(request, RESPONSE_CODE.NO_PERMISSION, decision.remark);
+  }
+
+  /**
+   * The HTTP endpoint's check (README "HTTP endpoint"): addresses on the global allow-list pass;
+   * otherwise HTTP Basic with an account's accessKey:secretKey, from an address the account
+   * allows. Read-only pages take any such account, every other page an admin one.
+   */
+  authorizeHttp(authorization: string | undefined, remoteAddress: string, readOnly: boolean): HttpAccess {
+    const config = this.source();
+    if (config.globalAllowList.matches(normalizeAddress(remoteAddress))) return 'allowed';
+    const credentials = basicCredentials(authorization);
+    if (credentials === undefined) {
+      this.refusals++;
+      return 401;
+    }
+    const account = config.accounts.get(credentials.accessKey);
+    const secretMatches =
+      account !== undefined &&
+      account.secretKey.length === credentials.secretKey.length &&
+      crypto.timingSafeEqual(Buffer.from(account.secretKey), Buffer.from(credentials.secretKey));
+    if (!secretMatches) {
+      this.refusals++;
+      return 401;
+    }
+    const addressAllowed =
+      account.addresses === undefined || account.addresses.matches(normalizeAddress(remoteAddress));
+    if (!addressAllowed || (!readOnly && !account.admin)) {
+      this.refusals++;
+      return 403;
+    }
+    return 'allowed';
   }
 
   refusal(request: RemotingCommand, channel: Channel, needs: readonly ResourceNeed[]): string | undefined {

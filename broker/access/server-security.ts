@@ -11,6 +11,8 @@ export interface ServerSecurity {
   readonly serverOptions: Pick<RemotingServerOptions, 'tls' | 'authorize' | 'checkHeader'>;
   /** Processors' checks of resources a request points at (open without access control). */
   readonly access: ResourceAccess;
+  /** The access control when ACL is on (the HTTP endpoint checks its credentials too). */
+  readonly accessControl: AccessControl | undefined;
   /** Stops watching the ACL file. */
   close(): void;
 }
@@ -32,6 +34,7 @@ export function serverSecurity(resolved: ResolvedBrokerOptions): ServerSecurity 
           }),
     },
     access: access ?? OPEN_RESOURCE_ACCESS,
+    accessControl: access,
     close: () => access?.close(),
   };
 }

@@ -101,7 +101,7 @@ export class PullMessageProcessor {
       case 'found':
         if (result.messages.length === 0)
           return responseTo(request, RESPONSE_CODE.PULL_RETRY_IMMEDIATELY, 'no matched message', offsets);
-        return this.found(request, result, offsets);
+        return this.found(request, header, result, offsets);
       case 'no_new_message':
       case 'no_queue':
         if (suspend) return undefined;
@@ -120,7 +120,12 @@ export class PullMessageProcessor {
     }
   }
 
-  private found(request: RemotingCommand, result: ReadResult, offsets: Record<string, number>): RemotingCommand {
+  private found(
+    request: RemotingCommand,
+    header: PullHeader,
+    result: ReadResult,
+    offsets: Record<string, number>,
+  ): RemotingCommand {
     const records: Buffer[] = [];
     const releases: (() => void)[] = [];
     let bytes = 0;
@@ -136,6 +141,7 @@ export class PullMessageProcessor {
       records.push(raw);
       bytes += raw.length;
     }
+    this.context.traffic.messagesOut(header.group, header.topic, header.queueId, next, records.length, bytes);
     const response = responseTo(
       request,
       RESPONSE_CODE.SUCCESS,

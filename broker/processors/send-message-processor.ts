@@ -96,7 +96,9 @@ export class SendMessageProcessor {
           appended.then((result) => [result]),
         );
       spans = undefined;
-      return this.success(request, [await appended], target.queueId);
+      const result = await appended;
+      this.context.traffic.messagesIn(target.topic, 1, message.body.length);
+      return this.success(request, [result], target.queueId);
     } catch (error) {
       if (spans !== undefined) endStoreSpans(spans, Promise.reject(error));
       const { code, remark } = storeErrorResponse(error);
@@ -155,7 +157,9 @@ export class SendMessageProcessor {
       const appended = this.context.writer.putBatch(messages);
       if (spans !== undefined) endStoreSpans(spans, appended);
       spans = undefined;
-      return this.success(request, await appended, target.queueId);
+      const results = await appended;
+      this.context.traffic.messagesIn(target.topic, messages.length, bodyOf(request).length);
+      return this.success(request, results, target.queueId);
     } catch (error) {
       if (spans !== undefined) endStoreSpans(spans, Promise.reject(error));
       const { code, remark } = storeErrorResponse(error);

@@ -40,7 +40,7 @@ const runBroker = cliCommand(
       console.log(
         `tributary: broker ${broker.options.brokerName} (cluster ${broker.options.clusterName}) listening on ` +
           `${broker.options.host}:${broker.port}, clients connect to ${broker.address}; registering with ` +
-          `${nameServers.join(';')}; data in ${options.dataDirectory}`,
+          `${nameServers.join(';')}; HTTP port ${broker.httpPort ?? 'off'}; data in ${options.dataDirectory}`,
       );
       return () => broker.close();
     }),

@@ -1,5 +1,5 @@
 // `tributary namesrv`: a name server alone, for setups with brokers in other processes.
-import { startNameServer } from '../../namesrv/index.js';
+import { startNameServer, NAME_SERVER_HTTP_PORT_DEFAULT } from '../../namesrv/index.js';
 import { cliCommand } from './cli-command.js';
 import { LISTEN_HOST_DEFAULT, NAME_SERVER_PORT_DEFAULT } from '../cli-constants.js';
 import { cliFailure } from '../cli-failure.js';
@@ -7,6 +7,7 @@ import { BROKER_EXPIRY_FLAG } from '../flags/broker-expiry-flag.js';
 import { CONNECTION_LIMIT_FLAGS, connectionLimitsFrom } from '../flags/connection-limit-flags.js';
 import { TLS_FLAGS, serverTlsFrom } from '../flags/security-flags.js';
 import { serveUntilSignal } from '../serve-until-signal.js';
+import { LOG_LEVEL_FLAG, httpPortFlag, httpPortFrom, serverLoggerFrom } from '../flags/server-process-flags.js';
 
 export const namesrvCommand = cliCommand(
   'namesrv',
@@ -22,6 +23,8 @@ export const namesrvCommand = cliCommand(
       },
       host: { type: 'string', placeholder: 'address', description: 'listen address', defaultText: LISTEN_HOST_DEFAULT },
       'broker-expiry-ms': BROKER_EXPIRY_FLAG,
+      'http-port': httpPortFlag(NAME_SERVER_HTTP_PORT_DEFAULT),
+      'log-level': LOG_LEVEL_FLAG,
       ...CONNECTION_LIMIT_FLAGS,
       ...TLS_FLAGS,
     },
@@ -35,12 +38,23 @@ export const namesrvCommand = cliCommand(
       const tls = serverTlsFrom(line);
       const brokerExpiryMs = line.integer('broker-expiry-ms');
       const expiry = brokerExpiryMs === undefined ? {} : { brokerExpiryMs };
-      const nameServer = await startNameServer({ host, port, connectionLimits, tls, ...expiry }).catch(
-        (error: unknown) => {
-          throw cliFailure(error);
-        },
+      const httpPort = httpPortFrom(line, 'http-port', NAME_SERVER_HTTP_PORT_DEFAULT);
+      const logger = serverLoggerFrom(line, 'tributary-namesrv');
+      const nameServer = await startNameServer({
+        host,
+        port,
+        connectionLimits,
+        tls,
+        httpPort,
+        logger,
+        ...expiry,
+      }).catch((error: unknown) => {
+        throw cliFailure(error);
+      });
+      console.log(
+        `tributary: name server listening on ${host}:${nameServer.port}` +
+          (nameServer.httpPort === undefined ? '' : `, HTTP on ${nameServer.httpPort}`),
       );
-      console.log(`tributary: name server listening on ${host}:${nameServer.port}`);
       return () => nameServer.close();
     }),
 );

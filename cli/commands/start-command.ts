@@ -1,7 +1,7 @@
 // `tributary start`: a name server and a broker in one process, the quickest way to a working
 // setup (`npm start`). The broker registers with the name server beside it.
 import { startBroker } from '../../broker/index.js';
-import { startNameServer } from '../../namesrv/index.js';
+import { startNameServer, NAME_SERVER_HTTP_PORT_DEFAULT } from '../../namesrv/index.js';
 import { cliCommand, type CliCommand } from './cli-command.js';
 import { LISTEN_HOST_DEFAULT, NAME_SERVER_PORT_DEFAULT } from '../cli-constants.js';
 import { cliFailure } from '../cli-failure.js';
@@ -10,6 +10,7 @@ import { BROKER_EXPIRY_FLAG } from '../flags/broker-expiry-flag.js';
 import type { FlagSpec } from '../command-line.js';
 import { withConfigFile } from '../flags/config-file.js';
 import { serveUntilSignal } from '../serve-until-signal.js';
+import { httpPortFlag, httpPortFrom } from '../flags/server-process-flags.js';
 
 /** Addresses that mean "every interface": the broker reaches its name server over loopback. */
 const ANY_ADDRESSES: ReadonlySet<string> = new Set(['0.0.0.0', '::', '']);
@@ -23,6 +24,7 @@ const START_FLAGS: Readonly<Record<string, FlagSpec>> = {
     defaultText: String(NAME_SERVER_PORT_DEFAULT),
   },
   'broker-expiry-ms': BROKER_EXPIRY_FLAG,
+  'namesrv-http-port': httpPortFlag(NAME_SERVER_HTTP_PORT_DEFAULT, "the name server's HTTP port"),
 };
 
 const runStart = cliCommand(
@@ -42,12 +44,17 @@ const runStart = cliCommand(
       // The name server beside the broker takes the same connection limits and TLS.
       const { connectionLimits, tls } = brokerOptions;
       const brokerExpiryMs = line.integer('broker-expiry-ms');
+      const httpPort = httpPortFrom(line, 'namesrv-http-port', NAME_SERVER_HTTP_PORT_DEFAULT);
+      // One process, two loggers and two metric registries: each line says which server wrote it.
+      const logger = brokerOptions.logger!.child({ server: 'namesrv' });
       const nameServer = await startNameServer({
         host,
         port: namesrvPort,
         connectionLimits,
         tls,
         ...(brokerExpiryMs === undefined ? {} : { brokerExpiryMs }),
+        httpPort,
+        logger,
       }).catch((error: unknown) => {
         throw cliFailure(error);
       });
@@ -66,7 +73,8 @@ const runStart = cliCommand(
       });
       console.log(
         `tributary: listening on ${host}: name server port ${nameServer.port}, broker port ${broker.port} ` +
-          `(${broker.options.brokerName}, clients connect to ${broker.address}); data in ${options.dataDirectory}`,
+          `(${broker.options.brokerName}, clients connect to ${broker.address}); HTTP: broker ${broker.httpPort ?? 'off'}, ` +
+          `name server ${nameServer.httpPort ?? 'off'}; data in ${options.dataDirectory}`,
       );
       return async () => {
         // The broker first, so its unregistration still reaches the name server.

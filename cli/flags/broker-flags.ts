@@ -16,6 +16,8 @@ import { CONNECTION_LIMIT_FLAGS, connectionLimitsFrom } from './connection-limit
 import { CONFIG_FLAG, CONFIG_FLAG_NAME } from './config-file.js';
 import { delayLevelsArgument } from './delay-levels-argument.js';
 import { BROKER_SECURITY_FLAGS, brokerSecurityFrom } from './security-flags.js';
+import { HTTP_PORT_DEFAULT } from '../../broker/index.js';
+import { LOG_LEVEL_FLAG, httpPortFlag, httpPortFrom, serverLoggerFrom } from './server-process-flags.js';
 
 const PERCENT = 100;
 
@@ -94,6 +96,8 @@ export const BROKER_FLAGS: Readonly<Record<string, FlagSpec>> = {
     description: 'a transaction younger than this is not checked back yet',
     defaultText: '6000',
   },
+  'http-port': httpPortFlag(HTTP_PORT_DEFAULT),
+  'log-level': LOG_LEVEL_FLAG,
   [CONFIG_FLAG_NAME]: CONFIG_FLAG,
   ...CONNECTION_LIMIT_FLAGS,
   ...BROKER_SECURITY_FLAGS,
@@ -123,7 +127,9 @@ export function brokerOptionsFrom(line: CommandLine, nameServers: readonly strin
     ...(checkIntervalMs === undefined ? {} : { transactionCheckIntervalMs: checkIntervalMs }),
     ...(timeoutMs === undefined ? {} : { transactionTimeoutMs: timeoutMs }),
     ...brokerSecurityFrom(line),
-    onError: reportBackgroundError,
+    httpPort: httpPortFrom(line, 'http-port', HTTP_PORT_DEFAULT),
+    // Background failures (a name server down, a client gone) become error lines of this logger.
+    logger: serverLoggerFrom(line, 'tributary-broker'),
   };
 }
 
@@ -148,14 +154,4 @@ function percentFlag(line: CommandLine, name: string): number | undefined {
   if (value !== undefined && value > PERCENT)
     throw line.usageError(`--${name} must be at most ${PERCENT} (got ${value})`);
   return value;
-}
-
-/**
- * One line per background failure (a name server down, a client gone) for an operator's log;
- * the stack only for errors without a code, which are bugs worth a trace.
- */
-function reportBackgroundError(error: unknown, context: string): void {
-  const classified = error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
-  const detail = error instanceof Error ? (classified ? error.message : (error.stack ?? error.message)) : String(error);
-  console.error(`tributary broker: ${context}: ${detail}`);
 }

@@ -97,12 +97,19 @@ class SteadySender {
   }
 }
 
-/** Distinct errors the broker reported on stderr (sampled: the child keeps only a tail). */
+/** Distinct errors the broker reported on stderr, JSON lines (sampled: the child keeps only a tail). */
 function sampleBrokerErrors(tail: string, seen: Map<string, number>): void {
-  const pattern =
-    /tributary broker: (processing request code -?\d+|closed the connection)[^:]*(?::\d+)?: (\w+): ([^\n]*)/g;
-  for (const match of tail.matchAll(pattern)) {
-    const key = `${match[1]}: ${match[2]}: ${match[3]!.replace(/\d+/g, 'N').slice(0, 100)}`;
+  for (const line of tail.split('\n')) {
+    let entry: { msg?: string; err?: { type?: string; message?: string } };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue; // a line cut by the tail, or not a log line
+    }
+    const context = /^(processing request code -?\d+|closed the connection)/.exec(entry.msg ?? '')?.[1];
+    if (context === undefined) continue;
+    const detail = (entry.err?.message ?? '').replace(/\d+/g, 'N').slice(0, 100);
+    const key = `${context}: ${entry.err?.type ?? 'Error'}: ${detail}`;
     seen.set(key, (seen.get(key) ?? 0) + 1);
   }
 }

@@ -375,7 +375,10 @@ test('acl: an invalid edit of the file is reported and the previous list stays i
   // Broken JSON right next to a secret: the report must not quote it.
   writeAcl(`{"accounts": [{"accessKey": "acl-admin", "secretKey": "${ADMIN.secretKey}" oops`);
   await pollUntil('the broker to report the bad ACL file', STEP_TIMEOUT_MS, () =>
-    /reloading the ACL file \(the previous list stays in force\).*is not valid JSON/.test(requireBroker().outputTail)
+    // One JSON log line: the error's message and the context (msg) in it.
+    /"message":"[^"]*is not valid JSON.*"msg":"reloading the ACL file \(the previous list stays in force\)/.test(
+      requireBroker().outputTail,
+    )
       ? true
       : undefined,
   );

@@ -171,7 +171,9 @@ interface Server {
 }
 
 async function startServer(dataDirectory: string): Promise<Server> {
+  // HTTP ports picked too: the defaults (5557, 5558) may be taken by a parallel run.
   const args = ['start', '--data', dataDirectory, '--host', '127.0.0.1', '--port', '0', '--namesrv-port', '0'];
+  args.push('--http-port', '0', '--namesrv-http-port', '0');
   const cli = new CliProcess([...args, '--segment-mb', String(SEGMENT_MIB)], environment());
   try {
     const ports = await cli.waitFor('ready line', START_TIMEOUT_MS, () => {
@@ -179,6 +181,9 @@ async function startServer(dataDirectory: string): Promise<Server> {
       return match === null ? undefined : { nameServer: Number(match[1]), broker: Number(match[2]) };
     });
     assert.match(cli.stdout, new RegExp(`data in ${dataDirectory.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n$`));
+    // One process, two HTTP ports (two registries): both picked, distinct.
+    const http = /HTTP: broker (\d+), name server (\d+)/.exec(cli.stdout);
+    assert.ok(http !== null && Number(http[1]) > 0 && Number(http[2]) > 0 && http[1] !== http[2], cli.stdout);
     return { cli, nameServer: `127.0.0.1:${ports.nameServer}`, brokerPort: ports.broker };
   } catch (error) {
     await cli.stop('SIGKILL', 0);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -89,6 +90,7 @@ test.before(async () => {
       dataDirectory: path.join(directory.path, 'tls'),
       tls: { cert: serverCert, key: serverKey },
       nameServerTls: { ca: caCert },
+      httpPort: 0,
       label: 'tls broker',
     }),
     startBrokerProcess({
@@ -201,7 +203,8 @@ test('tls: a plain client to the TLS ports fails cleanly and the broker goes on 
   assert.equal(response.code, RESPONSE_CODE.SUCCESS, response.remark);
   assert.match(
     running(broker).outputTail,
-    /closed the connection from 127\.0\.0\.1:\d+: .*(wrong version|http request|packet)/i,
+    // One JSON log line: the error's message, then the context (msg).
+    /"message":"[^"]*(wrong version|http request|packet)[^"]*".*"msg":"closed the connection from 127\.0\.0\.1:\d+"/i,
   );
 });
 
@@ -234,6 +237,20 @@ test('tls: with requestClientCert a client certificate from the CA gets in (brok
   } finally {
     await producer.shutdown();
   }
+});
+
+test('tls: the HTTP endpoint serves HTTPS with the same certificate, and refuses plain HTTP', async () => {
+  const port = running(broker).httpPort!;
+  const status = await new Promise<number>((resolve, reject) => {
+    https
+      .get({ host: '127.0.0.1', port, path: '/healthz', ca: fs.readFileSync(certificates.caCert) }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      })
+      .on('error', reject);
+  });
+  assert.equal(status, 200);
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
 });
 
 test.run();

@@ -66,6 +66,8 @@ export interface ServerProcess {
 
 export interface NameServerProcess extends ServerProcess {
   readonly port: number;
+  /** The HTTP endpoint's port, when started with `httpPort`. */
+  readonly httpPort: number | undefined;
   /** '127.0.0.1:port', for clients and brokers. */
   readonly address: string;
 }
@@ -86,6 +88,8 @@ export interface BrokerProcess extends ServerProcess {
   readonly port: number;
   /** '127.0.0.1:port' as clients reach the broker (also its STOREHOST). */
   readonly address: string;
+  /** The broker's HTTP endpoint port, when started with `httpPort` (a restart keeps it). */
+  readonly httpPort: number | undefined;
   /** The embedded name server's address; undefined with nameServer 'none'. */
   readonly nameServerAddress: string | undefined;
   /** Every name server the broker registers with, the embedded one first. */
@@ -95,12 +99,16 @@ export interface BrokerProcess extends ServerProcess {
 
 /** Starts a name server alone in a child process. */
 export async function startNameServerProcess(
-  options: { label?: string; port?: number; startTimeoutMs?: number } = {},
+  options: { label?: string; port?: number; startTimeoutMs?: number; httpPort?: number | 'off' } = {},
 ): Promise<NameServerProcess> {
   const runner = new ServerRunner(options.label ?? 'namesrv', options.startTimeoutMs ?? START_TIMEOUT_MS_DEFAULT);
-  const port = (await runner.start({ nameServer: { port: options.port ?? 0 } })).namesrvPort!;
-  const restart = (): Promise<StopResult | undefined> => runner.restart({ nameServer: { port } });
-  return Object.assign(runner.handle(restart), { port, address: `${HOST}:${port}` });
+  const http = options.httpPort === undefined ? {} : { httpPort: options.httpPort };
+  const ready = await runner.start({ nameServer: { port: options.port ?? 0, ...http } });
+  const port = ready.namesrvPort!;
+  const httpPort = ready.namesrvHttpPort ?? undefined;
+  const kept = httpPort === undefined ? {} : { httpPort };
+  const restart = (): Promise<StopResult | undefined> => runner.restart({ nameServer: { port, ...kept } });
+  return Object.assign(runner.handle(restart), { port, address: `${HOST}:${port}`, httpPort });
 }
 
 /** Starts a broker (and by default a name server with it) in a child process. */
@@ -119,16 +127,19 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
     store: { ...TEST_STORE_OPTIONS, ...brokerOptions.store },
   };
   // The embedded name server serves TLS when the broker does, with the same certificate.
-  const config = (namesrvPort: number, brokerPort: number): BrokerChildConfig => ({
+  const config = (namesrvPort: number, brokerPort: number, httpPort = broker.httpPort): BrokerChildConfig => ({
     ...(nameServer === 'embedded' ? { nameServer: { port: namesrvPort, tls: broker.tls } } : {}),
-    broker: { ...broker, port: brokerPort },
+    broker: { ...broker, port: brokerPort, ...(httpPort === undefined ? {} : { httpPort }) },
   });
   const ready = await runner.start(config(0, 0));
   const port = ready.brokerPort!;
+  const httpPort = ready.httpPort ?? undefined;
   const nameServerAddress = ready.namesrvPort === null ? undefined : `${HOST}:${ready.namesrvPort}`;
-  const restart = (): Promise<StopResult | undefined> => runner.restart(config(ready.namesrvPort ?? 0, port));
+  const restart = (): Promise<StopResult | undefined> =>
+    runner.restart(config(ready.namesrvPort ?? 0, port, httpPort ?? broker.httpPort));
   return Object.assign(runner.handle(restart), {
     port,
+    httpPort,
     address: ready.address!,
     nameServerAddress,
     nameServers: [...(nameServerAddress === undefined ? [] : [nameServerAddress]), ...(broker.nameServers ?? [])],

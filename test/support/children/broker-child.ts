@@ -2,22 +2,27 @@
 // one process, from the compiled dist, on 127.0.0.1. Once everything listens it prints one
 // JSON line on stdout:
 //
-//   {"namesrvPort":<port>|null,"brokerPort":<port>|null,"address":"127.0.0.1:<brokerPort>"|null}
+//   {"namesrvPort":<port>|null,"brokerPort":<port>|null,"address":"127.0.0.1:<brokerPort>"|null,
+//    "httpPort":<broker's HTTP port>|null,"namesrvHttpPort":<port>|null}
 //
 // SIGTERM, SIGINT or the parent going away (stdin closes) closes the broker, then the name
 // server, and exits 0. A failure to start or to close goes to stderr and exits 2. Other
-// stderr lines are the broker's own error reports.
+// stderr lines are the broker's and name server's JSON log lines (pino).
 //
 // argv[2] is a JSON BrokerChildConfig.
 import { startBroker, type Broker, type BrokerOptions } from '../../../broker/index.js';
 import { startNameServer, type NameServer, type NameServerOptions } from '../../../namesrv/index.js';
 
 /** The broker options that survive JSON (no callbacks); host and ports are the child's. */
-export type BrokerChildBrokerOptions = Omit<BrokerOptions, 'onError' | 'host' | 'advertisedHost'>;
+export type BrokerChildBrokerOptions = Omit<BrokerOptions, 'onError' | 'logger' | 'host' | 'advertisedHost'>;
 
 export interface BrokerChildConfig {
   /** Start a name server in this process, on this port (0 = a free one), with TLS if given. */
-  readonly nameServer?: { readonly port: number; readonly tls?: NameServerOptions['tls'] };
+  readonly nameServer?: {
+    readonly port: number;
+    readonly tls?: NameServerOptions['tls'];
+    readonly httpPort?: NameServerOptions['httpPort'];
+  };
   /** Start a broker; it registers with the name server above (if any) and `nameServers`. */
   readonly broker?: BrokerChildBrokerOptions;
 }
@@ -26,6 +31,8 @@ export interface BrokerChildReady {
   readonly namesrvPort: number | null;
   readonly brokerPort: number | null;
   readonly address: string | null;
+  readonly httpPort: number | null;
+  readonly namesrvHttpPort: number | null;
 }
 
 const HOST = '127.0.0.1';
@@ -58,6 +65,8 @@ async function start(): Promise<void> {
     namesrvPort: nameServer?.port ?? null,
     brokerPort: broker?.port ?? null,
     address: broker?.address ?? null,
+    httpPort: broker?.httpPort ?? null,
+    namesrvHttpPort: nameServer?.httpPort ?? null,
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 }
