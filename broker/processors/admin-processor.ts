@@ -158,13 +158,16 @@ export class AdminProcessor {
       const config = this.context.topics.get(topic);
       for (let queueId = 0; queueId < Math.min(config?.readQueueNums ?? 0, QUEUE_LIMIT); queueId++) {
         const brokerOffset = this.context.store.maxQueueOffset(topic, queueId);
-        const consumerOffset = this.context.offsets.query(group, topic, queueId) ?? 0;
+        const committed = this.context.offsets.query(group, topic, queueId);
+        const consumerOffset = committed ?? 0;
         queues.push({
           topic,
           brokerName: this.context.options.brokerName,
           queueId,
           brokerOffset,
           consumerOffset,
+          // Tributary's own field: whether the group ever committed here (consumerOffset 0 can be either).
+          committed: committed !== undefined,
           lag: Math.max(0, brokerOffset - consumerOffset),
         });
       }

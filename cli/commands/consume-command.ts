@@ -66,8 +66,9 @@ export const consumeCommand = cliCommand(
 );
 
 /**
- * A group with no committed offset starts at the end (--from last) and so prints only what
- * arrives from now on: say so, since a newcomer expects the backlog.
+ * A group with no committed offset starts by RocketMQ's rule (--from last): at the end of a
+ * queue, except a queue whose first message is still in memory, which it reads from the start.
+ * Say so, since a newcomer cannot tell which it will get.
  */
 async function sayWhereANewGroupStarts(nameServer: string, group: string, topic: string): Promise<void> {
   const admin = new Admin({ nameServer, ...clientSecurityFromEnvironment() });
@@ -78,7 +79,8 @@ async function sayWhereANewGroupStarts(nameServer: string, group: string, topic:
   }
   console.error(
     `tributary: group ${group} has no committed offsets in ${topic}: starting from the last message ` +
-      `(new messages only); use --from first to read the backlog`,
+      `of each queue, or from the first where the queue's first message is still in memory ` +
+      `(RocketMQ's rule); use --from first to read the whole backlog`,
   );
 }
 

@@ -132,19 +132,22 @@ export class Admin {
     return { queues, totalLag: queues.reduce((sum, queue) => sum + queue.lag, 0) };
   }
 
-  /** True when `group` has a committed offset for any queue of `topic` (QUERY_CONSUMER_OFFSET). */
+  /** True when `group` has a committed offset for any queue of `topic`; NO_ROUTE for an unknown topic. */
   async hasCommittedOffsets(group: string, topic: string): Promise<boolean> {
+    // Not QUERY_CONSUMER_OFFSET: by RocketMQ's rule it answers 0 for a young queue whether or
+    // not the group committed there. GET_CONSUME_STATS says which queues hold a commit.
     const route = await this.client.route(topic, true);
-    for (const queue of readableQueues(topic, route)) {
-      const address = masterAddress(route, queue.brokerName);
+    const brokers = new Set(readableQueues(topic, route).map((queue) => masterAddress(route, queue.brokerName)));
+    for (const address of brokers) {
       if (address === undefined) continue;
       const response = await this.client.invoke(address, {
-        code: REQUEST_CODE.QUERY_CONSUMER_OFFSET,
-        extFields: { consumerGroup: group, topic, queueId: queue.queueId },
+        code: REQUEST_CODE.GET_CONSUME_STATS,
+        extFields: { consumerGroup: group, topic },
       });
-      if (response.code === RESPONSE_CODE.QUERY_NOT_FOUND) continue;
-      expectSuccess(response, `offset of ${group} in ${topic}`);
-      return true;
+      const body = JSON.parse(expectSuccess(response, `offsets of ${group} in ${topic}`).toString('utf8')) as {
+        queues?: { committed?: boolean }[];
+      };
+      if ((body.queues ?? []).some((queue) => queue.committed === true)) return true;
     }
     return false;
   }
