@@ -5,14 +5,10 @@
 import { SILENT_CLIENT_LOGGER } from './client-logger.js';
 import type { ConnectionOptions } from 'node:tls';
 
-import {
-  HEARTBEAT_INTERVAL_MS_DEFAULT,
-  REQUEST_TIMEOUT_MS_DEFAULT,
-  ROUTE_REFRESH_INTERVAL_MS_DEFAULT,
-  newClientId,
-  parseNameServers,
-  type ClientOptions,
-} from './client-options.js';
+import { newClientId, parseNameServers, type ClientOptions } from './client-options.js';
+import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './client-constants.js';
+import { ROUTE_REFRESH_INTERVAL_MS_DEFAULT } from './client-constants.js';
+import { REQUEST_TIMEOUT_MS_DEFAULT } from './client-constants.js';
 import { ClientError } from './client-error.js';
 import { clientTlsConnectionOptions } from './remoting/client-tls-options.js';
 import { RemotingClient, type RequestSpec } from './remoting/remoting-client.js';

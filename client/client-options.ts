@@ -5,10 +5,6 @@ import type { ClientLogger } from './client-logger.js';
 import type { ClientTlsOptions } from './remoting/client-tls-options.js';
 import type { AccessCredentials } from '../protocol/request-signature.js';
 
-export const REQUEST_TIMEOUT_MS_DEFAULT = 3000;
-export const ROUTE_REFRESH_INTERVAL_MS_DEFAULT = 30_000;
-export const HEARTBEAT_INTERVAL_MS_DEFAULT = 30_000;
-
 export interface ClientOptions {
   /** Name server addresses: 'host:port', several separated by ';' or ',', or an array. */
   nameServer: string | readonly string[];

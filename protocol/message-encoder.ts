@@ -5,9 +5,13 @@
 // CRC-32C of bytes [12, TOTALSIZE), so a record re-encoded unchanged equals the stored bytes.
 import crc32c from 'fast-crc32c';
 
-import { MAGIC_MESSAGE_V1, RECORD_FIXED_BYTES, RECORD_LAYOUT } from './message-record-layout.js';
+import {
+  MAGIC_MESSAGE_V1,
+  RECORD_FIXED_BYTES,
+  RECORD_LAYOUT,
+  RECORD_TOPIC_BYTES_MAX,
+} from './message-record-layout.js';
 import { encodeMessageProperties } from './message-properties-codec.js';
-import { TOPIC_NAME_CHARS_MAX } from './name-rules.js';
 
 const PROPERTIES_BYTES_MAX = 32_767;
 const HOST_PATTERN = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/;
@@ -37,7 +41,7 @@ export interface MessageRecord {
 export function encodeMessage(record: MessageRecord): Buffer {
   const topic = Buffer.from(record.topic, 'latin1');
   const properties = Buffer.from(encodeMessageProperties(record.properties), 'utf8');
-  if (topic.length > TOPIC_NAME_CHARS_MAX) throw new MessageEncodeError(`topic of ${topic.length} bytes`);
+  if (topic.length > RECORD_TOPIC_BYTES_MAX) throw new MessageEncodeError(`topic of ${topic.length} bytes`);
   if (properties.length > PROPERTIES_BYTES_MAX)
     throw new MessageEncodeError(`properties of ${properties.length} bytes`);
   const size = RECORD_FIXED_BYTES + record.body.length + topic.length + properties.length;

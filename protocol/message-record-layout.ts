@@ -48,6 +48,8 @@ export const RECORD_LAYOUT = {
   body: 88,
 } as const;
 
+/** TOPICLENGTH is one unsigned byte: the longest topic the layout can hold (the name rules allow 127). */
+export const RECORD_TOPIC_BYTES_MAX = 255;
 /** Every fixed field plus the length prefixes of body (4), topic (1) and properties (2). */
 export const RECORD_FIXED_BYTES = 91;
 /** The checksum covers [RECORD_CHECKSUM_FROM, TOTALSIZE). */

@@ -1,7 +1,7 @@
 // What an append returns. The message id is the producer's UNIQ_KEY when the message carried
 // one, else its offset id (store host + commit log offset, RocketMQ's broker-side msgId).
 import type { HostAddress } from './host-address.js';
-import { OffsetMessageId } from './offset-message-id.js';
+import { OffsetMessageId } from '../protocol/offset-message-id.js';
 
 export interface AppendResult {
   readonly commitLogOffset: number;

@@ -15,6 +15,6 @@ export {
   decodeMessageProperties as decodeProperties,
   findProperty,
 } from '../protocol/message-properties-codec.js';
-export { OffsetMessageId } from './offset-message-id.js';
+export { OffsetMessageId } from '../protocol/offset-message-id.js';
 export type { RecoveryReport } from './recovery.js';
 export { isValidTopic } from './topic-registry.js';

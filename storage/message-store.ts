@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { appendResult, type AppendResult } from './append-result.js';
 import { AsyncFlusher } from './async-flusher.js';
-import { OffsetMessageId } from './offset-message-id.js';
+import { OffsetMessageId } from '../protocol/offset-message-id.js';
 import { Checkpoint, type CheckpointState } from './checkpoint.js';
 import { ChecksumVerifier } from './checksum-verifier.js';
 import { DiskUsageMonitor } from './disk-usage-monitor.js';

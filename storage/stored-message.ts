@@ -11,7 +11,7 @@ import {
   findProperty,
 } from '../protocol/message-properties-codec.js';
 import { RECORD_LAYOUT } from './message-record.js';
-import { OffsetMessageId } from './offset-message-id.js';
+import { OffsetMessageId } from '../protocol/offset-message-id.js';
 
 export class StoredMessage {
   private propertiesCache: Record<string, string> | undefined;

@@ -4,9 +4,7 @@
 import type { ClientInstance } from '../client-instance.js';
 import { expectSuccess } from '../expect-success.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
-
-/** RocketMQ's broker id of a master; others are slaves. */
-const MASTER_BROKER_ID = '0';
+import { MASTER_BROKER_ID } from '../client-constants.js';
 
 export interface ClusterBroker {
   readonly cluster: string;

@@ -6,6 +6,7 @@ import { decodeRecords, isUndecodable, type ReceivedMessage } from '../../protoc
 import { PROPERTY } from '../../protocol/message-properties-codec.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
+import { DEAD_LETTER_PAGE_COUNT_DEFAULT } from '../client-constants.js';
 
 /** A message in a consumer group's dead-letter queue, with where it came from. */
 export interface DeadLetter {
@@ -35,8 +36,6 @@ export interface ResentDeadLetter {
   readonly offsetMsgId: string;
   readonly originTopic: string;
 }
-
-const DEAD_LETTER_PAGE_COUNT_DEFAULT = 32;
 
 export async function deadLettersOf(
   client: ClientInstance,

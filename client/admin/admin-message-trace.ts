@@ -9,11 +9,9 @@ import type { ClientInstance } from '../client-instance.js';
 import { DLQ_TOPIC_PREFIX, RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 import { decodeMessages, type ReceivedMessage } from '../../protocol/message-decoder.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { OffsetMessageId } from '../../protocol/offset-message-id.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
-
-const OFFSET_ID_PATTERN = /^[0-9A-Fa-f]{32}$/;
-/** Copies of one message in a retry or dead-letter topic: one per failed delivery at most. */
-const COPIES_MAX = 64;
+import { COPIES_MAX } from '../client-constants.js';
 
 export interface StoredPlace {
   readonly topic: string;
@@ -87,7 +85,7 @@ export async function traceMessage(
 }
 
 async function findMessage(admin: TraceSources, msgId: string, topic?: string): Promise<ReceivedMessage | undefined> {
-  if (topic === undefined && OFFSET_ID_PATTERN.test(msgId)) {
+  if (topic === undefined && OffsetMessageId.decode(msgId) !== undefined) {
     const found = await admin.messageById(msgId);
     if (found !== undefined) return found;
   }

@@ -5,6 +5,8 @@ import { ClientInstance } from '../client-instance.js';
 import type { ClientOptions } from '../client-options.js';
 import { decodeMessages, type ReceivedMessage } from '../../protocol/message-decoder.js';
 import { masterAddress, readableQueues } from '../topic-route.js';
+import { formatHostAddress } from '../../protocol/host-address.js';
+import { OffsetMessageId } from '../../protocol/offset-message-id.js';
 import { PERMISSION } from '../../protocol/header-fields.js';
 import { PROPERTY } from '../../protocol/message-properties-codec.js';
 import type { RemotingCommand } from '../../protocol/remoting-command.js';
@@ -22,6 +24,7 @@ import {
 } from './admin-dead-letters.js';
 import { traceMessage, type MessageTrace } from './admin-message-trace.js';
 import { resetTopicOffsets, type ResetResult, type ResetTarget } from './admin-reset-offset.js';
+import { TOPIC_QUEUE_COUNT_DEFAULT } from '../client-constants.js';
 
 export interface TopicQueueStatus {
   brokerName: string;
@@ -45,9 +48,6 @@ export interface CreateTopicOptions {
   perm?: number;
   order?: boolean;
 }
-
-const OFFSET_ID_PATTERN = /^[0-9A-Fa-f]{32}$/;
-const TOPIC_QUEUE_COUNT_DEFAULT = 8;
 
 export class Admin {
   private readonly client: ClientInstance;
@@ -161,11 +161,10 @@ export class Admin {
       const found = await this.messagesByKey(topic, msgId, 1);
       if (found.length > 0) return found[0];
     }
-    if (!OFFSET_ID_PATTERN.test(msgId)) return undefined;
-    const bytes = Buffer.from(msgId, 'hex');
-    const ip = bytes.readUInt32BE(0);
-    const address = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}:${bytes.readInt32BE(4)}`;
-    const offset = Number(bytes.readBigInt64BE(8));
+    const located = OffsetMessageId.decode(msgId);
+    if (located === undefined) return undefined;
+    const address = formatHostAddress(located.storeHost);
+    const offset = located.commitLogOffset;
     const response = await this.client
       .invoke(address, { code: REQUEST_CODE.VIEW_MESSAGE_BY_ID, extFields: { offset } })
       .catch(() => undefined);

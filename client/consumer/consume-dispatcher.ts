@@ -5,12 +5,10 @@
 // at a time instead, and counts a message done when the loop asks for the next one.
 import type { ProcessQueue } from './process-queue.js';
 import type { ReceivedMessage } from '../../protocol/message-decoder.js';
+import { LOCAL_RETRY_DELAY_MS } from '../client-constants.js';
 
 export type ConsumeVerdict = 'success' | 'retry';
 export type MessageHandler = (message: ReceivedMessage) => unknown;
-
-/** Pause before re-running a handler whose message could not be sent back (RocketMQ: 5 s). */
-export const LOCAL_RETRY_DELAY_MS = 5000;
 
 interface Delivery {
   readonly processQueue: ProcessQueue;

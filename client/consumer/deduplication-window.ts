@@ -1,3 +1,5 @@
+import { DEDUPLICATION_WINDOW_MS_DEFAULT } from '../client-constants.js';
+import { DEDUPLICATION_ENTRIES_MAX_DEFAULT } from '../client-constants.js';
 // The ids of messages processed recently, for consumers that skip redeliveries (the
 // `deduplicate` option). In memory, bounded twice: an id is forgotten `windowMs` after it was
 // processed, and beyond `maxEntries` ids the oldest go first. Ids sit in a Map in the order they
@@ -17,9 +19,6 @@ export interface DeduplicationStore {
   /** Records that `msgId` was processed successfully. */
   remember(msgId: string): void | Promise<void>;
 }
-
-export const DEDUPLICATION_WINDOW_MS_DEFAULT = 10 * 60_000;
-export const DEDUPLICATION_ENTRIES_MAX_DEFAULT = 100_000;
 
 export class DeduplicationWindow implements DeduplicationStore {
   /** msgId -> when it was processed, oldest first. */

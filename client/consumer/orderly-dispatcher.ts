@@ -16,8 +16,6 @@ import type { ProcessQueue } from './process-queue.js';
 import { receivedMessageFields, type ReceivedMessage } from '../../protocol/message-decoder.js';
 import type { MessageHandler } from './consume-dispatcher.js';
 
-/** RocketMQ's suspendCurrentQueueTimeMillis. */
-export const SUSPEND_MS_DEFAULT = 1000;
 /** Compact a queue's backlog once this many consumed messages sit at its front. */
 const BACKLOG_COMPACT_AT = 1024;
 

@@ -13,19 +13,26 @@
 // (UndecodableMessageError, with its id and queue) and sent back like a failed message, so
 // the queue moves on (UndecodableRecords); orderly consumers send it straight to the DLQ, as
 // retrying in place cannot make it decode.
-import { ConsumeDispatcher, type MessageHandler, LOCAL_RETRY_DELAY_MS } from './consume-dispatcher.js';
+import { ConsumeDispatcher, type MessageHandler } from './consume-dispatcher.js';
+import { LOCAL_RETRY_DELAY_MS } from '../client-constants.js';
 import { ClientError } from '../client-error.js';
 import { ClientInstance } from '../client-instance.js';
 import type { ClientOptions } from '../client-options.js';
 import { DeduplicationWindow, type DeduplicationStore } from './deduplication-window.js';
 import { MessageDeduplicator } from './message-deduplicator.js';
 import { LocalOffsetStore, RemoteOffsetStore, type OffsetStore } from './offset-store.js';
-import { OrderlyDispatcher, SUSPEND_MS_DEFAULT } from './orderly-dispatcher.js';
+import { OrderlyDispatcher } from './orderly-dispatcher.js';
+import { SUSPEND_MS_DEFAULT } from '../client-constants.js';
 import type { HeldRecord, ProcessQueue } from './process-queue.js';
 import { groupNameProblem, RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
-import { LOCK_EXPIRY_MS_DEFAULT, LOCK_RENEW_INTERVAL_MS_DEFAULT, QueueLockKeeper } from './queue-lock-keeper.js';
-import { PREFETCH_BYTES_PER_QUEUE_DEFAULT, PREFETCH_COUNT_PER_QUEUE_DEFAULT, QueuePuller } from './queue-puller.js';
-import { RELEASE_WAIT_MS, Rebalancer, type RebalanceHooks } from './rebalancer.js';
+import { QueueLockKeeper } from './queue-lock-keeper.js';
+import { LOCK_EXPIRY_MS_DEFAULT } from '../client-constants.js';
+import { LOCK_RENEW_INTERVAL_MS_DEFAULT } from '../client-constants.js';
+import { QueuePuller } from './queue-puller.js';
+import { PREFETCH_BYTES_PER_QUEUE_DEFAULT } from '../client-constants.js';
+import { PREFETCH_COUNT_PER_QUEUE_DEFAULT } from '../client-constants.js';
+import { Rebalancer, type RebalanceHooks } from './rebalancer.js';
+import { RELEASE_WAIT_MS } from '../client-constants.js';
 import { receivedMessageFields, type ReceivedMessage } from '../../protocol/message-decoder.js';
 import { PROPERTY } from '../../protocol/message-properties-codec.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';

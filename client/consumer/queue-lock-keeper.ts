@@ -15,10 +15,6 @@ import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { queueKey, type MessageQueue } from '../topic-route.js';
 
-/** RocketMQ's rebalance.lockInterval and its client-side lock expiry (the broker keeps 60 s). */
-export const LOCK_RENEW_INTERVAL_MS_DEFAULT = 20_000;
-export const LOCK_EXPIRY_MS_DEFAULT = 30_000;
-
 export class QueueLockKeeper {
   constructor(
     private readonly client: ClientInstance,

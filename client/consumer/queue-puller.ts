@@ -33,19 +33,9 @@ import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { UndecodableMessageError } from './undecodable-message-error.js';
 import { tracingActive } from '../../protocol/messaging-tracing.js';
 import { recordReceiveSpan } from './receive-span.js';
-
-export const PULL_SUSPEND_MS = 15_000;
-/** The pull request's own timeout: longer than the broker may hold it. */
-export const PULL_TIMEOUT_MS = 30_000;
-export const PULL_ERROR_BACKOFF_MS = 1000;
-/** Messages one queue may hold pulled and unprocessed (RocketMQ pullThresholdForQueue). */
-export const PREFETCH_COUNT_PER_QUEUE_DEFAULT = 1000;
-/**
- * Body bytes one queue may hold pulled and unprocessed. RocketMQ's pullThresholdSizeForQueue is
- * 100 MiB; a Node heap is smaller than a JVM's (about 2-4 GiB by default), and a consumer of 8
- * queues could hold 800 MiB at that, so the default is lower.
- */
-export const PREFETCH_BYTES_PER_QUEUE_DEFAULT = 16 * 1024 * 1024;
+import { PULL_SUSPEND_MS } from '../client-constants.js';
+import { PULL_TIMEOUT_MS } from '../client-constants.js';
+import { PULL_ERROR_BACKOFF_MS } from '../client-constants.js';
 
 export interface PullSettings {
   readonly group: string;

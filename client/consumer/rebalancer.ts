@@ -18,9 +18,7 @@ import { allocateAveragely } from './queue-allocation.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { masterAddress, queueKey, readableQueues, type MessageQueue, type TopicRoute } from '../topic-route.js';
-
-/** How long a released queue waits for its running handlers before committing anyway. */
-export const RELEASE_WAIT_MS = 10_000;
+import { RELEASE_WAIT_MS } from '../client-constants.js';
 
 export interface RebalanceHooks {
   /** Where consumption of a newly owned queue starts. */

@@ -6,11 +6,8 @@
 import { randomInt } from 'node:crypto';
 
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
-
-/** The first busy retry waits between half this and this. */
-export const BUSY_RETRY_BASE_MS = 50;
-/** No busy retry waits longer than this. */
-export const BUSY_RETRY_MAX_MS = 2000;
+import { BUSY_RETRY_BASE_MS } from '../client-constants.js';
+import { BUSY_RETRY_MAX_MS } from '../client-constants.js';
 
 /** Broker answers that mean "too loaded now", worth a pause before the retry. */
 export const BUSY_RESPONSES: ReadonlySet<number> = new Set([RESPONSE_CODE.SYSTEM_BUSY]);

@@ -4,8 +4,6 @@
 
 const LATENCY_THRESHOLDS_MS = [50, 100, 550, 1800, 3000, 5000, 15000] as const;
 const ISOLATION_MS = [0, 0, 2000, 5000, 6000, 10000, 30000] as const;
-/** Latency charged to a broker whose request failed outright. */
-export const FAILURE_LATENCY_MS = 10_000;
 
 export class LatencyFaultTolerance {
   private readonly unavailableUntil = new Map<string, number>();

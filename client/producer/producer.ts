@@ -12,7 +12,8 @@ import { ClientError } from '../client-error.js';
 import { ClientInstance } from '../client-instance.js';
 import { localIPv4, type ClientOptions } from '../client-options.js';
 import { javaStringHash } from '../../protocol/java-string-hash.js';
-import { FAILURE_LATENCY_MS, LatencyFaultTolerance } from './latency-fault-tolerance.js';
+import { LatencyFaultTolerance } from './latency-fault-tolerance.js';
+import { FAILURE_LATENCY_MS } from '../client-constants.js';
 import { prepareOutgoing, type Message, type OutgoingMessage } from './outgoing-message.js';
 import { encodeBatch } from '../../protocol/batch-message-codec.js';
 import { groupNameProblem } from '../../protocol/name-rules.js';
@@ -24,6 +25,10 @@ import { masterAddress, queueKey, writableQueues, type MessageQueue, type TopicR
 import { UniqueMessageId } from './unique-message-id.js';
 import { tracingActive } from '../../protocol/messaging-tracing.js';
 import { endSendSpan, startSendSpan } from './send-span.js';
+import { RETRIES_DEFAULT } from '../client-constants.js';
+import { MESSAGE_BYTES_MAX_DEFAULT } from '../client-constants.js';
+import { BATCH_COUNT_MAX_DEFAULT } from '../client-constants.js';
+import { BATCH_BYTES_MAX_DEFAULT } from '../client-constants.js';
 
 export interface ProducerOptions extends ClientOptions {
   group: string;
@@ -49,10 +54,6 @@ export interface SendResult {
   queueOffset: number;
 }
 
-const RETRIES_DEFAULT = 2;
-const MESSAGE_BYTES_MAX_DEFAULT = 4 * 1024 * 1024;
-const BATCH_COUNT_MAX_DEFAULT = 256;
-const BATCH_BYTES_MAX_DEFAULT = 1024 * 1024;
 /** Broker answers after which a retry elsewhere may succeed (RocketMQ's list). */
 const RETRIABLE_RESPONSES: ReadonlySet<number> = new Set([
   RESPONSE_CODE.SYSTEM_ERROR,

@@ -9,14 +9,16 @@
 // A broker finds producers through their heartbeats, so this producer heartbeats every broker
 // the name servers know, from start() on, not only the brokers it has sent to.
 import { ClientError } from '../client-error.js';
-import { ROUTE_REFRESH_INTERVAL_MS_DEFAULT } from '../client-options.js';
+import { ROUTE_REFRESH_INTERVAL_MS_DEFAULT } from '../client-constants.js';
 import { Producer, type ProducerOptions, type SendResult } from './producer.js';
 import type { Message } from './outgoing-message.js';
 import { ExtFieldReader } from '../../protocol/ext-field-reader.js';
 import { MESSAGE_SYS_FLAG } from '../../protocol/message-sys-flag.js';
 import { decodeMessages, type ReceivedMessage } from '../../protocol/message-decoder.js';
 import { bodyOf, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { OffsetMessageId } from '../../protocol/offset-message-id.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { CHECKS_IN_FLIGHT_MAX } from '../client-constants.js';
 
 export type TransactionVerdict = 'commit' | 'rollback' | 'unknown';
 
@@ -38,10 +40,6 @@ export interface TransactionSendResult extends SendResult {
   verdict: TransactionVerdict;
 }
 
-/** Checks being answered at once; more are dropped and asked again (RocketMQ's 2000). */
-const CHECKS_IN_FLIGHT_MAX = 2000;
-const OFFSET_ID_HEX_CHARS = 32;
-const OFFSET_HEX_CHARS = 16;
 const END_FLAGS: Readonly<Record<TransactionVerdict, number>> = {
   commit: MESSAGE_SYS_FLAG.transactionCommit,
   rollback: MESSAGE_SYS_FLAG.transactionRollback,
@@ -178,6 +176,7 @@ export class TransactionProducer extends Producer {
 
 /** The commit log offset in an offset message id (store host 8 bytes + offset 8 bytes, hex). */
 function commitLogOffsetOf(offsetMsgId: string): number {
-  if (offsetMsgId.length !== OFFSET_ID_HEX_CHARS) throw new ClientError('BROKER_ERROR', `offset id '${offsetMsgId}'`);
-  return Number(BigInt(`0x${offsetMsgId.slice(OFFSET_ID_HEX_CHARS - OFFSET_HEX_CHARS)}`));
+  const located = OffsetMessageId.decode(offsetMsgId);
+  if (located === undefined) throw new ClientError('BROKER_ERROR', `offset id '${offsetMsgId}'`);
+  return located.commitLogOffset;
 }

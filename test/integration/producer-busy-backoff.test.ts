@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
 import { Producer } from '../../client/index.js';
-import { BUSY_RETRY_BASE_MS } from '../../client/producer/busy-backoff.js';
+import { BUSY_RETRY_BASE_MS } from '../../client/client-constants.js';
 import { startMessaging, type MessagingFixture } from '../support/messaging-fixture.js';
 
 const TOPIC = 'busy';

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
-import { BUSY_RETRY_BASE_MS, BUSY_RETRY_MAX_MS, busyRetryDelayMs } from '../../client/producer/busy-backoff.js';
+import { busyRetryDelayMs } from '../../client/producer/busy-backoff.js';
+import { BUSY_RETRY_MAX_MS } from '../../client/client-constants.js';
+import { BUSY_RETRY_BASE_MS } from '../../client/client-constants.js';
 import { LatencyFaultTolerance } from '../../client/producer/latency-fault-tolerance.js';
 import { ProcessQueue } from '../../client/consumer/process-queue.js';
 import { allocateAveragely } from '../../client/consumer/queue-allocation.js';

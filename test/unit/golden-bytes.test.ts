@@ -28,7 +28,7 @@ import {
   writeRecord,
   type RecordFields,
 } from '../../storage/message-record.js';
-import { OffsetMessageId } from '../../storage/offset-message-id.js';
+import { OffsetMessageId } from '../../protocol/offset-message-id.js';
 import { NodeFileSystem } from '../../storage/node-file-system.js';
 import { QueueCatalog, decodeCatalog, encodeCatalogLine } from '../../storage/queue-catalog.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';

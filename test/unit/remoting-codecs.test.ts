@@ -18,7 +18,7 @@ import { RemotingError } from '../../protocol/remoting-error.js';
 import { FrameDecoder, encodeFrame, type RawFrame } from '../../protocol/remoting-frame.js';
 import { decodeRocketmqHeader, encodeRocketmqHeader } from '../../protocol/rocketmq-header-codec.js';
 import { readRecord } from '../../storage/message-record.js';
-import { OffsetMessageId } from '../../storage/offset-message-id.js';
+import { OffsetMessageId } from '../../protocol/offset-message-id.js';
 import { decodeMessageProperties } from '../../protocol/message-properties-codec.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
