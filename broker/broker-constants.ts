@@ -28,6 +28,8 @@ export const CLIENT_EXPIRY_SCAN_INTERVAL_MS_DEFAULT = 10_000;
 export const PULL_SUSPEND_MS_MAX = 30_000;
 /** Pull responses stop adding records past this many bytes (frames are capped at 16 MiB). */
 export const PULL_RESPONSE_BYTES_MAX = 4 * 1024 * 1024;
+/** Messages a pull asks for when it names no maxMsgNums (RocketMQ's pullBatchSize, 32). */
+export const PULL_BATCH_COUNT_DEFAULT = 32;
 export const PULL_BATCH_COUNT_MAX = 1024;
 
 /**

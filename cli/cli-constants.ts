@@ -7,8 +7,8 @@ import {
   CLUSTER_NAME_DEFAULT,
   DATA_DIRECTORY_DEFAULT,
   TOPIC_QUEUE_COUNT_DEFAULT,
-} from '../broker/broker-constants.js';
-import { NAME_SERVER_PORT_DEFAULT } from '../namesrv/name-server-constants.js';
+} from '../broker/index.js';
+import { NAME_SERVER_PORT_DEFAULT } from '../namesrv/index.js';
 
 export {
   BROKER_NAME_DEFAULT,

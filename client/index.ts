@@ -15,7 +15,7 @@ export type { MessageHandler, ConsumeVerdict } from './consumer/consume-dispatch
 export { receivedMessageFields, type ReceivedMessage } from '../protocol/message-decoder.js';
 export { ClientError, CLIENT_ERRORS, type ClientErrorCode } from './client-error.js';
 export { UndecodableMessageError, type UndecodableMessageIds } from './consumer/undecodable-message-error.js';
-export type { ClientOptions } from './client-options.js';
+export { parseNameServers, type ClientOptions } from './client-options.js';
 export type { AccessCredentials } from '../protocol/request-signature.js';
 export type { ClientTlsOptions } from './remoting/client-tls-options.js';
 export type { MessageQueue } from './topic-route.js';

@@ -20,6 +20,21 @@ export const SEND_MESSAGE_V2_FIELD = {
 
 export type SendMessageField = keyof typeof SEND_MESSAGE_V2_FIELD;
 
+/** PULL_MESSAGE's header fields (PullMessageRequestHeader), written by the client, read by the broker. */
+export const PULL_MESSAGE_FIELD = {
+  consumerGroup: 'consumerGroup',
+  topic: 'topic',
+  queueId: 'queueId',
+  queueOffset: 'queueOffset',
+  maxMsgNums: 'maxMsgNums',
+  sysFlag: 'sysFlag',
+  commitOffset: 'commitOffset',
+  suspendTimeoutMillis: 'suspendTimeoutMillis',
+  subscription: 'subscription',
+  subVersion: 'subVersion',
+  expressionType: 'expressionType',
+} as const;
+
 /** PullSysFlag bits of PULL_MESSAGE's sysFlag. */
 export const PULL_SYS_FLAG = {
   commitOffset: 0x1,

@@ -29,6 +29,7 @@ import {
   INDEX_QUERY_COUNT_DEFAULT,
   MS_PER_HOUR,
   READ_FILTER_SCAN_ENTRIES_MIN,
+  READ_FILTER_SCAN_ENTRIES_PER_MESSAGE,
 } from './storage-constants.js';
 import { StoreError } from './store-error.js';
 import { StoreLock } from './store-lock.js';
@@ -258,7 +259,7 @@ export class MessageStore {
   /**
    * Up to `maxCount` messages of a queue from `queueOffset`. With `filter`, entries whose tag
    * hash it rejects are skipped (the store scans at most READ_FILTER_SCAN_ENTRIES_MIN or
-   * 20 x maxCount entries); if every scanned entry was rejected the status is still 'found',
+   * READ_FILTER_SCAN_ENTRIES_PER_MESSAGE x maxCount entries); if every scanned entry was rejected the status is still 'found',
    * with no messages and nextQueueOffset past them.
    */
   read(
@@ -286,7 +287,10 @@ export class MessageStore {
     if (queueOffset === max) return result('no_new_message', max);
     if (queueOffset > max) return result('offset_overflow', max);
     const messages: StoredMessage[] = [];
-    const scanCount = filter === undefined ? maxCount : Math.max(READ_FILTER_SCAN_ENTRIES_MIN, maxCount * 20);
+    const scanCount =
+      filter === undefined
+        ? maxCount
+        : Math.max(READ_FILTER_SCAN_ENTRIES_MIN, maxCount * READ_FILTER_SCAN_ENTRIES_PER_MESSAGE);
     const scanEnd = Math.min(max, queueOffset + scanCount);
     let next = queueOffset;
     let blanks = 0;

@@ -54,6 +54,8 @@ export const INDEX_ENTRIES_PER_SLOT = 4;
 export const INDEX_ENTRY_COUNT_DISK_MIN = 16_384;
 /** A filtered read scans at least this many queue entries (RocketMQ: 16,000 bytes = 800). */
 export const READ_FILTER_SCAN_ENTRIES_MIN = 800;
+/** A filtered read scans this many queue entries per message asked for (at least the minimum above). */
+export const READ_FILTER_SCAN_ENTRIES_PER_MESSAGE = 20;
 
 /** Results a key lookup returns when the caller does not say. */
 export const INDEX_QUERY_COUNT_DEFAULT = 32;

@@ -214,23 +214,32 @@ test('tidy: nothing imports cli/, test/ or native-bench/ from outside them', () 
  * The entry points benchmark code may import products through (ARCHITECTURE.md §1). Each
  * protocol/ module stands alone (it imports nothing of the project), so each is its own entry.
  */
-const ENTRY_POINTS = new Set(['storage/index.ts', 'broker/index.ts', 'client/index.ts', 'namesrv/index.ts']);
+const ENTRY_POINTS = new Set([
+  'storage/index.ts',
+  'broker/index.ts',
+  'client/index.ts',
+  'namesrv/index.ts',
+  'server/index.ts',
+]);
 const PRODUCT_AREAS = new Set(['protocol', 'storage', 'server', 'namesrv', 'broker', 'client', 'client/remoting']);
 
-/** bench/, native-bench/ and `tributary bench`'s code: they drive the products as a user would. */
-function isBenchmarkCode(relative: string): boolean {
-  return /^(bench|native-bench|cli\/bench)\//.test(relative) || /^cli\/commands\/bench-[^/]*\.ts$/.test(relative);
+/**
+ * bench/, native-bench/ and the CLI: they drive the products as a user would, through their
+ * entry points (the CLI also through server/index.ts, as it assembles servers).
+ */
+function drivesProductsAsAUser(relative: string): boolean {
+  return /^(bench|native-bench|cli)\//.test(relative);
 }
 
 function entryPointViolation(file: SourceFile, specifier: string): string | undefined {
-  if (!isBenchmarkCode(file.path) || !specifier.startsWith('.')) return undefined;
+  if (!drivesProductsAsAUser(file.path) || !specifier.startsWith('.')) return undefined;
   const target = path.posix.normalize(path.posix.join(path.posix.dirname(file.path), specifier));
   if (!PRODUCT_AREAS.has(areaOf(target)) || areaOf(target) === 'protocol') return undefined;
   if (ENTRY_POINTS.has(target.replace(/\.js$/, '.ts'))) return undefined;
   return `reaches past the entry points into '${specifier}'`;
 }
 
-test('tidy: benchmark code imports products only through their entry points (index.ts)', () => {
+test('tidy: benchmarks and the CLI import products only through their entry points (index.ts)', () => {
   const offenders: string[] = [];
   for (const file of allTypeScript) {
     for (const { specifier, line } of importsOf(file)) {
@@ -250,7 +259,9 @@ test('tidy: the entry point rule catches violations (canary)', () => {
   assert.match(entryPointViolation(file('cli/commands/bench-x-command.ts'), '../../client/admin.js') ?? '', /entry/);
   assert.equal(entryPointViolation(file('native-bench/x.ts'), '../storage/index.js'), undefined);
   assert.equal(entryPointViolation(file('bench/x.ts'), './bench-meter.js'), undefined);
-  assert.equal(entryPointViolation(file('cli/commands/topic-command.ts'), '../../client/admin.js'), undefined);
+  assert.match(entryPointViolation(file('cli/commands/topic-command.ts'), '../../client/admin/admin.js') ?? '', /entry/);
+  assert.equal(entryPointViolation(file('cli/commands/topic-command.ts'), '../../client/index.js'), undefined);
+  assert.equal(entryPointViolation(file('cli/flags/x.ts'), '../../server/index.js'), undefined);
 });
 
 /** Relative imports as a graph of repository paths (a `.js` specifier names its `.ts` source). */

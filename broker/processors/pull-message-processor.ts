@@ -7,7 +7,12 @@ import { PULL_SYS_FLAG } from '../../protocol/header-fields.js';
 import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import type { ReadResult } from '../../storage/index.js';
-import { PULL_BATCH_COUNT_MAX, PULL_RESPONSE_BYTES_MAX, PULL_SUSPEND_MS_MAX } from '../broker-constants.js';
+import {
+  PULL_BATCH_COUNT_DEFAULT,
+  PULL_BATCH_COUNT_MAX,
+  PULL_RESPONSE_BYTES_MAX,
+  PULL_SUSPEND_MS_MAX,
+} from '../broker-constants.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { Channel } from '../../server/remoting-server.js';
 import { storeErrorResponse } from './store-error-response.js';
@@ -18,6 +23,7 @@ import {
   type TagFilter,
 } from '../delivery/tag-filter.js';
 import { readableTopic } from '../topic-check.js';
+import { PULL_MESSAGE_FIELD as F } from '../../protocol/header-fields.js';
 
 interface PullHeader {
   readonly group: string;
@@ -155,22 +161,25 @@ export class PullMessageProcessor {
 
   private readHeader(request: RemotingCommand): PullHeader {
     const fields = new ExtFieldReader(request.extFields);
-    const sysFlag = fields.optionalInteger('sysFlag') ?? 0;
-    const expression = fields.optionalString('subscription');
-    const group = fields.string('consumerGroup');
-    const topic = fields.string('topic');
+    const sysFlag = fields.optionalInteger(F.sysFlag) ?? 0;
+    const expression = fields.optionalString(F.subscription);
+    const group = fields.string(F.consumerGroup);
+    const topic = fields.string(F.topic);
     return {
       group,
       topic,
-      queueId: fields.integer('queueId'),
-      queueOffset: Math.max(0, fields.integer('queueOffset')),
-      maxCount: Math.max(1, Math.min(fields.optionalInteger('maxMsgNums') ?? 32, PULL_BATCH_COUNT_MAX)),
+      queueId: fields.integer(F.queueId),
+      queueOffset: Math.max(0, fields.integer(F.queueOffset)),
+      maxCount: Math.max(
+        1,
+        Math.min(fields.optionalInteger(F.maxMsgNums) ?? PULL_BATCH_COUNT_DEFAULT, PULL_BATCH_COUNT_MAX),
+      ),
       sysFlag,
-      commitOffset: fields.optionalInteger('commitOffset') ?? -1,
-      suspendMs: Math.max(0, Math.min(fields.optionalInteger('suspendTimeoutMillis') ?? 0, PULL_SUSPEND_MS_MAX)),
+      commitOffset: fields.optionalInteger(F.commitOffset) ?? -1,
+      suspendMs: Math.max(0, Math.min(fields.optionalInteger(F.suspendTimeoutMillis) ?? 0, PULL_SUSPEND_MS_MAX)),
       filter: this.filterFor(
         expression ?? this.context.consumers.get(group)?.subscriptions.get(topic)?.subString,
-        fields.optionalString('expressionType'),
+        fields.optionalString(F.expressionType),
       ),
     };
   }

@@ -1,6 +1,6 @@
 // `tributary broker`: a broker alone, registering with one or more name servers.
 import { startBroker } from '../../broker/index.js';
-import { parseNameServers } from '../../client/client-options.js';
+import { parseNameServers } from '../../client/index.js';
 import { brokerStatusCommand } from './broker-status-command.js';
 import { cliCommand, type CliCommand } from './cli-command.js';
 import { BROKER_NAME_DEFAULT, CLUSTER_NAME_DEFAULT } from '../cli-constants.js';

@@ -7,8 +7,8 @@ import {
   IN_FLIGHT_REQUESTS_MAX_DEFAULT,
   UNFINISHED_FRAME_BUDGET_BYTES_DEFAULT,
   WRITE_STALL_TIMEOUT_MS_DEFAULT,
-} from '../../server/server-constants.js';
-import type { ConnectionLimits } from '../../server/connection-limits.js';
+  type ConnectionLimits,
+} from '../../server/index.js';
 import { WRITE_HIGH_WATER_BYTES_DEFAULT } from '../../protocol/remoting-connection.js';
 import { FRAME_BYTES_MAX } from '../../protocol/remoting-frame.js';
 import { BYTES_PER_MIB } from '../cli-constants.js';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 
 import type { BrokerOptions } from '../../broker/index.js';
-import type { BrokerTlsOptions } from '../../server/broker-tls-options.js';
+import type { BrokerTlsOptions } from '../../server/index.js';
 import type { ClientTlsOptions } from '../../client/index.js';
 import type { CommandLine, FlagSpec } from '../command-line.js';
 

@@ -1,7 +1,13 @@
 // The flags every server command shares (`broker`, `namesrv`, `start`): the HTTP endpoint's port
 // and the log level, and the process logger they make.
-import { LOG_LEVELS, processLogger, type Logger } from '../../server/http/process-logger.js';
-import { HttpPortError, parseHttpPort, type HttpPortOption } from '../../server/http/http-port.js';
+import {
+  HttpPortError,
+  LOG_LEVELS,
+  parseHttpPort,
+  processLogger,
+  type HttpPortOption,
+  type Logger,
+} from '../../server/index.js';
 import type { CommandLine, FlagSpec } from '../command-line.js';
 import { UsageError } from '../usage-error.js';
 

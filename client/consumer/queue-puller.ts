@@ -27,7 +27,7 @@ import {
 } from '../../protocol/message-decoder.js';
 import type { ClientInstance } from '../client-instance.js';
 import type { OffsetStore } from './offset-store.js';
-import { PULL_SYS_FLAG } from '../../protocol/header-fields.js';
+import { PULL_MESSAGE_FIELD as F, PULL_SYS_FLAG } from '../../protocol/header-fields.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { UndecodableMessageError } from './undecodable-message-error.js';
@@ -112,18 +112,18 @@ export class QueuePuller {
       {
         code: REQUEST_CODE.PULL_MESSAGE,
         extFields: {
-          consumerGroup: this.settings.group,
-          topic: queue.topic,
-          queueId: queue.queueId,
-          queueOffset: pq.nextPullOffset,
-          maxMsgNums: this.isolating
+          [F.consumerGroup]: this.settings.group,
+          [F.topic]: queue.topic,
+          [F.queueId]: queue.queueId,
+          [F.queueOffset]: pq.nextPullOffset,
+          [F.maxMsgNums]: this.isolating
             ? 1
             : Math.max(1, Math.min(this.settings.batchSize, this.settings.prefetchCount - pq.count)),
-          sysFlag,
-          commitOffset: commitOffset ?? -1,
-          suspendTimeoutMillis: PULL_SUSPEND_MS,
-          subscription: this.settings.expression,
-          subVersion: 0,
+          [F.sysFlag]: sysFlag,
+          [F.commitOffset]: commitOffset ?? -1,
+          [F.suspendTimeoutMillis]: PULL_SUSPEND_MS,
+          [F.subscription]: this.settings.expression,
+          [F.subVersion]: 0,
         },
       },
       PULL_TIMEOUT_MS,
