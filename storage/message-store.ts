@@ -259,8 +259,8 @@ export class MessageStore {
   /**
    * Up to `maxCount` messages of a queue from `queueOffset`. With `filter`, entries whose tag
    * hash it rejects are skipped (the store scans at most READ_FILTER_SCAN_ENTRIES_MIN or
-   * READ_FILTER_SCAN_ENTRIES_PER_MESSAGE x maxCount entries); if every scanned entry was rejected the status is still 'found',
-   * with no messages and nextQueueOffset past them.
+   * READ_FILTER_SCAN_ENTRIES_PER_MESSAGE x maxCount entries); if every scanned entry was
+   * rejected the status is still 'found', with no messages and nextQueueOffset past them.
    */
   read(
     topic: string,
