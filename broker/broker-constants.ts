@@ -46,6 +46,7 @@ export const STATE_QUEUE = {
   scheduleProgress: 3,
   transactionState: 4,
   queueLock: 5,
+  distributedLock: 6,
 } as const;
 
 /** An orderly consumer's queue lock lives this long after its last renewal (RocketMQ lockMaxLiveTime). */
@@ -113,3 +114,20 @@ export const SIGNATURE_REPLAY_CACHE_ENTRIES_MAX = 100_000;
 
 /** Reported in GET_BROKER_RUNTIME_INFO (brokerVersionDesc); kept equal to package.json's version (a test checks). */
 export const BROKER_VERSION = '0.1.0';
+
+// Distributed locks (broker/locks/, issue 13).
+/** A lock lease (grant or renewal) lasts at least this long... */
+export const DISTRIBUTED_LOCK_LEASE_MS_MIN = 100;
+/** ...and at most this long; a holder renews to keep it. */
+export const DISTRIBUTED_LOCK_LEASE_MS_MAX = 3_600_000;
+/** The longest an acquire may wait in the queue (setTimeout's limit is about 24.8 days). */
+export const DISTRIBUTED_LOCK_WAIT_MS_MAX = 24 * 3_600_000;
+/** Lock names are at most this many UTF-8 bytes; owner tokens likewise. */
+export const DISTRIBUTED_LOCK_NAME_BYTES_MAX = 255;
+export const DISTRIBUTED_LOCK_TOKEN_BYTES_MAX = 128;
+/** Waiters queued on one lock; beyond it an acquire is refused (LOCK_QUEUE_FULL). */
+export const DISTRIBUTED_LOCK_WAITERS_MAX = 10_000;
+/** Holders a semaphore may admit. */
+export const DISTRIBUTED_LOCK_PERMITS_MAX = 65_536;
+/** Locks one LOCK_LIST answer names. */
+export const DISTRIBUTED_LOCK_LIST_MAX = 10_000;

@@ -100,6 +100,14 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.GET_CONSUMER_CONNECTION_LIST, { groups: [group('consumerGroup', SUB)] }],
   [REQUEST_CODE.TRIBUTARY_QUERY_DEAD_LETTERS, { groups: [group('group', SUB)] }],
   [REQUEST_CODE.TRIBUTARY_RESEND_DEAD_LETTER, { groups: [group('group', SUB)] }],
+  // Distributed locks: any signed account (a lock is guarded by its owner token; per-name lock
+  // permissions are not classified yet); listing every lock is admin-only.
+  [REQUEST_CODE.TRIBUTARY_LOCK_ACQUIRE, SIGNED],
+  [REQUEST_CODE.TRIBUTARY_LOCK_RELEASE, SIGNED],
+  [REQUEST_CODE.TRIBUTARY_LOCK_RENEW, SIGNED],
+  [REQUEST_CODE.TRIBUTARY_LOCK_STATUS, SIGNED],
+  [REQUEST_CODE.TRIBUTARY_LOCK_LIST, ADMIN],
+  [REQUEST_CODE.TRIBUTARY_LOCK_LOST, ADMIN],
   // Changes to topics and groups, and views of everything (RocketMQ's ADMIN_CODE and more).
   [REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, ADMIN],
   [REQUEST_CODE.DELETE_TOPIC_IN_BROKER, ADMIN],

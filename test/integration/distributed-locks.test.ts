@@ -1,0 +1,264 @@
+// Distributed locks (issue 13) against real broker processes: mutual exclusion and fencing
+// under contention from child processes, a SIGKILLed holder, FIFO waiters, owner-only release,
+// lease expiry with a 'lost' event, read-write locks, semaphores, and fencing tokens across a
+// broker SIGKILL and restart.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { test } from 'uvu';
+
+import { ClientError, LockClient, type HeldLock, type LockLostEvent } from '../../client/index.js';
+import type { LockContenderConfig } from './children/lock-contender.js';
+import { startBrokerProcess, type BrokerProcess } from '../support/broker-processes.js';
+import { pollUntil } from '../support/broker-requests.js';
+import { JsonLineChild } from '../support/json-line-child.js';
+import { temporaryDirectory } from '../support/temporary-directory.js';
+
+const CHILD_SCRIPT = fileURLToPath(new URL('./children/lock-contender.js', import.meta.url));
+const WAIT_MS = 20_000;
+/** Long enough that only a closed connection, never the lease, can free the lock in time. */
+const LONG_TTL_MS = 60_000;
+const CONTENDERS = 4;
+const ROUNDS_EACH = 25;
+
+let broker: BrokerProcess;
+let directory: { path: string; remove(): void };
+const clients: LockClient[] = [];
+
+function client(): LockClient {
+  const locks = new LockClient({ broker: broker.address });
+  clients.push(locks);
+  return locks;
+}
+
+async function refusal(work: Promise<unknown>): Promise<string> {
+  try {
+    await work;
+  } catch (error) {
+    if (error instanceof ClientError) return error.code;
+    throw error;
+  }
+  assert.fail('expected a refusal');
+}
+
+function waitersOf(locks: LockClient, name: string, count: number): Promise<true> {
+  return pollUntil(`${count} waiter(s) on ${name}`, WAIT_MS, async () =>
+    ((await locks.status(name))?.waiters ?? 0) >= count ? true : undefined,
+  );
+}
+
+test.before(async () => {
+  directory = temporaryDirectory('locks');
+  broker = await startBrokerProcess({ dataDirectory: path.join(directory.path, 'broker') });
+});
+
+test.after.each(() => {
+  for (const locks of clients.splice(0)) locks.close();
+});
+
+test.after(async () => {
+  await broker?.stop();
+  directory?.remove();
+});
+
+test('four processes incrementing a shared counter under one lock lose no update and see strictly increasing fencing tokens', async () => {
+  const counterFile = path.join(directory.path, 'counter.json');
+  fs.writeFileSync(counterFile, JSON.stringify({ value: 0, lastFence: 0 }));
+  const config: LockContenderConfig = {
+    mode: 'count',
+    broker: broker.address,
+    name: 'counter',
+    ttlMs: LONG_TTL_MS,
+    rounds: ROUNDS_EACH,
+    counterFile,
+  };
+  const children = Array.from({ length: CONTENDERS }, (_, i) =>
+    JsonLineChild.spawn(CHILD_SCRIPT, [JSON.stringify(config)], { label: `contender-${i}` }),
+  );
+  const results = await Promise.all(
+    children.map((child) =>
+      child.waitFor('the rounds', 60_000, (lines) => {
+        const failed = lines.find((l) => l.event === 'failed');
+        if (failed !== undefined) throw child.failure(String(failed.message));
+        return lines.find((l) => l.event === 'done') as { fences: number[]; staleFences: number } | undefined;
+      }),
+    ),
+  );
+  const counter = JSON.parse(fs.readFileSync(counterFile, 'utf8')) as { value: number };
+  assert.equal(counter.value, CONTENDERS * ROUNDS_EACH, 'an increment was lost: two holders at once');
+  for (const result of results) assert.equal(result.staleFences, 0, 'a holder saw a fence not above the last one');
+  const all = results.flatMap((result) => result.fences);
+  assert.equal(new Set(all).size, all.length, 'a fencing token was handed out twice');
+});
+
+test("a SIGKILLed holder's lock passes to the waiter as soon as its connection dies, long before its lease ends", async () => {
+  const config: LockContenderConfig = { mode: 'hold', broker: broker.address, name: 'killed', ttlMs: LONG_TTL_MS };
+  const child = JsonLineChild.spawn(CHILD_SCRIPT, [JSON.stringify(config)], { label: 'holder' });
+  const granted = await child.waitFor('the grant', WAIT_MS, (lines) => lines.find((l) => l.event === 'granted'));
+  const waiter = client();
+  const waiting = waiter.acquire('killed', { ttlMs: LONG_TTL_MS });
+  await waitersOf(waiter, 'killed', 1);
+  const killedAt = Date.now();
+  await child.terminate('SIGKILL', WAIT_MS);
+  const lock = await waiting;
+  const tookMs = Date.now() - killedAt;
+  assert.ok(tookMs < LONG_TTL_MS / 4, `the waiter got the lock ${tookMs} ms after the kill`);
+  assert.ok(lock.fence > (granted.fence as number));
+});
+
+test('waiters are granted in the order they queued', async () => {
+  const holder = await client().acquire('fifo', { ttlMs: LONG_TTL_MS });
+  const order: number[] = [];
+  const waiting: Promise<void>[] = [];
+  for (let i = 0; i < 5; i++) {
+    const locks = client();
+    waiting.push(
+      locks.acquire('fifo', { ttlMs: LONG_TTL_MS }).then(async (lock) => {
+        order.push(i);
+        await lock.release();
+      }),
+    );
+    await waitersOf(locks, 'fifo', i + 1);
+  }
+  await holder.release();
+  await Promise.all(waiting);
+  assert.deepEqual(order, [0, 1, 2, 3, 4]);
+});
+
+test('another token can neither release nor renew a held lock', async () => {
+  const owner = client();
+  const lock = await owner.acquire('owned', { ttlMs: LONG_TTL_MS });
+  const intruder = client();
+  assert.equal(await refusal(intruder.release('owned', 'not-the-owner')), 'LOCK_NOT_HELD');
+  assert.equal(await refusal(intruder.renew('owned', 'not-the-owner')), 'LOCK_NOT_HELD');
+  const status = await intruder.status('owned');
+  assert.deepEqual(
+    status?.holders.map((holder) => holder.fence),
+    [lock.fence],
+  );
+  assert.equal(await intruder.tryAcquire('owned', { ttlMs: LONG_TTL_MS }), undefined);
+  await lock.release();
+  assert.equal(await refusal(lock.release()), 'LOCK_NOT_HELD');
+});
+
+test('try-lock on a taken lock is busy at once, and a wait timeout ends a queued acquire', async () => {
+  const lock = await client().acquire('busy', { ttlMs: LONG_TTL_MS });
+  const other = client();
+  assert.equal(await other.tryAcquire('busy', { ttlMs: LONG_TTL_MS }), undefined);
+  assert.equal(await refusal(other.acquire('busy', { ttlMs: LONG_TTL_MS, waitMs: 200 })), 'LOCK_WAIT_TIMEOUT');
+  assert.equal((await other.status('busy'))?.waiters, 0);
+  await lock.release();
+  const next = await other.tryAcquire('busy', { ttlMs: LONG_TTL_MS });
+  assert.ok(next !== undefined && next.fence > lock.fence);
+});
+
+test('a lease that runs out frees the lock and tells its holder with a lost event', async () => {
+  const holder = client();
+  const lost = new Promise<LockLostEvent>((resolve) => holder.once('lost', resolve));
+  const lock = await holder.acquire('expiring', { ttlMs: 300 });
+  const next = await client().acquire('expiring', { ttlMs: LONG_TTL_MS, waitMs: WAIT_MS });
+  const event = await lost;
+  assert.equal(event.name, 'expiring');
+  assert.equal(event.fence, lock.fence);
+  assert.ok(['expired', 'lease-elapsed'].includes(event.reason));
+  assert.ok(next.fence > lock.fence);
+  assert.equal(await refusal(lock.renew()), 'LOCK_NOT_HELD');
+});
+
+test('an automatically renewed lock outlives its lease', async () => {
+  const holder = client();
+  let lostEvents = 0;
+  holder.on('lost', () => lostEvents++);
+  const lock = await holder.acquire('renewed', { ttlMs: 300, autoRenew: true });
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // Three leases' worth of time must pass.
+  assert.equal(await client().tryAcquire('renewed', { ttlMs: 300 }), undefined);
+  assert.equal(lostEvents, 0);
+  await lock.release();
+});
+
+test('read-write lock: readers share, a writer excludes them, and a reader queued behind a writer waits for it', async () => {
+  const rw = { ttlMs: LONG_TTL_MS, kind: 'rw' } as const;
+  const reader1 = await client().acquire('rw', { ...rw, mode: 'read' });
+  const reader2 = await client().acquire('rw', { ...rw, mode: 'read' });
+  const writerClient = client();
+  const events: string[] = [];
+  const writer = writerClient.acquire('rw', { ...rw, mode: 'write' }).then((lock) => {
+    events.push('writer');
+    return lock;
+  });
+  await waitersOf(writerClient, 'rw', 1);
+  const lateReaderClient = client();
+  assert.equal(await lateReaderClient.tryAcquire('rw', { ...rw, mode: 'read' }), undefined);
+  const lateReader = lateReaderClient.acquire('rw', { ...rw, mode: 'read' }).then((lock) => {
+    events.push('late reader');
+    return lock;
+  });
+  await waitersOf(writerClient, 'rw', 2);
+  await reader1.release();
+  await reader2.release();
+  const writeLock = await writer;
+  assert.deepEqual(events, ['writer']);
+  await writeLock.release();
+  await (await lateReader).release();
+  assert.deepEqual(events, ['writer', 'late reader']);
+});
+
+test('a semaphore admits its permits and no more, and a lock asked as another kind is refused', async () => {
+  const semaphore = { ttlMs: LONG_TTL_MS, kind: 'semaphore', permits: 2 } as const;
+  const held: HeldLock[] = [await client().acquire('pool', semaphore), await client().acquire('pool', semaphore)];
+  const third = client();
+  assert.equal(await third.tryAcquire('pool', semaphore), undefined);
+  assert.equal(await refusal(third.tryAcquire('pool', { ...semaphore, permits: 3 })), 'BROKER_ERROR');
+  assert.equal(await refusal(third.tryAcquire('pool', { ttlMs: LONG_TTL_MS })), 'BROKER_ERROR');
+  const waiting = third.acquire('pool', semaphore);
+  await waitersOf(third, 'pool', 1);
+  await held[0]!.release();
+  const granted = await waiting;
+  assert.ok(granted.fence > held[1]!.fence);
+  await granted.release();
+  await held[1]!.release();
+});
+
+test('fencing tokens keep increasing across a broker SIGKILL and restart, and a restored holder keeps its lock by renewing', async () => {
+  const dir = temporaryDirectory('locks-restart');
+  const crashing = await startBrokerProcess({ dataDirectory: dir.path, label: 'crashing-broker' });
+  const holder = new LockClient({ broker: crashing.address });
+  const other = new LockClient({ broker: crashing.address });
+  try {
+    const kept = await holder.acquire('kept', { ttlMs: LONG_TTL_MS });
+    let last = kept.fence;
+    for (let i = 0; i < 5; i++) {
+      const lock = await other.acquire('churn', { ttlMs: LONG_TTL_MS });
+      assert.ok(lock.fence > last);
+      last = lock.fence;
+      await lock.release();
+    }
+    await crashing.kill();
+    await crashing.restart();
+    const churn = await pollUntil('the restarted broker', WAIT_MS, () =>
+      other.tryAcquire('churn', { ttlMs: LONG_TTL_MS }).catch(() => undefined),
+    );
+    assert.ok(churn.fence > last, `fence ${churn.fence} after the restart is not above ${last}`);
+    assert.equal(await other.tryAcquire('kept', { ttlMs: LONG_TTL_MS }), undefined, 'a restored lock was free');
+    // The holder's client may still be backing off from the refused reconnects during the crash.
+    const renewed = await pollUntil('the renewal', WAIT_MS, () =>
+      holder.renew('kept', kept.token).catch((error: unknown) => {
+        if (error instanceof ClientError && error.code === 'BROKER_UNAVAILABLE') return undefined;
+        throw error;
+      }),
+    );
+    assert.equal(renewed.fence, kept.fence);
+    await holder.release('kept', kept.token);
+    const after = await other.acquire('kept', { ttlMs: LONG_TTL_MS, waitMs: 0 });
+    assert.ok(after.fence > churn.fence);
+  } finally {
+    holder.close();
+    other.close();
+    await crashing.stop();
+    dir.remove();
+  }
+});
+
+test.run();
