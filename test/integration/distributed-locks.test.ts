@@ -13,6 +13,7 @@ import { ClientError, LockClient, type HeldLock, type LockLostEvent } from '../.
 import type { LockContenderConfig } from './children/lock-contender.js';
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-processes.js';
 import { pollUntil } from '../support/broker-requests.js';
+import { runCli } from '../support/run-cli.js';
 import { JsonLineChild } from '../support/json-line-child.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
@@ -259,6 +260,31 @@ test('fencing tokens keep increasing across a broker SIGKILL and restart, and a 
     await crashing.stop();
     dir.remove();
   }
+});
+
+test('the lock CLI acquires, shows, lists and releases a lock by its token', async () => {
+  const brokerFlag = ['--broker', broker.address];
+  const acquired = await runCli(['lock', 'acquire', 'cli-once', '--ttl-ms', '5000', '--hold-ms', '0', ...brokerFlag]);
+  assert.equal(acquired.code, 0, acquired.stderr);
+  const printed = JSON.parse(acquired.stdout) as { token: string; fence: number };
+  assert.ok(printed.token.length > 0 && printed.fence > 0);
+  const holder = await client().acquire('cli-held', { ttlMs: LONG_TTL_MS, token: 'cli-token' });
+  const busy = await runCli(['lock', 'acquire', 'cli-held', '--ttl-ms', '5000', '--wait-ms', '0', ...brokerFlag]);
+  assert.equal(busy.code, 1);
+  assert.match(busy.stderr, /lock is taken/);
+  const status = await runCli(['lock', 'status', 'cli-held', '--json', ...brokerFlag]);
+  assert.deepEqual(
+    (JSON.parse(status.stdout) as { holders: { fence: number }[] }).holders.map((h) => h.fence),
+    [holder.fence],
+  );
+  assert.doesNotMatch(status.stdout, /cli-token/, 'status must not reveal owner tokens');
+  const list = await runCli(['lock', 'list', ...brokerFlag]);
+  assert.match(list.stdout, /cli-held/);
+  const wrong = await runCli(['lock', 'release', 'cli-held', '--token', 'guess', ...brokerFlag]);
+  assert.equal(wrong.code, 1);
+  const right = await runCli(['lock', 'release', 'cli-held', '--token', 'cli-token', ...brokerFlag]);
+  assert.equal(right.code, 0, right.stderr);
+  assert.match((await runCli(['lock', 'status', 'cli-held', ...brokerFlag])).stdout, /is free/);
 });
 
 test.run();
