@@ -127,6 +127,8 @@ export const DISTRIBUTED_LOCK_NAME_BYTES_MAX = 255;
 export const DISTRIBUTED_LOCK_TOKEN_BYTES_MAX = 128;
 /** Waiters queued on one lock; beyond it an acquire is refused (LOCK_QUEUE_FULL). */
 export const DISTRIBUTED_LOCK_WAITERS_MAX = 10_000;
+/** Locks one connection may hold or wait for at once; beyond it an acquire is refused (LOCK_TOO_MANY). */
+export const DISTRIBUTED_LOCK_PER_CONNECTION_MAX = 10_000;
 /** Holders a semaphore may admit. */
 export const DISTRIBUTED_LOCK_PERMITS_MAX = 65_536;
 /** Locks one LOCK_LIST answer names. */

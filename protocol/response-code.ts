@@ -41,6 +41,8 @@ export const RESPONSE_CODE = {
   LOCK_QUEUE_FULL: 21006,
   /** The request is malformed (name, token, lease, wait, kind). */
   LOCK_BAD_REQUEST: 21007,
+  /** The connection already holds or waits for as many locks as one connection may. */
+  LOCK_TOO_MANY: 21008,
 } as const;
 
 export type ResponseCode = (typeof RESPONSE_CODE)[keyof typeof RESPONSE_CODE];

@@ -7,7 +7,8 @@ export type DistributedLockErrorCode =
   | 'LOCK_KIND_MISMATCH'
   | 'LOCK_ALREADY_HELD'
   | 'LOCK_QUEUE_FULL'
-  | 'LOCK_BAD_REQUEST';
+  | 'LOCK_BAD_REQUEST'
+  | 'LOCK_TOO_MANY';
 
 export class DistributedLockError extends Error {
   override readonly name = 'DistributedLockError';

@@ -23,7 +23,11 @@
 import type { MessageStore } from '../../storage/index.js';
 import type { Channel } from '../../server/remoting-server.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
-import { DISTRIBUTED_LOCK_LIST_MAX, DISTRIBUTED_LOCK_WAITERS_MAX } from '../broker-constants.js';
+import {
+  DISTRIBUTED_LOCK_LIST_MAX,
+  DISTRIBUTED_LOCK_PER_CONNECTION_MAX,
+  DISTRIBUTED_LOCK_WAITERS_MAX,
+} from '../broker-constants.js';
 import { LogBackedStateMachine } from '../state/log-backed-state-machine.js';
 import {
   DISTRIBUTED_LOCK_TABLE,
@@ -50,6 +54,8 @@ export interface LockGrant {
   readonly name: string;
   readonly fence: number;
   readonly leaseMs: number;
+  /** How long the request queued before the grant: the client's lease clock starts at least this late. */
+  readonly waitedMs: number;
 }
 
 export interface LockStatus {
@@ -74,6 +80,7 @@ interface Waiter {
   readonly channel: Channel;
   readonly resolve: (grant: LockGrant) => void;
   readonly reject: (error: Error) => void;
+  readonly queuedAtMs: number;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -83,6 +90,8 @@ export class DistributedLockService {
   private readonly leases = new Map<string, Lease>();
   /** name -> waiters in arrival order. */
   private readonly waiters = new Map<string, Waiter[]>();
+  /** Leases and waiters per connection, bounded by DISTRIBUTED_LOCK_PER_CONNECTION_MAX. */
+  private readonly perChannel = new Map<Channel, number>();
 
   constructor(
     store: MessageStore,
@@ -110,17 +119,23 @@ export class DistributedLockService {
         'LOCK_KIND_MISMATCH',
         `lock ${name} is a ${shape.kind} with ${shape.permits} permit(s), not a ${request.kind} with ${request.permits}`,
       );
+    if ((this.perChannel.get(channel) ?? 0) >= DISTRIBUTED_LOCK_PER_CONNECTION_MAX)
+      throw new DistributedLockError(
+        'LOCK_TOO_MANY',
+        `this connection holds or waits for ${DISTRIBUTED_LOCK_PER_CONNECTION_MAX} locks already`,
+      );
     if (lock?.holders.has(token) === true || queue.some((w) => w.request.token === token))
       throw new DistributedLockError('LOCK_ALREADY_HELD', `this token already holds or waits for lock ${name}`);
-    if (queue.length === 0 && admits(lock, request.mode)) return this.grant(request, channel);
+    if (queue.length === 0 && admits(lock, request.mode)) return this.grant(request, channel, 0);
     if (request.waitMs === 0) throw new DistributedLockError('LOCK_BUSY', `lock ${name} is taken`);
     if (queue.length >= DISTRIBUTED_LOCK_WAITERS_MAX)
       throw new DistributedLockError('LOCK_QUEUE_FULL', `${DISTRIBUTED_LOCK_WAITERS_MAX} waiters queue for ${name}`);
     return new Promise<LockGrant>((resolve, reject) => {
-      const waiter: Waiter = { request, channel, resolve, reject, timer: undefined };
+      const waiter: Waiter = { request, channel, resolve, reject, queuedAtMs: this.now(), timer: undefined };
       if (request.waitMs !== undefined)
         waiter.timer = setTimeout(() => this.giveUp(waiter, request.waitMs!), request.waitMs);
       queue.push(waiter);
+      this.count(channel, 1);
       this.waiters.set(name, queue);
     });
   }
@@ -137,7 +152,7 @@ export class DistributedLockService {
     const ms = leaseMs ?? holder.leaseMs;
     this.stopLease(name, token);
     this.startLease(name, token, ms, channel);
-    return { name, fence: holder.fence, leaseMs: ms };
+    return { name, fence: holder.fence, leaseMs: ms, waitedMs: 0 };
   }
 
   status(name: string): LockStatus | undefined {
@@ -173,6 +188,7 @@ export class DistributedLockService {
       const left = queue.filter((waiter) => waiter.channel !== channel);
       for (const waiter of queue)
         if (waiter.channel === channel) {
+          this.count(channel, -1);
           clearTimeout(waiter.timer);
           waiter.reject(new DistributedLockError('LOCK_WAIT_TIMEOUT', 'the connection closed'));
         }
@@ -182,6 +198,7 @@ export class DistributedLockService {
     }
     for (const lease of [...this.leases.values()])
       if (lease.channel === channel) this.endQuietly(lease.name, lease.token, 'the holder connection closed');
+    this.perChannel.delete(channel);
   }
 
   /** Stops every timer and fails every waiter (broker shutdown). */
@@ -194,16 +211,17 @@ export class DistributedLockService {
         waiter.reject(new DistributedLockError('LOCK_WAIT_TIMEOUT', 'the broker is shutting down'));
       }
     this.waiters.clear();
+    this.perChannel.clear();
   }
 
-  private async grant(request: AcquireRequest, channel: Channel): Promise<LockGrant> {
+  private async grant(request: AcquireRequest, channel: Channel, waitedMs: number): Promise<LockGrant> {
     const { name, token, kind, permits, mode, leaseMs } = request;
     // submit applies at once: the fence is the counter's new value, the next admits() sees it.
     const stored = this.machine.submit({ op: 'grant', name, kind, permits, token, mode, leaseMs });
     const fence = this.machine.state.lastFence;
     this.startLease(name, token, leaseMs, channel);
     await stored;
-    return { name, fence, leaseMs };
+    return { name, fence, leaseMs, waitedMs };
   }
 
   private holderOf(name: string, token: string): { fence: number; leaseMs: number } {
@@ -231,9 +249,11 @@ export class DistributedLockService {
     if (queue === undefined) return;
     while (queue.length > 0 && admits(this.machine.state.locks.get(name), queue[0]!.request.mode)) {
       const waiter = queue.shift()!;
+      this.count(waiter.channel, -1);
       clearTimeout(waiter.timer);
       if (waiter.channel.isClosed) continue;
-      this.grant(waiter.request, waiter.channel).then(waiter.resolve, waiter.reject);
+      const waitedMs = this.now() - waiter.queuedAtMs;
+      this.grant(waiter.request, waiter.channel, waitedMs).then(waiter.resolve, waiter.reject);
     }
     if (queue.length === 0) this.waiters.delete(name);
   }
@@ -244,6 +264,7 @@ export class DistributedLockService {
     const at = queue?.indexOf(waiter) ?? -1;
     if (at < 0) return;
     queue!.splice(at, 1);
+    this.count(waiter.channel, -1);
     waiter.reject(new DistributedLockError('LOCK_WAIT_TIMEOUT', `lock ${name} not granted within ${waitMs} ms`));
     // A writer that gave up may have been all that held back the readers behind it.
     this.wake(name);
@@ -252,13 +273,23 @@ export class DistributedLockService {
   private startLease(name: string, token: string, leaseMs: number, channel: Channel | undefined): void {
     const timer = setTimeout(() => this.expire(name, token), leaseMs);
     timer.unref();
+    if (channel !== undefined) this.count(channel, 1);
     this.leases.set(leaseKey(name, token), { name, token, channel, timer, expiresAtMs: this.now() + leaseMs });
   }
 
   private stopLease(name: string, token: string): void {
     const key = leaseKey(name, token);
-    clearTimeout(this.leases.get(key)?.timer);
+    const lease = this.leases.get(key);
+    if (lease === undefined) return;
+    clearTimeout(lease.timer);
+    if (lease.channel !== undefined) this.count(lease.channel, -1);
     this.leases.delete(key);
+  }
+
+  private count(channel: Channel, delta: number): void {
+    const next = (this.perChannel.get(channel) ?? 0) + delta;
+    if (next > 0) this.perChannel.set(channel, next);
+    else this.perChannel.delete(channel);
   }
 
   private expire(name: string, token: string): void {

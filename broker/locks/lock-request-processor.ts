@@ -5,9 +5,10 @@
 //             "mode": "read" | "write",                        (rw only; default "write")
 //             "permits": 3,                                    (semaphore only; mutex and rw: 1)
 //             "waitMs": 0 | N}                                 (0: try-lock; absent: wait until granted)
-//            -> {"name": "orders", "fence": 42, "leaseMs": 10000}
+//            -> {"name": "orders", "fence": 42, "leaseMs": 10000, "waitedMs": 0}
 //   RELEASE  {"name", "token"}                 -> (no body)
-//   RENEW    {"name", "token", "leaseMs"?}     -> {"name", "fence", "leaseMs"}
+//   RENEW    {"name", "token", "leaseMs"?}     -> {"name", "fence", "leaseMs", "waitedMs": 0}
+//            (binds the lease to the renewing connection: its close then ends the lease)
 //   STATUS   {"name"}                          -> LockStatus JSON, or {} when no one holds it
 //   LIST     (no body)                         -> [LockStatus, ...]
 //

@@ -134,9 +134,11 @@ export class LockClient extends EventEmitter<{ lost: [LockLostEvent]; error: [Er
     const grant = (await this.call(REQUEST_CODE.TRIBUTARY_LOCK_ACQUIRE, body, `acquire ${name}`, timeoutMs)) as {
       fence: number;
       leaseMs: number;
+      waitedMs: number;
     };
-    // A queued grant happened at most when its answer arrived; an immediate one after sentAt.
-    const leaseStart = options.waitMs === 0 ? sentAt : Date.now();
+    // The broker got the request after sentAt and granted it waitedMs later: its lease began
+    // after this, so the client's lease clock never outlasts the broker's.
+    const leaseStart = sentAt + grant.waitedMs;
     const tracked: Tracked = {
       name,
       token,

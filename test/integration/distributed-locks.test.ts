@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 import { test } from 'uvu';
 
+import { DISTRIBUTED_LOCK_PER_CONNECTION_MAX } from '../../broker/broker-constants.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { ClientError, LockClient, type HeldLock, type LockLostEvent } from '../../client/index.js';
 import type { LockContenderConfig } from './children/lock-contender.js';
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-processes.js';
@@ -285,6 +287,40 @@ test('the lock CLI acquires, shows, lists and releases a lock by its token', asy
   const right = await runCli(['lock', 'release', 'cli-held', '--token', 'cli-token', ...brokerFlag]);
   assert.equal(right.code, 0, right.stderr);
   assert.match((await runCli(['lock', 'status', 'cli-held', ...brokerFlag])).stdout, /is free/);
+});
+
+test('a lock flood from one connection is refused past its per-connection limit, and its locks free when it closes', async () => {
+  const flooder = client();
+  const names = Array.from({ length: DISTRIBUTED_LOCK_PER_CONNECTION_MAX }, (_, i) => `flood-${i}`);
+  const BATCH = 500;
+  for (let i = 0; i < names.length; i += BATCH)
+    await Promise.all(names.slice(i, i + BATCH).map((name) => flooder.acquire(name, { ttlMs: LONG_TTL_MS })));
+  const refused = await flooder.tryAcquire('flood-one-more', { ttlMs: LONG_TTL_MS }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  assert.ok(refused instanceof ClientError && refused.responseCode === RESPONSE_CODE.LOCK_TOO_MANY, String(refused));
+  flooder.close();
+  const other = client();
+  await pollUntil(
+    'the flood released',
+    WAIT_MS,
+    async () => (await other.tryAcquire(names.at(-1)!, { ttlMs: LONG_TTL_MS })) ?? undefined,
+  );
+});
+
+test('malformed lock requests (zero lease, oversized name, unknown kind) are refused as bad requests and grant nothing', async () => {
+  const locks = client();
+  const codeOf = (work: Promise<unknown>): Promise<number | undefined> =>
+    work.then(
+      () => undefined,
+      (error: unknown) => (error instanceof ClientError ? error.responseCode : undefined),
+    );
+  assert.equal(await codeOf(locks.acquire('bad', { ttlMs: 0 })), RESPONSE_CODE.LOCK_BAD_REQUEST);
+  assert.equal(await codeOf(locks.acquire('x'.repeat(300), { ttlMs: 1000 })), RESPONSE_CODE.LOCK_BAD_REQUEST);
+  const kind = 'queue' as unknown as 'mutex';
+  assert.equal(await codeOf(locks.acquire('bad', { ttlMs: 1000, kind })), RESPONSE_CODE.LOCK_BAD_REQUEST);
+  assert.equal(await locks.status('bad'), undefined);
 });
 
 test.run();
