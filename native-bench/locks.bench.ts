@@ -8,6 +8,8 @@
 // A peer whose server binary is missing is skipped with a message.
 //
 //   npm run build && node dist/native-bench/locks.bench.js [--seconds 3] [--clients 8] [--skip-etcd]
+//                                                          [--flush sync]
+// (--flush sync: the broker msyncs each grant and release before answering, as etcd fsyncs.)
 //
 // Prints one line per figure and the ratios; writes results/locks-<timestamp>.json.
 import fs from 'node:fs';
@@ -122,8 +124,9 @@ async function main(): Promise<void> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-locks-bench-'));
   const figures: LockFigures[] = [];
   try {
-    const broker = await startBenchBroker(directory);
-    figures.push(await measure(tributaryLockBackend(broker.broker, broker.stop), clients, seconds));
+    const flush = process.argv.includes('sync') ? 'sync' : 'async';
+    const broker = await startBenchBroker(directory, flush);
+    figures.push(await measure(tributaryLockBackend(broker.broker, broker.stop, flush), clients, seconds));
     const redis = await peer(redisLockBackend, 'Redis');
     if (redis !== undefined) figures.push(await measure(redis, clients, seconds));
     const etcd = process.argv.includes('--skip-etcd') ? undefined : await peer(etcdLockBackend, 'etcd');
@@ -135,7 +138,14 @@ async function main(): Promise<void> {
   for (const line of lines) console.log(line);
   const file = saveResultsFile(
     { directory: RESULTS_DIRECTORY, name: 'locks' },
-    { environment: environmentNow(), seconds, clients, figures, ratios: lines },
+    {
+      environment: environmentNow(),
+      seconds,
+      clients,
+      flush: process.argv.includes('sync') ? 'sync' : 'async',
+      figures,
+      ratios: lines,
+    },
   );
   console.log(`results: ${file}`);
 }

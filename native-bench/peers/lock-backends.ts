@@ -33,10 +33,17 @@ export interface LockBackend {
   stop(): Promise<void>;
 }
 
-export function tributaryLockBackend(broker: string, stopBroker: () => Promise<void>): LockBackend {
+export function tributaryLockBackend(
+  broker: string,
+  stopBroker: () => Promise<void>,
+  flush: 'async' | 'sync',
+): LockBackend {
   return {
     label: 'Tributary',
-    durability: 'Tributary async flush: grants and releases are commit log records, flushed every 500 ms',
+    durability:
+      flush === 'sync'
+        ? 'Tributary sync flush: a grant or release is msynced (group commit) before the answer'
+        : 'Tributary async flush: grants and releases are commit log records, flushed every 500 ms',
     session: async () => {
       const client = new LockClient({ broker });
       let held: HeldLock | undefined;
