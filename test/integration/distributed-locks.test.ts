@@ -323,4 +323,49 @@ test('malformed lock requests (zero lease, oversized name, unknown kind) are ref
   assert.equal(await locks.status('bad'), undefined);
 });
 
+test('lock permissions per name: an account takes only the locks its lockPerms grant, reads status with SUB, never lists', async () => {
+  const dir = temporaryDirectory('locks-acl');
+  const aclFile = path.join(dir.path, 'acl.json');
+  const locker = { accessKey: 'lock-user', secretKey: 'lock-user-secret-5a1e' };
+  const admin = { accessKey: 'lock-admin', secretKey: 'lock-admin-secret-77c0' };
+  const accounts = [
+    { ...admin, admin: true },
+    { ...locker, lockPerms: ['orders=PUB|SUB', 'payroll=SUB'], defaultLockPerm: 'DENY' },
+  ];
+  fs.writeFileSync(aclFile, JSON.stringify({ globalWhiteRemoteAddresses: [], accounts }));
+  const secured = await startBrokerProcess({
+    dataDirectory: path.join(dir.path, 'data'),
+    acl: aclFile,
+    label: 'acl-broker',
+  });
+  const user = new LockClient({ broker: secured.address, credentials: locker });
+  const boss = new LockClient({ broker: secured.address, credentials: admin });
+  const anonymous = new LockClient({ broker: secured.address });
+  const codeOf = (work: Promise<unknown>): Promise<number | undefined> =>
+    work.then(
+      () => undefined,
+      (error: unknown) => (error instanceof ClientError ? error.responseCode : undefined),
+    );
+  try {
+    const lock = await user.acquire('orders', { ttlMs: LONG_TTL_MS });
+    assert.equal(await codeOf(user.acquire('payroll', { ttlMs: LONG_TTL_MS })), RESPONSE_CODE.NO_PERMISSION);
+    assert.equal(await codeOf(user.acquire('secret', { ttlMs: LONG_TTL_MS })), RESPONSE_CODE.NO_PERMISSION);
+    assert.equal(await codeOf(anonymous.acquire('orders', { ttlMs: LONG_TTL_MS })), RESPONSE_CODE.NO_PERMISSION);
+    assert.equal(await user.status('payroll'), undefined);
+    assert.equal(await codeOf(user.status('secret')), RESPONSE_CODE.NO_PERMISSION);
+    assert.equal(await codeOf(user.list()), RESPONSE_CODE.NO_PERMISSION);
+    assert.deepEqual(
+      (await boss.list()).map((entry) => entry.name),
+      ['orders'],
+    );
+    await lock.release();
+  } finally {
+    user.close();
+    boss.close();
+    anonymous.close();
+    await secured.stop();
+    dir.remove();
+  }
+});
+
 test.run();
