@@ -16,6 +16,7 @@ import type { LockContenderConfig } from './children/lock-contender.js';
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-processes.js';
 import { pollUntil } from '../support/broker-requests.js';
 import { runCli } from '../support/run-cli.js';
+import { CliProcess } from '../support/cli-process.js';
 import { JsonLineChild } from '../support/json-line-child.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
@@ -366,6 +367,21 @@ test('lock permissions per name: an account takes only the locks its lockPerms g
     await secured.stop();
     dir.remove();
   }
+});
+
+test('lock acquire holds the lock until Ctrl-C, then releases it and exits 0', async () => {
+  const cli = CliProcess.tributary(['lock', 'acquire', 'cli-ctrl-c', '--ttl-ms', '1000', '--broker', broker.address]);
+  const printed = await cli.waitFor('the grant line', WAIT_MS, () =>
+    cli.stdout.includes('\n') ? (JSON.parse(cli.stdout.split('\n')[0]!) as { fence: number }) : undefined,
+  );
+  const other = client();
+  // Held past its 1 s lease: the command renews it.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(await other.tryAcquire('cli-ctrl-c', { ttlMs: LONG_TTL_MS }), undefined);
+  cli.child.kill('SIGINT');
+  assert.equal((await cli.exited).code, 0, cli.stderr);
+  const next = await other.tryAcquire('cli-ctrl-c', { ttlMs: LONG_TTL_MS });
+  assert.ok(next !== undefined && next.fence > printed.fence, 'Ctrl-C released the lock');
 });
 
 test.run();
