@@ -67,6 +67,8 @@ export const REQUEST_CODE = {
   TRIBUTARY_LOCK_STATUS: 21003,
   /** Every held lock. */
   TRIBUTARY_LOCK_LIST: 21004,
+  /** Keeps a lock client's connection open (the broker closes idle ones) while it holds or waits. */
+  TRIBUTARY_LOCK_KEEPALIVE: 21005,
   /** Broker to client, oneway: a lease ended (expired or taken back); body JSON {name, token, fence, reason}. */
   TRIBUTARY_LOCK_LOST: 21050,
 } as const;

@@ -107,6 +107,7 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.TRIBUTARY_LOCK_RENEW, { body: (body) => lockNeeds(body, PUB) }],
   [REQUEST_CODE.TRIBUTARY_LOCK_STATUS, { body: (body) => lockNeeds(body, SUB) }],
   [REQUEST_CODE.TRIBUTARY_LOCK_LIST, ADMIN],
+  [REQUEST_CODE.TRIBUTARY_LOCK_KEEPALIVE, SIGNED],
   [REQUEST_CODE.TRIBUTARY_LOCK_LOST, ADMIN],
   // Changes to topics and groups, and views of everything (RocketMQ's ADMIN_CODE and more).
   [REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, ADMIN],

@@ -11,6 +11,8 @@
 //            (binds the lease to the renewing connection: its close then ends the lease)
 //   STATUS   {"name"}                          -> LockStatus JSON, or {} when no one holds it
 //   LIST     (no body)                         -> [LockStatus, ...]
+//   KEEPALIVE (no body)                        -> (no body): traffic, so the idle timeout
+//            (server/, 120 s by default) never closes a holder's or waiter's connection
 //
 // Refusals carry the response code named like the DistributedLockError's code (LOCK_BUSY,
 // LOCK_WAIT_TIMEOUT, LOCK_NOT_HELD, ...) and a remark.

@@ -31,6 +31,11 @@ import type { AccessCredentials } from '../../protocol/request-signature.js';
 export const LOCK_REQUEST_TIMEOUT_MS_DEFAULT = 3000;
 /** An acquire without a wait time waits this long at most (setTimeout's limit). */
 export const LOCK_WAIT_FOREVER_MS = 2 ** 31 - 1;
+/**
+ * While it holds or waits for a lock, the client sends a keepalive this often, so the broker's
+ * idle timeout (120 s by default) never closes the connection, which would end its leases.
+ */
+export const LOCK_KEEPALIVE_INTERVAL_MS_DEFAULT = 20_000;
 /** Automatic renewal runs this many times per lease. */
 const AUTO_RENEWALS_PER_LEASE = 3;
 
@@ -41,6 +46,8 @@ export interface LockClientOptions {
   /** TLS: true trusts the system's CAs. */
   readonly tls?: boolean | ClientTlsOptions;
   readonly requestTimeoutMs?: number;
+  /** Keepalive period while holding or waiting (0: none); below the broker's idle timeout. */
+  readonly keepAliveIntervalMs?: number;
 }
 
 export interface AcquireOptions {
@@ -104,6 +111,9 @@ export class LockClient extends EventEmitter<{ lost: [LockLostEvent]; error: [Er
   private readonly timeoutMs: number;
   /** "name\0token" -> a lock this client holds. */
   private readonly held = new Map<string, Tracked>();
+  /** Acquires sent and not yet answered. */
+  private waiting = 0;
+  private keepAlive: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LockClientOptions) {
     super();
@@ -131,11 +141,20 @@ export class LockClient extends EventEmitter<{ lost: [LockLostEvent]; error: [Er
     const sentAt = Date.now();
     const waitMs = options.waitMs ?? LOCK_WAIT_FOREVER_MS;
     const timeoutMs = Math.min(LOCK_WAIT_FOREVER_MS, waitMs + this.timeoutMs);
-    const grant = (await this.call(REQUEST_CODE.TRIBUTARY_LOCK_ACQUIRE, body, `acquire ${name}`, timeoutMs)) as {
-      fence: number;
-      leaseMs: number;
-      waitedMs: number;
-    };
+    this.waiting++;
+    this.keepAliveWhileBusy();
+    let grant: { fence: number; leaseMs: number; waitedMs: number };
+    try {
+      grant = (await this.call(
+        REQUEST_CODE.TRIBUTARY_LOCK_ACQUIRE,
+        body,
+        `acquire ${name}`,
+        timeoutMs,
+      )) as typeof grant;
+    } finally {
+      this.waiting--;
+      this.keepAliveWhileBusy();
+    }
     // The broker got the request after sentAt and granted it waitedMs later: its lease began
     // after this, so the client's lease clock never outlasts the broker's.
     const leaseStart = sentAt + grant.waitedMs;
@@ -148,6 +167,7 @@ export class LockClient extends EventEmitter<{ lost: [LockLostEvent]; error: [Er
       renewTimer: undefined,
     };
     this.held.set(key(name, token), tracked);
+    this.keepAliveWhileBusy();
     this.startLeaseClock(tracked, grant.leaseMs - (Date.now() - leaseStart));
     if (options.autoRenew === true) this.startAutoRenew(tracked);
     return this.handle(tracked);
@@ -198,6 +218,7 @@ export class LockClient extends EventEmitter<{ lost: [LockLostEvent]; error: [Er
   close(): void {
     for (const tracked of this.held.values()) stopTimers(tracked);
     this.held.clear();
+    clearInterval(this.keepAlive);
     this.remoting.close();
   }
 
@@ -249,6 +270,22 @@ export class LockClient extends EventEmitter<{ lost: [LockLostEvent]; error: [Er
       });
   }
 
+  /** Runs the keepalive while anything is held or awaited, and only then. */
+  private keepAliveWhileBusy(): void {
+    const intervalMs = this.options.keepAliveIntervalMs ?? LOCK_KEEPALIVE_INTERVAL_MS_DEFAULT;
+    const busy = this.held.size > 0 || this.waiting > 0;
+    if (!busy || intervalMs === 0) {
+      clearInterval(this.keepAlive);
+      this.keepAlive = undefined;
+    } else if (this.keepAlive === undefined) {
+      this.keepAlive = setInterval(() => {
+        // A failed keepalive needs nothing: a dead connection shows in onDisconnect.
+        this.call(REQUEST_CODE.TRIBUTARY_LOCK_KEEPALIVE, undefined, 'keepalive').catch(() => undefined);
+      }, intervalMs);
+      this.keepAlive.unref();
+    }
+  }
+
   private startLeaseClock(tracked: Tracked, remainingMs: number): void {
     clearTimeout(tracked.leaseTimer);
     tracked.leaseTimer = setTimeout(
@@ -281,6 +318,7 @@ export class LockClient extends EventEmitter<{ lost: [LockLostEvent]; error: [Er
     if (tracked === undefined) return undefined;
     stopTimers(tracked);
     this.held.delete(key(name, token));
+    this.keepAliveWhileBusy();
     return tracked;
   }
 }

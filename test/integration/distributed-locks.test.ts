@@ -384,4 +384,36 @@ test('lock acquire holds the lock until Ctrl-C, then releases it and exits 0', a
   assert.ok(next !== undefined && next.fence > printed.fence, 'Ctrl-C released the lock');
 });
 
+test("idle connections: a holder's and a waiter's keepalives outlast the broker's idle timeout; a silent holder's closed connection ends in a 'connection-closed' lost event", async () => {
+  const dir = temporaryDirectory('locks-idle');
+  const idleTimeoutMs = 1000;
+  const idle = await startBrokerProcess({
+    dataDirectory: dir.path,
+    label: 'idle-broker',
+    connectionLimits: { idleTimeoutMs },
+  });
+  const keptAlive = { broker: idle.address, keepAliveIntervalMs: idleTimeoutMs / 4 };
+  const holder = new LockClient(keptAlive);
+  const waiter = new LockClient(keptAlive);
+  const silent = new LockClient({ broker: idle.address, keepAliveIntervalMs: 0 });
+  try {
+    const lock = await holder.acquire('idle', { ttlMs: LONG_TTL_MS });
+    const waiting = waiter.acquire('idle', { ttlMs: LONG_TTL_MS });
+    const lostEvent = new Promise<LockLostEvent>((resolve) => silent.once('lost', resolve));
+    const silentLock = await silent.acquire('idle-silent', { ttlMs: LONG_TTL_MS });
+    const event = await lostEvent; // Comes after the idle timeout closes the silent connection.
+    assert.equal(event.reason, 'connection-closed');
+    assert.equal(event.fence, silentLock.fence);
+    assert.equal((await holder.status('idle'))?.waiters, 1, 'the waiter kept its place');
+    await lock.release();
+    assert.ok((await waiting).fence > lock.fence);
+  } finally {
+    holder.close();
+    waiter.close();
+    silent.close();
+    await idle.stop();
+    dir.remove();
+  }
+});
+
 test.run();
