@@ -129,6 +129,12 @@ export const DISTRIBUTED_LOCK_TOKEN_BYTES_MAX = 128;
 export const DISTRIBUTED_LOCK_WAITERS_MAX = 10_000;
 /** Locks one connection may hold or wait for at once; beyond it an acquire is refused (LOCK_TOO_MANY). */
 export const DISTRIBUTED_LOCK_PER_CONNECTION_MAX = 10_000;
+/**
+ * At every start the fencing counter leaps by this much (a logged command), above any token a
+ * grant lost in an OS crash under async flush may have shown: no broker hands out 2^30 grants
+ * in one flush interval. 2^53 / 2^30 leaves room for 8 million restarts.
+ */
+export const DISTRIBUTED_LOCK_FENCE_RESTART_GAP = 2 ** 30;
 /** Holders a semaphore may admit. */
 export const DISTRIBUTED_LOCK_PERMITS_MAX = 65_536;
 /** Locks one LOCK_LIST answer names. */

@@ -179,6 +179,7 @@ async function openBrokerState(
       stateDirectory,
       (floor) => (retentionFloor = floor),
     );
+    await assembled.context.distributedLocks.started;
     return { ...assembled, store };
   } catch (error) {
     await store.close();

@@ -24,6 +24,7 @@ import type { MessageStore } from '../../storage/index.js';
 import type { Channel } from '../../server/remoting-server.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import {
+  DISTRIBUTED_LOCK_FENCE_RESTART_GAP,
   DISTRIBUTED_LOCK_LIST_MAX,
   DISTRIBUTED_LOCK_PER_CONNECTION_MAX,
   DISTRIBUTED_LOCK_WAITERS_MAX,
@@ -92,6 +93,8 @@ export class DistributedLockService {
   private readonly waiters = new Map<string, Waiter[]>();
   /** Leases and waiters per connection, bounded by DISTRIBUTED_LOCK_PER_CONNECTION_MAX. */
   private readonly perChannel = new Map<Channel, number>();
+  /** Resolves once the start's fencing advance is on disk; the broker awaits it before serving. */
+  readonly started: Promise<void>;
 
   constructor(
     store: MessageStore,
@@ -100,6 +103,10 @@ export class DistributedLockService {
     private readonly now: () => number = Date.now,
   ) {
     this.machine = LogBackedStateMachine.open(store, stateDirectory, DISTRIBUTED_LOCK_TABLE);
+    // Flushed before the broker serves: a lost advance could let the next start reissue tokens.
+    this.started = this.machine
+      .submit({ op: 'advance', by: DISTRIBUTED_LOCK_FENCE_RESTART_GAP })
+      .then(() => store.flush());
     for (const [name, lock] of this.machine.state.locks)
       for (const holder of lock.holders.values()) this.startLease(name, holder.token, holder.leaseMs, undefined);
   }

@@ -8,6 +8,9 @@
 // is in the commit log before the broker answers the acquire, and replay re-advances it, so a
 // token once handed out is never handed out again, whatever crash or restart follows. (An
 // acquire whose command was lost in a crash was never answered, so its token was never seen.)
+// Under async flush an OS crash or power loss can take back commands that were answered (the
+// last ~500 ms); so every broker start logs an 'advance' that leaps the counter by
+// DISTRIBUTED_LOCK_FENCE_RESTART_GAP, putting every new token above any such lost one.
 import { STATE_QUEUE } from '../broker-constants.js';
 import type { StateMachineDefinition } from './log-backed-state-machine.js';
 
@@ -37,7 +40,9 @@ export interface LockTableState {
 
 export type LockTableCommand =
   | { op: 'grant'; name: string; kind: LockKind; permits: number; token: string; mode: LockMode; leaseMs: number }
-  | { op: 'release'; name: string; token: string };
+  | { op: 'release'; name: string; token: string }
+  /** At a broker start: see DISTRIBUTED_LOCK_FENCE_RESTART_GAP. */
+  | { op: 'advance'; by: number };
 
 type SnapshotLock = [name: string, kind: LockKind, permits: number, holders: [string, LockMode, number, number][]];
 interface Snapshot {
@@ -50,6 +55,10 @@ export const DISTRIBUTED_LOCK_TABLE: StateMachineDefinition<LockTableState, Lock
   queueId: STATE_QUEUE.distributedLock,
   initial: () => ({ lastFence: 0, locks: new Map() }),
   apply(state, command) {
+    if (command.op === 'advance') {
+      state.lastFence += command.by;
+      return;
+    }
     if (command.op === 'grant') {
       let lock = state.locks.get(command.name);
       if (lock === undefined) {

@@ -13,6 +13,8 @@ import {
   type HeldLock,
   type LockTableCommand,
 } from '../../broker/state/distributed-lock-table.js';
+import { DISTRIBUTED_LOCK_FENCE_RESTART_GAP } from '../../broker/broker-constants.js';
+import { DistributedLockService } from '../../broker/locks/distributed-lock-service.js';
 import { MessageStore } from '../../storage/index.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
@@ -77,6 +79,37 @@ test('admits: a mutex one holder, rw many readers or one writer, a semaphore its
   assert.equal(admits(lock('rw', 1, ['write']), 'read'), false);
   assert.equal(admits(lock('semaphore', 3, ['permit', 'permit']), 'permit'), true);
   assert.equal(admits(lock('semaphore', 2, ['permit', 'permit']), 'permit'), false);
+});
+
+test('every broker start leaps the fencing counter by the restart gap, logged, so tokens lost to an OS crash under async flush are never reissued', async () => {
+  const directory = temporaryDirectory('lock-fence-gap');
+  const stateDirectory = path.join(directory.path, 'state');
+  fs.mkdirSync(stateDirectory);
+  const errors: unknown[] = [];
+  const start = async (): Promise<{ store: MessageStore; service: DistributedLockService }> => {
+    const store = await MessageStore.open(path.join(directory.path, 'store'), {
+      segmentBytes: 1 << 20,
+      indexSlotCount: 1024,
+      indexEntryCount: 4096,
+    });
+    const service = new DistributedLockService(store, stateDirectory, (error) => errors.push(error));
+    await service.started;
+    return { store, service };
+  };
+  let { store, service } = await start();
+  try {
+    assert.equal(service.stateMachine.state.lastFence, DISTRIBUTED_LOCK_FENCE_RESTART_GAP);
+    await service.stateMachine.submit(grant('seen', 'owner'));
+    service.close();
+    await store.close();
+    ({ store, service } = await start());
+    assert.equal(service.stateMachine.state.lastFence, 2 * DISTRIBUTED_LOCK_FENCE_RESTART_GAP + 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    service.close();
+    await store.close();
+    directory.remove();
+  }
 });
 
 test.run();
