@@ -48,6 +48,7 @@ export const STATE_QUEUE = {
   scheduleProgress: 3,
   transactionState: 4,
   queueLock: 5,
+  distributedLock: 6,
 } as const;
 
 /** An orderly consumer's queue lock lives this long after its last renewal (RocketMQ lockMaxLiveTime). */
@@ -124,3 +125,28 @@ export const BROKER_VERSION = '0.1.0';
 export const METRIC_LABELS_MAX_DEFAULT = 500;
 /** The label value topics and groups past those limits share. */
 export const METRIC_OTHER_LABEL = '_other';
+
+// Distributed locks (broker/locks/, issue 13).
+/** A lock lease (grant or renewal) lasts at least this long... */
+export const DISTRIBUTED_LOCK_LEASE_MS_MIN = 100;
+/** ...and at most this long; a holder renews to keep it. */
+export const DISTRIBUTED_LOCK_LEASE_MS_MAX = 3_600_000;
+/** The longest an acquire may wait in the queue (setTimeout's limit is about 24.8 days). */
+export const DISTRIBUTED_LOCK_WAIT_MS_MAX = 24 * 3_600_000;
+/** Lock names are at most this many UTF-8 bytes; owner tokens likewise. */
+export const DISTRIBUTED_LOCK_NAME_BYTES_MAX = 255;
+export const DISTRIBUTED_LOCK_TOKEN_BYTES_MAX = 128;
+/** Waiters queued on one lock; beyond it an acquire is refused (LOCK_QUEUE_FULL). */
+export const DISTRIBUTED_LOCK_WAITERS_MAX = 10_000;
+/** Locks one connection may hold or wait for at once; beyond it an acquire is refused (LOCK_TOO_MANY). */
+export const DISTRIBUTED_LOCK_PER_CONNECTION_MAX = 10_000;
+/**
+ * At every start the fencing counter leaps by this much (a logged command), above any token a
+ * grant lost in an OS crash under async flush may have shown: no broker hands out 2^30 grants
+ * in one flush interval. 2^53 / 2^30 leaves room for 8 million restarts.
+ */
+export const DISTRIBUTED_LOCK_FENCE_RESTART_GAP = 2 ** 30;
+/** Holders a semaphore may admit. */
+export const DISTRIBUTED_LOCK_PERMITS_MAX = 65_536;
+/** Locks one LOCK_LIST answer names. */
+export const DISTRIBUTED_LOCK_LIST_MAX = 10_000;

@@ -11,6 +11,7 @@ import type { ResourceAccess } from './access/resource-access.js';
 import type { SubscriptionGroupManager } from './state/subscription-group-manager.js';
 import type { TopicConfigManager } from './state/topic-config-manager.js';
 import type { TransactionProgress } from './state/transaction-progress.js';
+import type { DistributedLockService } from './locks/distributed-lock-service.js';
 import type { MessageStore } from '../storage/index.js';
 import type { StoreReader } from './store-reader.js';
 import type { TrafficCounters } from './metrics/traffic-counters.js';
@@ -26,6 +27,8 @@ export interface BrokerContext {
   readonly locks: QueueLockManager;
   /** Where each transaction stands (half messages committed, rolled back, checked). */
   readonly transactions: TransactionProgress;
+  /** Distributed locks, read-write locks and semaphores (broker/locks/). */
+  readonly distributedLocks: DistributedLockService;
   readonly consumers: ConsumerManager;
   readonly producers: ProducerManager;
   readonly holds: PullRequestHoldService;

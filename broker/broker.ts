@@ -46,6 +46,8 @@ import { startBrokerHttp } from './metrics/broker-http.js';
 import type { HttpEndpoint } from '../server/http/http-endpoint.js';
 import type { StoreReader } from './store-reader.js';
 import { TrafficCounters } from './metrics/traffic-counters.js';
+import { DistributedLockService } from './locks/distributed-lock-service.js';
+import { registerDistributedLocks } from './locks/register-distributed-locks.js';
 
 export interface Broker {
   readonly port: number;
@@ -94,6 +96,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   if (resolved.autoCreateTopics)
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   registerProcessors(server, context);
+  registerDistributedLocks(server, context);
   const stopServices = startServices(resolved, context, store, server, schedule);
   metrics.attach({
     context,
@@ -121,6 +124,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       await started.close();
       await stopServices();
       holds.releaseAll();
+      context.distributedLocks.close();
       await server.close();
       security.close();
       await context.offsets.close();
@@ -246,6 +250,7 @@ async function openBrokerState(
       stateDirectory,
       (floor) => (retentionFloor = floor),
     );
+    await assembled.context.distributedLocks.started;
     return { ...assembled, store };
   } catch (error) {
     await store.close();
@@ -268,6 +273,7 @@ function assembleContext(
   const offsets = new ConsumerOffsetManager(store, stateDirectory, resolved.onError);
   const locks = new QueueLockManager(store, stateDirectory, resolved.queueLockLifetimeMs);
   const transactions = new TransactionProgress(store, stateDirectory);
+  const distributedLocks = new DistributedLockService(store, stateDirectory, resolved.onError);
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
   const registrar = new NameServerRegistrar(
     resolved.nameServers,
@@ -287,6 +293,7 @@ function assembleContext(
     schedule,
     locks.stateMachine,
     transactions.stateMachine,
+    distributedLocks.stateMachine,
   ];
   setRetentionFloor(() => Math.min(...machines.map((machine) => machine.retentionFloor())));
   const context: BrokerContext = {
@@ -297,6 +304,7 @@ function assembleContext(
     offsets,
     locks,
     transactions,
+    distributedLocks,
     consumers: new ConsumerManager(),
     producers: new ProducerManager(),
     holds,

@@ -20,6 +20,9 @@ export const CLIENT_ERRORS = {
   },
   GROUP_HAS_MEMBERS: { retriable: false, message: 'the consumer group has live members (--force deletes anyway)' },
   QUEUE_LOCK_LOST: { retriable: true, message: 'an orderly queue lost its broker lock and stops until relocked' },
+  LOCK_BUSY: { retriable: true, message: 'the lock is taken' },
+  LOCK_WAIT_TIMEOUT: { retriable: true, message: 'the lock was not granted within the wait time' },
+  LOCK_NOT_HELD: { retriable: false, message: 'this token holds no lease on the lock (not the owner, or it expired)' },
 } as const;
 
 export type ClientErrorCode = keyof typeof CLIENT_ERRORS;

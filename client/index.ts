@@ -27,3 +27,12 @@ export type { ResetResult, ResetTarget } from './admin/admin-reset-offset.js';
 export type { QueueOffset } from '../protocol/reset-offset-body.js';
 export type { GroupDescription, GroupMember, GroupSummary } from './admin/admin-groups.js';
 export type { ClientLogger, ClientLogMethod } from './client-logger.js';
+export {
+  LockClient,
+  type LockClientOptions,
+  type AcquireOptions,
+  type HeldLock,
+  type LockLostEvent,
+  type LockStatus,
+  type LockHolderStatus,
+} from './locks/lock-client.js';

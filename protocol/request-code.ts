@@ -56,6 +56,21 @@ export const REQUEST_CODE = {
   TRIBUTARY_QUERY_DEAD_LETTERS: 20001,
   /** Re-sends a dead letter (group, msgId) to the group's %RETRY% topic with reconsumeTimes 0. */
   TRIBUTARY_RESEND_DEAD_LETTER: 20002,
+  // Distributed locks (21000-21099; bodies in broker/locks/lock-request-processor.ts).
+  /** Acquire (or try) a lock; the answer is held while the request waits in the queue. */
+  TRIBUTARY_LOCK_ACQUIRE: 21000,
+  /** Release a lock by its owner token. */
+  TRIBUTARY_LOCK_RELEASE: 21001,
+  /** Renew a lease by its owner token (also re-binds the holder to this connection). */
+  TRIBUTARY_LOCK_RENEW: 21002,
+  /** Holders and waiters of one lock. */
+  TRIBUTARY_LOCK_STATUS: 21003,
+  /** Every held lock. */
+  TRIBUTARY_LOCK_LIST: 21004,
+  /** Keeps a lock client's connection open (the broker closes idle ones) while it holds or waits. */
+  TRIBUTARY_LOCK_KEEPALIVE: 21005,
+  /** Broker to client, oneway: a lease ended (expired or taken back); body JSON {name, token, fence, reason}. */
+  TRIBUTARY_LOCK_LOST: 21050,
 } as const;
 
 export type RequestCode = (typeof REQUEST_CODE)[keyof typeof REQUEST_CODE];

@@ -26,6 +26,23 @@ export const RESPONSE_CODE = {
   TRANSACTION_STATE_UNKNOW: 202,
   CONSUMER_NOT_ONLINE: 206,
   NO_MESSAGE: 208,
+  // Distributed locks (Tributary's own, in the locks' range 21000-21099).
+  /** A try-lock found the lock taken. */
+  LOCK_BUSY: 21001,
+  /** An acquire waited its whole wait time. */
+  LOCK_WAIT_TIMEOUT: 21002,
+  /** Release or renew by a token that holds no lease on the lock (not the owner, or expired). */
+  LOCK_NOT_HELD: 21003,
+  /** The lock exists as another kind (mutex, rw, semaphore) or with other permits. */
+  LOCK_KIND_MISMATCH: 21004,
+  /** The token already holds or waits for the lock. */
+  LOCK_ALREADY_HELD: 21005,
+  /** The lock's wait queue is full. */
+  LOCK_QUEUE_FULL: 21006,
+  /** The request is malformed (name, token, lease, wait, kind). */
+  LOCK_BAD_REQUEST: 21007,
+  /** The connection already holds or waits for as many locks as one connection may. */
+  LOCK_TOO_MANY: 21008,
 } as const;
 
 export type ResponseCode = (typeof RESPONSE_CODE)[keyof typeof RESPONSE_CODE];

@@ -178,7 +178,11 @@ export class AccessValidator {
 
 /** Step 8: the account's permission on each resource (an unrestricted admin has them all). */
 function checkNeeds(account: AclAccount, needs: readonly ResourceNeed[]): AccessDecision {
-  const unrestricted = account.admin && account.topicPermissions.size === 0 && account.groupPermissions.size === 0;
+  const unrestricted =
+    account.admin &&
+    account.topicPermissions.size === 0 &&
+    account.groupPermissions.size === 0 &&
+    account.lockPermissions.size === 0;
   if (unrestricted) return { allowed: true, via: 'account' };
   for (const need of needs) {
     if (!permits(grantedPermission(account, need), need.permission)) {
@@ -194,6 +198,7 @@ function checkNeeds(account: AclAccount, needs: readonly ResourceNeed[]): Access
 /** The account's permission on the resource: its own entry, else the default for its kind. */
 function grantedPermission(account: AclAccount, need: ResourceNeed): number {
   if (need.kind === 'topic') return account.topicPermissions.get(need.name) ?? account.defaultTopicPermission;
+  if (need.kind === 'lock') return account.lockPermissions.get(need.name) ?? account.defaultLockPermission;
   return account.groupPermissions.get(need.name) ?? account.defaultGroupPermission;
 }
 

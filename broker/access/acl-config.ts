@@ -11,6 +11,7 @@
 //         "defaultTopicPerm": "DENY", "defaultGroupPerm": "SUB",   // default DENY
 //         "topicPerms": ["orders=PUB|SUB", "audit=DENY"],    // DENY | PUB | SUB | PUB|SUB
 //         "groupPerms": ["billing=SUB"],                     // a producer group needs PUB
+//         "defaultLockPerm": "DENY", "lockPerms": ["orders=PUB|SUB"],  // locks: PUB takes, SUB reads
 //         "requireSignedCode": false }                       // true: only Tributary's signing
 //                                                            //   (code, time, nonce) is accepted
 //     ]
@@ -40,6 +41,9 @@ export interface AclAccount {
   readonly defaultGroupPermission: number;
   readonly topicPermissions: ReadonlyMap<string, number>;
   readonly groupPermissions: ReadonlyMap<string, number>;
+  /** Distributed locks by name: PUB acquires, renews and releases; SUB reads status (issue 13). */
+  readonly defaultLockPermission: number;
+  readonly lockPermissions: ReadonlyMap<string, number>;
   /**
    * Refuse requests not signed with Tributary's request code, time and nonce, signed out of
    * the clock window, or seen before (protocol/request-signature.ts); RocketMQ clients
@@ -65,6 +69,8 @@ const ACCOUNT_KEYS: ReadonlySet<string> = new Set([
   'topicPerms',
   'groupPerms',
   'requireSignedCode',
+  'defaultLockPerm',
+  'lockPerms',
 ]);
 
 /** Reads and validates an ACL file; any problem is an AclConfigError naming the file. */
@@ -133,6 +139,8 @@ function parseAccount(entry: unknown, where: string): AclAccount {
     defaultGroupPermission: permissionAt(account.defaultGroupPerm, `${where}.defaultGroupPerm`),
     topicPermissions: resourcePermissionsAt(account.topicPerms, `${where}.topicPerms`),
     groupPermissions: resourcePermissionsAt(account.groupPerms, `${where}.groupPerms`),
+    defaultLockPermission: permissionAt(account.defaultLockPerm, `${where}.defaultLockPerm`),
+    lockPermissions: resourcePermissionsAt(account.lockPerms, `${where}.lockPerms`),
     requireSignedCode: requireSignedCode === true,
   };
 }

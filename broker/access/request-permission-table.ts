@@ -31,7 +31,7 @@ import { CLIENT_INNER_PRODUCER_GROUP } from '../broker-constants.js';
 import { RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 import { parseHeartbeat } from '../processors/heartbeat-body.js';
 
-export type ResourceKind = 'topic' | 'group';
+export type ResourceKind = 'topic' | 'group' | 'lock';
 
 /** One thing a request touches and what it needs there. */
 export interface ResourceNeed {
@@ -100,6 +100,15 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.GET_CONSUMER_CONNECTION_LIST, { groups: [group('consumerGroup', SUB)] }],
   [REQUEST_CODE.TRIBUTARY_QUERY_DEAD_LETTERS, { groups: [group('group', SUB)] }],
   [REQUEST_CODE.TRIBUTARY_RESEND_DEAD_LETTER, { groups: [group('group', SUB)] }],
+  // Distributed locks, by the lock name in the body: PUB to take, renew or release one (the
+  // owner token is checked besides), SUB to read its status; listing every lock is admin-only.
+  [REQUEST_CODE.TRIBUTARY_LOCK_ACQUIRE, { body: (body) => lockNeeds(body, PUB) }],
+  [REQUEST_CODE.TRIBUTARY_LOCK_RELEASE, { body: (body) => lockNeeds(body, PUB) }],
+  [REQUEST_CODE.TRIBUTARY_LOCK_RENEW, { body: (body) => lockNeeds(body, PUB) }],
+  [REQUEST_CODE.TRIBUTARY_LOCK_STATUS, { body: (body) => lockNeeds(body, SUB) }],
+  [REQUEST_CODE.TRIBUTARY_LOCK_LIST, ADMIN],
+  [REQUEST_CODE.TRIBUTARY_LOCK_KEEPALIVE, SIGNED],
+  [REQUEST_CODE.TRIBUTARY_LOCK_LOST, ADMIN],
   // Changes to topics and groups, and views of everything (RocketMQ's ADMIN_CODE and more).
   [REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, ADMIN],
   [REQUEST_CODE.DELETE_TOPIC_IN_BROKER, ADMIN],
@@ -190,4 +199,11 @@ function lockBatchNeeds(body: Buffer): ResourceNeed[] {
     needs.push(topicNeed(queue.topic, SUB));
   }
   return needs;
+}
+
+/** The distributed lock requests: `permission` on the lock their body names. */
+function lockNeeds(body: Buffer, permission: NeededPermission): ResourceNeed[] {
+  const data = JSON.parse(body.toString('utf8')) as { name?: unknown } | null;
+  if (typeof data?.name !== 'string') throw new Error('a lock request without a name');
+  return [{ kind: 'lock', name: data.name, permission }];
 }

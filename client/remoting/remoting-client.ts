@@ -40,6 +40,8 @@ export interface RemotingClientOptions {
     request: RemotingCommand,
     address: string,
   ) => RemotingCommand | undefined | Promise<RemotingCommand | undefined>;
+  /** Called when an established connection to `address` closes (lock holders learn of it). */
+  readonly onDisconnect?: (address: string) => void;
 }
 
 export interface RequestSpec {
@@ -217,6 +219,7 @@ export class RemotingClient {
   private onClose(address: string, connection: RemotingConnection, error: Error | undefined): void {
     const slot = this.slots.get(address);
     if (slot?.connection === connection) slot.connection = undefined;
+    if (!this.closed) this.options.onDisconnect?.(address);
     for (const [opaque, pending] of this.pending) {
       if (pending.address !== address) continue;
       this.pending.delete(opaque);

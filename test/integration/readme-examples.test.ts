@@ -84,4 +84,19 @@ test('readme: the ACL example starts a broker, and its admin and producer accoun
   }
 });
 
+test('readme: the distributed locks example runs against a broker (its address swapped in)', async () => {
+  const directory = temporaryDirectory('readme-locks');
+  const broker = await startBrokerProcess({ dataDirectory: directory.path });
+  try {
+    const output = await runExample(
+      'locks',
+      example('Distributed locks').replaceAll('127.0.0.1:10911', broker.address),
+    );
+    assert.match(output, /^fence \d+$/m);
+  } finally {
+    await broker.stop();
+    directory.remove();
+  }
+});
+
 test.run();
