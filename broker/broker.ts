@@ -40,6 +40,8 @@ import { SubscriptionGroupManager } from './state/subscription-group-manager.js'
 import { topicConfig, TopicConfigManager } from './state/topic-config-manager.js';
 import { TransactionCheckService } from './transactions/transaction-check-service.js';
 import { TransactionProgress } from './state/transaction-progress.js';
+import { IdSequences } from './state/id-sequences.js';
+import { registerIds } from './ids/register-ids.js';
 
 export interface Broker {
   readonly port: number;
@@ -73,6 +75,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   if (resolved.autoCreateTopics)
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   registerProcessors(server, context);
+  registerIds(server, context);
   const transactionChecks = new TransactionCheckService(
     store,
     context.writer,
@@ -197,6 +200,7 @@ function assembleContext(
   const offsets = new ConsumerOffsetManager(store, stateDirectory, resolved.onError);
   const locks = new QueueLockManager(store, stateDirectory, resolved.queueLockLifetimeMs);
   const transactions = new TransactionProgress(store, stateDirectory);
+  const ids = new IdSequences(store, stateDirectory);
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
   const registrar = new NameServerRegistrar(
     resolved.nameServers,
@@ -216,6 +220,7 @@ function assembleContext(
     schedule,
     locks.stateMachine,
     transactions.stateMachine,
+    ids.stateMachine,
   ];
   setRetentionFloor(() => Math.min(...machines.map((machine) => machine.retentionFloor())));
   const context: BrokerContext = {
@@ -226,6 +231,7 @@ function assembleContext(
     offsets,
     locks,
     transactions,
+    ids,
     consumers: new ConsumerManager(),
     producers: new ProducerManager(),
     holds,

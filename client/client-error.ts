@@ -20,6 +20,15 @@ export const CLIENT_ERRORS = {
   },
   GROUP_HAS_MEMBERS: { retriable: false, message: 'the consumer group has live members (--force deletes anyway)' },
   QUEUE_LOCK_LOST: { retriable: true, message: 'an orderly queue lost its broker lock and stops until relocked' },
+  // Unique ids (client/ids/).
+  ID_SEQUENCE_NOT_FOUND: { retriable: false, message: 'no such id sequence (create it first)' },
+  ID_SEQUENCE_EXISTS: { retriable: false, message: 'the id sequence exists with another step' },
+  ID_SEQUENCE_EXHAUSTED: { retriable: false, message: 'the id sequence would pass 2^53' },
+  ID_WORKERS_EXHAUSTED: { retriable: true, message: 'every worker id of the space is leased' },
+  ID_LEASE_LOST: { retriable: false, message: 'the worker id lease ended; this generator hands out no more ids' },
+  ID_BUFFER_EMPTY: { retriable: true, message: 'both id ranges are used up and the next is still on its way' },
+  ID_SEQUENCE_OVERFLOW: { retriable: true, message: 'the per-millisecond sequence is full' },
+  CLOCK_MOVED_BACKWARDS: { retriable: true, message: 'the clock moved backwards further than the wait bound' },
 } as const;
 
 export type ClientErrorCode = keyof typeof CLIENT_ERRORS;

@@ -26,3 +26,15 @@ export type { GroupDelivery, MessageTrace, RetryCopy, StoredPlace } from './admi
 export type { ResetResult, ResetTarget } from './admin/admin-reset-offset.js';
 export type { QueueOffset } from '../protocol/reset-offset-body.js';
 export type { GroupDescription, GroupMember, GroupSummary } from './admin/admin-groups.js';
+export { IdClient, type IdClientOptions, type WorkerLeaseOptions } from './ids/id-client.js';
+export { SegmentIdGenerator, type SegmentOptions } from './ids/segment-id-generator.js';
+export { SnowflakeIdGenerator, type SnowflakeOptions, type WorkerIdSource } from './ids/snowflake-id-generator.js';
+export { OrderNumberGenerator, type OrderNumberFields } from './ids/order-number-generator.js';
+export {
+  snowflakeLayout,
+  decomposeSnowflake,
+  SNOWFLAKE_LAYOUT_DEFAULT,
+  type SnowflakeLayout,
+} from './ids/snowflake-layout.js';
+export { SequenceClock, type SequenceClockOptions } from './ids/sequence-clock.js';
+export type { IdRange, SequenceInfo, WorkerGrant } from './ids/id-service.js';
