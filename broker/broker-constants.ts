@@ -139,8 +139,13 @@ export const ID_WORKER_REUSE_MARGIN_MS = 10_000;
 // ---- rate limits (broker/quotas/, state queue 9) ----
 /** Quotas one broker keeps. */
 export const QUOTAS_MAX = 100_000;
-/** A bucket holds this many seconds of its rate, so a short burst under the rate is not refused. */
-export const QUOTA_BURST_SECONDS = 1;
+/**
+ * A bucket holds this long a stretch of its rate (at least one token), so requests arriving a
+ * little unevenly under the rate are not refused, while a burst past it stays short.
+ */
+export const QUOTA_BURST_MS = 100;
+/** Highest rate a quota may set, per second (messages, bytes or pulls). */
+export const QUOTA_RATE_PER_S_MAX = 1e12;
 /** The retry-after hint is at least this long, so a refused client does not come back at once. */
 export const QUOTA_RETRY_AFTER_MS_MIN = 1;
 /** ... and at most this long, so a client never sleeps for minutes on one hint. */

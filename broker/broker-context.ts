@@ -13,6 +13,7 @@ import type { SubscriptionGroupManager } from './state/subscription-group-manage
 import type { TopicConfigManager } from './state/topic-config-manager.js';
 import type { TransactionProgress } from './state/transaction-progress.js';
 import type { IdSequences } from './state/id-sequences.js';
+import type { QuotaEnforcer } from './quotas/quota-enforcer.js';
 import type { MessageStore } from '../storage/index.js';
 
 export interface BrokerContext {
@@ -28,6 +29,8 @@ export interface BrokerContext {
   readonly transactions: TransactionProgress;
   /** Unique id sequences and snowflake worker leases (broker/ids/). */
   readonly ids: IdSequences;
+  /** Rate limit quotas on produce and pull (broker/quotas/). */
+  readonly quotas: QuotaEnforcer;
   readonly consumers: ConsumerManager;
   readonly producers: ProducerManager;
   readonly holds: PullRequestHoldService;

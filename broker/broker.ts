@@ -42,6 +42,9 @@ import { TransactionCheckService } from './transactions/transaction-check-servic
 import { TransactionProgress } from './state/transaction-progress.js';
 import { IdSequences } from './state/id-sequences.js';
 import { registerIds } from './ids/register-ids.js';
+import { QuotaTable } from './state/quota-table.js';
+import { QuotaEnforcer } from './quotas/quota-enforcer.js';
+import { registerQuotas } from './quotas/register-quotas.js';
 
 export interface Broker {
   readonly port: number;
@@ -76,6 +79,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   registerProcessors(server, context);
   registerIds(server, context);
+  registerQuotas(server, context);
   const transactionChecks = new TransactionCheckService(
     store,
     context.writer,
@@ -201,6 +205,7 @@ function assembleContext(
   const locks = new QueueLockManager(store, stateDirectory, resolved.queueLockLifetimeMs);
   const transactions = new TransactionProgress(store, stateDirectory);
   const ids = new IdSequences(store, stateDirectory);
+  const quotas = new QuotaEnforcer(new QuotaTable(store, stateDirectory));
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
   const registrar = new NameServerRegistrar(
     resolved.nameServers,
@@ -221,6 +226,7 @@ function assembleContext(
     locks.stateMachine,
     transactions.stateMachine,
     ids.stateMachine,
+    quotas.table.stateMachine,
   ];
   setRetentionFloor(() => Math.min(...machines.map((machine) => machine.retentionFloor())));
   const context: BrokerContext = {
@@ -232,6 +238,7 @@ function assembleContext(
     locks,
     transactions,
     ids,
+    quotas,
     consumers: new ConsumerManager(),
     producers: new ProducerManager(),
     holds,

@@ -39,20 +39,27 @@ export class ClientError extends Error {
   readonly retriable: boolean;
   /** The broker's response code when the broker answered with an error. */
   readonly responseCode: number | undefined;
+  /** The broker's hint (SYSTEM_BUSY over a quota): ms to wait before retrying. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ClientErrorCode, detail?: string, options?: { cause?: unknown; responseCode?: number }) {
+  constructor(
+    code: ClientErrorCode,
+    detail?: string,
+    options?: { cause?: unknown; responseCode?: number; retryAfterMs?: number },
+  ) {
     const entry = CLIENT_ERRORS[code];
     super(detail === undefined ? entry.message : `${entry.message}: ${detail}`, { cause: options?.cause });
     this.code = code;
     this.retriable = entry.retriable;
     this.responseCode = options?.responseCode;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
-  static fromResponse(code: number, remark: string | undefined, what: string): ClientError {
+  static fromResponse(code: number, remark: string | undefined, what: string, retryAfterMs?: number): ClientError {
     return new ClientError(
       'BROKER_ERROR',
       `${what}: ${responseCodeName(code)} (${code})${remark ? `: ${remark}` : ''}`,
-      { responseCode: code },
+      { responseCode: code, retryAfterMs },
     );
   }
 }

@@ -38,3 +38,4 @@ export {
 } from './ids/snowflake-layout.js';
 export { SequenceClock, type SequenceClockOptions } from './ids/sequence-clock.js';
 export type { IdRange, SequenceInfo, WorkerGrant } from './ids/id-service.js';
+export type { QuotaScope, QuotaSpec } from './admin/admin-quotas.js';

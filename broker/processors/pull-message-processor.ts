@@ -5,6 +5,7 @@
 import { ExtFieldReader } from '../../protocol/ext-field-reader.js';
 import { PULL_SYS_FLAG } from '../../protocol/header-fields.js';
 import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { pullQuotaBusyResponse } from '../quotas/quota-busy-response.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import type { ReadResult } from '../../storage/index.js';
 import { PULL_BATCH_COUNT_MAX, PULL_RESPONSE_BYTES_MAX, PULL_SUSPEND_MS_MAX } from '../broker-constants.js';
@@ -49,6 +50,8 @@ export class PullMessageProcessor {
     }
     const topic = readableTopic(this.context, header.topic);
     if (!topic.ok) return responseTo(request, topic.code, topic.remark);
+    const overQuota = pullQuotaBusyResponse(this.context.quotas, request, header.group);
+    if (overQuota !== undefined) return overQuota;
     if (header.queueId < 0 || header.queueId >= topic.config.readQueueNums) {
       return responseTo(
         request,
