@@ -15,6 +15,8 @@ import { clusterCommand } from './commands/cluster-command.js';
 import { consumeCommand } from './commands/consume-command.js';
 import { dlqCommand } from './commands/dlq-command.js';
 import { groupCommand } from './commands/group-command.js';
+import { idCommand } from './commands/id-command.js';
+import { quotaCommand } from './commands/quota-command.js';
 import { messageCommand } from './commands/message-command.js';
 import { namesrvCommand } from './commands/namesrv-command.js';
 import { produceCommand } from './commands/produce-command.js';
@@ -25,7 +27,8 @@ import { UsageError } from './usage-error.js';
 const SECTIONS: readonly [string, readonly CliCommand[]][] = [
   ['Servers', [startCommand, namesrvCommand, brokerCommand]],
   ['Messages', [produceCommand, consumeCommand, messageCommand]],
-  ['Administration', [clusterCommand, topicCommand, groupCommand, dlqCommand]],
+  ['Administration', [clusterCommand, topicCommand, groupCommand, dlqCommand, quotaCommand]],
+  ['Coordination', [idCommand]],
   ['Benchmarks', [benchCommand]],
 ];
 const COMMANDS = new Map(
