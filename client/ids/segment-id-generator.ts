@@ -16,6 +16,15 @@ export const SEGMENT_RANGE_SIZE_DEFAULT = 10_000;
 /** The next range is fetched once this fraction of the current one is used (Leaf: 10%). */
 export const SEGMENT_PREFETCH_FRACTION_DEFAULT = 0.1;
 
+/**
+ * Leaf's dynamic step: a range used up sooner than this makes the next request twice as large
+ * (up to SEGMENT_RANGE_SIZE_MAX), so a fast caller needs fewer round trips; one lasting ten times
+ * longer halves it again (never below the configured rangeSize).
+ */
+export const SEGMENT_RANGE_LIFETIME_MS_MIN = 1_000;
+/** The largest range the dynamic step asks for (the broker allows at most 10,000,000). */
+export const SEGMENT_RANGE_SIZE_MAX = 1_000_000;
+
 export interface SegmentOptions {
   /** Ids per range (default 10,000). */
   readonly rangeSize?: number;
@@ -33,6 +42,9 @@ export class SegmentIdGenerator {
   private fetching: Promise<void> | undefined;
   private failure: unknown;
   private readonly rangeSize: number;
+  /** The size the next fetch asks for (dynamic step). */
+  private askSize: number;
+  private rangeStartedMs = 0;
   private readonly prefetchFraction: number;
 
   constructor(
@@ -46,6 +58,7 @@ export class SegmentIdGenerator {
       throw new ClientError('INVALID_ARGUMENT', 'rangeSize must be a positive integer');
     if (!(this.prefetchFraction >= 0 && this.prefetchFraction <= 1))
       throw new ClientError('INVALID_ARGUMENT', 'prefetchFraction must be within 0..1');
+    this.askSize = this.rangeSize;
   }
 
   /** Takes the first range. */
@@ -86,6 +99,12 @@ export class SegmentIdGenerator {
   }
 
   private use(range: IdRange): void {
+    const now = Date.now();
+    const lived = now - this.rangeStartedMs;
+    if (lived < SEGMENT_RANGE_LIFETIME_MS_MIN) this.askSize = Math.min(this.askSize * 2, SEGMENT_RANGE_SIZE_MAX);
+    else if (lived > 10 * SEGMENT_RANGE_LIFETIME_MS_MIN)
+      this.askSize = Math.max(this.rangeSize, Math.floor(this.askSize / 2));
+    this.rangeStartedMs = now;
     this.cursor = range.first;
     this.step = range.step;
     this.left = range.count;
@@ -96,7 +115,7 @@ export class SegmentIdGenerator {
   private prefetch(): void {
     if (this.fetching !== undefined) return;
     this.fetching = this.service
-      .takeRange(this.sequence, this.rangeSize)
+      .takeRange(this.sequence, this.askSize)
       .then(
         (range) => {
           this.spare = range;
