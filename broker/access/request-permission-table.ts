@@ -127,6 +127,16 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.CHECK_TRANSACTION_STATE, ADMIN],
   [REQUEST_CODE.NOTIFY_CONSUMER_IDS_CHANGED, ADMIN],
   [REQUEST_CODE.RESET_CONSUMER_CLIENT_OFFSET, ADMIN],
+  // Unique ids (broker/ids/): sequences and worker id spaces have no resource type yet.
+  [REQUEST_CODE.TRIBUTARY_ID_CREATE_SEQUENCE, ADMIN],
+  [REQUEST_CODE.TRIBUTARY_ID_TAKE_RANGE, ADMIN],
+  [REQUEST_CODE.TRIBUTARY_ID_LEASE_WORKER, ADMIN],
+  [REQUEST_CODE.TRIBUTARY_ID_RELEASE_WORKER, ADMIN],
+  [REQUEST_CODE.TRIBUTARY_ID_LIST_SEQUENCES, ADMIN],
+  // Rate limits (broker/quotas/): operators' business.
+  [REQUEST_CODE.TRIBUTARY_QUOTA_SET, ADMIN],
+  [REQUEST_CODE.TRIBUTARY_QUOTA_DELETE, ADMIN],
+  [REQUEST_CODE.TRIBUTARY_QUOTA_LIST, ADMIN],
 ]);
 
 /** What `request` needs: admin or not, and each topic and group with its permission. */
