@@ -3,7 +3,7 @@
 //   segment-next     SegmentIdGenerator.next() in one client (ranges from 10,000, growing by
 //                    Leaf's dynamic step, fetched ahead), with the times it found both buffers empty
 //   snowflake-next   SnowflakeIdGenerator.next(): the default layout (12 sequence bits caps it
-//                    at 4,096 ids per ms = 4.096 M/s by design) and a 13-bit-sequence layout
+//                    at 4,096 ids per ms = 4.096 M/s by design) and 13- and 17-bit-sequence layouts
 //   take-range       TAKE_RANGE round trips at the broker, 64 in flight (each logged before
 //                    its answer): ranges a second
 //   redis-incr       Redis INCR, 64 in flight (one id per round trip, what a segment next()
@@ -102,6 +102,8 @@ async function tributaryFigures(): Promise<Record<string, number>> {
     figures['snowflake-next ids/s (12 sequence bits)'] = await generatorRate(() => snowflake.next());
     const wide = await ids.snowflake('bench-wide', { layout: { workerBits: 9, sequenceBits: 13 } });
     figures['snowflake-next ids/s (13 sequence bits)'] = await generatorRate(() => wide.next());
+    const widest = await ids.snowflake('bench-widest', { layout: { workerBits: 5, sequenceBits: 17 } });
+    figures['snowflake-next ids/s (17 sequence bits)'] = await generatorRate(() => widest.next());
     figures['take-range ranges/s'] = await roundTripRate(() => ids.takeRange('bench', RANGE_SIZE));
     return figures;
   } finally {
