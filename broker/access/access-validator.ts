@@ -194,6 +194,7 @@ function checkNeeds(account: AclAccount, needs: readonly ResourceNeed[]): Access
 /** The account's permission on the resource: its own entry, else the default for its kind. */
 function grantedPermission(account: AclAccount, need: ResourceNeed): number {
   if (need.kind === 'topic') return account.topicPermissions.get(need.name) ?? account.defaultTopicPermission;
+  if (need.kind === 'ids') return account.idPermissions.get(need.name) ?? account.defaultIdPermission;
   return account.groupPermissions.get(need.name) ?? account.defaultGroupPermission;
 }
 

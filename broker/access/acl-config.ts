@@ -11,6 +11,8 @@
 //         "defaultTopicPerm": "DENY", "defaultGroupPerm": "SUB",   // default DENY
 //         "topicPerms": ["orders=PUB|SUB", "audit=DENY"],    // DENY | PUB | SUB | PUB|SUB
 //         "groupPerms": ["billing=SUB"],                     // a producer group needs PUB
+//         "defaultIdPerm": "DENY", "idPerms": ["orders=PUB"], // id sequences and worker id
+//                                                            //   spaces: PUB creates, takes, leases
 //         "requireSignedCode": false }                       // true: only Tributary's signing
 //                                                            //   (code, time, nonce) is accepted
 //     ]
@@ -40,6 +42,9 @@ export interface AclAccount {
   readonly defaultGroupPermission: number;
   readonly topicPermissions: ReadonlyMap<string, number>;
   readonly groupPermissions: ReadonlyMap<string, number>;
+  /** Unique id sequences and snowflake worker id spaces (broker/ids/): PUB to create, take, lease. */
+  readonly defaultIdPermission: number;
+  readonly idPermissions: ReadonlyMap<string, number>;
   /**
    * Refuse requests not signed with Tributary's request code, time and nonce, signed out of
    * the clock window, or seen before (protocol/request-signature.ts); RocketMQ clients
@@ -64,6 +69,8 @@ const ACCOUNT_KEYS: ReadonlySet<string> = new Set([
   'defaultGroupPerm',
   'topicPerms',
   'groupPerms',
+  'defaultIdPerm',
+  'idPerms',
   'requireSignedCode',
 ]);
 
@@ -133,6 +140,8 @@ function parseAccount(entry: unknown, where: string): AclAccount {
     defaultGroupPermission: permissionAt(account.defaultGroupPerm, `${where}.defaultGroupPerm`),
     topicPermissions: resourcePermissionsAt(account.topicPerms, `${where}.topicPerms`),
     groupPermissions: resourcePermissionsAt(account.groupPerms, `${where}.groupPerms`),
+    defaultIdPermission: permissionAt(account.defaultIdPerm, `${where}.defaultIdPerm`),
+    idPermissions: resourcePermissionsAt(account.idPerms, `${where}.idPerms`),
     requireSignedCode: requireSignedCode === true,
   };
 }
