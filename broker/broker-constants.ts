@@ -49,6 +49,8 @@ export const STATE_QUEUE = {
   transactionState: 4,
   queueLock: 5,
   distributedLock: 6,
+  uniqueIds: 8,
+  quotas: 9,
 } as const;
 
 /** An orderly consumer's queue lock lives this long after its last renewal (RocketMQ lockMaxLiveTime). */
@@ -150,3 +152,37 @@ export const DISTRIBUTED_LOCK_FENCE_RESTART_GAP = 2 ** 30;
 export const DISTRIBUTED_LOCK_PERMITS_MAX = 65_536;
 /** Locks one LOCK_LIST answer names. */
 export const DISTRIBUTED_LOCK_LIST_MAX = 10_000;
+// ---- unique ids (broker/ids/, state queue 8) ----
+/** Ids one TAKE_RANGE may take: a client's range never spans more than this. */
+export const ID_RANGE_COUNT_MAX = 10_000_000;
+/** Sequences one broker keeps (each a few dozen bytes of state). */
+export const ID_SEQUENCES_MAX = 100_000;
+/** Sequence names: like topic names, at most this long. */
+export const ID_SEQUENCE_NAME_CHARS_MAX = 127;
+/** Worker ids one snowflake space may hand out (2^16: no layout needs more worker bits). */
+export const ID_WORKER_COUNT_MAX = 65_536;
+/** A worker id lease lasts at least this long (renewals every third of it must be practical). */
+export const ID_WORKER_LEASE_TTL_MS_MIN = 1_000;
+/** A worker id lease lasts at most this long. */
+export const ID_WORKER_LEASE_TTL_MS_MAX = 10 * 60_000;
+/**
+ * A worker id is handed to a new holder only this long after its last lease expired. It must
+ * exceed the clock skew allowed between id generators: a new holder whose clock is behind the old
+ * holder's by less than this starts past every timestamp the old holder used.
+ */
+export const ID_WORKER_REUSE_MARGIN_MS = 10_000;
+
+// ---- rate limits (broker/quotas/, state queue 9) ----
+/** Quotas one broker keeps. */
+export const QUOTAS_MAX = 100_000;
+/**
+ * A bucket holds this long a stretch of its rate (at least one token), so requests arriving a
+ * little unevenly under the rate are not refused, while a burst past it stays short.
+ */
+export const QUOTA_BURST_MS = 100;
+/** Highest rate a quota may set, per second (messages, bytes or pulls). */
+export const QUOTA_RATE_PER_S_MAX = 1e12;
+/** The retry-after hint is at least this long, so a refused client does not come back at once. */
+export const QUOTA_RETRY_AFTER_MS_MIN = 1;
+/** ... and at most this long, so a client never sleeps for minutes on one hint. */
+export const QUOTA_RETRY_AFTER_MS_MAX = 10_000;

@@ -12,6 +12,8 @@ import type { SubscriptionGroupManager } from './state/subscription-group-manage
 import type { TopicConfigManager } from './state/topic-config-manager.js';
 import type { TransactionProgress } from './state/transaction-progress.js';
 import type { DistributedLockService } from './locks/distributed-lock-service.js';
+import type { IdSequences } from './state/id-sequences.js';
+import type { QuotaEnforcer } from './quotas/quota-enforcer.js';
 import type { MessageStore } from '../storage/index.js';
 import type { StoreReader } from './store-reader.js';
 import type { TrafficCounters } from './metrics/traffic-counters.js';
@@ -29,6 +31,10 @@ export interface BrokerContext {
   readonly transactions: TransactionProgress;
   /** Distributed locks, read-write locks and semaphores (broker/locks/). */
   readonly distributedLocks: DistributedLockService;
+  /** Unique id sequences and snowflake worker leases (broker/ids/). */
+  readonly ids: IdSequences;
+  /** Rate limit quotas on produce and pull (broker/quotas/). */
+  readonly quotas: QuotaEnforcer;
   readonly consumers: ConsumerManager;
   readonly producers: ProducerManager;
   readonly holds: PullRequestHoldService;

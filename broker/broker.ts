@@ -48,6 +48,11 @@ import type { StoreReader } from './store-reader.js';
 import { TrafficCounters } from './metrics/traffic-counters.js';
 import { DistributedLockService } from './locks/distributed-lock-service.js';
 import { registerDistributedLocks } from './locks/register-distributed-locks.js';
+import { IdSequences } from './state/id-sequences.js';
+import { registerIds } from './ids/register-ids.js';
+import { QuotaTable } from './state/quota-table.js';
+import { QuotaEnforcer } from './quotas/quota-enforcer.js';
+import { registerQuotas } from './quotas/register-quotas.js';
 
 export interface Broker {
   readonly port: number;
@@ -97,6 +102,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   registerProcessors(server, context);
   registerDistributedLocks(server, context);
+  registerIds(server, context);
+  registerQuotas(server, context);
   const stopServices = startServices(resolved, context, store, server, schedule);
   metrics.attach({
     context,
@@ -273,6 +280,8 @@ function assembleContext(
   const offsets = new ConsumerOffsetManager(store, stateDirectory, resolved.onError);
   const locks = new QueueLockManager(store, stateDirectory, resolved.queueLockLifetimeMs);
   const transactions = new TransactionProgress(store, stateDirectory);
+  const ids = new IdSequences(store, stateDirectory);
+  const quotas = new QuotaEnforcer(new QuotaTable(store, stateDirectory));
   const distributedLocks = new DistributedLockService(store, stateDirectory, resolved.onError);
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
   const registrar = new NameServerRegistrar(
@@ -293,6 +302,8 @@ function assembleContext(
     schedule,
     locks.stateMachine,
     transactions.stateMachine,
+    ids.stateMachine,
+    quotas.table.stateMachine,
     distributedLocks.stateMachine,
   ];
   setRetentionFloor(() => Math.min(...machines.map((machine) => machine.retentionFloor())));
@@ -304,6 +315,8 @@ function assembleContext(
     offsets,
     locks,
     transactions,
+    ids,
+    quotas,
     distributedLocks,
     consumers: new ConsumerManager(),
     producers: new ProducerManager(),

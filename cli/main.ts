@@ -16,6 +16,8 @@ import { consumeCommand } from './commands/consume-command.js';
 import { dlqCommand } from './commands/dlq-command.js';
 import { groupCommand } from './commands/group-command.js';
 import { lockCommand } from './commands/lock-command.js';
+import { idCommand } from './commands/id-command.js';
+import { quotaCommand } from './commands/quota-command.js';
 import { messageCommand } from './commands/message-command.js';
 import { namesrvCommand } from './commands/namesrv-command.js';
 import { produceCommand } from './commands/produce-command.js';
@@ -26,8 +28,8 @@ import { UsageError } from './usage-error.js';
 const SECTIONS: readonly [string, readonly CliCommand[]][] = [
   ['Servers', [startCommand, namesrvCommand, brokerCommand]],
   ['Messages', [produceCommand, consumeCommand, messageCommand]],
-  ['Administration', [clusterCommand, topicCommand, groupCommand, dlqCommand]],
-  ['Coordination', [lockCommand]],
+  ['Administration', [clusterCommand, topicCommand, groupCommand, dlqCommand, quotaCommand]],
+  ['Coordination', [lockCommand, idCommand]],
   ['Benchmarks', [benchCommand]],
 ];
 const COMMANDS = new Map(

@@ -23,6 +23,15 @@ export const CLIENT_ERRORS = {
   LOCK_BUSY: { retriable: true, message: 'the lock is taken' },
   LOCK_WAIT_TIMEOUT: { retriable: true, message: 'the lock was not granted within the wait time' },
   LOCK_NOT_HELD: { retriable: false, message: 'this token holds no lease on the lock (not the owner, or it expired)' },
+  // Unique ids (client/ids/).
+  ID_SEQUENCE_NOT_FOUND: { retriable: false, message: 'no such id sequence (create it first)' },
+  ID_SEQUENCE_EXISTS: { retriable: false, message: 'the id sequence exists with another step' },
+  ID_SEQUENCE_EXHAUSTED: { retriable: false, message: 'the id sequence would pass 2^53' },
+  ID_WORKERS_EXHAUSTED: { retriable: true, message: 'every worker id of the space is leased' },
+  ID_LEASE_LOST: { retriable: false, message: 'the worker id lease ended; this generator hands out no more ids' },
+  ID_BUFFER_EMPTY: { retriable: true, message: 'both id ranges are used up and the next is still on its way' },
+  ID_SEQUENCE_OVERFLOW: { retriable: true, message: 'the per-millisecond sequence is full' },
+  CLOCK_MOVED_BACKWARDS: { retriable: true, message: 'the clock moved backwards further than the wait bound' },
 } as const;
 
 export type ClientErrorCode = keyof typeof CLIENT_ERRORS;
@@ -33,20 +42,27 @@ export class ClientError extends Error {
   readonly retriable: boolean;
   /** The broker's response code when the broker answered with an error. */
   readonly responseCode: number | undefined;
+  /** The broker's hint (SYSTEM_BUSY over a quota): ms to wait before retrying. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ClientErrorCode, detail?: string, options?: { cause?: unknown; responseCode?: number }) {
+  constructor(
+    code: ClientErrorCode,
+    detail?: string,
+    options?: { cause?: unknown; responseCode?: number; retryAfterMs?: number },
+  ) {
     const entry = CLIENT_ERRORS[code];
     super(detail === undefined ? entry.message : `${entry.message}: ${detail}`, { cause: options?.cause });
     this.code = code;
     this.retriable = entry.retriable;
     this.responseCode = options?.responseCode;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
-  static fromResponse(code: number, remark: string | undefined, what: string): ClientError {
+  static fromResponse(code: number, remark: string | undefined, what: string, retryAfterMs?: number): ClientError {
     return new ClientError(
       'BROKER_ERROR',
       `${what}: ${responseCodeName(code)} (${code})${remark ? `: ${remark}` : ''}`,
-      { responseCode: code },
+      { responseCode: code, retryAfterMs },
     );
   }
 }

@@ -36,3 +36,16 @@ export {
   type LockStatus,
   type LockHolderStatus,
 } from './locks/lock-client.js';
+export { IdClient, type IdClientOptions, type WorkerLeaseOptions } from './ids/id-client.js';
+export { SegmentIdGenerator, type SegmentOptions } from './ids/segment-id-generator.js';
+export { SnowflakeIdGenerator, type SnowflakeOptions, type WorkerIdSource } from './ids/snowflake-id-generator.js';
+export { OrderNumberGenerator, type OrderNumberFields } from './ids/order-number-generator.js';
+export {
+  snowflakeLayout,
+  decomposeSnowflake,
+  SNOWFLAKE_LAYOUT_DEFAULT,
+  type SnowflakeLayout,
+} from './ids/snowflake-layout.js';
+export { SequenceClock, type SequenceClockOptions } from './ids/sequence-clock.js';
+export type { IdRange, SequenceInfo, WorkerGrant } from './ids/id-service.js';
+export type { QuotaScope, QuotaSpec } from './admin/admin-quotas.js';

@@ -71,6 +71,24 @@ export const REQUEST_CODE = {
   TRIBUTARY_LOCK_KEEPALIVE: 21005,
   /** Broker to client, oneway: a lease ended (expired or taken back); body JSON {name, token, fence, reason}. */
   TRIBUTARY_LOCK_LOST: 21050,
+  // Unique ids (21200-21299; broker/ids/, client/ids/). Fields in extFields, answers likewise.
+  /** Creates a sequence: sequence, start, step. Idempotent for the same start and step. */
+  TRIBUTARY_ID_CREATE_SEQUENCE: 21200,
+  /** Takes `count` ids of a sequence: answer first, step, count (logged before the answer). */
+  TRIBUTARY_ID_TAKE_RANGE: 21201,
+  /** Leases (or renews) a snowflake worker id: space, holder, ttlMs, workerCount[, workerId]. */
+  TRIBUTARY_ID_LEASE_WORKER: 21202,
+  /** Releases a worker id lease: space, holder, workerId. */
+  TRIBUTARY_ID_RELEASE_WORKER: 21203,
+  /** Lists sequences: body = JSON [{name, next, step}]. */
+  TRIBUTARY_ID_LIST_SEQUENCES: 21204,
+  // Rate limits (21300-21399; broker/quotas/). Bodies JSON.
+  /** Sets a quota: body {scope, name, messagesPerS?, bytesPerS?, pullsPerS?}. */
+  TRIBUTARY_QUOTA_SET: 21300,
+  /** Deletes a quota: extFields scope, name. */
+  TRIBUTARY_QUOTA_DELETE: 21301,
+  /** Lists quotas: body = JSON [{scope, name, ...}]. */
+  TRIBUTARY_QUOTA_LIST: 21302,
 } as const;
 
 export type RequestCode = (typeof REQUEST_CODE)[keyof typeof REQUEST_CODE];

@@ -199,6 +199,7 @@ function checkNeeds(account: AclAccount, needs: readonly ResourceNeed[]): Access
 function grantedPermission(account: AclAccount, need: ResourceNeed): number {
   if (need.kind === 'topic') return account.topicPermissions.get(need.name) ?? account.defaultTopicPermission;
   if (need.kind === 'lock') return account.lockPermissions.get(need.name) ?? account.defaultLockPermission;
+  if (need.kind === 'ids') return account.idPermissions.get(need.name) ?? account.defaultIdPermission;
   return account.groupPermissions.get(need.name) ?? account.defaultGroupPermission;
 }
 

@@ -12,6 +12,8 @@
 //         "topicPerms": ["orders=PUB|SUB", "audit=DENY"],    // DENY | PUB | SUB | PUB|SUB
 //         "groupPerms": ["billing=SUB"],                     // a producer group needs PUB
 //         "defaultLockPerm": "DENY", "lockPerms": ["orders=PUB|SUB"],  // locks: PUB takes, SUB reads
+//         "defaultIdPerm": "DENY", "idPerms": ["orders=PUB"], // id sequences and worker id
+//                                                            //   spaces: PUB creates, takes, leases
 //         "requireSignedCode": false }                       // true: only Tributary's signing
 //                                                            //   (code, time, nonce) is accepted
 //     ]
@@ -44,6 +46,9 @@ export interface AclAccount {
   /** Distributed locks by name: PUB acquires, renews and releases; SUB reads status (issue 13). */
   readonly defaultLockPermission: number;
   readonly lockPermissions: ReadonlyMap<string, number>;
+  /** Unique id sequences and snowflake worker id spaces (broker/ids/): PUB to create, take, lease. */
+  readonly defaultIdPermission: number;
+  readonly idPermissions: ReadonlyMap<string, number>;
   /**
    * Refuse requests not signed with Tributary's request code, time and nonce, signed out of
    * the clock window, or seen before (protocol/request-signature.ts); RocketMQ clients
@@ -68,6 +73,8 @@ const ACCOUNT_KEYS: ReadonlySet<string> = new Set([
   'defaultGroupPerm',
   'topicPerms',
   'groupPerms',
+  'defaultIdPerm',
+  'idPerms',
   'requireSignedCode',
   'defaultLockPerm',
   'lockPerms',
@@ -141,6 +148,8 @@ function parseAccount(entry: unknown, where: string): AclAccount {
     groupPermissions: resourcePermissionsAt(account.groupPerms, `${where}.groupPerms`),
     defaultLockPermission: permissionAt(account.defaultLockPerm, `${where}.defaultLockPerm`),
     lockPermissions: resourcePermissionsAt(account.lockPerms, `${where}.lockPerms`),
+    defaultIdPermission: permissionAt(account.defaultIdPerm, `${where}.defaultIdPerm`),
+    idPermissions: resourcePermissionsAt(account.idPerms, `${where}.idPerms`),
     requireSignedCode: requireSignedCode === true,
   };
 }

@@ -57,6 +57,25 @@ export const REQUEST_CODE_FIELDS: ReadonlyMap<number, RequestCodeFields> = new M
     REQUEST_CODE.END_TRANSACTION,
     { required: ['producerGroup', 'tranStateTableOffset', 'commitLogOffset', 'commitOrRollback'] },
   ],
+  // Unique ids and quotas: a captured request cannot pass for another of them.
+  [
+    REQUEST_CODE.TRIBUTARY_ID_CREATE_SEQUENCE,
+    { required: ['sequence', 'start', 'step'], only: ['sequence', 'start', 'step'] },
+  ],
+  [REQUEST_CODE.TRIBUTARY_ID_TAKE_RANGE, { required: ['sequence', 'count'], only: ['sequence', 'count'] }],
+  [
+    REQUEST_CODE.TRIBUTARY_ID_LEASE_WORKER,
+    {
+      required: ['space', 'holder', 'ttlMs', 'workerCount'],
+      only: ['space', 'holder', 'ttlMs', 'workerCount', 'workerId'],
+    },
+  ],
+  [
+    REQUEST_CODE.TRIBUTARY_ID_RELEASE_WORKER,
+    { required: ['space', 'holder', 'workerId'], only: ['space', 'holder', 'workerId'] },
+  ],
+  [REQUEST_CODE.TRIBUTARY_QUOTA_SET, { required: [], only: [] }],
+  [REQUEST_CODE.TRIBUTARY_QUOTA_DELETE, { required: ['scope', 'name'], only: ['scope', 'name'] }],
 ]);
 
 /** Why the request's fields cannot belong to its code, or undefined when they can. */

@@ -31,7 +31,8 @@ import { CLIENT_INNER_PRODUCER_GROUP } from '../broker-constants.js';
 import { RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 import { parseHeartbeat } from '../processors/heartbeat-body.js';
 
-export type ResourceKind = 'topic' | 'group' | 'lock';
+/** 'lock': a distributed lock; 'ids': a unique id sequence or snowflake worker id space (broker/ids/). */
+export type ResourceKind = 'topic' | 'group' | 'lock' | 'ids';
 
 /** One thing a request touches and what it needs there. */
 export interface ResourceNeed {
@@ -53,6 +54,8 @@ export interface RequestPermission {
   readonly topics?: readonly FieldNeed[];
   /** Header fields naming consumer groups. */
   readonly groups?: readonly FieldNeed[];
+  /** Header fields naming id sequences or worker id spaces. */
+  readonly ids?: readonly FieldNeed[];
   /** Topics and groups the body names; throws when the body cannot be read. */
   readonly body?: (body: Buffer) => ResourceNeed[];
 }
@@ -136,6 +139,16 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.CHECK_TRANSACTION_STATE, ADMIN],
   [REQUEST_CODE.NOTIFY_CONSUMER_IDS_CHANGED, ADMIN],
   [REQUEST_CODE.RESET_CONSUMER_CLIENT_OFFSET, ADMIN],
+  // Unique ids (broker/ids/): PUB on the sequence or worker id space (resource kind 'ids').
+  [REQUEST_CODE.TRIBUTARY_ID_CREATE_SEQUENCE, { ids: [topic('sequence', PUB)] }],
+  [REQUEST_CODE.TRIBUTARY_ID_TAKE_RANGE, { ids: [topic('sequence', PUB)] }],
+  [REQUEST_CODE.TRIBUTARY_ID_LEASE_WORKER, { ids: [topic('space', PUB)] }],
+  [REQUEST_CODE.TRIBUTARY_ID_RELEASE_WORKER, { ids: [topic('space', PUB)] }],
+  [REQUEST_CODE.TRIBUTARY_ID_LIST_SEQUENCES, ADMIN],
+  // Rate limits (broker/quotas/): operators' business.
+  [REQUEST_CODE.TRIBUTARY_QUOTA_SET, ADMIN],
+  [REQUEST_CODE.TRIBUTARY_QUOTA_DELETE, ADMIN],
+  [REQUEST_CODE.TRIBUTARY_QUOTA_LIST, ADMIN],
 ]);
 
 /** What `request` needs: admin or not, and each topic and group with its permission. */
@@ -150,6 +163,10 @@ export function requestNeeds(request: RemotingCommand): { admin: boolean; resour
   for (const need of entry.groups ?? []) {
     const name = fieldValue(request, need, 'group');
     if (name !== undefined) resources.push({ kind: 'group', name, permission: need.permission });
+  }
+  for (const need of entry.ids ?? []) {
+    const name = fieldValue(request, need, 'ids');
+    if (name !== undefined) resources.push({ kind: 'ids', name, permission: need.permission });
   }
   if (entry.body !== undefined) {
     try {

@@ -3,8 +3,9 @@
 // that finds nothing new, with the suspend flag, is parked for long polling and answered the
 // moment a message lands or when its suspend timeout ends.
 import { ExtFieldReader } from '../../protocol/ext-field-reader.js';
-import { PULL_SYS_FLAG } from '../../protocol/header-fields.js';
+import { PULL_SYS_FLAG, PULL_MESSAGE_FIELD as F } from '../../protocol/header-fields.js';
 import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
+import { pullQuotaBusyResponse } from '../quotas/quota-busy-response.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import type { ReadResult } from '../../storage/index.js';
 import {
@@ -23,7 +24,6 @@ import {
   type TagFilter,
 } from '../delivery/tag-filter.js';
 import { readableTopic } from '../topic-check.js';
-import { PULL_MESSAGE_FIELD as F } from '../../protocol/header-fields.js';
 
 interface PullHeader {
   readonly group: string;
@@ -55,6 +55,8 @@ export class PullMessageProcessor {
     }
     const topic = readableTopic(this.context, header.topic);
     if (!topic.ok) return responseTo(request, topic.code, topic.remark);
+    const overQuota = pullQuotaBusyResponse(this.context.quotas, request, header.group);
+    if (overQuota !== undefined) return overQuota;
     if (header.queueId < 0 || header.queueId >= topic.config.readQueueNums) {
       return responseTo(
         request,

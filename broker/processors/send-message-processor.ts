@@ -10,6 +10,7 @@ import { MESSAGE_SYS_FLAG } from '../../protocol/message-sys-flag.js';
 import { DLQ_QUEUE_COUNT } from '../broker-constants.js';
 import { DLQ_TOPIC_PREFIX, RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 import { decodeBatch, BatchDecodeError } from '../../protocol/batch-message-codec.js';
+import { produceQuotaBusyResponse } from '../quotas/quota-busy-response.js';
 import { ExtFieldReader, HeaderFieldError } from '../../protocol/ext-field-reader.js';
 import { PROPERTY, decodeMessageProperties } from '../../protocol/message-properties-codec.js';
 import { bodyOf, responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
@@ -57,6 +58,8 @@ export class SendMessageProcessor {
     if (problem !== undefined) return responseTo(request, RESPONSE_CODE.MESSAGE_ILLEGAL, problem);
     const target = await this.target(request, header);
     if ('code' in target) return responseTo(request, target.code, target.remark);
+    const overQuota = produceQuotaBusyResponse(this.context.quotas, request, header.topic, 1, body.length);
+    if (overQuota !== undefined) return overQuota;
     const properties = decodeMessageProperties(header.properties);
     const half = isHalfMessageSend(header.sysFlag, properties);
     if (half && Number(properties[PROPERTY.delayLevel] ?? 0) > 0)
@@ -127,6 +130,9 @@ export class SendMessageProcessor {
     }
     const target = await this.target(request, header);
     if ('code' in target) return responseTo(request, target.code, target.remark);
+    const bytes = entries.reduce((sum, entry) => sum + entry.body.length, 0);
+    const overQuota = produceQuotaBusyResponse(this.context.quotas, request, header.topic, entries.length, bytes);
+    if (overQuota !== undefined) return overQuota;
     const host = bornHost(channel);
     const sysFlag = header.sysFlag & ~MESSAGE_SYS_FLAG.transactionMask;
     const messages: MessageInput[] = entries.map((entry) => {

@@ -25,6 +25,7 @@ import {
 import { traceMessage, type MessageTrace } from './admin-message-trace.js';
 import { resetTopicOffsets, type ResetResult, type ResetTarget } from './admin-reset-offset.js';
 import { TOPIC_QUEUE_COUNT_DEFAULT } from '../client-constants.js';
+import { deleteQuota, listQuotas, setQuota, type QuotaScope, type QuotaSpec } from './admin-quotas.js';
 
 export interface TopicQueueStatus {
   brokerName: string;
@@ -281,6 +282,21 @@ export class Admin {
   }
 
   /** Every broker master the name servers know. */
+  /** Sets (or changes) a rate limit quota on every broker; it takes effect at once. */
+  async setQuota(quota: QuotaSpec): Promise<void> {
+    await setQuota(this.client, await this.brokerAddresses(), quota);
+  }
+
+  /** Deletes a quota on every broker; true when some broker had it. */
+  async deleteQuota(scope: QuotaScope, name: string): Promise<boolean> {
+    return deleteQuota(this.client, await this.brokerAddresses(), scope, name);
+  }
+
+  /** Every broker's quotas. */
+  async quotas(): Promise<{ broker: string; quotas: QuotaSpec[] }[]> {
+    return listQuotas(this.client, await this.brokerAddresses());
+  }
+
   async brokerAddresses(): Promise<string[]> {
     return this.client.clusterBrokerAddresses();
   }

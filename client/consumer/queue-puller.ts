@@ -29,13 +29,12 @@ import type { ClientInstance } from '../client-instance.js';
 import type { OffsetStore } from './offset-store.js';
 import { PULL_MESSAGE_FIELD as F, PULL_SYS_FLAG } from '../../protocol/header-fields.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { retryAfterFieldMs } from '../../protocol/retry-after-field.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { UndecodableMessageError } from './undecodable-message-error.js';
 import { tracingActive } from '../../protocol/messaging-tracing.js';
 import { recordReceiveSpan } from './receive-span.js';
-import { PULL_SUSPEND_MS } from '../client-constants.js';
-import { PULL_TIMEOUT_MS } from '../client-constants.js';
-import { PULL_ERROR_BACKOFF_MS } from '../client-constants.js';
+import { PULL_SUSPEND_MS, PULL_TIMEOUT_MS, PULL_ERROR_BACKOFF_MS } from '../client-constants.js';
 
 export interface PullSettings {
   readonly group: string;
@@ -57,6 +56,8 @@ export interface PullerHooks {
 
 export class QueuePuller {
   private backoff: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  /** The broker's retry-after hint of the last refused pull (a pull quota), if any. */
+  private quotaRetryAfterMs: number | undefined;
   /** The last pull's frame broke at its first record: pull one record at a time until past it. */
   private isolating = false;
 
@@ -81,7 +82,8 @@ export class QueuePuller {
       const ok = await this.pullOnce().catch(() => false);
       // A pull failing because the consumer closed its connections needs no back-off timer
       // (one would keep the process alive a second after shutdown).
-      if (!ok && !pq.dropped && this.running()) await this.sleep(PULL_ERROR_BACKOFF_MS);
+      if (!ok && !pq.dropped && this.running()) await this.sleep(this.quotaRetryAfterMs ?? PULL_ERROR_BACKOFF_MS);
+      this.quotaRetryAfterMs = undefined;
     }
   }
 
@@ -151,6 +153,10 @@ export class QueuePuller {
           if (pq.count === 0) this.offsets.update(queue, next);
         }
         return true;
+      case RESPONSE_CODE.SYSTEM_BUSY:
+        // Over the group's pull quota: the broker says when the next pull is admitted.
+        this.quotaRetryAfterMs = retryAfterFieldMs(response.extFields);
+        return false;
       default:
         return false;
     }

@@ -7,13 +7,20 @@ import {
   AUTO_CREATE_TOPIC_KEY_TOPIC,
   AUTO_CREATE_TOPIC_QUEUE_COUNT,
 } from '../../protocol/header-fields.js';
-import { BUSY_RESPONSES, busyRetryDelayMs } from './busy-backoff.js';
+import { retryAfterFieldMs } from '../../protocol/retry-after-field.js';
+import { BUSY_RESPONSES, QUOTA_WAIT_MS_MAX_DEFAULT, busyRetryDelayMs, hintedRetryDelayMs } from './busy-backoff.js';
 import { ClientError } from '../client-error.js';
 import { ClientInstance } from '../client-instance.js';
 import { localIPv4, type ClientOptions } from '../client-options.js';
 import { javaStringHash } from '../../protocol/java-string-hash.js';
 import { LatencyFaultTolerance } from './latency-fault-tolerance.js';
-import { FAILURE_LATENCY_MS } from '../client-constants.js';
+import {
+  FAILURE_LATENCY_MS,
+  RETRIES_DEFAULT,
+  MESSAGE_BYTES_MAX_DEFAULT,
+  BATCH_COUNT_MAX_DEFAULT,
+  BATCH_BYTES_MAX_DEFAULT,
+} from '../client-constants.js';
 import { prepareOutgoing, type Message, type OutgoingMessage } from './outgoing-message.js';
 import { encodeBatch } from '../../protocol/batch-message-codec.js';
 import { groupNameProblem } from '../../protocol/name-rules.js';
@@ -25,10 +32,6 @@ import { masterAddress, queueKey, writableQueues, type MessageQueue, type TopicR
 import { UniqueMessageId } from './unique-message-id.js';
 import { tracingActive } from '../../protocol/messaging-tracing.js';
 import { endSendSpan, startSendSpan } from './send-span.js';
-import { RETRIES_DEFAULT } from '../client-constants.js';
-import { MESSAGE_BYTES_MAX_DEFAULT } from '../client-constants.js';
-import { BATCH_COUNT_MAX_DEFAULT } from '../client-constants.js';
-import { BATCH_BYTES_MAX_DEFAULT } from '../client-constants.js';
 
 export interface ProducerOptions extends ClientOptions {
   group: string;
@@ -42,6 +45,8 @@ export interface ProducerOptions extends ClientOptions {
   batching?: boolean;
   maxBatchCount?: number;
   maxBatchBytes?: number;
+  /** Longest wait for one message in sends refused over a broker quota (default 60 s; see busy-backoff.ts). */
+  quotaWaitMsMax?: number;
 }
 
 export interface SendResult {
@@ -231,8 +236,17 @@ export class Producer {
     let lastBroker = failedBroker;
     let lastError = failure;
     let busyRetries = 0;
+    let quotaWaitedMs = 0;
+    const quotaWaitMsMax = this.options.quotaWaitMsMax ?? QUOTA_WAIT_MS_MAX_DEFAULT;
     for (let attempt = first; attempt < attempts; attempt++) {
-      if (isBusy(lastError)) await delay(busyRetryDelayMs(++busyRetries));
+      const hint = isBusy(lastError) ? (lastError as ClientError).retryAfterMs : undefined;
+      if (hint !== undefined && quotaWaitedMs < quotaWaitMsMax) {
+        // Paced by a quota: wait as the broker says, and the attempt does not count.
+        const wait = hintedRetryDelayMs(hint);
+        quotaWaitedMs += wait;
+        await delay(wait);
+        if (attempt > first) attempt--;
+      } else if (isBusy(lastError)) await delay(busyRetryDelayMs(++busyRetries));
       const route = await this.client.sendRoute(message.topic, attempt > 0);
       const queue = this.chooseQueue(message, route, lastBroker);
       try {
@@ -302,7 +316,12 @@ export class Producer {
     const code = batch ? REQUEST_CODE.SEND_BATCH_MESSAGE : REQUEST_CODE.SEND_MESSAGE_V2;
     const response = await this.client.invoke(address, { code, extFields, body });
     if (response.code !== RESPONSE_CODE.SUCCESS)
-      throw ClientError.fromResponse(response.code, response.remark, `send to ${queue.topic}`);
+      throw ClientError.fromResponse(
+        response.code,
+        response.remark,
+        `send to ${queue.topic}`,
+        retryAfterFieldMs(response.extFields),
+      );
     const offsetIds = String(response.extFields?.msgId ?? '').split(',');
     const queueOffset = Number(response.extFields?.queueOffset);
     return messages.map((message, i) => ({

@@ -56,6 +56,25 @@ test('readme: the producing and consuming example runs against a broker (its add
   }
 });
 
+test('readme: the unique ids and rate limits examples run against a broker (its address swapped in)', async () => {
+  const directory = temporaryDirectory('readme-ids');
+  const broker = await startBrokerProcess({ dataDirectory: directory.path });
+  try {
+    const ids = await runExample('ids', example('Unique ids').replaceAll('127.0.0.1:9876', broker.nameServerAddress!));
+    assert.match(ids, /^invoice 1000 1001$/m);
+    assert.match(ids, /^snowflake \d+$/m);
+    assert.match(ids, /^order \d{13}000001\d{4}0742$/m);
+    const quotas = await runExample(
+      'quotas',
+      example('Rate limits').replaceAll('127.0.0.1:9876', broker.nameServerAddress!),
+    );
+    assert.match(quotas, /"name":"orders","messagesPerS":1000,"bytesPerS":1048576/);
+  } finally {
+    await broker.stop();
+    directory.remove();
+  }
+});
+
 test('readme: the ACL example starts a broker, and its admin and producer accounts work as described', async () => {
   const directory = temporaryDirectory('readme-acl');
   const aclFile = path.join(directory.path, 'acl.json');
