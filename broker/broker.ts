@@ -46,6 +46,8 @@ import { startBrokerHttp } from './metrics/broker-http.js';
 import type { HttpEndpoint } from '../server/http/http-endpoint.js';
 import type { StoreReader } from './store-reader.js';
 import { TrafficCounters } from './metrics/traffic-counters.js';
+import type { ConsoleSources } from './console/console-sources.js';
+import { RateHistory } from './console/rate-history.js';
 
 export interface Broker {
   readonly port: number;
@@ -74,14 +76,20 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   let store: MessageStore;
   let readyStore: StoreReader | undefined;
   let http: HttpEndpoint | undefined;
+  let consoleSources: ConsoleSources | undefined;
   try {
     // Up before recovery, so /readyz can say the broker is still replaying.
-    http = await openHttpEndpoint(resolved, security, metrics, () =>
-      brokerReadiness({
-        store: readyStore,
-        registeredWith: () => registrar?.registeredWith ?? [],
-        nameServers: resolved.nameServers,
-      }),
+    http = await openHttpEndpoint(
+      resolved,
+      security,
+      metrics,
+      () =>
+        brokerReadiness({
+          store: readyStore,
+          registeredWith: () => registrar?.registeredWith ?? [],
+          nameServers: resolved.nameServers,
+        }),
+      () => consoleSources,
     );
     ({ context, schedule, registrar, store } = await openBrokerState(resolved, address, port, security.access));
   } catch (error) {
@@ -93,7 +101,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   const { topics, holds } = context;
   if (resolved.autoCreateTopics)
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
-  registerProcessors(server, context);
+  const boot = { timestamp: Date.now(), maxOffset: context.store.stats().maxOffset };
+  registerProcessors(server, context, boot);
   const stopServices = startServices(resolved, context, store, server, schedule);
   metrics.attach({
     context,
@@ -101,6 +110,19 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     aclRefusals: () => security.accessControl?.refusals ?? 0,
   });
   readyStore = store;
+  const rates = new RateHistory(context.traffic);
+  rates.start();
+  const registered = registrar;
+  consoleSources = {
+    context,
+    rates,
+    boot,
+    registeredWith: () => registered.registeredWith,
+    nameServerTls:
+      resolved.nameServerTls === undefined || resolved.nameServerTls === false
+        ? undefined
+        : clientTlsConnectionOptions(resolved.nameServerTls),
+  };
   await registrar.start();
   resolved.logger.debug(
     { port, httpPort: http?.port ?? 'off', address, dataDirectory: resolved.dataDirectory },
@@ -117,6 +139,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     deliverDueMessages: () => schedule.tick(),
     connectionStats: () => server.stats,
     close: async () => {
+      rates.stop();
       await http?.close();
       await started.close();
       await stopServices();
@@ -176,6 +199,7 @@ function openHttpEndpoint(
   security: ServerSecurity,
   metrics: BrokerMetrics,
   readiness: () => Readiness,
+  console: () => ConsoleSources | undefined,
 ): Promise<HttpEndpoint | undefined> {
   if (resolved.httpPort === 'off') return Promise.resolve(undefined);
   return startBrokerHttp({
@@ -186,6 +210,7 @@ function openHttpEndpoint(
     metrics,
     logger: resolved.logger,
     readiness,
+    console,
   });
 }
 
@@ -324,8 +349,11 @@ function runtimeInfo(
   };
 }
 
-function registerProcessors(server: RemotingServer, context: BrokerContext): void {
-  const boot = { timestamp: Date.now(), maxOffset: context.store.stats().maxOffset };
+function registerProcessors(
+  server: RemotingServer,
+  context: BrokerContext,
+  boot: { timestamp: number; maxOffset: number },
+): void {
   const send = new SendMessageProcessor(context);
   const pull = new PullMessageProcessor(context);
   const clients = new ClientManageProcessor(context);
