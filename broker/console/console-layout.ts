@@ -21,7 +21,7 @@ table{border-collapse:collapse;background:#fff;margin:.5em 0 1em}td,th{border:1p
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}form.inline{display:inline}
 fieldset{background:#fff;border:1px solid #d5d9de;margin:.5em 0 1em}pre{white-space:pre-wrap;word-break:break-all;margin:0;max-width:60em}
 .notice{background:#e5f3e8;border:1px solid #9cc9a6;padding:.5em}.error{background:#fbe9e9;border:1px solid #e2a0a0;padding:.5em}
-.chart svg{background:#fff}.chart .frame{fill:none;stroke:#d5d9de}.in{stroke:#2a6fb0;color:#2a6fb0}.out{stroke:#c9562c;color:#c9562c}
+.chart{margin:0 0 1em}.chart svg{background:#fff}.chart .frame{fill:none;stroke:#d5d9de}.in{stroke:#2a6fb0;color:#2a6fb0}.out{stroke:#c9562c;color:#c9562c}
 .legend{margin-left:1em;font-weight:bold}button.danger{color:#a01c1c}`;
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {

@@ -20,7 +20,9 @@ export function rateChart(title: string, unit: string, series: readonly ChartSer
   const y = (value: number): number =>
     CHART_HEIGHT_PX - PADDING_PX - (value / scale) * (CHART_HEIGHT_PX - 2 * PADDING_PX);
   const lines = series.map((line) => {
-    const points = line.values.map((value, index) => `${x(index).toFixed(1)},${y(value).toFixed(1)}`).join(' ');
+    let points = line.values.map((value, index) => `${x(index).toFixed(1)},${y(value).toFixed(1)}`).join(' ');
+    // One sample (the broker just started): a level line across, so the rate is visible.
+    if (line.values.length === 1) points = `${PADDING_PX},${y(line.values[0]!).toFixed(1)} ${points}`;
     return html`<polyline class="${line.className}" fill="none" stroke-width="2" points="${points}" />`;
   });
   const legend = series.map(
