@@ -100,7 +100,8 @@ async function serve(
 ): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://endpoint');
   const reply = await answer(options, request, url).catch((error: unknown): HttpReply => {
-    if (error instanceof FormTooLargeError) return json(413, { error: error.message });
+    if (error instanceof FormTooLargeError)
+      return { ...json(413, { error: error.message }), headers: { connection: 'close' } };
     options.logger.error({ err: error, path: url.pathname }, 'http endpoint failed');
     return json(500, { error: 'internal error' });
   });
@@ -142,19 +143,26 @@ class FormTooLargeError extends Error {
   readonly code = 'HTTP_FORM_TOO_LARGE';
 }
 
-/** A POST body as text, refused past HTTP_FORM_BYTES_MAX (read no further). */
-async function readForm(request: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    if (bytes > HTTP_FORM_BYTES_MAX) {
-      request.destroy();
-      throw new FormTooLargeError(`form bodies are limited to ${HTTP_FORM_BYTES_MAX} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * A POST body as text, refused past HTTP_FORM_BYTES_MAX: the rest is read and dropped (bounded
+ * by HTTP_REQUEST_TIMEOUT_MS) so the 413 still reaches the client, and the connection closes.
+ */
+function readForm(request: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let refused = false;
+    request.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      bytes += chunk.length;
+      if (bytes > HTTP_FORM_BYTES_MAX) {
+        refused = true;
+        reject(new FormTooLargeError(`form bodies are limited to ${HTTP_FORM_BYTES_MAX} bytes`));
+      } else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
 }
 
 export function json(status: number, body: unknown): HttpReply {

@@ -284,6 +284,9 @@ test('web console: a cross-site or tokenless form is refused and a read-only acc
     assert.equal((await fetch(`${base}/cluster`)).status, 401);
     assert.equal((await fetch(`${base}/cluster`, { headers: asReader })).status, 200);
     assert.equal((await fetch(`${base}/messages`, { headers: asReader })).status, 403, 'bodies are for admins');
+    assert.equal((await fetch(`${base}/dead-letters`, { headers: asReader })).status, 403, 'so are dead letters');
+    for (const page of ['topics', 'groups', 'charts'])
+      assert.equal((await fetch(`${base}/${page}`, { headers: asReader })).status, 200, page);
     const topicsPage = await (await fetch(`${base}/topics`, { headers: asAdmin })).text();
     const token = /name="csrf" value="([^"]+)"/.exec(topicsPage)![1]!;
     const create = (name: string) => ({ topic: name, queues: '1', csrf: token });
@@ -299,8 +302,10 @@ test('web console: a cross-site or tokenless form is refused and a read-only acc
       403,
     );
     assert.equal((await post(broker, 'topics/create', create('by-reader'), asReader)).status, 403);
+    const huge = await post(broker, 'topics/create', { ...create('too-large'), pad: 'x'.repeat(300 * 1024) }, asAdmin);
+    assert.equal(huge.status, 413, 'a form past HTTP_FORM_BYTES_MAX');
     const topics = await (await fetch(`${base}/topics`, { headers: asAdmin })).text();
-    for (const refused of ['no-token', 'cross-site', 'other-origin', 'by-reader'])
+    for (const refused of ['no-token', 'cross-site', 'other-origin', 'by-reader', 'too-large'])
       assert.ok(!topics.includes(refused), refused);
     const made = await post(broker, 'topics/create', create('by-admin'), {
       ...asAdmin,
