@@ -110,19 +110,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     aclRefusals: () => security.accessControl?.refusals ?? 0,
   });
   readyStore = store;
-  const rates = new RateHistory(context.traffic);
-  rates.start();
-  const registered = registrar;
-  consoleSources = {
-    context,
-    rates,
-    boot,
-    registeredWith: () => registered.registeredWith,
-    nameServerTls:
-      resolved.nameServerTls === undefined || resolved.nameServerTls === false
-        ? undefined
-        : clientTlsConnectionOptions(resolved.nameServerTls),
-  };
+  consoleSources = startConsoleSources(resolved, context, boot, registrar);
+  const { rates } = consoleSources;
   await registrar.start();
   resolved.logger.debug(
     { port, httpPort: http?.port ?? 'off', address, dataDirectory: resolved.dataDirectory },
@@ -149,6 +138,27 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       await context.offsets.close();
       await store.close();
     },
+  };
+}
+
+/** What the web console reads (broker/console/), its rate history sampling from now on. */
+function startConsoleSources(
+  resolved: ResolvedBrokerOptions,
+  context: BrokerContext,
+  boot: ConsoleSources['boot'],
+  registrar: NameServerRegistrar,
+): ConsoleSources {
+  const rates = new RateHistory(context.traffic);
+  rates.start();
+  return {
+    context,
+    rates,
+    boot,
+    registeredWith: () => registrar.registeredWith,
+    nameServerTls:
+      resolved.nameServerTls === undefined || resolved.nameServerTls === false
+        ? undefined
+        : clientTlsConnectionOptions(resolved.nameServerTls),
   };
 }
 

@@ -6,34 +6,43 @@ import { brokerStatusTable } from '../processors/broker-status-table.js';
 import { RECENT_RATE_WINDOW_MS } from './console-constants.js';
 import { consolePage, formatTime } from './console-layout.js';
 import type { ConsoleSources } from './console-sources.js';
-import { html } from './html.js';
+import { html, type Html } from './html.js';
 import { clusterBrokers } from './cluster-brokers.js';
 import { formatRate, rateChart } from './rate-chart.js';
 
-export async function clusterPage(sources: ConsoleSources): Promise<HttpReply> {
+const MS_PER_SECOND = 1000;
+
+/** This broker's identity, uptime, rates over the last minute, disk and store. */
+function thisBrokerTable(sources: ConsoleSources): Html {
   const { context } = sources;
   const { options, store } = context;
   const stats = store.stats();
   const recent = sources.rates.recent(RECENT_RATE_WINDOW_MS);
-  const samples = sources.rates.samples();
   const topics = [...context.topics.all()].filter((topic) => !isReservedTopic(topic.topicName)).length;
-  const registered = new Set(sources.registeredWith());
-  const { brokers, errors } = await clusterBrokers(sources);
   const row = (name: string, value: string | number, id: string) =>
     html`<tr>
       <th>${name}</th>
       <td class="n" data-field="${id}">${value}</td>
     </tr>`;
-  const content = html`<h2>This broker</h2>
+  return html`<h2>This broker</h2>
     <table id="broker">
       ${row('Cluster', options.clusterName, 'cluster')}${row('Broker name', options.brokerName, 'brokerName')}
       ${row('Address', context.address, 'address')}${row('Started', formatTime(sources.boot.timestamp), 'bootTimestamp')}
-      ${row('Uptime (s)', Math.floor((Date.now() - sources.boot.timestamp) / 1000), 'uptimeSeconds')}
+      ${row('Uptime (s)', Math.floor((Date.now() - sources.boot.timestamp) / MS_PER_SECOND), 'uptimeSeconds')}
       ${row('Messages in per second (last minute)', formatRate(recent.messagesInPerSecond), 'tpsIn')}
       ${row('Messages out per second (last minute)', formatRate(recent.messagesOutPerSecond), 'tpsOut')}
       ${row('Disk used (%)', (stats.diskUsedRatio * 100).toFixed(1), 'diskUsedPercent')}
       ${row('Commit log bytes kept', stats.maxOffset - stats.minOffset, 'commitLogBytes')}${row('Topics', topics, 'topics')}
-    </table>
+    </table>`;
+}
+
+export async function clusterPage(sources: ConsoleSources): Promise<HttpReply> {
+  const { context } = sources;
+  const { options } = context;
+  const samples = sources.rates.samples();
+  const registered = new Set(sources.registeredWith());
+  const { brokers, errors } = await clusterBrokers(sources);
+  const content = html`${thisBrokerTable(sources)}
     ${rateChart('Messages, the last hour', 'per second', [
       { label: 'in', className: 'in', values: samples.map((sample) => sample.messagesInPerSecond) },
       { label: 'out', className: 'out', values: samples.map((sample) => sample.messagesOutPerSecond) },

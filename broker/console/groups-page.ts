@@ -9,7 +9,8 @@ import { field, type ConsoleCall } from './console-call.js';
 import { consoleForm, hiddenField, textField } from './console-form.js';
 import { consoleHref, consolePage, formatTime, type PageMessage } from './console-layout.js';
 import { runConsoleRequest } from './console-request.js';
-import { html } from './html.js';
+import { html, type Html } from './html.js';
+import type { ConsumerGroup } from '../clients/consumer-manager.js';
 
 interface QueueProgress {
   readonly topic: string;
@@ -67,9 +68,8 @@ export function groupsPage(call: ConsoleCall, message?: PageMessage): HttpReply 
   return consolePage('groups', 'Consumer groups', context.options.brokerName, content, message);
 }
 
-function groupPage(call: ConsoleCall, group: string, message?: PageMessage): HttpReply {
-  const { context } = call.sources;
-  const online = context.consumers.get(group);
+/** The live members and their subscriptions, as two tables. */
+function membersTables(online: ConsumerGroup | undefined): Html {
   const members = [...(online?.clients.values() ?? [])].map(
     (client) =>
       html`<tr>
@@ -86,6 +86,29 @@ function groupPage(call: ConsoleCall, group: string, message?: PageMessage): Htt
         <td>${subscription.subString}</td>
       </tr>`,
   );
+  return html`<h2>Members</h2>
+    <table id="members">
+      <tr>
+        <th>Client id</th>
+        <th>Address</th>
+        <th>Last heartbeat</th>
+      </tr>
+      ${members}
+    </table>
+    <h2>Subscriptions</h2>
+    <table id="subscriptions">
+      <tr>
+        <th>Topic</th>
+        <th>Type</th>
+        <th>Expression</th>
+      </tr>
+      ${subscriptions}
+    </table>`;
+}
+
+function groupPage(call: ConsoleCall, group: string, message?: PageMessage): HttpReply {
+  const { context } = call.sources;
+  const online = context.consumers.get(group);
   const progress = progressOf(context, group);
   const queues = progress.map(
     (queue) =>
@@ -115,24 +138,7 @@ function groupPage(call: ConsoleCall, group: string, message?: PageMessage): Htt
       <a href="${consoleHref('groups')}">All groups</a> ·
       <a href="${consoleHref('dead-letters', { group })}">Dead letters</a>
     </p>
-    <h2>Members</h2>
-    <table id="members">
-      <tr>
-        <th>Client id</th>
-        <th>Address</th>
-        <th>Last heartbeat</th>
-      </tr>
-      ${members}
-    </table>
-    <h2>Subscriptions</h2>
-    <table id="subscriptions">
-      <tr>
-        <th>Topic</th>
-        <th>Type</th>
-        <th>Expression</th>
-      </tr>
-      ${subscriptions}
-    </table>
+    ${membersTables(online)}
     <h2>Offsets</h2>
     <table id="offsets">
       <tr>

@@ -19,7 +19,12 @@ type Lookup = { readonly found: StoredMessage[]; readonly asked: string } | unde
 function byId(call: ConsoleCall, id: string, topic: string): StoredMessage[] {
   const { context } = call.sources;
   const located = OffsetMessageId.decode(id);
-  if (located !== undefined) {
+  // An offset id names a broker: another broker's offset means nothing in this commit log.
+  const ours =
+    located !== undefined &&
+    located.storeHost.ip === context.storeHost.ip &&
+    located.storeHost.port === context.storeHost.port;
+  if (located !== undefined && ours) {
     const message = context.store.readAt(located.commitLogOffset);
     if (message !== undefined && !isReservedTopic(message.topic)) return [message];
   }
@@ -57,6 +62,7 @@ function lookup(call: ConsoleCall): Lookup {
     const range = [from, to === '' ? String(Date.now()) : to].map((text) =>
       /^\d+$/.test(text) ? Number(text) : Date.parse(text),
     );
+    if (!range.every(Number.isFinite)) return { found: [], asked: `${topic}: not a time range (${from} .. ${to})` };
     return {
       found: byTime(call, topic, range[0]!, range[1]!),
       asked: `${topic} from ${from} to ${to === '' ? 'now' : to}`,

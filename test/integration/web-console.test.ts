@@ -136,6 +136,17 @@ test('web console: every page shows what the Admin API reports and every action 
     assert.equal(await page.locator('#messages pre.body').textContent(), XSS_BODY);
     assert.equal(await page.locator('#messages pre.body b').count(), 0);
     assert.equal(await page.evaluate('typeof window.__consoleXss'), 'undefined');
+    await page.goto(`${base}/messages?id=${xss.offsetMsgId}`);
+    assert.deepEqual(await cells(page, '#messages pre.body'), [XSS_BODY], 'by offset id alone');
+    const foreignId = `${xss.offsetMsgId.slice(0, 8)}00000001${xss.offsetMsgId.slice(16)}`;
+    await page.goto(`${base}/messages?id=${foreignId}`);
+    assert.equal(
+      await page.locator('#messages tr.message').count(),
+      0,
+      "another broker's offset id finds nothing here",
+    );
+    await page.goto(`${base}/messages?topic=${TOPIC}&from=yesterday`);
+    assert.equal(await page.locator('#messages tr.message').count(), 0, 'not a time');
     await page.goto(`${base}/messages?topic=${TOPIC}&key=xss-key`);
     assert.deepEqual(await cells(page, '#messages pre.body'), [XSS_BODY]);
     await page.goto(`${base}/messages?topic=${TOPIC}&from=0`);
