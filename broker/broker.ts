@@ -53,6 +53,8 @@ import { registerIds } from './ids/register-ids.js';
 import { QuotaTable } from './state/quota-table.js';
 import { QuotaEnforcer } from './quotas/quota-enforcer.js';
 import { registerQuotas } from './quotas/register-quotas.js';
+import type { ConsoleSources } from './console/console-sources.js';
+import { RateHistory } from './console/rate-history.js';
 
 export interface Broker {
   readonly port: number;
@@ -81,14 +83,20 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   let store: MessageStore;
   let readyStore: StoreReader | undefined;
   let http: HttpEndpoint | undefined;
+  let consoleSources: ConsoleSources | undefined;
   try {
     // Up before recovery, so /readyz can say the broker is still replaying.
-    http = await openHttpEndpoint(resolved, security, metrics, () =>
-      brokerReadiness({
-        store: readyStore,
-        registeredWith: () => registrar?.registeredWith ?? [],
-        nameServers: resolved.nameServers,
-      }),
+    http = await openHttpEndpoint(
+      resolved,
+      security,
+      metrics,
+      () =>
+        brokerReadiness({
+          store: readyStore,
+          registeredWith: () => registrar?.registeredWith ?? [],
+          nameServers: resolved.nameServers,
+        }),
+      () => consoleSources,
     );
     ({ context, schedule, registrar, store } = await openBrokerState(resolved, address, port, security.access));
   } catch (error) {
@@ -100,7 +108,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   const { topics, holds } = context;
   if (resolved.autoCreateTopics)
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
-  registerProcessors(server, context);
+  const boot = { timestamp: Date.now(), maxOffset: context.store.stats().maxOffset };
+  registerProcessors(server, context, boot);
   registerDistributedLocks(server, context);
   registerIds(server, context);
   registerQuotas(server, context);
@@ -111,6 +120,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     aclRefusals: () => security.accessControl?.refusals ?? 0,
   });
   readyStore = store;
+  consoleSources = startConsoleSources(resolved, context, boot, registrar);
+  const { rates } = consoleSources;
   await registrar.start();
   resolved.logger.debug(
     { port, httpPort: http?.port ?? 'off', address, dataDirectory: resolved.dataDirectory },
@@ -127,6 +138,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     deliverDueMessages: () => schedule.tick(),
     connectionStats: () => server.stats,
     close: async () => {
+      rates.stop();
       await http?.close();
       await started.close();
       await stopServices();
@@ -137,6 +149,27 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       await context.offsets.close();
       await store.close();
     },
+  };
+}
+
+/** What the web console reads (broker/console/), its rate history sampling from now on. */
+function startConsoleSources(
+  resolved: ResolvedBrokerOptions,
+  context: BrokerContext,
+  boot: ConsoleSources['boot'],
+  registrar: NameServerRegistrar,
+): ConsoleSources {
+  const rates = new RateHistory(context.traffic);
+  rates.start();
+  return {
+    context,
+    rates,
+    boot,
+    registeredWith: () => registrar.registeredWith,
+    nameServerTls:
+      resolved.nameServerTls === undefined || resolved.nameServerTls === false
+        ? undefined
+        : clientTlsConnectionOptions(resolved.nameServerTls),
   };
 }
 
@@ -187,6 +220,7 @@ function openHttpEndpoint(
   security: ServerSecurity,
   metrics: BrokerMetrics,
   readiness: () => Readiness,
+  console: () => ConsoleSources | undefined,
 ): Promise<HttpEndpoint | undefined> {
   if (resolved.httpPort === 'off') return Promise.resolve(undefined);
   return startBrokerHttp({
@@ -197,6 +231,7 @@ function openHttpEndpoint(
     metrics,
     logger: resolved.logger,
     readiness,
+    console,
   });
 }
 
@@ -345,8 +380,11 @@ function runtimeInfo(
   };
 }
 
-function registerProcessors(server: RemotingServer, context: BrokerContext): void {
-  const boot = { timestamp: Date.now(), maxOffset: context.store.stats().maxOffset };
+function registerProcessors(
+  server: RemotingServer,
+  context: BrokerContext,
+  boot: { timestamp: number; maxOffset: number },
+): void {
   const send = new SendMessageProcessor(context);
   const pull = new PullMessageProcessor(context);
   const clients = new ClientManageProcessor(context);

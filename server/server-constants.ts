@@ -42,6 +42,8 @@ export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
 export const HTTP_REQUEST_TIMEOUT_MS = 30_000;
 /** Open HTTP connections per process; scrapers and probes need a handful. */
 export const HTTP_CONNECTIONS_MAX = 256;
+/** A POST form body (the broker console's actions, a test message included) at most. */
+export const HTTP_FORM_BYTES_MAX = 256 * 1024;
 /** An idle keep-alive connection is closed after this long. */
 export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** Log level when none is given (pino's level names). */

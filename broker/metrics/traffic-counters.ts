@@ -59,6 +59,20 @@ export class TrafficCounters {
     return this.pulledTo.get(`${group}\u0000${topic}\u0000${queueId}`);
   }
 
+  /** Everything in and out since the broker started (the console's rate history samples it). */
+  totals(): { messagesIn: number; bytesIn: number; messagesOut: number; bytesOut: number } {
+    const totals = { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0 };
+    for (const count of this.incoming.values()) {
+      totals.messagesIn += count.messages;
+      totals.bytesIn += count.bytes;
+    }
+    for (const count of this.outgoing.values()) {
+      totals.messagesOut += count.messages;
+      totals.bytesOut += count.bytes;
+    }
+    return totals;
+  }
+
   /** Counts summed per label pair (several names may share `_other`). */
   incomingByLabel(): TrafficCount[] {
     return sumByLabel(this.incoming.values());

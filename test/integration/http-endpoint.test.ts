@@ -212,8 +212,9 @@ test('http: with ACL on, /metrics without credentials is 401, any account reads 
     assert.equal(admin.status, 200);
     assert.match(admin.body, /# TYPE rocketmq_messages_in_total counter/);
     assert.equal((await get(port, '/metrics', READER)).status, 200, 'a read-only page for any account');
-    assert.equal((await get(port, '/console', READER)).status, 403, 'other pages are for admins');
-    assert.equal((await get(port, '/console', ADMIN)).status, 404);
+    assert.equal((await get(port, '/console/messages', READER)).status, 403, 'other pages are for admins');
+    assert.equal((await get(port, '/console/messages', ADMIN)).status, 200);
+    assert.equal((await get(port, '/no-such-page', ADMIN)).status, 404);
     assert.equal(sample(admin.body, 'tributary_acl_refusals_total'), 3, 'two anonymous requests and a wrong secret');
     // The refusals were logged at debug as JSON lines, the credentials redacted.
     const refused = await pollUntil('the refusals logged', STEP_TIMEOUT_MS, () => {
