@@ -1,6 +1,6 @@
 // docs/cli-reference.md, generated from the commands' own --help (npm run docs:cli), so the
 // reference cannot drift from the flags: test/integration/cli-reference.test.ts fails when the
-// committed file differs from what this prints. Runs bin/tributary.js: `--help` for the command
+// committed file differs from what this prints (run with --stdout). Runs bin/tributary.js: `--help` for the command
 // list, then each command's and each subcommand's --help, in the order the top-level help lists them.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -53,7 +53,11 @@ export function cliReference(): string {
   return parts.join('\n');
 }
 
+// `node dist/cli/cli-reference.js` writes the page; with --stdout it prints it instead (the test).
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  fs.writeFileSync(CLI_REFERENCE_FILE, cliReference());
-  console.log(`wrote ${CLI_REFERENCE_FILE}`);
+  if (process.argv.includes('--stdout')) process.stdout.write(cliReference());
+  else {
+    fs.writeFileSync(CLI_REFERENCE_FILE, cliReference());
+    console.log(`wrote ${CLI_REFERENCE_FILE}`);
+  }
 }
