@@ -25,6 +25,10 @@ import type { BrokerTlsOptions } from '../server/broker-tls-options.js';
 import { resolveConnectionLimits, type ConnectionLimits } from '../server/connection-limits.js';
 import { rateLimitedErrorLog } from '../server/rate-limited-error-log.js';
 
+/**
+ * Options of startBroker; every one is optional. Defaults follow RocketMQ 4.x where it has one (see
+ * each field).
+ */
 export interface BrokerOptions {
   /** Where the store and state live (default ./data). */
   dataDirectory?: string;

@@ -8,6 +8,7 @@ export const REQUEST_TIMEOUT_MS_DEFAULT = 3000;
 export const ROUTE_REFRESH_INTERVAL_MS_DEFAULT = 30_000;
 export const HEARTBEAT_INTERVAL_MS_DEFAULT = 30_000;
 
+/** Options every client (Producer, PushConsumer, Admin) takes. Only `nameServer` is required. */
 export interface ClientOptions {
   /** Name server addresses: 'host:port', several separated by ';' or ',', or an array. */
   nameServer: string | readonly string[];

@@ -21,6 +21,7 @@ import { serverTlsOptions, type BrokerTlsOptions } from '../server/broker-tls-op
 import { RemotingServer, type Channel } from '../server/remoting-server.js';
 import { RouteInfoManager, type BrokerRegistration } from './route-info-manager.js';
 
+/** Options of startNameServer; every one is optional. */
 export interface NameServerOptions {
   host?: string;
   /** Default 9876; 0 picks a free port. */
@@ -33,14 +34,24 @@ export interface NameServerOptions {
   tls?: BrokerTlsOptions;
 }
 
+/**
+ * A name server running in this process: the routing registry brokers register with and clients ask
+ * for routes.
+ */
 export interface NameServer {
   readonly port: number;
   readonly routes: RouteInfoManager;
   /** Open connections and what the connection limits did so far. */
   connectionStats(): ConnectionStats;
+  /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
 
+/**
+ * Starts a name server on `port` (default 9876; 0 picks a free one) and `host` (default 0.0.0.0).
+ * Brokers that stop registering are dropped after `brokerExpiryMs` (default 120 s).
+ * @throws Error when the port is taken or the TLS files cannot be read.
+ */
 export async function startNameServer(options: NameServerOptions = {}): Promise<NameServer> {
   const routes = new RouteInfoManager();
   const server = new RemotingServer({

@@ -15,6 +15,7 @@ const OFFSET_ID_PATTERN = /^[0-9A-Fa-f]{32}$/;
 /** Copies of one message in a retry or dead-letter topic: one per failed delivery at most. */
 const COPIES_MAX = 64;
 
+/** Where a stored copy of a message is: topic, broker, queue, offset and store time. */
 export interface StoredPlace {
   readonly topic: string;
   readonly brokerName: string;
@@ -24,6 +25,7 @@ export interface StoredPlace {
   readonly offsetMsgId: string;
 }
 
+/** Whether a consumer group has consumed a traced message: its committed offset in the message's queue. */
 export interface GroupDelivery {
   readonly group: string;
   /** The group's committed offset on the message's queue (-1: none yet). */
@@ -31,11 +33,13 @@ export interface GroupDelivery {
   readonly consumed: boolean;
 }
 
+/** A copy of a message in a group's retry or dead-letter topic. */
 export interface RetryCopy extends StoredPlace {
   readonly group: string;
   readonly reconsumeTimes: number;
 }
 
+/** Where a message is and who consumed it (Admin.traceMessage, `tributary message trace`). */
 export interface MessageTrace {
   readonly msgId: string;
   readonly stored: StoredPlace;

@@ -23,6 +23,10 @@ import {
 import { traceMessage, type MessageTrace } from './admin-message-trace.js';
 import { resetTopicOffsets, type ResetResult, type ResetTarget } from './admin-reset-offset.js';
 
+/**
+ * One queue of a topic as topicStatus reports it: where it is, its min and max offsets, and when it
+ * was last written.
+ */
 export interface TopicQueueStatus {
   brokerName: string;
   queueId: number;
@@ -31,6 +35,10 @@ export interface TopicQueueStatus {
   lastUpdateTimestamp: number;
 }
 
+/**
+ * One queue of a group's progress: the broker's max offset, the group's committed offset, and the
+ * lag between them.
+ */
 export interface GroupQueueProgress {
   topic: string;
   brokerName: string;
@@ -40,6 +48,7 @@ export interface GroupQueueProgress {
   lag: number;
 }
 
+/** Options of Admin.createTopic. */
 export interface CreateTopicOptions {
   queues?: number;
   perm?: number;
@@ -49,6 +58,12 @@ export interface CreateTopicOptions {
 const OFFSET_ID_PATTERN = /^[0-9A-Fa-f]{32}$/;
 const TOPIC_QUEUE_COUNT_DEFAULT = 8;
 
+/**
+ * Administration of topics, groups, offsets, dead letters and brokers, over the name servers and
+ * every broker they know. The `tributary` commands are built on it (`--json` prints what its
+ * methods return). Methods reject with ClientError (BROKER_ERROR with the broker's responseCode
+ * when a broker refuses, NO_ROUTE when no broker is registered). Call close() when done.
+ */
 export class Admin {
   private readonly client: ClientInstance;
 
@@ -78,6 +93,10 @@ export class Admin {
     }
   }
 
+  /**
+   * Deletes a topic on every broker (its config and consume queue files) and its name server route.
+   * Records stay in the commit log until retention; committed offsets are kept.
+   */
   async deleteTopic(topic: string): Promise<void> {
     for (const address of await this.brokerAddresses()) {
       expectSuccess(
@@ -89,6 +108,7 @@ export class Admin {
     await this.askNameServer(REQUEST_CODE.DELETE_TOPIC_IN_NAMESRV, { topic });
   }
 
+  /** Every topic the name servers know, system topics included. */
   async listTopics(): Promise<string[]> {
     const body = await this.askNameServer(REQUEST_CODE.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, {});
     return ((JSON.parse(body.toString('utf8')) as { topicList: string[] }).topicList ?? []).sort();
@@ -283,6 +303,7 @@ export class Admin {
     return this.client.clusterBrokerAddresses();
   }
 
+  /** Closes the connections; the Admin cannot be used afterwards. */
   async close(): Promise<void> {
     await this.client.close();
   }

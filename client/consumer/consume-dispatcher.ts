@@ -6,7 +6,15 @@
 import type { ProcessQueue } from './process-queue.js';
 import type { ReceivedMessage } from '../../protocol/message-decoder.js';
 
+/**
+ * What a handler may return: 'success' (the same as returning nothing) or 'retry' (the same as
+ * throwing: the message is sent back for a later redelivery).
+ */
 export type ConsumeVerdict = 'success' | 'retry';
+/**
+ * A PushConsumer's handler: resolving (or returning 'success') marks the message done; throwing,
+ * rejecting or returning 'retry' sends it back for a later retry (orderly: retried in place).
+ */
 export type MessageHandler = (message: ReceivedMessage) => unknown;
 
 /** Pause before re-running a handler whose message could not be sent back (RocketMQ: 5 s). */

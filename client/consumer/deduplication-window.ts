@@ -21,6 +21,11 @@ export interface DeduplicationStore {
 export const DEDUPLICATION_WINDOW_MS_DEFAULT = 10 * 60_000;
 export const DEDUPLICATION_ENTRIES_MAX_DEFAULT = 100_000;
 
+/**
+ * The default DeduplicationStore: ids processed within `windowMs` (default 10 min), at most
+ * `maxEntries` (default 100,000), in memory, oldest evicted first.
+ * @throws RangeError for a non-positive window or entry count.
+ */
 export class DeduplicationWindow implements DeduplicationStore {
   /** msgId -> when it was processed, oldest first. */
   private readonly processedAtMs = new Map<string, number>();
