@@ -20,7 +20,9 @@ import { startBrokerProcess, type BrokerProcess } from '../support/broker-proces
 import { pollUntil } from '../support/broker-requests.js';
 import {
   docCodeBlocks,
+  headingAnchor,
   REFUSED_LANGUAGES,
+  relativeLinks,
   RUNNABLE_LANGUAGES,
   tributaryCommands,
   type DocCodeBlock,
@@ -128,6 +130,25 @@ test('docs: every code block is runnable or opted out with a reason, in a langua
   console.log(`docs examples: ${running.length} to run, ${skipped.length} opted out:`);
   for (const b of skipped) console.log(`  ${b.page}:${b.line} (${b.skipReason})`);
   assert.ok(BLOCKS.filter((b) => b.page.startsWith('docs/')).length >= 20, 'the guide has its examples');
+});
+
+test('docs: every relative link of the guide and README leads to a file, and every #anchor to a heading there', () => {
+  const broken: string[] = [];
+  for (const page of PAGES) {
+    for (const target of relativeLinks(fs.readFileSync(path.join(ROOT, page), 'utf8'))) {
+      const [file, anchor] = target.split('#') as [string, string | undefined];
+      const resolved = file === '' ? path.join(ROOT, page) : path.join(ROOT, path.dirname(page), file);
+      if (!fs.existsSync(resolved)) {
+        broken.push(`${page}: ${target} (no such file)`);
+        continue;
+      }
+      if (anchor === undefined || !resolved.endsWith('.md')) continue;
+      const headings = fs.readFileSync(resolved, 'utf8').match(/^#{1,6} .+$/gm) ?? [];
+      if (!headings.some((heading) => headingAnchor(heading.replace(/^#+ /, '')) === anchor))
+        broken.push(`${page}: ${target} (no such heading)`);
+    }
+  }
+  assert.deepEqual(broken, []);
 });
 
 for (const block of BLOCKS) {

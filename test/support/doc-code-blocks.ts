@@ -71,3 +71,17 @@ function runsUntilStopped(args: readonly string[]): boolean {
   if (command === 'start' || command === 'namesrv') return true;
   return command === 'broker' && subcommand !== 'status';
 }
+
+/** GitHub's anchor of a Markdown heading: lower case, punctuation dropped, spaces to dashes. */
+export function headingAnchor(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
+}
+
+/** The relative links of a page (outside code blocks): `[text](target)`, target without a scheme. */
+export function relativeLinks(text: string): string[] {
+  const prose = text.replace(/```[\s\S]*?```/g, '');
+  return [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((target) => !/^[a-z]+:/.test(target));
+}
