@@ -71,6 +71,10 @@ export const DELAY_LEVELS_MS_DEFAULT: readonly number[] = [
  */
 export const TIMER_DELAY_MS_MAX = 3 * 24 * 3_600_000;
 
+/**
+ * The topics a broker keeps for itself (delayed messages, transaction half messages and the like),
+ * for tools that open a stopped broker's store.
+ */
 export const SYSTEM_TOPIC = {
   autoCreate: 'TBW102',
   schedule: 'SCHEDULE_TOPIC_XXXX',

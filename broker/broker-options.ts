@@ -29,6 +29,10 @@ import type { HttpPortOption } from '../server/http/http-port.js';
 import { errorReporter, processLogger, type Logger } from '../server/http/process-logger.js';
 import { LOG_LEVEL_DEFAULT } from '../server/server-constants.js';
 
+/**
+ * Options of startBroker; every one is optional. Defaults follow RocketMQ 4.x where it has one (see
+ * each field).
+ */
 export interface BrokerOptions {
   /** Where the store and state live (default ./data). */
   dataDirectory?: string;

@@ -56,6 +56,10 @@ import { registerQuotas } from './quotas/register-quotas.js';
 import type { ConsoleSources } from './console/console-sources.js';
 import { RateHistory } from './console/rate-history.js';
 
+/**
+ * A broker running in this process (startBroker). Serves RocketMQ 4.x remoting clients and
+ * Tributary's own on `port`.
+ */
 export interface Broker {
   readonly port: number;
   /** 'ip:port' as clients reach it. */
@@ -69,9 +73,21 @@ export interface Broker {
   deliverDueMessages(): Promise<void>;
   /** Open connections and what the connection limits did so far. */
   connectionStats(): ConnectionStats;
+  /**
+   * Stops accepting, finishes what it was writing, flushes, checkpoints and closes the store; the
+   * name servers drop it after their expiry.
+   */
   close(): Promise<void>;
 }
 
+/**
+ * Starts a broker: opens (and recovers) the store in `dataDirectory`, listens on `port` (default
+ * 10911; 0 picks a free one) and registers with `nameServers` every 30 s. Every option and its
+ * default: BrokerOptions.
+ * @throws StoreError when the store cannot be opened (STORE_LOCKED: another process has the
+ * directory; CORRUPT_STORE, CONFIG_MISMATCH), an Error when the port is taken or the ACL or TLS
+ * files are invalid.
+ */
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   const resolved = resolveBrokerOptions(options);
   const metrics = new BrokerMetrics(resolved);

@@ -2,6 +2,7 @@
 // broker's response code in `responseCode`.
 import { responseCodeName } from '../protocol/response-code.js';
 
+/** Every ClientError code with whether retrying can help and its message. */
 export const CLIENT_ERRORS = {
   NOT_STARTED: { retriable: false, message: 'the client is not started' },
   SHUT_DOWN: { retriable: false, message: 'the client has been shut down' },
@@ -34,8 +35,13 @@ export const CLIENT_ERRORS = {
   CLOCK_MOVED_BACKWARDS: { retriable: true, message: 'the clock moved backwards further than the wait bound' },
 } as const;
 
+/** The stable code of a ClientError (a key of CLIENT_ERRORS). */
 export type ClientErrorCode = keyof typeof CLIENT_ERRORS;
 
+/**
+ * A failure a client reports: a stable `code` (CLIENT_ERRORS), whether it is `retriable`, and the
+ * broker's `responseCode` when a broker refused (`code` BROKER_ERROR).
+ */
 export class ClientError extends Error {
   override readonly name = 'ClientError';
   readonly code: ClientErrorCode;
@@ -58,6 +64,7 @@ export class ClientError extends Error {
     this.retryAfterMs = options?.retryAfterMs;
   }
 
+  /** A BROKER_ERROR for a broker's error response, naming the response code and remark. */
   static fromResponse(code: number, remark: string | undefined, what: string, retryAfterMs?: number): ClientError {
     return new ClientError(
       'BROKER_ERROR',

@@ -5,6 +5,7 @@ import type { ClientLogger } from './client-logger.js';
 import type { ClientTlsOptions } from './remoting/client-tls-options.js';
 import type { AccessCredentials } from '../protocol/request-signature.js';
 
+/** Options every client (Producer, PushConsumer, Admin) takes. Only `nameServer` is required. */
 export interface ClientOptions {
   /** Name server addresses: 'host:port', several separated by ';' or ',', or an array. */
   nameServer: string | readonly string[];

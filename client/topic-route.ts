@@ -20,6 +20,7 @@ export interface TopicRoute {
   readonly brokerDatas: readonly BrokerData[];
 }
 
+/** One queue of a topic on one broker. */
 export interface MessageQueue {
   readonly topic: string;
   readonly brokerName: string;

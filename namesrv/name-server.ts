@@ -25,6 +25,7 @@ import { errorReporter, processLogger, type Logger } from '../server/http/proces
 import { rateLimitedErrorLog } from '../server/rate-limited-error-log.js';
 import { NameServerMetrics, startNameServerHttp } from './name-server-http.js';
 
+/** Options of startNameServer; every one is optional. */
 export interface NameServerOptions {
   host?: string;
   /** Default 9876; 0 picks a free port. */
@@ -47,6 +48,10 @@ export interface NameServerOptions {
   onError?: (error: unknown, context: string) => void;
 }
 
+/**
+ * A name server running in this process: the routing registry brokers register with and clients ask
+ * for routes.
+ */
 export interface NameServer {
   readonly port: number;
   readonly routes: RouteInfoManager;
@@ -54,9 +59,15 @@ export interface NameServer {
   readonly httpPort: number | undefined;
   /** Open connections and what the connection limits did so far. */
   connectionStats(): ConnectionStats;
+  /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
 
+/**
+ * Starts a name server on `port` (default 9876; 0 picks a free one) and `host` (default 0.0.0.0).
+ * Brokers that stop registering are dropped after `brokerExpiryMs` (default 120 s).
+ * @throws Error when the port is taken or the TLS files cannot be read.
+ */
 export async function startNameServer(options: NameServerOptions = {}): Promise<NameServer> {
   const routes = new RouteInfoManager();
   const host = options.host ?? '0.0.0.0';

@@ -55,12 +55,17 @@ export function isStorablePropertyText(text: string): boolean {
   return text.indexOf(NAME_VALUE_SEPARATOR) < 0 && text.indexOf(PROPERTY_SEPARATOR) < 0;
 }
 
+/**
+ * Encodes properties as RocketMQ stores them: `name\x01value\x02` pairs. Names and values must not
+ * contain \x01 or \x02.
+ */
 export function encodeMessageProperties(properties: Readonly<Record<string, string>>): string {
   let encoded = '';
   for (const name in properties) encoded += name + NAME_VALUE_SEPARATOR + properties[name] + PROPERTY_SEPARATOR;
   return encoded;
 }
 
+/** Decodes a `name\x01value\x02` properties string; empty pairs are dropped, as RocketMQ does. */
 export function decodeMessageProperties(encoded: string): Record<string, string> {
   const properties: Record<string, string> = Object.create(null) as Record<string, string>;
   let start = 0;

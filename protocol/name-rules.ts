@@ -12,6 +12,10 @@ export const DLQ_TOPIC_PREFIX = '%DLQ%';
 /** Longest consumer group name, in characters: its `%RETRY%<group>` topic must stay a valid topic. */
 export const GROUP_NAME_CHARS_MAX = TOPIC_NAME_CHARS_MAX - RETRY_TOPIC_PREFIX.length;
 
+/**
+ * True for a topic name the store and broker accept: 1-127 characters of letters, digits, `_`, `%`,
+ * `|` and `-`.
+ */
 export function isValidTopic(topic: unknown): topic is string {
   return (
     typeof topic === 'string' && topic.length > 0 && topic.length <= TOPIC_NAME_CHARS_MAX && NAME_PATTERN.test(topic)

@@ -25,7 +25,12 @@ function hex32(value: number): string {
   );
 }
 
+/**
+ * Offset message ids: 32 hex characters of store host (IPv4 and port) and commit log offset,
+ * RocketMQ's format.
+ */
 export const OffsetMessageId = {
+  /** The id of the message at `commitLogOffset` on `storeHost`. */
   encode(storeHost: HostAddress, commitLogOffset: number): string {
     let host = hostHex.get(storeHost);
     if (host === undefined) {

@@ -7,6 +7,7 @@
 //
 // Topic and broker names never contain '"' or '\' (protocol/name-rules.ts), so no escaping.
 
+/** A queue (topic, broker, queue id) and an offset in it. */
 export interface QueueOffset {
   readonly topic: string;
   readonly brokerName: string;

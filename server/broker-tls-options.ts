@@ -5,6 +5,11 @@ import type tls from 'node:tls';
 
 import { readPemSource, type PemSource } from '../protocol/pem-source.js';
 
+/**
+ * TLS for a broker's or name server's port: a certificate and key (PEM text or file paths), and
+ * optionally the CAs to verify client certificates with, required when `requestClientCert` is set
+ * (mutual TLS).
+ */
 export interface BrokerTlsOptions {
   /** The server certificate (chain) and its private key: PEM text or file paths. */
   readonly cert: PemSource;

@@ -11,6 +11,10 @@ import {
   WRITE_STALL_TIMEOUT_MS_DEFAULT,
 } from './server-constants.js';
 
+/**
+ * Limits that bound a server's memory and connections (README, "Limits"): each optional, with the
+ * default named on its field.
+ */
 export interface ConnectionLimits {
   /** Open connections at once; past it a new socket is closed at once (default 10,000). */
   readonly maxConnections?: number;

@@ -3,6 +3,7 @@
 import type { HostAddress } from './host-address.js';
 import { OffsetMessageId } from '../protocol/offset-message-id.js';
 
+/** Where an appended message was stored: its queue offset, commit log offset and offset message id. */
 export interface AppendResult {
   readonly commitLogOffset: number;
   readonly queueOffset: number;

@@ -37,8 +37,14 @@ import { resolveStoreOptions, type MessageStoreOptions, type ResolvedStoreOption
 import { StoredMessage } from './stored-message.js';
 import { TopicRegistry } from './topic-registry.js';
 
+/**
+ * What a read found: 'found' (messages), 'no_new_message' (at the queue's end), 'offset_too_small'
+ * (before the oldest kept: start at the min offset), 'offset_overflow' (past the end), 'no_queue'
+ * (no such queue yet).
+ */
 export type ReadStatus = 'found' | 'no_new_message' | 'offset_too_small' | 'offset_overflow' | 'no_queue';
 
+/** The result of MessageStore.read: a status, the messages found, and the offset to read from next. */
 export interface ReadResult {
   status: ReadStatus;
   messages: StoredMessage[];
@@ -47,6 +53,7 @@ export interface ReadResult {
   maxQueueOffset: number;
 }
 
+/** A store's figures (MessageStore.stats): offsets, segments, disk use. */
 export interface StoreStats {
   minOffset: number;
   maxOffset: number;
@@ -59,6 +66,12 @@ export interface StoreStats {
   diskUsedRatio: number;
 }
 
+/**
+ * The embeddable, crash-safe log store: an mmap commit log in segments, a consume queue per topic
+ * and queue, a key index, checkpoints and crash recovery (docs/embedding.md). Open with
+ * MessageStore.open; failures are StoreErrors with stable codes, and bad input leaves the store
+ * usable.
+ */
 export class MessageStore {
   private closed = false;
   private failure: StoreError | undefined;
@@ -185,7 +198,8 @@ export class MessageStore {
   }
 
   /**
-   * Appends one message; see the README's durability section for when the promise resolves in each flush mode. With
+   * Appends one message; see the README's durability section for when the promise resolves in each
+   * flush mode. With
    * `systemWrite`, for an embedder's own small bookkeeping records (the broker's state
    * machines), the append is not refused at diskFullRatio: that headroom is kept for them.
    */
@@ -333,6 +347,10 @@ export class MessageStore {
     };
   }
 
+  /**
+   * The message stored at a commit log offset (an offset message id's offset), or undefined when
+   * none starts there or it was deleted by retention.
+   */
   readAt(commitLogOffset: number): StoredMessage | undefined {
     if (!Number.isSafeInteger(commitLogOffset)) return undefined;
     return this.commitLog.messageAt(commitLogOffset);
@@ -366,10 +384,15 @@ export class MessageStore {
     return [...found.values()].sort((a, b) => a.commitLogOffset - b.commitLogOffset);
   }
 
+  /** The oldest offset still kept in a queue (0 for a queue that does not exist). */
   minQueueOffset(topic: string, queueId: number): number {
     return this.topics.find(topic, queueId)?.minQueueOffset ?? 0;
   }
 
+  /**
+   * One past the newest offset of a queue: the offset the next append gets (0 for a queue that does
+   * not exist).
+   */
   maxQueueOffset(topic: string, queueId: number): number {
     return this.topics.find(topic, queueId)?.maxQueueOffset ?? 0;
   }

@@ -113,6 +113,7 @@ function nextSegment(from: string, to: string): string {
   return nodePath.relative(from, to).split(nodePath.sep)[0]!;
 }
 
+/** The real file system (Node's fs and the native addon): the default `fileSystem` of MessageStore.open. */
 export const NodeFileSystem: StorageFileSystem = {
   makeDirectory: makeDurableDirectory,
   list: (directory) => (fs.existsSync(directory) ? fs.readdirSync(directory) : []),

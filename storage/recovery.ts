@@ -37,6 +37,7 @@ export interface RecoveryParts {
   readonly verifySegments: number;
 }
 
+/** What recovery found when a store was opened (MessageStore.recovery). */
 export interface RecoveryReport {
   readonly clean: boolean;
   /** Where validation started and where the valid log ends. */

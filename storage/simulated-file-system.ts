@@ -13,6 +13,10 @@ import type { StorageFile, StorageFileSystem, StorageMapping, SystemErrorLike } 
 const PAGE_BYTES = 4096;
 const ENOSPC = 28;
 
+/**
+ * The odds of each fault a SimulatedFileSystem injects; each defaults to 0 (never), the disk size
+ * to unlimited.
+ */
 export interface SimulatedFaults {
   /** Chance that a sync (msync, fdatasync) fails with EIO after writing some of its pages. */
   readonly syncFailure?: number;
@@ -46,6 +50,11 @@ function systemError(code: string, message: string): SystemErrorLike {
   return Object.assign(new Error(`${message} (${code})`), { code });
 }
 
+/**
+ * An in-memory disk for testing the store (and programs using it) against faults and power cuts:
+ * pass it as `fileSystem` to MessageStore.open. Randomness comes from `random`, so a seeded
+ * generator replays a run; crash() returns the disk as a power cut leaves it.
+ */
 export class SimulatedFileSystem implements StorageFileSystem {
   private files = new Map<string, SimulatedFileState>();
   private durableFiles = new Map<string, SimulatedFileState>();
@@ -81,12 +90,14 @@ export class SimulatedFileSystem implements StorageFileSystem {
     return [...names];
   }
 
+  /** True when a file or directory exists at `target`. */
   exists(target: string): boolean {
     this.checkAlive();
     const resolved = path.resolve(target);
     return this.files.has(resolved) || this.directories.has(resolved);
   }
 
+  /** True when `target` is a directory. */
   isDirectory(target: string): boolean {
     this.checkAlive();
     return this.directories.has(path.resolve(target));
@@ -140,6 +151,7 @@ export class SimulatedFileSystem implements StorageFileSystem {
     for (const [name, state] of this.files) if (path.dirname(name) === resolved) this.durableFiles.set(name, state);
   }
 
+  /** syncDirectory, as a promise. */
   syncDirectoryAsync(directory: string): Promise<void> {
     return later(() => this.syncDirectory(directory));
   }

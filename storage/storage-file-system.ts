@@ -8,12 +8,18 @@ export interface SystemErrorLike extends Error {
   readonly code: string;
 }
 
+/**
+ * Every file operation the store makes, so it runs on the real file system (NodeFileSystem) or a
+ * simulated one (SimulatedFileSystem). Failures throw errors carrying an errno name as `code`.
+ */
 export interface StorageFileSystem {
   /** Creates `directory` and its parents as needed, durably (their entries are synced). */
   makeDirectory(directory: string): void;
   /** Names in `directory` (not sorted); empty when it does not exist. */
   list(directory: string): string[];
+  /** True when a file or directory exists at `path`. */
   exists(path: string): boolean;
+  /** True when `path` is a directory. */
   isDirectory(path: string): boolean;
   /** File size in bytes; throws ENOENT when missing. */
   size(path: string): number;
@@ -28,6 +34,7 @@ export interface StorageFileSystem {
   usage(directory: string): { usedBytes: number; availableBytes: number };
   /** Makes the creation, removal and renaming of entries in `directory` durable. */
   syncDirectory(directory: string): void;
+  /** syncDirectory, as a promise. */
   syncDirectoryAsync(directory: string): Promise<void>;
   /**
    * Opens a file: 'create' creates or truncates to empty, 'open' requires it to exist,
@@ -36,30 +43,42 @@ export interface StorageFileSystem {
   open(path: string, mode: 'create' | 'open' | 'openOrCreate' | 'append'): StorageFile;
 }
 
+/** An open file of a StorageFileSystem. */
 export interface StorageFile {
   readonly path: string;
+  /** The file's size in bytes. */
   size(): number;
   /** Sets the size; bytes past the old end read as zeros. */
   truncate(size: number): void;
   /** Reserves blocks for [offset, offset+length) so writes there cannot hit a full disk. */
   allocate(offset: number, length: number): void;
+  /** Reads into `target` from `position`; returns the bytes read (fewer at the end of the file). */
   read(target: Buffer, position: number): number;
+  /** Writes all of `source` at `position`. */
   write(source: Buffer, position: number): void;
+  /** write, as a promise. */
   writeAsync(source: Buffer, position: number): Promise<void>;
+  /** Writes all of `source` at the end of the file. */
   append(source: Buffer): void;
+  /** Makes the file's data durable (fdatasync). */
   datasync(): void;
+  /** datasync, as a promise. */
   datasyncAsync(): Promise<void>;
   /** An exclusive lock held until close; throws EWOULDBLOCK/EAGAIN when held elsewhere. */
   lock(): void;
   /** Maps [0, length) shared and writable. */
   map(length: number): StorageMapping;
+  /** Closes the file (and releases its lock). */
   close(): void;
 }
 
+/** A file mapped into memory, shared and writable. */
 export interface StorageMapping {
   /** The mapped bytes; Buffers and DataViews over it see and change the file. */
   readonly bytes: ArrayBuffer;
+  /** Makes [offset, offset+length) of the mapping durable (msync). */
   sync(offset: number, length: number): void;
+  /** sync, as a promise (on a pool thread). */
   syncAsync(offset: number, length: number): Promise<void>;
   /**
    * Reserves the file's blocks (status[0] becomes 1, or -errno) and with `populate` faults the

@@ -1,6 +1,7 @@
 // Expected failures of the storage engine: one registry of stable codes. Codes are never
 // renumbered or reused; callers branch on `code`, never on the message text.
 
+/** Every StoreError code with whether retrying can help and its message. */
 export const STORE_ERRORS = {
   INVALID_TOPIC: { retriable: false, message: 'topic must be 1-127 bytes of [A-Za-z0-9_%|-]' },
   INVALID_QUEUE_ID: { retriable: false, message: 'queueId must be an integer in [0, 1024)' },
@@ -27,8 +28,10 @@ export const STORE_ERRORS = {
   CONFIG_MISMATCH: { retriable: false, message: 'the options disagree with the files on disk' },
 } as const;
 
+/** The stable code of a StoreError (a key of STORE_ERRORS). */
 export type StoreErrorCode = keyof typeof STORE_ERRORS;
 
+/** Every failure of the store: a stable `code` (STORE_ERRORS) and whether it is `retriable`. */
 export class StoreError extends Error {
   override readonly name = 'StoreError';
   readonly code: StoreErrorCode;

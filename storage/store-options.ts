@@ -23,8 +23,13 @@ import {
 import { StoreError } from './store-error.js';
 import type { StorageFileSystem } from './storage-file-system.js';
 
+/**
+ * When an append resolves: 'async' once the bytes are in the mapped segment (a process crash loses
+ * nothing; a power cut may lose the last moments), 'sync' once msynced to disk (group commit).
+ */
 export type FlushMode = 'async' | 'sync';
 
+/** Options of MessageStore.open; every one is optional, with the default named on its field. */
 export interface MessageStoreOptions {
   /** Commit log segment size in bytes (default 1 GiB); a multiple of 4096. */
   segmentBytes?: number;

@@ -13,6 +13,7 @@ import {
 import { RECORD_LAYOUT } from './message-record.js';
 import { OffsetMessageId } from '../protocol/offset-message-id.js';
 
+/** A message read from the store: its fields decoded lazily from the record's bytes. */
 export class StoredMessage {
   private propertiesCache: Record<string, string> | undefined;
 
@@ -111,6 +112,7 @@ export class StoredMessage {
     return this.source.subarray(this.at, this.at + this.totalSize);
   }
 
+  /** Every field as a plain object (the body as a Buffer), for logging and JSON. */
   toJSON(): Record<string, unknown> {
     return {
       msgId: this.msgId,

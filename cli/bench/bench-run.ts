@@ -161,7 +161,7 @@ export class BenchRun {
 }
 
 function packageVersion(): string {
-  // dist/cli/bench-run.js -> the package root.
+  // dist/cli/bench/bench-run.js -> the package root.
   const text = fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
   return (JSON.parse(text) as { version: string }).version;
 }

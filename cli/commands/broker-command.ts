@@ -24,7 +24,10 @@ const runBroker = cliCommand(
     name: 'broker',
     summary: 'Runs a broker registered with the given name servers, until Ctrl-C (SIGINT) or SIGTERM.',
     flags: BROKER_COMMAND_FLAGS,
-    examples: ["tributary broker --namesrv '10.0.0.1:9876;10.0.0.2:9876' --name broker-b --data /data/broker-b"],
+    examples: [
+      "tributary broker --namesrv '10.0.0.1:9876;10.0.0.2:9876' --name broker-b --data /data/broker-b",
+      'tributary broker status --json          # inspects brokers instead: see tributary broker status --help',
+    ],
   },
   (line) =>
     serveUntilSignal(async () => {

@@ -29,6 +29,7 @@ const lookUp = cliCommand(
     examples: [
       'tributary message --id 0A0000017A2B18B4AAC2000000000000 --topic orders',
       'tributary message --key o-17 --topic orders --json',
+      'tributary message trace <msgId>        # where it is and who consumed it: see tributary message trace --help',
     ],
   },
   async (line) => {

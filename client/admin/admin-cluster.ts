@@ -6,6 +6,10 @@ import { expectSuccess } from '../expect-success.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { MASTER_BROKER_ID } from '../client-constants.js';
 
+/**
+ * A broker as the name servers list it (Admin.clusterList): cluster, name, id, role, address, and,
+ * when it answered, its version, boot time and put rate; `error` when it did not.
+ */
 export interface ClusterBroker {
   readonly cluster: string;
   readonly brokerName: string;
@@ -20,6 +24,10 @@ export interface ClusterBroker {
   readonly error?: string;
 }
 
+/**
+ * A broker's runtime info, store figures and limits (GET_BROKER_RUNTIME_INFO), as
+ * Admin.brokerStatus returns them.
+ */
 export interface BrokerStatus {
   readonly address: string;
   /** RocketMQ's KVTable: every value a string, units in the names. */

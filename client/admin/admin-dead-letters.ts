@@ -21,6 +21,7 @@ export interface DeadLetter {
   readonly message: ReceivedMessage;
 }
 
+/** Which page of a group's dead letters Admin.dlqMessages returns. */
 export interface DeadLetterQuery {
   /** First position in each broker's DLQ queue (default 0: the oldest kept). */
   offset?: number;
@@ -28,6 +29,10 @@ export interface DeadLetterQuery {
   maxCount?: number;
 }
 
+/**
+ * A dead letter given back to its group by Admin.resendDeadLetter: stored in %RETRY%<group> with a
+ * fresh retry count.
+ */
 export interface ResentDeadLetter {
   readonly brokerName: string;
   /** The producer's id, unchanged: consumers see the same msgId again. */

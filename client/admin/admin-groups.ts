@@ -6,6 +6,7 @@ import { expectSuccess } from '../expect-success.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 
+/** A consumer group a broker knows (Admin.listGroups): configured, with committed offsets, or online. */
 export interface GroupSummary {
   readonly group: string;
   /** Live members, summed over brokers (a client heartbeats every broker it uses). */
@@ -14,12 +15,14 @@ export interface GroupSummary {
   readonly brokersWithOffsets: number;
 }
 
+/** A live member of a consumer group: its client id, address and last heartbeat. */
 export interface GroupMember {
   readonly clientId: string;
   readonly address: string;
   readonly lastHeartbeat: number;
 }
 
+/** A consumer group's live members, consume type, message model and subscriptions (Admin.describeGroup). */
 export interface GroupDescription {
   readonly group: string;
   readonly online: boolean;

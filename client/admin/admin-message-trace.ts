@@ -13,6 +13,7 @@ import { OffsetMessageId } from '../../protocol/offset-message-id.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { COPIES_MAX } from '../client-constants.js';
 
+/** Where a stored copy of a message is: topic, broker, queue, offset and store time. */
 export interface StoredPlace {
   readonly topic: string;
   readonly brokerName: string;
@@ -22,6 +23,7 @@ export interface StoredPlace {
   readonly offsetMsgId: string;
 }
 
+/** Whether a consumer group has consumed a traced message: its committed offset in the message's queue. */
 export interface GroupDelivery {
   readonly group: string;
   /** The group's committed offset on the message's queue (-1: none yet). */
@@ -29,11 +31,13 @@ export interface GroupDelivery {
   readonly consumed: boolean;
 }
 
+/** A copy of a message in a group's retry or dead-letter topic. */
 export interface RetryCopy extends StoredPlace {
   readonly group: string;
   readonly reconsumeTimes: number;
 }
 
+/** Where a message is and who consumed it (Admin.traceMessage, `tributary message trace`). */
 export interface MessageTrace {
   readonly msgId: string;
   readonly stored: StoredPlace;

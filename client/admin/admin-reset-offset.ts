@@ -12,6 +12,7 @@ import { masterAddress } from '../topic-route.js';
 export type ResetTarget =
   { readonly timestamp: number } | { readonly position: 'earliest' | 'latest' } | { readonly offset: number };
 
+/** What Admin.resetOffset did: the new offset of each queue, and how many live members were told. */
 export interface ResetResult {
   readonly offsets: QueueOffset[];
   /** Live members told to restart at the new offsets (summed over brokers). */

@@ -27,6 +27,10 @@ import { resetTopicOffsets, type ResetResult, type ResetTarget } from './admin-r
 import { TOPIC_QUEUE_COUNT_DEFAULT } from '../client-constants.js';
 import { deleteQuota, listQuotas, setQuota, type QuotaScope, type QuotaSpec } from './admin-quotas.js';
 
+/**
+ * One queue of a topic as topicStatus reports it: where it is, its min and max offsets, and when it
+ * was last written.
+ */
 export interface TopicQueueStatus {
   brokerName: string;
   queueId: number;
@@ -35,6 +39,10 @@ export interface TopicQueueStatus {
   lastUpdateTimestamp: number;
 }
 
+/**
+ * One queue of a group's progress: the broker's max offset, the group's committed offset, and the
+ * lag between them.
+ */
 export interface GroupQueueProgress {
   topic: string;
   brokerName: string;
@@ -44,12 +52,19 @@ export interface GroupQueueProgress {
   lag: number;
 }
 
+/** Options of Admin.createTopic. */
 export interface CreateTopicOptions {
   queues?: number;
   perm?: number;
   order?: boolean;
 }
 
+/**
+ * Administration of topics, groups, offsets, dead letters and brokers, over the name servers and
+ * every broker they know. The `tributary` commands are built on it (`--json` prints what its
+ * methods return). Methods reject with ClientError (BROKER_ERROR with the broker's responseCode
+ * when a broker refuses, NO_ROUTE when no broker is registered). Call close() when done.
+ */
 export class Admin {
   private readonly client: ClientInstance;
 
@@ -79,6 +94,10 @@ export class Admin {
     }
   }
 
+  /**
+   * Deletes a topic on every broker (its config and consume queue files) and its name server route.
+   * Records stay in the commit log until retention; committed offsets are kept.
+   */
   async deleteTopic(topic: string): Promise<void> {
     for (const address of await this.brokerAddresses()) {
       expectSuccess(
@@ -90,6 +109,7 @@ export class Admin {
     await this.askNameServer(REQUEST_CODE.DELETE_TOPIC_IN_NAMESRV, { topic });
   }
 
+  /** Every topic the name servers know, system topics included. */
   async listTopics(): Promise<string[]> {
     const body = await this.askNameServer(REQUEST_CODE.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, {});
     return ((JSON.parse(body.toString('utf8')) as { topicList: string[] }).topicList ?? []).sort();
@@ -301,6 +321,7 @@ export class Admin {
     return this.client.clusterBrokerAddresses();
   }
 
+  /** Closes the connections; the Admin cannot be used afterwards. */
   async close(): Promise<void> {
     await this.client.close();
   }

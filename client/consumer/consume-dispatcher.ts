@@ -7,7 +7,15 @@ import type { ProcessQueue } from './process-queue.js';
 import type { ReceivedMessage } from '../../protocol/message-decoder.js';
 import { LOCAL_RETRY_DELAY_MS } from '../client-constants.js';
 
+/**
+ * What a handler may return: 'success' (the same as returning nothing) or 'retry' (the same as
+ * throwing: the message is sent back for a later redelivery).
+ */
 export type ConsumeVerdict = 'success' | 'retry';
+/**
+ * A PushConsumer's handler: resolving (or returning 'success') marks the message done; throwing,
+ * rejecting or returning 'retry' sends it back for a later retry (orderly: retried in place).
+ */
 export type MessageHandler = (message: ReceivedMessage) => unknown;
 
 interface Delivery {

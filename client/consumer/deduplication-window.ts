@@ -20,6 +20,11 @@ export interface DeduplicationStore {
   remember(msgId: string): void | Promise<void>;
 }
 
+/**
+ * The default DeduplicationStore: ids processed within `windowMs` (default 10 min), at most
+ * `maxEntries` (default 100,000), in memory, oldest evicted first.
+ * @throws RangeError for a non-positive window or entry count.
+ */
 export class DeduplicationWindow implements DeduplicationStore {
   /** msgId -> when it was processed, oldest first. */
   private readonly processedAtMs = new Map<string, number>();

@@ -44,6 +44,10 @@ import { queueKey, type MessageQueue } from '../topic-route.js';
 import { UndecodableRecords } from './undecodable-records.js';
 import { tracedHandler } from './traced-handler.js';
 
+/**
+ * Options of a PushConsumer: the group and subscriptions are required, every other option has the
+ * default named on its field.
+ */
 export interface PushConsumerOptions extends ClientOptions {
   group: string;
   /** topic -> tag expression ('*', 'a || b'). */
@@ -89,6 +93,10 @@ export interface PushConsumerOptions extends ClientOptions {
   deduplicate?: DeduplicateOptions;
 }
 
+/**
+ * How PushConsumer's `deduplicate` remembers processed message ids: an in-memory window (the
+ * defaults) or your own store.
+ */
 export interface DeduplicateOptions {
   /** How long a processed id is remembered (default 10 min). */
   windowMs?: number;
@@ -114,6 +122,14 @@ const DEFAULTS = {
 /** CONSUMER_SEND_MSG_BACK's delay level that sends a message straight to %DLQ%<group>. */
 const DEAD_LETTER_DELAY_LEVEL = -1;
 
+/**
+ * Consumes the topics of a consumer group: with a handler (start) or as an async iterator
+ * (messages). Clustering members split the queues; broadcasting members each get everything. Failed
+ * messages are retried through %RETRY%<group> and end in %DLQ%<group> after maxReconsumeTimes.
+ * Offsets are committed every commitIntervalMs and at shutdown.
+ * @throws ClientError INVALID_GROUP_NAME for a group the broker would refuse, INVALID_ARGUMENT for
+ * inconsistent options.
+ */
 export class PushConsumer {
   private readonly client: ClientInstance;
   private readonly subscriptions: SubscriptionSet;

@@ -3,6 +3,7 @@
 import { ClientError } from '../client-error.js';
 import { queueKey, type MessageQueue } from '../topic-route.js';
 
+/** Where an undecodable record was: its ids (when its frame was intact), queue and offsets. */
 export interface UndecodableMessageIds {
   readonly queue: MessageQueue;
   /** The offset id; undefined when not even the record's frame could be read. */
@@ -11,6 +12,11 @@ export interface UndecodableMessageIds {
   readonly commitLogOffset: number | undefined;
 }
 
+/**
+ * Reported through PushConsumer.onError for a pulled record the client cannot decode (code
+ * MESSAGE_UNDECODABLE). The record is sent back like a failed message (orderly: straight to the
+ * DLQ), so its queue moves on.
+ */
 export class UndecodableMessageError extends ClientError implements UndecodableMessageIds {
   readonly queue: MessageQueue;
   readonly msgId: string | undefined;

@@ -19,6 +19,10 @@ import {
 import type { UniqueMessageId } from './unique-message-id.js';
 import { isValidTopic } from '../../protocol/name-rules.js';
 
+/**
+ * A message to send: topic and body are required. Tags, keys, properties, a sharding key and a
+ * delay are optional.
+ */
 export interface Message {
   topic: string;
   body: Buffer | Uint8Array | string;

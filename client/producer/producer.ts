@@ -33,6 +33,7 @@ import { UniqueMessageId } from './unique-message-id.js';
 import { tracingActive } from '../../protocol/messaging-tracing.js';
 import { endSendSpan, startSendSpan } from './send-span.js';
 
+/** Options of a Producer: `group` is required, every other option has the default named on its field. */
 export interface ProducerOptions extends ClientOptions {
   group: string;
   /** Extra attempts after a failed send (default 2). */
@@ -49,6 +50,7 @@ export interface ProducerOptions extends ClientOptions {
   quotaWaitMsMax?: number;
 }
 
+/** Where a sent message was stored, and its ids. */
 export interface SendResult {
   /** The message id the producer assigned (UNIQ_KEY); stable across retries. */
   msgId: string;
@@ -68,6 +70,14 @@ const RETRIABLE_RESPONSES: ReadonlySet<number> = new Set([
   RESPONSE_CODE.TOPIC_NOT_EXIST,
 ]);
 
+/**
+ * Sends messages to topics. Queues are chosen round-robin, skipping brokers that just failed; a
+ * message with a sharding key always goes to the same queue. A failed send is retried on another
+ * broker (`retries`, default 2) when the failure is retriable; concurrent sends to one queue are
+ * coalesced into batch requests.
+ * @throws ClientError INVALID_ARGUMENT without a group, INVALID_GROUP_NAME for a group the broker
+ * would refuse.
+ */
 export class Producer {
   /** Shared with subclasses (TransactionProducer) for requests of their own. */
   protected readonly client: ClientInstance;
@@ -102,6 +112,10 @@ export class Producer {
     });
   }
 
+  /**
+   * Starts the producer (routes, heartbeats). Call once, before sending.
+   * @throws ClientError INVALID_ARGUMENT when called twice, SHUT_DOWN after shutdown().
+   */
   async start(): Promise<void> {
     if (this.state !== 'created')
       throw new ClientError(this.state === 'started' ? 'INVALID_ARGUMENT' : 'SHUT_DOWN', 'start() called twice');
@@ -109,6 +123,13 @@ export class Producer {
     this.client.start();
   }
 
+  /**
+   * Sends one message and resolves once a broker stored it.
+   * @throws ClientError: NOT_STARTED or SHUT_DOWN; INVALID_ARGUMENT for a bad message (topic, body
+   * type or size past maxMessageBytes, separators in tags, keys or properties); NO_ROUTE when no
+   * name server knows the topic; SEND_FAILED after every attempt failed with a retriable error;
+   * BROKER_ERROR (with responseCode) when a broker refused it.
+   */
   send(message: Message): Promise<SendResult> {
     if (!tracingActive()) return this.sendUntraced(message);
     const { span, message: carrying } = startSendSpan(message, this.options.group, false);
@@ -156,6 +177,7 @@ export class Producer {
 
   private readonly brokerAddressOf = (brokerName: string): string | undefined => this.client.brokerAddress(brokerName);
 
+  /** Leaves the producer group (brokers forget it) and closes the connections; later sends reject with SHUT_DOWN. */
   async shutdown(): Promise<void> {
     if (this.state === 'shut down') return;
     this.state = 'shut down';

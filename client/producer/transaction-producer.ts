@@ -20,6 +20,10 @@ import { OffsetMessageId } from '../../protocol/offset-message-id.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { CHECKS_IN_FLIGHT_MAX } from '../client-constants.js';
 
+/**
+ * A local transaction's outcome: 'commit' delivers the half message, 'rollback' drops it, 'unknown'
+ * leaves it open for a check-back.
+ */
 export type TransactionVerdict = 'commit' | 'rollback' | 'unknown';
 
 /** The local transaction: runs after the half message is stored, returns the verdict. */
@@ -31,10 +35,12 @@ export type LocalTransaction = (message: Message, sent: SendResult) => Transacti
  */
 export type TransactionChecker = (message: ReceivedMessage) => TransactionVerdict | Promise<TransactionVerdict>;
 
+/** Options of a TransactionProducer: a Producer's, plus the `check` that answers check-backs. */
 export interface TransactionProducerOptions extends ProducerOptions {
   check: TransactionChecker;
 }
 
+/** Where a transaction's half message was stored, and the verdict sent for it. */
 export interface TransactionSendResult extends SendResult {
   /** The local transaction's verdict, as sent to the broker. */
   verdict: TransactionVerdict;
@@ -53,6 +59,13 @@ interface TransactionHandle {
   readonly msgId: string;
 }
 
+/**
+ * A Producer for RocketMQ's transactional messages: sendInTransaction stores a half message no
+ * consumer sees, runs your local transaction and commits or rolls back with its verdict; the broker
+ * checks open transactions back with `check` of any live producer of the group
+ * (docs/transactions.md).
+ * @throws ClientError INVALID_ARGUMENT without a `check` function.
+ */
 export class TransactionProducer extends Producer {
   private readonly group: string;
   private readonly check: TransactionChecker;
@@ -76,6 +89,10 @@ export class TransactionProducer extends Producer {
     this.clusterTimer = setInterval(() => void this.joinCluster(), this.clusterRefreshMs).unref();
   }
 
+  /**
+   * Stops answering check-backs (another live producer of the group will), then shuts down as a
+   * Producer does.
+   */
   override async shutdown(): Promise<void> {
     clearInterval(this.clusterTimer);
     await super.shutdown();

@@ -5,6 +5,10 @@ import type tls from 'node:tls';
 
 import { readPemSource, type PemSource } from '../../protocol/pem-source.js';
 
+/**
+ * TLS to name servers and brokers: the CAs to trust (default the system's), and a client
+ * certificate and key for mutual TLS; PEM text or file paths.
+ */
 export interface ClientTlsOptions {
   /** CA certificate(s) to trust instead of the system's: PEM text or a file path. */
   readonly ca?: PemSource;
