@@ -46,6 +46,7 @@ export const STATE_QUEUE = {
   scheduleProgress: 3,
   transactionState: 4,
   queueLock: 5,
+  configCentre: 7,
 } as const;
 
 /** An orderly consumer's queue lock lives this long after its last renewal (RocketMQ lockMaxLiveTime). */

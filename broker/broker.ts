@@ -20,6 +20,8 @@ import { ConsumerManageProcessor } from './processors/consumer-manage-processor.
 import { ConsumerManager } from './clients/consumer-manager.js';
 import type { ConnectionStats } from '../server/connection-limits.js';
 import { ConsumerOffsetManager } from './state/consumer-offset-manager.js';
+import { ConfigStore } from './state/config-store.js';
+import { registerConfigCentre } from './config-centre/register-config-centre.js';
 import { DeadLetterProcessor } from './processors/dead-letter-processor.js';
 import { EndTransactionProcessor } from './processors/end-transaction-processor.js';
 import { MessageWriter } from './delivery/message-writer.js';
@@ -197,6 +199,7 @@ function assembleContext(
   const offsets = new ConsumerOffsetManager(store, stateDirectory, resolved.onError);
   const locks = new QueueLockManager(store, stateDirectory, resolved.queueLockLifetimeMs);
   const transactions = new TransactionProgress(store, stateDirectory);
+  const configCentre = new ConfigStore(store, stateDirectory, resolved.configHistoryVersionsMax);
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
   const registrar = new NameServerRegistrar(
     resolved.nameServers,
@@ -216,6 +219,7 @@ function assembleContext(
     schedule,
     locks.stateMachine,
     transactions.stateMachine,
+    configCentre.stateMachine,
   ];
   setRetentionFloor(() => Math.min(...machines.map((machine) => machine.retentionFloor())));
   const context: BrokerContext = {
@@ -226,6 +230,7 @@ function assembleContext(
     offsets,
     locks,
     transactions,
+    configCentre,
     consumers: new ConsumerManager(),
     producers: new ProducerManager(),
     holds,
@@ -299,4 +304,5 @@ function registerProcessors(server: RemotingServer, context: BrokerContext): voi
     [REQUEST_CODE.TRIBUTARY_RESEND_DEAD_LETTER, (r, f) => deadLetters.resend(r, f)],
   ];
   for (const [code, handler] of adminRoutes) server.register(code, admin.guarded(handler));
+  registerConfigCentre(server, context);
 }

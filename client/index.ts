@@ -26,3 +26,14 @@ export type { GroupDelivery, MessageTrace, RetryCopy, StoredPlace } from './admi
 export type { ResetResult, ResetTarget } from './admin/admin-reset-offset.js';
 export type { QueueOffset } from '../protocol/reset-offset-body.js';
 export type { GroupDescription, GroupMember, GroupSummary } from './admin/admin-groups.js';
+export {
+  ConfigClient,
+  type ConfigClientOptions,
+  type ConfigVersion,
+  type ConfigGrayRelease,
+  type ConfigItemOptions,
+  type PublishOptions,
+} from './config-centre/config-client.js';
+export type { ConfigItem } from './config-centre/config-item.js';
+export type { ConfigChange, ConfigChangeListener } from './config-centre/config-watchers.js';
+export { ConfigError, CONFIG_ERRORS, type ConfigErrorCode } from './config-centre/config-error.js';

@@ -11,8 +11,11 @@
 //         "defaultTopicPerm": "DENY", "defaultGroupPerm": "SUB",   // default DENY
 //         "topicPerms": ["orders=PUB|SUB", "audit=DENY"],    // DENY | PUB | SUB | PUB|SUB
 //         "groupPerms": ["billing=SUB"],                     // a producer group needs PUB
-//         "requireSignedCode": false }                       // true: only Tributary's signing
+//         "requireSignedCode": false,                        // true: only Tributary's signing
 //                                                            //   (code, time, nonce) is accepted
+//         "configPerms": ["prod/orders=SUB", "dev/*=PUB|SUB"] } // config centre: env/namespace
+//                                                            //   (or env/*): SUB reads and watches,
+//                                                            //   PUB publishes; absent = DENY
 //     ]
 //   }
 //
@@ -46,6 +49,8 @@ export interface AclAccount {
    * cannot use such an account.
    */
   readonly requireSignedCode: boolean;
+  /** Config centre "env/namespace" (or "env/*") -> PUB (publish) / SUB (read); unlisted: DENY. */
+  readonly configPermissions: ReadonlyMap<string, number>;
 }
 
 export interface AclConfig {
@@ -65,6 +70,7 @@ const ACCOUNT_KEYS: ReadonlySet<string> = new Set([
   'topicPerms',
   'groupPerms',
   'requireSignedCode',
+  'configPerms',
 ]);
 
 /** Reads and validates an ACL file; any problem is an AclConfigError naming the file. */
@@ -134,6 +140,7 @@ function parseAccount(entry: unknown, where: string): AclAccount {
     topicPermissions: resourcePermissionsAt(account.topicPerms, `${where}.topicPerms`),
     groupPermissions: resourcePermissionsAt(account.groupPerms, `${where}.groupPerms`),
     requireSignedCode: requireSignedCode === true,
+    configPermissions: resourcePermissionsAt(account.configPerms, `${where}.configPerms`),
   };
 }
 

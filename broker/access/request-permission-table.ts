@@ -31,7 +31,7 @@ import { CLIENT_INNER_PRODUCER_GROUP } from '../broker-constants.js';
 import { RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 import { parseHeartbeat } from '../processors/heartbeat-body.js';
 
-export type ResourceKind = 'topic' | 'group';
+export type ResourceKind = 'topic' | 'group' | 'config';
 
 /** One thing a request touches and what it needs there. */
 export interface ResourceNeed {
@@ -100,6 +100,15 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.GET_CONSUMER_CONNECTION_LIST, { groups: [group('consumerGroup', SUB)] }],
   [REQUEST_CODE.TRIBUTARY_QUERY_DEAD_LETTERS, { groups: [group('group', SUB)] }],
   [REQUEST_CODE.TRIBUTARY_RESEND_DEAD_LETTER, { groups: [group('group', SUB)] }],
+  // Config centre: PUB on config "env/namespace" changes it, SUB reads, watches and lists history.
+  [REQUEST_CODE.CONFIG_PUBLISH, { body: configNeeds(PUB) }],
+  [REQUEST_CODE.CONFIG_ROLLBACK, { body: configNeeds(PUB) }],
+  [REQUEST_CODE.CONFIG_DELETE, { body: configNeeds(PUB) }],
+  [REQUEST_CODE.CONFIG_PROMOTE, { body: configNeeds(PUB) }],
+  [REQUEST_CODE.CONFIG_ABANDON, { body: configNeeds(PUB) }],
+  [REQUEST_CODE.CONFIG_GET, { body: configNeeds(SUB) }],
+  [REQUEST_CODE.CONFIG_HISTORY, { body: configNeeds(SUB) }],
+  [REQUEST_CODE.CONFIG_WATCH, { body: configNeeds(SUB) }],
   // Changes to topics and groups, and views of everything (RocketMQ's ADMIN_CODE and more).
   [REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, ADMIN],
   [REQUEST_CODE.DELETE_TOPIC_IN_BROKER, ADMIN],
@@ -190,4 +199,18 @@ function lockBatchNeeds(body: Buffer): ResourceNeed[] {
     needs.push(topicNeed(queue.topic, SUB));
   }
   return needs;
+}
+
+/** Config centre requests: `permission` on "env/namespace" of the body's namespace, or each watched one. */
+function configNeeds(permission: NeededPermission): (body: Buffer) => ResourceNeed[] {
+  return (body) => {
+    const data = JSON.parse(body.toString('utf8')) as { env?: unknown; namespace?: unknown; known?: unknown };
+    if (typeof data.env !== 'string') throw new Error('no env');
+    const namespaces =
+      typeof data.known === 'object' && data.known !== null ? Object.keys(data.known) : [data.namespace];
+    return namespaces.map((namespace) => {
+      if (typeof namespace !== 'string') throw new Error('no namespace');
+      return { kind: 'config', name: `${String(data.env)}/${namespace}`, permission };
+    });
+  };
 }
