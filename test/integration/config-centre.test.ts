@@ -9,6 +9,8 @@ import * as assert from 'uvu/assert';
 import { ConfigClient, ConfigError, type ConfigChange, type ConfigClientOptions } from '../../client/index.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-processes.js';
+import { CliProcess } from '../support/cli-process.js';
+import { runCli } from '../support/run-cli.js';
 import { waitFor } from '../support/messaging-fixture.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
@@ -165,6 +167,65 @@ test('config: history keeps the newest N versions; rolling back to a dropped one
   await rejectsWith(admin.rollback('hist-ns', 'k', 1), 'CONFIG_VERSION_NOT_KEPT');
   await rejectsWith(admin.publish('hist-ns', 'k', 'x', { group: 'a\u0000b' }), 'CONFIG_INVALID');
   await rejectsWith(client({ env: 'a/b' }).get('hist-ns', 'k'), 'CONFIG_INVALID');
+});
+
+test('config CLI: publish, get, watch (a line per change), history, rollback, gray and promote, delete', async () => {
+  const at = ['--env', 'prod', '--broker', broker.address];
+  const cli = async (...args: string[]): Promise<string> => {
+    const run = await runCli(['config', ...args, ...at]);
+    assert.equal(run.code, 0, `config ${args.join(' ')}: ${run.stderr}`);
+    return run.stdout.trim();
+  };
+  const watcher = CliProcess.tributary(['config', 'watch', 'cli-ns', '--key', 'k', '--count', '3', ...at]);
+  try {
+    await watcher.waitFor('the watch to start', STEP_TIMEOUT_MS, () =>
+      watcher.stderr.includes('watching') ? true : undefined,
+    );
+    assert.equal(await cli('publish', 'cli-ns', 'k', '--value', 'one'), 'published cli-ns k version 1');
+    const valueFile = path.join(directory.path, 'value.txt');
+    fs.writeFileSync(valueFile, 'two');
+    await cli('publish', 'cli-ns', 'k', '--file', valueFile, '--comment', 'from a file');
+    assert.equal(await cli('get', 'cli-ns', 'k'), 'two');
+    assert.equal(
+      await cli('rollback', 'cli-ns', 'k', '--to-version', '1'),
+      'rolled cli-ns k back to version 1 as version 3',
+    );
+    await watcher.waitFor('three change lines', STEP_TIMEOUT_MS, () =>
+      watcher.stdout.trim().split('\n').length === 3 ? true : undefined,
+    );
+    assert.equal((await watcher.exited).code, 0);
+  } finally {
+    watcher.child.kill('SIGKILL');
+  }
+  const lines = watcher.stdout
+    .trim()
+    .split('\n')
+    .map((text) => JSON.parse(text) as ConfigChange);
+  assert.equal(
+    lines.map((change) => [change.value, change.version]),
+    [
+      ['one', 1],
+      ['two', 2],
+      ['one', 3],
+    ],
+  );
+  const history = JSON.parse(await cli('history', 'cli-ns', 'k', '--json')) as { versions: { kind: string }[] };
+  assert.equal(
+    history.versions.map((v) => v.kind),
+    ['publish', 'publish', 'rollback'],
+  );
+  assert.match(
+    await cli('publish', 'cli-ns', 'k', '--value', 'g', '--gray-clients', 'cli-a,cli-b'),
+    /version 4 \(gray\)/,
+  );
+  assert.equal(await cli('get', 'cli-ns', 'k', '--client-id', 'cli-b'), 'g');
+  assert.equal(await cli('get', 'cli-ns', 'k', '--client-id', 'cli-c'), 'one');
+  assert.equal(await cli('promote', 'cli-ns', 'k'), 'promoted cli-ns k (version 5)');
+  assert.equal(await cli('delete', 'cli-ns', 'k'), 'deleted cli-ns k (version 6)');
+  const absent = await runCli(['config', 'get', 'cli-ns', 'k', ...at]);
+  assert.equal([absent.code, absent.stderr.trim()], [1, "tributary: no key 'k' in cli-ns (env prod)"]);
+  const usage = await runCli(['config', 'publish', 'cli-ns', 'k', ...at]);
+  assert.equal(usage.code, 2, usage.stderr);
 });
 
 test('config: state survives a broker SIGKILL and restart, versions and history intact', async () => {
