@@ -23,7 +23,14 @@ import type { ConfigWatchHold } from './config-watch-hold.js';
 type Fields = Record<string, unknown>;
 const ANONYMOUS_AUTHOR = 'anonymous';
 
+/** A response body already serialized. */
+class PreparedJson {
+  constructor(readonly text: string) {}
+}
+
 export class ConfigCentreProcessor {
+  /** Item lists the store shares between clients, serialized once each. */
+  private readonly serialized = new WeakMap<object, string>();
   constructor(
     private readonly store: ConfigStore,
     private readonly holds: ConfigWatchHold,
@@ -38,7 +45,8 @@ export class ConfigCentreProcessor {
     try {
       const result = await handler(configRequest(bodyOf(request)), request);
       if (result === undefined) return undefined;
-      return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, undefined, Buffer.from(JSON.stringify(result)));
+      const text = result instanceof PreparedJson ? result.text : JSON.stringify(result);
+      return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, undefined, Buffer.from(text));
     } catch (error) {
       if (!(error instanceof ConfigCentreError)) throw error;
       return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, error.message, { configError: error.code });
@@ -68,11 +76,12 @@ export class ConfigCentreProcessor {
     const clientId = configName(fields, 'clientId');
     const { known, holdMs } = configWatch(fields);
     let changes = this.changes(env, clientId, known);
-    if (changes.length > 0) return { changes };
-    const wake = await this.holds.wait(env, [...known.keys()], holdMs, channel);
-    if (wake === 'closed') return undefined;
-    changes = this.changes(env, clientId, known);
-    return { changes };
+    if (changes.length === 0) {
+      const wake = await this.holds.wait(env, [...known.keys()], holdMs, channel);
+      if (wake === 'closed') return undefined;
+      changes = this.changes(env, clientId, known);
+    }
+    return new PreparedJson(`{"changes":[${changes.join(',')}]}`);
   }
 
   history(fields: Fields): unknown {
@@ -100,12 +109,19 @@ export class ConfigCentreProcessor {
     return {};
   }
 
-  private changes(env: string, clientId: string, known: ReadonlyMap<string, number>): unknown[] {
-    const changes: unknown[] = [];
+  /**
+   * The namespaces past what the client knows, with their items, as JSON text: one change wakes
+   * every watcher of a namespace at once, and most share one item list, serialized once.
+   */
+  private changes(env: string, clientId: string, known: ReadonlyMap<string, number>): string[] {
+    const changes: string[] = [];
     for (const [namespace, knownRevision] of known) {
       const revision = this.store.revision(env, namespace);
-      if (revision !== knownRevision)
-        changes.push({ namespace, revision, items: this.store.namespace(env, namespace, clientId) });
+      if (revision === knownRevision) continue;
+      const items = this.store.namespace(env, namespace, clientId);
+      let text = this.serialized.get(items);
+      if (text === undefined) this.serialized.set(items, (text = JSON.stringify(items)));
+      changes.push(`{"namespace":${JSON.stringify(namespace)},"revision":${revision},"items":${text}}`);
     }
     return changes;
   }

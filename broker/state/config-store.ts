@@ -88,6 +88,13 @@ export interface ResolvedConfigItem {
   readonly gray: boolean;
 }
 
+/** A namespace's items as of a revision: the main values, and the gray releases pending. */
+interface NamespaceView {
+  readonly revision: number;
+  readonly main: ResolvedConfigItem[];
+  readonly grays: { group: string; key: string; release: GrayRelease }[];
+}
+
 const PERCENT_BUCKETS = 100;
 
 /** The stable 0-99 bucket of a client id: a gray release of N percent reaches buckets below N. */
@@ -150,6 +157,10 @@ const definition: StateMachineDefinition<ConfigState, ConfigCommand> = {
 export class ConfigStore {
   private readonly machine: LogBackedStateMachine<ConfigState, ConfigCommand>;
   private readonly listeners: ((env: string, namespace: string) => void)[] = [];
+  /** namespaceKey -> its items (an index of the state, so a read never scans other namespaces). */
+  private readonly byNamespace = new Map<string, Map<string, ConfigItem>>();
+  /** namespaceKey -> what clients outside any gray release see, as of a revision (a cache). */
+  private readonly views = new Map<string, NamespaceView>();
 
   constructor(
     store: MessageStore,
@@ -159,6 +170,7 @@ export class ConfigStore {
     if (!(Number.isSafeInteger(historyVersionsMax) && historyVersionsMax >= 1))
       throw new RangeError(`config history must keep at least 1 version, got ${historyVersionsMax}`);
     this.machine = LogBackedStateMachine.open(store, stateDirectory, definition);
+    for (const [key, item] of this.machine.state.items) this.indexItem(key, item);
   }
 
   /** Called after every change of a namespace, once the command is stored. */
@@ -228,22 +240,21 @@ export class ConfigStore {
 
   /** The live items of a namespace as `clientId` sees them (gray applied). */
   namespace(env: string, namespace: string, clientId: string): ResolvedConfigItem[] {
-    const prefix = namespaceKey(env, namespace) + SEPARATOR;
+    const view = this.view(env, namespace);
+    if (view.grays.length === 0) return view.main;
     const bucket = configGrayBucket(clientId);
-    const items: ResolvedConfigItem[] = [];
-    for (const [key, item] of this.machine.state.items) {
-      if (!key.startsWith(prefix)) continue;
-      const [group, name] = key.slice(prefix.length).split(SEPARATOR) as [string, string];
-      const { gray } = item;
-      if (gray !== undefined && (gray.clientIds.includes(clientId) || bucket < gray.percent)) {
-        items.push({ group, key: name, value: gray.value, version: gray.version, gray: true });
-        continue;
-      }
-      const latest = item.history.at(-1);
-      if (latest?.value != null)
-        items.push({ group, key: name, value: latest.value, version: latest.version, gray: false });
-    }
-    return items;
+    const mine = view.grays.filter(({ release }) => release.clientIds.includes(clientId) || bucket < release.percent);
+    if (mine.length === 0) return view.main;
+    const items = new Map(view.main.map((item) => [`${item.group}${SEPARATOR}${item.key}`, item]));
+    for (const { group, key, release } of mine)
+      items.set(`${group}${SEPARATOR}${key}`, {
+        group,
+        key,
+        value: release.value,
+        version: release.version,
+        gray: true,
+      });
+    return [...items.values()];
   }
 
   get stateMachine(): LogBackedStateMachine<ConfigState, ConfigCommand> {
@@ -275,9 +286,37 @@ export class ConfigStore {
   }
 
   private async submit(command: ConfigCommand): Promise<void> {
+    const stored = this.machine.submit(command);
+    const key = itemKey(command);
+    this.indexItem(key, this.machine.state.items.get(key)!);
     // Watchers hear of a change once it is stored, so none acts on a value a crash could take back.
-    await this.machine.submit(command);
+    await stored;
     for (const listener of this.listeners) listener(command.env, command.namespace);
+  }
+
+  private indexItem(key: string, item: ConfigItem): void {
+    const split = key.indexOf(SEPARATOR, key.indexOf(SEPARATOR) + 1);
+    const namespace = key.slice(0, split);
+    let items = this.byNamespace.get(namespace);
+    if (items === undefined) this.byNamespace.set(namespace, (items = new Map()));
+    items.set(key.slice(split + 1), item);
+  }
+
+  private view(env: string, namespace: string): NamespaceView {
+    const key = namespaceKey(env, namespace);
+    const revision = this.machine.state.revisions.get(key) ?? 0;
+    const cached = this.views.get(key);
+    if (cached?.revision === revision) return cached;
+    const view: NamespaceView = { revision, main: [], grays: [] };
+    for (const [groupAndKey, item] of this.byNamespace.get(key) ?? []) {
+      const [group, name] = groupAndKey.split(SEPARATOR) as [string, string];
+      const latest = item.history.at(-1);
+      if (latest?.value != null)
+        view.main.push({ group, key: name, value: latest.value, version: latest.version, gray: false });
+      if (item.gray !== undefined) view.grays.push({ group, key: name, release: item.gray });
+    }
+    this.views.set(key, view);
+    return view;
   }
 
   private item(address: ConfigAddress): ConfigItem | undefined {
