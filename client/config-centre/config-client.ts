@@ -1,6 +1,6 @@
 // ConfigClient: the config centre as an application sees it. Bound to one broker and one
 // environment. Reads load a whole namespace (with this client's gray releases applied) and keep
-// it; watching a namespace runs one long poll for it (CONFIG_WATCH, Apollo's notifications/v2:
+// it current: every namespace read runs one long poll for it (CONFIG_WATCH, Apollo's notifications/v2:
 // the client sends the revision it knows, the broker answers when the namespace passes it), and
 // each changed key is reported to the watchers of that key or of the whole namespace.
 //
@@ -143,8 +143,16 @@ export class ConfigClient extends EventEmitter {
     return stop;
   }
 
-  /** The changes of a key (or a namespace) as an async iterator; ends when the client closes. */
-  async *changes(namespace: string, key?: string, options: { group?: string } = {}): AsyncGenerator<ConfigChange> {
+  /**
+   * The changes of a key (or of the namespace) as an async iterator, resolved once the watch is
+   * in place: `for await (const change of await client.changes('app', 'k'))`. It ends when the
+   * client closes or the loop breaks.
+   */
+  async changes(
+    namespace: string,
+    key?: string,
+    options: { group?: string } = {},
+  ): Promise<AsyncIterableIterator<ConfigChange>> {
     const queue: ConfigChange[] = [];
     let wake: (() => void) | undefined;
     const stop = await this.watch(
@@ -156,15 +164,23 @@ export class ConfigClient extends EventEmitter {
       },
       options,
     );
-    try {
-      while (!this.closed) {
-        const next = queue.shift();
-        if (next !== undefined) yield next;
-        else await new Promise<void>((resolve) => (wake = resolve));
-      }
-    } finally {
+    const onClose = (): void => wake?.();
+    this.once('close', onClose);
+    const finish = (): IteratorResult<ConfigChange> => {
+      this.off('close', onClose);
       stop();
-    }
+      return { done: true, value: undefined };
+    };
+    const iterator: AsyncIterableIterator<ConfigChange> = {
+      next: async () => {
+        while (queue.length === 0 && !this.closed) await new Promise<void>((resolve) => (wake = resolve));
+        const change = queue.shift();
+        return change === undefined ? finish() : { done: false, value: change };
+      },
+      return: async () => finish(),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   async publish(
@@ -229,6 +245,7 @@ export class ConfigClient extends EventEmitter {
     this.closed = true;
     this.remoting.close();
     this.watchers.close();
+    this.emit('close');
   }
 
   private item(namespace: string, key: string, options: ConfigItemOptions): Record<string, unknown> {
@@ -277,6 +294,8 @@ export class ConfigClient extends EventEmitter {
     };
     this.loaded.set(namespace, loaded);
     if (!this.cachedNamespaces.has(namespace)) this.save(namespace, loaded);
+    // A namespace once read stays current: its long poll keeps the values (and the disk copy) fresh.
+    this.startPolling(namespace);
     return loaded;
   }
 

@@ -11,6 +11,7 @@ import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-processes.js';
 import { CliProcess } from '../support/cli-process.js';
 import { runCli } from '../support/run-cli.js';
+import { pollUntil } from '../support/broker-requests.js';
 import { waitFor } from '../support/messaging-fixture.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
@@ -87,6 +88,29 @@ test('config: a watcher receives a publish promptly, and a delete as an absent v
   assert.equal(seen[1]!.value, undefined);
   assert.equal(await watcher.get('watch-ns', 'timeout.ms'), undefined);
   await rejectsWith(publisher.delete('watch-ns', 'timeout.ms'), 'CONFIG_NOT_FOUND');
+});
+
+test('config: a client that only reads stays current: get sees a later publish without a watch', async () => {
+  const reader = client();
+  const publisher = client();
+  await publisher.publish('read-ns', 'k', 'old');
+  assert.equal(await reader.get('read-ns', 'k'), 'old');
+  await publisher.publish('read-ns', 'k', 'new');
+  await pollUntil('the reader to see the new value', STEP_TIMEOUT_MS, async () =>
+    (await reader.get('read-ns', 'k')) === 'new' ? true : undefined,
+  );
+});
+
+test('config: the async iterator yields each change and ends when the client closes', async () => {
+  const watcher = client();
+  const publisher = client();
+  const iterator = await watcher.changes('iter-ns', 'k');
+  const first = iterator.next();
+  await publisher.publish('iter-ns', 'k', 'v1');
+  assert.equal((await first).value?.value, 'v1');
+  const second = iterator.next();
+  watcher.close();
+  assert.equal((await second).done, true);
 });
 
 test('config: environments are isolated: a dev publish is invisible to a prod client', async () => {
