@@ -84,4 +84,20 @@ test('readme: the ACL example starts a broker, and its admin and producer accoun
   }
 });
 
+test('readme: the config centre example publishes, watches, grays, promotes and rolls back', async () => {
+  const directory = temporaryDirectory('readme-config');
+  const broker = await startBrokerProcess({ dataDirectory: directory.path });
+  try {
+    const code = example('Config centre')
+      .replaceAll('127.0.0.1:10911', broker.address)
+      .replace("'config-cache'", JSON.stringify(path.join(directory.path, 'config-cache')));
+    const output = await runExample('config', code);
+    assert.match(output, /^watcher saw 20$/m);
+    assert.match(output, /^1 publish 20\n3 promote 40\n4 rollback 20$/m);
+  } finally {
+    await broker.stop();
+    directory.remove();
+  }
+});
+
 test.run();
