@@ -7,6 +7,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { ConfigClient, ConfigError, type ConfigChange, type ConfigClientOptions } from '../../client/index.js';
+import { CONFIG_VALUE_BYTES_MAX } from '../../broker/config-centre/config-centre-constants.js';
+import { RemotingClient } from '../../client/remoting/remoting-client.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-processes.js';
 import { CliProcess } from '../support/cli-process.js';
@@ -250,6 +253,39 @@ test('config CLI: publish, get, watch (a line per change), history, rollback, gr
   assert.equal([absent.code, absent.stderr.trim()], [1, "tributary: no key 'k' in cli-ns (env prod)"]);
   const usage = await runCli(['config', 'publish', 'cli-ns', 'k', ...at]);
   assert.equal(usage.code, 2, usage.stderr);
+});
+
+test('config: malformed requests are refused CONFIG_INVALID with the field named, and store nothing', async () => {
+  const raw = new RemotingClient();
+  try {
+    const ask = async (code: number, body: string): Promise<[number, string, string]> => {
+      const response = await raw.invoke(broker.address, { code, body: Buffer.from(body) }, STEP_TIMEOUT_MS);
+      return [response.code, String(response.extFields?.configError ?? ''), response.remark ?? ''];
+    };
+    const refusals = [
+      await ask(REQUEST_CODE.CONFIG_PUBLISH, 'not json'),
+      await ask(REQUEST_CODE.CONFIG_PUBLISH, JSON.stringify({ env: 'prod', namespace: 'bad-ns', key: 'k', value: 7 })),
+      await ask(
+        REQUEST_CODE.CONFIG_PUBLISH,
+        JSON.stringify({ env: 'prod', namespace: 'bad-ns', key: 'k', value: 'x'.repeat(CONFIG_VALUE_BYTES_MAX + 1) }),
+      ),
+      await ask(
+        REQUEST_CODE.CONFIG_PUBLISH,
+        JSON.stringify({ env: 'prod', namespace: 'bad-ns', key: 'k', value: 'v', grayPercent: 101 }),
+      ),
+      await ask(REQUEST_CODE.CONFIG_WATCH, JSON.stringify({ env: 'prod', clientId: 'c', known: {} })),
+      await ask(
+        REQUEST_CODE.CONFIG_WATCH,
+        JSON.stringify({ env: 'prod', clientId: 'c', known: { a: 0 }, holdMs: 10 ** 9 }),
+      ),
+    ];
+    for (const [code, error] of refusals) assert.equal([code, error], [RESPONSE_CODE.SYSTEM_ERROR, 'CONFIG_INVALID']);
+    assert.match(refusals[1]![2], /value must be a string/);
+    assert.match(refusals[5]![2], /holdMs must be an integer/);
+  } finally {
+    raw.close();
+  }
+  assert.equal(await client().items('bad-ns'), []);
 });
 
 test('config: state survives a broker SIGKILL and restart, versions and history intact', async () => {
