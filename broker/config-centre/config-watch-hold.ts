@@ -34,7 +34,8 @@ export class ConfigWatchHold {
       const waiter: Waiter = {
         keys,
         channel,
-        timer: setTimeout(() => this.end(waiter, 'timeout'), holdMs),
+        // Unref'd: a held watch never keeps an embedding process alive by itself.
+        timer: setTimeout(() => this.end(waiter, 'timeout'), holdMs).unref(),
         resolve,
       };
       for (const key of keys) setOf(this.byNamespace, key).add(waiter);
@@ -52,11 +53,6 @@ export class ConfigWatchHold {
 
   channelClosed(channel: Channel): void {
     for (const waiter of [...(this.byChannel.get(channel) ?? [])]) this.end(waiter, 'closed');
-  }
-
-  /** Ends every held watch (broker shutdown): each answers as a timeout. */
-  releaseAll(): void {
-    for (const waiters of [...this.byChannel.values()]) for (const waiter of [...waiters]) this.end(waiter, 'timeout');
   }
 
   private end(waiter: Waiter, wake: ConfigWatchWake): void {
