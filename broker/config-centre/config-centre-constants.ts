@@ -14,7 +14,7 @@ export const CONFIG_WATCH_NAMESPACES_MAX = 256;
 /** A watch is held at most this long when nothing changes (Apollo holds 60 s; the client asks less). */
 export const CONFIG_WATCH_HOLD_MS_MAX = 120_000;
 export const CONFIG_WATCH_HOLD_MS_DEFAULT = 30_000;
-/** Watches held at once across every connection; past it a watch is answered at once (no hold). */
+/** Watches held at once across every connection; past it a watch is refused CONFIG_BUSY (the client backs off). */
 export const CONFIG_WATCHES_HELD_MAX = 100_000;
 /** The group an item belongs to when none is given (Nacos's DEFAULT_GROUP). */
 export const CONFIG_GROUP_DEFAULT = 'DEFAULT_GROUP';

@@ -6,6 +6,7 @@ export const CONFIG_CENTRE_ERRORS = {
   CONFIG_NOT_FOUND: 'no such item (or it is deleted)',
   CONFIG_VERSION_NOT_KEPT: 'that version is not (or no longer) in the kept history',
   CONFIG_NO_GRAY: 'the item has no gray release to promote or abandon',
+  CONFIG_BUSY: 'the broker holds as many watches as it may; retry later',
 } as const;
 
 export type ConfigCentreErrorCode = keyof typeof CONFIG_CENTRE_ERRORS;

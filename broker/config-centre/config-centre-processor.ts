@@ -79,6 +79,8 @@ export class ConfigCentreProcessor {
     if (changes.length === 0) {
       const wake = await this.holds.wait(env, [...known.keys()], holdMs, channel);
       if (wake === 'closed') return undefined;
+      // Answering "nothing changed" at once would make the client poll again at once, in a loop.
+      if (wake === 'full') throw new ConfigCentreError('CONFIG_BUSY', `${this.holds.held} watches are held already`);
       changes = this.changes(env, clientId, known);
     }
     return new PreparedJson(`{"changes":[${changes.join(',')}]}`);

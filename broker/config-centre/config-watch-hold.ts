@@ -4,8 +4,11 @@
 // a change that lands between the check and the hold is never missed (the check runs again).
 import type { Channel } from '../../server/remoting-server.js';
 
-/** Why a held watch ended: something changed, the hold ran out, or the client went away. */
-export type ConfigWatchWake = 'changed' | 'timeout' | 'closed';
+/**
+ * Why a held watch ended: something changed, the hold ran out, the client went away, or (at
+ * once) too many watches are held already.
+ */
+export type ConfigWatchWake = 'changed' | 'timeout' | 'closed' | 'full';
 
 interface Waiter {
   readonly keys: readonly string[];
@@ -26,9 +29,10 @@ export class ConfigWatchHold {
     return this.count;
   }
 
-  /** Waits for a change of one of `namespaces` of `env`; 'timeout' at once when too many are held. */
+  /** Waits for a change of one of `namespaces` of `env`; 'full' at once when too many are held. */
   wait(env: string, namespaces: readonly string[], holdMs: number, channel: Channel): Promise<ConfigWatchWake> {
-    if (this.count >= this.heldMax || holdMs === 0) return Promise.resolve('timeout');
+    if (holdMs === 0) return Promise.resolve('timeout');
+    if (this.count >= this.heldMax) return Promise.resolve('full');
     return new Promise((resolve) => {
       const keys = namespaces.map((namespace) => `${env}\u0000${namespace}`);
       const waiter: Waiter = {

@@ -7,6 +7,7 @@ export const CONFIG_ERRORS = {
   CONFIG_NOT_FOUND: 'no such item (or it is deleted)',
   CONFIG_VERSION_NOT_KEPT: 'that version is not (or no longer) in the kept history',
   CONFIG_NO_GRAY: 'the item has no gray release to promote or abandon',
+  CONFIG_BUSY: 'the broker holds as many watches as it may; the client retries with backoff',
   CONFIG_REFUSED: 'the broker refused the request',
   CONFIG_UNAVAILABLE: 'no broker answered and no cached copy exists',
 } as const;
