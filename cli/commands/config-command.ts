@@ -1,7 +1,8 @@
 // `tributary config publish|get|watch|history|rollback|promote|abandon|delete`: the config
 // centre from the shell. Every subcommand is bound to one environment (--env) and talks to one
 // broker (--broker, else $TRIBUTARY_BROKER, else 127.0.0.1:10911); an ACL account comes from
-// TRIBUTARY_ACCESS_KEY / TRIBUTARY_SECRET_KEY as for the other client commands.
+// TRIBUTARY_ACCESS_KEY / TRIBUTARY_SECRET_KEY and TLS from TRIBUTARY_TLS* as for the other client
+// commands.
 import fs from 'node:fs';
 
 import { ConfigClient, type ConfigClientOptions } from '../../client/index.js';
@@ -41,13 +42,7 @@ async function withConfigClient<T>(
   extra: Partial<ConfigClientOptions> = {},
 ): Promise<T> {
   const broker = line.string('broker') ?? (process.env[BROKER_ENV] || BROKER_ADDRESS_DEFAULT);
-  const { credentials } = clientSecurityFromEnvironment();
-  const client = new ConfigClient({
-    broker,
-    env: line.string('env')!,
-    ...(credentials ? { credentials } : {}),
-    ...extra,
-  });
+  const client = new ConfigClient({ broker, env: line.string('env')!, ...clientSecurityFromEnvironment(), ...extra });
   try {
     return await action(client);
   } finally {

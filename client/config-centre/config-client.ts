@@ -14,6 +14,7 @@
 import { EventEmitter } from 'node:events';
 
 import { newClientId } from '../client-options.js';
+import { clientTlsConnectionOptions, type ClientTlsOptions } from '../remoting/client-tls-options.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
 import type { RemotingCommand } from '../../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
@@ -41,6 +42,8 @@ export interface ConfigClientOptions {
   readonly clientId?: string;
   /** Signs every request with an ACL account (which is then the author of changes). */
   readonly credentials?: AccessCredentials;
+  /** TLS to the broker: true trusts the system's CAs; an object gives a CA, client certificate, key. */
+  readonly tls?: boolean | ClientTlsOptions;
   /** Where to keep the last values of each namespace, for starting without a broker. */
   readonly cacheDirectory?: string;
   readonly requestTimeoutMs?: number;
@@ -106,7 +109,10 @@ export class ConfigClient extends EventEmitter {
       throw new ConfigError('CONFIG_INVALID', 'a config client needs a broker and an env');
     this.env = options.env;
     this.clientId = options.clientId ?? newClientId();
-    this.remoting = new RemotingClient(options.credentials === undefined ? {} : { credentials: options.credentials });
+    this.remoting = new RemotingClient({
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      ...(options.tls === undefined || options.tls === false ? {} : { tls: tlsOptions(options.tls) }),
+    });
     this.cache =
       options.cacheDirectory === undefined ? undefined : new ConfigDiskCache(options.cacheDirectory, this.env);
   }
@@ -408,6 +414,14 @@ function refusal(response: RemotingCommand): ConfigError {
   return new ConfigError(known, `${response.remark ?? ''} (response code ${response.code})`, {
     responseCode: response.code,
   });
+}
+
+function tlsOptions(option: true | ClientTlsOptions): ReturnType<typeof clientTlsConnectionOptions> {
+  try {
+    return clientTlsConnectionOptions(option);
+  } catch (error) {
+    throw new ConfigError('CONFIG_INVALID', `tls: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 function itemId(group: string, key: string): string {
