@@ -51,6 +51,7 @@ export const STATE_QUEUE = {
   distributedLock: 6,
   uniqueIds: 8,
   quotas: 9,
+  configCentre: 7,
 } as const;
 
 /** An orderly consumer's queue lock lives this long after its last renewal (RocketMQ lockMaxLiveTime). */

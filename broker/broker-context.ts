@@ -1,5 +1,6 @@
 // What the broker's processors and services share.
 import type { HostAddressLike } from './broker-address.js';
+import type { ConfigStore } from './state/config-store.js';
 import type { ConsumerManager } from './clients/consumer-manager.js';
 import type { ConsumerOffsetManager } from './state/consumer-offset-manager.js';
 import type { MessageWriter } from './delivery/message-writer.js';
@@ -35,6 +36,8 @@ export interface BrokerContext {
   readonly ids: IdSequences;
   /** Rate limit quotas on produce and pull (broker/quotas/). */
   readonly quotas: QuotaEnforcer;
+  /** The config centre's items, versions and gray releases (broker/config-centre/). */
+  readonly configCentre: ConfigStore;
   readonly consumers: ConsumerManager;
   readonly producers: ProducerManager;
   readonly holds: PullRequestHoldService;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import type { ClientTlsOptions } from '../client/remoting/client-tls-options.js';
 import type { MessageStoreOptions, FlushMode } from '../storage/index.js';
 import type { AclOption } from './access/access-control.js';
+import { CONFIG_HISTORY_VERSIONS_MAX_DEFAULT } from './config-centre/config-centre-constants.js';
 import {
   ACL_RELOAD_INTERVAL_MS_DEFAULT,
   BROKER_NAME_DEFAULT,
@@ -56,6 +57,8 @@ export interface BrokerOptions {
   delayLevelsMs?: readonly number[];
   /** How long an orderly consumer's queue lock lives after its last renewal (default 60 s). */
   queueLockLifetimeMs?: number;
+  /** Config centre versions kept per item; older ones are dropped (default 50). */
+  configHistoryVersionsMax?: number;
   /** How often open transactions are checked back with their producers (default 30 s). */
   transactionCheckIntervalMs?: number;
   /** A transaction younger than this is not checked back yet (default 6 s). */
@@ -126,6 +129,7 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
     clientExpiryScanIntervalMs: options.clientExpiryScanIntervalMs ?? CLIENT_EXPIRY_SCAN_INTERVAL_MS_DEFAULT,
     delayLevelsMs: options.delayLevelsMs ?? DELAY_LEVELS_MS_DEFAULT,
     queueLockLifetimeMs: options.queueLockLifetimeMs ?? QUEUE_LOCK_LIFETIME_MS_DEFAULT,
+    configHistoryVersionsMax: options.configHistoryVersionsMax ?? CONFIG_HISTORY_VERSIONS_MAX_DEFAULT,
     transactionCheckIntervalMs: options.transactionCheckIntervalMs ?? TRANSACTION_CHECK_INTERVAL_MS_DEFAULT,
     transactionTimeoutMs: options.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS_DEFAULT,
     transactionCheckMax: options.transactionCheckMax ?? TRANSACTION_CHECK_MAX_DEFAULT,

@@ -20,6 +20,8 @@ import { ConsumerManageProcessor } from './processors/consumer-manage-processor.
 import { ConsumerManager } from './clients/consumer-manager.js';
 import type { ConnectionStats } from '../server/connection-limits.js';
 import { ConsumerOffsetManager } from './state/consumer-offset-manager.js';
+import { ConfigStore } from './state/config-store.js';
+import { registerConfigCentre } from './config-centre/register-config-centre.js';
 import { DeadLetterProcessor } from './processors/dead-letter-processor.js';
 import { EndTransactionProcessor } from './processors/end-transaction-processor.js';
 import { MessageWriter } from './delivery/message-writer.js';
@@ -334,6 +336,7 @@ function assembleContext(
   const ids = new IdSequences(store, stateDirectory);
   const quotas = new QuotaEnforcer(new QuotaTable(store, stateDirectory));
   const distributedLocks = new DistributedLockService(store, stateDirectory, resolved.onError);
+  const configCentre = new ConfigStore(store, stateDirectory, resolved.configHistoryVersionsMax);
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
   const registrar = new NameServerRegistrar(
     resolved.nameServers,
@@ -356,6 +359,7 @@ function assembleContext(
     ids.stateMachine,
     quotas.table.stateMachine,
     distributedLocks.stateMachine,
+    configCentre.stateMachine,
   ];
   setRetentionFloor(() => Math.min(...machines.map((machine) => machine.retentionFloor())));
   const context: BrokerContext = {
@@ -369,6 +373,7 @@ function assembleContext(
     ids,
     quotas,
     distributedLocks,
+    configCentre,
     consumers: new ConsumerManager(),
     producers: new ProducerManager(),
     holds,
@@ -446,4 +451,5 @@ function registerProcessors(
     [REQUEST_CODE.TRIBUTARY_RESEND_DEAD_LETTER, (r, f) => deadLetters.resend(r, f)],
   ];
   for (const [code, handler] of adminRoutes) server.register(code, admin.guarded(handler));
+  registerConfigCentre(server, context);
 }

@@ -12,6 +12,7 @@ import type { CliCommand } from './commands/cli-command.js';
 import { EXIT_CODE_USAGE, NAME_SERVER_ADDRESS_DEFAULT, NAME_SERVER_ENV } from './cli-constants.js';
 import { cliFailure } from './cli-failure.js';
 import { clusterCommand } from './commands/cluster-command.js';
+import { configCommand } from './commands/config-command.js';
 import { consumeCommand } from './commands/consume-command.js';
 import { dlqCommand } from './commands/dlq-command.js';
 import { groupCommand } from './commands/group-command.js';
@@ -29,7 +30,7 @@ const SECTIONS: readonly [string, readonly CliCommand[]][] = [
   ['Servers', [startCommand, namesrvCommand, brokerCommand]],
   ['Messages', [produceCommand, consumeCommand, messageCommand]],
   ['Administration', [clusterCommand, topicCommand, groupCommand, dlqCommand, quotaCommand]],
-  ['Coordination', [lockCommand, idCommand]],
+  ['Coordination', [lockCommand, idCommand, configCommand]],
   ['Benchmarks', [benchCommand]],
 ];
 const COMMANDS = new Map(

@@ -49,3 +49,14 @@ export {
 export { SequenceClock, type SequenceClockOptions } from './ids/sequence-clock.js';
 export type { IdRange, SequenceInfo, WorkerGrant } from './ids/id-service.js';
 export type { QuotaScope, QuotaSpec } from './admin/admin-quotas.js';
+export {
+  ConfigClient,
+  type ConfigClientOptions,
+  type ConfigVersion,
+  type ConfigGrayRelease,
+  type ConfigItemOptions,
+  type PublishOptions,
+} from './config-centre/config-client.js';
+export type { ConfigItem } from './config-centre/config-item.js';
+export type { ConfigChange, ConfigChangeListener } from './config-centre/config-watchers.js';
+export { ConfigError, CONFIG_ERRORS, type ConfigErrorCode } from './config-centre/config-error.js';

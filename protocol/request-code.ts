@@ -89,6 +89,16 @@ export const REQUEST_CODE = {
   TRIBUTARY_QUOTA_DELETE: 21301,
   /** Lists quotas: body = JSON [{scope, name, ...}]. */
   TRIBUTARY_QUOTA_LIST: 21302,
+  // Config centre, 21100-21199 (ARCHITECTURE.md §2); JSON bodies (broker/config-centre/config-request.ts).
+  CONFIG_PUBLISH: 21100,
+  CONFIG_GET: 21101,
+  /** Long poll: held until a watched namespace passes the revision the client knows, or the hold ends. */
+  CONFIG_WATCH: 21102,
+  CONFIG_HISTORY: 21103,
+  CONFIG_ROLLBACK: 21104,
+  CONFIG_DELETE: 21105,
+  CONFIG_PROMOTE: 21106,
+  CONFIG_ABANDON: 21107,
 } as const;
 
 export type RequestCode = (typeof REQUEST_CODE)[keyof typeof REQUEST_CODE];

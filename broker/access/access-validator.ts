@@ -27,7 +27,7 @@ import { ACL_REMARK_NAME_CHARS_MAX, SIGNED_REQUEST_CLOCK_SKEW_MS_MAX } from '../
 import type { RemotingCommand } from '../../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import type { AclAccount, AclConfig } from './acl-config.js';
-import { permits } from './acl-permission.js';
+import { ACL_PERMISSION, permits } from './acl-permission.js';
 import { normalizeAddress } from './address-allow-list.js';
 import { fieldsMismatch } from './request-code-fields.js';
 import { checkRequestSignature } from './request-signature-check.js';
@@ -200,7 +200,14 @@ function grantedPermission(account: AclAccount, need: ResourceNeed): number {
   if (need.kind === 'topic') return account.topicPermissions.get(need.name) ?? account.defaultTopicPermission;
   if (need.kind === 'lock') return account.lockPermissions.get(need.name) ?? account.defaultLockPermission;
   if (need.kind === 'ids') return account.idPermissions.get(need.name) ?? account.defaultIdPermission;
+  if (need.kind === 'config') return configPermission(account, need.name);
   return account.groupPermissions.get(need.name) ?? account.defaultGroupPermission;
+}
+
+/** Config "env/namespace": its own entry, else the environment's "env/*", else DENY. */
+function configPermission(account: AclAccount, name: string): number {
+  const env = name.slice(0, name.indexOf('/'));
+  return account.configPermissions.get(name) ?? account.configPermissions.get(`${env}/*`) ?? ACL_PERMISSION.DENY;
 }
 
 function deny(denial: AccessDenial, detail: string): AccessDecision {

@@ -14,8 +14,11 @@
 //         "defaultLockPerm": "DENY", "lockPerms": ["orders=PUB|SUB"],  // locks: PUB takes, SUB reads
 //         "defaultIdPerm": "DENY", "idPerms": ["orders=PUB"], // id sequences and worker id
 //                                                            //   spaces: PUB creates, takes, leases
-//         "requireSignedCode": false }                       // true: only Tributary's signing
+//         "requireSignedCode": false,                        // true: only Tributary's signing
 //                                                            //   (code, time, nonce) is accepted
+//         "configPerms": ["prod/orders=SUB", "dev/*=PUB|SUB"] } // config centre: env/namespace
+//                                                            //   (or env/*): SUB reads and watches,
+//                                                            //   PUB publishes; absent = DENY
 //     ]
 //   }
 //
@@ -55,6 +58,8 @@ export interface AclAccount {
    * cannot use such an account.
    */
   readonly requireSignedCode: boolean;
+  /** Config centre "env/namespace" (or "env/*") -> PUB (publish) / SUB (read); unlisted: DENY. */
+  readonly configPermissions: ReadonlyMap<string, number>;
 }
 
 export interface AclConfig {
@@ -78,6 +83,7 @@ const ACCOUNT_KEYS: ReadonlySet<string> = new Set([
   'requireSignedCode',
   'defaultLockPerm',
   'lockPerms',
+  'configPerms',
 ]);
 
 /** Reads and validates an ACL file; any problem is an AclConfigError naming the file. */
@@ -151,6 +157,7 @@ function parseAccount(entry: unknown, where: string): AclAccount {
     defaultIdPermission: permissionAt(account.defaultIdPerm, `${where}.defaultIdPerm`),
     idPermissions: resourcePermissionsAt(account.idPerms, `${where}.idPerms`),
     requireSignedCode: requireSignedCode === true,
+    configPermissions: resourcePermissionsAt(account.configPerms, `${where}.configPerms`),
   };
 }
 

@@ -31,8 +31,8 @@ import { CLIENT_INNER_PRODUCER_GROUP } from '../broker-constants.js';
 import { RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 import { parseHeartbeat } from '../processors/heartbeat-body.js';
 
-/** 'lock': a distributed lock; 'ids': a unique id sequence or snowflake worker id space (broker/ids/). */
-export type ResourceKind = 'topic' | 'group' | 'lock' | 'ids';
+/** 'lock': a distributed lock; 'ids': a unique id sequence or snowflake worker id space; 'config': a config "env/namespace". */
+export type ResourceKind = 'topic' | 'group' | 'lock' | 'ids' | 'config';
 
 /** One thing a request touches and what it needs there. */
 export interface ResourceNeed {
@@ -112,6 +112,15 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.TRIBUTARY_LOCK_LIST, ADMIN],
   [REQUEST_CODE.TRIBUTARY_LOCK_KEEPALIVE, SIGNED],
   [REQUEST_CODE.TRIBUTARY_LOCK_LOST, ADMIN],
+  // Config centre: PUB on config "env/namespace" changes it, SUB reads, watches and lists history.
+  [REQUEST_CODE.CONFIG_PUBLISH, { body: configNeeds(PUB) }],
+  [REQUEST_CODE.CONFIG_ROLLBACK, { body: configNeeds(PUB) }],
+  [REQUEST_CODE.CONFIG_DELETE, { body: configNeeds(PUB) }],
+  [REQUEST_CODE.CONFIG_PROMOTE, { body: configNeeds(PUB) }],
+  [REQUEST_CODE.CONFIG_ABANDON, { body: configNeeds(PUB) }],
+  [REQUEST_CODE.CONFIG_GET, { body: configNeeds(SUB) }],
+  [REQUEST_CODE.CONFIG_HISTORY, { body: configNeeds(SUB) }],
+  [REQUEST_CODE.CONFIG_WATCH, { body: configNeeds(SUB) }],
   // Changes to topics and groups, and views of everything (RocketMQ's ADMIN_CODE and more).
   [REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, ADMIN],
   [REQUEST_CODE.DELETE_TOPIC_IN_BROKER, ADMIN],
@@ -223,4 +232,18 @@ function lockNeeds(body: Buffer, permission: NeededPermission): ResourceNeed[] {
   const data = JSON.parse(body.toString('utf8')) as { name?: unknown } | null;
   if (typeof data?.name !== 'string') throw new Error('a lock request without a name');
   return [{ kind: 'lock', name: data.name, permission }];
+}
+
+/** Config centre requests: `permission` on "env/namespace" of the body's namespace, or each watched one. */
+function configNeeds(permission: NeededPermission): (body: Buffer) => ResourceNeed[] {
+  return (body) => {
+    const data = JSON.parse(body.toString('utf8')) as { env?: unknown; namespace?: unknown; known?: unknown };
+    if (typeof data.env !== 'string') throw new Error('no env');
+    const namespaces =
+      typeof data.known === 'object' && data.known !== null ? Object.keys(data.known) : [data.namespace];
+    return namespaces.map((namespace) => {
+      if (typeof namespace !== 'string') throw new Error('no namespace');
+      return { kind: 'config', name: `${String(data.env)}/${namespace}`, permission };
+    });
+  };
 }
