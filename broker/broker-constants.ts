@@ -46,6 +46,8 @@ export const STATE_QUEUE = {
   scheduleProgress: 3,
   transactionState: 4,
   queueLock: 5,
+  /** Job scheduler: jobs, fires and runs (11 is reserved for it too). */
+  jobScheduler: 10,
 } as const;
 
 /** An orderly consumer's queue lock lives this long after its last renewal (RocketMQ lockMaxLiveTime). */
@@ -74,6 +76,8 @@ export const SYSTEM_TOPIC = {
   transactionHalf: 'RMQ_SYS_TRANS_HALF_TOPIC',
   transactionOp: 'RMQ_SYS_TRANS_OP_HALF_TOPIC',
   transactionCheckMax: 'TRANS_CHECK_MAX_TIME_TOPIC',
+  /** Job fires, each held on the timer topic until its due time, then read by the scheduler. */
+  jobFire: 'TRIBUTARY_JOB_FIRE',
 } as const;
 
 /** The producer group every RocketMQ client announces for its internal producer (MixAll). */

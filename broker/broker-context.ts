@@ -12,6 +12,7 @@ import type { ResourceAccess } from './access/resource-access.js';
 import type { SubscriptionGroupManager } from './state/subscription-group-manager.js';
 import type { TopicConfigManager } from './state/topic-config-manager.js';
 import type { TransactionProgress } from './state/transaction-progress.js';
+import type { JobSchedulerService } from './scheduler/job-scheduler-service.js';
 import type { MessageStore } from '../storage/index.js';
 
 export interface BrokerContext {
@@ -25,6 +26,8 @@ export interface BrokerContext {
   readonly locks: QueueLockManager;
   /** Where each transaction stands (half messages committed, rolled back, checked). */
   readonly transactions: TransactionProgress;
+  /** The job scheduler (broker/scheduler/). */
+  readonly scheduler: JobSchedulerService;
   readonly consumers: ConsumerManager;
   readonly producers: ProducerManager;
   readonly holds: PullRequestHoldService;

@@ -40,6 +40,8 @@ import { SubscriptionGroupManager } from './state/subscription-group-manager.js'
 import { topicConfig, TopicConfigManager } from './state/topic-config-manager.js';
 import { TransactionCheckService } from './transactions/transaction-check-service.js';
 import { TransactionProgress } from './state/transaction-progress.js';
+import { JobSchedulerService } from './scheduler/job-scheduler-service.js';
+import { registerJobScheduler } from './scheduler/register-job-scheduler.js';
 
 export interface Broker {
   readonly port: number;
@@ -73,6 +75,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   if (resolved.autoCreateTopics)
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   registerProcessors(server, context);
+  await registerJobScheduler(server, context);
   const transactionChecks = new TransactionCheckService(
     store,
     context.writer,
@@ -112,6 +115,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       await registrar.close();
       await schedule.stop();
       await transactionChecks.stop();
+      await context.scheduler.stop();
       holds.releaseAll();
       await server.close();
       security.close();
@@ -198,6 +202,7 @@ function assembleContext(
   const locks = new QueueLockManager(store, stateDirectory, resolved.queueLockLifetimeMs);
   const transactions = new TransactionProgress(store, stateDirectory);
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
+  const scheduler = new JobSchedulerService(store, writer, stateDirectory, resolved.onError);
   const registrar = new NameServerRegistrar(
     resolved.nameServers,
     { clusterName: resolved.clusterName, brokerName: resolved.brokerName, brokerAddress: address, brokerId: 0 },
@@ -216,6 +221,7 @@ function assembleContext(
     schedule,
     locks.stateMachine,
     transactions.stateMachine,
+    scheduler.machine,
   ];
   setRetentionFloor(() => Math.min(...machines.map((machine) => machine.retentionFloor())));
   const context: BrokerContext = {
@@ -226,6 +232,7 @@ function assembleContext(
     offsets,
     locks,
     transactions,
+    scheduler,
     consumers: new ConsumerManager(),
     producers: new ProducerManager(),
     holds,

@@ -15,6 +15,7 @@ import { clusterCommand } from './commands/cluster-command.js';
 import { consumeCommand } from './commands/consume-command.js';
 import { dlqCommand } from './commands/dlq-command.js';
 import { groupCommand } from './commands/group-command.js';
+import { jobCommand } from './commands/job-command.js';
 import { messageCommand } from './commands/message-command.js';
 import { namesrvCommand } from './commands/namesrv-command.js';
 import { produceCommand } from './commands/produce-command.js';
@@ -26,6 +27,7 @@ const SECTIONS: readonly [string, readonly CliCommand[]][] = [
   ['Servers', [startCommand, namesrvCommand, brokerCommand]],
   ['Messages', [produceCommand, consumeCommand, messageCommand]],
   ['Administration', [clusterCommand, topicCommand, groupCommand, dlqCommand]],
+  ['Workflows', [jobCommand]],
   ['Benchmarks', [benchCommand]],
 ];
 const COMMANDS = new Map(

@@ -26,3 +26,7 @@ export type { GroupDelivery, MessageTrace, RetryCopy, StoredPlace } from './admi
 export type { ResetResult, ResetTarget } from './admin/admin-reset-offset.js';
 export type { QueueOffset } from '../protocol/reset-offset-body.js';
 export type { GroupDescription, GroupMember, GroupSummary } from './admin/admin-groups.js';
+export { JobExecutor, type JobExecutorOptions, type JobHandler, type JobRunContext } from './scheduler/job-executor.js';
+export { JobSchedulerClient, type JobSchedulerClientOptions } from './scheduler/job-scheduler-client.js';
+export { JobSchedulerClientError } from './scheduler/job-scheduler-client-error.js';
+export type { ExecutorInfo, JobRun, JobScheduleSpec, JobSpec, JobSummary, RunStatus } from './scheduler/job-spec.js';

@@ -56,6 +56,22 @@ export const REQUEST_CODE = {
   TRIBUTARY_QUERY_DEAD_LETTERS: 20001,
   /** Re-sends a dead letter (group, msgId) to the group's %RETRY% topic with reconsumeTimes 0. */
   TRIBUTARY_RESEND_DEAD_LETTER: 20002,
+  // Job scheduler (21400-21499; ARCHITECTURE.md §2), JSON bodies (broker/scheduler/job-scheduler-processor.ts).
+  JOB_EXECUTOR_REGISTER: 21400,
+  JOB_EXECUTOR_HEARTBEAT: 21401,
+  JOB_EXECUTOR_POLL: 21402,
+  JOB_EXECUTOR_REPORT: 21403,
+  JOB_EXECUTOR_UNREGISTER: 21404,
+  JOB_PUT: 21410,
+  JOB_DELETE: 21411,
+  JOB_LIST: 21412,
+  JOB_DESCRIBE: 21413,
+  JOB_TRIGGER: 21414,
+  JOB_PAUSE: 21415,
+  JOB_RESUME: 21416,
+  JOB_CANCEL: 21417,
+  JOB_RUNS: 21418,
+  JOB_EXECUTORS: 21419,
 } as const;
 
 export type RequestCode = (typeof REQUEST_CODE)[keyof typeof REQUEST_CODE];
