@@ -113,6 +113,7 @@ export class JobDispatcher {
     const assignment: RunAssignment = {
       runId: run.id,
       job: definition.name,
+      dueMs: run.dueMs,
       handler: definition.handler,
       params: run.params ?? definition.params,
       attempt: run.attempt,

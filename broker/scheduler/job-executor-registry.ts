@@ -8,6 +8,8 @@ import type { RunRecord } from '../state/job-scheduler-state.js';
 export interface RunAssignment {
   readonly runId: number;
   readonly job: string;
+  /** The due time this run fires for (the trigger time for manual and child runs). */
+  readonly dueMs: number;
   readonly handler: string;
   readonly params: string;
   readonly attempt: number;

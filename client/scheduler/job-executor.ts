@@ -27,6 +27,8 @@ import { schedulerRequest } from './scheduler-request.js';
 export interface JobRunContext {
   readonly runId: number;
   readonly job: string;
+  /** The due time this run fires for (the trigger time for manual and child runs). */
+  readonly dueMs: number;
   readonly params: string;
   readonly attempt: number;
   readonly shardIndex: number;
@@ -57,6 +59,7 @@ export interface JobExecutorOptions {
 interface RunAssignment {
   runId: number;
   job: string;
+  dueMs: number;
   handler: string;
   params: string;
   attempt: number;
@@ -190,8 +193,8 @@ export class JobExecutor {
     }
     const handler = this.options.handlers[run.handler];
     if (handler === undefined) throw new JobSchedulerClientError('HANDLER_MISSING', `no handler ${run.handler}`);
-    const { runId, job, params, attempt, shardIndex, shardCount } = run;
-    return handler({ runId, job, params, attempt, shardIndex, shardCount, signal, log });
+    const { runId, job, dueMs, params, attempt, shardIndex, shardCount } = run;
+    return handler({ runId, job, dueMs, params, attempt, shardIndex, shardCount, signal, log });
   }
 
   private call<T = void>(code: number, body: object, timeoutMs = SCHEDULER_REQUEST_TIMEOUT_MS_DEFAULT): Promise<T> {

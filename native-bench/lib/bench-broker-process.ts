@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface BenchBrokerProcess {
   readonly nameServer: string;
+  /** The broker's 'host:port'. */
+  readonly broker: string;
   /** Closes stdin (the child closes the broker cleanly) and waits for the exit. */
   stop(): Promise<void>;
 }
@@ -25,7 +27,7 @@ export async function startBenchBroker(
     child.once('exit', (code) => reject(new Error(`broker child exited (${code}) before it was ready`)));
   });
   return {
-    nameServer: (JSON.parse(line) as { nameServer: string }).nameServer,
+    ...(JSON.parse(line) as { nameServer: string; broker: string }),
     stop: () => {
       child.stdin!.end();
       return exited;

@@ -56,6 +56,18 @@ test('readme: the producing and consuming example runs against a broker (its add
   }
 });
 
+test('readme: the job scheduler example runs against a broker (its address swapped in)', async () => {
+  const directory = temporaryDirectory('readme-jobs');
+  const broker = await startBrokerProcess({ dataDirectory: directory.path });
+  try {
+    const output = await runExample('jobs', example('Job scheduler').replaceAll('127.0.0.1:10911', broker.address));
+    assert.match(output, /^succeeded report eu, shard 0 of 1$/m);
+  } finally {
+    await broker.stop();
+    directory.remove();
+  }
+});
+
 test('readme: the ACL example starts a broker, and its admin and producer accounts work as described', async () => {
   const directory = temporaryDirectory('readme-acl');
   const aclFile = path.join(directory.path, 'acl.json');
