@@ -5,7 +5,7 @@
 // After a warm-up (one period), it counts handler calls and records, per call, now - dueMs
 // (fire-time accuracy: timer delivery + fire read + dispatch + poll answer) over the window.
 //
-//   npm run build && node dist/native-bench/scheduler.bench.js [--jobs 10000] [--window-ms 15000]
+//   npm run build && node dist/native-bench/scheduler.bench.js [--jobs 10000] [--window-ms 15000] [--periods-ms 10000,5000,2000]
 //
 // Prints one line per trial; writes results/scheduler-<timestamp>.json.
 import fs from 'node:fs';
@@ -26,7 +26,7 @@ const CREATE_WINDOW = 64;
 /** The first due times fall this long after the jobs are created. */
 const LEAD_MS = 2000;
 /** Periods tried: 10,000 jobs every 10 s, 5 s, 2 s offer 1,000, 2,000 and 5,000 fires/s. */
-const PERIODS_MS: readonly number[] = [10_000, 5000, 2000];
+const PERIODS_MS_DEFAULT = '10000,5000,2000';
 const MICROSECONDS_PER_MS = 1000;
 
 function flag(name: string, fallback: number): number {
@@ -105,7 +105,9 @@ async function main(): Promise<void> {
   const windowMs = flag('window-ms', WINDOW_MS_DEFAULT);
   const startedAt = new Date();
   const results: TrialResult[] = [];
-  for (const periodMs of PERIODS_MS) {
+  const at = process.argv.indexOf('--periods-ms');
+  const periods = (at < 0 ? PERIODS_MS_DEFAULT : process.argv[at + 1]!).split(',').map(Number);
+  for (const periodMs of periods) {
     const result = await trial(jobCount, periodMs, windowMs);
     results.push(result);
     const l = result.lateness;

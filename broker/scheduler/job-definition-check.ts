@@ -19,6 +19,7 @@ import {
   JOB_RETRY_BACKOFF_MS_MAX,
   JOB_TIMEOUT_MS_DEFAULT,
   JOB_TIMEOUT_MS_MAX,
+  MISFIRE_THRESHOLD_MS_DEFAULT,
 } from './scheduler-constants.js';
 
 const JOB_NAME_PATTERN = /^[A-Za-z0-9_.:-]+$/;
@@ -44,6 +45,12 @@ export function checkJobDefinition(input: unknown): JobDefinition {
     routing: oneOf(data.routing ?? 'first', 'routing', JOB_ROUTINGS),
     concurrency: oneOf(data.concurrency ?? 'serial', 'concurrency', JOB_CONCURRENCY_POLICIES),
     misfire: oneOf(data.misfire ?? 'fireOnce', 'misfire', JOB_MISFIRE_POLICIES),
+    misfireThresholdMs: integerIn(
+      data.misfireThresholdMs ?? MISFIRE_THRESHOLD_MS_DEFAULT,
+      'misfireThresholdMs',
+      1,
+      JOB_TIMEOUT_MS_MAX,
+    ),
     children: children.map((child) => checkJobName(child)),
     ...(glueSource === undefined ? {} : { glueSource }),
   };

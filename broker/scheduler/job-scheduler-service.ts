@@ -10,7 +10,7 @@
 // both or only the record survive; a record whose `armed` was lost is armed again at recovery
 // with the same due time, and the state machine's (job, due time) check drops the duplicate.
 //
-// Misfires: a fire read more than MISFIRE_THRESHOLD_MS after its due time (the broker was down)
+// Misfires: a fire read more than the job's misfireThresholdMs (5 s by default) after its due time (the broker was down)
 // follows the job's policy: fireOnce runs it once and arms the next due time after now (the
 // missed ones are not caught up), skip runs nothing and arms the next due time after now.
 import type { MessageStore } from '../../storage/index.js';
@@ -37,7 +37,6 @@ import {
   FIRE_READ_BATCH_COUNT,
   JOB_FIRE_AHEAD_MS_MAX,
   JOBS_MAX,
-  MISFIRE_THRESHOLD_MS,
   SCHEDULER_SWEEP_INTERVAL_MS,
 } from './scheduler-constants.js';
 
@@ -176,16 +175,21 @@ export class JobSchedulerService {
       return;
     }
     const now = this.now();
-    const misfired = now - dueMs > MISFIRE_THRESHOLD_MS;
-    const runs =
+    const misfired = now - dueMs > job.definition.misfireThresholdMs;
+    const runs: RunRecord[] =
       misfired && job.definition.misfire === 'skip'
-        ? []
+        ? [skippedRun(this.dispatcher.allocateRunId(), name, dueMs)]
         : await planFireRuns(this.dispatcher, job, dueMs, 'schedule', undefined);
     await this.machine.submit({ op: 'fire', name, dueMs, scheduled: true, cursor, runs });
     this.dispatcher.enqueue(runs);
     if (job.definition.schedule.kind !== 'fixedDelay') await this.arm(job, misfired ? now : dueMs);
-    else if (runs.length === 0) await this.arm(job, now);
+    else if (runs.every((run) => run.status === 'skipped')) await this.arm(job, now);
   }
+}
+
+/** The run log's record of a misfire skipped by policy: nothing runs. */
+function skippedRun(id: number, job: string, dueMs: number): RunRecord {
+  return { id, job, dueMs, trigger: 'schedule', attempt: 1, shardIndex: 0, shardCount: 1, status: 'skipped' };
 }
 
 function notFound(name: string): JobSchedulerError {

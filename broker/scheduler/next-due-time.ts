@@ -31,7 +31,10 @@ export function nextDueTime(schedule: JobSchedule, afterMs: number, previousDueM
 /** Parses a cron expression, or throws a typed error naming what is wrong. */
 export function cronOf(expression: string, timeZone: string | undefined): Cron {
   try {
-    return new Cron(expression, { timezone: timeZone, paused: true });
+    const cron = new Cron(expression, { timezone: timeZone, paused: true });
+    // An unknown time zone only shows when a time is computed.
+    cron.nextRun();
+    return cron;
   } catch (error) {
     throw new JobSchedulerError('INVALID_JOB', `cron '${expression}': ${(error as Error).message}`);
   }

@@ -4,8 +4,8 @@
 export const FIRE_POLL_INTERVAL_MS = 5;
 /** Fire records read per pass. */
 export const FIRE_READ_BATCH_COUNT = 256;
-/** A fire this late is a misfire (the broker was down): the job's misfire policy applies. */
-export const MISFIRE_THRESHOLD_MS = 5000;
+/** A fire this late is a misfire (the broker was down): the job's misfire policy applies (per job). */
+export const MISFIRE_THRESHOLD_MS_DEFAULT = 5000;
 /** How often running runs are checked against their timeout and executors against their lease. */
 export const SCHEDULER_SWEEP_INTERVAL_MS = 100;
 /** An executor's lease when it names none: missing heartbeats this long removes it. */

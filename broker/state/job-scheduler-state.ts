@@ -45,6 +45,8 @@ export interface JobDefinition {
   readonly routing: JobRouting;
   readonly concurrency: JobConcurrency;
   readonly misfire: JobMisfire;
+  /** A fire read this late is a misfire (the broker was down). */
+  readonly misfireThresholdMs: number;
   /** Jobs fired when a run of this one succeeds. */
   readonly children: readonly string[];
   /** JavaScript source run by GLUE-enabled executors instead of a registered handler. */

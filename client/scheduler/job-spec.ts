@@ -21,6 +21,8 @@ export interface JobSpec {
     'first' | 'roundRobin' | 'random' | 'consistentHash' | 'leastRecentlyUsed' | 'failover' | 'shardingBroadcast';
   concurrency?: 'serial' | 'discardLater' | 'cancelRunning';
   misfire?: 'fireOnce' | 'skip';
+  /** A fire this late (the broker was down) is a misfire; default 5000. */
+  misfireThresholdMs?: number;
   children?: string[];
   glueSource?: string;
 }

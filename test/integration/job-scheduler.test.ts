@@ -4,11 +4,12 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 
-import { JobSchedulerClient, type JobRun, type JobSpec } from '../../client/index.js';
+import { JobSchedulerClient, JobSchedulerClientError, type JobRun, type JobSpec } from '../../client/index.js';
 import type { ExecutorChildConfig } from './children/job-executor-child.js';
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-processes.js';
 import { pollUntil } from '../support/broker-requests.js';
 import { JsonLineChild } from '../support/json-line-child.js';
+import { runCli } from '../support/run-cli.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./children/job-executor-child.js', import.meta.url));
@@ -268,6 +269,163 @@ test('GLUE is off by default, and when on runs outside the executor scope within
       'GLUE still runs after the time limit',
       (runs) => runs.filter((run) => run.status === 'succeeded').length === 2,
     );
+  } finally {
+    await rig.close();
+  }
+});
+
+test('after downtime past the misfire threshold, skip records the missed fire skipped and fireOnce runs it once', async () => {
+  const rig = await startRig('job-misfire');
+  try {
+    await rig.executor('exec-m', ['tick']);
+    const schedule = { kind: 'fixedRate', everyMs: FIXED_RATE_MS } as const;
+    await rig.jobs.create({ name: 'skip', handler: 'tick', schedule, misfire: 'skip', misfireThresholdMs: 300 });
+    await rig.jobs.create({ name: 'once', handler: 'tick', schedule, misfire: 'fireOnce', misfireThresholdMs: 300 });
+    for (const name of ['skip', 'once'])
+      await runsUntil(rig.jobs, { name }, `${name} fires`, (runs) => runs.length >= 2);
+    await rig.broker.kill();
+    const downSince = Date.now();
+    // The downtime itself is the condition: 1.5 s, five periods, well past the 300 ms threshold.
+    await pollUntil('1.5 s of downtime', WAIT_MS, () => (Date.now() - downSince >= 1500 ? true : undefined));
+    await rig.broker.restart();
+    const upAt = Date.now();
+    for (const name of ['skip', 'once'])
+      await runsUntil(rig.jobs, { name }, `${name} fires after the restart`, (runs) =>
+        runs.some((run) => run.dueMs > upAt),
+      );
+    const gap = (runs: JobRun[]): JobRun[] => runs.filter((run) => run.dueMs > downSince && run.dueMs < upAt);
+    const skipRuns = await rig.jobs.runs({ name: 'skip', limit: 1000 });
+    const onceRuns = await rig.jobs.runs({ name: 'once', limit: 1000 });
+    assert.deepEqual(
+      gap(skipRuns).map((run) => run.status),
+      ['skipped'],
+      'skip ran a missed due time',
+    );
+    assert.equal(gap(onceRuns).length, 1, 'fireOnce fired the missed due times other than once');
+    assert.equal(new Set(onceRuns.map((run) => run.dueMs)).size, onceRuns.length);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('an executor that stops answering (SIGSTOP) is removed after its lease and its run fails over', async () => {
+  const rig = await startRig('job-lease');
+  try {
+    const frozen = await rig.executor('exec-a', ['work'], { leaseMs: 600 });
+    await rig.executor('exec-b', ['work'], { leaseMs: 600 });
+    await rig.jobs.create({ name: 'work', handler: 'work', routing: 'failover', params: '{"sleepMs":300}' });
+    const [runId] = await rig.jobs.trigger('work');
+    await frozen.waitFor('exec-a starts the run', WAIT_MS, () => startOf(frozen, runId!));
+    process.kill(frozen.pid!, 'SIGSTOP');
+    try {
+      const [run] = await runsUntil(
+        rig.jobs,
+        { name: 'work' },
+        'the run succeeded elsewhere',
+        (runs) => runs[0]?.status === 'succeeded',
+      );
+      assert.equal(run!.executor, 'exec-b');
+      assert.deepEqual(
+        (await rig.jobs.executors()).map((executor) => executor.id),
+        ['exec-b'],
+      );
+    } finally {
+      process.kill(frozen.pid!, 'SIGCONT');
+    }
+  } finally {
+    await rig.close();
+  }
+});
+
+test('a failing run is retried with doubling back-off up to its retries, then recorded failed', async () => {
+  const rig = await startRig('job-retries');
+  try {
+    await rig.executor('exec-r', ['flaky']);
+    await rig.jobs.create({
+      name: 'flaky',
+      handler: 'flaky',
+      params: '{"fail":true}',
+      retries: 2,
+      retryBackoffMs: 150,
+    });
+    await rig.jobs.trigger('flaky');
+    const runs = await runsUntil(
+      rig.jobs,
+      { name: 'flaky' },
+      'three failed attempts',
+      (all) => all.length === 3 && all.every((run) => run.status === 'failed'),
+    );
+    const [third, second, first] = runs;
+    assert.deepEqual([first!.attempt, second!.attempt, third!.attempt], [1, 2, 3]);
+    assert.equal(first!.error, 'asked to fail');
+    assert.ok(second!.startedAtMs! - first!.endedAtMs! >= 150, 'first back-off');
+    assert.ok(third!.startedAtMs! - second!.endedAtMs! >= 300, 'second back-off doubles');
+  } finally {
+    await rig.close();
+  }
+});
+
+test('an executor restarting with cleanStale fails the runs the broker still records as running on it', async () => {
+  const rig = await startRig('job-clean-stale');
+  try {
+    const first = await rig.executor('exec-s', ['long']);
+    await rig.jobs.create({ name: 'long', handler: 'long', params: '{"sleepMs":60000}', timeoutMs: 120_000 });
+    const [runId] = await rig.jobs.trigger('long');
+    await first.waitFor('the run starts', WAIT_MS, () => startOf(first, runId!));
+    await rig.broker.kill();
+    await first.terminate('SIGKILL', 1000);
+    await rig.broker.restart();
+    const again = await rig.executor('exec-s', ['long'], { cleanStale: true });
+    assert.equal(again.lines.find((line) => line.event === 'ready')!.cleaned, 1);
+    const [run] = await rig.jobs.runs({ name: 'long' });
+    assert.equal(run!.status, 'failed');
+    assert.equal(run!.error, 'executor restarted');
+  } finally {
+    await rig.close();
+  }
+});
+
+test('a malformed job is refused with INVALID_JOB and nothing is stored; the CLI says so and exits 1', async () => {
+  const rig = await startRig('job-bad-input');
+  try {
+    const refusals: JobSpec[] = [
+      { name: 'bad-cron', handler: 'h', schedule: { kind: 'cron', expression: 'every tuesday' } },
+      { name: 'bad-zone', handler: 'h', schedule: { kind: 'cron', expression: '0 3 * * *', timeZone: 'Mars/Olympus' } },
+      { name: 'bad name!', handler: 'h' },
+      { name: 'no-handler' },
+      { name: 'tiny-rate', handler: 'h', schedule: { kind: 'fixedRate', everyMs: 1 } },
+    ];
+    for (const job of refusals)
+      await assert.rejects(
+        rig.jobs.create(job),
+        (error: unknown) => error instanceof JobSchedulerClientError && error.code === 'INVALID_JOB',
+        job.name,
+      );
+    assert.deepEqual(await rig.jobs.list(), []);
+    const broker = ['--broker', rig.broker.address];
+    const refused = await runCli(['job', 'create', '--name', 'x', '--handler', 'h', '--cron', 'nonsense', ...broker]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /cron 'nonsense'/);
+    const created = await runCli([
+      'job',
+      'create',
+      '--name',
+      'nightly',
+      '--handler',
+      'h',
+      '--cron',
+      '0 3 * * *',
+      '--tz',
+      'Europe/Paris',
+      ...broker,
+    ]);
+    assert.equal(created.code, 0, created.stderr);
+    const listed = await runCli(['job', 'list', '--json', ...broker]);
+    const [nightly] = JSON.parse(listed.stdout) as { name: string; nextDueMs: number }[];
+    assert.equal(nightly!.name, 'nightly');
+    // 03:00 in Paris is 01:00 or 02:00 UTC, by the season.
+    assert.ok([1, 2].includes(new Date(nightly!.nextDueMs).getUTCHours()), String(nightly!.nextDueMs));
+    assert.equal((await runCli(['job', 'executors', ...broker])).code, 0);
   } finally {
     await rig.close();
   }
