@@ -126,15 +126,24 @@ export class JobSchedulerService {
     const { definition } = job;
     if (job.paused || definition.schedule.kind === 'manual') return;
     const dueMs = nextDueTime(definition.schedule, afterMs, job.lastFiredDueMs);
-    if (dueMs === undefined || dueMs <= job.lastFiredDueMs || dueMs > this.now() + JOB_FIRE_AHEAD_MS_MAX) return;
-    const record = this.writer.put({
-      topic: SYSTEM_TOPIC.jobFire,
-      queueId: 0,
-      body: Buffer.from(JSON.stringify({ job: definition.name, dueMs })),
-      properties: { [PROPERTY.timerDeliverMs]: String(dueMs) },
-    });
+    if (dueMs === undefined || dueMs <= job.lastFiredDueMs) return;
+    const record = this.writeFireRecord(definition.name, dueMs);
     const armed = this.machine.submit({ op: 'armed', name: definition.name, dueMs });
     await Promise.all([record, armed]);
+  }
+
+  /**
+   * The timer record of a fire. One due further ahead than the timer topic holds messages is
+   * written as a hop: delivered early, it is written again nearer (see fire()).
+   */
+  private writeFireRecord(name: string, dueMs: number): Promise<unknown> {
+    const deliverAtMs = Math.min(dueMs, this.now() + JOB_FIRE_AHEAD_MS_MAX);
+    return this.writer.put({
+      topic: SYSTEM_TOPIC.jobFire,
+      queueId: 0,
+      body: Buffer.from(JSON.stringify({ job: name, dueMs })),
+      properties: { [PROPERTY.timerDeliverMs]: String(deliverAtMs) },
+    });
   }
 
   /** A fixed-delay job is armed when its fire's last run ends. */
@@ -175,6 +184,11 @@ export class JobSchedulerService {
       return;
     }
     const now = this.now();
+    if (dueMs > now) {
+      // A hop of a fire due beyond the timer's reach: hold it again, nearer.
+      await Promise.all([this.writeFireRecord(name, dueMs), this.machine.submit({ op: 'cursor', cursor })]);
+      return;
+    }
     const misfired = now - dueMs > job.definition.misfireThresholdMs;
     const runs: RunRecord[] =
       misfired && job.definition.misfire === 'skip'

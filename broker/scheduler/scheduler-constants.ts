@@ -26,8 +26,11 @@ export const JOB_RETRIES_MAX = 100;
 export const JOB_RETRY_BACKOFF_MS_MAX = 3600_000;
 /** Smallest fixed rate or fixed delay. */
 export const JOB_INTERVAL_MS_MIN = 10;
-/** Fires are armed at most this far ahead (the timer topic's own limit is larger). */
-export const JOB_FIRE_AHEAD_MS_MAX = 30 * 24 * 3600_000;
+/**
+ * A fire's timer record is held at most this long (under the timer topic's 3-day limit); a fire
+ * due later is held in hops of this length.
+ */
+export const JOB_FIRE_AHEAD_MS_MAX = 2 * 24 * 3600_000;
 export const JOB_NAME_CHARS_MAX = 128;
 export const JOB_PARAMS_BYTES_MAX = 64 * 1024;
 export const JOB_GLUE_SOURCE_BYTES_MAX = 256 * 1024;
