@@ -37,3 +37,5 @@ export const JOB_GLUE_SOURCE_BYTES_MAX = 256 * 1024;
 export const JOB_CHILDREN_MAX = 64;
 /** Jobs one broker's scheduler holds. */
 export const JOBS_MAX = 100_000;
+/** Runs of one job waiting for an executor; a fire past this is recorded discarded. */
+export const JOB_QUEUED_RUNS_PER_JOB_MAX = 64;

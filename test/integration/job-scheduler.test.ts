@@ -290,19 +290,30 @@ test('after downtime past the misfire threshold, skip records the missed fire sk
     await rig.broker.restart();
     const upAt = Date.now();
     for (const name of ['skip', 'once'])
-      await runsUntil(rig.jobs, { name }, `${name} fires after the restart`, (runs) =>
-        runs.some((run) => run.dueMs > upAt),
+      await runsUntil(rig.jobs, { name }, `${name} runs a fire due after the restart`, (runs) =>
+        runs.some((run) => run.dueMs > upAt && run.status === 'succeeded'),
       );
-    const gap = (runs: JobRun[]): JobRun[] => runs.filter((run) => run.dueMs > downSince && run.dueMs < upAt);
+    // Due times: a grid with one jump over the downtime; the fire at the jump's start is the
+    // misfire (armed before the kill, read after the restart).
+    const misfireOf = (runs: JobRun[]): JobRun => {
+      const sorted = [...runs].sort((a, b) => a.dueMs - b.dueMs);
+      assert.equal(new Set(sorted.map((run) => run.dueMs)).size, sorted.length, 'a due time fired twice');
+      const jumps = sorted.slice(0, -1).filter((run, i) => sorted[i + 1]!.dueMs - run.dueMs > FIXED_RATE_MS);
+      assert.equal(jumps.length, 1, `one jump over the downtime: ${sorted.map((run) => run.dueMs).join(',')}`);
+      return jumps[0]!;
+    };
     const skipRuns = await rig.jobs.runs({ name: 'skip', limit: 1000 });
     const onceRuns = await rig.jobs.runs({ name: 'once', limit: 1000 });
+    const skipped = misfireOf(skipRuns);
+    assert.equal(skipped.status, 'skipped', 'skip ran the missed fire');
     assert.deepEqual(
-      gap(skipRuns).map((run) => run.status),
-      ['skipped'],
-      'skip ran a missed due time',
+      skipRuns.filter((run) => run.status === 'skipped'),
+      [skipped],
     );
-    assert.equal(gap(onceRuns).length, 1, 'fireOnce fired the missed due times other than once');
-    assert.equal(new Set(onceRuns.map((run) => run.dueMs)).size, onceRuns.length);
+    const once = misfireOf(onceRuns);
+    assert.equal(once.status, 'succeeded', 'fireOnce did not run the missed fire');
+    assert.ok(once.startedAtMs! > downSince + 1500 && once.dueMs < upAt, 'the missed fire ran late, after the restart');
+    assert.ok(onceRuns.every((run) => run.status !== 'skipped'));
   } finally {
     await rig.close();
   }
@@ -426,6 +437,20 @@ test('a malformed job is refused with INVALID_JOB and nothing is stored; the CLI
     // 03:00 in Paris is 01:00 or 02:00 UTC, by the season.
     assert.ok([1, 2].includes(new Date(nightly!.nextDueMs).getUTCHours()), String(nightly!.nextDueMs));
     assert.equal((await runCli(['job', 'executors', ...broker])).code, 0);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('with no executor, a serial job queues at most 64 runs and records later fires discarded', async () => {
+  const rig = await startRig('job-queue-bound');
+  try {
+    await rig.jobs.create({ name: 'fast', handler: 'nobody', schedule: { kind: 'fixedRate', everyMs: 10 } });
+    const runs = await runsUntil(rig.jobs, { name: 'fast' }, 'a discarded fire', (all) =>
+      all.some((run) => run.status === 'discarded'),
+    );
+    await rig.jobs.pause('fast');
+    assert.equal(runs.filter((run) => run.status === 'queued').length, 64);
   } finally {
     await rig.close();
   }
