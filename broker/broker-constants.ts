@@ -52,6 +52,8 @@ export const STATE_QUEUE = {
   uniqueIds: 8,
   quotas: 9,
   configCentre: 7,
+  /** Job scheduler: jobs, fires and runs (11 is reserved for it too). */
+  jobScheduler: 10,
 } as const;
 
 /** An orderly consumer's queue lock lives this long after its last renewal (RocketMQ lockMaxLiveTime). */
@@ -84,6 +86,8 @@ export const SYSTEM_TOPIC = {
   transactionHalf: 'RMQ_SYS_TRANS_HALF_TOPIC',
   transactionOp: 'RMQ_SYS_TRANS_OP_HALF_TOPIC',
   transactionCheckMax: 'TRANS_CHECK_MAX_TIME_TOPIC',
+  /** Job fires, each held on the timer topic until its due time, then read by the scheduler. */
+  jobFire: 'TRIBUTARY_JOB_FIRE',
 } as const;
 
 /** The producer group every RocketMQ client announces for its internal producer (MixAll). */

@@ -15,6 +15,7 @@ import type { TransactionProgress } from './state/transaction-progress.js';
 import type { DistributedLockService } from './locks/distributed-lock-service.js';
 import type { IdSequences } from './state/id-sequences.js';
 import type { QuotaEnforcer } from './quotas/quota-enforcer.js';
+import type { JobSchedulerService } from './scheduler/job-scheduler-service.js';
 import type { MessageStore } from '../storage/index.js';
 import type { StoreReader } from './store-reader.js';
 import type { TrafficCounters } from './metrics/traffic-counters.js';
@@ -38,6 +39,8 @@ export interface BrokerContext {
   readonly quotas: QuotaEnforcer;
   /** The config centre's items, versions and gray releases (broker/config-centre/). */
   readonly configCentre: ConfigStore;
+  /** The job scheduler (broker/scheduler/). */
+  readonly scheduler: JobSchedulerService;
   readonly consumers: ConsumerManager;
   readonly producers: ProducerManager;
   readonly holds: PullRequestHoldService;

@@ -57,6 +57,8 @@ import { QuotaEnforcer } from './quotas/quota-enforcer.js';
 import { registerQuotas } from './quotas/register-quotas.js';
 import type { ConsoleSources } from './console/console-sources.js';
 import { RateHistory } from './console/rate-history.js';
+import { JobSchedulerService } from './scheduler/job-scheduler-service.js';
+import { registerJobScheduler } from './scheduler/register-job-scheduler.js';
 
 /**
  * A broker running in this process (startBroker). Serves RocketMQ 4.x remoting clients and
@@ -131,6 +133,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   registerDistributedLocks(server, context);
   registerIds(server, context);
   registerQuotas(server, context);
+  await registerJobScheduler(server, context);
   const stopServices = startServices(resolved, context, store, server, schedule);
   metrics.attach({
     context,
@@ -160,6 +163,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       await http?.close();
       await started.close();
       await stopServices();
+      await context.scheduler.stop();
       holds.releaseAll();
       context.distributedLocks.close();
       await server.close();
@@ -338,6 +342,7 @@ function assembleContext(
   const distributedLocks = new DistributedLockService(store, stateDirectory, resolved.onError);
   const configCentre = new ConfigStore(store, stateDirectory, resolved.configHistoryVersionsMax);
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
+  const scheduler = new JobSchedulerService(store, writer, stateDirectory, resolved.onError);
   const registrar = new NameServerRegistrar(
     resolved.nameServers,
     { clusterName: resolved.clusterName, brokerName: resolved.brokerName, brokerAddress: address, brokerId: 0 },
@@ -356,6 +361,7 @@ function assembleContext(
     schedule,
     locks.stateMachine,
     transactions.stateMachine,
+    scheduler.machine,
     ids.stateMachine,
     quotas.table.stateMachine,
     distributedLocks.stateMachine,
@@ -370,6 +376,7 @@ function assembleContext(
     offsets,
     locks,
     transactions,
+    scheduler,
     ids,
     quotas,
     distributedLocks,

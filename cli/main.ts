@@ -19,6 +19,7 @@ import { groupCommand } from './commands/group-command.js';
 import { lockCommand } from './commands/lock-command.js';
 import { idCommand } from './commands/id-command.js';
 import { quotaCommand } from './commands/quota-command.js';
+import { jobCommand } from './commands/job-command.js';
 import { messageCommand } from './commands/message-command.js';
 import { namesrvCommand } from './commands/namesrv-command.js';
 import { produceCommand } from './commands/produce-command.js';
@@ -31,6 +32,7 @@ const SECTIONS: readonly [string, readonly CliCommand[]][] = [
   ['Messages', [produceCommand, consumeCommand, messageCommand]],
   ['Administration', [clusterCommand, topicCommand, groupCommand, dlqCommand, quotaCommand]],
   ['Coordination', [lockCommand, idCommand, configCommand]],
+  ['Workflows', [jobCommand]],
   ['Benchmarks', [benchCommand]],
 ];
 const COMMANDS = new Map(

@@ -60,3 +60,7 @@ export {
 export type { ConfigItem } from './config-centre/config-item.js';
 export type { ConfigChange, ConfigChangeListener } from './config-centre/config-watchers.js';
 export { ConfigError, CONFIG_ERRORS, type ConfigErrorCode } from './config-centre/config-error.js';
+export { JobExecutor, type JobExecutorOptions, type JobHandler, type JobRunContext } from './scheduler/job-executor.js';
+export { JobSchedulerClient, type JobSchedulerClientOptions } from './scheduler/job-scheduler-client.js';
+export { JobSchedulerClientError } from './scheduler/job-scheduler-client-error.js';
+export type { ExecutorInfo, JobRun, JobScheduleSpec, JobSpec, JobSummary, RunStatus } from './scheduler/job-spec.js';
