@@ -46,6 +46,8 @@ export const STATE_QUEUE = {
   scheduleProgress: 3,
   transactionState: 4,
   queueLock: 5,
+  /** TCC coordinator: global and branch log in one queue, so replay keeps their order (13 kept spare). */
+  tccLog: 12,
 } as const;
 
 /** An orderly consumer's queue lock lives this long after its last renewal (RocketMQ lockMaxLiveTime). */

@@ -12,6 +12,7 @@ import type { ResourceAccess } from './access/resource-access.js';
 import type { SubscriptionGroupManager } from './state/subscription-group-manager.js';
 import type { TopicConfigManager } from './state/topic-config-manager.js';
 import type { TransactionProgress } from './state/transaction-progress.js';
+import type { TccLog } from './state/tcc-log.js';
 import type { MessageStore } from '../storage/index.js';
 
 export interface BrokerContext {
@@ -25,6 +26,8 @@ export interface BrokerContext {
   readonly locks: QueueLockManager;
   /** Where each transaction stands (half messages committed, rolled back, checked). */
   readonly transactions: TransactionProgress;
+  /** The TCC coordinator's global and branch log (broker/tcc/). */
+  readonly tcc: TccLog;
   readonly consumers: ConsumerManager;
   readonly producers: ProducerManager;
   readonly holds: PullRequestHoldService;

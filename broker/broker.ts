@@ -40,6 +40,8 @@ import { SubscriptionGroupManager } from './state/subscription-group-manager.js'
 import { topicConfig, TopicConfigManager } from './state/topic-config-manager.js';
 import { TransactionCheckService } from './transactions/transaction-check-service.js';
 import { TransactionProgress } from './state/transaction-progress.js';
+import { TccLog } from './state/tcc-log.js';
+import { registerTcc } from './tcc/register-tcc.js';
 
 export interface Broker {
   readonly port: number;
@@ -73,6 +75,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   if (resolved.autoCreateTopics)
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   registerProcessors(server, context);
+  const tcc = registerTcc(server, context);
   const transactionChecks = new TransactionCheckService(
     store,
     context.writer,
@@ -112,6 +115,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       await registrar.close();
       await schedule.stop();
       await transactionChecks.stop();
+      tcc.stop();
       holds.releaseAll();
       await server.close();
       security.close();
@@ -197,6 +201,7 @@ function assembleContext(
   const offsets = new ConsumerOffsetManager(store, stateDirectory, resolved.onError);
   const locks = new QueueLockManager(store, stateDirectory, resolved.queueLockLifetimeMs);
   const transactions = new TransactionProgress(store, stateDirectory);
+  const tcc = new TccLog(store, stateDirectory);
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
   const registrar = new NameServerRegistrar(
     resolved.nameServers,
@@ -216,6 +221,7 @@ function assembleContext(
     schedule,
     locks.stateMachine,
     transactions.stateMachine,
+    tcc.stateMachine,
   ];
   setRetentionFloor(() => Math.min(...machines.map((machine) => machine.retentionFloor())));
   const context: BrokerContext = {
@@ -226,6 +232,7 @@ function assembleContext(
     offsets,
     locks,
     transactions,
+    tcc,
     consumers: new ConsumerManager(),
     producers: new ProducerManager(),
     holds,

@@ -26,3 +26,14 @@ export type { GroupDelivery, MessageTrace, RetryCopy, StoredPlace } from './admi
 export type { ResetResult, ResetTarget } from './admin/admin-reset-offset.js';
 export type { QueueOffset } from '../protocol/reset-offset-body.js';
 export type { GroupDescription, GroupMember, GroupSummary } from './admin/admin-groups.js';
+export { TccCoordinatorClient, type TccConnectionOptions } from './tcc/tcc-coordinator-client.js';
+export { TccTransaction, type TccTransactionOptions } from './tcc/tcc-transaction.js';
+export {
+  TccParticipant,
+  type TccParticipantOptions,
+  type TccBranchHandlers,
+  type TccBranchCall,
+} from './tcc/tcc-participant.js';
+export { TccError, type TccErrorCode } from './tcc/tcc-error.js';
+export { xidHeaders, xidFrom, TCC_XID_HEADER } from '../protocol/tcc-xid-headers.js';
+export type { TccGlobalStatus, TccBranchStatus, TccGlobalState, TccBranchState } from '../protocol/tcc-status.js';

@@ -122,7 +122,18 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   // through their entry points, as a user would.
   bench: ['bench', 'storage', 'broker', 'namesrv', 'client'],
   cli: ['cli', 'bench', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol', 'storage'],
-  test: ['test', 'bench', 'storage', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol'],
+  test: [
+    'test',
+    'bench',
+    'storage',
+    'broker',
+    'namesrv',
+    'server',
+    'client',
+    'client/remoting',
+    'protocol',
+    'examples',
+  ],
   'native-bench': [
     'native-bench',
     'bench',
