@@ -54,6 +54,8 @@ export class TccCoordinator {
   readonly participants = new TccParticipants();
   private readonly runtime = new Map<string, BranchRuntime>();
   private readonly tryWaiters = new Map<string, TryWaiter[]>();
+  /** Tries waiting for a participant of their resource to register, by branch key. */
+  private readonly unserved = new Map<string, { resource: string; send: (channel: Channel) => void }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -104,10 +106,13 @@ export class TccCoordinator {
     }
     const outcome = this.awaitTry(xid, resource, timeoutMs);
     const channel = this.participants.pick(resource);
-    if (channel === undefined) {
-      this.report({ xid, resource, action: 'try', ok: false, empty: false, reason: 'no participant serves it' });
-    } else this.send(channel, xid, resource, 'try', payload);
+    const key = branchKey(xid, resource);
+    // No participant now (one restarting): the try goes to the first to register within the timeout.
+    if (channel === undefined)
+      this.unserved.set(key, { resource, send: (c) => this.send(c, xid, resource, 'try', payload) });
+    else this.send(channel, xid, resource, 'try', payload);
     const { ok, reason } = await outcome;
+    this.unserved.delete(key);
     if (!ok) throw new TccRefusal(TCC_RESPONSE_CODE.TRY_FAILED, `try of ${resource} failed: ${reason}`);
   }
 
@@ -161,6 +166,11 @@ export class TccCoordinator {
   registerParticipant(channel: Channel, resources: readonly string[]): void {
     const added = new Set(this.participants.register(channel, resources));
     if (added.size === 0) return;
+    for (const [key, waiting] of this.unserved)
+      if (added.has(waiting.resource)) {
+        this.unserved.delete(key);
+        waiting.send(channel);
+      }
     const now = this.now();
     for (const global of [...this.log.unfinished()])
       if (global.state !== 'trying' && [...global.branches.keys()].some((r) => added.has(r)))
