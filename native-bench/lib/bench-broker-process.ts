@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface BenchBrokerProcess {
   readonly nameServer: string;
+  /** The broker's own 'host:port' (the TCC coordinator's address). */
+  readonly broker: string;
   /** Closes stdin (the child closes the broker cleanly) and waits for the exit. */
   stop(): Promise<void>;
 }
@@ -26,6 +28,7 @@ export async function startBenchBroker(
   });
   return {
     nameServer: (JSON.parse(line) as { nameServer: string }).nameServer,
+    broker: (JSON.parse(line) as { broker: string }).broker,
     stop: () => {
       child.stdin!.end();
       return exited;

@@ -84,4 +84,16 @@ test('readme: the ACL example starts a broker, and its admin and producer accoun
   }
 });
 
+test('readme: the TCC example commits a transfer through a broker coordinator (its address swapped in)', async () => {
+  const directory = temporaryDirectory('readme-tcc');
+  const broker = await startBrokerProcess({ dataDirectory: directory.path });
+  try {
+    const output = await runExample('tcc', example('TCC transactions').replaceAll('127.0.0.1:10911', broker.address));
+    assert.match(output, /^committed 70 30$/m);
+  } finally {
+    await broker.stop();
+    directory.remove();
+  }
+});
+
 test.run();
