@@ -21,6 +21,7 @@ import { AccountStore, AccountStoreError } from '../../examples/tcc-transfer/acc
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-processes.js';
 import { pollUntil } from '../support/broker-requests.js';
+import { cliJson, runCli } from '../support/run-cli.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
 const WAIT_MS = 15_000;
@@ -249,6 +250,38 @@ test('recovery: a broker SIGKILLed with branches outstanding confirms and cancel
       coordinator.close();
       a.close();
       b.close();
+    }
+  });
+});
+
+test('cli: tcc list and describe show a stuck global; tcc rollback unsticks it; commit of it then is refused', async () => {
+  await withBroker('tcc-cli', async (broker) => {
+    const a = new RecordingParticipant(broker.address, 'bank-a');
+    await a.start();
+    const coordinator = new TccCoordinatorClient({ coordinatorAddress: broker.address });
+    try {
+      const stuck = await TccTransaction.begin(coordinator); // Its initiator never decides.
+      await stuck.try('bank-a', 'x');
+      const on = ['--broker', broker.address];
+      const listed = await cliJson<{ globals: TccGlobalStatus[] }>(['tcc', 'list', ...on]);
+      assert.deepEqual(
+        listed.globals.map((g) => [g.xid, g.state]),
+        [[stuck.xid, 'trying']],
+      );
+      const described = await cliJson<TccGlobalStatus>(['tcc', 'describe', ...on, '--xid', stuck.xid]);
+      assert.deepEqual(
+        described.branches.map((b) => [b.resource, b.state]),
+        [['bank-a', 'tried']],
+      );
+      const rolledBack = await runCli(['tcc', 'rollback', ...on, '--xid', stuck.xid]);
+      assert.equal(rolledBack.code, 0, rolledBack.stderr);
+      assert.equal((await finished(coordinator, stuck.xid)).state, 'rolled_back');
+      const commit = await runCli(['tcc', 'commit', ...on, '--xid', stuck.xid]);
+      assert.equal(commit.code, 1);
+      assert.match(commit.stderr, /WRONG_STATE/);
+    } finally {
+      coordinator.close();
+      a.close();
     }
   });
 });
