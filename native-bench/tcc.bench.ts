@@ -6,12 +6,12 @@
 // confirm, not until the last commit returned. Latency is begin-to-commit-answer as the caller
 // sees it (commit is answered once the decision is logged; confirms follow).
 //
-// Per transaction the coordinator logs 9 commands (begin, 2 registers, 2 tried, decide,
-// 2 confirmed, finish) and exchanges 9 requests (begin, 2 tries each relayed to a participant
-// and reported, commit, 2 confirms each reported).
+// Per transaction the coordinator logs 8 commands (begin, 2 registers, 2 tried, decide,
+// 2 confirmed, the last also finishing) and exchanges 9 requests (begin, 2 tries each relayed to a participant
+// and reported oneway, commit, 2 confirms each reported oneway).
 //
 //   npm run build && node dist/native-bench/tcc.bench.js [--rounds 3] [--seconds 5]
-//                                                       [--concurrency 64,256] [--flush sync]
+//                                                       [--concurrency 32,64,256] [--flush sync]
 //
 // Prints one line per trial and the medians; writes results/tcc-<timestamp>.json.
 import fs from 'node:fs';
@@ -117,7 +117,7 @@ function median(values: readonly number[]): number {
 async function main(): Promise<void> {
   const rounds = Number(flag('rounds', '3'));
   const seconds = Number(flag('seconds', '5'));
-  const levels = flag('concurrency', '64,256').split(',').map(Number);
+  const levels = flag('concurrency', '32,64,256').split(',').map(Number);
   const flush = flag('flush', 'async') === 'sync' ? 'sync' : 'async';
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-tcc-bench-'));
   const broker = await startBenchBroker(directory, flush);

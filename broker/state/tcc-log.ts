@@ -4,13 +4,15 @@
 // that the tables of tcc-states.ts do not allow, so replay never fails on a log written by an
 // older coordinator: the coordinator checks every move before it logs it.
 //
+// A decided global is finished by the command that ends its last branch (or by the decision
+// itself when it has none); 'finish' remains for a coordinator that finds one done but open.
 // Finished globals move to a bounded list (newest TCC_FINISHED_GLOBALS_KEPT_MAX, without their
 // payloads) so a late repeat of commit or rollback is still answered as a no-op.
 import type { MessageStore } from '../../storage/index.js';
 import type { TccBranchState, TccGlobalState } from '../../protocol/tcc-status.js';
 import { STATE_QUEUE } from '../broker-constants.js';
 import { TCC_FINISHED_GLOBALS_KEPT_MAX } from '../tcc/tcc-constants.js';
-import { isLegalBranchMove, isLegalGlobalMove } from '../tcc/tcc-states.js';
+import { isFinalBranchState, isLegalBranchMove, isLegalGlobalMove } from '../tcc/tcc-states.js';
 import { LogBackedStateMachine, type StateMachineDefinition } from './log-backed-state-machine.js';
 
 export interface TccBranchRecord {
@@ -85,14 +87,23 @@ function applyCommand(state: TccLogState, command: TccLogCommand): void {
       if (branch === undefined || !isLegalBranchMove(branch.state, command.state)) return;
       branch.state = command.state;
       if (command.empty === true) branch.emptyRollback = true;
+      finishIfDone(state, global);
       return;
     }
     case 'decide':
       if (isLegalGlobalMove(global.state, command.state)) global.state = command.state;
+      finishIfDone(state, global);
       return;
     case 'finish':
       finishGlobal(state, global);
   }
+}
+
+/** A decided global whose branches all ended is finished by the same command (one write saved). */
+function finishIfDone(state: TccLogState, global: TccGlobalRecord): void {
+  if (global.state !== 'committing' && global.state !== 'rolling_back') return;
+  for (const branch of global.branches.values()) if (!isFinalBranchState(branch.state)) return;
+  finishGlobal(state, global);
 }
 
 function finishGlobal(state: TccLogState, global: TccGlobalRecord): void {

@@ -103,6 +103,16 @@ export class TccCoordinatorClient {
     return response;
   }
 
+  /** Sends a TCC request that gets no answer; false when it could not be sent. */
+  async oneway(code: number, extFields: ExtFields): Promise<boolean> {
+    try {
+      await this.remoting.invokeOneway(this.options.coordinatorAddress, { code, extFields });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   close(): void {
     this.remoting.close();
   }

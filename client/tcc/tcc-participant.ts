@@ -103,8 +103,15 @@ export class TccParticipant {
     }
     if (this.closed) return;
     const { xid, resource, action } = call;
-    await this.connection
-      .request(REQUEST_CODE.TCC_BRANCH_REPORT, { xid, resource, action, ok, empty, reason }, `report ${action}`)
-      .catch((error: unknown) => this.options.onError?.(error, call));
+    // Oneway: a lost report costs a retried confirm or cancel (or a try timeout), nothing more.
+    const sent = await this.connection.oneway(REQUEST_CODE.TCC_BRANCH_REPORT, {
+      xid,
+      resource,
+      action,
+      ok,
+      empty,
+      reason,
+    });
+    if (!sent) this.options.onError?.(new Error(`the ${action} report of ${xid} could not be sent`), call);
   }
 }
