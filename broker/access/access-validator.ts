@@ -27,7 +27,7 @@ import { ACL_REMARK_NAME_CHARS_MAX, SIGNED_REQUEST_CLOCK_SKEW_MS_MAX } from '../
 import type { RemotingCommand } from '../../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import type { AclAccount, AclConfig } from './acl-config.js';
-import { permits } from './acl-permission.js';
+import { ACL_PERMISSION, permits } from './acl-permission.js';
 import { normalizeAddress } from './address-allow-list.js';
 import { fieldsMismatch } from './request-code-fields.js';
 import { checkRequestSignature } from './request-signature-check.js';
@@ -178,7 +178,11 @@ export class AccessValidator {
 
 /** Step 8: the account's permission on each resource (an unrestricted admin has them all). */
 function checkNeeds(account: AclAccount, needs: readonly ResourceNeed[]): AccessDecision {
-  const unrestricted = account.admin && account.topicPermissions.size === 0 && account.groupPermissions.size === 0;
+  const unrestricted =
+    account.admin &&
+    account.topicPermissions.size === 0 &&
+    account.groupPermissions.size === 0 &&
+    (account.tccResourcePermissions?.size ?? 0) === 0;
   if (unrestricted) return { allowed: true, via: 'account' };
   for (const need of needs) {
     if (!permits(grantedPermission(account, need), need.permission)) {
@@ -194,6 +198,10 @@ function checkNeeds(account: AclAccount, needs: readonly ResourceNeed[]): Access
 /** The account's permission on the resource: its own entry, else the default for its kind. */
 function grantedPermission(account: AclAccount, need: ResourceNeed): number {
   if (need.kind === 'topic') return account.topicPermissions.get(need.name) ?? account.defaultTopicPermission;
+  if (need.kind === 'tccResource')
+    return (
+      account.tccResourcePermissions?.get(need.name) ?? account.defaultTccResourcePermission ?? ACL_PERMISSION.DENY
+    );
   return account.groupPermissions.get(need.name) ?? account.defaultGroupPermission;
 }
 

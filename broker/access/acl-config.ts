@@ -11,6 +11,8 @@
 //         "defaultTopicPerm": "DENY", "defaultGroupPerm": "SUB",   // default DENY
 //         "topicPerms": ["orders=PUB|SUB", "audit=DENY"],    // DENY | PUB | SUB | PUB|SUB
 //         "groupPerms": ["billing=SUB"],                     // a producer group needs PUB
+//         "defaultTccResourcePerm": "DENY",                  // TCC resources (broker/tcc/): PUB
+//         "tccResourcePerms": ["account-a=SUB"],             //   runs tries, SUB serves them
 //         "requireSignedCode": false }                       // true: only Tributary's signing
 //                                                            //   (code, time, nonce) is accepted
 //     ]
@@ -40,6 +42,9 @@ export interface AclAccount {
   readonly defaultGroupPermission: number;
   readonly topicPermissions: ReadonlyMap<string, number>;
   readonly groupPermissions: ReadonlyMap<string, number>;
+  /** TCC resources: PUB lets an initiator run a branch's try, SUB lets a participant serve it. */
+  readonly defaultTccResourcePermission?: number;
+  readonly tccResourcePermissions?: ReadonlyMap<string, number>;
   /**
    * Refuse requests not signed with Tributary's request code, time and nonce, signed out of
    * the clock window, or seen before (protocol/request-signature.ts); RocketMQ clients
@@ -65,6 +70,8 @@ const ACCOUNT_KEYS: ReadonlySet<string> = new Set([
   'topicPerms',
   'groupPerms',
   'requireSignedCode',
+  'defaultTccResourcePerm',
+  'tccResourcePerms',
 ]);
 
 /** Reads and validates an ACL file; any problem is an AclConfigError naming the file. */
@@ -133,6 +140,8 @@ function parseAccount(entry: unknown, where: string): AclAccount {
     defaultGroupPermission: permissionAt(account.defaultGroupPerm, `${where}.defaultGroupPerm`),
     topicPermissions: resourcePermissionsAt(account.topicPerms, `${where}.topicPerms`),
     groupPermissions: resourcePermissionsAt(account.groupPerms, `${where}.groupPerms`),
+    defaultTccResourcePermission: permissionAt(account.defaultTccResourcePerm, `${where}.defaultTccResourcePerm`),
+    tccResourcePermissions: resourcePermissionsAt(account.tccResourcePerms, `${where}.tccResourcePerms`),
     requireSignedCode: requireSignedCode === true,
   };
 }

@@ -31,7 +31,7 @@ import { CLIENT_INNER_PRODUCER_GROUP } from '../broker-constants.js';
 import { RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 import { parseHeartbeat } from '../processors/heartbeat-body.js';
 
-export type ResourceKind = 'topic' | 'group';
+export type ResourceKind = 'topic' | 'group' | 'tccResource';
 
 /** One thing a request touches and what it needs there. */
 export interface ResourceNeed {
@@ -53,6 +53,8 @@ export interface RequestPermission {
   readonly topics?: readonly FieldNeed[];
   /** Header fields naming consumer groups. */
   readonly groups?: readonly FieldNeed[];
+  /** Header fields naming TCC resources (a comma-separated list names several). */
+  readonly tccResources?: readonly FieldNeed[];
   /** Topics and groups the body names; throws when the body cannot be read. */
   readonly body?: (body: Buffer) => ResourceNeed[];
 }
@@ -127,6 +129,18 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.CHECK_TRANSACTION_STATE, ADMIN],
   [REQUEST_CODE.NOTIFY_CONSUMER_IDS_CHANGED, ADMIN],
   [REQUEST_CODE.RESET_CONSUMER_CLIENT_OFFSET, ADMIN],
+  // TCC (broker/tcc/): PUB on a resource runs its tries, SUB serves and reports them. A global's
+  // xid (a random UUID) is what commit, rollback and status need besides a signature; the
+  // listing of every xid is admin-only.
+  [REQUEST_CODE.TCC_BEGIN, SIGNED],
+  [REQUEST_CODE.TCC_TRY, { tccResources: [topic('resource', PUB)] }],
+  [REQUEST_CODE.TCC_COMMIT, SIGNED],
+  [REQUEST_CODE.TCC_ROLLBACK, SIGNED],
+  [REQUEST_CODE.TCC_STATUS, SIGNED],
+  [REQUEST_CODE.TCC_REGISTER_PARTICIPANT, { tccResources: [topic('resources', SUB)] }],
+  [REQUEST_CODE.TCC_BRANCH_REPORT, { tccResources: [topic('resource', SUB)] }],
+  [REQUEST_CODE.TCC_LIST, ADMIN],
+  [REQUEST_CODE.TCC_BRANCH_ACTION, ADMIN],
 ]);
 
 /** What `request` needs: admin or not, and each topic and group with its permission. */
@@ -141,6 +155,11 @@ export function requestNeeds(request: RemotingCommand): { admin: boolean; resour
   for (const need of entry.groups ?? []) {
     const name = fieldValue(request, need, 'group');
     if (name !== undefined) resources.push({ kind: 'group', name, permission: need.permission });
+  }
+  for (const need of entry.tccResources ?? []) {
+    const names = fieldValue(request, need, 'tccResource');
+    for (const name of names?.split(',') ?? [])
+      resources.push({ kind: 'tccResource', name, permission: need.permission });
   }
   if (entry.body !== undefined) {
     try {

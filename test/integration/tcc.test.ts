@@ -4,6 +4,7 @@
 // and by the example's store; repeated commits, rollbacks and reports are no-ops; and a broker
 // SIGKILLed with branches outstanding drives every one of them to completion after its restart.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 
@@ -284,6 +285,58 @@ test('cli: tcc list and describe show a stuck global; tcc rollback unsticks it; 
       a.close();
     }
   });
+});
+
+test('acl: PUB on a TCC resource runs its tries, SUB serves them; others are refused and the listing is admin-only', async () => {
+  const directory = temporaryDirectory('tcc-acl');
+  const keys = (name: string) => ({ accessKey: `${name}-key`, secretKey: `${name}-secret` });
+  const [initiator, server, stranger] = [keys('initiator'), keys('participant'), keys('stranger')];
+  const aclFile = path.join(directory.path, 'acl.json');
+  const accounts = [
+    { ...initiator, tccResourcePerms: ['bank-a=PUB'] },
+    { ...server, tccResourcePerms: ['bank-a=SUB'] },
+    { ...stranger, defaultTccResourcePerm: 'DENY' },
+  ];
+  fs.writeFileSync(aclFile, JSON.stringify({ accounts }));
+  const broker = await startBrokerProcess({
+    dataDirectory: path.join(directory.path, 'data'),
+    acl: aclFile,
+    label: 'tcc-acl',
+  });
+  const coordinatorAddress = broker.address;
+  const handlers = { try: () => undefined, confirm: () => undefined, cancel: () => undefined };
+  const participant = new TccParticipant({
+    coordinatorAddress,
+    credentials: server,
+    resources: { 'bank-a': handlers },
+  });
+  const intruder = new TccParticipant({ coordinatorAddress, credentials: stranger, resources: { 'bank-a': handlers } });
+  const allowed = new TccCoordinatorClient({ coordinatorAddress, credentials: initiator });
+  const refused = new TccCoordinatorClient({ coordinatorAddress, credentials: stranger });
+  try {
+    await participant.start();
+    assert.equal((await refusal(intruder.start())).code, 'BROKER_ERROR');
+    const xid = await TccTransaction.run(allowed, async (tx) => {
+      await tx.try('bank-a', 1);
+      return tx.xid;
+    });
+    assert.equal((await finished(allowed, xid)).state, 'committed');
+    const other = await TccTransaction.begin(refused);
+    const denied = await refusal(other.try('bank-a', 1));
+    assert.match(denied.message, /NO_PERMISSION/);
+    assert.equal((await refusal(allowed.list())).code, 'BROKER_ERROR');
+    const report = { xid, resource: 'bank-a', action: 'confirm', ok: true };
+    assert.match(
+      (await refusal(refused.request(REQUEST_CODE.TCC_BRANCH_REPORT, report, 'report'))).message,
+      /NO_PERMISSION/,
+    );
+  } finally {
+    for (const client of [allowed, refused]) client.close();
+    participant.close();
+    intruder.close();
+    await broker.stop();
+    directory.remove();
+  }
 });
 
 test.run();
