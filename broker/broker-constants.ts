@@ -54,6 +54,8 @@ export const STATE_QUEUE = {
   configCentre: 7,
   /** Job scheduler: jobs, fires and runs (11 is reserved for it too). */
   jobScheduler: 10,
+  /** TCC coordinator: global and branch log in one queue, so replay keeps their order (13 kept spare). */
+  tccLog: 12,
 } as const;
 
 /** An orderly consumer's queue lock lives this long after its last renewal (RocketMQ lockMaxLiveTime). */

@@ -16,6 +16,7 @@ import type { DistributedLockService } from './locks/distributed-lock-service.js
 import type { IdSequences } from './state/id-sequences.js';
 import type { QuotaEnforcer } from './quotas/quota-enforcer.js';
 import type { JobSchedulerService } from './scheduler/job-scheduler-service.js';
+import type { TccLog } from './state/tcc-log.js';
 import type { MessageStore } from '../storage/index.js';
 import type { StoreReader } from './store-reader.js';
 import type { TrafficCounters } from './metrics/traffic-counters.js';
@@ -41,6 +42,8 @@ export interface BrokerContext {
   readonly configCentre: ConfigStore;
   /** The job scheduler (broker/scheduler/). */
   readonly scheduler: JobSchedulerService;
+  /** The TCC coordinator's global and branch log (broker/tcc/). */
+  readonly tcc: TccLog;
   readonly consumers: ConsumerManager;
   readonly producers: ProducerManager;
   readonly holds: PullRequestHoldService;

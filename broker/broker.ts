@@ -59,6 +59,8 @@ import type { ConsoleSources } from './console/console-sources.js';
 import { RateHistory } from './console/rate-history.js';
 import { JobSchedulerService } from './scheduler/job-scheduler-service.js';
 import { registerJobScheduler } from './scheduler/register-job-scheduler.js';
+import { TccLog } from './state/tcc-log.js';
+import { registerTcc } from './tcc/register-tcc.js';
 
 /**
  * A broker running in this process (startBroker). Serves RocketMQ 4.x remoting clients and
@@ -134,6 +136,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   registerIds(server, context);
   registerQuotas(server, context);
   await registerJobScheduler(server, context);
+  const tcc = registerTcc(server, context);
   const stopServices = startServices(resolved, context, store, server, schedule);
   metrics.attach({
     context,
@@ -164,6 +167,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       await started.close();
       await stopServices();
       await context.scheduler.stop();
+      tcc.stop();
       holds.releaseAll();
       context.distributedLocks.close();
       await server.close();
@@ -337,6 +341,7 @@ function assembleContext(
   const offsets = new ConsumerOffsetManager(store, stateDirectory, resolved.onError);
   const locks = new QueueLockManager(store, stateDirectory, resolved.queueLockLifetimeMs);
   const transactions = new TransactionProgress(store, stateDirectory);
+  const tcc = new TccLog(store, stateDirectory);
   const ids = new IdSequences(store, stateDirectory);
   const quotas = new QuotaEnforcer(new QuotaTable(store, stateDirectory));
   const distributedLocks = new DistributedLockService(store, stateDirectory, resolved.onError);
@@ -361,6 +366,7 @@ function assembleContext(
     schedule,
     locks.stateMachine,
     transactions.stateMachine,
+    tcc.stateMachine,
     scheduler.machine,
     ids.stateMachine,
     quotas.table.stateMachine,
@@ -376,6 +382,7 @@ function assembleContext(
     offsets,
     locks,
     transactions,
+    tcc,
     scheduler,
     ids,
     quotas,

@@ -25,12 +25,13 @@ import { namesrvCommand } from './commands/namesrv-command.js';
 import { produceCommand } from './commands/produce-command.js';
 import { startCommand } from './commands/start-command.js';
 import { topicCommand } from './commands/topic-command.js';
+import { tccCommand } from './commands/tcc-command.js';
 import { UsageError } from './usage-error.js';
 
 const SECTIONS: readonly [string, readonly CliCommand[]][] = [
   ['Servers', [startCommand, namesrvCommand, brokerCommand]],
   ['Messages', [produceCommand, consumeCommand, messageCommand]],
-  ['Administration', [clusterCommand, topicCommand, groupCommand, dlqCommand, quotaCommand]],
+  ['Administration', [clusterCommand, topicCommand, groupCommand, dlqCommand, quotaCommand, tccCommand]],
   ['Coordination', [lockCommand, idCommand, configCommand]],
   ['Workflows', [jobCommand]],
   ['Benchmarks', [benchCommand]],

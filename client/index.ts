@@ -64,3 +64,14 @@ export { JobExecutor, type JobExecutorOptions, type JobHandler, type JobRunConte
 export { JobSchedulerClient, type JobSchedulerClientOptions } from './scheduler/job-scheduler-client.js';
 export { JobSchedulerClientError } from './scheduler/job-scheduler-client-error.js';
 export type { ExecutorInfo, JobRun, JobScheduleSpec, JobSpec, JobSummary, RunStatus } from './scheduler/job-spec.js';
+export { TccCoordinatorClient, type TccConnectionOptions } from './tcc/tcc-coordinator-client.js';
+export { TccTransaction, type TccTransactionOptions } from './tcc/tcc-transaction.js';
+export {
+  TccParticipant,
+  type TccParticipantOptions,
+  type TccBranchHandlers,
+  type TccBranchCall,
+} from './tcc/tcc-participant.js';
+export { TccError, type TccErrorCode } from './tcc/tcc-error.js';
+export { xidHeaders, xidFrom, TCC_XID_HEADER } from '../protocol/tcc-xid-headers.js';
+export type { TccGlobalStatus, TccBranchStatus, TccGlobalState, TccBranchState } from '../protocol/tcc-status.js';

@@ -48,6 +48,8 @@ export const PROPERTY = {
    */
   traceParent: 'traceparent',
   traceState: 'tracestate',
+  /** The TCC global transaction a message belongs to (protocol/tcc-xid-headers.ts). */
+  tccXid: 'TCC_XID',
 } as const;
 
 /** True when a property name or value can be stored without breaking the encoding. */

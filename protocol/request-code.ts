@@ -115,6 +115,25 @@ export const REQUEST_CODE = {
   JOB_CANCEL: 21417,
   JOB_RUNS: 21418,
   JOB_EXECUTORS: 21419,
+  // TCC coordinator (21500-21599; broker/tcc/, bodies JSON: protocol/tcc-status.ts).
+  /** Initiator: a new global transaction (extFields timeoutMs); answers extFields xid. */
+  TCC_BEGIN: 21500,
+  /** Initiator: runs a branch's try on its participant through the coordinator (xid, resource; body payload). */
+  TCC_TRY: 21501,
+  /** Initiator or admin: decide commit (xid). */
+  TCC_COMMIT: 21502,
+  /** Initiator or admin: decide rollback (xid). */
+  TCC_ROLLBACK: 21503,
+  /** Participant: serve these resources (extFields resources, comma separated). */
+  TCC_REGISTER_PARTICIPANT: 21504,
+  /** Broker to participant, oneway: run try, confirm or cancel (xid, resource, action; body payload). */
+  TCC_BRANCH_ACTION: 21505,
+  /** Participant: the outcome of a branch action (xid, resource, action, ok, reason). */
+  TCC_BRANCH_REPORT: 21506,
+  /** Status of one global transaction and its branches (xid); body JSON. */
+  TCC_STATUS: 21507,
+  /** Unfinished global transactions (and the newest finished ones); body JSON. */
+  TCC_LIST: 21508,
 } as const;
 
 export type RequestCode = (typeof REQUEST_CODE)[keyof typeof REQUEST_CODE];

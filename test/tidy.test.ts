@@ -122,7 +122,18 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   // through their entry points, as a user would.
   bench: ['bench', 'storage', 'broker', 'namesrv', 'client'],
   cli: ['cli', 'bench', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol', 'storage'],
-  test: ['test', 'bench', 'storage', 'broker', 'namesrv', 'server', 'client', 'client/remoting', 'protocol'],
+  test: [
+    'test',
+    'bench',
+    'storage',
+    'broker',
+    'namesrv',
+    'server',
+    'client',
+    'client/remoting',
+    'protocol',
+    'examples',
+  ],
   'native-bench': [
     'native-bench',
     'bench',
@@ -259,7 +270,10 @@ test('tidy: the entry point rule catches violations (canary)', () => {
   assert.match(entryPointViolation(file('cli/commands/bench-x-command.ts'), '../../client/admin.js') ?? '', /entry/);
   assert.equal(entryPointViolation(file('native-bench/x.ts'), '../storage/index.js'), undefined);
   assert.equal(entryPointViolation(file('bench/x.ts'), './bench-meter.js'), undefined);
-  assert.match(entryPointViolation(file('cli/commands/topic-command.ts'), '../../client/admin/admin.js') ?? '', /entry/);
+  assert.match(
+    entryPointViolation(file('cli/commands/topic-command.ts'), '../../client/admin/admin.js') ?? '',
+    /entry/,
+  );
   assert.equal(entryPointViolation(file('cli/commands/topic-command.ts'), '../../client/index.js'), undefined);
   assert.equal(entryPointViolation(file('cli/flags/x.ts'), '../../server/index.js'), undefined);
 });

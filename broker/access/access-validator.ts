@@ -183,6 +183,7 @@ function checkNeeds(account: AclAccount, needs: readonly ResourceNeed[]): Access
     account.topicPermissions.size === 0 &&
     account.groupPermissions.size === 0 &&
     account.lockPermissions.size === 0;
+  (account.tccResourcePermissions?.size ?? 0) === 0;
   if (unrestricted) return { allowed: true, via: 'account' };
   for (const need of needs) {
     if (!permits(grantedPermission(account, need), need.permission)) {
@@ -201,6 +202,10 @@ function grantedPermission(account: AclAccount, need: ResourceNeed): number {
   if (need.kind === 'lock') return account.lockPermissions.get(need.name) ?? account.defaultLockPermission;
   if (need.kind === 'ids') return account.idPermissions.get(need.name) ?? account.defaultIdPermission;
   if (need.kind === 'config') return configPermission(account, need.name);
+  if (need.kind === 'tccResource')
+    return (
+      account.tccResourcePermissions?.get(need.name) ?? account.defaultTccResourcePermission ?? ACL_PERMISSION.DENY
+    );
   return account.groupPermissions.get(need.name) ?? account.defaultGroupPermission;
 }
 

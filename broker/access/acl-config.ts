@@ -14,7 +14,9 @@
 //         "defaultLockPerm": "DENY", "lockPerms": ["orders=PUB|SUB"],  // locks: PUB takes, SUB reads
 //         "defaultIdPerm": "DENY", "idPerms": ["orders=PUB"], // id sequences and worker id
 //                                                            //   spaces: PUB creates, takes, leases
-//         "requireSignedCode": false,                        // true: only Tributary's signing
+//         "defaultTccResourcePerm": "DENY",                  // TCC resources (broker/tcc/): PUB
+//         "tccResourcePerms": ["account-a=SUB"],             //   runs tries, SUB serves them
+//         "requireSignedCode": false,                       // true: only Tributary's signing
 //                                                            //   (code, time, nonce) is accepted
 //         "configPerms": ["prod/orders=SUB", "dev/*=PUB|SUB"] } // config centre: env/namespace
 //                                                            //   (or env/*): SUB reads and watches,
@@ -52,6 +54,9 @@ export interface AclAccount {
   /** Unique id sequences and snowflake worker id spaces (broker/ids/): PUB to create, take, lease. */
   readonly defaultIdPermission: number;
   readonly idPermissions: ReadonlyMap<string, number>;
+  /** TCC resources: PUB lets an initiator run a branch's try, SUB lets a participant serve it. */
+  readonly defaultTccResourcePermission?: number;
+  readonly tccResourcePermissions?: ReadonlyMap<string, number>;
   /**
    * Refuse requests not signed with Tributary's request code, time and nonce, signed out of
    * the clock window, or seen before (protocol/request-signature.ts); RocketMQ clients
@@ -84,6 +89,8 @@ const ACCOUNT_KEYS: ReadonlySet<string> = new Set([
   'defaultLockPerm',
   'lockPerms',
   'configPerms',
+  'defaultTccResourcePerm',
+  'tccResourcePerms',
 ]);
 
 /** Reads and validates an ACL file; any problem is an AclConfigError naming the file. */
@@ -156,6 +163,8 @@ function parseAccount(entry: unknown, where: string): AclAccount {
     lockPermissions: resourcePermissionsAt(account.lockPerms, `${where}.lockPerms`),
     defaultIdPermission: permissionAt(account.defaultIdPerm, `${where}.defaultIdPerm`),
     idPermissions: resourcePermissionsAt(account.idPerms, `${where}.idPerms`),
+    defaultTccResourcePermission: permissionAt(account.defaultTccResourcePerm, `${where}.defaultTccResourcePerm`),
+    tccResourcePermissions: resourcePermissionsAt(account.tccResourcePerms, `${where}.tccResourcePerms`),
     requireSignedCode: requireSignedCode === true,
     configPermissions: resourcePermissionsAt(account.configPerms, `${where}.configPerms`),
   };

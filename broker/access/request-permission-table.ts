@@ -31,8 +31,11 @@ import { CLIENT_INNER_PRODUCER_GROUP } from '../broker-constants.js';
 import { RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 import { parseHeartbeat } from '../processors/heartbeat-body.js';
 
-/** 'lock': a distributed lock; 'ids': a unique id sequence or snowflake worker id space; 'config': a config "env/namespace". */
-export type ResourceKind = 'topic' | 'group' | 'lock' | 'ids' | 'config';
+/**
+ * 'lock': a distributed lock; 'ids': a unique id sequence or snowflake worker id space; 'config': a
+ * config "env/namespace"; 'tccResource': a TCC participant's resource.
+ */
+export type ResourceKind = 'topic' | 'group' | 'lock' | 'ids' | 'config' | 'tccResource';
 
 /** One thing a request touches and what it needs there. */
 export interface ResourceNeed {
@@ -56,6 +59,8 @@ export interface RequestPermission {
   readonly groups?: readonly FieldNeed[];
   /** Header fields naming id sequences or worker id spaces. */
   readonly ids?: readonly FieldNeed[];
+  /** Header fields naming TCC resources (a comma-separated list names several). */
+  readonly tccResources?: readonly FieldNeed[];
   /** Topics and groups the body names; throws when the body cannot be read. */
   readonly body?: (body: Buffer) => ResourceNeed[];
 }
@@ -158,6 +163,18 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.TRIBUTARY_QUOTA_SET, ADMIN],
   [REQUEST_CODE.TRIBUTARY_QUOTA_DELETE, ADMIN],
   [REQUEST_CODE.TRIBUTARY_QUOTA_LIST, ADMIN],
+  // TCC (broker/tcc/): PUB on a resource runs its tries, SUB serves and reports them. A global's
+  // xid (a random UUID) is what commit, rollback and status need besides a signature; the
+  // listing of every xid is admin-only.
+  [REQUEST_CODE.TCC_BEGIN, SIGNED],
+  [REQUEST_CODE.TCC_TRY, { tccResources: [topic('resource', PUB)] }],
+  [REQUEST_CODE.TCC_COMMIT, SIGNED],
+  [REQUEST_CODE.TCC_ROLLBACK, SIGNED],
+  [REQUEST_CODE.TCC_STATUS, SIGNED],
+  [REQUEST_CODE.TCC_REGISTER_PARTICIPANT, { tccResources: [topic('resources', SUB)] }],
+  [REQUEST_CODE.TCC_BRANCH_REPORT, { tccResources: [topic('resource', SUB)] }],
+  [REQUEST_CODE.TCC_LIST, ADMIN],
+  [REQUEST_CODE.TCC_BRANCH_ACTION, ADMIN],
 ]);
 
 /** What `request` needs: admin or not, and each topic and group with its permission. */
@@ -176,6 +193,11 @@ export function requestNeeds(request: RemotingCommand): { admin: boolean; resour
   for (const need of entry.ids ?? []) {
     const name = fieldValue(request, need, 'ids');
     if (name !== undefined) resources.push({ kind: 'ids', name, permission: need.permission });
+  }
+  for (const need of entry.tccResources ?? []) {
+    const names = fieldValue(request, need, 'tccResource');
+    for (const name of names?.split(',') ?? [])
+      resources.push({ kind: 'tccResource', name, permission: need.permission });
   }
   if (entry.body !== undefined) {
     try {

@@ -1,0 +1,119 @@
+// A connection to the TCC coordinator (a broker) for initiators and operators: begin a global
+// transaction, run branch tries, commit, roll back, and ask where globals stand. Transactions
+// are usually driven through TccTransaction (tcc-transaction.ts), which uses this.
+import type tls from 'node:tls';
+
+import { RemotingClient } from '../remoting/remoting-client.js';
+import { clientTlsConnectionOptions, type ClientTlsOptions } from '../remoting/client-tls-options.js';
+import type { ExtFields, RemotingCommand } from '../../protocol/remoting-command.js';
+import { bodyOf } from '../../protocol/remoting-command.js';
+import type { AccessCredentials } from '../../protocol/request-signature.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
+import type { TccGlobalStatus } from '../../protocol/tcc-status.js';
+import {
+  TCC_GLOBAL_TIMEOUT_MS_DEFAULT,
+  TCC_REQUEST_TIMEOUT_MS_DEFAULT,
+  TCC_TRY_TIMEOUT_MS_DEFAULT,
+} from './tcc-constants.js';
+import { TccError } from './tcc-error.js';
+
+export interface TccConnectionOptions {
+  /** The coordinator broker, 'host:port'. */
+  readonly coordinatorAddress: string;
+  readonly credentials?: AccessCredentials;
+  readonly tls?: ClientTlsOptions;
+  readonly requestTimeoutMs?: number;
+}
+
+export class TccCoordinatorClient {
+  private readonly remoting: RemotingClient;
+  private readonly requestTimeoutMs: number;
+
+  constructor(
+    private readonly options: TccConnectionOptions,
+    onRequest?: (request: RemotingCommand) => RemotingCommand | undefined,
+  ) {
+    const tlsOptions: tls.ConnectionOptions | undefined =
+      options.tls === undefined ? undefined : clientTlsConnectionOptions(options.tls);
+    this.remoting = new RemotingClient({
+      credentials: options.credentials,
+      tls: tlsOptions,
+      onRequest: onRequest === undefined ? undefined : (request) => onRequest(request),
+    });
+    this.requestTimeoutMs = options.requestTimeoutMs ?? TCC_REQUEST_TIMEOUT_MS_DEFAULT;
+  }
+
+  /** Begins a global transaction; resolves with its xid. */
+  async begin(timeoutMs = TCC_GLOBAL_TIMEOUT_MS_DEFAULT): Promise<string> {
+    const response = await this.request(REQUEST_CODE.TCC_BEGIN, { timeoutMs }, 'begin');
+    return String(response.extFields?.xid);
+  }
+
+  /** Runs `resource`'s try with `payload` on its participant, through the coordinator. */
+  async tryBranch(
+    xid: string,
+    resource: string,
+    payload: Buffer,
+    timeoutMs = TCC_TRY_TIMEOUT_MS_DEFAULT,
+  ): Promise<void> {
+    await this.request(REQUEST_CODE.TCC_TRY, { xid, resource, timeoutMs }, `try ${resource}`, payload, timeoutMs);
+  }
+
+  async commit(xid: string): Promise<void> {
+    await this.request(REQUEST_CODE.TCC_COMMIT, { xid }, `commit ${xid}`);
+  }
+
+  async rollback(xid: string): Promise<void> {
+    await this.request(REQUEST_CODE.TCC_ROLLBACK, { xid }, `rollback ${xid}`);
+  }
+
+  async status(xid: string): Promise<TccGlobalStatus> {
+    const response = await this.request(REQUEST_CODE.TCC_STATUS, { xid }, `status ${xid}`);
+    return JSON.parse(bodyOf(response).toString('utf8')) as TccGlobalStatus;
+  }
+
+  /** Unfinished globals, then up to `finished` recently finished ones. */
+  async list(finished = 20): Promise<TccGlobalStatus[]> {
+    const response = await this.request(REQUEST_CODE.TCC_LIST, { finished }, 'list');
+    return (JSON.parse(bodyOf(response).toString('utf8')) as { globals: TccGlobalStatus[] }).globals;
+  }
+
+  /** Sends a TCC request; a refusal becomes a TccError, no answer an UNAVAILABLE one. */
+  async request(
+    code: number,
+    extFields: ExtFields,
+    what: string,
+    body?: Buffer,
+    extraMs = 0,
+  ): Promise<RemotingCommand> {
+    let response: RemotingCommand;
+    try {
+      response = await this.remoting.invoke(
+        this.options.coordinatorAddress,
+        { code, extFields, body },
+        this.requestTimeoutMs + extraMs,
+      );
+    } catch (error) {
+      throw new TccError('UNAVAILABLE', `${what}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+    if (response.code !== RESPONSE_CODE.SUCCESS) throw TccError.fromResponse(response.code, response.remark, what);
+    return response;
+  }
+
+  /** Sends a TCC request that gets no answer; false when it could not be sent. */
+  async oneway(code: number, extFields: ExtFields): Promise<boolean> {
+    try {
+      await this.remoting.invokeOneway(this.options.coordinatorAddress, { code, extFields });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    this.remoting.close();
+  }
+}
