@@ -1,12 +1,16 @@
 // Every default and limit of the broker, each with its unit in its name. The name server's are in
 // namesrv/name-server-constants.ts, the shared server transport's in server/server-constants.ts.
 
+/** The remoting port clients and name servers reach the broker on (RocketMQ's listenPort). */
 export const BROKER_PORT_DEFAULT = 10911;
 export const HA_PORT_DEFAULT = 10912;
 /** Health and metrics (RocketMQ exporter's Prometheus port). */
 export const HTTP_PORT_DEFAULT = 5557;
+/** Where the broker stores its commit log, queues and state, relative to the working directory. */
 export const DATA_DIRECTORY_DEFAULT = './data';
+/** The name the broker registers under; brokers of one cluster need distinct names (RocketMQ's default). */
 export const BROKER_NAME_DEFAULT = 'broker-a';
+/** The cluster the broker registers in (RocketMQ's default, so its tools find it). */
 export const CLUSTER_NAME_DEFAULT = 'DefaultCluster';
 
 /** Queues of a topic created without an explicit count. */

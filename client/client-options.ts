@@ -33,6 +33,11 @@ export interface ClientOptions {
   logger?: ClientLogger;
 }
 
+/**
+ * The name server list of `ClientOptions.nameServer`: a string is split on ';' or ',', each
+ * address trimmed and empty ones dropped (so a trailing ';' is harmless). Addresses are not
+ * checked here; an unreachable one fails the first request that tries it.
+ */
 export function parseNameServers(nameServer: string | readonly string[]): string[] {
   const list = typeof nameServer === 'string' ? nameServer.split(/[;,]/) : [...nameServer];
   const addresses = list.map((address) => address.trim()).filter((address) => address !== '');

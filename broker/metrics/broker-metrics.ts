@@ -15,6 +15,11 @@ export interface BrokerMetricsSources {
   readonly aclRefusals: () => number;
 }
 
+/**
+ * The broker's Prometheus metrics, in a registry of its own so two servers may share a process.
+ * Read at scrape time from counters the send and pull paths bump, so the send path pays no
+ * metric call. Names and labels are RocketMQ 5's where it has the metric, tributary_* otherwise.
+ */
 export class BrokerMetrics {
   readonly registry = new Registry();
   readonly rpcLatency: RpcLatency;
@@ -39,6 +44,7 @@ export class BrokerMetrics {
     this.sources = sources;
   }
 
+  /** The metrics in Prometheus's text exposition format, as GET /metrics serves them. */
   text(): Promise<string> {
     return this.registry.metrics();
   }

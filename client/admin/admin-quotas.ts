@@ -5,8 +5,13 @@ import type { ClientInstance } from '../client-instance.js';
 import { expectSuccess } from '../expect-success.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 
+/** What a quota is keyed by: a topic, an ACL account, or a consumer group. */
 export type QuotaScope = 'topic' | 'account' | 'group';
 
+/**
+ * A rate limit quota as set on each broker. Each broker enforces it on what reaches that broker
+ * alone, so a topic on N brokers may take N times it in all. A rate left out is not limited.
+ */
 export interface QuotaSpec {
   readonly scope: QuotaScope;
   readonly name: string;

@@ -317,6 +317,10 @@ export class Admin {
     return listQuotas(this.client, await this.brokerAddresses());
   }
 
+  /**
+   * The master address of every broker the name servers know, whether or not it serves a route:
+   * the brokers a cluster-wide command (quotas, topic creation) goes to.
+   */
   async brokerAddresses(): Promise<string[]> {
     return this.client.clusterBrokerAddresses();
   }

@@ -33,6 +33,11 @@ import type { ConfigItem } from './config-item.js';
 import { CONFIG_ERRORS, ConfigError, type ConfigErrorCode } from './config-error.js';
 import { ConfigWatchers, type ConfigChange, type ConfigChangeListener } from './config-watchers.js';
 
+/**
+ * Options of a ConfigClient; `broker` and `env` are required (CONFIG_INVALID when empty).
+ * Defaults: a new client id, no disk cache, requests time out after the client's default,
+ * watches are held CONFIG_WATCH_HOLD_MS_DEFAULT.
+ */
 export interface ConfigClientOptions {
   /** The broker's 'host:port'. */
   readonly broker: string;
@@ -53,6 +58,7 @@ export interface ConfigClientOptions {
   readonly author?: string;
 }
 
+/** One kept version of an item, as history() lists it; `from` is the version a rollback copied. */
 export interface ConfigVersion {
   readonly version: number;
   /** null: a tombstone (the delete). */
@@ -64,6 +70,7 @@ export interface ConfigVersion {
   readonly from?: number;
 }
 
+/** An item's pending gray release: seen only by `clientIds` and `percent` of clients until promoted or abandoned. */
 export interface ConfigGrayRelease {
   readonly version: number;
   readonly value: string;
@@ -74,11 +81,13 @@ export interface ConfigGrayRelease {
   readonly percent: number;
 }
 
+/** Which item of a key (`group`, default DEFAULT_GROUP) and the comment a change is kept with. */
 export interface ConfigItemOptions {
   readonly group?: string;
   readonly comment?: string;
 }
 
+/** How to publish: to everyone, or as a gray release when either gray option is given. */
 export interface PublishOptions extends ConfigItemOptions {
   /** Publish as a gray release to these client ids only (until promoted or abandoned). */
   readonly grayClientIds?: readonly string[];
@@ -91,6 +100,12 @@ interface LoadedNamespace {
   items: Map<string, ConfigItem>;
 }
 
+/**
+ * The config centre as an application sees it, bound to one broker and one environment. Reads
+ * load a whole namespace and keep it current by long polling; with `cacheDirectory` they fall
+ * back to the last copy saved on disk when the broker is unreachable. Events: 'cached', 'live',
+ * 'watchError', 'cacheError', 'listenerError', 'close'. Refusals are ConfigErrors.
+ */
 export class ConfigClient extends EventEmitter {
   readonly clientId: string;
   readonly env: string;
@@ -189,6 +204,10 @@ export class ConfigClient extends EventEmitter {
     return iterator;
   }
 
+  /**
+   * A new version of a key, or a gray release of it with `grayClientIds` or `grayPercent`;
+   * CONFIG_INVALID for an out-of-bounds name or value.
+   */
   async publish(
     namespace: string,
     key: string,
@@ -209,6 +228,7 @@ export class ConfigClient extends EventEmitter {
     };
   }
 
+  /** The kept versions of a key, oldest first, and its gray release; both empty for an unknown key. */
   async history(
     namespace: string,
     key: string,
@@ -247,6 +267,7 @@ export class ConfigClient extends EventEmitter {
     await this.request(REQUEST_CODE.CONFIG_ABANDON, this.item(namespace, key, options));
   }
 
+  /** Stops every long poll, drops the listeners and closes the connection; emits 'close'. */
   close(): void {
     this.closed = true;
     this.remoting.close();

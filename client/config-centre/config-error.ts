@@ -2,6 +2,7 @@
 // (configError ext field) when the broker gave one, else CONFIG_REFUSED (e.g. NO_PERMISSION),
 // and CONFIG_UNAVAILABLE when no broker answered and no cached value exists.
 
+/** The stable code of each config centre refusal and what it means. */
 export const CONFIG_ERRORS = {
   CONFIG_INVALID: 'the request is malformed or a name or value is out of bounds',
   CONFIG_NOT_FOUND: 'no such item (or it is deleted)',
@@ -12,8 +13,13 @@ export const CONFIG_ERRORS = {
   CONFIG_UNAVAILABLE: 'no broker answered and no cached copy exists',
 } as const;
 
+/** A stable code of CONFIG_ERRORS, to branch on instead of the message. */
 export type ConfigErrorCode = keyof typeof CONFIG_ERRORS;
 
+/**
+ * A config centre refusal: `code` is the broker's stable code when it gave one, else
+ * CONFIG_REFUSED; CONFIG_UNAVAILABLE when no broker answered and no cached copy exists.
+ */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 

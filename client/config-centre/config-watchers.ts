@@ -1,5 +1,6 @@
 // Who listens to which key of which namespace, and the change they are told about.
 
+/** A change of a watched config item, as a ConfigChangeListener is told it. */
 export interface ConfigChange {
   readonly namespace: string;
   readonly group: string;
@@ -13,6 +14,10 @@ export interface ConfigChange {
   readonly gray: boolean;
 }
 
+/**
+ * Called with each change of what it watches. What it throws is emitted as the ConfigClient's
+ * 'listenerError' event and does not stop the other listeners.
+ */
 export type ConfigChangeListener = (change: ConfigChange) => void;
 
 interface Registration {

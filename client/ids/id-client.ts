@@ -16,11 +16,13 @@ import { SnowflakeIdGenerator, type SnowflakeOptions } from './snowflake-id-gene
 import { snowflakeLayout } from './snowflake-layout.js';
 import { WorkerIdLease } from './worker-id-lease.js';
 
+/** ClientOptions plus the broker that holds sequences and worker ids; every client of one sequence must reach the same one. */
 export interface IdClientOptions extends ClientOptions {
   /** The broker holding sequences and worker ids ('host:port'); default: the first registered by address. */
   idBroker?: string;
 }
 
+/** How a snowflake or order number generator leases its worker id. */
 export interface WorkerLeaseOptions {
   /** Lease length (default 30 s); renewed every third of it. */
   readonly leaseTtlMs?: number;
@@ -28,6 +30,12 @@ export interface WorkerLeaseOptions {
   readonly onLeaseLost?: (error: ClientError) => void;
 }
 
+/**
+ * Unique ids from the broker: sequences handed out in ranges (segment mode), snowflake ids and
+ * order numbers on leased worker ids. Refusals are ClientErrors with codes such as
+ * ID_SEQUENCE_NOT_FOUND, ID_SEQUENCE_EXHAUSTED and ID_WORKERS_EXHAUSTED; NO_ROUTE when no broker
+ * is registered and `idBroker` is not given.
+ */
 export class IdClient {
   private readonly client: ClientInstance;
   private readonly service: IdService;
@@ -50,6 +58,7 @@ export class IdClient {
     return this.service.takeRange(sequence, count);
   }
 
+  /** Every sequence of the id broker, with the next id it will hand out. */
   sequences(): Promise<SequenceInfo[]> {
     return this.service.sequences();
   }

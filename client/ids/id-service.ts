@@ -7,18 +7,21 @@ import type { RemotingCommand } from '../../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 
+/** `count` ids of a sequence, handed out once: first, first + step, ... */
 export interface IdRange {
   readonly first: number;
   readonly step: number;
   readonly count: number;
 }
 
+/** A worker id leased to one holder until the broker's `expiresAtMs` unless renewed. */
 export interface WorkerGrant {
   readonly workerId: number;
   /** The broker's clock; the client counts its own deadline (see worker-id-lease.ts). */
   readonly expiresAtMs: number;
 }
 
+/** A sequence as the broker holds it: the next id it hands out, and its step. */
 export interface SequenceInfo {
   readonly name: string;
   readonly next: number;

@@ -24,12 +24,18 @@ export const ORDER_NUMBER_MACHINES_MAX = 10_000;
 const SEQUENCES_PER_MS = 10_000;
 const TWO_DIGITS_MAX = 99;
 
+/** The caller's part of an order number: each 0..99, else ClientError INVALID_ARGUMENT. */
 export interface OrderNumberFields {
   readonly orderType: number;
   readonly databaseSuffix: number;
   readonly tableSuffix: number;
 }
 
+/**
+ * 27-digit decimal order numbers that sort by time and carry the shard their order is stored in
+ * (layout at the top of order-number-generator.ts). Unique while its machine id lease holds.
+ * INVALID_ARGUMENT when the machine id does not fit 4 digits.
+ */
 export class OrderNumberGenerator {
   private readonly clock: SequenceClock;
   private readonly machine: string;
@@ -45,6 +51,10 @@ export class OrderNumberGenerator {
     this.machine = String(worker.workerId).padStart(4, '0');
   }
 
+  /**
+   * The next order number, as a string (27 digits exceed any native integer). INVALID_ARGUMENT
+   * for a field outside 0..99; ID_LEASE_LOST or CLOCK_MOVED_BACKWARDS when it cannot give one safely.
+   */
   next(fields: OrderNumberFields): string {
     const { orderType, databaseSuffix, tableSuffix } = fields;
     for (const [name, value] of Object.entries({ orderType, databaseSuffix, tableSuffix })) {

@@ -25,6 +25,7 @@ export const SEGMENT_RANGE_LIFETIME_MS_MIN = 1_000;
 /** The largest range the dynamic step asks for (the broker allows at most 10,000,000). */
 export const SEGMENT_RANGE_SIZE_MAX = 1_000_000;
 
+/** How a segment-mode generator takes ranges; INVALID_ARGUMENT for values out of bounds. */
 export interface SegmentOptions {
   /** Ids per range (default 10,000). */
   readonly rangeSize?: number;
@@ -32,6 +33,11 @@ export interface SegmentOptions {
   readonly prefetchFraction?: number;
 }
 
+/**
+ * Segment-mode ids (Leaf's double buffer): next() is a local increment over a range taken from
+ * the broker, and the next range is fetched in the background before this one runs out. Ids of
+ * one generator increase; several generators of one sequence never repeat but interleave.
+ */
 export class SegmentIdGenerator {
   private cursor = 0;
   private step = 1;

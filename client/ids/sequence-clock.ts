@@ -15,9 +15,11 @@ import { ClientError } from '../client-error.js';
 /** A clock behind the last millisecond used by at most this is waited for (Leaf waits up to 5 ms). */
 export const CLOCK_BACKWARDS_WAIT_MS_MAX_DEFAULT = 5;
 
+/** The size of a SequenceClock's millisecond, and its clocks (injectable for tests). */
 export interface SequenceClockOptions {
   /** Sequences per millisecond (2^sequenceBits, or 10^digits). */
   readonly sequencesPerMs: number;
+  /** How long a clock stepped back is waited for (default CLOCK_BACKWARDS_WAIT_MS_MAX_DEFAULT). */
   readonly backwardsWaitMsMax?: number;
   /** The wall clock, ms (default Date.now); tests inject one that goes backwards. */
   readonly wallClock?: () => number;
@@ -25,6 +27,11 @@ export interface SequenceClockOptions {
   readonly monotonicClock?: () => number;
 }
 
+/**
+ * The millisecond and per-millisecond sequence under snowflake ids and order numbers: never
+ * answers a pair twice, also when the wall clock steps back (it waits briefly, then refuses with
+ * CLOCK_MOVED_BACKWARDS). Spins instead of sleeping so that next() stays synchronous.
+ */
 export class SequenceClock {
   /** The millisecond of the last answer. */
   lastMs = -1;

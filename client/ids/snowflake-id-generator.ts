@@ -6,6 +6,7 @@ import { ClientError } from '../client-error.js';
 import { SequenceClock, type SequenceClockOptions } from './sequence-clock.js';
 import { snowflakeLayout, type SnowflakeLayout } from './snowflake-layout.js';
 
+/** A snowflake generator's bit layout (default SNOWFLAKE_LAYOUT_DEFAULT) and clock options. */
 export interface SnowflakeOptions {
   readonly layout?: Partial<SnowflakeLayout>;
   /** Clock waits and injected clocks (tests). */
@@ -15,9 +16,15 @@ export interface SnowflakeOptions {
 /** What the generator asks of its worker id: the id, and whether it may still use it at `nowMs`. */
 export interface WorkerIdSource {
   readonly workerId: number;
+  /** Throws (ClientError ID_LEASE_LOST) when the worker id may no longer be used at `nowMs`. */
   check(nowMs: number): void;
 }
 
+/**
+ * 63-bit snowflake ids as BigInts (timestamp, worker id, sequence). The worker id is leased, so
+ * no two live generators share one; one generator never repeats an id, also when the clock
+ * steps back. INVALID_ARGUMENT when the worker id does not fit the layout.
+ */
 export class SnowflakeIdGenerator {
   readonly layout: SnowflakeLayout;
   private readonly clock: SequenceClock;

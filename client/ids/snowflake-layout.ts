@@ -16,6 +16,7 @@ import { ClientError } from '../client-error.js';
 export const SNOWFLAKE_EPOCH_MS_DEFAULT = Date.UTC(2020, 0, 1);
 export const SNOWFLAKE_ID_BITS_MAX = 63;
 
+/** How a snowflake id's 63 bits are split; the three widths must sum to at most 63. */
 export interface SnowflakeLayout {
   readonly epochMs: number;
   readonly timestampBits: number;
@@ -23,6 +24,7 @@ export interface SnowflakeLayout {
   readonly sequenceBits: number;
 }
 
+/** 41 timestamp bits (69 years from 2020), 10 worker bits (1,024 workers), 12 sequence bits (4,096 ids per ms). */
 export const SNOWFLAKE_LAYOUT_DEFAULT: SnowflakeLayout = {
   epochMs: SNOWFLAKE_EPOCH_MS_DEFAULT,
   timestampBits: 41,

@@ -39,6 +39,10 @@ export const LOCK_KEEPALIVE_INTERVAL_MS_DEFAULT = 20_000;
 /** Automatic renewal runs this many times per lease. */
 const AUTO_RENEWALS_PER_LEASE = 3;
 
+/**
+ * Options of a LockClient. Defaults: no credentials, no TLS, requests time out after
+ * LOCK_REQUEST_TIMEOUT_MS_DEFAULT, keepalive every LOCK_KEEPALIVE_INTERVAL_MS_DEFAULT.
+ */
 export interface LockClientOptions {
   /** 'host:port' of the broker holding the locks. */
   readonly broker: string;
@@ -50,6 +54,7 @@ export interface LockClientOptions {
   readonly keepAliveIntervalMs?: number;
 }
 
+/** How to acquire a lock: its lease, how long to queue, its kind. Only `ttlMs` is required. */
 export interface AcquireOptions {
   /** Lease length; renew within it to keep the lock. */
   readonly ttlMs: number;
@@ -65,6 +70,11 @@ export interface AcquireOptions {
   readonly autoRenew?: boolean;
 }
 
+/**
+ * The 'lost' event: this client no longer holds the lock, so it must stop using what the lock
+ * guards. Emitted once per grant; `reason` tells which of the broker's notice, the client's own
+ * lease clock, a refused renewal after a reconnect, or a refused automatic renewal said so.
+ */
 export interface LockLostEvent {
   readonly name: string;
   readonly token: string;
@@ -72,6 +82,7 @@ export interface LockLostEvent {
   readonly reason: 'expired' | 'lease-elapsed' | 'connection-closed' | 'renewal-refused';
 }
 
+/** One holder of a lock as the broker sees it; `address` is the holder's connection, if known. */
 export interface LockHolderStatus {
   readonly fence: number;
   readonly mode: string;
@@ -79,6 +90,7 @@ export interface LockHolderStatus {
   readonly address: string | undefined;
 }
 
+/** A lock as the broker holds it now: its kind, its holders, and how many wait in its queue. */
 export interface LockStatus {
   readonly name: string;
   readonly kind: string;
@@ -87,13 +99,16 @@ export interface LockStatus {
   readonly waiters: number;
 }
 
+/** A lock this client was granted; its methods are LockClient's, bound to its name and token. */
 export interface HeldLock {
   readonly name: string;
   readonly token: string;
   /** Strictly increasing per lock, across broker restarts: hand it to the guarded resource. */
   readonly fence: number;
   readonly leaseMs: number;
+  /** Releases the lock and stops its renewals; ClientError LOCK_NOT_HELD when it was already lost. */
   release(): Promise<void>;
+  /** Restarts the lease for `leaseMs` (default: its length); ClientError LOCK_NOT_HELD when it is gone. */
   renew(leaseMs?: number): Promise<void>;
 }
 
@@ -106,6 +121,12 @@ interface Tracked {
   renewTimer: NodeJS.Timeout | undefined;
 }
 
+/**
+ * Distributed locks, read-write locks and semaphores held on one broker, with fencing tokens.
+ * A holder never loses a lock silently: 'lost' is emitted when the lease ends for any reason.
+ * Requests fail with ClientError: TIMEOUT, BROKER_UNAVAILABLE, or the refusals LOCK_BUSY,
+ * LOCK_WAIT_TIMEOUT and LOCK_NOT_HELD.
+ */
 export class LockClient extends EventEmitter<{ lost: [LockLostEvent]; error: [Error] }> {
   private readonly remoting: RemotingClient;
   private readonly timeoutMs: number;
@@ -204,12 +225,14 @@ export class LockClient extends EventEmitter<{ lost: [LockLostEvent]; error: [Er
     return result;
   }
 
+  /** The lock's holders and waiters now; undefined when nobody holds or waits for it. */
   async status(name: string): Promise<LockStatus | undefined> {
     const status = (await this.call(REQUEST_CODE.TRIBUTARY_LOCK_STATUS, { name }, `status ${name}`)) as
       LockStatus | Record<string, never>;
     return 'name' in status ? (status as LockStatus) : undefined;
   }
 
+  /** Every lock the broker holds or queues for now. */
   async list(): Promise<LockStatus[]> {
     return (await this.call(REQUEST_CODE.TRIBUTARY_LOCK_LIST, undefined, 'list locks')) as LockStatus[];
   }

@@ -1,5 +1,6 @@
 // The `httpPort` option and `--http-port` flag: a port (0 picks a free one) or 'off'.
 
+/** The port of the HTTP endpoint (metrics, health): a port, 0 for a free one, or 'off' for none. */
 export type HttpPortOption = number | 'off';
 
 export class HttpPortError extends Error {

@@ -1,11 +1,19 @@
 // The JSON-lines logger of a broker or name server process (pino): one line per event with its
 // level, time and the fields of its child logger (broker, topic, group...). Secrets never reach
 // a line: the paths below are replaced by "[Redacted]" wherever they appear in what is logged.
-import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
+import { pino, type Logger as PinoLogger, type LevelWithSilent, type DestinationStream } from 'pino';
 
 import { LOG_LEVEL_DEFAULT } from '../server-constants.js';
 
-export type { Logger } from 'pino';
+/**
+ * A broker's or name server's logger: pino's, as `processLogger` makes it (JSON lines, secrets
+ * redacted). Any pino logger fits where one is taken, so an embedding application can pass its own
+ * or a child of it. Declared here rather than re-exported so the public API documents it.
+ */
+export type Logger<CustomLevels extends string = never, UseOnlyCustomLevels extends boolean = boolean> = PinoLogger<
+  CustomLevels,
+  UseOnlyCustomLevels
+>;
 
 /** The levels `--log-level` accepts. */
 export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
