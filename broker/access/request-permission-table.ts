@@ -175,6 +175,23 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.TCC_BRANCH_REPORT, { tccResources: [topic('resource', SUB)] }],
   [REQUEST_CODE.TCC_LIST, ADMIN],
   [REQUEST_CODE.TCC_BRANCH_ACTION, ADMIN],
+  // Job scheduler (broker/scheduler/): an executor serves jobs with any signed account (its work
+  // is what jobs are defined to do); defining, running and reading jobs is the operators' business.
+  [REQUEST_CODE.JOB_EXECUTOR_REGISTER, SIGNED],
+  [REQUEST_CODE.JOB_EXECUTOR_HEARTBEAT, SIGNED],
+  [REQUEST_CODE.JOB_EXECUTOR_POLL, SIGNED],
+  [REQUEST_CODE.JOB_EXECUTOR_REPORT, SIGNED],
+  [REQUEST_CODE.JOB_EXECUTOR_UNREGISTER, SIGNED],
+  [REQUEST_CODE.JOB_PUT, ADMIN],
+  [REQUEST_CODE.JOB_DELETE, ADMIN],
+  [REQUEST_CODE.JOB_LIST, ADMIN],
+  [REQUEST_CODE.JOB_DESCRIBE, ADMIN],
+  [REQUEST_CODE.JOB_TRIGGER, ADMIN],
+  [REQUEST_CODE.JOB_PAUSE, ADMIN],
+  [REQUEST_CODE.JOB_RESUME, ADMIN],
+  [REQUEST_CODE.JOB_CANCEL, ADMIN],
+  [REQUEST_CODE.JOB_RUNS, ADMIN],
+  [REQUEST_CODE.JOB_EXECUTORS, ADMIN],
 ]);
 
 /** What `request` needs: admin or not, and each topic and group with its permission. */
