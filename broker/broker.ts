@@ -46,6 +46,7 @@ import { startBrokerHttp } from './metrics/broker-http.js';
 import type { HttpEndpoint } from '../server/http/http-endpoint.js';
 import type { StoreReader } from './store-reader.js';
 import { TrafficCounters } from './metrics/traffic-counters.js';
+import { startReplication, type Replication } from './replication/start-replication.js';
 
 export interface Broker {
   readonly port: number;
@@ -56,6 +57,8 @@ export interface Broker {
   /** The HTTP endpoint's port; undefined when `httpPort` is 'off'. */
   readonly httpPort: number | undefined;
   readonly metrics: BrokerMetrics;
+  /** Its place in a replicated broker set (broker/replication/). */
+  readonly replication: Replication;
   /** Delivers due delayed messages now (normally every 100 ms). */
   deliverDueMessages(): Promise<void>;
   /** Open connections and what the connection limits did so far. */
@@ -91,10 +94,15 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     throw error;
   }
   const { topics, holds } = context;
-  if (resolved.autoCreateTopics)
+  const replication = await joinReplicatedSet(resolved, context, store, server, schedule).catch(async (error) => {
+    await Promise.allSettled([http?.close(), server.close(), store.close()]);
+    security.close();
+    throw error;
+  });
+  if (resolved.autoCreateTopics && !replication.isReplica)
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   registerProcessors(server, context);
-  const stopServices = startServices(resolved, context, store, server, schedule);
+  const stopServices = startServices(resolved, context, store, server, replication.isReplica ? undefined : schedule);
   metrics.attach({
     context,
     connections: () => server.stats,
@@ -114,12 +122,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     context,
     httpPort: http?.port,
     metrics,
+    replication,
     deliverDueMessages: () => schedule.tick(),
     connectionStats: () => server.stats,
     close: async () => {
       await http?.close();
       await started.close();
       await stopServices();
+      await replication.close();
       holds.releaseAll();
       await server.close();
       security.close();
@@ -129,13 +139,29 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
   };
 }
 
-/** Delayed delivery, transaction check-backs and client expiry; returns what stops them. */
-function startServices(
+/** The broker's place in its replicated set (README "Topologies"); a replica replays every machine. */
+function joinReplicatedSet(
   resolved: ResolvedBrokerOptions,
   context: BrokerContext,
   store: MessageStore,
   server: RemotingServer,
   schedule: ScheduleMessageService,
+): Promise<Replication> {
+  const { topics, groups, offsets, locks, transactions } = context;
+  const machines = [topics, groups, offsets, locks, transactions, schedule].map((part) => part.stateMachine);
+  return startReplication(resolved, context, store, server, machines);
+}
+
+/**
+ * Delayed delivery, transaction check-backs and client expiry; returns what stops them. A
+ * replica (no `schedule`) runs only client expiry: the rest write, and its master does them.
+ */
+function startServices(
+  resolved: ResolvedBrokerOptions,
+  context: BrokerContext,
+  store: MessageStore,
+  server: RemotingServer,
+  schedule: ScheduleMessageService | undefined,
 ): () => Promise<void> {
   const transactionChecks = new TransactionCheckService(
     store,
@@ -149,7 +175,6 @@ function startServices(
     },
     resolved.onError,
   );
-  const retirement = retireUnusedRetryTopics(context, resolved.onError);
   server.onChannelClosed((channel) => {
     context.consumers.channelClosed(channel);
     context.producers.channelClosed(channel);
@@ -160,6 +185,8 @@ function startServices(
     context.producers.expire(resolved.clientExpiryMs);
   }, resolved.clientExpiryScanIntervalMs);
   expiry.unref();
+  if (schedule === undefined) return async () => clearInterval(expiry);
+  const retirement = retireUnusedRetryTopics(context, resolved.onError);
   schedule.start();
   transactionChecks.start();
   return async () => {
@@ -271,7 +298,12 @@ function assembleContext(
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
   const registrar = new NameServerRegistrar(
     resolved.nameServers,
-    { clusterName: resolved.clusterName, brokerName: resolved.brokerName, brokerAddress: address, brokerId: 0 },
+    {
+      clusterName: resolved.clusterName,
+      brokerName: resolved.brokerName,
+      brokerAddress: address,
+      brokerId: resolved.brokerId,
+    },
     topics,
     resolved.registerIntervalMs,
     resolved.onError,

@@ -56,6 +56,8 @@ export const REQUEST_CODE = {
   TRIBUTARY_QUERY_DEAD_LETTERS: 20001,
   /** Re-sends a dead letter (group, msgId) to the group's %RETRY% topic with reconsumeTimes 0. */
   TRIBUTARY_RESEND_DEAD_LETTER: 20002,
+  /** A master's replication address (extFields haAddress, 'host:port'; '' when it serves none). */
+  TRIBUTARY_REPLICATION_ADDRESS: 21600,
 } as const;
 
 export type RequestCode = (typeof REQUEST_CODE)[keyof typeof REQUEST_CODE];

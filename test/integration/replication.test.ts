@@ -1,0 +1,168 @@
+// Master-slave replication with real processes on loopback (README "Topologies"): a replica
+// converges on its master's commit log byte for byte under several producers, a sync master
+// acknowledges a send only once its replica holds it and answers SLAVE_NOT_AVAILABLE without
+// one, a stopped replica catches up, and a replica whose log diverged is refused.
+import assert from 'node:assert/strict';
+import { test } from 'uvu';
+
+import { Producer } from '../../client/index.js';
+import { ClientError } from '../../client/client-error.js';
+import { RemotingClient } from '../../client/remoting/remoting-client.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
+import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
+import { stopAll, type BrokerProcess } from '../support/broker-processes.js';
+import { createTopic, pollUntil } from '../support/broker-requests.js';
+import { commitLogBytes, startMaster, startReplica } from '../support/replicated-set.js';
+import { seededRandom } from '../support/seeded-random.js';
+import { temporaryDirectory } from '../support/temporary-directory.js';
+
+const CONVERGE_TIMEOUT_MS = 20_000;
+const PRODUCERS = 4;
+
+async function produce(
+  nameServer: string,
+  topic: string,
+  count: number,
+  label: string,
+  seed: number,
+): Promise<string[]> {
+  const random = seededRandom(label, seed, false);
+  const producers = Array.from({ length: PRODUCERS }, (_, i) => new Producer({ nameServer, group: `${label}-${i}` }));
+  await Promise.all(producers.map((producer) => producer.start()));
+  try {
+    const ids: string[] = [];
+    await Promise.all(
+      producers.map(async (producer, p) => {
+        for (let i = p; i < count; i += PRODUCERS) {
+          const body = Buffer.concat([Buffer.from(`${label}-${i}:`), random.bytes(random.between(1, 2048))]);
+          const result = await producer.send({ topic, body, keys: [`${label}-${i}`] });
+          ids.push(result.msgId);
+        }
+      }),
+    );
+    return ids;
+  } finally {
+    await Promise.all(producers.map((producer) => producer.shutdown()));
+  }
+}
+
+function waitConverged(master: BrokerProcess, replica: BrokerProcess): Promise<number> {
+  return pollUntil('the replica converges on the master', CONVERGE_TIMEOUT_MS, () => {
+    const mine = commitLogBytes(master.dataDirectory);
+    const copy = commitLogBytes(replica.dataDirectory);
+    return mine.length > 0 && mine.equals(copy) ? mine.length : undefined;
+  });
+}
+
+async function topicsOf(client: RemotingClient, address: string): Promise<string[]> {
+  const response = await client.invoke(address, { code: REQUEST_CODE.GET_ALL_TOPIC_CONFIG }, 5000);
+  assert.equal(response.code, RESPONSE_CODE.SUCCESS);
+  const body = JSON.parse(response.body!.toString('utf8')) as { topicConfigTable: Record<string, unknown> };
+  return Object.keys(body.topicConfigTable).sort();
+}
+
+test('replication: a replica converges byte-identical on its sync master under several producers, topics included', async () => {
+  const { seed } = seededRandom('replication converge');
+  const masterDirectory = temporaryDirectory('repl-master');
+  const replicaDirectory = temporaryDirectory('repl-replica');
+  const client = new RemotingClient({ serializeType: SERIALIZE_TYPE.json });
+  let master: BrokerProcess | undefined;
+  let replica: BrokerProcess | undefined;
+  try {
+    master = await startMaster(masterDirectory.path);
+    replica = await startReplica(replicaDirectory.path, master.nameServers);
+    await createTopic(client, master.address, 'ReplicatedTopic', 4);
+    // 1 MiB test segments: 1,200 messages of up to 2 KiB roll at least one, a blank marker included.
+    await produce(master.nameServerAddress!, 'ReplicatedTopic', 1200, 'converge', seed);
+    const bytes = await waitConverged(master, replica);
+    assert.ok(bytes > 1024 * 1024, `${bytes} bytes replicated`);
+    assert.deepEqual(await topicsOf(client, replica.address), await topicsOf(client, master.address));
+  } finally {
+    client.close();
+    await stopAll([replica, master]);
+    masterDirectory.remove();
+    replicaDirectory.remove();
+  }
+});
+
+test('replication: a sync master answers SLAVE_NOT_AVAILABLE once its only replica is gone, and a restarted replica catches up', async () => {
+  const { seed } = seededRandom('replication sync master');
+  const masterDirectory = temporaryDirectory('repl-master');
+  const replicaDirectory = temporaryDirectory('repl-replica');
+  const client = new RemotingClient({ serializeType: SERIALIZE_TYPE.json });
+  let master: BrokerProcess | undefined;
+  let replica: BrokerProcess | undefined;
+  try {
+    master = await startMaster(masterDirectory.path);
+    await createTopic(client, master.address, 'SyncTopic', 2);
+    const producer = new Producer({ nameServer: master.nameServerAddress!, group: 'sync-alone', retries: 0 });
+    await producer.start();
+    try {
+      const refused = await producer.send({ topic: 'SyncTopic', body: Buffer.from('no replica') }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      assert.ok(refused instanceof ClientError, `refused: ${String(refused)}`);
+      assert.equal(refused.responseCode, RESPONSE_CODE.SLAVE_NOT_AVAILABLE);
+      replica = await startReplica(replicaDirectory.path, master.nameServers);
+      await pollUntil('a send acknowledged with the replica in sync', CONVERGE_TIMEOUT_MS, () =>
+        producer.send({ topic: 'SyncTopic', body: Buffer.from('with replica') }).then(
+          () => true,
+          () => undefined,
+        ),
+      );
+      await produce(master.nameServerAddress!, 'SyncTopic', 200, 'before-stop', seed);
+      await waitConverged(master, replica);
+      await replica.kill();
+      const alone = await producer.send({ topic: 'SyncTopic', body: Buffer.from('replica killed') }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      assert.ok(alone instanceof ClientError, `after the kill: ${String(alone)}`);
+      assert.equal(alone.responseCode, RESPONSE_CODE.SLAVE_NOT_AVAILABLE);
+    } finally {
+      await producer.shutdown();
+    }
+    await replica.restart();
+    await produce(master.nameServerAddress!, 'SyncTopic', 200, 'after-restart', seed + 1);
+    await waitConverged(master, replica);
+  } finally {
+    client.close();
+    await stopAll([replica, master]);
+    masterDirectory.remove();
+    replicaDirectory.remove();
+  }
+});
+
+test('replication: a replica whose log diverged from its master is refused and keeps its log unchanged', async () => {
+  const { seed } = seededRandom('replication divergence');
+  const masterDirectory = temporaryDirectory('repl-master');
+  const replicaDirectory = temporaryDirectory('repl-replica');
+  const client = new RemotingClient({ serializeType: SERIALIZE_TYPE.json });
+  let master: BrokerProcess | undefined;
+  let replica: BrokerProcess | undefined;
+  try {
+    // The future replica first runs as a master of its own and takes other messages.
+    const alone = await startMaster(replicaDirectory.path, { role: 'async-master', label: 'other' });
+    await createTopic(client, alone.address, 'DivergedTopic', 1);
+    await produce(alone.nameServerAddress!, 'DivergedTopic', 50, 'other-log', seed);
+    await alone.stop();
+    const before = commitLogBytes(replicaDirectory.path);
+    master = await startMaster(masterDirectory.path, { role: 'async-master' });
+    await createTopic(client, master.address, 'DivergedTopic', 1);
+    await produce(master.nameServerAddress!, 'DivergedTopic', 100, 'master-log', seed + 1);
+    replica = await startReplica(replicaDirectory.path, master.nameServers);
+    await pollUntil('the master refuses the replica', CONVERGE_TIMEOUT_MS, () =>
+      replica!.outputTail.includes('the master refused this replica') ? true : undefined,
+    );
+    assert.ok(commitLogBytes(replicaDirectory.path).equals(before), 'the replica log is unchanged');
+  } finally {
+    client.close();
+    await stopAll([replica, master]);
+    masterDirectory.remove();
+    replicaDirectory.remove();
+  }
+});
+
+test.run();
