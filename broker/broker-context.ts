@@ -13,6 +13,7 @@ import type { TopicConfigManager } from './state/topic-config-manager.js';
 import type { TransactionProgress } from './state/transaction-progress.js';
 import type { MessageStore } from '../storage/index.js';
 import type { StoreReader } from './store-reader.js';
+import type { ReplicaReads } from './replication/replica-reads.js';
 import type { TrafficCounters } from './metrics/traffic-counters.js';
 
 export interface BrokerContext {
@@ -34,6 +35,8 @@ export interface BrokerContext {
   readonly access: ResourceAccess;
   /** Messages and bytes in and out, read by the metrics when scraped. */
   readonly traffic: TrafficCounters;
+  /** Whether pulls far behind the log end are sent to a replica (broker/replication/). */
+  readonly replicaReads: ReplicaReads;
   /** 'ip:port' clients use for this broker. */
   readonly address: string;
   /** The same as STOREHOST, for offset message ids. */

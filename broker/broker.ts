@@ -46,6 +46,7 @@ import { startBrokerHttp } from './metrics/broker-http.js';
 import type { HttpEndpoint } from '../server/http/http-endpoint.js';
 import type { StoreReader } from './store-reader.js';
 import { TrafficCounters } from './metrics/traffic-counters.js';
+import { ReplicaReads } from './replication/replica-reads.js';
 import { startReplication, type Replication } from './replication/start-replication.js';
 
 export interface Broker {
@@ -335,6 +336,7 @@ function assembleContext(
     writer,
     access,
     traffic: new TrafficCounters(resolved.metricLabelsMax),
+    replicaReads: new ReplicaReads(),
     address,
     storeHost: toHostAddress(resolved.advertisedHost, port),
     registerSoon: () => registrar.registerSoon(),

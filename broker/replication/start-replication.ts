@@ -70,6 +70,8 @@ export async function startReplication(
   } else if (resolved.haPort !== 'off') {
     haServer = new ReplicationServer(store, resolved.brokerName, segmentBytes, resolved.onError);
     haPort = await haServer.listen(resolved.host, resolved.haPort);
+    const following = haServer;
+    context.replicaReads.replicaFollowing = () => following.replicas.length > 0;
     if (role === 'sync-master') {
       const gate = new SyncReplicaGate(
         haServer,

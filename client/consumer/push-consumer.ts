@@ -444,7 +444,7 @@ export class PushConsumer {
   }
 
   private async queryOffset(queue: MessageQueue, code: number, timestamp?: number): Promise<number> {
-    const address = this.client.brokerAddress(queue.brokerName);
+    const address = this.client.brokerReadAddress(queue.brokerName);
     if (address === undefined) throw new ClientError('BROKER_UNAVAILABLE', queue.brokerName);
     const extFields = { topic: queue.topic, queueId: queue.queueId, ...(timestamp === undefined ? {} : { timestamp }) };
     const response = await this.client.invoke(address, { code, extFields });
