@@ -58,6 +58,8 @@ export const REQUEST_CODE = {
   TRIBUTARY_RESEND_DEAD_LETTER: 20002,
   /** A master's replication address (extFields haAddress, 'host:port'; '' when it serves none). */
   TRIBUTARY_REPLICATION_ADDRESS: 21600,
+  /** Replication status, JSON body: role, logEnd, replicas (acked, flushed, in sync) or the follower's view. */
+  TRIBUTARY_REPLICATION_STATUS: 21601,
 } as const;
 
 export type RequestCode = (typeof REQUEST_CODE)[keyof typeof REQUEST_CODE];

@@ -33,6 +33,7 @@ export class ReplicationServer {
   private readonly sessions = new Set<ReplicaSession>();
   private readonly ackWaiters = new Set<() => void>();
   private closed = false;
+  private wakeScheduled = false;
 
   constructor(
     private readonly store: MessageStore,
@@ -69,6 +70,16 @@ export class ReplicationServer {
         now - replica.lastReportAt <= REPLICA_IN_SYNC_SILENCE_MS_MAX &&
         end - replica.ackedOffset <= REPLICA_IN_SYNC_LAG_BYTES_MAX,
     );
+  }
+
+  /** New records are in the log: replicas waiting for them are sent them in this tick's end, not after the idle poll. */
+  wake(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      for (const session of this.sessions) session.wake();
+    });
   }
 
   /** Called on every replica report (sync-master waiters recheck then). */
@@ -167,6 +178,13 @@ class ReplicaSession implements ReplicaProgress {
     this.closed = true;
     clearTimeout(this.timer);
     this.socket.destroy();
+  }
+
+  /** Pumps now if idle-polling (not while the socket is full: its drain pumps). */
+  wake(): void {
+    if (this.timer === undefined || this.closed) return;
+    clearTimeout(this.timer);
+    this.pump();
   }
 
   private received(frame: ReplicationFrame): void {

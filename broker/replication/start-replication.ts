@@ -88,6 +88,18 @@ export async function startReplication(
   server.register(REQUEST_CODE.TRIBUTARY_REPLICATION_ADDRESS, (request) =>
     responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { haAddress, role }),
   );
+  server.register(REQUEST_CODE.TRIBUTARY_REPLICATION_STATUS, (request) => {
+    const now = Date.now();
+    const inSync = new Set(haServer?.inSync(now) ?? []);
+    const replicas = (haServer?.replicas ?? []).map((progress) => ({
+      remote: progress.remote,
+      ackedOffset: progress.ackedOffset,
+      flushedOffset: progress.flushedOffset,
+      inSync: inSync.has(progress),
+    }));
+    const body = { role, logEnd: store.commitLogMaxOffset, replicas, follower: follower?.state };
+    return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, undefined, Buffer.from(JSON.stringify(body)));
+  });
   follower?.start();
   return {
     isReplica: replica,

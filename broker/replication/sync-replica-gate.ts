@@ -30,6 +30,7 @@ export class SyncReplicaGate {
       return Promise.reject(new ReplicaAckError('SLAVE_NOT_AVAILABLE', detail));
     }
     if (this.covered() >= end) return Promise.resolve();
+    this.server.wake();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const index = this.waiters.indexOf(waiter);
