@@ -20,6 +20,8 @@ export const REPLICA_REPORT_INTERVAL_MS = 1000;
 export const REPLICA_RECONNECT_INTERVAL_MS = 500;
 /** A master with nothing new for a replica looks again this soon. */
 export const REPLICATION_IDLE_POLL_MS = 1;
+/** A rejoining replica compares at most this many of its last records with its master's before giving up. */
+export const REPLICA_TAIL_PROBES_MAX = 1_000_000;
 /** A replica reading through a name server or its master gives up on one request after this long. */
 export const REPLICA_LOOKUP_TIMEOUT_MS = 3000;
 /** Health and metrics (RocketMQ exporter's Prometheus port). */

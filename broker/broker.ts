@@ -48,6 +48,7 @@ import type { StoreReader } from './store-reader.js';
 import { TrafficCounters } from './metrics/traffic-counters.js';
 import { ReplicaReads } from './replication/replica-reads.js';
 import { startReplication, type Replication } from './replication/start-replication.js';
+import { truncateUnreplicatedTail } from './replication/truncate-unreplicated-tail.js';
 
 export interface Broker {
   readonly port: number;
@@ -260,12 +261,15 @@ async function openBrokerState(
   const stateDirectory = path.join(resolved.dataDirectory, 'state');
   fs.mkdirSync(stateDirectory, { recursive: true });
   let retentionFloor = (): number => 0;
-  const store = await MessageStore.open(path.join(resolved.dataDirectory, 'store'), {
-    ...resolved.store,
-    flush: resolved.flush,
-    storeHost: address,
-    retentionFloor: () => retentionFloor(),
-  });
+  const open = (): Promise<MessageStore> =>
+    MessageStore.open(path.join(resolved.dataDirectory, 'store'), {
+      ...resolved.store,
+      flush: resolved.flush,
+      storeHost: address,
+      retentionFloor: () => retentionFloor(),
+    });
+  // A slave first cuts what its master never had (a former master's unreplicated tail).
+  const store = resolved.role === 'slave' ? await truncateUnreplicatedTail(resolved, await open(), open) : await open();
   try {
     const assembled = assembleContext(
       resolved,

@@ -5,7 +5,7 @@
 //             (a send acknowledged once the replica holds it): the ratio is the goal (>= 60%)
 //   lag       an async master paced at --rate msgs/s with a replica: for each acknowledged send,
 //             the time until the replica reports holding the master's log end as of that send
-//             (polled each millisecond over TRIBUTARY_REPLICATION_STATUS; +~1 ms resolution)
+//             (polled each millisecond with Admin.replicationStatus; +~1 ms resolution)
 //   catch-up  a replica started after the master took --catch-up-mib MiB: bytes / time to reach
 //             the master's log end
 //
@@ -20,7 +20,6 @@ import { fileURLToPath } from 'node:url';
 
 import type { BrokerOptions } from '../broker/index.js';
 import { Admin, Producer } from '../client/index.js';
-import { RemotingClient } from '../client/remoting/remoting-client.js';
 import { LatencyHistogram } from '../bench/latency-histogram.js';
 import { saveResultsFile } from '../bench/results-file.js';
 import { OffsetMessageId } from '../storage/index.js';
@@ -34,7 +33,6 @@ const IN_FLIGHT_PER_PRODUCER = 64;
 const SEGMENT_BYTES = 256 * 1024 * 1024;
 const STATUS_POLL_MS = 1;
 const CATCH_UP_TIMEOUT_MS = 600_000;
-const REPLICATION_STATUS = 21601;
 
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -115,12 +113,8 @@ async function brokerSet(
   };
 }
 
-async function status(client: RemotingClient, address: string): Promise<{ logEnd: number; acked: number }> {
-  const response = await client.invoke(address, { code: REPLICATION_STATUS }, 5000);
-  const body = JSON.parse(Buffer.concat([response.body as Buffer]).toString('utf8')) as {
-    logEnd: number;
-    replicas: { ackedOffset: number }[];
-  };
+async function status(client: Admin, address: string): Promise<{ logEnd: number; acked: number }> {
+  const body = await client.replicationStatus(address);
   return { logEnd: body.logEnd, acked: Math.max(-1, ...body.replicas.map((replica) => replica.ackedOffset)) };
 }
 
@@ -156,7 +150,7 @@ async function produce(nameServer: string, seconds: number): Promise<number> {
 
 /** Paced sends at `rate` for `seconds`; the replica lag of each acknowledged send. */
 async function lag(nameServer: string, master: string, rate: number, seconds: number): Promise<LatencyHistogram> {
-  const client = new RemotingClient();
+  const client = new Admin({ nameServer });
   const producer = new Producer({ nameServer, group: 'bench-repl-lag' });
   await producer.start();
   const histogram = new LatencyHistogram();
@@ -189,14 +183,14 @@ async function lag(nameServer: string, master: string, rate: number, seconds: nu
   done = true;
   await poller;
   await producer.shutdown();
-  client.close();
+  await client.close();
   return histogram;
 }
 
 /** A replica started after the master took `mib` MiB: bytes per second until it holds the master's log end. */
 async function catchUp(root: string, mib: number): Promise<{ bytes: number; seconds: number }> {
   const set = await brokerSet(root, 'async-master', false, 'bench-catch-up');
-  const client = new RemotingClient();
+  const client = new Admin({ nameServer: set.nameServer });
   try {
     const producer = new Producer({ nameServer: set.nameServer, group: 'bench-repl-fill' });
     await producer.start();
@@ -231,7 +225,7 @@ async function catchUp(root: string, mib: number): Promise<{ bytes: number; seco
       await replica.stop();
     }
   } finally {
-    client.close();
+    await client.close();
     await set.stop();
   }
 }

@@ -164,6 +164,33 @@ export class MessageStore {
     }
   }
 
+  /**
+   * Cuts the log of the closed store in `directory` at `offset` (a record boundary at or below
+   * its end), for a former master that rejoins as a replica: the records from `offset` on are
+   * removed, and the next open (a clean one) trims consume queues and the index to the new end.
+   * Returns how many bytes were removed.
+   */
+  static async truncateLog(directory: string, offset: number, options?: MessageStoreOptions): Promise<number> {
+    const store = await MessageStore.open(directory, options);
+    let removed = 0;
+    try {
+      const end = store.commitLog.maxOffset;
+      const last = store.commitLog.lastRecordBefore(offset);
+      const boundary =
+        offset % store.commitLog.segmentBytes === 0 || (last !== undefined && last.offset + last.size === offset);
+      if (!Number.isSafeInteger(offset) || offset > end || offset < store.commitLog.minOffset || !boundary)
+        throw new StoreError('INVALID_OPTION', `${offset} is not a record boundary of this log (${end} end)`);
+      removed = end - offset;
+      if (removed > 0) {
+        await store.checkpointing?.catch(() => undefined);
+        store.commitLog.files.truncateFrom(offset);
+      }
+    } finally {
+      await store.close();
+    }
+    return removed;
+  }
+
   private start(): void {
     this.disk.sample();
     this.commitLog.files.prepareNext();

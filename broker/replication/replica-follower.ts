@@ -6,15 +6,9 @@ import net from 'node:net';
 
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
 import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
-import { REQUEST_CODE } from '../../protocol/request-code.js';
-import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import type { MessageStore, ReplicatedAppend } from '../../storage/index.js';
-import {
-  MASTER_BROKER_ID,
-  REPLICA_LOOKUP_TIMEOUT_MS,
-  REPLICA_RECONNECT_INTERVAL_MS,
-  REPLICA_REPORT_INTERVAL_MS,
-} from '../broker-constants.js';
+import { REPLICA_RECONNECT_INTERVAL_MS, REPLICA_REPORT_INTERVAL_MS } from '../broker-constants.js';
+import { findMaster, splitAddress } from './find-master.js';
 import { ReplicationFrameDecoder, encodeReplicationFrame, type ReplicationFrame } from './replication-frame.js';
 
 export interface FollowerHooks {
@@ -181,32 +175,9 @@ export class ReplicaFollower {
     socket.write(encodeReplicationFrame({ type: 'report', logEnd: maxOffset, flushed: flushedOffset })[0]!);
   }
 
-  /** The master's HA address: its client address from a name server, then its HA port from it. */
   private async findMaster(): Promise<string | undefined> {
-    for (const nameServer of this.identity.nameServers) {
-      const response = await this.lookup
-        .invoke(nameServer, { code: REQUEST_CODE.GET_BROKER_CLUSTER_INFO }, REPLICA_LOOKUP_TIMEOUT_MS)
-        .catch(() => undefined);
-      if (response?.code !== RESPONSE_CODE.SUCCESS || response.body === undefined) continue;
-      const info = JSON.parse(response.body.toString('utf8')) as {
-        brokerAddrTable?: Record<string, { brokerAddrs?: Record<string, string> }>;
-      };
-      const master = info.brokerAddrTable?.[this.identity.brokerName]?.brokerAddrs?.[String(MASTER_BROKER_ID)];
-      if (master === undefined) continue;
-      this.status.masterAddress = master;
-      const answer = await this.lookup.invoke(
-        master,
-        { code: REQUEST_CODE.TRIBUTARY_REPLICATION_ADDRESS },
-        REPLICA_LOOKUP_TIMEOUT_MS,
-      );
-      const haAddress = answer.extFields?.haAddress;
-      if (answer.code === RESPONSE_CODE.SUCCESS && typeof haAddress === 'string' && haAddress !== '') return haAddress;
-    }
-    return undefined;
+    const found = await findMaster(this.lookup, this.identity.nameServers, this.identity.brokerName);
+    if (found !== undefined) this.status.masterAddress = found.masterAddress;
+    return found?.haAddress;
   }
-}
-
-function splitAddress(address: string): [string, number] {
-  const colon = address.lastIndexOf(':');
-  return [address.slice(0, colon), Number(address.slice(colon + 1))];
 }

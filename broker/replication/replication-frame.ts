@@ -4,7 +4,8 @@
 // | at | bytes | field                                                                 |
 // |----|-------|-----------------------------------------------------------------------|
 // | 0  | 4     | length of what follows (int32, 1..REPLICATION_FRAME_BYTES_MAX)        |
-// | 4  | 1     | type: 1 hello, 2 report (replica -> master); 3 data, 4 refuse (back)  |
+// | 4  | 1     | type: 1 hello, 2 report, 5 probe (replica -> master); 3 data, 4 refuse,|
+// |    |       | 6 probe result (master -> replica)                                    |
 //
 // hello (a replica's first frame):
 // | 5  | 8     | logEnd: where the replica's log ends (int64)                          |
@@ -23,9 +24,16 @@
 // refuse (the master will not serve this replica; it closes the connection after it):
 // | 5  | 1     | reason: 1 diverged, 2 wrong broker, 3 segment size, 4 offset gone     |
 // | 6  | rest  | text (UTF-8)                                                          |
+// probe (a rejoining replica asks whether a record of its log is the master's, before hello):
+// | 5  | 8     | offset of the record (int64)                                          |
+// | 13 | 4     | size (int32)                                                          |
+// | 17 | 4     | stored CRC-32C (uint32)                                               |
+// probe result:
+// | 5  | 1     | matches: 1 when the master has that record at that offset, else 0     |
+// | 6  | 8     | masterLogEnd (int64)                                                  |
 import { ReplicationFrameError } from './replication-frame-error.js';
 
-export const REPLICATION_FRAME_TYPE = { hello: 1, report: 2, data: 3, refuse: 4 } as const;
+export const REPLICATION_FRAME_TYPE = { hello: 1, report: 2, data: 3, refuse: 4, probe: 5, probeResult: 6 } as const;
 export const REFUSE_REASON = { diverged: 1, wrongBroker: 2, segmentSize: 3, offsetGone: 4 } as const;
 
 /** Record bytes per data frame at most (the master reads this much at a time from its mapping). */
@@ -38,6 +46,8 @@ const BROKER_NAME_BYTES_MAX = 255;
 const REFUSE_TEXT_BYTES_MAX = 1024;
 const HELLO_FIXED_BYTES = 35;
 const REPORT_BYTES = 21;
+const PROBE_BYTES = 21;
+const PROBE_RESULT_BYTES = 14;
 
 export type ReplicationFrame =
   | {
@@ -51,7 +61,9 @@ export type ReplicationFrame =
     }
   | { readonly type: 'report'; readonly logEnd: number; readonly flushed: number }
   | { readonly type: 'data'; readonly fromOffset: number; readonly masterLogEnd: number; readonly bytes: Buffer }
-  | { readonly type: 'refuse'; readonly reason: number; readonly text: string };
+  | { readonly type: 'refuse'; readonly reason: number; readonly text: string }
+  | { readonly type: 'probe'; readonly offset: number; readonly size: number; readonly checksum: number }
+  | { readonly type: 'probe-result'; readonly matches: boolean; readonly masterLogEnd: number };
 
 /** Encodes a frame; a data frame is two buffers (its header, then the records, not copied). */
 export function encodeReplicationFrame(frame: ReplicationFrame): Buffer[] {
@@ -82,6 +94,21 @@ export function encodeReplicationFrame(frame: ReplicationFrame): Buffer[] {
       out.writeBigInt64BE(BigInt(frame.fromOffset), 5);
       out.writeBigInt64BE(BigInt(frame.masterLogEnd), 13);
       return [out, frame.bytes];
+    }
+    case 'probe': {
+      const out = Buffer.alloc(PROBE_BYTES);
+      header(out, REPLICATION_FRAME_TYPE.probe, PROBE_BYTES - LENGTH_BYTES);
+      out.writeBigInt64BE(BigInt(frame.offset), 5);
+      out.writeInt32BE(frame.size, 13);
+      out.writeUInt32BE(frame.checksum >>> 0, 17);
+      return [out];
+    }
+    case 'probe-result': {
+      const out = Buffer.alloc(PROBE_RESULT_BYTES);
+      header(out, REPLICATION_FRAME_TYPE.probeResult, PROBE_RESULT_BYTES - LENGTH_BYTES);
+      out.writeUInt8(frame.matches ? 1 : 0, 5);
+      out.writeBigInt64BE(BigInt(frame.masterLogEnd), 6);
+      return [out];
     }
     case 'refuse': {
       const text = Buffer.from(frame.text, 'utf8').subarray(0, REFUSE_TEXT_BYTES_MAX);
@@ -185,6 +212,21 @@ export function decodeReplicationFrame(frame: Buffer): ReplicationFrame {
     case REPLICATION_FRAME_TYPE.refuse:
       need(6);
       return { type: 'refuse', reason: frame.readUInt8(5), text: frame.toString('utf8', 6) };
+    case REPLICATION_FRAME_TYPE.probe:
+      if (frame.length !== PROBE_BYTES) throw new ReplicationFrameError('MALFORMED_FRAME', 'probe is 21 bytes');
+      return {
+        type: 'probe',
+        offset: nonNegative(long(5)),
+        size: frame.readInt32BE(13),
+        checksum: frame.readUInt32BE(17),
+      };
+    case REPLICATION_FRAME_TYPE.probeResult: {
+      if (frame.length !== PROBE_RESULT_BYTES)
+        throw new ReplicationFrameError('MALFORMED_FRAME', 'probe result is 14 bytes');
+      const matches = frame.readUInt8(5);
+      if (matches > 1) throw new ReplicationFrameError('MALFORMED_FRAME', `probe result matches ${matches}`);
+      return { type: 'probe-result', matches: matches === 1, masterLogEnd: nonNegative(long(6)) };
+    }
     default:
       throw new ReplicationFrameError('MALFORMED_FRAME', `unknown frame type ${type}`);
   }

@@ -188,7 +188,12 @@ class ReplicaSession implements ReplicaProgress {
   }
 
   private received(frame: ReplicationFrame): void {
-    if (frame.type === 'hello' && !this.following) {
+    if (frame.type === 'probe' && !this.following) {
+      const mine = this.store.lastRecordBefore(frame.offset + frame.size);
+      const matches = mine?.offset === frame.offset && mine.size === frame.size && mine.checksum === frame.checksum;
+      const answer = { type: 'probe-result' as const, matches, masterLogEnd: this.store.commitLogMaxOffset };
+      this.socket.write(encodeReplicationFrame(answer)[0]!);
+    } else if (frame.type === 'hello' && !this.following) {
       const refused = this.refusal(frame);
       if (refused !== undefined) {
         for (const part of encodeReplicationFrame({ type: 'refuse', ...refused })) this.socket.write(part);

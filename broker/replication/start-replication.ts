@@ -12,6 +12,7 @@ import type { ResolvedBrokerOptions } from '../broker-options.js';
 import { ReplicaFollower, type FollowerStatus } from './replica-follower.js';
 import { ReplicationServer, type ReplicaProgress } from './replication-server.js';
 import { SyncReplicaGate } from './sync-replica-gate.js';
+import { truncationCount } from './truncate-unreplicated-tail.js';
 
 /** Replay of the commands a master logged: each state machine's catch-up. */
 export interface CatchingUp {
@@ -88,18 +89,9 @@ export async function startReplication(
   server.register(REQUEST_CODE.TRIBUTARY_REPLICATION_ADDRESS, (request) =>
     responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { haAddress, role }),
   );
-  server.register(REQUEST_CODE.TRIBUTARY_REPLICATION_STATUS, (request) => {
-    const now = Date.now();
-    const inSync = new Set(haServer?.inSync(now) ?? []);
-    const replicas = (haServer?.replicas ?? []).map((progress) => ({
-      remote: progress.remote,
-      ackedOffset: progress.ackedOffset,
-      flushedOffset: progress.flushedOffset,
-      inSync: inSync.has(progress),
-    }));
-    const body = { role, logEnd: store.commitLogMaxOffset, replicas, follower: follower?.state };
-    return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, undefined, Buffer.from(JSON.stringify(body)));
-  });
+  server.register(REQUEST_CODE.TRIBUTARY_REPLICATION_STATUS, (request) =>
+    responseTo(request, RESPONSE_CODE.SUCCESS, undefined, undefined, statusBody(resolved, store, haServer, follower)),
+  );
   follower?.start();
   return {
     isReplica: replica,
@@ -111,4 +103,29 @@ export async function startReplication(
       await haServer?.close();
     },
   };
+}
+
+/** TRIBUTARY_REPLICATION_STATUS's JSON body (client/admin/admin-replication.ts reads it). */
+function statusBody(
+  resolved: ResolvedBrokerOptions,
+  store: MessageStore,
+  haServer: ReplicationServer | undefined,
+  follower: ReplicaFollower | undefined,
+): Buffer {
+  const inSync = new Set(haServer?.inSync(Date.now()) ?? []);
+  const replicas = (haServer?.replicas ?? []).map((progress) => ({
+    remote: progress.remote,
+    ackedOffset: progress.ackedOffset,
+    flushedOffset: progress.flushedOffset,
+    inSync: inSync.has(progress),
+  }));
+  const truncated = truncationCount(resolved.dataDirectory);
+  const body = {
+    role: resolved.role,
+    logEnd: store.commitLogMaxOffset,
+    replicas,
+    follower: follower?.state,
+    ...truncated,
+  };
+  return Buffer.from(JSON.stringify(body));
 }

@@ -23,7 +23,11 @@ const OFFSET_MAX = 2 ** 40;
 
 function randomFrame(random: SeededRandom): ReplicationFrame {
   const offset = (): number => random.int(OFFSET_MAX);
-  switch (random.int(4)) {
+  switch (random.int(6)) {
+    case 4:
+      return { type: 'probe', offset: offset(), size: random.int(1 << 20), checksum: random.int(2 ** 32) };
+    case 5:
+      return { type: 'probe-result', matches: random.int(2) === 0, masterLogEnd: offset() };
     case 0:
       return {
         type: 'hello',

@@ -11,7 +11,12 @@ import { RemotingClient } from '../../client/remoting/remoting-client.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
-import { stopAll, type BrokerProcess } from '../support/broker-processes.js';
+import {
+  startNameServerProcess,
+  stopAll,
+  type BrokerProcess,
+  type NameServerProcess,
+} from '../support/broker-processes.js';
 import { createTopic, pollUntil } from '../support/broker-requests.js';
 import { commitLogBytes, startMaster, startReplica } from '../support/replicated-set.js';
 import { seededRandom } from '../support/seeded-random.js';
@@ -162,6 +167,48 @@ test('replication: a replica whose log diverged from its master is refused and k
     await stopAll([replica, master]);
     masterDirectory.remove();
     replicaDirectory.remove();
+  }
+});
+
+test('replication: a former master rejoining as a replica cuts its unreplicated tail (reported, counted) and converges on the new master', async () => {
+  const { seed } = seededRandom('replication rejoin');
+  const oldDirectory = temporaryDirectory('repl-old-master');
+  const newDirectory = temporaryDirectory('repl-new-master');
+  const client = new RemotingClient({ serializeType: SERIALIZE_TYPE.json });
+  let nameServer: NameServerProcess | undefined;
+  let first: BrokerProcess | undefined;
+  let second: BrokerProcess | undefined;
+  try {
+    nameServer = await startNameServerProcess();
+    const shared = { nameServer: 'none' as const, nameServers: [nameServer.address] };
+    first = await startMaster(oldDirectory.path, { ...shared, role: 'async-master' });
+    second = await startReplica(newDirectory.path, [nameServer.address]);
+    await createTopic(client, first.address, 'RejoinTopic', 2);
+    await produce(nameServer.address, 'RejoinTopic', 100, 'shared', seed);
+    await waitConverged(first, second);
+    await second.stop();
+    // Acknowledged by the async master alone: its replica is down.
+    await produce(nameServer.address, 'RejoinTopic', 50, 'unreplicated', seed + 1);
+    await first.stop();
+    const oldLog = commitLogBytes(oldDirectory.path);
+    second = await startMaster(newDirectory.path, { ...shared, role: 'async-master', label: 'new-master' });
+    await createTopic(client, second.address, 'RejoinTopic', 2);
+    await produce(nameServer.address, 'RejoinTopic', 30, 'new-master', seed + 2);
+    first = await startReplica(oldDirectory.path, [nameServer.address], { label: 'old-master' });
+    const bytes = await waitConverged(second, first);
+    assert.ok(!commitLogBytes(oldDirectory.path).equals(oldLog), 'the old tail is gone');
+    const status = await client.invoke(first.address, { code: REQUEST_CODE.TRIBUTARY_REPLICATION_STATUS }, 5000);
+    const body = JSON.parse(Buffer.concat([status.body as Buffer]).toString('utf8')) as {
+      truncations: number;
+      bytes: number;
+    };
+    assert.equal(body.truncations, 1);
+    assert.ok(body.bytes > 0 && body.bytes < oldLog.length, `${body.bytes} bytes cut, ${bytes} bytes now shared`);
+  } finally {
+    client.close();
+    await stopAll([first, second, nameServer]);
+    oldDirectory.remove();
+    newDirectory.remove();
   }
 });
 
