@@ -40,7 +40,7 @@ test('golden: replication hello encodes to its layout (log end, last record, seg
   assert.deepEqual(decodeReplicationFrame(Buffer.concat(encodeReplicationFrame(hello))), hello);
 });
 
-test('golden: replication report, data and refuse frames encode to their layouts', () => {
+test('golden: replication report, data, refuse, probe and probe result frames encode to their layouts', () => {
   const report: ReplicationFrame = { type: 'report', logEnd: 4096, flushed: 1024 };
   assert.equal(hex(encodeReplicationFrame(report)), '00000011' + '02' + '0000000000001000' + '0000000000000400');
   const data: ReplicationFrame = { type: 'data', fromOffset: 8, masterLogEnd: 16, bytes: Buffer.from('abc') };
@@ -50,7 +50,11 @@ test('golden: replication report, data and refuse frames encode to their layouts
   );
   const refuse: ReplicationFrame = { type: 'refuse', reason: 1, text: 'no' };
   assert.equal(hex(encodeReplicationFrame(refuse)), '00000004' + '04' + '01' + '6e6f');
-  for (const frame of [report, data, refuse])
+  const probe: ReplicationFrame = { type: 'probe', offset: 256, size: 64, checksum: 0xcafef00d };
+  assert.equal(hex(encodeReplicationFrame(probe)), '00000011' + '05' + '0000000000000100' + '00000040' + 'cafef00d');
+  const result: ReplicationFrame = { type: 'probe-result', matches: true, masterLogEnd: 512 };
+  assert.equal(hex(encodeReplicationFrame(result)), '0000000a' + '06' + '01' + '0000000000000200');
+  for (const frame of [report, data, refuse, probe, result])
     assert.deepEqual(decodeReplicationFrame(Buffer.concat(encodeReplicationFrame(frame))), frame);
 });
 
