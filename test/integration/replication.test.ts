@@ -17,7 +17,7 @@ import {
   type BrokerProcess,
   type NameServerProcess,
 } from '../support/broker-processes.js';
-import { createTopic, pollUntil } from '../support/broker-requests.js';
+import { createTopic, pollUntil, queryConsumerOffset } from '../support/broker-requests.js';
 import { commitLogBytes, startMaster, startReplica } from '../support/replicated-set.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
@@ -83,6 +83,21 @@ test('replication: a replica converges byte-identical on its sync master under s
     const bytes = await waitConverged(master, replica);
     assert.ok(bytes > 1024 * 1024, `${bytes} bytes replicated`);
     assert.deepEqual(await topicsOf(client, replica.address), await topicsOf(client, master.address));
+    // A committed offset is a state machine command in the master's log: the replica replays it.
+    const commit = await client.invoke(
+      master.address,
+      {
+        code: REQUEST_CODE.UPDATE_CONSUMER_OFFSET,
+        extFields: { consumerGroup: 'replicated-group', topic: 'ReplicatedTopic', queueId: 2, commitOffset: 17 },
+      },
+      5000,
+    );
+    assert.equal(commit.code, RESPONSE_CODE.SUCCESS);
+    await pollUntil('the replica replays the committed offset', CONVERGE_TIMEOUT_MS, async () =>
+      (await queryConsumerOffset(client, replica!.address, 'replicated-group', 'ReplicatedTopic', 2)) === 17
+        ? true
+        : undefined,
+    );
   } finally {
     client.close();
     await stopAll([replica, master]);
@@ -120,11 +135,17 @@ test('replication: a sync master answers SLAVE_NOT_AVAILABLE once its only repli
       await produce(master.nameServerAddress!, 'SyncTopic', 200, 'before-stop', seed);
       await waitConverged(master, replica);
       await replica.kill();
-      const alone = await producer.send({ topic: 'SyncTopic', body: Buffer.from('replica killed') }).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      assert.ok(alone instanceof ClientError, `after the kill: ${String(alone)}`);
+      // Until the master sees the connection close, a send waits and times out instead.
+      const codes = [RESPONSE_CODE.SLAVE_NOT_AVAILABLE, RESPONSE_CODE.FLUSH_SLAVE_TIMEOUT] as number[];
+      const alone = await pollUntil('SLAVE_NOT_AVAILABLE once the replica is gone', CONVERGE_TIMEOUT_MS, async () => {
+        const outcome = await producer.send({ topic: 'SyncTopic', body: Buffer.from('replica killed') }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        assert.ok(outcome instanceof ClientError, `after the kill: ${String(outcome)}`);
+        assert.ok(codes.includes(outcome.responseCode!), `code ${outcome.responseCode}`);
+        return outcome.responseCode === RESPONSE_CODE.SLAVE_NOT_AVAILABLE ? outcome : undefined;
+      });
       assert.equal(alone.responseCode, RESPONSE_CODE.SLAVE_NOT_AVAILABLE);
     } finally {
       await producer.shutdown();
@@ -163,6 +184,52 @@ test('replication: a replica whose log diverged from its master is refused and k
     );
     assert.ok(commitLogBytes(replicaDirectory.path).equals(before), 'the replica log is unchanged');
   } finally {
+    client.close();
+    await stopAll([replica, master]);
+    masterDirectory.remove();
+    replicaDirectory.remove();
+  }
+});
+
+test('replication: a stalled replica (SIGSTOP) makes sends FLUSH_SLAVE_TIMEOUT, then leaves the in-sync set (SLAVE_NOT_AVAILABLE), and rejoins once resumed', async () => {
+  const masterDirectory = temporaryDirectory('repl-master');
+  const replicaDirectory = temporaryDirectory('repl-replica');
+  const client = new RemotingClient({ serializeType: SERIALIZE_TYPE.json });
+  let master: BrokerProcess | undefined;
+  let replica: BrokerProcess | undefined;
+  let stopped = false;
+  try {
+    master = await startMaster(masterDirectory.path, { syncReplicaTimeoutMs: 1000 });
+    replica = await startReplica(replicaDirectory.path, master.nameServers);
+    await createTopic(client, master.address, 'StallTopic', 1);
+    const producer = new Producer({ nameServer: master.nameServerAddress!, group: 'stall', retries: 0 });
+    await producer.start();
+    const send = (): Promise<number> =>
+      producer.send({ topic: 'StallTopic', body: Buffer.from('x') }).then(
+        () => RESPONSE_CODE.SUCCESS,
+        (error: unknown) => (error instanceof ClientError ? (error.responseCode ?? -1) : -1),
+      );
+    try {
+      await pollUntil('a send acknowledged by the replica', CONVERGE_TIMEOUT_MS, async () =>
+        (await send()) === RESPONSE_CODE.SUCCESS ? true : undefined,
+      );
+      process.kill(replica.pid!, 'SIGSTOP');
+      stopped = true;
+      assert.equal(await send(), RESPONSE_CODE.FLUSH_SLAVE_TIMEOUT);
+      // Silent past REPLICA_IN_SYNC_SILENCE_MS_MAX (5 s): out of the in-sync set.
+      await pollUntil('the stalled replica leaves the in-sync set', CONVERGE_TIMEOUT_MS, async () =>
+        (await send()) === RESPONSE_CODE.SLAVE_NOT_AVAILABLE ? true : undefined,
+      );
+      process.kill(replica.pid!, 'SIGCONT');
+      stopped = false;
+      await pollUntil('the resumed replica back in sync', CONVERGE_TIMEOUT_MS, async () =>
+        (await send()) === RESPONSE_CODE.SUCCESS ? true : undefined,
+      );
+    } finally {
+      await producer.shutdown();
+    }
+  } finally {
+    if (stopped && replica?.pid !== undefined) process.kill(replica.pid, 'SIGCONT');
     client.close();
     await stopAll([replica, master]);
     masterDirectory.remove();
