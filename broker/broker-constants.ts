@@ -3,7 +3,28 @@
 
 /** The remoting port clients and name servers reach the broker on (RocketMQ's listenPort). */
 export const BROKER_PORT_DEFAULT = 10911;
+/** The master's replication (HA) port, as RocketMQ's haListenPort (client port + 1). */
 export const HA_PORT_DEFAULT = 10912;
+/** A master's broker id; replicas have ids >= 1 (RocketMQ MixAll.MASTER_ID). */
+export const MASTER_BROKER_ID = 0;
+/** A sync master acknowledges a send once this many in-sync replicas hold it. */
+export const SYNC_REPLICAS_DEFAULT = 1;
+/** A sync master waits this long for its replicas before answering FLUSH_SLAVE_TIMEOUT (RocketMQ syncFlushTimeout). */
+export const SYNC_REPLICA_TIMEOUT_MS_DEFAULT = 5000;
+/** A replica further behind than this many bytes leaves the in-sync set (RocketMQ haMaxGapNotInSync, 256 MiB). */
+export const REPLICA_IN_SYNC_LAG_BYTES_MAX = 256 * 1024 * 1024;
+/** A replica silent (no report) this long leaves the in-sync set; it reports every REPLICA_REPORT_INTERVAL_MS. */
+export const REPLICA_IN_SYNC_SILENCE_MS_MAX = 5000;
+/** A replica reports its log end at least this often even with nothing new (RocketMQ haSendHeartbeatInterval). */
+export const REPLICA_REPORT_INTERVAL_MS = 1000;
+/** A replica retries its master (name server lookup, connect) this often while it has none. */
+export const REPLICA_RECONNECT_INTERVAL_MS = 500;
+/** A master with nothing new for a replica looks again this soon. */
+export const REPLICATION_IDLE_POLL_MS = 1;
+/** A rejoining replica compares at most this many of its last records with its master's before giving up. */
+export const REPLICA_TAIL_PROBES_MAX = 1_000_000;
+/** A replica reading through a name server or its master gives up on one request after this long. */
+export const REPLICA_LOOKUP_TIMEOUT_MS = 3000;
 /** Health and metrics (RocketMQ exporter's Prometheus port). */
 export const HTTP_PORT_DEFAULT = 5557;
 /** Where the broker stores its commit log, queues and state, relative to the working directory. */

@@ -19,6 +19,7 @@ import type { JobSchedulerService } from './scheduler/job-scheduler-service.js';
 import type { TccLog } from './state/tcc-log.js';
 import type { MessageStore } from '../storage/index.js';
 import type { StoreReader } from './store-reader.js';
+import type { ReplicaReads } from './replication/replica-reads.js';
 import type { TrafficCounters } from './metrics/traffic-counters.js';
 
 export interface BrokerContext {
@@ -52,6 +53,8 @@ export interface BrokerContext {
   readonly access: ResourceAccess;
   /** Messages and bytes in and out, read by the metrics when scraped. */
   readonly traffic: TrafficCounters;
+  /** Whether pulls far behind the log end are sent to a replica (broker/replication/). */
+  readonly replicaReads: ReplicaReads;
   /** 'ip:port' clients use for this broker. */
   readonly address: string;
   /** The same as STOREHOST, for offset message ids. */

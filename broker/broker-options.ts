@@ -14,10 +14,13 @@ import {
   CLUSTER_NAME_DEFAULT,
   DATA_DIRECTORY_DEFAULT,
   DELAY_LEVELS_MS_DEFAULT,
+  MASTER_BROKER_ID,
   MESSAGE_IN_MEMORY_RATIO_DEFAULT,
   METRIC_LABELS_MAX_DEFAULT,
   QUEUE_LOCK_LIFETIME_MS_DEFAULT,
   REGISTER_INTERVAL_MS_DEFAULT,
+  SYNC_REPLICAS_DEFAULT,
+  SYNC_REPLICA_TIMEOUT_MS_DEFAULT,
   TOPIC_QUEUE_COUNT_DEFAULT,
   TRANSACTION_CHECK_INTERVAL_MS_DEFAULT,
   TRANSACTION_CHECK_MAX_DEFAULT,
@@ -44,6 +47,19 @@ export interface BrokerOptions {
   advertisedHost?: string;
   brokerName?: string;
   clusterName?: string;
+  /** 0 for a master (default), >= 1 for a replica of the master of the same brokerName. */
+  brokerId?: number;
+  /**
+   * 'async-master' (default), 'sync-master' (a send is acknowledged once `syncReplicas` in-sync
+   * replicas hold it) or 'slave' (follows its master; README "Topologies").
+   */
+  role?: BrokerRole;
+  /** A master's replication port (0 picks a free one) or 'off' (default; `tributary broker`: 10912). */
+  haPort?: number | 'off';
+  /** In-sync replicas a sync master waits for (default 1). */
+  syncReplicas?: number;
+  /** How long a sync master waits for them before FLUSH_SLAVE_TIMEOUT (default 5 s). */
+  syncReplicaTimeoutMs?: number;
   /** Name servers to register with, 'host:port' each. */
   nameServers?: readonly string[];
   flush?: FlushMode;
@@ -102,6 +118,9 @@ export interface BrokerOptions {
   onError?: (error: unknown, context: string) => void;
 }
 
+export type BrokerRole = 'async-master' | 'sync-master' | 'slave';
+export const BROKER_ROLES: readonly BrokerRole[] = ['async-master', 'sync-master', 'slave'];
+
 /** Options that stay optional once resolved: absent means the feature is off. */
 type SwitchOptions = 'acl' | 'tls' | 'nameServerTls';
 
@@ -120,6 +139,11 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
     advertisedHost: options.advertisedHost ?? '127.0.0.1',
     brokerName: options.brokerName ?? BROKER_NAME_DEFAULT,
     clusterName: options.clusterName ?? CLUSTER_NAME_DEFAULT,
+    brokerId: options.brokerId ?? (options.role === 'slave' ? 1 : MASTER_BROKER_ID),
+    role: options.role ?? 'async-master',
+    haPort: options.haPort ?? 'off',
+    syncReplicas: options.syncReplicas ?? SYNC_REPLICAS_DEFAULT,
+    syncReplicaTimeoutMs: options.syncReplicaTimeoutMs ?? SYNC_REPLICA_TIMEOUT_MS_DEFAULT,
     nameServers: options.nameServers ?? [],
     flush: options.flush ?? 'async',
     autoCreateTopics: options.autoCreateTopics ?? false,

@@ -61,6 +61,9 @@ import { JobSchedulerService } from './scheduler/job-scheduler-service.js';
 import { registerJobScheduler } from './scheduler/register-job-scheduler.js';
 import { TccLog } from './state/tcc-log.js';
 import { registerTcc } from './tcc/register-tcc.js';
+import { ReplicaReads } from './replication/replica-reads.js';
+import { startReplication, type Replication } from './replication/start-replication.js';
+import { truncateUnreplicatedTail } from './replication/truncate-unreplicated-tail.js';
 
 /**
  * A broker running in this process (startBroker). Serves RocketMQ 4.x remoting clients and
@@ -75,6 +78,8 @@ export interface Broker {
   /** The HTTP endpoint's port; undefined when `httpPort` is 'off'. */
   readonly httpPort: number | undefined;
   readonly metrics: BrokerMetrics;
+  /** Its place in a replicated broker set (broker/replication/). */
+  readonly replication: Replication;
   /** Delivers due delayed messages now (normally every 100 ms). */
   deliverDueMessages(): Promise<void>;
   /** Open connections and what the connection limits did so far. */
@@ -128,16 +133,25 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     throw error;
   }
   const { topics, holds } = context;
-  if (resolved.autoCreateTopics)
+  const replication = await joinReplicatedSet(resolved, context, store, server, schedule).catch(async (error) => {
+    await Promise.allSettled([http?.close(), server.close(), store.close()]);
+    security.close();
+    throw error;
+  });
+  if (resolved.autoCreateTopics && !replication.isReplica)
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   const boot = { timestamp: Date.now(), maxOffset: context.store.stats().maxOffset };
   registerProcessors(server, context, boot);
-  registerDistributedLocks(server, context);
-  registerIds(server, context);
-  registerQuotas(server, context);
-  await registerJobScheduler(server, context);
-  const tcc = registerTcc(server, context);
-  const stopServices = startServices(resolved, context, store, server, schedule);
+  // A replica serves reads; the coordination and workflow services write, so its master runs them.
+  let tcc: { stop(): void } | undefined;
+  if (!replication.isReplica) {
+    registerDistributedLocks(server, context);
+    registerIds(server, context);
+    registerQuotas(server, context);
+    await registerJobScheduler(server, context);
+    tcc = registerTcc(server, context);
+  }
+  const stopServices = startServices(resolved, context, store, server, replication.isReplica ? undefined : schedule);
   metrics.attach({
     context,
     connections: () => server.stats,
@@ -159,6 +173,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     context,
     httpPort: http?.port,
     metrics,
+    replication,
     deliverDueMessages: () => schedule.tick(),
     connectionStats: () => server.stats,
     close: async () => {
@@ -167,7 +182,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
       await started.close();
       await stopServices();
       await context.scheduler.stop();
-      tcc.stop();
+      tcc?.stop();
+      await replication.close();
       holds.releaseAll();
       context.distributedLocks.close();
       await server.close();
@@ -199,13 +215,38 @@ function startConsoleSources(
   };
 }
 
-/** Delayed delivery, transaction check-backs and client expiry; returns what stops them. */
-function startServices(
+/** The broker's place in its replicated set (README "Topologies"); a replica replays every machine. */
+function joinReplicatedSet(
   resolved: ResolvedBrokerOptions,
   context: BrokerContext,
   store: MessageStore,
   server: RemotingServer,
   schedule: ScheduleMessageService,
+): Promise<Replication> {
+  const { topics, groups, offsets, locks, transactions } = context;
+  const machines = [
+    ...[topics, groups, offsets, locks, transactions, schedule].map((part) => part.stateMachine),
+    // The coordination and workflow services' machines, so a replica's state matches its master's.
+    context.distributedLocks.stateMachine,
+    context.ids.stateMachine,
+    context.quotas.table.stateMachine,
+    context.configCentre.stateMachine,
+    context.scheduler.machine,
+    context.tcc.stateMachine,
+  ];
+  return startReplication(resolved, context, store, server, machines);
+}
+
+/**
+ * Delayed delivery, transaction check-backs and client expiry; returns what stops them. A
+ * replica (no `schedule`) runs only client expiry: the rest write, and its master does them.
+ */
+function startServices(
+  resolved: ResolvedBrokerOptions,
+  context: BrokerContext,
+  store: MessageStore,
+  server: RemotingServer,
+  schedule: ScheduleMessageService | undefined,
 ): () => Promise<void> {
   const transactionChecks = new TransactionCheckService(
     store,
@@ -219,7 +260,6 @@ function startServices(
     },
     resolved.onError,
   );
-  const retirement = retireUnusedRetryTopics(context, resolved.onError);
   server.onChannelClosed((channel) => {
     context.consumers.channelClosed(channel);
     context.producers.channelClosed(channel);
@@ -230,6 +270,8 @@ function startServices(
     context.producers.expire(resolved.clientExpiryMs);
   }, resolved.clientExpiryScanIntervalMs);
   expiry.unref();
+  if (schedule === undefined) return async () => clearInterval(expiry);
+  const retirement = retireUnusedRetryTopics(context, resolved.onError);
   schedule.start();
   transactionChecks.start();
   return async () => {
@@ -304,12 +346,15 @@ async function openBrokerState(
   const stateDirectory = path.join(resolved.dataDirectory, 'state');
   fs.mkdirSync(stateDirectory, { recursive: true });
   let retentionFloor = (): number => 0;
-  const store = await MessageStore.open(path.join(resolved.dataDirectory, 'store'), {
-    ...resolved.store,
-    flush: resolved.flush,
-    storeHost: address,
-    retentionFloor: () => retentionFloor(),
-  });
+  const open = (): Promise<MessageStore> =>
+    MessageStore.open(path.join(resolved.dataDirectory, 'store'), {
+      ...resolved.store,
+      flush: resolved.flush,
+      storeHost: address,
+      retentionFloor: () => retentionFloor(),
+    });
+  // A slave first cuts what its master never had (a former master's unreplicated tail).
+  const store = resolved.role === 'slave' ? await truncateUnreplicatedTail(resolved, await open(), open) : await open();
   try {
     const assembled = assembleContext(
       resolved,
@@ -344,13 +389,24 @@ function assembleContext(
   const tcc = new TccLog(store, stateDirectory);
   const ids = new IdSequences(store, stateDirectory);
   const quotas = new QuotaEnforcer(new QuotaTable(store, stateDirectory));
-  const distributedLocks = new DistributedLockService(store, stateDirectory, resolved.onError);
+  const distributedLocks = new DistributedLockService(
+    store,
+    stateDirectory,
+    resolved.onError,
+    Date.now,
+    resolved.role !== 'slave',
+  );
   const configCentre = new ConfigStore(store, stateDirectory, resolved.configHistoryVersionsMax);
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
   const scheduler = new JobSchedulerService(store, writer, stateDirectory, resolved.onError);
   const registrar = new NameServerRegistrar(
     resolved.nameServers,
-    { clusterName: resolved.clusterName, brokerName: resolved.brokerName, brokerAddress: address, brokerId: 0 },
+    {
+      clusterName: resolved.clusterName,
+      brokerName: resolved.brokerName,
+      brokerAddress: address,
+      brokerId: resolved.brokerId,
+    },
     topics,
     resolved.registerIntervalMs,
     resolved.onError,
@@ -394,6 +450,7 @@ function assembleContext(
     writer,
     access,
     traffic: new TrafficCounters(resolved.metricLabelsMax),
+    replicaReads: new ReplicaReads(),
     address,
     storeHost: toHostAddress(resolved.advertisedHost, port),
     registerSoon: () => registrar.registerSoon(),

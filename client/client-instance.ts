@@ -6,13 +6,15 @@ import { SILENT_CLIENT_LOGGER } from './client-logger.js';
 import type { ConnectionOptions } from 'node:tls';
 
 import { newClientId, parseNameServers, type ClientOptions } from './client-options.js';
-import { HEARTBEAT_INTERVAL_MS_DEFAULT } from './client-constants.js';
-import { ROUTE_REFRESH_INTERVAL_MS_DEFAULT } from './client-constants.js';
-import { REQUEST_TIMEOUT_MS_DEFAULT } from './client-constants.js';
+import {
+  HEARTBEAT_INTERVAL_MS_DEFAULT,
+  ROUTE_REFRESH_INTERVAL_MS_DEFAULT,
+  REQUEST_TIMEOUT_MS_DEFAULT,
+} from './client-constants.js';
 import { ClientError } from './client-error.js';
 import { clientTlsConnectionOptions } from './remoting/client-tls-options.js';
 import { RemotingClient, type RequestSpec } from './remoting/remoting-client.js';
-import { masterAddress, parseRoute, type TopicRoute, routeFromDefaultTopic } from './topic-route.js';
+import { masterAddress, parseRoute, readAddress, type TopicRoute, routeFromDefaultTopic } from './topic-route.js';
 import { SERIALIZE_TYPE, responseTo, type RemotingCommand } from '../protocol/remoting-command.js';
 import { RemotingError } from '../protocol/remoting-error.js';
 import { REQUEST_CODE } from '../protocol/request-code.js';
@@ -177,6 +179,18 @@ export class ClientInstance {
     return undefined;
   }
 
+  /**
+   * Where to read a broker set's queues and committed offsets: `preferredId` (a master's
+   * suggestion) or the master, else a replica when the master is gone from the route.
+   */
+  brokerReadAddress(brokerName: string, preferredId = 0): string | undefined {
+    for (const route of this.routes.values()) {
+      const address = readAddress(route, brokerName, preferredId);
+      if (address !== undefined) return address;
+    }
+    return undefined;
+  }
+
   /** Every broker master the name servers know (GET_BROKER_CLUSTER_INFO), routed or not. */
   async clusterBrokerAddresses(): Promise<string[]> {
     const body = await this.askNameServers(REQUEST_CODE.GET_BROKER_CLUSTER_INFO, {});
@@ -197,13 +211,13 @@ export class ClientInstance {
     for (const address of addresses) this.heartbeatTargets.add(address);
   }
 
-  /** Master addresses of every broker in the cached routes, and the heartbeat targets. */
+  /** Addresses of every broker (masters and replicas) in the cached routes, and the heartbeat targets. */
   brokerAddresses(): string[] {
     const addresses = new Set<string>(this.heartbeatTargets);
     for (const route of this.routes.values()) {
       for (const broker of route.brokerDatas) {
-        const master = broker.brokerAddrs['0'];
-        if (master !== undefined) addresses.add(master);
+        // Replicas too: a consumer reading there must be a known member of its group.
+        for (const address of Object.values(broker.brokerAddrs)) addresses.add(address);
       }
     }
     return [...addresses];

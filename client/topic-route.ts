@@ -34,6 +34,23 @@ export function masterAddress(route: TopicRoute, brokerName: string): string | u
 }
 
 /**
+ * Where to read a broker set's queues (RocketMQ's findBrokerAddressInSubscribe): the broker id
+ * the master suggested (suggestWhichBrokerId) when the route has it, else the master, else the
+ * replica with the lowest id (the master is gone from the route).
+ */
+export function readAddress(route: TopicRoute, brokerName: string, preferredId = 0): string | undefined {
+  const addresses = route.brokerDatas.find((broker) => broker.brokerName === brokerName)?.brokerAddrs;
+  if (addresses === undefined) return undefined;
+  const preferred = addresses[String(preferredId)] ?? addresses[MASTER_ID];
+  if (preferred !== undefined) return preferred;
+  const ids = Object.keys(addresses)
+    .map(Number)
+    .filter((id) => Number.isInteger(id))
+    .sort((a, b) => a - b);
+  return ids.length === 0 ? undefined : addresses[String(ids[0])];
+}
+
+/**
  * Writable queues of `topic` in `route`, in a stable order. A route object is never changed
  * once parsed (a refresh brings a new one), so the list is built once per route and topic
  * instead of on every send.
@@ -64,7 +81,10 @@ function queuesOf(
   const queues: MessageQueue[] = [];
   const sorted = [...route.queueDatas].sort((a, b) => a.brokerName.localeCompare(b.brokerName));
   for (const data of sorted) {
-    if ((data.perm & permission) === 0 || masterAddress(route, data.brokerName) === undefined) continue;
+    // Writes need the master; reads can go to a replica while the master is gone.
+    const reachable =
+      permission === PERMISSION.write ? masterAddress(route, data.brokerName) : readAddress(route, data.brokerName);
+    if ((data.perm & permission) === 0 || reachable === undefined) continue;
     for (let queueId = 0; queueId < count(data); queueId++)
       queues.push({ topic, brokerName: data.brokerName, queueId });
   }

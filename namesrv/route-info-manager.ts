@@ -110,7 +110,9 @@ export class RouteInfoManager {
       delete data.brokerAddrs[String(broker.brokerId)];
       if (Object.keys(data.brokerAddrs).length === 0) this.brokers.delete(broker.brokerName);
     }
-    if (broker.brokerId !== 0) return;
+    // As RocketMQ's onChannelDestroy: a broker set's queues stay routed while any of its
+    // brokers remains, so consumers read from a replica while the master is gone.
+    if (this.brokers.has(broker.brokerName)) return;
     for (const [topic, queues] of this.topics) {
       if (queues.delete(broker.brokerName) && queues.size === 0) this.topics.delete(topic);
     }

@@ -134,6 +134,10 @@ export const REQUEST_CODE = {
   TCC_STATUS: 21507,
   /** Unfinished global transactions (and the newest finished ones); body JSON. */
   TCC_LIST: 21508,
+  /** A master's replication address (extFields haAddress, 'host:port'; '' when it serves none). */
+  TRIBUTARY_REPLICATION_ADDRESS: 21600,
+  /** Replication status, JSON body: role, logEnd, replicas (acked, flushed, in sync) or the follower's view. */
+  TRIBUTARY_REPLICATION_STATUS: 21601,
 } as const;
 
 export type RequestCode = (typeof REQUEST_CODE)[keyof typeof REQUEST_CODE];

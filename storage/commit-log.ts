@@ -8,6 +8,7 @@ import type { MappedFile, PreheatOptions } from './mapped-file.js';
 import { MappedFileQueue } from './mapped-file-queue.js';
 import {
   BLANK_MARKER_BYTES,
+  MAGIC_BLANK,
   MAGIC_MESSAGE_V1,
   RECORD_LAYOUT,
   checkRecord,
@@ -18,6 +19,7 @@ import {
 import { Int64 } from './int64.js';
 import { SegmentAllocator } from './segment-allocator.js';
 import { StoredMessage } from './stored-message.js';
+import { StoreError } from './store-error.js';
 import type { StorageFileSystem } from './storage-file-system.js';
 
 export class CommitLog {
@@ -175,6 +177,114 @@ export class CommitLog {
     if (location === undefined) return undefined;
     const { file, position } = location;
     return new StoredMessage(file.buffer, file.view, position, offset);
+  }
+
+  /**
+   * Writes records a master encoded (replication) at `offset`, which must be this log's end, and
+   * returns the offset and size of each. `bytes` are whole records (and at most one closing blank
+   * marker) of one segment; each must sit at its own physical offset and pass its CRC-32C, else
+   * nothing counts as written and the bytes are zeroed again.
+   */
+  appendEncoded(offset: number, bytes: Buffer): { offset: number; size: number }[] {
+    if (offset !== this.maxOffset) {
+      throw new StoreError(
+        'REPLICATION_DIVERGED',
+        `a stream from ${offset} does not continue this log at ${this.maxOffset}`,
+      );
+    }
+    const file = this.files.fileForWrite(offset);
+    const start = offset - file.fromOffset;
+    const end = start + bytes.length;
+    if (end > file.size) throw new StoreError('REPLICATION_DIVERGED', `records from ${offset} cross a segment end`);
+    bytes.copy(file.buffer, start);
+    const records: { offset: number; size: number }[] = [];
+    let position = start;
+    while (position < end) {
+      const check = checkRecord(file.buffer, file.view, position, file.size, file.fromOffset);
+      const sent = check.kind === 'invalid' ? 0 : check.kind === 'blank' ? BLANK_MARKER_BYTES : check.size;
+      if (check.kind === 'invalid' || position + sent > end) {
+        file.buffer.fill(0, start, end);
+        const reason = check.kind === 'invalid' ? check.reason : 'a record runs past the bytes sent';
+        throw new StoreError('REPLICATION_DIVERGED', `record at ${file.fromOffset + position}: ${reason}`);
+      }
+      if (check.kind === 'blank') {
+        if (position + sent !== end) break; // Refused below: bytes after a blank marker.
+        file.wrotePosition = file.size;
+        return records;
+      }
+      records.push({ offset: file.fromOffset + position, size: check.size });
+      position += check.size;
+    }
+    if (position !== end) {
+      file.buffer.fill(0, start, end);
+      throw new StoreError('REPLICATION_DIVERGED', `bytes follow the blank marker at ${file.fromOffset + position}`);
+    }
+    file.wrotePosition = end;
+    return records;
+  }
+
+  /**
+   * The segment bytes from `offset` (a record boundary) to at most `maxBytes`, ending on a
+   * record boundary, with a hold on their segment and the offset that follows them (past a
+   * closing blank marker, the next segment); undefined when nothing is there yet.
+   */
+  encodedFrom(offset: number, maxBytes: number): { bytes: Buffer; next: number; release: () => void } | undefined {
+    this.seal();
+    if (offset >= this.maxOffset) return undefined;
+    const file = this.files.find(offset);
+    if (file === undefined || offset < this.minOffset) {
+      throw new StoreError(
+        'REPLICATION_DIVERGED',
+        `offset ${offset} is no longer in the log (it starts at ${this.minOffset})`,
+      );
+    }
+    const start = offset - file.fromOffset;
+    const limit = file.wrotePosition;
+    let end = start;
+    let next: number | undefined;
+    while (end < limit) {
+      // A blank marker goes as its header only: the replica's copy fills its segment the same way.
+      if (file.view.getUint32(end + RECORD_LAYOUT.magic) === MAGIC_BLANK) {
+        end += BLANK_MARKER_BYTES;
+        next = file.endOffset;
+        break;
+      }
+      const size = file.view.getInt32(end);
+      if (size <= 0 || end + size > limit) break;
+      if (end > start && end + size - start > maxBytes) break;
+      end += size;
+    }
+    if (end === start || !file.hold()) return undefined;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      file.release();
+    };
+    return { bytes: file.buffer.subarray(start, end), next: next ?? file.fromOffset + end, release };
+  }
+
+  /** The last record before `end` (its offset, size and stored checksum), undefined if none. */
+  lastRecordBefore(end: number): { offset: number; size: number; checksum: number } | undefined {
+    if (end <= this.minOffset) return undefined;
+    this.seal();
+    const file = this.files.find(end - 1);
+    if (file === undefined) return undefined;
+    const limit = end - file.fromOffset;
+    let position = 0;
+    let last: number | undefined;
+    while (position < limit) {
+      const size = file.view.getInt32(position);
+      if (size <= 0 || file.view.getUint32(position + RECORD_LAYOUT.magic) !== MAGIC_MESSAGE_V1) break;
+      last = position;
+      position += size;
+    }
+    if (last === undefined) return undefined;
+    return {
+      offset: file.fromOffset + last,
+      size: file.view.getInt32(last),
+      checksum: file.view.getUint32(last + RECORD_LAYOUT.checksum),
+    };
   }
 
   /** msyncs everything written so far; resolves to the durable offset. */

@@ -1,5 +1,11 @@
 // tributary/storage: the embeddable, crash-safe log store.
-export { MessageStore, type ReadResult, type ReadStatus, type StoreStats } from './message-store.js';
+export {
+  MessageStore,
+  type ReadResult,
+  type ReadStatus,
+  type ReplicatedAppend,
+  type StoreStats,
+} from './message-store.js';
 export type { StorageFileSystem, StorageFile, StorageMapping } from './storage-file-system.js';
 export { NodeFileSystem } from './node-file-system.js';
 export { SimulatedFileSystem, type SimulatedFaults } from './simulated-file-system.js';

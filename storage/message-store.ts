@@ -19,7 +19,7 @@ import { IndexService } from './index-service.js';
 import { javaStringHash } from '../protocol/java-string-hash.js';
 import { MESSAGE_SYS_FLAG } from '../protocol/message-sys-flag.js';
 import { MessageEncoder, type MessageInput, type PreparedMessage } from './message-encoder.js';
-import { recoverStore, type RecoveryReport } from './recovery.js';
+import { dispatchReplicated, recoverStore, type RecoveryReport } from './recovery.js';
 import { Retention } from './retention.js';
 import { ShutdownMarker } from './shutdown-marker.js';
 import {
@@ -66,6 +66,13 @@ export interface StoreStats {
   diskUsedRatio: number;
 }
 
+/** What a replicated append took: the new log end and the queues that grew. */
+export interface ReplicatedAppend {
+  readonly end: number;
+  readonly records: number;
+  readonly queues: readonly { topic: string; queueId: number; maxQueueOffset: number }[];
+}
+
 /**
  * The embeddable, crash-safe log store: an mmap commit log in segments, a consume queue per topic
  * and queue, a key index, checkpoints and crash recovery (docs/embedding.md). Open with
@@ -74,6 +81,7 @@ export interface StoreStats {
  */
 export class MessageStore {
   private closed = false;
+  private readOnly = false;
   private failure: StoreError | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly groupCommit: GroupCommit | undefined;
@@ -170,6 +178,33 @@ export class MessageStore {
     }
   }
 
+  /**
+   * Cuts the log of the closed store in `directory` at `offset` (a record boundary at or below
+   * its end), for a former master that rejoins as a replica: the records from `offset` on are
+   * removed, and the next open (a clean one) trims consume queues and the index to the new end.
+   * Returns how many bytes were removed.
+   */
+  static async truncateLog(directory: string, offset: number, options?: MessageStoreOptions): Promise<number> {
+    const store = await MessageStore.open(directory, options);
+    let removed = 0;
+    try {
+      const end = store.commitLog.maxOffset;
+      const last = store.commitLog.lastRecordBefore(offset);
+      const boundary =
+        offset % store.commitLog.segmentBytes === 0 || (last !== undefined && last.offset + last.size === offset);
+      if (!Number.isSafeInteger(offset) || offset > end || offset < store.commitLog.minOffset || !boundary)
+        throw new StoreError('INVALID_OPTION', `${offset} is not a record boundary of this log (${end} end)`);
+      removed = end - offset;
+      if (removed > 0) {
+        await store.checkpointing?.catch(() => undefined);
+        store.commitLog.files.truncateFrom(offset);
+      }
+    } finally {
+      await store.close();
+    }
+    return removed;
+  }
+
   private start(): void {
     this.disk.sample();
     this.commitLog.files.prepareNext();
@@ -232,6 +267,67 @@ export class MessageStore {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Replication: takes records a master encoded at `offset` (this log's end; StoreError
+   * REPLICATION_DIVERGED otherwise, or when a record's position or CRC-32C is wrong) and
+   * dispatches them to their queues and the index. Resolves with the new log end once the flush
+   * mode holds them (msynced under sync flush), with the queues that grew.
+   */
+  appendReplicated(offset: number, bytes: Buffer): Promise<ReplicatedAppend> {
+    try {
+      if (this.closed) throw new StoreError('STORE_CLOSED');
+      if (this.failure !== undefined) throw new StoreError('STORE_FAILED', this.failure.message);
+      const records = this.commitLog.appendEncoded(offset, bytes);
+      let touched: Map<string, { topic: string; queueId: number }>;
+      try {
+        touched = dispatchReplicated({ commitLog: this.commitLog, topics: this.topics, index: this.index }, records);
+      } catch (error) {
+        const failure = asStoreError(error);
+        this.markFailed(failure);
+        throw failure;
+      }
+      const end = this.commitLog.maxOffset;
+      this.index.dispatchedUpTo(end);
+      const queues = [...touched.values()].map(({ topic, queueId }) => ({
+        topic,
+        queueId,
+        maxQueueOffset: this.maxQueueOffset(topic, queueId),
+      }));
+      const result: ReplicatedAppend = { end, records: records.length, queues };
+      if (this.groupCommit === undefined) return Promise.resolve(result);
+      return this.groupCommit.waitFor(end).then(() => result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Replication: the log's bytes from `offset` (a record boundary), whole records up to about
+   * `maxBytes`, straight from the mapping and held until `release`; undefined when nothing is
+   * there yet.
+   */
+  encodedFrom(offset: number, maxBytes: number): { bytes: Buffer; next: number; release: () => void } | undefined {
+    if (this.closed) throw new StoreError('STORE_CLOSED');
+    return this.commitLog.encodedFrom(offset, maxBytes);
+  }
+
+  /** Replication: the last record before `end` (offset, size, stored CRC-32C), to compare logs. */
+  lastRecordBefore(end: number): { offset: number; size: number; checksum: number } | undefined {
+    return this.commitLog.lastRecordBefore(end);
+  }
+
+  /**
+   * A replica's store takes records only through appendReplicated: append, appendBatch and
+   * embedders checking `readOnly` refuse with REPLICA_READ_ONLY, so its log stays a copy.
+   */
+  setReadOnly(readOnly: boolean): void {
+    this.readOnly = readOnly;
+  }
+
+  get isReadOnly(): boolean {
+    return this.readOnly;
   }
 
   /** Validates a message completely, the segment fit included, so a batch fails before any write. */
@@ -533,6 +629,7 @@ export class MessageStore {
 
   private assertWritable(systemWrite = false): void {
     if (this.closed) throw new StoreError('STORE_CLOSED');
+    if (this.readOnly) throw new StoreError('REPLICA_READ_ONLY');
     if (this.failure !== undefined) throw new StoreError('STORE_FAILED', this.failure.message, { cause: this.failure });
     if (!systemWrite) this.disk.assertRoom();
   }

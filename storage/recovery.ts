@@ -26,6 +26,7 @@ import type { MappedFileQueue } from './mapped-file-queue.js';
 import {} from './message-encoder.js';
 import { KEY_SEPARATOR, PROPERTY, findProperty } from '../protocol/message-properties-codec.js';
 import { checkRecord, readRecord } from './message-record.js';
+import { StoreError } from './store-error.js';
 import type { TopicRegistry } from './topic-registry.js';
 
 export interface RecoveryParts {
@@ -205,12 +206,36 @@ function walkRecords(
   return count;
 }
 
+/**
+ * Dispatches records a master encoded and this log just took (replication) to their consume
+ * queues and the index, as recovery re-dispatches a tail; returns the queues they went to.
+ */
+export function dispatchReplicated(
+  parts: Pick<RecoveryParts, 'commitLog' | 'topics' | 'index'>,
+  records: readonly { offset: number; size: number }[],
+): Map<string, { topic: string; queueId: number }> {
+  const touched = new Map<string, { topic: string; queueId: number }>();
+  const first = records[0];
+  if (first === undefined) return touched;
+  const dispatcher = new Dispatcher(parts, first.offset, first.offset, new Set());
+  for (const { offset } of records) {
+    const file = parts.commitLog.files.find(offset)!;
+    const record = readRecord(file.buffer, file.view, offset - file.fromOffset);
+    dispatcher.dispatch(offset, record);
+    touched.set(`${record.topic}@${record.queueId}`, { topic: record.topic, queueId: record.queueId });
+  }
+  if (dispatcher.gaps.size > 0) {
+    throw new StoreError('REPLICATION_DIVERGED', 'a replicated record skips queue offsets this store lacks');
+  }
+  return touched;
+}
+
 /** Re-dispatches records to consume queues and the index during recovery. */
 class Dispatcher {
   readonly gaps = new Set<ConsumeQueue>();
 
   constructor(
-    private readonly parts: RecoveryParts,
+    private readonly parts: Pick<RecoveryParts, 'topics' | 'index'>,
     private readonly queueFrom: number,
     private readonly indexFrom: number,
     private readonly rebuilding: ReadonlySet<ConsumeQueue>,

@@ -26,6 +26,8 @@ export const STORE_ERRORS = {
   IO_ERROR: { retriable: false, message: 'a file operation failed' },
   CORRUPT_STORE: { retriable: false, message: 'the store files are inconsistent' },
   CONFIG_MISMATCH: { retriable: false, message: 'the options disagree with the files on disk' },
+  REPLICATION_DIVERGED: { retriable: false, message: 'replicated records do not continue this log' },
+  REPLICA_READ_ONLY: { retriable: false, message: 'a replica takes records only from its master' },
 } as const;
 
 /** The stable code of a StoreError (a key of STORE_ERRORS). */

@@ -126,6 +126,9 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   [REQUEST_CODE.CONFIG_GET, { body: configNeeds(SUB) }],
   [REQUEST_CODE.CONFIG_HISTORY, { body: configNeeds(SUB) }],
   [REQUEST_CODE.CONFIG_WATCH, { body: configNeeds(SUB) }],
+  // Where the master's HA port is: no topic, group or message in it (a replica asks it).
+  [REQUEST_CODE.TRIBUTARY_REPLICATION_ADDRESS, SIGNED],
+  [REQUEST_CODE.TRIBUTARY_REPLICATION_STATUS, ADMIN],
   // Changes to topics and groups, and views of everything (RocketMQ's ADMIN_CODE and more).
   [REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, ADMIN],
   [REQUEST_CODE.DELETE_TOPIC_IN_BROKER, ADMIN],

@@ -18,6 +18,8 @@ export class MessageWriter {
   timerDeliveredThroughMs = 0;
   /** Told the due time of each message held for a deliverAt, so delivery can wake for it. */
   onTimerHeld: ((dueMs: number) => void) | undefined;
+  /** A sync master's replica acknowledgement (broker/replication/): a put resolves after it. */
+  replicaGate: ((end: number) => Promise<void>) | undefined;
 
   constructor(
     private readonly store: MessageStore,
@@ -44,7 +46,7 @@ export class MessageWriter {
     const appended = this.store.append(stored);
     this.holds.arrived(stored.topic, stored.queueId, this.store.maxQueueOffset(stored.topic, stored.queueId));
     if (stored.topic === SYSTEM_TOPIC.timer) this.onTimerHeld?.(Number(stored.properties![PROPERTY.timerDeliverMs]));
-    return appended;
+    return this.replicated(appended);
   }
 
   /**
@@ -55,7 +57,7 @@ export class MessageWriter {
   putAsIs(message: MessageInput): Promise<AppendResult> {
     const appended = this.store.append(message);
     this.holds.arrived(message.topic, message.queueId, this.store.maxQueueOffset(message.topic, message.queueId));
-    return appended;
+    return this.replicated(appended);
   }
 
   /** A batch goes to one queue; batches carry no delay (RocketMQ rejects delayed batches). */
@@ -64,7 +66,15 @@ export class MessageWriter {
     const first = messages[0];
     if (first !== undefined)
       this.holds.arrived(first.topic, first.queueId, this.store.maxQueueOffset(first.topic, first.queueId));
-    return appended;
+    return this.replicated(appended);
+  }
+
+  /** With a replica gate, resolves once the replicas hold the log up to its end as of this append. */
+  private replicated<T>(appended: Promise<T>): Promise<T> {
+    const gate = this.replicaGate;
+    if (gate === undefined) return appended;
+    const end = this.store.commitLogMaxOffset;
+    return appended.then((result) => gate(end).then(() => result));
   }
 
   private scheduleIfDelayed(message: MessageInput): MessageInput {

@@ -101,8 +101,14 @@ export class DistributedLockService {
     stateDirectory: string,
     private readonly onError: (error: unknown, context: string) => void,
     private readonly now: () => number = Date.now,
+    /** False on a replica: it only replays its master's commands, so it leaps nor times nothing. */
+    serving = true,
   ) {
     this.machine = LogBackedStateMachine.open(store, stateDirectory, DISTRIBUTED_LOCK_TABLE);
+    if (!serving) {
+      this.started = Promise.resolve();
+      return;
+    }
     // Flushed before the broker serves: a lost advance could let the next start reissue tokens.
     this.started = this.machine
       .submit({ op: 'advance', by: DISTRIBUTED_LOCK_FENCE_RESTART_GAP })

@@ -134,6 +134,14 @@ export class PullMessageProcessor {
     result: ReadResult,
     offsets: Record<string, number>,
   ): RemotingCommand {
+    const last = result.messages.at(-1);
+    if (last !== undefined) {
+      const behind = this.context.store.commitLogMaxOffset - last.commitLogOffset;
+      offsets.suggestWhichBrokerId = this.context.replicaReads.suggestedBrokerId(
+        behind,
+        this.context.options.messageInMemoryBytes,
+      );
+    }
     const records: Buffer[] = [];
     const releases: (() => void)[] = [];
     let bytes = 0;

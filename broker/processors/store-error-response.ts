@@ -2,6 +2,7 @@
 // closest, so existing clients react correctly (retry elsewhere, give up, or treat as stored).
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { StoreError, type StoreErrorCode } from '../../storage/index.js';
+import { ReplicaAckError } from '../replication/replica-ack-error.js';
 
 const CODES: Readonly<Record<StoreErrorCode, number>> = {
   INVALID_TOPIC: RESPONSE_CODE.MESSAGE_ILLEGAL,
@@ -23,10 +24,14 @@ const CODES: Readonly<Record<StoreErrorCode, number>> = {
   IO_ERROR: RESPONSE_CODE.SYSTEM_ERROR,
   CORRUPT_STORE: RESPONSE_CODE.SYSTEM_ERROR,
   CONFIG_MISMATCH: RESPONSE_CODE.SYSTEM_ERROR,
+  REPLICATION_DIVERGED: RESPONSE_CODE.SYSTEM_ERROR,
+  // A slave refuses writes as RocketMQ's does: the client retries on its master.
+  REPLICA_READ_ONLY: RESPONSE_CODE.SERVICE_NOT_AVAILABLE,
 };
 
 /** Response code and remark for a failure; non-store errors are SYSTEM_ERROR. */
 export function storeErrorResponse(error: unknown): { code: number; remark: string } {
   if (error instanceof StoreError) return { code: CODES[error.code], remark: `[${error.code}] ${error.message}` };
+  if (error instanceof ReplicaAckError) return { code: error.responseCode, remark: error.message };
   return { code: RESPONSE_CODE.SYSTEM_ERROR, remark: error instanceof Error ? error.message : String(error) };
 }

@@ -6,7 +6,7 @@
 // The commit log's retention never removes a command a snapshot does not cover yet.
 import path from 'node:path';
 
-import type { MessageStore } from '../../storage/index.js';
+import { StoreError, type MessageStore } from '../../storage/index.js';
 import { decodeStateFrame, encodeStateFrame } from './state-command-frame.js';
 import { readSnapshot, writeSnapshot } from './state-snapshot.js';
 
@@ -31,6 +31,8 @@ export class LogBackedStateMachine<State, Command> {
   private sinceSnapshot = 0;
   private snapshotting: Promise<void> | undefined;
   private snapshotNextOffset = 0;
+  /** The first queue offset replay has not applied (a replica's catch-up starts there). */
+  private replayedTo = 0;
 
   private constructor(
     private readonly store: MessageStore,
@@ -65,6 +67,8 @@ export class LogBackedStateMachine<State, Command> {
    * command is stored as the store's flush mode promises (durable under sync flush).
    */
   async submit(command: Command): Promise<void> {
+    // A replica's state changes only by its master's commands (catchUp), never by its own.
+    if (this.store.isReadOnly) throw new StoreError('REPLICA_READ_ONLY');
     // A system write: offsets, groups and locks keep being recorded past the disk-full ratio.
     const append = this.store.append(
       { topic: STATE_TOPIC, queueId: this.definition.queueId, body: encodeStateFrame(command) },
@@ -99,6 +103,11 @@ export class LogBackedStateMachine<State, Command> {
     return messages[0]?.commitLogOffset ?? Number.POSITIVE_INFINITY;
   }
 
+  /** A replica: applies the commands its master logged since the last replay or catch-up. */
+  catchUp(): void {
+    this.replay(this.replayedTo);
+  }
+
   private replay(from: number): void {
     let offset = Math.max(from, this.store.minQueueOffset(STATE_TOPIC, this.definition.queueId));
     for (;;) {
@@ -108,5 +117,6 @@ export class LogBackedStateMachine<State, Command> {
         this.definition.apply(this.current, decodeStateFrame(message.body) as Command);
       offset = result.nextQueueOffset;
     }
+    this.replayedTo = offset;
   }
 }

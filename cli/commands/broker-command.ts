@@ -1,12 +1,12 @@
 // `tributary broker`: a broker alone, registering with one or more name servers.
-import { startBroker } from '../../broker/index.js';
+import { BROKER_ROLES, HA_PORT_DEFAULT, startBroker, type BrokerOptions, type BrokerRole } from '../../broker/index.js';
 import { parseNameServers } from '../../client/index.js';
 import { brokerStatusCommand } from './broker-status-command.js';
 import { cliCommand, type CliCommand } from './cli-command.js';
 import { BROKER_NAME_DEFAULT, CLUSTER_NAME_DEFAULT } from '../cli-constants.js';
 import { cliFailure } from '../cli-failure.js';
 import { BROKER_FLAGS, brokerOptionsFrom } from '../flags/broker-flags.js';
-import type { FlagSpec } from '../command-line.js';
+import type { CommandLine, FlagSpec } from '../command-line.js';
 import { withConfigFile } from '../flags/config-file.js';
 import { NAMESRV_FLAG, nameServerAddress } from '../flags/name-server-address.js';
 import { serveUntilSignal } from '../serve-until-signal.js';
@@ -16,7 +16,46 @@ const BROKER_COMMAND_FLAGS: Readonly<Record<string, FlagSpec>> = {
   namesrv: NAMESRV_FLAG,
   name: { type: 'string', placeholder: 'name', description: 'broker name', defaultText: BROKER_NAME_DEFAULT },
   cluster: { type: 'string', placeholder: 'name', description: 'cluster name', defaultText: CLUSTER_NAME_DEFAULT },
+  role: {
+    type: 'string',
+    choices: BROKER_ROLES,
+    description: 'async-master, sync-master (acks once a replica holds a send) or slave (follows its master)',
+    defaultText: 'async-master',
+  },
+  'broker-id': {
+    type: 'integer',
+    min: 0,
+    description: '0 for a master, >= 1 for a slave',
+    defaultText: '0 (1 with --role slave)',
+  },
+  'ha-port': {
+    type: 'integer',
+    min: 0,
+    description: "a master's replication port",
+    defaultText: String(HA_PORT_DEFAULT),
+  },
+  'sync-replicas': {
+    type: 'integer',
+    min: 1,
+    description: 'in-sync replicas a sync master waits for',
+    defaultText: '1',
+  },
 };
+
+/**
+ * Replication flags (README "Topologies"). A master serves its HA port (default 10912) once
+ * --role or --ha-port is given, so a plain single broker opens no port it does not use.
+ */
+function replicationOptions(line: CommandLine): Partial<BrokerOptions> {
+  const role = (line.has('role') ? line.string('role') : 'async-master') as BrokerRole;
+  const serving = role !== 'slave' && (line.has('role') || line.has('ha-port'));
+  return {
+    role,
+    ...(line.has('broker-id') ? { brokerId: line.integer('broker-id') } : {}),
+    ...(serving ? { haPort: line.integer('ha-port', HA_PORT_DEFAULT) } : {}),
+    ...(line.has('sync-replicas') ? { syncReplicas: line.integer('sync-replicas') } : {}),
+  };
+}
 
 const runBroker = cliCommand(
   'broker',
@@ -27,6 +66,8 @@ const runBroker = cliCommand(
     examples: [
       "tributary broker --namesrv '10.0.0.1:9876;10.0.0.2:9876' --name broker-b --data /data/broker-b",
       'tributary broker status --json          # inspects brokers instead: see tributary broker status --help',
+      'tributary broker --namesrv 10.0.0.1:9876 --name broker-a --role sync-master --data /data/broker-a',
+      'tributary broker --namesrv 10.0.0.1:9876 --name broker-a --broker-id 1 --role slave --port 10921 --data /data/broker-a-s',
     ],
   },
   (line) =>
@@ -36,6 +77,7 @@ const runBroker = cliCommand(
         ...brokerOptionsFrom(line, nameServers),
         ...(line.has('name') ? { brokerName: line.string('name') } : {}),
         ...(line.has('cluster') ? { clusterName: line.string('cluster') } : {}),
+        ...replicationOptions(line),
       };
       const broker = await startBroker(options).catch((error: unknown) => {
         throw cliFailure(error);

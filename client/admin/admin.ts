@@ -1,5 +1,6 @@
 // Admin: topics, consumer progress and message lookup, over the same protocol as the other
 // clients. Cluster-wide operations go to every broker the name servers know.
+import { replicationStatus, type ReplicationStatus } from './admin-replication.js';
 import { ClientError } from '../client-error.js';
 import { ClientInstance } from '../client-instance.js';
 import type { ClientOptions } from '../client-options.js';
@@ -255,6 +256,11 @@ export class Admin {
   async brokerStatus(address?: string): Promise<BrokerStatus[]> {
     const addresses = address === undefined ? await this.brokerAddresses() : [address];
     return Promise.all(addresses.map((each) => brokerStatus(this.client, each)));
+  }
+
+  /** A broker's replication status: log end, replicas' acknowledged offsets, its master, cuts. */
+  replicationStatus(address: string): Promise<ReplicationStatus> {
+    return replicationStatus(this.client, address);
   }
 
   /** Every consumer group a broker knows: configured, with committed offsets, or online. */

@@ -34,7 +34,8 @@ export class RemoteOffsetStore implements OffsetStore {
   ) {}
 
   async fetch(queue: MessageQueue): Promise<number | undefined> {
-    const address = this.client.brokerAddress(queue.brokerName);
+    // A replica answers with the offsets replicated from its master while the master is gone.
+    const address = this.client.brokerReadAddress(queue.brokerName);
     if (address === undefined) throw new ClientError('BROKER_UNAVAILABLE', queue.brokerName);
     const response = await this.client.invoke(address, {
       code: REQUEST_CODE.QUERY_CONSUMER_OFFSET,

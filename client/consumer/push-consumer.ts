@@ -14,7 +14,15 @@
 // the queue moves on (UndecodableRecords); orderly consumers send it straight to the DLQ, as
 // retrying in place cannot make it decode.
 import { ConsumeDispatcher, type MessageHandler } from './consume-dispatcher.js';
-import { LOCAL_RETRY_DELAY_MS } from '../client-constants.js';
+import {
+  LOCAL_RETRY_DELAY_MS,
+  SUSPEND_MS_DEFAULT,
+  LOCK_EXPIRY_MS_DEFAULT,
+  LOCK_RENEW_INTERVAL_MS_DEFAULT,
+  PREFETCH_BYTES_PER_QUEUE_DEFAULT,
+  PREFETCH_COUNT_PER_QUEUE_DEFAULT,
+  RELEASE_WAIT_MS,
+} from '../client-constants.js';
 import { ClientError } from '../client-error.js';
 import { ClientInstance } from '../client-instance.js';
 import type { ClientOptions } from '../client-options.js';
@@ -22,17 +30,11 @@ import { DeduplicationWindow, type DeduplicationStore } from './deduplication-wi
 import { MessageDeduplicator } from './message-deduplicator.js';
 import { LocalOffsetStore, RemoteOffsetStore, type OffsetStore } from './offset-store.js';
 import { OrderlyDispatcher } from './orderly-dispatcher.js';
-import { SUSPEND_MS_DEFAULT } from '../client-constants.js';
 import type { HeldRecord, ProcessQueue } from './process-queue.js';
 import { groupNameProblem, RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.js';
 import { QueueLockKeeper } from './queue-lock-keeper.js';
-import { LOCK_EXPIRY_MS_DEFAULT } from '../client-constants.js';
-import { LOCK_RENEW_INTERVAL_MS_DEFAULT } from '../client-constants.js';
 import { QueuePuller } from './queue-puller.js';
-import { PREFETCH_BYTES_PER_QUEUE_DEFAULT } from '../client-constants.js';
-import { PREFETCH_COUNT_PER_QUEUE_DEFAULT } from '../client-constants.js';
 import { Rebalancer, type RebalanceHooks } from './rebalancer.js';
-import { RELEASE_WAIT_MS } from '../client-constants.js';
 import { receivedMessageFields, type ReceivedMessage } from '../../protocol/message-decoder.js';
 import { PROPERTY } from '../../protocol/message-properties-codec.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
@@ -467,7 +469,7 @@ export class PushConsumer {
   }
 
   private async queryOffset(queue: MessageQueue, code: number, timestamp?: number): Promise<number> {
-    const address = this.client.brokerAddress(queue.brokerName);
+    const address = this.client.brokerReadAddress(queue.brokerName);
     if (address === undefined) throw new ClientError('BROKER_UNAVAILABLE', queue.brokerName);
     const extFields = { topic: queue.topic, queueId: queue.queueId, ...(timestamp === undefined ? {} : { timestamp }) };
     const response = await this.client.invoke(address, { code, extFields });

@@ -58,6 +58,8 @@ export class QueuePuller {
   private backoff: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   /** The broker's retry-after hint of the last refused pull (a pull quota), if any. */
   private quotaRetryAfterMs: number | undefined;
+  /** The broker id the last pull response suggested reading from (RocketMQ suggestWhichBrokerId). */
+  private suggestedBrokerId = 0;
   /** The last pull's frame broke at its first record: pull one record at a time until past it. */
   private isolating = false;
 
@@ -100,9 +102,11 @@ export class QueuePuller {
   private async pullOnce(): Promise<boolean> {
     const pq = this.processQueue;
     const { queue } = pq;
-    const address = this.client.brokerAddress(queue.brokerName);
+    const address = this.client.brokerReadAddress(queue.brokerName, this.suggestedBrokerId);
     if (address === undefined) return false;
-    const commitOffset = this.offsets.local(queue);
+    // A replica stores no commits (its offsets come from its master): they go to the master.
+    const fromMaster = address === this.client.brokerAddress(queue.brokerName);
+    const commitOffset = fromMaster ? this.offsets.local(queue) : undefined;
     const sysFlag =
       PULL_SYS_FLAG.suspend |
       PULL_SYS_FLAG.subscription |
@@ -132,6 +136,8 @@ export class QueuePuller {
     );
     if (pq.dropped) return true;
     const next = Number(response.extFields?.nextBeginOffset);
+    const suggested = Number(response.extFields?.suggestWhichBrokerId);
+    if (Number.isSafeInteger(suggested) && suggested >= 0) this.suggestedBrokerId = suggested;
     switch (response.code) {
       case RESPONSE_CODE.SUCCESS: {
         const { records, broken } = decodeRecords(response.body as Buffer);

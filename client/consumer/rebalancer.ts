@@ -17,7 +17,14 @@ import { ProcessQueue } from './process-queue.js';
 import { allocateAveragely } from './queue-allocation.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
-import { masterAddress, queueKey, readableQueues, type MessageQueue, type TopicRoute } from '../topic-route.js';
+import {
+  masterAddress,
+  queueKey,
+  readAddress,
+  readableQueues,
+  type MessageQueue,
+  type TopicRoute,
+} from '../topic-route.js';
 import { RELEASE_WAIT_MS } from '../client-constants.js';
 
 export interface RebalanceHooks {
@@ -176,7 +183,7 @@ export class Rebalancer {
   /** The group's live members, as any broker of the route knows them. */
   private async members(route: TopicRoute): Promise<string[] | undefined> {
     for (const broker of route.brokerDatas) {
-      const address = masterAddress(route, broker.brokerName);
+      const address = readAddress(route, broker.brokerName);
       if (address === undefined) continue;
       const response = await this.client
         .invoke(address, { code: REQUEST_CODE.GET_CONSUMER_LIST_BY_GROUP, extFields: { consumerGroup: this.group } })

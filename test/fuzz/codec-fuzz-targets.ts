@@ -15,6 +15,8 @@
 // | batch-decoder   | decodeBatch                    | BatchDecodeError       | decode(encode(x)) = x        |
 // | store-record    | checkRecord + readRecord walk  | nothing: 'invalid' is  | readRecord agrees with the   |
 // |                 |                                | a return value         | check                        |
+// | replication-    | ReplicationFrameDecoder,       | ReplicationFrameError  | frames re-encode; a valid    |
+// | stream          | random chunkings               |                        | stream re-encodes exactly    |
 //
 // The canary-* targets are broken on purpose: the harness must report each of them.
 import assert from 'node:assert/strict';
@@ -59,6 +61,7 @@ import {
   randomProperties,
   samplePackr,
 } from './fuzz-samples.js';
+import { replicationStreamTarget } from './replication-stream-fuzz-target.js';
 import { storeRecordTarget } from './store-record-fuzz-target.js';
 
 type Sample = FuzzSample & { readonly valid?: boolean };
@@ -513,4 +516,5 @@ export const CODEC_FUZZ_TARGETS: readonly FuzzTarget[] = [
   messageDecoderTarget,
   batchDecoderTarget,
   storeRecordTarget,
+  replicationStreamTarget,
 ];

@@ -1,0 +1,183 @@
+// A replica (role slave): finds its master through the name servers, connects to the master's
+// HA port, says where its own log ends, and appends what the master streams at exactly the
+// same offsets. The store verifies every record's position and CRC-32C and refuses a stream
+// that does not continue its log; the state machines then replay the master's commands.
+import net from 'node:net';
+
+import { RemotingClient } from '../../client/remoting/remoting-client.js';
+import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
+import type { MessageStore, ReplicatedAppend } from '../../storage/index.js';
+import { REPLICA_RECONNECT_INTERVAL_MS, REPLICA_REPORT_INTERVAL_MS } from '../broker-constants.js';
+import { findMaster, splitAddress } from './find-master.js';
+import { ReplicationFrameDecoder, encodeReplicationFrame, type ReplicationFrame } from './replication-frame.js';
+
+export interface FollowerHooks {
+  /** After each append: state machines catch up, held pulls wake. */
+  appended(result: ReplicatedAppend): void;
+  onError(error: unknown, context: string): void;
+}
+
+/** What a replica knows of its master and how far it is (tests, status). */
+export interface FollowerStatus {
+  readonly masterAddress: string | undefined;
+  readonly haAddress: string | undefined;
+  readonly connected: boolean;
+  /** The master's log end as of its last data frame. */
+  readonly masterLogEnd: number;
+  /** Why the master last refused this replica, if it did. */
+  readonly refusal: string | undefined;
+  readonly refusals: number;
+}
+
+export class ReplicaFollower {
+  private readonly lookup = new RemotingClient({ serializeType: SERIALIZE_TYPE.json });
+  private socket: net.Socket | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private reportTimer: NodeJS.Timeout | undefined;
+  private reportSoon = false;
+  private appending: Promise<void> = Promise.resolve();
+  private closed = false;
+  private status = {
+    masterAddress: undefined as string | undefined,
+    haAddress: undefined as string | undefined,
+    connected: false,
+    masterLogEnd: 0,
+    refusal: undefined as string | undefined,
+    refusals: 0,
+  };
+
+  constructor(
+    private readonly store: MessageStore,
+    private readonly identity: { brokerName: string; nameServers: readonly string[]; segmentBytes: number },
+    private readonly hooks: FollowerHooks,
+  ) {}
+
+  get state(): FollowerStatus {
+    return { ...this.status };
+  }
+
+  start(): void {
+    this.reportTimer = setInterval(() => this.report(), REPLICA_REPORT_INTERVAL_MS);
+    this.reportTimer.unref();
+    void this.connect();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    clearInterval(this.reportTimer);
+    this.socket?.destroy();
+    this.lookup.close();
+    await this.appending;
+  }
+
+  private retrySoon(): void {
+    if (this.closed || this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.connect();
+    }, REPLICA_RECONNECT_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  private async connect(): Promise<void> {
+    let haAddress: string | undefined;
+    try {
+      haAddress = await this.findMaster();
+    } catch (error) {
+      this.hooks.onError(error, 'looking up the master (will keep retrying)');
+    }
+    if (haAddress === undefined || this.closed) {
+      this.retrySoon();
+      return;
+    }
+    this.status.haAddress = haAddress;
+    const [host, port] = splitAddress(haAddress);
+    const socket = net.connect({ host, port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    const decoder = new ReplicationFrameDecoder();
+    socket.on('connect', () => {
+      this.status.connected = true;
+      socket.write(Buffer.concat(encodeReplicationFrame(this.hello())));
+    });
+    socket.on('data', (chunk) => {
+      try {
+        decoder.push(chunk, (frame) => this.received(frame, socket));
+      } catch (error) {
+        this.hooks.onError(error, `the stream from master ${haAddress}`);
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => undefined); // Its close follows; the follower reconnects then.
+    socket.on('close', () => {
+      this.status.connected = false;
+      if (this.socket === socket) this.socket = undefined;
+      this.retrySoon();
+    });
+  }
+
+  private hello(): ReplicationFrame {
+    const logEnd = this.store.commitLogMaxOffset;
+    const last = this.store.lastRecordBefore(logEnd);
+    return {
+      type: 'hello',
+      logEnd,
+      lastOffset: last?.offset ?? -1,
+      lastSize: last?.size ?? 0,
+      lastChecksum: last?.checksum ?? 0,
+      segmentBytes: this.identity.segmentBytes,
+      brokerName: this.identity.brokerName,
+    };
+  }
+
+  private received(frame: ReplicationFrame, socket: net.Socket): void {
+    if (frame.type === 'refuse') {
+      this.status.refusal = frame.text;
+      this.status.refusals++;
+      this.hooks.onError(new Error(`the master refused this replica: ${frame.text}`), 'replication');
+      return;
+    }
+    if (frame.type !== 'data') {
+      socket.destroy();
+      return;
+    }
+    this.status.masterLogEnd = frame.masterLogEnd;
+    // Frames are applied in arrival order; the copy is needed because the decoder's buffer
+    // may be reused, and the bytes go into the mapping anyway.
+    this.appending = this.appending.then(async () => {
+      if (this.closed || this.socket !== socket) return;
+      try {
+        const result = await this.store.appendReplicated(frame.fromOffset, frame.bytes);
+        this.hooks.appended(result);
+        this.reportOnce();
+      } catch (error) {
+        this.hooks.onError(error, `appending replicated records at ${frame.fromOffset}`);
+        socket.destroy();
+      }
+    });
+  }
+
+  /** One report per tick however many frames it appended. */
+  private reportOnce(): void {
+    if (this.reportSoon) return;
+    this.reportSoon = true;
+    setImmediate(() => {
+      this.reportSoon = false;
+      this.report();
+    });
+  }
+
+  private report(): void {
+    const socket = this.socket;
+    if (socket === undefined || !this.status.connected) return;
+    const { maxOffset, flushedOffset } = this.store.stats();
+    socket.write(encodeReplicationFrame({ type: 'report', logEnd: maxOffset, flushed: flushedOffset })[0]!);
+  }
+
+  private async findMaster(): Promise<string | undefined> {
+    const found = await findMaster(this.lookup, this.identity.nameServers, this.identity.brokerName);
+    if (found !== undefined) this.status.masterAddress = found.masterAddress;
+    return found?.haAddress;
+  }
+}

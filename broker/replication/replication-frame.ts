@@ -1,0 +1,238 @@
+// The replication (HA) stream between a master's HA port and its replicas: one codec for both
+// directions. Every integer is big-endian; offsets are commit log offsets.
+//
+// | at | bytes | field                                                                 |
+// |----|-------|-----------------------------------------------------------------------|
+// | 0  | 4     | length of what follows (int32, 1..REPLICATION_FRAME_BYTES_MAX)        |
+// | 4  | 1     | type: 1 hello, 2 report, 5 probe (replica -> master); 3 data, 4 refuse,|
+// |    |       | 6 probe result (master -> replica)                                    |
+//
+// hello (a replica's first frame):
+// | 5  | 8     | logEnd: where the replica's log ends (int64)                          |
+// | 13 | 8     | lastOffset: its last record's offset, -1 for an empty log (int64)     |
+// | 21 | 4     | lastSize: that record's size (int32, 0 when none)                     |
+// | 25 | 4     | lastChecksum: that record's stored CRC-32C (uint32)                   |
+// | 29 | 4     | segmentBytes: the replica's commit log segment size (int32)           |
+// | 33 | 2     | nameLength, then the broker name (UTF-8; the set both belong to)      |
+// report (the replica's acknowledgement, after each append and every REPORT_INTERVAL):
+// | 5  | 8     | logEnd: everything before it is in the replica's log (int64)          |
+// | 13 | 8     | flushed: everything before it is msynced there (int64)               |
+// data (commit log bytes, whole records of one segment, exactly as on the master's disk):
+// | 5  | 8     | fromOffset (int64)                                                    |
+// | 13 | 8     | masterLogEnd: the master's log end when sent, for lag (int64)          |
+// | 21 | rest  | the record bytes                                                      |
+// refuse (the master will not serve this replica; it closes the connection after it):
+// | 5  | 1     | reason: 1 diverged, 2 wrong broker, 3 segment size, 4 offset gone     |
+// | 6  | rest  | text (UTF-8)                                                          |
+// probe (a rejoining replica asks whether a record of its log is the master's, before hello):
+// | 5  | 8     | offset of the record (int64)                                          |
+// | 13 | 4     | size (int32)                                                          |
+// | 17 | 4     | stored CRC-32C (uint32)                                               |
+// probe result:
+// | 5  | 1     | matches: 1 when the master has that record at that offset, else 0     |
+// | 6  | 8     | masterLogEnd (int64)                                                  |
+import { ReplicationFrameError } from './replication-frame-error.js';
+
+export const REPLICATION_FRAME_TYPE = { hello: 1, report: 2, data: 3, refuse: 4, probe: 5, probeResult: 6 } as const;
+export const REFUSE_REASON = { diverged: 1, wrongBroker: 2, segmentSize: 3, offsetGone: 4 } as const;
+
+/** Record bytes per data frame at most (the master reads this much at a time from its mapping). */
+export const REPLICATION_TRANSFER_BYTES_MAX = 4 * 1024 * 1024;
+const LENGTH_BYTES = 4;
+const DATA_HEADER_BYTES = 21;
+/** The largest frame after its length field: a full data frame (one record may exceed the transfer size). */
+export const REPLICATION_FRAME_BYTES_MAX = 64 * 1024 * 1024;
+const BROKER_NAME_BYTES_MAX = 255;
+const REFUSE_TEXT_BYTES_MAX = 1024;
+const HELLO_FIXED_BYTES = 35;
+const REPORT_BYTES = 21;
+const PROBE_BYTES = 21;
+const PROBE_RESULT_BYTES = 14;
+
+export type ReplicationFrame =
+  | {
+      readonly type: 'hello';
+      readonly logEnd: number;
+      readonly lastOffset: number;
+      readonly lastSize: number;
+      readonly lastChecksum: number;
+      readonly segmentBytes: number;
+      readonly brokerName: string;
+    }
+  | { readonly type: 'report'; readonly logEnd: number; readonly flushed: number }
+  | { readonly type: 'data'; readonly fromOffset: number; readonly masterLogEnd: number; readonly bytes: Buffer }
+  | { readonly type: 'refuse'; readonly reason: number; readonly text: string }
+  | { readonly type: 'probe'; readonly offset: number; readonly size: number; readonly checksum: number }
+  | { readonly type: 'probe-result'; readonly matches: boolean; readonly masterLogEnd: number };
+
+/** Encodes a frame; a data frame is two buffers (its header, then the records, not copied). */
+export function encodeReplicationFrame(frame: ReplicationFrame): Buffer[] {
+  switch (frame.type) {
+    case 'hello': {
+      const name = Buffer.from(frame.brokerName, 'utf8').subarray(0, BROKER_NAME_BYTES_MAX);
+      const out = Buffer.alloc(HELLO_FIXED_BYTES + name.length);
+      header(out, REPLICATION_FRAME_TYPE.hello, out.length - LENGTH_BYTES);
+      out.writeBigInt64BE(BigInt(frame.logEnd), 5);
+      out.writeBigInt64BE(BigInt(frame.lastOffset), 13);
+      out.writeInt32BE(frame.lastSize, 21);
+      out.writeUInt32BE(frame.lastChecksum >>> 0, 25);
+      out.writeInt32BE(frame.segmentBytes, 29);
+      out.writeUInt16BE(name.length, 33);
+      name.copy(out, HELLO_FIXED_BYTES);
+      return [out];
+    }
+    case 'report': {
+      const out = Buffer.alloc(REPORT_BYTES);
+      header(out, REPLICATION_FRAME_TYPE.report, REPORT_BYTES - LENGTH_BYTES);
+      out.writeBigInt64BE(BigInt(frame.logEnd), 5);
+      out.writeBigInt64BE(BigInt(frame.flushed), 13);
+      return [out];
+    }
+    case 'data': {
+      const out = Buffer.alloc(DATA_HEADER_BYTES);
+      header(out, REPLICATION_FRAME_TYPE.data, DATA_HEADER_BYTES - LENGTH_BYTES + frame.bytes.length);
+      out.writeBigInt64BE(BigInt(frame.fromOffset), 5);
+      out.writeBigInt64BE(BigInt(frame.masterLogEnd), 13);
+      return [out, frame.bytes];
+    }
+    case 'probe': {
+      const out = Buffer.alloc(PROBE_BYTES);
+      header(out, REPLICATION_FRAME_TYPE.probe, PROBE_BYTES - LENGTH_BYTES);
+      out.writeBigInt64BE(BigInt(frame.offset), 5);
+      out.writeInt32BE(frame.size, 13);
+      out.writeUInt32BE(frame.checksum >>> 0, 17);
+      return [out];
+    }
+    case 'probe-result': {
+      const out = Buffer.alloc(PROBE_RESULT_BYTES);
+      header(out, REPLICATION_FRAME_TYPE.probeResult, PROBE_RESULT_BYTES - LENGTH_BYTES);
+      out.writeUInt8(frame.matches ? 1 : 0, 5);
+      out.writeBigInt64BE(BigInt(frame.masterLogEnd), 6);
+      return [out];
+    }
+    case 'refuse': {
+      const text = Buffer.from(frame.text, 'utf8').subarray(0, REFUSE_TEXT_BYTES_MAX);
+      const out = Buffer.alloc(6 + text.length);
+      header(out, REPLICATION_FRAME_TYPE.refuse, out.length - LENGTH_BYTES);
+      out.writeUInt8(frame.reason, 5);
+      text.copy(out, 6);
+      return [out];
+    }
+  }
+}
+
+function header(out: Buffer, type: number, length: number): void {
+  out.writeInt32BE(length, 0);
+  out.writeUInt8(type, 4);
+}
+
+/**
+ * Splits a byte stream into frames. Throws ReplicationFrameError (FRAME_TOO_LARGE,
+ * MALFORMED_FRAME) at the first frame that breaks the layout; the connection is then closed.
+ */
+export class ReplicationFrameDecoder {
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+
+  get pendingBytes(): number {
+    return this.pendingLength;
+  }
+
+  push(chunk: Buffer, onFrame: (frame: ReplicationFrame) => void): void {
+    this.pending.push(chunk);
+    this.pendingLength += chunk.length;
+    while (this.pendingLength >= LENGTH_BYTES) {
+      const head = this.peek(LENGTH_BYTES);
+      const length = head.readUInt32BE(0);
+      if (length > REPLICATION_FRAME_BYTES_MAX) throw new ReplicationFrameError('FRAME_TOO_LARGE', `${length} bytes`);
+      if (length < 1) throw new ReplicationFrameError('MALFORMED_FRAME', 'an empty frame');
+      if (this.pendingLength < LENGTH_BYTES + length) return;
+      const frame = this.take(LENGTH_BYTES + length);
+      onFrame(decodeReplicationFrame(frame));
+    }
+  }
+
+  private peek(bytes: number): Buffer {
+    const first = this.pending[0]!;
+    if (first.length >= bytes) return first;
+    const joined = Buffer.concat(this.pending);
+    this.pending = [joined];
+    return joined;
+  }
+
+  private take(bytes: number): Buffer {
+    const joined = this.peek(bytes);
+    const frame = joined.subarray(0, bytes);
+    const rest = joined.subarray(bytes);
+    this.pending = rest.length > 0 ? [rest] : [];
+    this.pendingLength -= bytes;
+    return frame;
+  }
+}
+
+/** Decodes one whole frame (length field included). */
+export function decodeReplicationFrame(frame: Buffer): ReplicationFrame {
+  const type = frame.readUInt8(LENGTH_BYTES);
+  const need = (bytes: number): void => {
+    if (frame.length < bytes) throw new ReplicationFrameError('MALFORMED_FRAME', `type ${type} needs ${bytes} bytes`);
+  };
+  const long = (at: number): number => {
+    const value = frame.readBigInt64BE(at);
+    if (value < -1n || value > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new ReplicationFrameError('MALFORMED_FRAME', `offset ${value} out of range`);
+    return Number(value);
+  };
+  switch (type) {
+    case REPLICATION_FRAME_TYPE.hello: {
+      need(HELLO_FIXED_BYTES);
+      const nameLength = frame.readUInt16BE(33);
+      if (frame.length !== HELLO_FIXED_BYTES + nameLength)
+        throw new ReplicationFrameError('MALFORMED_FRAME', 'hello name length does not match the frame');
+      return {
+        type: 'hello',
+        logEnd: nonNegative(long(5)),
+        lastOffset: long(13),
+        lastSize: frame.readInt32BE(21),
+        lastChecksum: frame.readUInt32BE(25),
+        segmentBytes: frame.readInt32BE(29),
+        brokerName: frame.toString('utf8', HELLO_FIXED_BYTES),
+      };
+    }
+    case REPLICATION_FRAME_TYPE.report:
+      if (frame.length !== REPORT_BYTES) throw new ReplicationFrameError('MALFORMED_FRAME', 'report is 21 bytes');
+      return { type: 'report', logEnd: nonNegative(long(5)), flushed: nonNegative(long(13)) };
+    case REPLICATION_FRAME_TYPE.data:
+      need(DATA_HEADER_BYTES);
+      return {
+        type: 'data',
+        fromOffset: nonNegative(long(5)),
+        masterLogEnd: nonNegative(long(13)),
+        bytes: frame.subarray(DATA_HEADER_BYTES),
+      };
+    case REPLICATION_FRAME_TYPE.refuse:
+      need(6);
+      return { type: 'refuse', reason: frame.readUInt8(5), text: frame.toString('utf8', 6) };
+    case REPLICATION_FRAME_TYPE.probe:
+      if (frame.length !== PROBE_BYTES) throw new ReplicationFrameError('MALFORMED_FRAME', 'probe is 21 bytes');
+      return {
+        type: 'probe',
+        offset: nonNegative(long(5)),
+        size: frame.readInt32BE(13),
+        checksum: frame.readUInt32BE(17),
+      };
+    case REPLICATION_FRAME_TYPE.probeResult: {
+      if (frame.length !== PROBE_RESULT_BYTES)
+        throw new ReplicationFrameError('MALFORMED_FRAME', 'probe result is 14 bytes');
+      const matches = frame.readUInt8(5);
+      if (matches > 1) throw new ReplicationFrameError('MALFORMED_FRAME', `probe result matches ${matches}`);
+      return { type: 'probe-result', matches: matches === 1, masterLogEnd: nonNegative(long(6)) };
+    }
+    default:
+      throw new ReplicationFrameError('MALFORMED_FRAME', `unknown frame type ${type}`);
+  }
+}
+
+function nonNegative(value: number): number {
+  if (value < 0) throw new ReplicationFrameError('MALFORMED_FRAME', 'a negative offset');
+  return value;
+}

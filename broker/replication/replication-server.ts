@@ -1,0 +1,246 @@
+// A master's HA port: each replica connects, says where its log ends (hello), and receives the
+// commit log from there as raw record bytes read straight from the master's mapping. Its
+// reports say how far it holds the log; the in-sync set (sync-master) is derived from them.
+import net from 'node:net';
+
+import type { MessageStore } from '../../storage/index.js';
+import {
+  REPLICA_IN_SYNC_LAG_BYTES_MAX,
+  REPLICA_IN_SYNC_SILENCE_MS_MAX,
+  REPLICATION_IDLE_POLL_MS,
+} from '../broker-constants.js';
+import {
+  REFUSE_REASON,
+  REPLICATION_TRANSFER_BYTES_MAX,
+  ReplicationFrameDecoder,
+  encodeReplicationFrame,
+  type ReplicationFrame,
+} from './replication-frame.js';
+
+type Hello = Extract<ReplicationFrame, { type: 'hello' }>;
+
+/** One connected replica as the master sees it. */
+export interface ReplicaProgress {
+  readonly remote: string;
+  /** Everything before it is in the replica's log (its last report). */
+  readonly ackedOffset: number;
+  readonly flushedOffset: number;
+  readonly lastReportAt: number;
+}
+
+export class ReplicationServer {
+  private readonly server: net.Server;
+  private readonly sessions = new Set<ReplicaSession>();
+  private readonly ackWaiters = new Set<() => void>();
+  private closed = false;
+  private wakeScheduled = false;
+
+  constructor(
+    private readonly store: MessageStore,
+    private readonly brokerName: string,
+    private readonly segmentBytes: number,
+    private readonly onError: (error: unknown, context: string) => void,
+  ) {
+    this.server = net.createServer((socket) => this.accept(socket));
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  get replicas(): ReplicaProgress[] {
+    return [...this.sessions].filter((session) => session.following);
+  }
+
+  /**
+   * Replicas in sync at `now`: reported within REPLICA_IN_SYNC_SILENCE_MS_MAX and no further
+   * than REPLICA_IN_SYNC_LAG_BYTES_MAX behind the log end. A replica leaves the set when it
+   * falls past either bound and is back in as soon as a report brings it within both.
+   */
+  inSync(now: number): ReplicaProgress[] {
+    const end = this.store.commitLogMaxOffset;
+    return this.replicas.filter(
+      (replica) =>
+        now - replica.lastReportAt <= REPLICA_IN_SYNC_SILENCE_MS_MAX &&
+        end - replica.ackedOffset <= REPLICA_IN_SYNC_LAG_BYTES_MAX,
+    );
+  }
+
+  /** New records are in the log: replicas waiting for them are sent them in this tick's end, not after the idle poll. */
+  wake(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      for (const session of this.sessions) session.wake();
+    });
+  }
+
+  /** Called on every replica report (sync-master waiters recheck then). */
+  onReport(listener: () => void): () => void {
+    this.ackWaiters.add(listener);
+    return () => this.ackWaiters.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const session of this.sessions) session.close();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    const session = new ReplicaSession(
+      socket,
+      this.store,
+      (hello) => this.refusal(hello),
+      () => {
+        for (const listener of this.ackWaiters) listener();
+      },
+    );
+    this.sessions.add(session);
+    socket.on('close', () => {
+      this.sessions.delete(session);
+      session.close();
+      for (const listener of this.ackWaiters) listener();
+    });
+    socket.on('error', (error) => this.onError(error, `replica connection from ${session.remote}`));
+  }
+
+  /** Why the master will not serve a replica, or undefined when it will. */
+  private refusal(hello: Hello): { reason: number; text: string } | undefined {
+    if (hello.brokerName !== this.brokerName)
+      return { reason: REFUSE_REASON.wrongBroker, text: `this is ${this.brokerName}, not ${hello.brokerName}` };
+    if (hello.segmentBytes !== this.segmentBytes)
+      return {
+        reason: REFUSE_REASON.segmentSize,
+        text: `segments here are ${this.segmentBytes} bytes, the replica's ${hello.segmentBytes}`,
+      };
+    const end = this.store.commitLogMaxOffset;
+    if (hello.logEnd > end)
+      return {
+        reason: REFUSE_REASON.diverged,
+        text: `the replica's log ends at ${hello.logEnd}, past this log's ${end}`,
+      };
+    if (hello.lastOffset >= 0) {
+      const mine = this.store.lastRecordBefore(hello.lastOffset + hello.lastSize);
+      if (mine === undefined || mine.offset !== hello.lastOffset || mine.checksum !== hello.lastChecksum)
+        return {
+          reason: REFUSE_REASON.diverged,
+          text: `the replica's record at ${hello.lastOffset} is not this log's`,
+        };
+    }
+    if (hello.logEnd < this.store.stats().minOffset)
+      return { reason: REFUSE_REASON.offsetGone, text: `this log starts at ${this.store.stats().minOffset}` };
+    return undefined;
+  }
+}
+
+/** Streams the log to one replica and tracks its reports. */
+class ReplicaSession implements ReplicaProgress {
+  readonly remote: string;
+  following = false;
+  ackedOffset = 0;
+  flushedOffset = 0;
+  lastReportAt = 0;
+  private sentOffset = 0;
+  private closed = false;
+  private readonly decoder = new ReplicationFrameDecoder();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly store: MessageStore,
+    private readonly refusal: (hello: Hello) => { reason: number; text: string } | undefined,
+    private readonly reported: () => void,
+  ) {
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.on('data', (chunk) => {
+      try {
+        this.decoder.push(chunk, (frame) => this.received(frame));
+      } catch (error) {
+        socket.destroy(error as Error);
+      }
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.socket.destroy();
+  }
+
+  /** Pumps now if idle-polling (not while the socket is full: its drain pumps). */
+  wake(): void {
+    if (this.timer === undefined || this.closed) return;
+    clearTimeout(this.timer);
+    this.pump();
+  }
+
+  private received(frame: ReplicationFrame): void {
+    if (frame.type === 'probe' && !this.following) {
+      const mine = this.store.lastRecordBefore(frame.offset + frame.size);
+      const matches = mine?.offset === frame.offset && mine.size === frame.size && mine.checksum === frame.checksum;
+      const answer = { type: 'probe-result' as const, matches, masterLogEnd: this.store.commitLogMaxOffset };
+      this.socket.write(encodeReplicationFrame(answer)[0]!);
+    } else if (frame.type === 'hello' && !this.following) {
+      const refused = this.refusal(frame);
+      if (refused !== undefined) {
+        for (const part of encodeReplicationFrame({ type: 'refuse', ...refused })) this.socket.write(part);
+        this.socket.end();
+        return;
+      }
+      this.following = true;
+      this.sentOffset = frame.logEnd;
+      this.ackedOffset = frame.logEnd;
+      this.lastReportAt = Date.now();
+      this.reported();
+      this.pump();
+    } else if (frame.type === 'report' && this.following) {
+      this.ackedOffset = frame.logEnd;
+      this.flushedOffset = frame.flushed;
+      this.lastReportAt = Date.now();
+      this.reported();
+    } else {
+      this.socket.destroy(new Error(`unexpected ${frame.type} frame from replica ${this.remote}`));
+    }
+  }
+
+  /** Sends what the log has past sentOffset, chunk by chunk, pausing while the socket is full. */
+  private pump(): void {
+    this.timer = undefined;
+    while (!this.closed) {
+      let chunk: ReturnType<MessageStore['encodedFrom']>;
+      try {
+        chunk = this.store.encodedFrom(this.sentOffset, REPLICATION_TRANSFER_BYTES_MAX);
+      } catch (error) {
+        this.socket.destroy(error as Error);
+        return;
+      }
+      if (chunk === undefined) {
+        this.timer = setTimeout(() => this.pump(), REPLICATION_IDLE_POLL_MS);
+        return;
+      }
+      const { bytes, next, release } = chunk;
+      const frame = { type: 'data', fromOffset: this.sentOffset, masterLogEnd: this.store.commitLogMaxOffset, bytes };
+      const [head, body] = encodeReplicationFrame(frame as ReplicationFrame);
+      this.socket.write(head!);
+      const room = this.socket.write(body!, () => release());
+      this.sentOffset = next;
+      if (!room) {
+        this.socket.once('drain', () => this.pump());
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,24 @@
+// A broker's replication status (TRIBUTARY_REPLICATION_STATUS, README "Topologies"): a master's
+// log end and each replica's acknowledged and flushed offsets, a replica's view of its master,
+// and how often its log was cut to follow one.
+import type { ClientInstance } from '../client-instance.js';
+import { ClientError } from '../client-error.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
+
+export interface ReplicationStatus {
+  readonly role: 'async-master' | 'sync-master' | 'slave';
+  readonly logEnd: number;
+  readonly replicas: readonly { remote: string; ackedOffset: number; flushedOffset: number; inSync: boolean }[];
+  readonly follower?: { masterAddress?: string; connected: boolean; masterLogEnd: number; refusal?: string };
+  readonly truncations: number;
+  readonly bytes: number;
+}
+
+export async function replicationStatus(client: ClientInstance, address: string): Promise<ReplicationStatus> {
+  const response = await client.invoke(address, { code: REQUEST_CODE.TRIBUTARY_REPLICATION_STATUS });
+  if (response.code !== RESPONSE_CODE.SUCCESS)
+    throw ClientError.fromResponse(response.code, response.remark, 'replication status');
+  const body = Buffer.concat([response.body ?? Buffer.alloc(0)].flat());
+  return JSON.parse(body.toString('utf8')) as ReplicationStatus;
+}

@@ -1,0 +1,90 @@
+// The replication stream's one codec (broker/replication/replication-frame.ts): each frame type
+// encodes to the bytes of its layout table, decodes back, and malformed frames are refused
+// with a typed error, never a crash or a wrong frame.
+import assert from 'node:assert/strict';
+import { test } from 'uvu';
+
+import { ReplicationFrameError } from '../../broker/replication/replication-frame-error.js';
+import {
+  REPLICATION_FRAME_BYTES_MAX,
+  ReplicationFrameDecoder,
+  decodeReplicationFrame,
+  encodeReplicationFrame,
+  type ReplicationFrame,
+} from '../../broker/replication/replication-frame.js';
+
+const hex = (parts: Buffer[]): string => Buffer.concat(parts).toString('hex');
+
+test('golden: replication hello encodes to its layout (log end, last record, segment size, name)', () => {
+  const hello: ReplicationFrame = {
+    type: 'hello',
+    logEnd: 0x0102030405,
+    lastOffset: 0x01020300,
+    lastSize: 0x105,
+    lastChecksum: 0xdeadbeef,
+    segmentBytes: 1 << 20,
+    brokerName: 'b-1',
+  };
+  assert.equal(
+    hex(encodeReplicationFrame(hello)),
+    '00000022' +
+      '01' +
+      '0000000102030405' +
+      '0000000001020300' +
+      '00000105' +
+      'deadbeef' +
+      '00100000' +
+      '0003' +
+      '622d31',
+  );
+  assert.deepEqual(decodeReplicationFrame(Buffer.concat(encodeReplicationFrame(hello))), hello);
+});
+
+test('golden: replication report, data, refuse, probe and probe result frames encode to their layouts', () => {
+  const report: ReplicationFrame = { type: 'report', logEnd: 4096, flushed: 1024 };
+  assert.equal(hex(encodeReplicationFrame(report)), '00000011' + '02' + '0000000000001000' + '0000000000000400');
+  const data: ReplicationFrame = { type: 'data', fromOffset: 8, masterLogEnd: 16, bytes: Buffer.from('abc') };
+  assert.equal(
+    hex(encodeReplicationFrame(data)),
+    '00000014' + '03' + '0000000000000008' + '0000000000000010' + '616263',
+  );
+  const refuse: ReplicationFrame = { type: 'refuse', reason: 1, text: 'no' };
+  assert.equal(hex(encodeReplicationFrame(refuse)), '00000004' + '04' + '01' + '6e6f');
+  const probe: ReplicationFrame = { type: 'probe', offset: 256, size: 64, checksum: 0xcafef00d };
+  assert.equal(hex(encodeReplicationFrame(probe)), '00000011' + '05' + '0000000000000100' + '00000040' + 'cafef00d');
+  const result: ReplicationFrame = { type: 'probe-result', matches: true, masterLogEnd: 512 };
+  assert.equal(hex(encodeReplicationFrame(result)), '0000000a' + '06' + '01' + '0000000000000200');
+  for (const frame of [report, data, refuse, probe, result])
+    assert.deepEqual(decodeReplicationFrame(Buffer.concat(encodeReplicationFrame(frame))), frame);
+});
+
+test('replication frame decoder reassembles frames split at every byte and refuses an oversized length at once', () => {
+  const frames: ReplicationFrame[] = [
+    { type: 'report', logEnd: 1, flushed: 0 },
+    { type: 'data', fromOffset: 0, masterLogEnd: 9, bytes: Buffer.alloc(9, 7) },
+  ];
+  const stream = Buffer.concat(frames.flatMap((frame) => encodeReplicationFrame(frame)));
+  const decoder = new ReplicationFrameDecoder();
+  const got: ReplicationFrame[] = [];
+  for (let i = 0; i < stream.length; i++) decoder.push(stream.subarray(i, i + 1), (frame) => got.push(frame));
+  assert.deepEqual(got, frames);
+  const huge = Buffer.alloc(5);
+  huge.writeUInt32BE(REPLICATION_FRAME_BYTES_MAX + 1, 0);
+  assert.throws(
+    () => new ReplicationFrameDecoder().push(huge, () => undefined),
+    (error) => error instanceof ReplicationFrameError && error.code === 'FRAME_TOO_LARGE',
+  );
+});
+
+test('replication frame decoder refuses an unknown type, a short report and a negative offset as MALFORMED_FRAME', () => {
+  const malformed = (bytes: Buffer): void =>
+    assert.throws(
+      () => decodeReplicationFrame(bytes),
+      (error) => error instanceof ReplicationFrameError && error.code === 'MALFORMED_FRAME',
+    );
+  malformed(Buffer.from('0000000109', 'hex'));
+  malformed(Buffer.from('0000000302' + '0000', 'hex'));
+  malformed(Buffer.from('0000001102' + 'ffffffffffffffff' + '0000000000000000', 'hex'));
+});
+
+test.run();
