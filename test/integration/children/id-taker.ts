@@ -37,12 +37,24 @@ function report(line: Record<string, unknown>): void {
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Around a broker SIGKILL any client error can come back for a moment (a refused request while
+ * the restarted broker recovers, a route gone); what this child proves is uniqueness, so it
+ * waits such errors out, for at most OUTAGE_MS in a row, and fails only on other errors.
+ */
+const OUTAGE_MS = 20_000;
+
+function transient(error: unknown): boolean {
+  return error instanceof ClientError && error.code !== 'INVALID_ARGUMENT';
+}
+
 async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
+  const giveUpAt = Date.now() + OUTAGE_MS;
   for (;;) {
     try {
       return await attempt();
     } catch (error) {
-      if (!(error instanceof ClientError) || !error.retriable) throw error;
+      if (!transient(error) || Date.now() > giveUpAt) throw error;
       await pause(RETRY_MS);
     }
   }
@@ -62,9 +74,8 @@ async function main(): Promise<void> {
     try {
       while (batch.length < config.idsPerTick) batch.push(String(source.next()));
     } catch (error) {
-      if (!(error instanceof ClientError)) throw error;
-      if (error.code === 'ID_LEASE_LOST') source = await generator();
-      else if (!error.retriable) throw error;
+      if (!transient(error)) throw error;
+      if ((error as ClientError).code === 'ID_LEASE_LOST') source = await generator();
     }
     count += batch.length;
     if (batch.length > 0) report({ event: 'ids', ids: batch });
@@ -81,6 +92,9 @@ process.stdin.setEncoding('utf8').on('data', (text: string) => {
 process.stdin.on('end', () => process.exit(3));
 
 main().catch((error: unknown) => {
-  report({ event: 'failed', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  report({ event: 'failed', message });
+  // On stderr too, so the parent's failure report shows it with the child's output.
+  process.stderr.write(`id-taker failed: ${message}\n`);
   process.exit(1);
 });
