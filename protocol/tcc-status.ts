@@ -12,6 +12,7 @@ export type TccGlobalState = 'trying' | 'committing' | 'rolling_back' | 'committ
 export type TccBranchState = 'registered' | 'tried' | 'try_failed' | 'confirmed' | 'cancelled';
 export type TccAction = 'try' | 'confirm' | 'cancel';
 
+/** One branch of a global transaction as `status` shows it. */
 export interface TccBranchStatus {
   readonly resource: string;
   readonly state: TccBranchState;
@@ -21,6 +22,7 @@ export interface TccBranchStatus {
   readonly attempts: number;
 }
 
+/** A global transaction as `status` and `list` show it: its state, its timeout and its branches. */
 export interface TccGlobalStatus {
   readonly xid: string;
   readonly state: TccGlobalState;

@@ -24,14 +24,21 @@ import {
 } from './scheduler-client-constants.js';
 import { schedulerRequest } from './scheduler-request.js';
 
+/** What a handler gets for one run: which run it is, its parameters and shard, an abort signal and a log. */
 export interface JobRunContext {
+  /** The run's id in the run log. */
   readonly runId: number;
+  /** The job's name. */
   readonly job: string;
   /** The due time this run fires for (the trigger time for manual and child runs). */
   readonly dueMs: number;
+  /** The job's params, or those the trigger passed. */
   readonly params: string;
+  /** 1 for the first run of a fire, then one more per retry. */
   readonly attempt: number;
+  /** This run's shard (0 unless the job's routing is shardingBroadcast). */
   readonly shardIndex: number;
+  /** How many shards the fire has (1 unless the job's routing is shardingBroadcast). */
   readonly shardCount: number;
   /** Aborted when the run is cancelled or reaches its timeout. */
   readonly signal: AbortSignal;
@@ -42,17 +49,26 @@ export interface JobRunContext {
 /** Resolves (optionally with text for the output) on success; throws on failure. */
 export type JobHandler = (run: JobRunContext) => Promise<string | void>;
 
+/**
+ * Options of a JobExecutor. Defaults: a fresh id (`host@pid#random`), app '', leaseMs 10000
+ * (from 200 to 600000; heartbeats three times per lease), no stale cleaning, no GLUE, no credentials.
+ */
 export interface JobExecutorOptions {
+  /** 'host:port' of the broker holding the scheduler. */
   readonly brokerAddress: string;
+  /** Handler name (a job's `handler`) -> the function that runs it. */
   readonly handlers: Readonly<Record<string, JobHandler>>;
   /** Stable id across restarts (so `cleanStale` can find this executor's runs). */
   readonly executorId?: string;
+  /** The application's name, shown in `executors`. */
   readonly app?: string;
+  /** Without a heartbeat for this long, the broker removes the executor and fails (or fails over) its runs. */
   readonly leaseMs?: number;
   /** Runs of this executor id still recorded as running are failed at start (it restarted). */
   readonly cleanStale?: boolean;
   /** Runs GLUE jobs (JavaScript stored in the scheduler) in a worker pool. Off by default. */
   readonly glue?: boolean;
+  /** Signs each request; under ACL an executor needs a signed account. */
   readonly credentials?: AccessCredentials;
 }
 
@@ -69,7 +85,16 @@ interface RunAssignment {
   glueSource?: string;
 }
 
+/**
+ * An application that runs scheduled jobs: it registers its handlers with the broker's scheduler
+ * under a lease renewed by heartbeats, long-polls for runs, runs each handler with an AbortSignal
+ * (aborted when the run is cancelled or times out) and reports how it ended with the tail of what
+ * it logged (4096 characters). A handler that throws fails the run (retried per the job's
+ * `retries`). When its connection drops or the broker forgets it (UNKNOWN_EXECUTOR), it registers
+ * again, keeping its runs.
+ */
 export class JobExecutor {
+  /** The executor id it registers under (`executorId`, or one made at construction). */
   readonly id: string;
   private readonly remoting: RemotingClient;
   private readonly running = new Map<number, AbortController>();
@@ -84,7 +109,11 @@ export class JobExecutor {
     this.glue = options.glue === true ? new GluePool() : undefined;
   }
 
-  /** Registers (resolving with how many stale runs were cleaned) and starts polling. */
+  /**
+   * Registers (resolving with how many stale runs were cleaned) and starts polling. Rejects when
+   * the broker is not reached (RemotingError) or refuses the registration (JobSchedulerClientError
+   * INVALID_REQUEST for a lease out of range or too many handlers, BROKER_ERROR for an ACL denial).
+   */
   async start(): Promise<{ cleaned: number }> {
     const registered = await this.register(this.options.cleanStale === true);
     const leaseMs = this.options.leaseMs ?? EXECUTOR_LEASE_MS_DEFAULT;
@@ -96,6 +125,12 @@ export class JobExecutor {
     return registered;
   }
 
+  /**
+   * Stops polling, aborts the signals of runs still going (their outcome is not reported) and
+   * unregisters, so the broker fails those runs, or moves them to another executor under
+   * failover routing; then closes the connection and the GLUE workers. Never rejects; a second
+   * call does nothing.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -17,27 +17,53 @@ import { isTccAction, type TccAction } from '../../protocol/tcc-status.js';
 import { TCC_PARTICIPANT_REGISTER_INTERVAL_MS } from './tcc-constants.js';
 import { TccCoordinatorClient, type TccConnectionOptions } from './tcc-coordinator-client.js';
 
+/** One branch action the coordinator asks of a participant. */
 export interface TccBranchCall {
+  /** The global transaction. */
   readonly xid: string;
+  /** The resource whose handlers serve it. */
   readonly resource: string;
+  /** Which of the handlers runs. */
   readonly action: TccAction;
   /** What the initiator passed to its try (repeated with confirm and cancel). */
   readonly payload: Buffer;
 }
 
+/**
+ * A resource's try, confirm and cancel. Each resolves on success and throws on failure; confirm
+ * and cancel are repeated until they succeed, and a try may arrive after its branch's cancel,
+ * so all three must be idempotent and keep a cancel marker.
+ */
 export interface TccBranchHandlers {
+  /**
+   * Reserves what the branch needs (freeze, don't spend); throwing fails the try. Must throw for
+   * a branch cancelled already (no hanging).
+   */
   try(call: TccBranchCall): Promise<void> | void;
+  /** Makes the try's reservation final; a no-op for a branch confirmed already. */
   confirm(call: TccBranchCall): Promise<void> | void;
-  /** Resolves { empty: true } when there was no try to undo (recorded as an empty rollback). */
+  /**
+   * Releases the try's reservation; a no-op for a branch cancelled already. Resolves
+   * { empty: true } when there was no try to undo (recorded as an empty rollback).
+   */
   cancel(call: TccBranchCall): Promise<{ empty?: boolean } | void> | { empty?: boolean } | void;
 }
 
+/** Options of a TccParticipant: the coordinator connection, plus its resources' handlers. */
 export interface TccParticipantOptions extends TccConnectionOptions {
+  /** Resource name (1-127 of A-Z a-z 0-9 _ . : -) -> its handlers. */
   readonly resources: Readonly<Record<string, TccBranchHandlers>>;
   /** Hears handler failures and lost reports (the coordinator retries either way). */
   readonly onError?: (error: unknown, call: TccBranchCall) => void;
 }
 
+/**
+ * Serves try, confirm and cancel of its resources for the TCC coordinator: it registers them
+ * with the coordinator broker (again every 500 ms, which also reconnects after a broker restart)
+ * and answers each branch action with a report. Actions of one branch run one at a time, in
+ * arrival order. A handler that throws is reported failed and passed to `onError`; the
+ * coordinator retries confirm and cancel with back-off.
+ */
 export class TccParticipant {
   private readonly connection: TccCoordinatorClient;
   private readonly running = new Map<string, Promise<void>>();
@@ -59,6 +85,10 @@ export class TccParticipant {
     this.timer.unref();
   }
 
+  /**
+   * Stops registering and closes the connection; actions still running are not reported (the
+   * coordinator retries confirm and cancel, and fails a try at its timeout).
+   */
   close(): void {
     this.closed = true;
     clearInterval(this.timer);

@@ -8,6 +8,7 @@ import type { TccGlobalStatus } from '../../protocol/tcc-status.js';
 import { TCC_GLOBAL_TIMEOUT_MS_DEFAULT, TCC_TRY_TIMEOUT_MS_DEFAULT } from './tcc-constants.js';
 import type { TccCoordinatorClient } from './tcc-coordinator-client.js';
 
+/** Timeouts of one global transaction. Defaults: timeoutMs 60000, tryTimeoutMs 5000. */
 export interface TccTransactionOptions {
   /** Still trying after this long, the coordinator rolls the global back. */
   readonly timeoutMs?: number;
@@ -15,6 +16,13 @@ export interface TccTransactionOptions {
   readonly tryTimeoutMs?: number;
 }
 
+/**
+ * The initiator's side of one TCC global transaction: `begin` gets an xid from the coordinator,
+ * `try` runs each branch's try, then `commit` or `rollback` decide; `run` does all three. Errors
+ * are TccCoordinatorClient's (TccError with its code). A commit or rollback that fails with
+ * UNAVAILABLE leaves the decision to the coordinator's recovery (a global still trying at its
+ * timeout is rolled back); `status` tells where it stands.
+ */
 export class TccTransaction {
   private constructor(
     private readonly coordinator: TccCoordinatorClient,
@@ -22,6 +30,7 @@ export class TccTransaction {
     private readonly tryTimeoutMs: number,
   ) {}
 
+  /** Begins a global transaction on `coordinator`; rejects with TccError as TccCoordinatorClient.begin does. */
   static async begin(coordinator: TccCoordinatorClient, options: TccTransactionOptions = {}): Promise<TccTransaction> {
     const xid = await coordinator.begin(options.timeoutMs ?? TCC_GLOBAL_TIMEOUT_MS_DEFAULT);
     return new TccTransaction(coordinator, xid, options.tryTimeoutMs ?? TCC_TRY_TIMEOUT_MS_DEFAULT);
@@ -53,14 +62,17 @@ export class TccTransaction {
     await this.coordinator.tryBranch(this.xid, resource, body, this.tryTimeoutMs);
   }
 
+  /** Decides commit (confirms are driven by the coordinator); NOT_ALL_TRIED when a try did not succeed. */
   commit(): Promise<void> {
     return this.coordinator.commit(this.xid);
   }
 
+  /** Decides rollback (cancels are driven by the coordinator); a repeat is a no-op. */
   rollback(): Promise<void> {
     return this.coordinator.rollback(this.xid);
   }
 
+  /** Where this global and its branches stand now. */
   status(): Promise<TccGlobalStatus> {
     return this.coordinator.status(this.xid);
   }
