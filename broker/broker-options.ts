@@ -118,7 +118,14 @@ export interface BrokerOptions {
   onError?: (error: unknown, context: string) => void;
 }
 
+/**
+ * A broker's place in its replicated set (RocketMQ's brokerRole): 'async-master' acknowledges a
+ * send once stored locally; 'sync-master' once `syncReplicas` in-sync replicas hold it too
+ * (SLAVE_NOT_AVAILABLE or FLUSH_SLAVE_TIMEOUT otherwise); 'slave' follows its master over the
+ * HA port and refuses client writes. Default 'async-master'.
+ */
 export type BrokerRole = 'async-master' | 'sync-master' | 'slave';
+/** Every BrokerRole, in the order `--role` lists them. */
 export const BROKER_ROLES: readonly BrokerRole[] = ['async-master', 'sync-master', 'slave'];
 
 /** Options that stay optional once resolved: absent means the feature is off. */
