@@ -111,6 +111,7 @@ test('poison record: the pull loop keeps what precedes a broken frame, pulls the
   const asked: { queueOffset: number; maxMsgNums: number }[] = [];
   const client = {
     brokerAddress: () => '127.0.0.1:1',
+    brokerReadAddress: () => '127.0.0.1:1',
     invoke: async (_address: string, request: { extFields: Record<string, number> }): Promise<RemotingCommand> => {
       asked.push({ queueOffset: request.extFields.queueOffset!, maxMsgNums: request.extFields.maxMsgNums! });
       const pull = pulls.shift()!;
