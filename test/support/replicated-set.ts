@@ -4,7 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import type { RemotingClient } from '../../client/remoting/remoting-client.js';
+import { REQUEST_CODE } from '../../protocol/request-code.js';
+import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { startBrokerProcess, type BrokerProcess, type BrokerProcessOptions } from './broker-processes.js';
+import { pollUntil, topicRoute } from './broker-requests.js';
 import { freePort } from './free-port.js';
 
 export const REPLICATED_BROKER_NAME = 'broker-r';
@@ -58,4 +62,35 @@ export function commitLogBytes(dataDirectory: string): Buffer {
   let end = log.length;
   while (end > 0 && log[end - 1] === 0) end--;
   return log.subarray(0, end);
+}
+
+/** How long a test waits for a replica to join the in-sync set, or a route to name a master. */
+const READY_WAIT_MS = 20_000;
+
+/** Waits until the master counts at least one replica in sync (its acks are recent and close). */
+export function waitInSync(client: RemotingClient, masterAddress: string): Promise<true> {
+  return pollUntil(`an in-sync replica of ${masterAddress}`, READY_WAIT_MS, async () => {
+    const response = await client.invoke(masterAddress, { code: REQUEST_CODE.TRIBUTARY_REPLICATION_STATUS }, 5000);
+    if (response.code !== RESPONSE_CODE.SUCCESS || response.body === undefined) return undefined;
+    const status = JSON.parse(Buffer.concat([response.body as Buffer]).toString('utf8')) as {
+      replicas?: { inSync?: boolean }[];
+    };
+    return status.replicas?.some((replica) => replica.inSync === true) === true ? true : undefined;
+  });
+}
+
+/** Waits until the name server routes `topic` to `masterAddress` as its set's master (id 0). */
+export function waitForMasterRoute(
+  client: RemotingClient,
+  nameServerAddress: string,
+  topic: string,
+  masterAddress: string,
+): Promise<true> {
+  return pollUntil(`a route of ${topic} to master ${masterAddress}`, READY_WAIT_MS, async () => {
+    const route = (await topicRoute(client, nameServerAddress, topic)) as
+      { brokerDatas?: { brokerAddrs?: Record<string, string> }[] } | undefined;
+    return route?.brokerDatas?.some((broker) => broker.brokerAddrs?.['0'] === masterAddress) === true
+      ? true
+      : undefined;
+  });
 }
