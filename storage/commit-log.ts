@@ -18,6 +18,7 @@ import {
 } from './message-record.js';
 import { Int64 } from './int64.js';
 import { SegmentAllocator } from './segment-allocator.js';
+import { SEGMENT_PREPARE_NEXT_FULL_RATIO } from './storage-constants.js';
 import { StoredMessage } from './stored-message.js';
 import { StoreError } from './store-error.js';
 import type { StorageFileSystem } from './storage-file-system.js';
@@ -35,6 +36,8 @@ export class CommitLog {
   private sealValues: unknown[] = [];
 
   private readonly allocator: SegmentAllocator;
+  /** Write position in the active segment past which the next one is prepared. */
+  private readonly prepareNextAt: number;
   /** Pages ahead of the writer are faulted in for writing (with the preheat's populate). */
   private readonly prefault: boolean;
   /** Times faulting pages in ahead of the writer failed (appends then take the faults). */
@@ -50,9 +53,16 @@ export class CommitLog {
     preheat: PreheatOptions,
   ) {
     this.prefault = preheat.populate;
+    this.prepareNextAt = Math.floor(segmentBytes * SEGMENT_PREPARE_NEXT_FULL_RATIO);
     const segmentDirectory = path.join(directory, 'commitlog');
     this.allocator = new SegmentAllocator(fileSystem, segmentDirectory, segmentBytes, preheat);
     this.files = new MappedFileQueue(fileSystem, segmentDirectory, segmentBytes, this.allocator);
+  }
+
+  /** Prepares the first segment, or the next one once the active one is full enough. */
+  prepareNextIfDue(): void {
+    const last = this.files.last;
+    if (last === undefined || last.wrotePosition >= this.prepareNextAt) this.files.prepareNext();
   }
 
   /** Times an append had to create a segment itself because preallocation was not ready. */
@@ -97,6 +107,7 @@ export class CommitLog {
     fields.physicalOffset = offset;
     writeRecord(file.buffer, file.view, position, fields);
     file.wrotePosition = position + size;
+    if (file.wrotePosition >= this.prepareNextAt) this.files.prepareNext();
     if (this.prefault) file.prefaultAhead(this.prefaultFailed);
     this.checksums.add(file.buffer, position, size);
     if (!this.sealScheduled) {

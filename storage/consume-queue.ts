@@ -68,6 +68,7 @@ export class ConsumeQueue {
       path.join(root, topic, String(queueId)),
       entriesPerFile * CONSUME_QUEUE_ENTRY_BYTES,
       undefined,
+      true,
     );
   }
 
@@ -86,18 +87,21 @@ export class ConsumeQueue {
     if (this.maxQueueOffset <= this.minQueueOffset) this.minQueueOffset = queueOffset;
     const file = this.fileFor(at);
     const position = at - file.fromOffset;
+    file.reserveThrough(position + CONSUME_QUEUE_ENTRY_BYTES);
     writeConsumeQueueEntry(file.view, position, commitLogOffset, size, tagsCode);
     file.wrotePosition = position + CONSUME_QUEUE_ENTRY_BYTES;
     this.maxPhysicalEnd = commitLogOffset + size;
   }
 
   /**
-   * Creates the file entry `queueOffset` goes into, if needed. Called before the record is
-   * appended to the commit log, so a full disk fails the append instead of leaving a record
-   * its queue cannot list.
+   * Creates the file entry `queueOffset` goes into, if needed, and reserves the entry's
+   * blocks. Called before the record is appended to the commit log, so a full disk fails the
+   * append instead of leaving a record its queue cannot list.
    */
   prepareFor(queueOffset: number): void {
-    this.fileFor(queueOffset * CONSUME_QUEUE_ENTRY_BYTES);
+    const at = queueOffset * CONSUME_QUEUE_ENTRY_BYTES;
+    const file = this.fileFor(at);
+    file.reserveThrough(at - file.fromOffset + CONSUME_QUEUE_ENTRY_BYTES);
   }
 
   private fileFor(at: number): MappedFile {

@@ -81,7 +81,14 @@ export class IndexFile {
     slotCount: number,
     entryCapacity: number,
   ): IndexFile {
-    const file = MappedFile.createSync(fileSystem, path, beginOffset, indexFileBytes(slotCount, entryCapacity));
+    // Sparse: the header and slots (written at random) are reserved now, entries as they come.
+    const file = MappedFile.createLazy(fileSystem, path, beginOffset, indexFileBytes(slotCount, entryCapacity));
+    try {
+      file.reserveThrough(INDEX_HEADER_BYTES + slotCount * INDEX_SLOT_BYTES);
+    } catch (error) {
+      file.markDeleted();
+      throw error;
+    }
     const { view } = file;
     view.setUint32(INDEX_HEADER_LAYOUT.magic, INDEX_MAGIC);
     view.setUint32(INDEX_HEADER_LAYOUT.formatVersion, INDEX_FORMAT_VERSION);
@@ -95,7 +102,7 @@ export class IndexFile {
 
   /** Opens an existing file; its header decides the geometry. */
   static open(fileSystem: StorageFileSystem, path: string, beginOffset: number, fileBytes: number): IndexFile {
-    const file = MappedFile.open(fileSystem, path, beginOffset, fileBytes);
+    const file = MappedFile.open(fileSystem, path, beginOffset, fileBytes, true);
     const { view } = file;
     const magic = view.getUint32(INDEX_HEADER_LAYOUT.magic);
     const version = view.getUint32(INDEX_HEADER_LAYOUT.formatVersion);
@@ -105,7 +112,23 @@ export class IndexFile {
       void file.close();
       throw new StoreError('CORRUPT_STORE', `${path} is not an index file`);
     }
-    return new IndexFile(file, slotCount, entryBytes / INDEX_ENTRY_BYTES - 1);
+    const opened = new IndexFile(file, slotCount, entryBytes / INDEX_ENTRY_BYTES - 1);
+    try {
+      // Recovery rewrites the slots and the chain links of the entries in use.
+      opened.reserveEntries(0);
+    } catch (error) {
+      void file.close();
+      throw error;
+    }
+    return opened;
+  }
+
+  /**
+   * Reserves the blocks of the next `count` entries (and everything before them), so a full
+   * disk fails here, before the record is appended, rather than as a SIGBUS in put.
+   */
+  reserveEntries(count: number): void {
+    this.file.reserveThrough(this.entryPosition(Math.min(this.count + count, this.entryCapacity + 1)));
   }
 
   get beginOffset(): number {
@@ -141,6 +164,7 @@ export class IndexFile {
     const slotAt = INDEX_HEADER_BYTES + (keyHash % this.slotCount) * INDEX_SLOT_BYTES;
     const timeDiff = Math.min(INT32_MAX, Math.max(0, Math.floor((storeTimestamp - this.beginTimestamp) / 1000)));
     const at = this.entryPosition(entry);
+    this.file.reserveThrough(at + INDEX_ENTRY_BYTES);
     view.setInt32(at + INDEX_ENTRY_LAYOUT.keyHash, keyHash);
     Int64.write(view, at + INDEX_ENTRY_LAYOUT.commitLogOffset, commitLogOffset);
     view.setInt32(at + INDEX_ENTRY_LAYOUT.timeDiffSeconds, timeDiff);
@@ -183,6 +207,7 @@ export class IndexFile {
   rebuildFrom(entryCount: number, validEnd: number, coveredEnd: number): void {
     const { view } = this.file;
     let kept = Math.min(entryCount, this.entryCapacity + 1);
+    this.file.reserveThrough(this.entryPosition(kept));
     while (kept > 1) {
       const at = this.entryPosition(kept - 1);
       if (Int64.read(view, at + INDEX_ENTRY_LAYOUT.commitLogOffset) < validEnd) break;

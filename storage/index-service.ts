@@ -72,7 +72,8 @@ export class IndexService {
    * blank end), so the new file's begin offset still bounds its records from below.
    */
   prepareFor(keyCount: number, nextOffset: number): void {
-    if (!this.fits(keyCount)) this.roll(nextOffset);
+    const file = this.fits(keyCount) ? this.last! : this.roll(nextOffset);
+    file.reserveEntries(keyCount);
   }
 
   private fits(keyCount: number): boolean {

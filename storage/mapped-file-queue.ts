@@ -22,6 +22,8 @@ export class MappedFileQueue {
     readonly directory: string,
     readonly fileSize: number,
     private readonly allocator: SegmentAllocator | undefined,
+    /** Files are sparse and written only after MappedFile.reserveThrough (consume queues). */
+    private readonly lazilyReserved = false,
   ) {}
 
   /**
@@ -60,7 +62,7 @@ export class MappedFileQueue {
       if (fromOffset % this.fileSize !== 0) {
         throw new StoreError('CONFIG_MISMATCH', `${filePath} does not start on a file boundary`);
       }
-      this.files.push(MappedFile.open(this.fileSystem, filePath, fromOffset, this.fileSize));
+      this.files.push(MappedFile.open(this.fileSystem, filePath, fromOffset, this.fileSize, this.lazilyReserved));
     }
   }
 
@@ -113,7 +115,6 @@ export class MappedFileQueue {
     if (last !== undefined && last.state === 'active') last.transition('sealed');
     this.files.push(file);
     this.syncDirectorySoon();
-    this.allocator?.prepare(fromOffset + this.fileSize);
     return file;
   }
 
@@ -125,6 +126,7 @@ export class MappedFileQueue {
   private createFile(fromOffset: number): MappedFile {
     this.fileSystem.makeDirectory(this.directory);
     const filePath = path.join(this.directory, SegmentFileName.format(fromOffset));
+    if (this.lazilyReserved) return MappedFile.createLazy(this.fileSystem, filePath, fromOffset, this.fileSize);
     return MappedFile.createSync(this.fileSystem, filePath, fromOffset, this.fileSize);
   }
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 
-import { PAGE_BYTES } from './storage-constants.js';
+import { LAZY_RESERVE_STEP_BYTES_MAX, PAGE_BYTES } from './storage-constants.js';
 import type { StorageFile, StorageFileSystem, StorageMapping } from './storage-file-system.js';
 import { StoreError } from './store-error.js';
 
@@ -49,6 +49,12 @@ export interface PreheatOptions {
 export const WRITE_PREFAULT_WINDOW_BYTES = 16 * 1024 * 1024;
 /** The next window is requested once the writer is this close to the end of the last one. */
 const WRITE_PREFAULT_REFILL_BYTES = 8 * 1024 * 1024;
+/**
+ * How much of a fresh segment preheat faults in for reading: enough for the appender's first
+ * write prefault windows, which keep the pages ahead of it ready from there on. Populating
+ * all of a 1 GiB segment held it all resident for no measured gain (native-bench/README.md).
+ */
+export const PREHEAT_POPULATE_BYTES = 2 * WRITE_PREFAULT_WINDOW_BYTES;
 /** False once the system said it cannot populate for writing (EINVAL: Linux before 5.14). */
 let writePrefaultSupported = true;
 
@@ -70,6 +76,8 @@ export class MappedFile {
   private prefaultedTo = 0;
   private prefaulting = false;
   private prefaultFailed = false;
+  /** For a lazily reserved file, bytes [0, reservedTo) have blocks; see reserveThrough. */
+  private reservedTo: number;
 
   private constructor(
     private readonly fileSystem: StorageFileSystem,
@@ -79,10 +87,13 @@ export class MappedFile {
     private readonly file: StorageFile,
     private readonly mapping: StorageMapping,
     state: MappedFileState,
+    /** Blocks are reserved by reserveThrough before each write, not all at creation. */
+    readonly lazilyReserved = false,
   ) {
     this.buffer = Buffer.from(mapping.bytes);
     this.view = new DataView(mapping.bytes);
     this.stateValue = state;
+    this.reservedTo = lazilyReserved ? 0 : size;
   }
 
   /** Creates (or re-creates) a file of `size` bytes, preallocated and mapped, synchronously. */
@@ -113,15 +124,40 @@ export class MappedFile {
     }
   }
 
-  /** Maps an existing file. Positions start at `size`; recovery moves them back. */
-  static open(fileSystem: StorageFileSystem, path: string, fromOffset: number, size: number): MappedFile {
+  /**
+   * Creates a sparse file of `size` bytes for writers that call reserveThrough before each
+   * write (consume queue and index files): it costs only the blocks it holds.
+   */
+  static createLazy(fileSystem: StorageFileSystem, path: string, fromOffset: number, size: number): MappedFile {
+    const file = openFile(fileSystem, path, 'create');
+    try {
+      file.truncate(size);
+      return new MappedFile(fileSystem, path, fromOffset, size, file, file.map(size), 'active', true);
+    } catch (error) {
+      discardCreated(fileSystem, file);
+      throw StoreError.fromSystemError(error, `creating ${path}`);
+    }
+  }
+
+  /**
+   * Maps an existing file. Positions start at `size`; recovery moves them back. A lazily
+   * reserved file re-reserves from its start as it is written (cheap where blocks exist).
+   */
+  static open(
+    fileSystem: StorageFileSystem,
+    path: string,
+    fromOffset: number,
+    size: number,
+    lazilyReserved = false,
+  ): MappedFile {
     const file = openFile(fileSystem, path, 'open');
     try {
       const actual = file.size();
       if (actual !== size) {
         throw new StoreError('CORRUPT_STORE', `${path} is ${actual} bytes, expected ${size}`);
       }
-      const mapped = new MappedFile(fileSystem, path, fromOffset, size, file, file.map(size), 'sealed');
+      const mapping = file.map(size);
+      const mapped = new MappedFile(fileSystem, path, fromOffset, size, file, mapping, 'sealed', lazilyReserved);
       mapped.wrotePosition = size;
       mapped.flushedPosition = size;
       return mapped;
@@ -170,7 +206,9 @@ export class MappedFile {
     const status = new Int32Array(STATUS_SLOTS);
     this.preheatStatus = status;
     const { lock, populate } = options;
-    return this.track(this.mapping.preheat(status, lock, populate));
+    // Without write prefaulting (Linux before 5.14) preheat is all there is: populate it all.
+    const populateBytes = writePrefaultSupported ? Math.min(this.size, PREHEAT_POPULATE_BYTES) : this.size;
+    return this.track(this.mapping.preheat(status, lock, populate, populateBytes));
   }
 
   /**
@@ -189,6 +227,24 @@ export class MappedFile {
     } catch (error) {
       throw StoreError.fromSystemError(error, `allocating ${this.path}`);
     }
+  }
+
+  /**
+   * Reserves the blocks of a lazily reserved file through byte `end` before a write below it,
+   * so a full disk throws here instead of killing the process with SIGBUS when the store
+   * touches a hole of the mapping. Steps double up to LAZY_RESERVE_STEP_BYTES_MAX: one
+   * fallocate per step, a comparison otherwise.
+   */
+  reserveThrough(end: number): void {
+    if (end <= this.reservedTo) return;
+    const step = Math.min(LAZY_RESERVE_STEP_BYTES_MAX, Math.max(PAGE_BYTES, this.reservedTo));
+    const to = Math.min(this.size, Math.max(Math.ceil(end / PAGE_BYTES) * PAGE_BYTES, this.reservedTo + step));
+    try {
+      this.file.allocate(this.reservedTo, to - this.reservedTo);
+    } catch (error) {
+      throw StoreError.fromSystemError(error, `allocating ${this.path}`);
+    }
+    this.reservedTo = to;
   }
 
   /** Pages holding unflushed bytes, the partially written last page included. */
@@ -273,7 +329,8 @@ export class MappedFile {
     if (pageEnd < this.size) {
       this.file.truncate(pageEnd);
       this.file.truncate(this.size);
-      this.file.allocate(pageEnd, this.size - pageEnd);
+      if (this.lazilyReserved) this.reservedTo = Math.min(this.reservedTo, pageEnd);
+      else this.file.allocate(pageEnd, this.size - pageEnd);
     }
     this.mapping.sync(0, this.size);
     this.wrotePosition = position;

@@ -207,7 +207,7 @@ export class MessageStore {
 
   private start(): void {
     this.disk.sample();
-    this.commitLog.files.prepareNext();
+    this.commitLog.prepareNextIfDue();
     this.flusher?.start();
     const every = (ms: number, task: () => Promise<unknown> | unknown): void => {
       this.timers.push(setInterval(() => void task(), ms).unref());

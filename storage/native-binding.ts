@@ -14,10 +14,17 @@ export interface NativeBinding {
   munlock(mapping: ArrayBuffer, offset: number, length: number): void;
   /**
    * On a pool thread: preallocates the whole file behind `mapping` (status[0] becomes 1, or
-   * -errno), then with `populate` faults every page in for reading, leaving it clean
-   * (status[1] counts pages), then MADV_WILLNEED and optionally mlock.
+   * -errno), then with `populate` faults the first `populateBytes` (0: all) in for reading,
+   * leaving them clean (status[1] counts pages), then MADV_WILLNEED and optionally mlock.
    */
-  preheat(mapping: ArrayBuffer, fd: number, status: Int32Array, lock: boolean, populate: boolean): Promise<void>;
+  preheat(
+    mapping: ArrayBuffer,
+    fd: number,
+    status: Int32Array,
+    lock: boolean,
+    populate: boolean,
+    populateBytes?: number,
+  ): Promise<void>;
   /**
    * On a pool thread: faults [offset, offset+length) in for writing (MADV_POPULATE_WRITE)
    * without changing a byte; rejects with EINVAL where the kernel lacks it (before 5.14).

@@ -28,8 +28,8 @@ class NodeMapping implements StorageMapping {
     return nativeBinding.msyncAsync(this.bytes, offset, length);
   }
 
-  preheat(status: Int32Array, lock: boolean, populate: boolean): Promise<void> {
-    return nativeBinding.preheat(this.bytes, this.fd, status, lock, populate);
+  preheat(status: Int32Array, lock: boolean, populate: boolean, populateBytes: number): Promise<void> {
+    return nativeBinding.preheat(this.bytes, this.fd, status, lock, populate, populateBytes);
   }
 
   prefaultWrite(offset: number, length: number): Promise<void> {

@@ -300,7 +300,7 @@ class SimulatedMapping implements StorageMapping {
     return later(() => this.sync(offset, length)).finally(() => this.pending--);
   }
 
-  preheat(status: Int32Array, _lock: boolean, populate: boolean): Promise<void> {
+  preheat(status: Int32Array, _lock: boolean, populate: boolean, populateBytes: number): Promise<void> {
     this.pending++;
     return later(() => {
       this.file.checkAlive();
@@ -314,7 +314,7 @@ class SimulatedMapping implements StorageMapping {
         throw error;
       }
       status[0] = 1;
-      if (populate) status[1] = Math.ceil(this.buffer.byteLength / PAGE_BYTES);
+      if (populate) status[1] = Math.ceil(Math.min(populateBytes, this.buffer.byteLength) / PAGE_BYTES);
     }).finally(() => this.pending--);
   }
 

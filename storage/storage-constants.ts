@@ -8,6 +8,13 @@ export const PAGE_BYTES = 4096;
 
 /** Commit log segment size: 1 GiB, as RocketMQ's mappedFileSizeCommitLog. */
 export const SEGMENT_BYTES_DEFAULT = 1024 * 1024 * 1024;
+/**
+ * The next segment is created and preheated once the active one is this full (its fraction):
+ * early enough that a roll never waits for it (reserving 1 GiB and faulting in its first
+ * window take tens of milliseconds), late enough that a fresh or idle store holds one segment
+ * on disk, not two.
+ */
+export const SEGMENT_PREPARE_NEXT_FULL_RATIO = 0.5;
 /** Smallest segment we accept; tests use small segments so dozens of them roll. */
 export const SEGMENT_BYTES_MIN = 64 * 1024;
 /**
@@ -29,6 +36,13 @@ export const FLUSH_LEAST_PAGES = 4;
 export const FLUSH_THOROUGH_INTERVAL_MS = 10_000;
 /** Sync flush: an append not durable within 5 s fails with FLUSH_TIMEOUT. */
 export const SYNC_FLUSH_TIMEOUT_MS = 5000;
+
+/**
+ * Consume queue and index files are sparse and reserve their blocks just ahead of each write
+ * (a full disk is then an error, never a SIGBUS in the mapping), in steps that double from a
+ * page up to this, so a file costs about what it holds and a busy one grows in large extents.
+ */
+export const LAZY_RESERVE_STEP_BYTES_MAX = 1024 * 1024;
 
 /** 20-byte consume queue entries, 300,000 per file (RocketMQ's 6,000,000-byte files). */
 export const CONSUME_QUEUE_ENTRY_BYTES = 20;

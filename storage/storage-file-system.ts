@@ -82,9 +82,10 @@ export interface StorageMapping {
   syncAsync(offset: number, length: number): Promise<void>;
   /**
    * Reserves the file's blocks (status[0] becomes 1, or -errno) and with `populate` faults the
-   * pages in (status[1] counts them), then locks them when asked; see the native preheat.
+   * first `populateBytes` in (status[1] counts the pages), then locks the file when asked; see
+   * the native preheat.
    */
-  preheat(status: Int32Array, lock: boolean, populate: boolean): Promise<void>;
+  preheat(status: Int32Array, lock: boolean, populate: boolean, populateBytes: number): Promise<void>;
   /**
    * Takes the first-write page faults of [offset, offset+length) off the caller's thread,
    * leaving the bytes as they are; rejects with EINVAL where the system cannot.

@@ -35,7 +35,7 @@ export interface MessageStoreOptions {
   segmentBytes?: number;
   /** 'async' (default): resolve once in the mapping. 'sync': resolve once msynced. */
   flush?: FlushMode;
-  /** Fault the next segment in ahead of need on a pool thread (default true). */
+  /** Reserve the next segment and fault its first pages in ahead of need on a pool thread (default true). */
   preheat?: boolean;
   /** Also mlock preheated segments (default false; needs RLIMIT_MEMLOCK or CAP_IPC_LOCK). */
   lockSegments?: boolean;

@@ -1,8 +1,8 @@
 // Waiting for a fresh store's segment preheat to finish before timing steady state.
 //
-// Opening an empty store prepares segment 0 and, on the first append, segment 1; each is
-// fallocated and faulted in (MADV_POPULATE_WRITE) on a pool thread, which for 1 GiB segments
-// takes seconds and competes with the appender (see README, "cold start"). Throughput trials
+// Opening an empty store prepares segment 0, and segment 1 once segment 0 is half full; each
+// is fallocated and its first PREHEAT_POPULATE_BYTES faulted in on a pool thread, which
+// competes with the appender (see README, "cold start"). Throughput trials
 // measure steady state, so they append one batch and wait here first; the wait is reported as
 // `settleMs`. There is no public API for this, so this reads (never writes) private fields of
 // the store: commitLog.files.files[*] and commitLog.allocator.next, each a MappedFile whose
@@ -17,6 +17,8 @@ interface FileShape {
 }
 
 const PAGE_BYTES = 4096;
+/** storage/mapped-file.ts PREHEAT_POPULATE_BYTES (private to the store): the populated prefix. */
+const PREHEAT_POPULATE_BYTES = 32 * 1024 * 1024;
 
 function segmentsBeingPreheated(store: MessageStore): FileShape[] | undefined {
   const commitLog = (
@@ -31,7 +33,8 @@ function segmentsBeingPreheated(store: MessageStore): FileShape[] | undefined {
 function preheatDone(file: FileShape): boolean | undefined {
   if (file.preheatStatus === undefined) return true; // not preheated by this process (opened or created sync)
   if (typeof file.size !== 'number') return undefined;
-  return Atomics.load(file.preheatStatus, 1) * PAGE_BYTES >= file.size;
+  // The populated prefix; an older store populated whole segments (status[1] counts up to it).
+  return Atomics.load(file.preheatStatus, 1) * PAGE_BYTES >= Math.min(file.size, PREHEAT_POPULATE_BYTES);
 }
 
 /** Resolves once every commit-log segment's preheat has finished; returns how long it waited. */

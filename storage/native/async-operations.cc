@@ -122,24 +122,27 @@ class PrefaultWriteWorker : public RegionWorker {
 // Readies a fresh segment on a pool thread, so appends never wait for the disk:
 // 1. posix_fallocate reserves its blocks, so a full disk is an error here and never a SIGBUS
 //    on a later write into the mapping; status[0] becomes 1 (or -errno on failure).
-// 2. With populate, every page is faulted in (MADV_POPULATE_READ, Linux 5.14+; else a read
-//    of one byte per page). Reading, not writing, keeps the pages clean: a write-populated
-//    segment is all dirty zeros that writeback would put on disk before the real data
-//    overwrites them, doubling the disk traffic. A later append's first write to a page then
-//    costs a minor fault (about a microsecond) instead of a block allocation. status[1]
-//    counts the pages done.
-// 3. MADV_WILLNEED, then mlock when asked.
+// 2. With populate, the first populate_bytes (every page when 0) are faulted in
+//    (MADV_POPULATE_READ, Linux 5.14+; else a read of one byte per page). Reading, not
+//    writing, keeps the pages clean: a write-populated segment is all dirty zeros that
+//    writeback would put on disk before the real data overwrites them, doubling the disk
+//    traffic. A later append's first write to a page then costs a minor fault (about a
+//    microsecond) instead of a block allocation. status[1] counts the pages done. The
+//    appender's write prefault window keeps pages ahead of it faulted in from there on, so
+//    populating all of a 1 GiB segment only held 1 GiB resident.
+// 3. MADV_WILLNEED over the same range, then mlock of the whole file when asked.
 // JS reads status with Atomics.load at any time, without waiting for the promise.
 class PreheatWorker : public RegionWorker {
  public:
   PreheatWorker(Napi::Env env, RegionPointer region, Napi::ArrayBuffer buffer, int fd,
-                Napi::Int32Array status, bool lock, bool populate)
+                Napi::Int32Array status, bool lock, bool populate, size_t populate_bytes)
       : RegionWorker(env, "tributary:preheat", std::move(region), buffer),
         fd_(fd),
         status_(status.Data()),
         status_keep_alive_(Napi::Persistent(status)),
         lock_(lock),
-        populate_(populate) {}
+        populate_(populate),
+        populate_bytes_(populate_bytes) {}
 
   void Execute() override {
     int reserved = posix_fallocate(fd_, 0, static_cast<off_t>(region_->length));
@@ -147,16 +150,17 @@ class PreheatWorker : public RegionWorker {
     if (reserved != 0) return Fail(reserved, "fallocate");
     uint8_t* base = region_->address;
     size_t length = region_->length;
+    size_t advised = populate_bytes_ == 0 ? length : std::min(length, populate_bytes_);
     if (populate_) {
       const size_t page = PageSize();
       // In steps, which also lets status[1] report progress.
-      for (size_t done = 0; done < length; done += kPopulateStepBytes) {
-        size_t part = std::min(kPopulateStepBytes, length - done);
+      for (size_t done = 0; done < advised; done += kPopulateStepBytes) {
+        size_t part = std::min(kPopulateStepBytes, advised - done);
         if (!Populate(base + done, part, page)) return;
         __atomic_store_n(&status_[1], static_cast<int32_t>((done + part) / page), __ATOMIC_RELEASE);
       }
     }
-    if (madvise(base, length, MADV_WILLNEED) != 0) return Fail(errno, "madvise");
+    if (madvise(base, advised, MADV_WILLNEED) != 0) return Fail(errno, "madvise");
     if (lock_ && mlock(base, length) != 0) return Fail(errno, "mlock");
   }
 
@@ -179,6 +183,7 @@ class PreheatWorker : public RegionWorker {
   Napi::Reference<Napi::Int32Array> status_keep_alive_;
   bool lock_;
   bool populate_;
+  size_t populate_bytes_;
 };
 
 // Shared argument reading for (mapping, offset, length, ...) async calls.
@@ -228,8 +233,9 @@ Napi::Value PrefaultWrite(const Napi::CallbackInfo& info) {
   return QueueRangeWorker<PrefaultWriteWorker>(info, "prefaultWrite", "tributary:prefault");
 }
 
-// preheat(mapping, fd, status, lock, populate) -> Promise<void>
-// `status` is an Int32Array of at least 2 elements (see PreheatWorker).
+// preheat(mapping, fd, status, lock, populate[, populateBytes]) -> Promise<void>
+// `status` is an Int32Array of at least 2 elements (see PreheatWorker); populateBytes
+// (default 0: the whole file) bounds the range faulted in and advised.
 Napi::Value Preheat(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   REQUIRE_ARGUMENT_COUNT(info, 5);
@@ -247,11 +253,22 @@ Napi::Value Preheat(const Napi::CallbackInfo& info) {
         .ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  size_t populate_bytes = 0;
+  if (info.Length() > 5) {
+    double requested = info[5].IsNumber() ? info[5].As<Napi::Number>().DoubleValue() : -1;
+    if (!(requested >= 0)) {
+      Napi::TypeError::New(env, "Argument populateBytes must be a non-negative number.")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    populate_bytes = static_cast<size_t>(requested);
+  }
   Napi::Int32Array status = info[2].As<Napi::Int32Array>();
   status[0] = 0;
   status[1] = 0;
   auto* worker = new PreheatWorker(env, region, info[0].As<Napi::ArrayBuffer>(), static_cast<int>(fd), status,
-                                   info[3].As<Napi::Boolean>().Value(), info[4].As<Napi::Boolean>().Value());
+                                   info[3].As<Napi::Boolean>().Value(), info[4].As<Napi::Boolean>().Value(),
+                                   populate_bytes);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

@@ -170,6 +170,23 @@ test('native: preheat reserves and populates every page and keeps bytes already 
   }
 });
 
+test('native: preheat with populateBytes faults in only that prefix yet reserves every block (pages=8)', async () => {
+  const file = mappedFile('preheat-prefix');
+  try {
+    const status = new Int32Array(2);
+    await nativeBinding.preheat(file.mapping, file.fd, status, false, true, 2 * pageSize);
+    assert.equal(status[0], 1, 'blocks reserved');
+    assert.equal(status[1], 2, 'only the prefix populated');
+    assert.ok(fs.fstatSync(file.fd).blocks * 512 >= MAPPING_BYTES, 'every block is allocated on disk');
+    assert.throws(
+      () => nativeBinding.preheat(file.mapping, file.fd, new Int32Array(2), false, true, -1),
+      /populateBytes/,
+    );
+  } finally {
+    file.done();
+  }
+});
+
 test('native: prefaultWrite faults pages in without changing a byte, or rejects with EINVAL (pages=8)', async () => {
   const file = mappedFile('prefault-write');
   try {
