@@ -20,6 +20,7 @@ import type { MessageStore } from '../../storage/index.js';
 import { STATE_QUEUE } from '../broker-constants.js';
 import { ConfigCentreError } from '../config-centre/config-centre-error.js';
 import { LogBackedStateMachine, type StateMachineDefinition } from './log-backed-state-machine.js';
+import type { ConfigGrayRelease, ConfigVersion, ConfigVersionKind } from '../../protocol/config-history-body.js';
 
 export interface ConfigAddress {
   readonly env: string;
@@ -28,30 +29,9 @@ export interface ConfigAddress {
   readonly key: string;
 }
 
-export type ConfigVersionKind = 'publish' | 'rollback' | 'delete' | 'promote';
-
-export interface ConfigVersion {
-  readonly version: number;
-  /** null: a tombstone (the item was deleted by this version). */
-  readonly value: string | null;
-  readonly author: string;
-  readonly time: number;
-  readonly comment: string;
-  readonly kind: ConfigVersionKind;
-  /** For a rollback, the version it copies; for a promote, the gray version. */
-  readonly from?: number;
-}
-
-export interface GrayRelease {
-  readonly version: number;
-  readonly value: string;
-  readonly author: string;
-  readonly time: number;
-  readonly comment: string;
-  readonly clientIds: string[];
-  /** 0-100: clients whose stable hash (configGrayBucket) is below it see the gray value. */
-  readonly percent: number;
-}
+export type { ConfigVersion, ConfigVersionKind };
+/** The broker's name for a pending gray release (protocol/config-history-body.ts). */
+export type GrayRelease = ConfigGrayRelease;
 
 interface ConfigItem {
   nextVersion: number;

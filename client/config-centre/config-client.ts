@@ -32,6 +32,7 @@ import { ConfigDiskCache } from './config-disk-cache.js';
 import type { ConfigItem } from './config-item.js';
 import { CONFIG_ERRORS, ConfigError, type ConfigErrorCode } from './config-error.js';
 import { ConfigWatchers, type ConfigChange, type ConfigChangeListener } from './config-watchers.js';
+import type { ConfigGrayRelease, ConfigVersion } from '../../protocol/config-history-body.js';
 
 /**
  * Options of a ConfigClient; `broker` and `env` are required (CONFIG_INVALID when empty).
@@ -58,28 +59,7 @@ export interface ConfigClientOptions {
   readonly author?: string;
 }
 
-/** One kept version of an item, as history() lists it; `from` is the version a rollback copied. */
-export interface ConfigVersion {
-  readonly version: number;
-  /** null: a tombstone (the delete). */
-  readonly value: string | null;
-  readonly author: string;
-  readonly time: number;
-  readonly comment: string;
-  readonly kind: 'publish' | 'rollback' | 'delete' | 'promote';
-  readonly from?: number;
-}
-
-/** An item's pending gray release: seen only by `clientIds` and `percent` of clients until promoted or abandoned. */
-export interface ConfigGrayRelease {
-  readonly version: number;
-  readonly value: string;
-  readonly author: string;
-  readonly time: number;
-  readonly comment: string;
-  readonly clientIds: string[];
-  readonly percent: number;
-}
+export type { ConfigGrayRelease, ConfigVersion };
 
 /** Which item of a key (`group`, default DEFAULT_GROUP) and the comment a change is kept with. */
 export interface ConfigItemOptions {
