@@ -506,6 +506,17 @@ test('tidy: unseeded randomness is banned outside test/support (use seededRandom
   expectNone(codeMatches(outsideSupport, pattern), 'unseeded randomness');
 });
 
+test('tidy: every dependency is pinned to one exact version (no ranges in package.json)', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+  const offenders: string[] = [];
+  for (const field of ['dependencies', 'devDependencies', 'optionalDependencies']) {
+    const specs = (manifest[field] ?? {}) as Record<string, string>;
+    for (const [name, spec] of Object.entries(specs))
+      if (!/^\d+\.\d+\.\d+$/.test(spec)) offenders.push(`package.json ${field}.${name}: ${spec}`);
+  }
+  expectNone(offenders, 'unpinned dependencies');
+});
+
 test('tidy: storage/ never logs to the console (errors are returned or thrown)', () => {
   const storage = layerFiles.filter((file) => file.path.startsWith('storage/') && typeScript(file));
   expectNone(
