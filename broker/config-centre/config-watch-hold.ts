@@ -9,6 +9,7 @@ import type { Channel } from '../../server/remoting-server.js';
  * once) too many watches are held already.
  */
 export type ConfigWatchWake = 'changed' | 'timeout' | 'closed' | 'full';
+export const CONFIG_WATCH_WAKES: readonly ConfigWatchWake[] = ['changed', 'timeout', 'closed', 'full'];
 
 interface Waiter {
   readonly keys: readonly string[];
@@ -21,6 +22,8 @@ export class ConfigWatchHold {
   private readonly byNamespace = new Map<string, Set<Waiter>>();
   private readonly byChannel = new Map<Channel, Set<Waiter>>();
   private count = 0;
+  /** How held watches ended since the broker started (plain numbers, for the metrics). */
+  readonly wakes: Record<ConfigWatchWake, number> = { changed: 0, timeout: 0, closed: 0, full: 0 };
 
   constructor(private readonly heldMax: number) {}
 
@@ -32,7 +35,10 @@ export class ConfigWatchHold {
   /** Waits for a change of one of `namespaces` of `env`; 'full' at once when too many are held. */
   wait(env: string, namespaces: readonly string[], holdMs: number, channel: Channel): Promise<ConfigWatchWake> {
     if (holdMs === 0) return Promise.resolve('timeout');
-    if (this.count >= this.heldMax) return Promise.resolve('full');
+    if (this.count >= this.heldMax) {
+      this.wakes.full++;
+      return Promise.resolve('full');
+    }
     return new Promise((resolve) => {
       const keys = namespaces.map((namespace) => `${env}\u0000${namespace}`);
       const waiter: Waiter = {
@@ -70,6 +76,7 @@ export class ConfigWatchHold {
     }
     clearTimeout(waiter.timer);
     this.count--;
+    this.wakes[wake]++;
     waiter.resolve(wake);
   }
 }

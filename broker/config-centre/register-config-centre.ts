@@ -11,6 +11,7 @@ export function registerConfigCentre(server: RemotingServer, context: BrokerCont
   const holds = new ConfigWatchHold(CONFIG_WATCHES_HELD_MAX);
   const processor = new ConfigCentreProcessor(context.configCentre, holds);
   context.configCentre.onChange((env, namespace) => holds.changed(env, namespace));
+  context.configCentre.watches = holds;
   server.onChannelClosed((channel) => holds.channelClosed(channel));
   const routes: [number, Parameters<ConfigCentreProcessor['handle']>[1]][] = [
     [REQUEST_CODE.CONFIG_PUBLISH, (fields, request) => processor.publish(fields, request)],

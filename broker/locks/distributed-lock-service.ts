@@ -68,6 +68,21 @@ export interface LockStatus {
   readonly waiters: number;
 }
 
+/** What happened to leases and waiters since the broker started, for the metrics (plain numbers). */
+export interface LockCounters {
+  granted: number;
+  /** Leases released by their owner. */
+  released: number;
+  /** Leases whose time ran out unrenewed. */
+  expired: number;
+  /** Leases ended because the holder's connection closed. */
+  holderGone: number;
+  /** Waiters whose wait time ran out before a grant. */
+  waitTimedOut: number;
+  /** Try-locks refused at once (LOCK_BUSY). */
+  busy: number;
+}
+
 interface Lease {
   readonly name: string;
   readonly token: string;
@@ -93,6 +108,7 @@ export class DistributedLockService {
   private readonly waiters = new Map<string, Waiter[]>();
   /** Leases and waiters per connection, bounded by DISTRIBUTED_LOCK_PER_CONNECTION_MAX. */
   private readonly perChannel = new Map<Channel, number>();
+  readonly counters: LockCounters = { granted: 0, released: 0, expired: 0, holderGone: 0, waitTimedOut: 0, busy: 0 };
   /** Resolves once the start's fencing advance is on disk; the broker awaits it before serving. */
   readonly started: Promise<void>;
 
@@ -140,7 +156,10 @@ export class DistributedLockService {
     if (lock?.holders.has(token) === true || queue.some((w) => w.request.token === token))
       throw new DistributedLockError('LOCK_ALREADY_HELD', `this token already holds or waits for lock ${name}`);
     if (queue.length === 0 && admits(lock, request.mode)) return this.grant(request, channel, 0);
-    if (request.waitMs === 0) throw new DistributedLockError('LOCK_BUSY', `lock ${name} is taken`);
+    if (request.waitMs === 0) {
+      this.counters.busy++;
+      throw new DistributedLockError('LOCK_BUSY', `lock ${name} is taken`);
+    }
     if (queue.length >= DISTRIBUTED_LOCK_WAITERS_MAX)
       throw new DistributedLockError('LOCK_QUEUE_FULL', `${DISTRIBUTED_LOCK_WAITERS_MAX} waiters queue for ${name}`);
     return new Promise<LockGrant>((resolve, reject) => {
@@ -156,6 +175,7 @@ export class DistributedLockService {
   /** Releases the lease `token` holds on `name`; LOCK_NOT_HELD when it holds none. */
   async release(name: string, token: string): Promise<void> {
     this.holderOf(name, token);
+    this.counters.released++;
     await this.end(name, token);
   }
 
@@ -189,6 +209,13 @@ export class DistributedLockService {
     };
   }
 
+  /** Requests queued for a grant now, over all locks. */
+  get waiterCount(): number {
+    let count = 0;
+    for (const queue of this.waiters.values()) count += queue.length;
+    return count;
+  }
+
   /** Every held lock (at most DISTRIBUTED_LOCK_LIST_MAX), by name. */
   list(): LockStatus[] {
     const names = [...this.machine.state.locks.keys()].sort().slice(0, DISTRIBUTED_LOCK_LIST_MAX);
@@ -210,7 +237,10 @@ export class DistributedLockService {
       this.wake(name);
     }
     for (const lease of [...this.leases.values()])
-      if (lease.channel === channel) this.endQuietly(lease.name, lease.token, 'the holder connection closed');
+      if (lease.channel === channel) {
+        this.counters.holderGone++;
+        this.endQuietly(lease.name, lease.token, 'the holder connection closed');
+      }
     this.perChannel.delete(channel);
   }
 
@@ -232,6 +262,7 @@ export class DistributedLockService {
     // submit applies at once: the fence is the counter's new value, the next admits() sees it.
     const stored = this.machine.submit({ op: 'grant', name, kind, permits, token, mode, leaseMs });
     const fence = this.machine.state.lastFence;
+    this.counters.granted++;
     this.startLease(name, token, leaseMs, channel);
     await stored;
     return { name, fence, leaseMs, waitedMs };
@@ -278,6 +309,7 @@ export class DistributedLockService {
     if (at < 0) return;
     queue!.splice(at, 1);
     this.count(waiter.channel, -1);
+    this.counters.waitTimedOut++;
     waiter.reject(new DistributedLockError('LOCK_WAIT_TIMEOUT', `lock ${name} not granted within ${waitMs} ms`));
     // A writer that gave up may have been all that held back the readers behind it.
     this.wake(name);
@@ -312,6 +344,7 @@ export class DistributedLockService {
       const body = Buffer.from(JSON.stringify({ name, token, fence, reason: 'expired' }));
       lease.channel.sendOneway(REQUEST_CODE.TRIBUTARY_LOCK_LOST, {}, body);
     }
+    this.counters.expired++;
     this.endQuietly(name, token, 'lease expired');
   }
 }

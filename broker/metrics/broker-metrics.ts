@@ -3,17 +3,14 @@
 // scrape time, from the traffic counters (plain numbers the send and pull paths bump), the
 // store's stats, the state machines and the connection counters; the send path pays no metric
 // call. Names and labels are RocketMQ 5's where it has the metric, tributary_* otherwise.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 
-import type { ConnectionStats } from '../../server/connection-limits.js';
 import { RpcLatency } from '../../server/http/rpc-latency.js';
 import type { BrokerContext } from '../broker-context.js';
-
-export interface BrokerMetricsSources {
-  readonly context: BrokerContext;
-  readonly connections: () => ConnectionStats;
-  readonly aclRefusals: () => number;
-}
+import type { BrokerMetricsSources } from './broker-metrics-sources.js';
+import { defineCoordinationMetrics } from './coordination-metrics.js';
+import { ScrapedMetrics } from './scraped-metrics.js';
+import { defineWorkflowMetrics } from './workflow-metrics.js';
 
 /**
  * The broker's Prometheus metrics, in a registry of its own so two servers may share a process.
@@ -24,6 +21,7 @@ export class BrokerMetrics {
   readonly registry = new Registry();
   readonly rpcLatency: RpcLatency;
   private sources: BrokerMetricsSources | undefined;
+  private readonly define = new ScrapedMetrics(this.registry, () => this.sources);
 
   constructor(identity: { clusterName: string; brokerName: string }) {
     this.registry.setDefaultLabels({
@@ -37,6 +35,8 @@ export class BrokerMetrics {
     this.defineConsumers();
     this.defineStore();
     this.defineTributary();
+    defineWorkflowMetrics(this.define);
+    defineCoordinationMetrics(this.define);
   }
 
   /** Connects the metrics to the broker once its state is open; until then they read nothing. */
@@ -49,55 +49,12 @@ export class BrokerMetrics {
     return this.registry.metrics();
   }
 
-  private counter(
-    name: string,
-    help: string,
-    labelNames: string[],
-    read: (metric: Counter, s: BrokerMetricsSources) => void,
-  ): void {
-    const sources = (): BrokerMetricsSources | undefined => this.sources;
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        const current = sources();
-        if (current === undefined) return;
-        // The totals live in plain numbers; the metric shows them as they are now.
-        this.reset();
-        read(this, current);
-      },
-    });
-  }
-
-  private gauge(
-    name: string,
-    help: string,
-    labelNames: string[],
-    read: (metric: Gauge, s: BrokerMetricsSources) => void,
-  ): void {
-    const sources = (): BrokerMetricsSources | undefined => this.sources;
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        const current = sources();
-        if (current === undefined) return;
-        this.reset();
-        read(this, current);
-      },
-    });
-  }
-
   private defineTraffic(): void {
     const traffic = () => this.sources!.context.traffic;
-    this.counter('rocketmq_messages_in_total', 'Messages stored from producers', ['topic'], (metric) => {
+    this.define.counter('rocketmq_messages_in_total', 'Messages stored from producers', ['topic'], (metric) => {
       for (const count of traffic().incomingByLabel()) metric.inc({ topic: count.topic }, count.messages);
     });
-    this.counter(
+    this.define.counter(
       'rocketmq_throughput_in_total',
       'Bytes of message bodies received from producers',
       ['topic'],
@@ -106,11 +63,11 @@ export class BrokerMetrics {
       },
     );
     const out = ['topic', 'consumer_group'];
-    this.counter('rocketmq_messages_out_total', 'Messages delivered to consumers', out, (metric) => {
+    this.define.counter('rocketmq_messages_out_total', 'Messages delivered to consumers', out, (metric) => {
       for (const count of traffic().outgoingByLabel())
         metric.inc({ topic: count.topic, consumer_group: count.group }, count.messages);
     });
-    this.counter('rocketmq_throughput_out_total', 'Bytes of records delivered to consumers', out, (metric) => {
+    this.define.counter('rocketmq_throughput_out_total', 'Bytes of records delivered to consumers', out, (metric) => {
       for (const count of traffic().outgoingByLabel())
         metric.inc({ topic: count.topic, consumer_group: count.group }, count.bytes);
     });
@@ -119,26 +76,26 @@ export class BrokerMetrics {
   private defineConsumers(): void {
     const labels = ['topic', 'consumer_group'];
     const define = (name: string, help: string, pick: (backlog: ConsumerBacklog) => number): void =>
-      this.gauge(name, help, labels, (metric, sources) => {
+      this.define.gauge(name, help, labels, (metric, sources) => {
         for (const backlog of consumerBacklogs(sources.context))
           metric.inc({ topic: backlog.topic, consumer_group: backlog.group }, pick(backlog));
       });
     define('rocketmq_consumer_lag_messages', 'Messages stored past the committed offset', (b) => b.lag);
     define('rocketmq_consumer_inflight_messages', 'Messages pulled but not committed yet', (b) => b.inflight);
     define('rocketmq_consumer_ready_messages', 'Messages stored and not pulled yet', (b) => b.ready);
-    this.gauge('rocketmq_topic_number', 'Topics on this broker', [], (metric, { context }) =>
+    this.define.gauge('rocketmq_topic_number', 'Topics on this broker', [], (metric, { context }) =>
       metric.set([...context.topics.all()].length),
     );
-    this.gauge('rocketmq_consumer_group_number', 'Consumer groups on this broker', [], (metric, { context }) =>
+    this.define.gauge('rocketmq_consumer_group_number', 'Consumer groups on this broker', [], (metric, { context }) =>
       metric.set([...context.groups.all()].length),
     );
   }
 
   private defineStore(): void {
-    this.gauge('rocketmq_storage_size', 'Bytes of commit log segments on disk', [], (metric, { context }) =>
+    this.define.gauge('rocketmq_storage_size', 'Bytes of commit log segments on disk', [], (metric, { context }) =>
       metric.set(context.store.stats().segments * context.store.options.segmentBytes),
     );
-    this.gauge(
+    this.define.gauge(
       'rocketmq_storage_flush_behind_bytes',
       'Bytes appended but not flushed yet',
       [],
@@ -148,8 +105,11 @@ export class BrokerMetrics {
       },
     );
     // Consume queue and index entries are written in the append call itself, so nothing lags.
-    this.gauge('rocketmq_storage_dispatch_behind_bytes', 'Bytes appended but not dispatched to queues', [], (m) =>
-      m.set(0),
+    this.define.gauge(
+      'rocketmq_storage_dispatch_behind_bytes',
+      'Bytes appended but not dispatched to queues',
+      [],
+      (m) => m.set(0),
     );
   }
 
@@ -158,15 +118,15 @@ export class BrokerMetrics {
       name: string,
       help: string,
       pick: (s: ReturnType<BrokerContext['store']['stats']>) => number,
-    ): void => this.gauge(name, help, [], (metric, { context }) => metric.set(pick(context.store.stats())));
+    ): void => this.define.gauge(name, help, [], (metric, { context }) => metric.set(pick(context.store.stats())));
     store('tributary_storage_segments', 'Commit log segments', (s) => s.segments);
-    this.gauge(
+    this.define.gauge(
       'tributary_storage_preheat_enabled',
       'Segments are preheated (1) or not (0)',
       [],
       (metric, { context }) => metric.set(context.store.options.preheat ? 1 : 0),
     );
-    this.gauge(
+    this.define.gauge(
       'tributary_storage_lock_segments_enabled',
       'Preheated segments are mlocked (1)',
       [],
@@ -183,11 +143,8 @@ export class BrokerMetrics {
       'Failed page prefaults ahead of the writer',
       (s) => s.writePrefaultFailures,
     );
-    this.gauge('tributary_connections_open', 'Open client connections', [], (metric, sources) =>
-      metric.set(sources.connections().open),
-    );
-    const total = (name: string, help: string, pick: (s: BrokerMetricsSources) => number): void =>
-      this.counter(name, help, [], (metric, sources) => metric.inc(pick(sources)));
+    this.define.level('tributary_connections_open', 'Open client connections', (s) => s.connections().open);
+    const total = this.define.total.bind(this.define);
     total(
       'tributary_connections_rejected_total',
       'Connections refused at maxConnections',

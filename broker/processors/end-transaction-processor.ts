@@ -35,7 +35,7 @@ interface EndTransactionHeader {
   readonly fromTransactionCheck: boolean;
 }
 
-const VERDICT_STATES: ReadonlyMap<number, TransactionState> = new Map([
+const VERDICT_STATES: ReadonlyMap<number, Extract<TransactionState, 'committed' | 'rolled_back'>> = new Map([
   [MESSAGE_SYS_FLAG.transactionCommit, 'committed'],
   [MESSAGE_SYS_FLAG.transactionRollback, 'rolled_back'],
 ]);
@@ -76,6 +76,7 @@ export class EndTransactionProcessor {
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);
     }
+    this.progress.counters.ended(need.name, to);
     return responseTo(request, RESPONSE_CODE.SUCCESS);
   }
 

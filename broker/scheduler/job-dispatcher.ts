@@ -22,7 +22,22 @@ export interface RunOutcome {
   readonly error?: string;
 }
 
+/** Runs created and ended since the broker started (plain numbers, for the metrics). */
+export interface JobRunCounters {
+  /** Runs queued to run, by what created them. */
+  readonly fired: Record<RunRecord['trigger'], number>;
+  /** Runs ended, by status (skipped and discarded ones end as they are created). */
+  readonly ended: Partial<Record<RunStatus, number>>;
+  /** Scheduled fires read later than their job's misfire threshold (the broker was down). */
+  missed: number;
+}
+
 export class JobDispatcher {
+  readonly counters: JobRunCounters = {
+    fired: { schedule: 0, manual: 0, parent: 0, retry: 0 },
+    ended: {},
+    missed: 0,
+  };
   private readonly router = new JobRouter();
   /** Runs waiting for an executor, in creation order. */
   private readonly pending = new Set<number>();
@@ -71,7 +86,11 @@ export class JobDispatcher {
 
   /** Records runs just created, so dispatch considers them. */
   enqueue(runs: readonly RunRecord[]): void {
-    for (const run of runs) if (run.status === 'queued') this.pending.add(run.id);
+    for (const run of runs)
+      if (run.status === 'queued') {
+        this.pending.add(run.id);
+        this.counters.fired[run.trigger]++;
+      } else this.countEnded(run.status);
     this.dispatch();
   }
 
@@ -143,6 +162,7 @@ export class JobDispatcher {
     if (job === undefined || !ACTIVE_RUN_STATUSES.has(run.status)) return;
     const executor = run.executor === undefined ? undefined : this.executors.get(run.executor);
     const wasRunning = run.status === 'running';
+    this.countEnded(outcome.status);
     const spawn = this.spawnAfter(job, run, outcome.status);
     const output = outcome.output === undefined ? undefined : outcome.output.slice(-RUN_OUTPUT_TAIL_BYTES_MAX);
     this.running.delete(run.id);
@@ -164,6 +184,10 @@ export class JobDispatcher {
     await stored;
     this.enqueue(spawn);
     if (this.activeRuns(job).length === 0) await this.onFireDone(job);
+  }
+
+  private countEnded(status: RunStatus): void {
+    this.counters.ended[status] = (this.counters.ended[status] ?? 0) + 1;
   }
 
   private spawnAfter(job: JobRecord, run: RunRecord, status: RunStatus): RunRecord[] {

@@ -190,6 +190,7 @@ export class JobSchedulerService {
       return;
     }
     const misfired = now - dueMs > job.definition.misfireThresholdMs;
+    if (misfired) this.dispatcher.counters.missed++;
     const runs: RunRecord[] =
       misfired && job.definition.misfire === 'skip'
         ? [skippedRun(this.dispatcher.allocateRunId(), name, dueMs)]

@@ -75,6 +75,25 @@ interface NamespaceView {
   readonly grays: { group: string; key: string; release: GrayRelease }[];
 }
 
+/** What the config centre holds now, as the metrics show it. */
+export interface ConfigStoreStats {
+  readonly namespaces: number;
+  /** Items whose newest version has a value (not deleted). */
+  readonly liveItems: number;
+  /** Versions kept in history, over all items. */
+  readonly versionsKept: number;
+  readonly grayReleases: number;
+}
+
+/** Every kind of change a command makes: a new main version of some kind, or a gray step. */
+export type ConfigChangeKind = ConfigVersionKind | 'gray' | 'abandon';
+
+/** The held watches' counts (config-watch-hold.ts), as the metrics read them. */
+export interface ConfigWatchCounts {
+  readonly held: number;
+  readonly wakes: Readonly<Record<string, number>>;
+}
+
 const PERCENT_BUCKETS = 100;
 
 /** The stable 0-99 bucket of a client id: a gray release of N percent reaches buckets below N. */
@@ -141,6 +160,10 @@ export class ConfigStore {
   private readonly byNamespace = new Map<string, Map<string, ConfigItem>>();
   /** namespaceKey -> what clients outside any gray release see, as of a revision (a cache). */
   private readonly views = new Map<string, NamespaceView>();
+  /** Changes made through this broker since it started, by kind (plain numbers, for the metrics). */
+  readonly changes = new Map<ConfigChangeKind, number>();
+  /** The watches held on this broker, once the config centre's requests are registered. */
+  watches: ConfigWatchCounts | undefined;
 
   constructor(
     store: MessageStore,
@@ -241,6 +264,19 @@ export class ConfigStore {
     return this.machine;
   }
 
+  /** Counts over the whole state, for the metrics (read at scrape time). */
+  stats(): ConfigStoreStats {
+    let liveItems = 0;
+    let versionsKept = 0;
+    let grayReleases = 0;
+    for (const item of this.machine.state.items.values()) {
+      if (item.history.at(-1)?.value != null) liveItems++;
+      versionsKept += item.history.length;
+      if (item.gray !== undefined) grayReleases++;
+    }
+    return { namespaces: this.byNamespace.size, liveItems, versionsKept, grayReleases };
+  }
+
   private async newVersion(
     address: ConfigAddress,
     value: string | null,
@@ -267,6 +303,8 @@ export class ConfigStore {
 
   private async submit(command: ConfigCommand): Promise<void> {
     const stored = this.machine.submit(command);
+    const kind: ConfigChangeKind = command.op === 'version' ? command.kind : command.op;
+    this.changes.set(kind, (this.changes.get(kind) ?? 0) + 1);
     const key = itemKey(command);
     this.indexItem(key, this.machine.state.items.get(key)!);
     // Watchers hear of a change once it is stored, so none acts on a value a crash could take back.

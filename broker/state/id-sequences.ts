@@ -134,8 +134,21 @@ export interface WorkerGrant {
   readonly expiresAtMs: number;
 }
 
+/** Ranges and worker leases handed out since the broker started (plain numbers, for the metrics). */
+export interface IdCounters {
+  /** Ranges (segments) answered to TAKE. */
+  segments: number;
+  /** Ids in those ranges. */
+  ids: number;
+  /** Worker id leases granted or renewed. */
+  leases: number;
+  /** Lease requests refused because every worker id of the space was leased. */
+  leasesRefused: number;
+}
+
 export class IdSequences {
   private readonly machine: LogBackedStateMachine<IdState, IdCommand>;
+  readonly counters: IdCounters = { segments: 0, ids: 0, leases: 0, leasesRefused: 0 };
 
   constructor(
     store: MessageStore,
@@ -174,11 +187,21 @@ export class IdSequences {
     if (!Number.isSafeInteger(first + count * sequence.step))
       throw new IdRefusal('ID_SEQUENCE_EXHAUSTED', `${name} would pass 2^53`);
     await this.machine.submit({ op: 'take', name, count });
+    this.counters.segments++;
+    this.counters.ids += count;
     return { first, step: sequence.step, count };
   }
 
   sequences(): { name: string; next: number; step: number }[] {
     return [...this.machine.state.sequences].map(([name, { next, step }]) => ({ name, next, step }));
+  }
+
+  /** Worker id leases live at `now` (held, not released, not expired), over all spaces. */
+  liveWorkerLeases(now: number = this.now()): number {
+    let live = 0;
+    for (const leases of this.machine.state.workers.values())
+      for (const lease of leases.values()) if (lease.holder !== '' && lease.expiresAtMs >= now) live++;
+    return live;
   }
 
   /**
@@ -212,11 +235,14 @@ export class IdSequences {
         const lease = leases?.get(id);
         if (lease === undefined || lease.expiresAtMs + ID_WORKER_REUSE_MARGIN_MS < now) chosen = id;
       }
-      if (chosen === undefined)
+      if (chosen === undefined) {
+        this.counters.leasesRefused++;
         throw new IdRefusal('ID_WORKERS_EXHAUSTED', `all ${workerCount} worker ids of ${space} are leased`);
+      }
     }
     const expiresAtMs = now + ttlMs;
     await this.machine.submit({ op: 'lease', space, workerId: chosen, holder, expiresAtMs });
+    this.counters.leases++;
     return { workerId: chosen, expiresAtMs };
   }
 

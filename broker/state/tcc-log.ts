@@ -9,7 +9,7 @@
 // Finished globals move to a bounded list (newest TCC_FINISHED_GLOBALS_KEPT_MAX, without their
 // payloads) so a late repeat of commit or rollback is still answered as a no-op.
 import type { MessageStore } from '../../storage/index.js';
-import type { TccBranchState, TccGlobalState } from '../../protocol/tcc-status.js';
+import type { TccAction, TccBranchState, TccGlobalState } from '../../protocol/tcc-status.js';
 import { STATE_QUEUE } from '../broker-constants.js';
 import { TCC_FINISHED_GLOBALS_KEPT_MAX } from '../tcc/tcc-constants.js';
 import { isFinalBranchState, isLegalBranchMove, isLegalGlobalMove } from '../tcc/tcc-states.js';
@@ -128,8 +128,29 @@ function restoreGlobal([xid, state, createdMs, timeoutAtMs, branches]: SnapshotG
   return { xid, state, createdMs, timeoutAtMs, branches: new Map(branches.map((b) => [b.resource, { ...b }])) };
 }
 
+/** What the coordinator did since the broker started (plain numbers, for the metrics). */
+export interface TccCounters {
+  begun: number;
+  committed: number;
+  rolledBack: number;
+  /** Globals still trying at their timeout, rolled back by the recovery task. */
+  timedOut: number;
+  /** Branches cancelled without their try having run. */
+  emptyRollbacks: number;
+  /** Try, confirm and cancel requests sent to participants (retries included). */
+  readonly actionsSent: Record<TccAction, number>;
+}
+
 export class TccLog {
   readonly stateMachine: LogBackedStateMachine<TccLogState, TccLogCommand>;
+  readonly counters: TccCounters = {
+    begun: 0,
+    committed: 0,
+    rolledBack: 0,
+    timedOut: 0,
+    emptyRollbacks: 0,
+    actionsSent: { try: 0, confirm: 0, cancel: 0 },
+  };
 
   constructor(store: MessageStore, stateDirectory: string) {
     this.stateMachine = LogBackedStateMachine.open(store, stateDirectory, definition);
@@ -156,6 +177,15 @@ export class TccLog {
 
   /** Logs and applies a command; resolves when it is stored as the flush mode promises. */
   record(command: TccLogCommand): Promise<void> {
-    return this.stateMachine.submit(command);
+    const { unfinished, finished } = this.stateMachine.state;
+    const wasOpen = unfinished.has(command.xid);
+    // submit applies at once: the state below is the command's effect.
+    const stored = this.stateMachine.submit(command);
+    if (command.op === 'begin') this.counters.begun++;
+    else if (command.op === 'branch' && command.empty === true) this.counters.emptyRollbacks++;
+    const ended = wasOpen && !unfinished.has(command.xid) ? finished.get(command.xid)?.state : undefined;
+    if (ended === 'committed') this.counters.committed++;
+    else if (ended === 'rolled_back') this.counters.rolledBack++;
+    return stored;
   }
 }

@@ -15,6 +15,7 @@ import type { MessageStore } from '../../storage/index.js';
 import { STATE_QUEUE } from '../broker-constants.js';
 import { LogBackedStateMachine, type StateMachineDefinition } from './log-backed-state-machine.js';
 import { assertTransition, isFinalTransactionState, type TransactionState } from '../transactions/transaction-state.js';
+import { TransactionCounters } from '../transactions/transaction-counters.js';
 
 export interface TransactionEntry {
   readonly state: TransactionState;
@@ -67,6 +68,8 @@ function entryOf(state: ProgressState, offset: number): TransactionEntry | undef
 
 export class TransactionProgress {
   private readonly machine: LogBackedStateMachine<ProgressState, MoveCommand>;
+  /** Verdicts and check-backs since the broker started, for the metrics. */
+  readonly counters = new TransactionCounters();
 
   constructor(store: MessageStore, stateDirectory: string) {
     this.machine = LogBackedStateMachine.open(store, stateDirectory, definition);
@@ -79,6 +82,19 @@ export class TransactionProgress {
   /** Every half message below this offset is finished. */
   get settledBelow(): number {
     return this.machine.state.settledBelow;
+  }
+
+  /**
+   * Half messages at queue offsets [from, to) still open (prepared or checking): every offset
+   * there is open unless the table holds it in an end state. For the metrics, read at scrape.
+   */
+  openBetween(from: number, to: number): number {
+    const { settledBelow, entries } = this.machine.state;
+    const start = Math.max(from, settledBelow);
+    let open = Math.max(0, to - start);
+    for (const [offset, entry] of entries)
+      if (offset >= start && offset < to && isFinalTransactionState(entry.state)) open--;
+    return open;
   }
 
   /** The half message's state; undefined when it finished long enough ago to be forgotten. */

@@ -195,8 +195,10 @@ export class TccCoordinator {
     const now = this.now();
     for (const global of [...this.log.unfinished()]) {
       if (global.state === 'trying') {
-        if (now >= global.timeoutAtMs)
+        if (now >= global.timeoutAtMs) {
+          this.log.counters.timedOut++;
           this.decide(global, 'rolling_back').catch((error) => this.onError(error, `timing out ${global.xid}`));
+        }
       } else this.drive(global, now, false);
     }
   }
@@ -251,6 +253,7 @@ export class TccCoordinator {
 
   private send(channel: Channel, xid: string, resource: string, action: TccAction, payload: Buffer): void {
     channel.sendOneway(REQUEST_CODE.TCC_BRANCH_ACTION, { xid, resource, action }, payload);
+    this.log.counters.actionsSent[action]++;
   }
 
   private record(command: Parameters<TccLog['record']>[0]): void {

@@ -106,6 +106,7 @@ export class TransactionCheckService {
       // As it is: the parked copy keeps REAL_TOPIC, and no delay or timer handling may ever
       // move it on to its real topic.
       const parked = this.writer.putAsIs(toCheckMaxMessage(half, entry.checks));
+      this.progress.counters.givenUp++;
       return Promise.all([parked, this.progress.move(half.queueOffset, 'check_max')]).then(() => undefined);
     }
     const group = producerGroupOf(half);
@@ -120,7 +121,11 @@ export class TransactionCheckService {
       transactionId: msgId,
       offsetMsgId: half.offsetMsgId,
     };
-    channel?.sendOneway(REQUEST_CODE.CHECK_TRANSACTION_STATE, header, body);
+    if (channel === undefined) this.progress.counters.checksUnsent++;
+    else {
+      channel.sendOneway(REQUEST_CODE.CHECK_TRANSACTION_STATE, header, body);
+      this.progress.counters.checksSent++;
+    }
     return moved;
   }
 }

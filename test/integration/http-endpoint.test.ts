@@ -19,6 +19,7 @@ import {
 } from '../support/broker-processes.js';
 import { pollUntil } from '../support/broker-requests.js';
 import { recordingConsumer, waitFor } from '../support/messaging-fixture.js';
+import { metricSample as sample } from '../support/metrics-page.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
 const CLI_SCRIPT = fileURLToPath(new URL('../../../bin/tributary.js', import.meta.url));
@@ -38,16 +39,6 @@ async function get(port: number, path: string, credentials?: { accessKey: string
     headers.authorization = `Basic ${Buffer.from(`${credentials.accessKey}:${credentials.secretKey}`).toString('base64')}`;
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
   return { status: response.status, body: await response.text(), headers: response.headers };
-}
-
-/** The value of one sample line of a Prometheus text page whose labels include all of `labels`. */
-function sample(page: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of page.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const matches = Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`));
-    if (matches) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return undefined;
 }
 
 async function freePort(): Promise<number> {
