@@ -163,6 +163,11 @@ export const BROKER_VERSION = '0.1.0';
 export const METRIC_LABELS_MAX_DEFAULT = 500;
 /** The label value topics and groups past those limits share. */
 export const METRIC_OTHER_LABEL = '_other';
+/**
+ * rocketmq_finish_message_latency's buckets, seconds: RocketMQ 5's, from a half message stored
+ * to its commit or rollback (check-backs make minutes and hours ordinary).
+ */
+export const TRANSACTION_FINISH_LATENCY_BUCKETS_S: readonly number[] = [5, 60, 600, 3600, 43200, 86400];
 
 // Distributed locks (broker/locks/, issue 13).
 /** A lock lease (grant or renewal) lasts at least this long... */

@@ -3,6 +3,8 @@
 // afresh. Until the broker attaches its sources (while the store replays) they read nothing.
 import { Counter, Gauge, type Registry } from 'prom-client';
 
+import { PlainHistogram, customHistogram, histogramSamples } from '../../server/http/plain-histogram.js';
+
 import type { BrokerMetricsSources } from './broker-metrics-sources.js';
 
 /** How a metric reads its value from the broker at scrape time. */
@@ -22,6 +24,29 @@ export class ScrapedMetrics {
   /** A gauge read from the broker's state when scraped. */
   gauge(name: string, help: string, labelNames: string[], read: ScrapeRead<Gauge>): void {
     new Gauge({ name, help, labelNames, registers: [this.registry], collect: this.collector(read) });
+  }
+
+  /**
+   * A histogram of plain-number histograms the broker observes into, one per name; those whose
+   * names fold into the same label value are summed when scraped.
+   */
+  histogram(
+    name: string,
+    help: string,
+    labelName: string,
+    read: (sources: BrokerMetricsSources) => Iterable<[label: string, histogram: PlainHistogram]>,
+  ): void {
+    customHistogram(this.registry, name, help, () => {
+      const current = this.sources();
+      if (current === undefined) return [];
+      const summed = new Map<string, PlainHistogram>();
+      for (const [label, histogram] of read(current)) {
+        let sum = summed.get(label);
+        if (sum === undefined) summed.set(label, (sum = new PlainHistogram(histogram.bounds)));
+        sum.add(histogram);
+      }
+      return [...summed].flatMap(([label, histogram]) => histogramSamples(name, { [labelName]: label }, histogram));
+    });
   }
 
   /** A label-less counter of one plain number. */

@@ -3,7 +3,8 @@
 // replays its master's machines but runs none of the services, shows the same levels; counters
 // read plain numbers bumped where the event happens on the broker that runs the service (a
 // replica's stay 0). Transaction names are RocketMQ 5's (rocketmq_half_messages,
-// rocketmq_commit_messages_total, rocketmq_rollback_messages_total), with its topic label.
+// rocketmq_commit_messages_total, rocketmq_rollback_messages_total,
+// rocketmq_finish_message_latency in seconds with its buckets), with its topic label.
 import type { Counter, Gauge } from 'prom-client';
 
 import { SYSTEM_TOPIC } from '../broker-constants.js';
@@ -54,6 +55,16 @@ function defineTransactions(define: ScrapedMetrics): void {
     'Transactions rolled back, by real topic',
     ['topic'],
     byTopic('rolledBack'),
+  );
+  define.histogram(
+    'rocketmq_finish_message_latency',
+    'Seconds from a half message stored to its commit or rollback, by real topic',
+    'topic',
+    ({ context }) =>
+      [...context.transactions.counters.finishLatency].map(([topic, latency]) => [
+        context.traffic.topicLabels.labelOf(topic),
+        latency,
+      ]),
   );
   define.total(
     'tributary_transactions_checks_sent_total',

@@ -76,7 +76,7 @@ export class EndTransactionProcessor {
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);
     }
-    this.progress.counters.ended(need.name, to);
+    this.progress.counters.ended(need.name, to, Date.now() - half.storeTimestamp);
     return responseTo(request, RESPONSE_CODE.SUCCESS);
   }
 

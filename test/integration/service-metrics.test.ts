@@ -221,7 +221,7 @@ test('a topic quota counts the sends it lets through and the ones it refuses, un
   }
 });
 
-test('transactions: commits and rollbacks count by topic; an open one is a half message, checked back, then given up', async () => {
+test('transactions: commits and rollbacks count by topic with their finish latency; an open one is a half message, checked back, then given up', async () => {
   const topic = 'metrics-tx';
   const admin = new Admin({ nameServer });
   const verdicts = new Map<string, TransactionVerdict>();
@@ -241,6 +241,9 @@ test('transactions: commits and rollbacks count by topic; an open one is a half 
     await reaches('rocketmq_commit_messages_total', { topic }, 1);
     let page = await reaches('rocketmq_rollback_messages_total', { topic }, 1);
     assert.equal(value(page, 'rocketmq_half_messages'), 1, 'open until its checks run out (2), then given up');
+    // Both verdicts came within RocketMQ's first bucket (5 s) of their half message.
+    assert.equal(value(page, 'rocketmq_finish_message_latency_count', { topic }), 2);
+    assert.equal(value(page, 'rocketmq_finish_message_latency_bucket', { topic, le: '5' }), 2);
     // Left open by a producer that is gone: its check rounds find nobody to ask.
     await gone.sendInTransaction({ topic, body: 'orphaned' }, () => 'unknown');
     await gone.shutdown();
