@@ -431,7 +431,7 @@ test('a scheduled fire missed while the broker was down counts in tributary_sche
   }
 });
 
-test('a replica runs none of the services, yet its /metrics shows the locks, items, sequences, jobs and globals it replayed', async () => {
+test('a replica runs none of the services, yet its /metrics shows the locks, items, sequences, jobs, globals and open transactions it replayed', async () => {
   const set = temporaryDirectory('service-metrics-replica');
   const master = await startMaster(path.join(set.path, 'master'), { httpPort: 0 });
   let replica: BrokerProcess | undefined;
@@ -440,6 +440,13 @@ test('a replica runs none of the services, yet its /metrics shows the locks, ite
   const ids = new IdClient({ nameServer: master.nameServerAddress! });
   const jobs = new JobSchedulerClient({ brokerAddress: master.address });
   const coordinator = new TccCoordinatorClient({ coordinatorAddress: master.address });
+  const admin = new Admin({ nameServer: master.nameServerAddress! });
+  const unsure = (): TransactionVerdict => 'unknown';
+  const producer = new TransactionProducer({
+    nameServer: master.nameServerAddress!,
+    group: 'replicated-tx-p',
+    check: unsure,
+  });
   const client = new RemotingClient();
   try {
     replica = await startReplica(path.join(set.path, 'replica'), master.nameServers, { httpPort: 0 });
@@ -449,7 +456,16 @@ test('a replica runs none of the services, yet its /metrics shows the locks, ite
     await ids.createSequence('replicated-seq');
     await jobs.create({ name: 'replicated-job', handler: 'nobody' });
     await TccTransaction.begin(coordinator, { timeoutMs: 60_000 });
+    await admin.createTopic('replicated-tx', { queues: 1 });
+    await pollUntil(
+      'the route',
+      WAIT_MS,
+      async () => (await admin.listTopics()).includes('replicated-tx') || undefined,
+    );
+    await producer.start();
+    await producer.sendInTransaction({ topic: 'replicated-tx', body: 'open' }, unsure);
     const port = replica.httpPort!;
+    await metricUntil(port, 'rocketmq_half_messages', {}, (v) => v === 1, WAIT_MS);
     const page = await metricUntil(
       port,
       'tributary_tcc_global_transactions',
@@ -468,6 +484,8 @@ test('a replica runs none of the services, yet its /metrics shows the locks, ite
     const masterPage = await scrapeMetrics(master.httpPort!);
     assert.equal(metricSample(masterPage, 'tributary_locks_grants_total'), 1);
   } finally {
+    await producer.shutdown();
+    admin.close();
     coordinator.close();
     jobs.close();
     await ids.close();
