@@ -5,7 +5,6 @@
 // each new master with bounded duplicates, and each failover is timed from the kill to the
 // first send the new master acknowledges.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import { test } from 'uvu';
 
 import { Producer, PushConsumer } from '../../client/index.js';
@@ -14,86 +13,16 @@ import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
 import { startNameServerProcess, stopAll, type BrokerProcess } from '../support/broker-processes.js';
 import { createTopic, pollUntil, queryMessagesByKey } from '../support/broker-requests.js';
 import { startManagedBroker, waitForInSync, waitForMaster } from '../support/etcd-broker-set.js';
+import { AckedLoad, ROUTE_REFRESH_MS, bodyDigest } from '../support/acked-load.js';
 import { etcdAvailable, startEtcd, type EtcdProcess } from '../support/etcd-process.js';
-import { seededRandom, type SeededRandom } from '../support/seeded-random.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { soakScale } from '../support/soak-scale.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
 const CYCLES = Number(process.env.CYCLES ?? soakScale(20, 60));
 const BROKERS = 3;
-const PRODUCERS = 4;
 const TOPIC = 'ManagedFailoverTopic';
 const READ_TIMEOUT_MS = 60_000;
-/** Clients look up routes this often (default 30 s), so they find each new master soon. */
-const ROUTE_REFRESH_MS = 500;
-/** A producer whose send failed waits this long before its next one (no master for a moment). */
-const FAILED_SEND_PAUSE_MS = 50;
-
-const digest = (body: Buffer): string => crypto.createHash('sha256').update(body).digest('hex');
-
-/** Producers sending until stopped; every acknowledged key with its body's digest and ack time. */
-class Load {
-  readonly acked = new Map<string, string>();
-  /** When each acknowledged send started and was acknowledged. */
-  readonly acks: { startedAt: number; ackedAt: number }[] = [];
-  private stopped = false;
-  private running: Promise<void> = Promise.resolve();
-  private readonly producers: Producer[];
-  private sequence = 0;
-
-  constructor(
-    nameServer: string,
-    private readonly random: SeededRandom,
-  ) {
-    this.producers = Array.from(
-      { length: PRODUCERS },
-      (_, i) => new Producer({ nameServer, group: `managed-${i}`, routeRefreshIntervalMs: ROUTE_REFRESH_MS }),
-    );
-  }
-
-  async start(): Promise<void> {
-    await Promise.all(this.producers.map((producer) => producer.start()));
-  }
-
-  run(): void {
-    this.stopped = false;
-    this.running = Promise.all(this.producers.map((producer, p) => this.send(producer, p))).then(() => undefined);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.running;
-  }
-
-  /** When the first send started after `since` was acknowledged, waited for. */
-  firstAckOfSendAfter(since: number): Promise<number> {
-    return pollUntil(
-      'an acknowledged send after the kill',
-      READ_TIMEOUT_MS,
-      () => this.acks.find((ack) => ack.startedAt > since)?.ackedAt,
-    );
-  }
-
-  async shutdown(): Promise<void> {
-    await Promise.all(this.producers.map((producer) => producer.shutdown().catch(() => undefined)));
-  }
-
-  private async send(producer: Producer, p: number): Promise<void> {
-    while (!this.stopped) {
-      const key = `p${p}-${this.sequence++}`;
-      const body = Buffer.concat([Buffer.from(`${key}:`), this.random.bytes(this.random.between(1, 1024))]);
-      const startedAt = Date.now();
-      const sent = await producer.send({ topic: TOPIC, body, keys: [key] }).then(
-        () => true,
-        () => false,
-      );
-      if (sent) {
-        this.acked.set(key, digest(body));
-        this.acks.push({ startedAt, ackedAt: Date.now() });
-      } else await new Promise((resolve) => setTimeout(resolve, FAILED_SEND_PAUSE_MS));
-    }
-  }
-}
 
 test(`etcd failover: SIGKILL of the master under several producers loses no acknowledged message; a consumer continues from each new master (${CYCLES} seeded cycles)`, async () => {
   if (!etcdAvailable()) return;
@@ -104,7 +33,7 @@ test(`etcd failover: SIGKILL of the master under several producers loses no ackn
   let etcd: EtcdProcess | undefined;
   let nameServer: Awaited<ReturnType<typeof startNameServerProcess>> | undefined;
   let consumer: PushConsumer | undefined;
-  let load: Load | undefined;
+  let load: AckedLoad | undefined;
   try {
     etcd = await startEtcd();
     nameServer = await startNameServerProcess();
@@ -125,9 +54,9 @@ test(`etcd failover: SIGKILL of the master under several producers loses no ackn
     });
     await consumer.start((message) => {
       reads++;
-      read.set(message.keys[0]!, digest(message.body));
+      read.set(message.keys[0]!, bodyDigest(message.body));
     });
-    load = new Load(ns, seededRandom('etcd failover load', seed, false));
+    load = new AckedLoad(ns, TOPIC, seededRandom('etcd failover load', seed, false));
     await load.start();
     const failoverMs: number[] = [];
     // A killed broker restarts (and rejoins as a replica) while the next cycle runs.
@@ -163,7 +92,7 @@ test(`etcd failover: SIGKILL of the master under several producers loses no ackn
         { cause: error },
       );
     });
-    for (const [key, bodyDigest] of acked) assert.equal(read.get(key), bodyDigest, `SEED=${seed}: ${key} intact`);
+    for (const [key, digest] of acked) assert.equal(read.get(key), digest, `SEED=${seed}: ${key} intact`);
     const duplicates = reads - read.size;
     console.log(
       `  ${acked.size} acknowledged, ${read.size} read, ${duplicates} duplicate deliveries; ` +

@@ -56,7 +56,15 @@ export function waitForMaster(client: RemotingClient, nameServer: string, not?: 
 export async function replicationStatus(
   client: RemotingClient,
   address: string,
-): Promise<{ role: string; epoch?: number; logEnd: number; replicas: { replicaId: number; inSync: boolean }[] }> {
+): Promise<{
+  role: string;
+  epoch?: number;
+  logEnd: number;
+  replicas: { replicaId: number; inSync: boolean }[];
+  follower?: { masterAddress?: string; connected: boolean };
+  truncations: number;
+  bytes: number;
+}> {
   const response = await client.invoke(address, { code: REQUEST_CODE.TRIBUTARY_REPLICATION_STATUS }, 3000);
   if (response.code !== RESPONSE_CODE.SUCCESS || response.body === undefined)
     throw new Error(`status of ${address}: ${response.code} ${response.remark ?? ''}`);
