@@ -46,6 +46,8 @@ export class BrokerController<B extends RoleBroker> {
   private mandate: (Mandate & { readonly key: string }) | undefined;
   private haServer: ReplicationServer | undefined;
   private publishedInSync: readonly number[] = [];
+  /** Whether the master's election value says it is ready (followers wait for that). */
+  private proclaimed = false;
   private candidateSince = 0;
   private lastCandidateReport = 0;
   private lastInSyncPublish = 0;
@@ -139,6 +141,7 @@ export class BrokerController<B extends RoleBroker> {
       this.mandate = undefined;
       return;
     }
+    if (!this.proclaimed) return this.announce(mandate);
     if (Date.now() - this.lastInSyncPublish < IN_SYNC_PUBLISH_INTERVAL_MS) return;
     this.lastInSyncPublish = Date.now();
     const server = this.haServer;
@@ -170,15 +173,17 @@ export class BrokerController<B extends RoleBroker> {
     const pending = { brokerId: me, address, haAddress: '', epoch: 0, ready: false };
     const mandate = await this.election.campaign(pending, CAMPAIGN_WAIT_MS);
     if (mandate === undefined) return;
-    const [candidates, inSync] = await Promise.all([this.election.candidates(), this.election.inSync()]);
-    if (!shouldCampaign(me, candidates, inSync)) {
-      await mandate.resign();
-      return;
-    }
-    this.mandate = mandate;
-    this.move('master');
-    this.publishedInSync = [];
+    // Elected: any failure from here resigns, or the set would wait on a master never ready.
     try {
+      const [candidates, inSync] = await Promise.all([this.election.candidates(), this.election.inSync()]);
+      if (!shouldCampaign(me, candidates, inSync)) {
+        await mandate.resign();
+        return;
+      }
+      this.mandate = mandate;
+      this.move('master');
+      this.publishedInSync = [];
+      this.proclaimed = false;
       await this.restart(
         { ...this.options, role: this.masterRole(), brokerId: MASTER_BROKER_ID },
         {
@@ -192,14 +197,21 @@ export class BrokerController<B extends RoleBroker> {
     } catch (error) {
       this.mandate = undefined;
       await mandate.resign();
-      this.enterCandidate();
+      if (this.state === 'master') this.enterCandidate();
       throw error;
     }
-    const haPort = this.inner!.replication.haPort;
-    this.options = { ...this.options, haPort };
+    this.options = { ...this.options, haPort: this.inner!.replication.haPort };
+    await this.announce(mandate);
+  }
+
+  /** Publishes this master's in-sync set (itself) and proclaims it ready; retried until done. */
+  private async announce(mandate: Mandate & { readonly key: string }): Promise<void> {
+    const me = this.resolved.brokerId;
+    const host = this.resolved.advertisedHost;
     if (await this.election.publishInSync(mandate, [me])) this.publishedInSync = [me];
-    const haAddress = `${this.resolved.advertisedHost}:${haPort}`;
-    await mandate.proclaim({ brokerId: me, address, haAddress, epoch: mandate.epoch, ready: true });
+    const value = { brokerId: me, address: `${host}:${this.inner!.port}`, epoch: mandate.epoch, ready: true };
+    await mandate.proclaim({ ...value, haAddress: `${host}:${this.inner!.replication.haPort}` });
+    this.proclaimed = true;
     this.resolved.logger.info({ epoch: mandate.epoch, brokerId: me }, 'elected master through etcd');
   }
 

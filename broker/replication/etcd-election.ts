@@ -117,9 +117,15 @@ export class EtcdElection {
       await withdraw(campaign);
       return undefined;
     }
-    const key = await campaign.getCampaignKey();
-    const found = await this.client.get(key).exec();
-    const created = found.kvs[0]?.create_revision;
+    let key: string;
+    let created: string | undefined;
+    try {
+      key = await campaign.getCampaignKey();
+      created = (await this.client.get(key).exec()).kvs[0]?.create_revision;
+    } catch (error) {
+      await withdraw(campaign);
+      throw error;
+    }
     if (created === undefined) {
       await withdraw(campaign);
       return undefined;

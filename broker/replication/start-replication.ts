@@ -69,7 +69,9 @@ export async function startReplication(
     haPort = await haServer.listen(resolved.host, resolved.haPort);
     if (control !== undefined) {
       const served = haServer;
-      context.replicaReads.readableEnd = () => served.replicatedEnd(Date.now());
+      // A sync master's acknowledged writes survive a failover, so consumers read no further;
+      // an async master promises no such thing, and its consumers are not held to its replicas.
+      if (role === 'sync-master') context.replicaReads.readableEnd = () => served.replicatedEnd(Date.now());
       control.serving?.(served);
     }
     const following = haServer;

@@ -69,7 +69,10 @@ test(`etcd failover: SIGKILL of the master under several producers loses no ackn
       await new Promise((resolve) => setTimeout(resolve, random.between(100, 400)));
       const killedAt = Date.now();
       await victim.kill();
-      const firstAck = await load.firstAckOfSendAfter(Date.now());
+      const firstAck = await load.firstAckOfSendAfter(Date.now()).catch((error: unknown) => {
+        for (const broker of brokers) console.log(`--- ${broker.label} (${broker.address}):\n${broker.outputTail}`);
+        throw error;
+      });
       failoverMs.push(firstAck - killedAt);
       await load.stop();
       master = await waitForMaster(client, ns, master);
