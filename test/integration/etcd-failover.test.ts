@@ -7,13 +7,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
-import { Producer, PushConsumer } from '../../client/index.js';
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
 import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
 import { startNameServerProcess, stopAll, type BrokerProcess } from '../support/broker-processes.js';
-import { createTopic, pollUntil, queryMessagesByKey } from '../support/broker-requests.js';
+import { createTopic, queryMessagesByKey } from '../support/broker-requests.js';
 import { startManagedBroker, waitForInSync, waitForMaster } from '../support/etcd-broker-set.js';
-import { AckedLoad, ROUTE_REFRESH_MS, bodyDigest } from '../support/acked-load.js';
+import { AckedLoad, AckedReader } from '../support/acked-load.js';
 import { etcdAvailable, startEtcd, type EtcdProcess } from '../support/etcd-process.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { soakScale } from '../support/soak-scale.js';
@@ -32,7 +31,7 @@ test(`etcd failover: SIGKILL of the master under several producers loses no ackn
   const brokers: BrokerProcess[] = [];
   let etcd: EtcdProcess | undefined;
   let nameServer: Awaited<ReturnType<typeof startNameServerProcess>> | undefined;
-  let consumer: PushConsumer | undefined;
+  let reader: AckedReader | undefined;
   let load: AckedLoad | undefined;
   try {
     etcd = await startEtcd();
@@ -43,19 +42,8 @@ test(`etcd failover: SIGKILL of the master under several producers loses no ackn
     let master = await waitForMaster(client, ns);
     await createTopic(client, master, TOPIC, 4);
     await waitForInSync(client, master, BROKERS - 1);
-    const read = new Map<string, string>();
-    let reads = 0;
-    consumer = new PushConsumer({
-      nameServer: ns,
-      group: 'managed-readers',
-      subscriptions: { [TOPIC]: '*' },
-      consumeFrom: 'first',
-      routeRefreshIntervalMs: ROUTE_REFRESH_MS,
-    });
-    await consumer.start((message) => {
-      reads++;
-      read.set(message.keys[0]!, bodyDigest(message.body));
-    });
+    reader = new AckedReader(ns, TOPIC, 'managed-readers');
+    await reader.start();
     load = new AckedLoad(ns, TOPIC, seededRandom('etcd failover load', seed, false));
     await load.start();
     const failoverMs: number[] = [];
@@ -83,30 +71,22 @@ test(`etcd failover: SIGKILL of the master under several producers loses no ackn
     await Promise.all(restarting.values());
     const acked = load.acked;
     assert.ok(acked.size > 0, 'some sends were acknowledged');
-    await pollUntil(`${acked.size} acknowledged messages read`, READ_TIMEOUT_MS, () =>
-      [...acked.keys()].every((key) => read.has(key)) ? true : undefined,
-    ).catch(async (error: unknown) => {
-      const missing = [...acked.keys()].filter((key) => !read.has(key));
-      // Lost from the log, or skipped by the consumer?
-      const stored = await queryMessagesByKey(client, master, TOPIC, missing[0]!).catch(() => []);
-      throw new Error(
-        `SEED=${seed}: ${missing.length} acknowledged message(s) not read, e.g. ${missing.slice(0, 5)}; ` +
-          `${missing[0]} is ${stored.length > 0 ? '' : 'not '}in the master's log`,
-        { cause: error },
-      );
+    // Lost from the log, or skipped by the consumer?
+    await reader.expectAll(acked, READ_TIMEOUT_MS, async (key) => {
+      const stored = await queryMessagesByKey(client, master, TOPIC, key).catch(() => []);
+      return `SEED=${seed}: ${key} is ${stored.length > 0 ? '' : 'not '}in the master's log`;
     });
-    for (const [key, digest] of acked) assert.equal(read.get(key), digest, `SEED=${seed}: ${key} intact`);
-    const duplicates = reads - read.size;
+    const duplicates = reader.deliveries - reader.read.size;
     console.log(
-      `  ${acked.size} acknowledged, ${read.size} read, ${duplicates} duplicate deliveries; ` +
+      `  ${acked.size} acknowledged, ${reader.read.size} read, ${duplicates} duplicate deliveries; ` +
         `failover ms: max ${Math.max(...failoverMs)}, median ${failoverMs.sort((a, b) => a - b)[failoverMs.length >> 1]}`,
     );
     // Redelivery after a failover is bounded by what was read since the last committed offset.
-    assert.ok(duplicates <= read.size, `duplicates ${duplicates} bounded by ${read.size} messages read`);
+    assert.ok(duplicates <= reader.read.size, `duplicates ${duplicates} bounded by ${reader.read.size} messages read`);
   } finally {
     await load?.stop();
     await load?.shutdown();
-    await consumer?.shutdown().catch(() => undefined);
+    await reader?.shutdown();
     client.close();
     await stopAll([...brokers, nameServer]);
     await etcd?.stop();

@@ -8,13 +8,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'uvu';
 
-import { PushConsumer } from '../../client/index.js';
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
 import { ELECTION_LEASE_TTL_S } from '../../broker/broker-constants.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
-import { AckedLoad, ROUTE_REFRESH_MS, bodyDigest } from '../support/acked-load.js';
+import { AckedLoad, AckedReader } from '../support/acked-load.js';
 import { startNameServerProcess, stopAll, type BrokerProcess } from '../support/broker-processes.js';
 import { createTopic, pollUntil } from '../support/broker-requests.js';
 import {
@@ -45,7 +44,7 @@ test('etcd partition: a master cut off from etcd stops acknowledging within its 
   let proxy: TcpProxy | undefined;
   let nameServer: Awaited<ReturnType<typeof startNameServerProcess>> | undefined;
   let load: AckedLoad | undefined;
-  let consumer: PushConsumer | undefined;
+  let reader: AckedReader | undefined;
   try {
     etcd = await startEtcd();
     proxy = await startTcpProxy(etcd.endpoint);
@@ -109,22 +108,10 @@ test('etcd partition: a master cut off from etcd stops acknowledging within its 
     );
     assert.equal(rejoined.follower?.masterAddress, newMaster);
     assert.equal(await routedMaster(client, ns), newMaster, 'the name server still routes the new master');
-    const read = new Map<string, string>();
-    consumer = new PushConsumer({
-      nameServer: ns,
-      group: 'partition-readers',
-      subscriptions: { [TOPIC]: '*' },
-      consumeFrom: 'first',
-      routeRefreshIntervalMs: ROUTE_REFRESH_MS,
-    });
-    await consumer.start((message) => {
-      read.set(message.keys[0]!, bodyDigest(message.body));
-    });
+    reader = new AckedReader(ns, TOPIC, 'partition-readers');
+    await reader.start();
     const acked = load.acked;
-    await pollUntil(`${acked.size} acknowledged messages read (SEED=${seed})`, ELECTION_WAIT_MS, () =>
-      [...acked.keys()].every((key) => read.has(key)) ? true : undefined,
-    );
-    for (const [key, digest] of acked) assert.equal(read.get(key), digest, `SEED=${seed}: ${key} intact`);
+    await reader.expectAll(acked, ELECTION_WAIT_MS, async () => `SEED=${seed}`);
     console.log(
       `  last ack by the cut-off master ${lastAck - cutAt} ms after the cut; ${acked.size} acknowledged, ` +
         `${rejoined.truncations} cut(s) of ${rejoined.bytes} bytes`,
@@ -132,7 +119,7 @@ test('etcd partition: a master cut off from etcd stops acknowledging within its 
   } finally {
     await load?.stop();
     await load?.shutdown();
-    await consumer?.shutdown().catch(() => undefined);
+    await reader?.shutdown();
     client.close();
     await stopAll([...brokers, nameServer]);
     await proxy?.stop();

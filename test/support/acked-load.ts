@@ -1,9 +1,11 @@
 // A producer load for failover tests: several producers send seeded random bodies until
 // stopped, each a message key of its own, and remember what was acknowledged (each key with
-// the SHA-256 of its body), when, and by which broker port (from the offset message id).
+// the SHA-256 of its body), when, and by which broker port (from the offset message id); and a
+// reader that checks every acknowledged message comes back intact.
+import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 
-import { Producer } from '../../client/index.js';
+import { Producer, PushConsumer } from '../../client/index.js';
 import { pollUntil } from './broker-requests.js';
 import type { SeededRandom } from './seeded-random.js';
 
@@ -83,5 +85,55 @@ export class AckedLoad {
         this.acks.push({ key, startedAt, ackedAt: Date.now(), storePort });
       } else await new Promise((resolve) => setTimeout(resolve, FAILED_SEND_PAUSE_MS));
     }
+  }
+}
+
+/** A consumer group reading the topic from its first message, keeping each key's body digest. */
+export class AckedReader {
+  readonly read = new Map<string, string>();
+  /** Every delivery, duplicates included. */
+  deliveries = 0;
+  private readonly consumer: PushConsumer;
+
+  constructor(nameServer: string, topic: string, group: string) {
+    this.consumer = new PushConsumer({
+      nameServer,
+      group,
+      subscriptions: { [topic]: '*' },
+      consumeFrom: 'first',
+      routeRefreshIntervalMs: ROUTE_REFRESH_MS,
+    });
+  }
+
+  start(): Promise<void> {
+    return this.consumer.start((message) => {
+      this.deliveries++;
+      this.read.set(message.keys[0]!, bodyDigest(message.body));
+    });
+  }
+
+  /**
+   * Waits until every acknowledged key was read and checks each body's digest; `explain` adds
+   * what it can find out about a missing key to the failure.
+   */
+  async expectAll(
+    acked: ReadonlyMap<string, string>,
+    timeoutMs: number,
+    explain: (missing: string) => Promise<string> = async () => '',
+  ): Promise<void> {
+    await pollUntil(`${acked.size} acknowledged messages read`, timeoutMs, () =>
+      [...acked.keys()].every((key) => this.read.has(key)) ? true : undefined,
+    ).catch(async (error: unknown) => {
+      const missing = [...acked.keys()].filter((key) => !this.read.has(key));
+      const detail = await explain(missing[0]!);
+      throw new Error(`${missing.length} acknowledged message(s) not read, e.g. ${missing.slice(0, 5)}; ${detail}`, {
+        cause: error,
+      });
+    });
+    for (const [key, digest] of acked) assert.equal(this.read.get(key), digest, `${key} read intact`);
+  }
+
+  shutdown(): Promise<void> {
+    return this.consumer.shutdown().catch(() => undefined);
   }
 }
