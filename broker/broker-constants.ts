@@ -25,6 +25,27 @@ export const REPLICATION_IDLE_POLL_MS = 1;
 export const REPLICA_TAIL_PROBES_MAX = 1_000_000;
 /** A replica reading through a name server or its master gives up on one request after this long. */
 export const REPLICA_LOOKUP_TIMEOUT_MS = 3000;
+/**
+ * Controller mode (`--etcd`, broker/replication/broker-controller.ts): the TTL of the etcd lease
+ * a master holds its election with (and each broker its candidacy). A dead master's lease
+ * expires within it, so failover takes about this plus an election; the library keeps it
+ * alive every third of it.
+ */
+export const ELECTION_LEASE_TTL_S = 2;
+/** A master stops acknowledging writes this long before its lease could expire (clock rate slack). */
+export const LEASE_FENCE_MARGIN_MS = 300;
+/** A follower publishes its log end to etcd this often (candidates compare them). */
+export const CANDIDATE_REPORT_INTERVAL_MS = 250;
+/** Once the master is gone, candidates wait this long for each other's final log ends before deciding. */
+export const CANDIDATE_SETTLE_MS = 300;
+/** A candidate that did not campaign looks again this often (another may have died meanwhile). */
+export const CANDIDATE_RECHECK_INTERVAL_MS = 500;
+/** A master compares its in-sync set with the one it published in etcd this often. */
+export const IN_SYNC_PUBLISH_INTERVAL_MS = 100;
+/** One etcd request (not a watch or keepalive stream) gives up after this long. */
+export const ETCD_REQUEST_TIMEOUT_MS = 1500;
+/** Where a broker set's election, candidates and in-sync set live in etcd: <prefix>/<cluster>/<broker name>/. */
+export const ETCD_KEY_PREFIX = 'tributary';
 /** Health and metrics (RocketMQ exporter's Prometheus port). */
 export const HTTP_PORT_DEFAULT = 5557;
 /** Where the broker stores its commit log, queues and state, relative to the working directory. */
@@ -115,6 +136,8 @@ export const SYSTEM_TOPIC = {
   transactionCheckMax: 'TRANS_CHECK_MAX_TIME_TOPIC',
   /** Job fires, each held on the timer topic until its due time, then read by the scheduler. */
   jobFire: 'TRIBUTARY_JOB_FIRE',
+  /** One epoch record (broker/replication/epoch-record.ts) per master a set elected through etcd. */
+  epoch: 'TRIBUTARY_EPOCH',
 } as const;
 
 /** The producer group every RocketMQ client announces for its internal producer (MixAll). */

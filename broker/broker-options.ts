@@ -62,6 +62,13 @@ export interface BrokerOptions {
   syncReplicaTimeoutMs?: number;
   /** Name servers to register with, 'host:port' each. */
   nameServers?: readonly string[];
+  /**
+   * Controller mode: etcd endpoints ('host:port' or URLs). The brokers of this broker name
+   * elect their master through etcd and change roles at run time; each needs its own
+   * `brokerId` >= 1, and `role` says what the elected master is (README "Topologies").
+   * Empty (default): roles are static.
+   */
+  etcd?: readonly string[];
   flush?: FlushMode;
   /** Create a topic on first send to it (default false). */
   autoCreateTopics?: boolean;
@@ -152,6 +159,7 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
     syncReplicas: options.syncReplicas ?? SYNC_REPLICAS_DEFAULT,
     syncReplicaTimeoutMs: options.syncReplicaTimeoutMs ?? SYNC_REPLICA_TIMEOUT_MS_DEFAULT,
     nameServers: options.nameServers ?? [],
+    etcd: options.etcd ?? [],
     flush: options.flush ?? 'async',
     autoCreateTopics: options.autoCreateTopics ?? false,
     defaultTopicQueueCount: options.defaultTopicQueueCount ?? TOPIC_QUEUE_COUNT_DEFAULT,

@@ -64,6 +64,8 @@ import { registerTcc } from './tcc/register-tcc.js';
 import { ReplicaReads } from './replication/replica-reads.js';
 import { startReplication, type Replication } from './replication/start-replication.js';
 import { truncateUnreplicatedTail } from './replication/truncate-unreplicated-tail.js';
+import { BrokerController } from './replication/broker-controller.js';
+import type { ControlledRole } from './replication/controlled-role.js';
 
 /**
  * A broker running in this process (startBroker). Serves RocketMQ 4.x remoting clients and
@@ -100,6 +102,40 @@ export interface Broker {
  * files are invalid.
  */
 export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
+  if ((options.etcd ?? []).length > 0) return startControlledBroker(options);
+  return startBrokerInRole(options, undefined);
+}
+
+/** Controller mode (broker/replication/broker-controller.ts): the role follows etcd's election. */
+async function startControlledBroker(options: BrokerOptions): Promise<Broker> {
+  const resolved = resolveBrokerOptions(options);
+  const controller = new BrokerController(options, resolved, startBrokerInRole);
+  await controller.start();
+  const { port, address } = controller.broker;
+  return {
+    port,
+    address,
+    options: resolved,
+    get context() {
+      return controller.broker.context;
+    },
+    get httpPort() {
+      return controller.broker.httpPort;
+    },
+    get metrics() {
+      return controller.broker.metrics;
+    },
+    get replication() {
+      return controller.broker.replication;
+    },
+    deliverDueMessages: () => controller.broker.deliverDueMessages(),
+    connectionStats: () => controller.broker.connectionStats(),
+    close: () => controller.close(),
+  };
+}
+
+/** A broker in one role: static, or the one the controller gives it (`control`). */
+async function startBrokerInRole(options: BrokerOptions, control: ControlledRole | undefined): Promise<Broker> {
   const resolved = resolveBrokerOptions(options);
   const metrics = new BrokerMetrics(resolved);
   const { server, port, security } = await listenForClients(resolved, metrics);
@@ -125,7 +161,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
         }),
       () => consoleSources,
     );
-    ({ context, schedule, registrar, store } = await openBrokerState(resolved, address, port, security.access));
+    ({ context, schedule, registrar, store } = await openBrokerState(
+      resolved,
+      { address, port, access: security.access },
+      control,
+    ));
   } catch (error) {
     await http?.close();
     await server.close();
@@ -133,11 +173,13 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     throw error;
   }
   const { topics, holds } = context;
-  const replication = await joinReplicatedSet(resolved, context, store, server, schedule).catch(async (error) => {
-    await Promise.allSettled([http?.close(), server.close(), store.close()]);
-    security.close();
-    throw error;
-  });
+  const replication = await joinReplicatedSet(resolved, context, store, server, schedule, control).catch(
+    async (error) => {
+      await Promise.allSettled([http?.close(), server.close(), store.close()]);
+      security.close();
+      throw error;
+    },
+  );
   if (resolved.autoCreateTopics && !replication.isReplica)
     await topics.upsert(topicConfig(SYSTEM_TOPIC.autoCreate, resolved.defaultTopicQueueCount));
   const boot = { timestamp: Date.now(), maxOffset: context.store.stats().maxOffset };
@@ -222,6 +264,7 @@ function joinReplicatedSet(
   store: MessageStore,
   server: RemotingServer,
   schedule: ScheduleMessageService,
+  control: ControlledRole | undefined,
 ): Promise<Replication> {
   const { topics, groups, offsets, locks, transactions } = context;
   const machines = [
@@ -234,7 +277,7 @@ function joinReplicatedSet(
     context.scheduler.machine,
     context.tcc.stateMachine,
   ];
-  return startReplication(resolved, context, store, server, machines);
+  return startReplication(resolved, context, store, server, machines, control);
 }
 
 /**
@@ -338,9 +381,8 @@ interface BrokerState {
 /** Opens the store and every state machine and service that lives on it. */
 async function openBrokerState(
   resolved: ResolvedBrokerOptions,
-  address: string,
-  port: number,
-  access: ResourceAccess,
+  { address, port, access }: { address: string; port: number; access: ResourceAccess },
+  control: ControlledRole | undefined,
 ): Promise<BrokerState> {
   fs.mkdirSync(resolved.dataDirectory, { recursive: true });
   const stateDirectory = path.join(resolved.dataDirectory, 'state');
@@ -354,11 +396,16 @@ async function openBrokerState(
       retentionFloor: () => retentionFloor(),
     });
   // A slave first cuts what its master never had (a former master's unreplicated tail).
-  const store = resolved.role === 'slave' ? await truncateUnreplicatedTail(resolved, await open(), open) : await open();
+  const store =
+    resolved.role === 'slave'
+      ? await truncateUnreplicatedTail(resolved, await open(), open, control?.locate)
+      : await open();
   try {
+    // A controlled master registers with its epoch: name servers refuse an older master's.
+    const masterEpoch = control !== undefined && resolved.role !== 'slave' ? control.epoch : undefined;
     const assembled = assembleContext(
       resolved,
-      { address, port, access },
+      { address, port, access, masterEpoch },
       store,
       stateDirectory,
       (floor) => (retentionFloor = floor),
@@ -374,7 +421,12 @@ async function openBrokerState(
 /** Builds the state machines and services on an open store. */
 function assembleContext(
   resolved: ResolvedBrokerOptions,
-  { address, port, access }: { address: string; port: number; access: ResourceAccess },
+  {
+    address,
+    port,
+    access,
+    masterEpoch,
+  }: { address: string; port: number; access: ResourceAccess; masterEpoch?: number },
   store: MessageStore,
   stateDirectory: string,
   setRetentionFloor: (floor: () => number) => void,
@@ -406,6 +458,7 @@ function assembleContext(
       brokerName: resolved.brokerName,
       brokerAddress: address,
       brokerId: resolved.brokerId,
+      masterEpoch,
     },
     topics,
     resolved.registerIntervalMs,

@@ -17,6 +17,8 @@ export interface RegistrarIdentity {
   readonly brokerName: string;
   readonly brokerAddress: string;
   readonly brokerId: number;
+  /** A master's epoch in controller mode: name servers refuse a master older than one they know. */
+  readonly masterEpoch?: number;
 }
 
 export class NameServerRegistrar {
@@ -85,7 +87,7 @@ export class NameServerRegistrar {
 
   private async register(address: string): Promise<void> {
     if (this.closed) return;
-    const { brokerName, brokerAddress, clusterName, brokerId } = this.identity;
+    const { brokerName, brokerAddress, clusterName, brokerId, masterEpoch } = this.identity;
     const body = Buffer.from(
       JSON.stringify({
         topicConfigSerializeWrapper: {
@@ -102,6 +104,7 @@ export class NameServerRegistrar {
       haServerAddr: '',
       brokerId,
       compressed: false,
+      ...(masterEpoch === undefined ? {} : { masterEpoch }),
     };
     try {
       const response = await this.client.invoke(

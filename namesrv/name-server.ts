@@ -138,7 +138,13 @@ function registerProcessors(server: RemotingServer, routes: RouteInfoManager): v
     [
       REQUEST_CODE.REGISTER_BROKER,
       (request, channel) => {
-        routes.register(parseRegistration(request), channel.id);
+        const registration = parseRegistration(request);
+        if (!routes.register(registration, channel.id))
+          return responseTo(
+            request,
+            RESPONSE_CODE.SYSTEM_ERROR,
+            `STALE_MASTER_EPOCH: ${registration.brokerName} has a master of a newer epoch than ${registration.masterEpoch ?? 0}`,
+          );
         return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { haServerAddr: '', masterAddr: '' });
       },
     ],
@@ -236,5 +242,6 @@ function parseRegistration(request: RemotingCommand): BrokerRegistration {
     brokerId: fields.optionalInteger('brokerId') ?? 0,
     topics,
     dataVersion: wrapper.dataVersion ?? { timestamp: 0, counter: 0 },
+    masterEpoch: fields.optionalInteger('masterEpoch'),
   };
 }

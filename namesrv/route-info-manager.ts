@@ -36,6 +36,8 @@ export interface BrokerRegistration {
     topicSysFlag?: number;
   }[];
   readonly dataVersion: { timestamp: number; counter: number };
+  /** A master's epoch (controller mode, README "Topologies"); absent with static roles. */
+  readonly masterEpoch?: number;
 }
 
 interface LiveBroker {
@@ -52,16 +54,31 @@ export class RouteInfoManager {
   private readonly brokers = new Map<string, BrokerData & { brokerAddrs: Record<string, string> }>();
   private readonly topics = new Map<string, Map<string, QueueData>>();
   private readonly live = new Map<string, LiveBroker>();
+  /** The newest master epoch each broker set registered: an older master is refused. */
+  private readonly masterEpochs = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  register(registration: BrokerRegistration, connectionId: number): void {
+  /**
+   * Records a registration; false (and nothing changes) for a master whose epoch is older than
+   * one its set already registered: a deposed master that has not noticed must not take the
+   * route back.
+   */
+  register(registration: BrokerRegistration, connectionId: number): boolean {
     const { brokerName, brokerAddress, brokerId } = registration;
+    if (brokerId === 0) {
+      const epoch = registration.masterEpoch ?? 0;
+      if (epoch < (this.masterEpochs.get(brokerName) ?? 0)) return false;
+      this.masterEpochs.set(brokerName, epoch);
+    }
     let broker = this.brokers.get(brokerName);
     if (broker === undefined) {
       broker = { cluster: registration.clusterName, brokerName, brokerAddrs: {} };
       this.brokers.set(brokerName, broker);
     }
+    // A broker that changed role (a promoted replica, a deposed master) leaves its old id.
+    for (const [id, address] of Object.entries(broker.brokerAddrs))
+      if (address === brokerAddress && id !== String(brokerId)) delete broker.brokerAddrs[id];
     broker.brokerAddrs[String(brokerId)] = brokerAddress;
     this.live.set(brokerAddress, {
       lastUpdateMs: this.now(),
@@ -71,7 +88,7 @@ export class RouteInfoManager {
       brokerId,
       connectionId,
     });
-    if (brokerId !== 0) return; // Only a master's topics define routes.
+    if (brokerId !== 0) return true; // Only a master's topics define routes.
     const served = new Set(registration.topics.map((topic) => topic.topicName));
     for (const [topic, queues] of this.topics) {
       if (!served.has(topic) && queues.delete(brokerName) && queues.size === 0) this.topics.delete(topic);
@@ -87,6 +104,7 @@ export class RouteInfoManager {
         topicSysFlag: topic.topicSysFlag ?? 0,
       });
     }
+    return true;
   }
 
   /** Whether `dataVersion` differs from what the broker last registered. */
@@ -107,7 +125,9 @@ export class RouteInfoManager {
     this.live.delete(brokerAddress);
     const data = this.brokers.get(broker.brokerName);
     if (data !== undefined) {
-      delete data.brokerAddrs[String(broker.brokerId)];
+      // Its id may belong to another broker by now (a new master took id 0).
+      const id = String(broker.brokerId);
+      if (data.brokerAddrs[id] === brokerAddress) delete data.brokerAddrs[id];
       if (Object.keys(data.brokerAddrs).length === 0) this.brokers.delete(broker.brokerName);
     }
     // As RocketMQ's onChannelDestroy: a broker set's queues stay routed while any of its

@@ -98,6 +98,7 @@ export class PullMessageProcessor {
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);
     }
+    result = this.withinReadableEnd(result);
     const offsets = {
       nextBeginOffset: result.nextQueueOffset,
       minOffset: result.minQueueOffset,
@@ -126,6 +127,17 @@ export class PullMessageProcessor {
           offsets,
         );
     }
+  }
+
+  /** Leaves out what the replicas do not hold yet (controller mode; ReplicaReads.readableEnd). */
+  private withinReadableEnd(result: ReadResult): ReadResult {
+    if (result.status !== 'found') return result;
+    const end = this.context.replicaReads.readableEnd();
+    const cut = result.messages.findIndex((message) => message.commitLogOffset + message.raw.length > end);
+    if (cut < 0) return result;
+    const next = result.messages[cut]!.queueOffset;
+    // None held yet: answered at once (retry immediately), not parked, as a replica's ack may come any moment.
+    return { ...result, messages: result.messages.slice(0, cut), nextQueueOffset: next };
   }
 
   private found(

@@ -2,6 +2,7 @@
 // closest, so existing clients react correctly (retry elsewhere, give up, or treat as stored).
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { StoreError, type StoreErrorCode } from '../../storage/index.js';
+import { FencedError } from '../replication/fenced-error.js';
 import { ReplicaAckError } from '../replication/replica-ack-error.js';
 
 const CODES: Readonly<Record<StoreErrorCode, number>> = {
@@ -32,6 +33,7 @@ const CODES: Readonly<Record<StoreErrorCode, number>> = {
 /** Response code and remark for a failure; non-store errors are SYSTEM_ERROR. */
 export function storeErrorResponse(error: unknown): { code: number; remark: string } {
   if (error instanceof StoreError) return { code: CODES[error.code], remark: `[${error.code}] ${error.message}` };
-  if (error instanceof ReplicaAckError) return { code: error.responseCode, remark: error.message };
+  if (error instanceof ReplicaAckError || error instanceof FencedError)
+    return { code: error.responseCode, remark: error.message };
   return { code: RESPONSE_CODE.SYSTEM_ERROR, remark: error instanceof Error ? error.message : String(error) };
 }

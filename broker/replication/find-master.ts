@@ -6,11 +6,17 @@ import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { MASTER_BROKER_ID, REPLICA_LOOKUP_TIMEOUT_MS } from '../broker-constants.js';
 
+/** Where a replica finds its master: the client address and the HA address. */
+export interface MasterLocation {
+  readonly masterAddress: string;
+  readonly haAddress: string;
+}
+
 export async function findMaster(
   client: RemotingClient,
   nameServers: readonly string[],
   brokerName: string,
-): Promise<{ masterAddress: string; haAddress: string } | undefined> {
+): Promise<MasterLocation | undefined> {
   for (const nameServer of nameServers) {
     const response = await client
       .invoke(nameServer, { code: REQUEST_CODE.GET_BROKER_CLUSTER_INFO }, REPLICA_LOOKUP_TIMEOUT_MS)

@@ -8,13 +8,26 @@ import { RemotingClient } from '../../client/remoting/remoting-client.js';
 import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
 import type { MessageStore, ReplicatedAppend } from '../../storage/index.js';
 import { REPLICA_RECONNECT_INTERVAL_MS, REPLICA_REPORT_INTERVAL_MS } from '../broker-constants.js';
-import { findMaster, splitAddress } from './find-master.js';
+import { findMaster, splitAddress, type MasterLocation } from './find-master.js';
 import { ReplicationFrameDecoder, encodeReplicationFrame, type ReplicationFrame } from './replication-frame.js';
 
 export interface FollowerHooks {
   /** After each append: state machines catch up, held pulls wake. */
   appended(result: ReplicatedAppend): void;
   onError(error: unknown, context: string): void;
+}
+
+/** Who the replica is, and where its master is found. */
+export interface FollowerIdentity {
+  readonly brokerName: string;
+  readonly nameServers: readonly string[];
+  readonly segmentBytes: number;
+  /** Its own broker id, sent in its hello. */
+  readonly replicaId: number;
+  /** The newest master epoch it knows (controller mode): a master with a lower one is refused. */
+  readonly epoch: number;
+  /** Controller mode: the master etcd elected; without it, broker id 0 of the name servers. */
+  readonly locate?: () => Promise<MasterLocation | undefined>;
 }
 
 /** What a replica knows of its master and how far it is (tests, status). */
@@ -27,6 +40,8 @@ export interface FollowerStatus {
   /** Why the master last refused this replica, if it did. */
   readonly refusal: string | undefined;
   readonly refusals: number;
+  /** Controller mode: how far the master's in-sync replicas hold the log (what may be read here). */
+  readonly confirmedEnd: number;
 }
 
 export class ReplicaFollower {
@@ -44,13 +59,19 @@ export class ReplicaFollower {
     masterLogEnd: 0,
     refusal: undefined as string | undefined,
     refusals: 0,
+    confirmedEnd: 0,
   };
 
   constructor(
     private readonly store: MessageStore,
-    private readonly identity: { brokerName: string; nameServers: readonly string[]; segmentBytes: number },
+    private readonly identity: FollowerIdentity,
     private readonly hooks: FollowerHooks,
   ) {}
+
+  /** How far this replica may serve reads in controller mode (FollowerStatus.confirmedEnd). */
+  get confirmedEnd(): number {
+    return this.status.confirmedEnd;
+  }
 
   get state(): FollowerStatus {
     return { ...this.status };
@@ -128,6 +149,8 @@ export class ReplicaFollower {
       lastChecksum: last?.checksum ?? 0,
       segmentBytes: this.identity.segmentBytes,
       brokerName: this.identity.brokerName,
+      replicaId: this.identity.replicaId,
+      epoch: this.identity.epoch,
     };
   }
 
@@ -136,6 +159,18 @@ export class ReplicaFollower {
       this.status.refusal = frame.text;
       this.status.refusals++;
       this.hooks.onError(new Error(`the master refused this replica: ${frame.text}`), 'replication');
+      return;
+    }
+    if (frame.type === 'confirmed') {
+      this.status.confirmedEnd = Math.max(this.status.confirmedEnd, frame.end);
+      return;
+    }
+    if (frame.type === 'epoch') {
+      if (frame.epoch >= this.identity.epoch) return;
+      // A deposed master still serving its HA port: its stream may hold what the new one never had.
+      this.status.refusal = `the master's epoch ${frame.epoch} is older than ${this.identity.epoch}`;
+      this.status.refusals++;
+      socket.destroy();
       return;
     }
     if (frame.type !== 'data') {
@@ -176,7 +211,8 @@ export class ReplicaFollower {
   }
 
   private async findMaster(): Promise<string | undefined> {
-    const found = await findMaster(this.lookup, this.identity.nameServers, this.identity.brokerName);
+    const { locate, nameServers, brokerName } = this.identity;
+    const found = await (locate?.() ?? findMaster(this.lookup, nameServers, brokerName));
     if (found !== undefined) this.status.masterAddress = found.masterAddress;
     return found?.haAddress;
   }

@@ -5,7 +5,7 @@
 // |----|-------|-----------------------------------------------------------------------|
 // | 0  | 4     | length of what follows (int32, 1..REPLICATION_FRAME_BYTES_MAX)        |
 // | 4  | 1     | type: 1 hello, 2 report, 5 probe (replica -> master); 3 data, 4 refuse,|
-// |    |       | 6 probe result (master -> replica)                                    |
+// |    |       | 6 probe result, 7 epoch, 8 confirmed (master -> replica)              |
 //
 // hello (a replica's first frame):
 // | 5  | 8     | logEnd: where the replica's log ends (int64)                          |
@@ -14,6 +14,8 @@
 // | 25 | 4     | lastChecksum: that record's stored CRC-32C (uint32)                   |
 // | 29 | 4     | segmentBytes: the replica's commit log segment size (int32)           |
 // | 33 | 2     | nameLength, then the broker name (UTF-8; the set both belong to)      |
+// | 35+n | 4   | replicaId: the replica's own broker id (int32)                        |
+// | 39+n | 8   | epoch: the newest master epoch the replica knows, 0 without etcd      |
 // report (the replica's acknowledgement, after each append and every REPORT_INTERVAL):
 // | 5  | 8     | logEnd: everything before it is in the replica's log (int64)          |
 // | 13 | 8     | flushed: everything before it is msynced there (int64)               |
@@ -22,7 +24,8 @@
 // | 13 | 8     | masterLogEnd: the master's log end when sent, for lag (int64)          |
 // | 21 | rest  | the record bytes                                                      |
 // refuse (the master will not serve this replica; it closes the connection after it):
-// | 5  | 1     | reason: 1 diverged, 2 wrong broker, 3 segment size, 4 offset gone     |
+// | 5  | 1     | reason: 1 diverged, 2 wrong broker, 3 segment size, 4 offset gone,    |
+// |    |       | 5 stale epoch (the replica knows a newer master than this one)        |
 // | 6  | rest  | text (UTF-8)                                                          |
 // probe (a rejoining replica asks whether a record of its log is the master's, before hello):
 // | 5  | 8     | offset of the record (int64)                                          |
@@ -31,10 +34,24 @@
 // probe result:
 // | 5  | 1     | matches: 1 when the master has that record at that offset, else 0     |
 // | 6  | 8     | masterLogEnd (int64)                                                  |
+// epoch (the master's first frame once it accepts a hello; a replica refuses a lower one):
+// | 5  | 8     | the master's epoch (int64; 0 without etcd)                            |
+// confirmed (controller mode: how far the in-sync replicas hold the log; a replica serves
+// consumers no further, so nothing they read can be lost to a failover):
+// | 5  | 8     | end: a commit log offset (int64)                                      |
 import { ReplicationFrameError } from './replication-frame-error.js';
 
-export const REPLICATION_FRAME_TYPE = { hello: 1, report: 2, data: 3, refuse: 4, probe: 5, probeResult: 6 } as const;
-export const REFUSE_REASON = { diverged: 1, wrongBroker: 2, segmentSize: 3, offsetGone: 4 } as const;
+export const REPLICATION_FRAME_TYPE = {
+  hello: 1,
+  report: 2,
+  data: 3,
+  refuse: 4,
+  probe: 5,
+  probeResult: 6,
+  epoch: 7,
+  confirmed: 8,
+} as const;
+export const REFUSE_REASON = { diverged: 1, wrongBroker: 2, segmentSize: 3, offsetGone: 4, staleEpoch: 5 } as const;
 
 /** Record bytes per data frame at most (the master reads this much at a time from its mapping). */
 export const REPLICATION_TRANSFER_BYTES_MAX = 4 * 1024 * 1024;
@@ -45,6 +62,8 @@ export const REPLICATION_FRAME_BYTES_MAX = 64 * 1024 * 1024;
 const BROKER_NAME_BYTES_MAX = 255;
 const REFUSE_TEXT_BYTES_MAX = 1024;
 const HELLO_FIXED_BYTES = 35;
+const HELLO_TRAILER_BYTES = 12;
+const EPOCH_BYTES = 13;
 const REPORT_BYTES = 21;
 const PROBE_BYTES = 21;
 const PROBE_RESULT_BYTES = 14;
@@ -58,19 +77,23 @@ export type ReplicationFrame =
       readonly lastChecksum: number;
       readonly segmentBytes: number;
       readonly brokerName: string;
+      readonly replicaId: number;
+      readonly epoch: number;
     }
   | { readonly type: 'report'; readonly logEnd: number; readonly flushed: number }
   | { readonly type: 'data'; readonly fromOffset: number; readonly masterLogEnd: number; readonly bytes: Buffer }
   | { readonly type: 'refuse'; readonly reason: number; readonly text: string }
   | { readonly type: 'probe'; readonly offset: number; readonly size: number; readonly checksum: number }
-  | { readonly type: 'probe-result'; readonly matches: boolean; readonly masterLogEnd: number };
+  | { readonly type: 'probe-result'; readonly matches: boolean; readonly masterLogEnd: number }
+  | { readonly type: 'epoch'; readonly epoch: number }
+  | { readonly type: 'confirmed'; readonly end: number };
 
 /** Encodes a frame; a data frame is two buffers (its header, then the records, not copied). */
 export function encodeReplicationFrame(frame: ReplicationFrame): Buffer[] {
   switch (frame.type) {
     case 'hello': {
       const name = Buffer.from(frame.brokerName, 'utf8').subarray(0, BROKER_NAME_BYTES_MAX);
-      const out = Buffer.alloc(HELLO_FIXED_BYTES + name.length);
+      const out = Buffer.alloc(HELLO_FIXED_BYTES + name.length + HELLO_TRAILER_BYTES);
       header(out, REPLICATION_FRAME_TYPE.hello, out.length - LENGTH_BYTES);
       out.writeBigInt64BE(BigInt(frame.logEnd), 5);
       out.writeBigInt64BE(BigInt(frame.lastOffset), 13);
@@ -79,6 +102,15 @@ export function encodeReplicationFrame(frame: ReplicationFrame): Buffer[] {
       out.writeInt32BE(frame.segmentBytes, 29);
       out.writeUInt16BE(name.length, 33);
       name.copy(out, HELLO_FIXED_BYTES);
+      out.writeInt32BE(frame.replicaId, HELLO_FIXED_BYTES + name.length);
+      out.writeBigInt64BE(BigInt(frame.epoch), HELLO_FIXED_BYTES + name.length + 4);
+      return [out];
+    }
+    case 'epoch':
+    case 'confirmed': {
+      const out = Buffer.alloc(EPOCH_BYTES);
+      header(out, REPLICATION_FRAME_TYPE[frame.type], EPOCH_BYTES - LENGTH_BYTES);
+      out.writeBigInt64BE(BigInt(frame.type === 'epoch' ? frame.epoch : frame.end), 5);
       return [out];
     }
     case 'report': {
@@ -186,7 +218,8 @@ export function decodeReplicationFrame(frame: Buffer): ReplicationFrame {
     case REPLICATION_FRAME_TYPE.hello: {
       need(HELLO_FIXED_BYTES);
       const nameLength = frame.readUInt16BE(33);
-      if (frame.length !== HELLO_FIXED_BYTES + nameLength)
+      const nameEnd = HELLO_FIXED_BYTES + nameLength;
+      if (frame.length !== nameEnd + HELLO_TRAILER_BYTES)
         throw new ReplicationFrameError('MALFORMED_FRAME', 'hello name length does not match the frame');
       return {
         type: 'hello',
@@ -195,7 +228,9 @@ export function decodeReplicationFrame(frame: Buffer): ReplicationFrame {
         lastSize: frame.readInt32BE(21),
         lastChecksum: frame.readUInt32BE(25),
         segmentBytes: frame.readInt32BE(29),
-        brokerName: frame.toString('utf8', HELLO_FIXED_BYTES),
+        brokerName: frame.toString('utf8', HELLO_FIXED_BYTES, nameEnd),
+        replicaId: frame.readInt32BE(nameEnd),
+        epoch: nonNegative(long(nameEnd + 4)),
       };
     }
     case REPLICATION_FRAME_TYPE.report:
@@ -227,6 +262,12 @@ export function decodeReplicationFrame(frame: Buffer): ReplicationFrame {
       if (matches > 1) throw new ReplicationFrameError('MALFORMED_FRAME', `probe result matches ${matches}`);
       return { type: 'probe-result', matches: matches === 1, masterLogEnd: nonNegative(long(6)) };
     }
+    case REPLICATION_FRAME_TYPE.epoch:
+      if (frame.length !== EPOCH_BYTES) throw new ReplicationFrameError('MALFORMED_FRAME', 'epoch is 13 bytes');
+      return { type: 'epoch', epoch: nonNegative(long(5)) };
+    case REPLICATION_FRAME_TYPE.confirmed:
+      if (frame.length !== EPOCH_BYTES) throw new ReplicationFrameError('MALFORMED_FRAME', 'confirmed is 13 bytes');
+      return { type: 'confirmed', end: nonNegative(long(5)) };
     default:
       throw new ReplicationFrameError('MALFORMED_FRAME', `unknown frame type ${type}`);
   }

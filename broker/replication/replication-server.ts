@@ -22,6 +22,8 @@ type Hello = Extract<ReplicationFrame, { type: 'hello' }>;
 /** One connected replica as the master sees it. */
 export interface ReplicaProgress {
   readonly remote: string;
+  /** The replica's own broker id, as its hello said. */
+  readonly replicaId: number;
   /** Everything before it is in the replica's log (its last report). */
   readonly ackedOffset: number;
   readonly flushedOffset: number;
@@ -34,6 +36,14 @@ export class ReplicationServer {
   private readonly ackWaiters = new Set<() => void>();
   private closed = false;
   private wakeScheduled = false;
+  private confirmedEnd = 0;
+  /** This master's epoch (controller mode; 0 with static roles), sent to each replica it accepts. */
+  epoch = 0;
+  /**
+   * Which replicas may count as in sync (controller mode: those published to etcd as eligible
+   * to succeed this master, so no ack counts a replica that could not win an election).
+   */
+  admit: (replica: ReplicaProgress) => boolean = () => true;
 
   constructor(
     private readonly store: MessageStore,
@@ -63,13 +73,31 @@ export class ReplicationServer {
    * than REPLICA_IN_SYNC_LAG_BYTES_MAX behind the log end. A replica leaves the set when it
    * falls past either bound and is back in as soon as a report brings it within both.
    */
-  inSync(now: number): ReplicaProgress[] {
+  inSync(now: number, admittedOnly = true): ReplicaProgress[] {
     const end = this.store.commitLogMaxOffset;
     return this.replicas.filter(
       (replica) =>
         now - replica.lastReportAt <= REPLICA_IN_SYNC_SILENCE_MS_MAX &&
-        end - replica.ackedOffset <= REPLICA_IN_SYNC_LAG_BYTES_MAX,
+        end - replica.ackedOffset <= REPLICA_IN_SYNC_LAG_BYTES_MAX &&
+        (!admittedOnly || this.admit(replica)),
     );
+  }
+
+  /**
+   * Controller mode (epoch > 0): tells every replica how far the in-sync replicas hold the log
+   * when that grows (and a new one at once), so replicas serve consumers no further.
+   */
+  private confirm(): void {
+    if (this.epoch === 0) return;
+    const end = this.replicatedEnd(Date.now());
+    const grew = end > this.confirmedEnd;
+    this.confirmedEnd = Math.max(end, this.confirmedEnd);
+    for (const session of this.sessions) if (grew || !session.confirmedSent) session.sendConfirmed(this.confirmedEnd);
+  }
+
+  /** The furthest any in-sync replica holds the log (0 with none): what survives this master's loss. */
+  replicatedEnd(now: number): number {
+    return Math.max(0, ...this.inSync(now).map((replica) => replica.ackedOffset));
   }
 
   /** New records are in the log: replicas waiting for them are sent them in this tick's end, not after the idle poll. */
@@ -104,8 +132,10 @@ export class ReplicationServer {
       socket,
       this.store,
       (hello) => this.refusal(hello),
+      this.epoch,
       () => {
         for (const listener of this.ackWaiters) listener();
+        this.confirm();
       },
     );
     this.sessions.add(session);
@@ -119,6 +149,11 @@ export class ReplicationServer {
 
   /** Why the master will not serve a replica, or undefined when it will. */
   private refusal(hello: Hello): { reason: number; text: string } | undefined {
+    if (hello.epoch > this.epoch)
+      return {
+        reason: REFUSE_REASON.staleEpoch,
+        text: `this master's epoch ${this.epoch} is older than ${hello.epoch}`,
+      };
     if (hello.brokerName !== this.brokerName)
       return { reason: REFUSE_REASON.wrongBroker, text: `this is ${this.brokerName}, not ${hello.brokerName}` };
     if (hello.segmentBytes !== this.segmentBytes)
@@ -149,7 +184,9 @@ export class ReplicationServer {
 /** Streams the log to one replica and tracks its reports. */
 class ReplicaSession implements ReplicaProgress {
   readonly remote: string;
+  replicaId = -1;
   following = false;
+  confirmedSent = false;
   ackedOffset = 0;
   flushedOffset = 0;
   lastReportAt = 0;
@@ -162,6 +199,7 @@ class ReplicaSession implements ReplicaProgress {
     private readonly socket: net.Socket,
     private readonly store: MessageStore,
     private readonly refusal: (hello: Hello) => { reason: number; text: string } | undefined,
+    private readonly epoch: number,
     private readonly reported: () => void,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -178,6 +216,12 @@ class ReplicaSession implements ReplicaProgress {
     this.closed = true;
     clearTimeout(this.timer);
     this.socket.destroy();
+  }
+
+  sendConfirmed(end: number): void {
+    if (!this.following || this.closed) return;
+    this.confirmedSent = true;
+    this.socket.write(encodeReplicationFrame({ type: 'confirmed', end })[0]!);
   }
 
   /** Pumps now if idle-polling (not while the socket is full: its drain pumps). */
@@ -201,6 +245,8 @@ class ReplicaSession implements ReplicaProgress {
         return;
       }
       this.following = true;
+      this.replicaId = frame.replicaId;
+      this.socket.write(encodeReplicationFrame({ type: 'epoch', epoch: this.epoch })[0]!);
       this.sentOffset = frame.logEnd;
       this.ackedOffset = frame.logEnd;
       this.lastReportAt = Date.now();

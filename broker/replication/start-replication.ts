@@ -13,6 +13,8 @@ import { ReplicaFollower, type FollowerStatus } from './replica-follower.js';
 import { ReplicationServer, type ReplicaProgress } from './replication-server.js';
 import { SyncReplicaGate } from './sync-replica-gate.js';
 import { truncationCount } from './truncate-unreplicated-tail.js';
+import type { ControlledRole } from './controlled-role.js';
+import { writeEpochRecord } from './write-epoch-record.js';
 
 /** Replay of the commands a master logged: each state machine's catch-up. */
 export interface CatchingUp {
@@ -42,6 +44,7 @@ export async function startReplication(
   store: MessageStore,
   server: RemotingServer,
   machines: readonly CatchingUp[],
+  control?: ControlledRole,
 ): Promise<Replication> {
   const { role, brokerId } = resolved;
   const replica = role === 'slave';
@@ -57,20 +60,20 @@ export async function startReplication(
   let follower: ReplicaFollower | undefined;
   if (replica) {
     store.setReadOnly(true);
-    follower = new ReplicaFollower(
-      store,
-      { brokerName: resolved.brokerName, nameServers: resolved.nameServers, segmentBytes },
-      {
-        appended: (result) => {
-          for (const machine of machines) machine.catchUp();
-          for (const queue of result.queues) context.holds.arrived(queue.topic, queue.queueId, queue.maxQueueOffset);
-        },
-        onError: resolved.onError,
-      },
-    );
+    follower = newFollower(resolved, context, store, machines, control);
+    const following = follower;
+    if (control !== undefined) context.replicaReads.readableEnd = () => following.confirmedEnd;
   } else if (resolved.haPort !== 'off') {
     haServer = new ReplicationServer(store, resolved.brokerName, segmentBytes, resolved.onError);
+    haServer.epoch = control?.epoch ?? 0;
     haPort = await haServer.listen(resolved.host, resolved.haPort);
+    if (control !== undefined) {
+      const served = haServer;
+      // A sync master's acknowledged writes survive a failover, so consumers read no further;
+      // an async master promises no such thing, and its consumers are not held to its replicas.
+      if (role === 'sync-master') context.replicaReads.readableEnd = () => served.replicatedEnd(Date.now());
+      control.serving?.(served);
+    }
     const following = haServer;
     context.replicaReads.replicaFollowing = () => following.replicas.length > 0;
     if (role === 'sync-master') {
@@ -85,12 +88,19 @@ export async function startReplication(
   } else if (role === 'sync-master') {
     throw new ReplicationConfigError('a sync master needs an HA port for its replicas');
   }
+  if (!replica && control !== undefined) await fenceWrites(context, control);
   const haAddress = haPort === undefined ? '' : `${resolved.advertisedHost}:${haPort}`;
   server.register(REQUEST_CODE.TRIBUTARY_REPLICATION_ADDRESS, (request) =>
     responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { haAddress, role }),
   );
   server.register(REQUEST_CODE.TRIBUTARY_REPLICATION_STATUS, (request) =>
-    responseTo(request, RESPONSE_CODE.SUCCESS, undefined, undefined, statusBody(resolved, store, haServer, follower)),
+    responseTo(
+      request,
+      RESPONSE_CODE.SUCCESS,
+      undefined,
+      undefined,
+      statusBody(resolved, store, haServer, follower, control),
+    ),
   );
   follower?.start();
   return {
@@ -105,16 +115,59 @@ export async function startReplication(
   };
 }
 
+/** A slave's follower: it appends what the master streams, then replays and wakes pulls. */
+function newFollower(
+  resolved: ResolvedBrokerOptions,
+  context: BrokerContext,
+  store: MessageStore,
+  machines: readonly CatchingUp[],
+  control: ControlledRole | undefined,
+): ReplicaFollower {
+  const identity = {
+    brokerName: resolved.brokerName,
+    nameServers: resolved.nameServers,
+    segmentBytes: store.options.segmentBytes,
+    replicaId: resolved.brokerId,
+    epoch: control?.epoch ?? 0,
+    locate: control?.locate,
+  };
+  return new ReplicaFollower(store, identity, {
+    appended: (result) => {
+      for (const machine of machines) machine.catchUp();
+      for (const queue of result.queues) context.holds.arrived(queue.topic, queue.queueId, queue.maxQueueOffset);
+    },
+    onError: resolved.onError,
+  });
+}
+
+/**
+ * Controller mode: every write acknowledgement first checks the master's lease (after the
+ * replicas' acks, for a sync master), and the log gets this master's epoch record.
+ */
+async function fenceWrites(context: BrokerContext, control: ControlledRole): Promise<void> {
+  const fence = control.fence;
+  if (fence !== undefined) {
+    const replicas = context.writer.replicaGate;
+    context.writer.replicaGate = (end) => {
+      fence.check();
+      return (replicas?.(end) ?? Promise.resolve()).then(() => fence.check());
+    };
+  }
+  await writeEpochRecord(context, control);
+}
+
 /** TRIBUTARY_REPLICATION_STATUS's JSON body (client/admin/admin-replication.ts reads it). */
 function statusBody(
   resolved: ResolvedBrokerOptions,
   store: MessageStore,
   haServer: ReplicationServer | undefined,
   follower: ReplicaFollower | undefined,
+  control: ControlledRole | undefined,
 ): Buffer {
   const inSync = new Set(haServer?.inSync(Date.now()) ?? []);
   const replicas = (haServer?.replicas ?? []).map((progress) => ({
     remote: progress.remote,
+    replicaId: progress.replicaId,
     ackedOffset: progress.ackedOffset,
     flushedOffset: progress.flushedOffset,
     inSync: inSync.has(progress),
@@ -122,6 +175,7 @@ function statusBody(
   const truncated = truncationCount(resolved.dataDirectory);
   const body = {
     role: resolved.role,
+    epoch: control?.epoch,
     logEnd: store.commitLogMaxOffset,
     replicas,
     follower: follower?.state,

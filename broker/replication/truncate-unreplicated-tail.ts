@@ -12,7 +12,7 @@ import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
 import { MessageStore } from '../../storage/index.js';
 import { REPLICA_LOOKUP_TIMEOUT_MS, REPLICA_TAIL_PROBES_MAX } from '../broker-constants.js';
 import type { ResolvedBrokerOptions } from '../broker-options.js';
-import { findMaster, splitAddress } from './find-master.js';
+import { findMaster, splitAddress, type MasterLocation } from './find-master.js';
 import { ReplicationFrameDecoder, encodeReplicationFrame, type ReplicationFrame } from './replication-frame.js';
 
 export const TRUNCATIONS_FILE = 'replication-truncations.jsonl';
@@ -31,11 +31,12 @@ export async function truncateUnreplicatedTail(
   resolved: ResolvedBrokerOptions,
   store: MessageStore,
   reopen: () => Promise<MessageStore>,
+  locate?: () => Promise<MasterLocation | undefined>,
 ): Promise<MessageStore> {
   const lookup = new RemotingClient({ serializeType: SERIALIZE_TYPE.json });
   let common: number | undefined;
   try {
-    const master = await findMaster(lookup, resolved.nameServers, resolved.brokerName);
+    const master = await (locate?.() ?? findMaster(lookup, resolved.nameServers, resolved.brokerName));
     if (master === undefined) return store;
     common = await sharedEnd(store, master.haAddress);
   } finally {

@@ -40,6 +40,13 @@ const BROKER_COMMAND_FLAGS: Readonly<Record<string, FlagSpec>> = {
     description: 'in-sync replicas a sync master waits for',
     defaultText: '1',
   },
+  etcd: {
+    type: 'string',
+    placeholder: 'host:port,...',
+    description:
+      'etcd endpoints: the brokers of this name elect their master through etcd (each with its own --broker-id >= 1; --role says what the master is)',
+    defaultText: 'off (static roles)',
+  },
 };
 
 /**
@@ -48,9 +55,17 @@ const BROKER_COMMAND_FLAGS: Readonly<Record<string, FlagSpec>> = {
  */
 function replicationOptions(line: CommandLine): Partial<BrokerOptions> {
   const role = (line.has('role') ? line.string('role') : 'async-master') as BrokerRole;
-  const serving = role !== 'slave' && (line.has('role') || line.has('ha-port'));
+  const etcd = line.has('etcd')
+    ? line
+        .string('etcd', '')
+        .split(/[,;]/)
+        .filter((endpoint) => endpoint !== '')
+    : [];
+  // With etcd any broker may become the master, so each serves an HA port once it is.
+  const serving = role !== 'slave' && (line.has('role') || line.has('ha-port') || etcd.length > 0);
   return {
     role,
+    ...(etcd.length > 0 ? { etcd } : {}),
     ...(line.has('broker-id') ? { brokerId: line.integer('broker-id') } : {}),
     ...(serving ? { haPort: line.integer('ha-port', HA_PORT_DEFAULT) } : {}),
     ...(line.has('sync-replicas') ? { syncReplicas: line.integer('sync-replicas') } : {}),
@@ -68,6 +83,7 @@ const runBroker = cliCommand(
       'tributary broker status --json          # inspects brokers instead: see tributary broker status --help',
       'tributary broker --namesrv 10.0.0.1:9876 --name broker-a --role sync-master --data /data/broker-a',
       'tributary broker --namesrv 10.0.0.1:9876 --name broker-a --broker-id 1 --role slave --port 10921 --data /data/broker-a-s',
+      'tributary broker --namesrv 10.0.0.1:9876 --name broker-a --broker-id 1 --role sync-master --etcd 10.0.0.5:2379 --data /data/broker-a',
     ],
   },
   (line) =>

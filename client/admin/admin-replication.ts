@@ -8,9 +8,25 @@ import { RESPONSE_CODE } from '../../protocol/response-code.js';
 
 export interface ReplicationStatus {
   readonly role: 'async-master' | 'sync-master' | 'slave';
+  /** Controller mode (`--etcd`): the epoch of the master this broker is or follows. */
+  readonly epoch?: number;
   readonly logEnd: number;
-  readonly replicas: readonly { remote: string; ackedOffset: number; flushedOffset: number; inSync: boolean }[];
-  readonly follower?: { masterAddress?: string; connected: boolean; masterLogEnd: number; refusal?: string };
+  readonly replicas: readonly {
+    remote: string;
+    /** The replica's own broker id. */
+    replicaId: number;
+    ackedOffset: number;
+    flushedOffset: number;
+    inSync: boolean;
+  }[];
+  readonly follower?: {
+    masterAddress?: string;
+    connected: boolean;
+    masterLogEnd: number;
+    refusal?: string;
+    /** Controller mode: how far the master's in-sync replicas hold the log (reads stop there). */
+    confirmedEnd: number;
+  };
   readonly truncations: number;
   readonly bytes: number;
 }

@@ -231,7 +231,8 @@ export class Producer {
     try {
       queue = this.chooseQueue(message, route, undefined);
     } catch (error) {
-      return Promise.reject(error);
+      // The cached route has no master now (a failover): the retries fetch it afresh.
+      return isRetriable(error) ? this.sendAttempts(message, 1, undefined, error) : Promise.reject(error);
     }
     return new Promise<SendResult>((resolve, reject) => {
       this.coalescer.enqueue(queue, {
@@ -270,7 +271,15 @@ export class Producer {
         if (attempt > first) attempt--;
       } else if (isBusy(lastError)) await delay(busyRetryDelayMs(++busyRetries));
       const route = await this.client.sendRoute(message.topic, attempt > 0);
-      const queue = this.chooseQueue(message, route, lastBroker);
+      let queue: MessageQueue;
+      try {
+        queue = this.chooseQueue(message, route, lastBroker);
+      } catch (error) {
+        // No writable queue in this route (its master is away): the next attempt re-reads it.
+        lastError = error;
+        if (!isRetriable(error)) throw error;
+        continue;
+      }
       try {
         // A half message skips the coalescer, which keeps one request per queue in flight: its
         // place in the half queue means nothing (the real message is stored at commit).
@@ -283,6 +292,8 @@ export class Producer {
         if (!isRetriable(error)) throw error;
       }
     }
+    // Still no writable queue after re-reading the route: say so, as a first attempt would.
+    if (lastError instanceof ClientError && lastError.code === 'NO_ROUTE') throw lastError;
     const last = lastError instanceof Error ? `; last: ${lastError.message}` : '';
     throw new ClientError('SEND_FAILED', `${message.topic} after ${attempts} attempts${last}`, { cause: lastError });
   }

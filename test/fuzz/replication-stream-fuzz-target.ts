@@ -23,7 +23,11 @@ const OFFSET_MAX = 2 ** 40;
 
 function randomFrame(random: SeededRandom): ReplicationFrame {
   const offset = (): number => random.int(OFFSET_MAX);
-  switch (random.int(6)) {
+  switch (random.int(8)) {
+    case 6:
+      return { type: 'epoch', epoch: offset() };
+    case 7:
+      return { type: 'confirmed', end: offset() };
     case 4:
       return { type: 'probe', offset: offset(), size: random.int(1 << 20), checksum: random.int(2 ** 32) };
     case 5:
@@ -37,6 +41,8 @@ function randomFrame(random: SeededRandom): ReplicationFrame {
         lastChecksum: random.int(2 ** 32),
         segmentBytes: random.int(2 ** 31),
         brokerName: random.bytes(random.int(16)).toString('hex'),
+        replicaId: random.int(16),
+        epoch: offset(),
       };
     case 1:
       return { type: 'report', logEnd: offset(), flushed: offset() };

@@ -58,4 +58,28 @@ test('route-info: a topic no longer registered by its broker disappears from rou
   assert.ok(routes.route('orders') !== undefined);
 });
 
+test('route-info: a promoted replica takes broker id 0 with a newer epoch; the deposed master cannot take it back, and its expiry leaves the new master routed', () => {
+  let now = 0;
+  const routes = new RouteInfoManager(() => now);
+  const as = (address: string, brokerId: number, masterEpoch?: number): BrokerRegistration => ({
+    ...registration('broker-a', address, ['orders']),
+    brokerId,
+    ...(masterEpoch === undefined ? {} : { masterEpoch }),
+  });
+  assert.equal(routes.register(as('a:1', 0, 5), 1), true);
+  assert.equal(routes.register(as('b:1', 2), 2), true);
+  now = 1000;
+  // b is elected: it leaves id 2 and takes id 0.
+  assert.equal(routes.register(as('b:1', 0, 9), 2), true);
+  assert.deepEqual(routes.route('orders')!.brokerDatas[0]!.brokerAddrs, { '0': 'b:1' });
+  // a, cut off, still registers as master of epoch 5: refused, the route unchanged.
+  assert.equal(routes.register(as('a:1', 0, 5), 1), false);
+  assert.equal(routes.register(as('a:1', 0), 1), false);
+  assert.deepEqual(routes.route('orders')!.brokerDatas[0]!.brokerAddrs, { '0': 'b:1' });
+  // a's old registration expires: b stays the master.
+  now = 1500;
+  routes.expire(1000);
+  assert.deepEqual(routes.route('orders')!.brokerDatas[0]!.brokerAddrs, { '0': 'b:1' });
+});
+
 test.run();

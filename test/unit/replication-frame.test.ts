@@ -15,7 +15,7 @@ import {
 
 const hex = (parts: Buffer[]): string => Buffer.concat(parts).toString('hex');
 
-test('golden: replication hello encodes to its layout (log end, last record, segment size, name)', () => {
+test('golden: replication hello encodes to its layout (log end, last record, segment size, name, replica id, epoch)', () => {
   const hello: ReplicationFrame = {
     type: 'hello',
     logEnd: 0x0102030405,
@@ -24,10 +24,12 @@ test('golden: replication hello encodes to its layout (log end, last record, seg
     lastChecksum: 0xdeadbeef,
     segmentBytes: 1 << 20,
     brokerName: 'b-1',
+    replicaId: 2,
+    epoch: 0x0a0b,
   };
   assert.equal(
     hex(encodeReplicationFrame(hello)),
-    '00000022' +
+    '0000002e' +
       '01' +
       '0000000102030405' +
       '0000000001020300' +
@@ -35,12 +37,14 @@ test('golden: replication hello encodes to its layout (log end, last record, seg
       'deadbeef' +
       '00100000' +
       '0003' +
-      '622d31',
+      '622d31' +
+      '00000002' +
+      '0000000000000a0b',
   );
   assert.deepEqual(decodeReplicationFrame(Buffer.concat(encodeReplicationFrame(hello))), hello);
 });
 
-test('golden: replication report, data, refuse, probe and probe result frames encode to their layouts', () => {
+test('golden: replication report, data, refuse, probe, probe result, epoch and confirmed frames encode to their layouts', () => {
   const report: ReplicationFrame = { type: 'report', logEnd: 4096, flushed: 1024 };
   assert.equal(hex(encodeReplicationFrame(report)), '00000011' + '02' + '0000000000001000' + '0000000000000400');
   const data: ReplicationFrame = { type: 'data', fromOffset: 8, masterLogEnd: 16, bytes: Buffer.from('abc') };
@@ -54,7 +58,11 @@ test('golden: replication report, data, refuse, probe and probe result frames en
   assert.equal(hex(encodeReplicationFrame(probe)), '00000011' + '05' + '0000000000000100' + '00000040' + 'cafef00d');
   const result: ReplicationFrame = { type: 'probe-result', matches: true, masterLogEnd: 512 };
   assert.equal(hex(encodeReplicationFrame(result)), '0000000a' + '06' + '01' + '0000000000000200');
-  for (const frame of [report, data, refuse, probe, result])
+  const epoch: ReplicationFrame = { type: 'epoch', epoch: 0x1234 };
+  assert.equal(hex(encodeReplicationFrame(epoch)), '00000009' + '07' + '0000000000001234');
+  const confirmed: ReplicationFrame = { type: 'confirmed', end: 0x5678 };
+  assert.equal(hex(encodeReplicationFrame(confirmed)), '00000009' + '08' + '0000000000005678');
+  for (const frame of [report, data, refuse, probe, result, epoch, confirmed])
     assert.deepEqual(decodeReplicationFrame(Buffer.concat(encodeReplicationFrame(frame))), frame);
 });
 
