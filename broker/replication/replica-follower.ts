@@ -5,10 +5,12 @@
 import net from 'node:net';
 
 import { RemotingClient } from '../../client/remoting/remoting-client.js';
+import { MAGIC_MESSAGE_V1, RECORD_LAYOUT } from '../../protocol/message-record-layout.js';
 import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
 import type { MessageStore, ReplicatedAppend } from '../../storage/index.js';
 import { REPLICA_RECONNECT_INTERVAL_MS, REPLICA_REPORT_INTERVAL_MS } from '../broker-constants.js';
 import { findMaster, splitAddress } from './find-master.js';
+import { ReplicaLagHistogram, type ReplicaLagSummary } from './replica-lag-histogram.js';
 import { ReplicationFrameDecoder, encodeReplicationFrame, type ReplicationFrame } from './replication-frame.js';
 
 export interface FollowerHooks {
@@ -27,6 +29,8 @@ export interface FollowerStatus {
   /** Why the master last refused this replica, if it did. */
   readonly refusal: string | undefined;
   readonly refusals: number;
+  /** Per record, master append to dispatch here (replica-lag-histogram.ts). */
+  readonly lag: ReplicaLagSummary;
 }
 
 export class ReplicaFollower {
@@ -37,6 +41,7 @@ export class ReplicaFollower {
   private reportSoon = false;
   private appending: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly lag = new ReplicaLagHistogram();
   private status = {
     masterAddress: undefined as string | undefined,
     haAddress: undefined as string | undefined,
@@ -53,7 +58,7 @@ export class ReplicaFollower {
   ) {}
 
   get state(): FollowerStatus {
-    return { ...this.status };
+    return { ...this.status, lag: this.lag.summary() };
   }
 
   start(): void {
@@ -150,12 +155,26 @@ export class ReplicaFollower {
       try {
         const result = await this.store.appendReplicated(frame.fromOffset, frame.bytes);
         this.hooks.appended(result);
+        this.recordLag(frame.bytes);
         this.reportOnce();
       } catch (error) {
         this.hooks.onError(error, `appending replicated records at ${frame.fromOffset}`);
         socket.destroy();
       }
     });
+  }
+
+  /** Each record's lag: now (dispatched) less its store timestamp (the master's append). */
+  private recordLag(bytes: Buffer): void {
+    const now = Date.now();
+    let position = 0;
+    while (position + RECORD_LAYOUT.storeTimestamp + 8 <= bytes.length) {
+      const size = bytes.readInt32BE(position);
+      if (size <= 0 || bytes.readUInt32BE(position + RECORD_LAYOUT.magic) !== MAGIC_MESSAGE_V1) return;
+      const at = position + RECORD_LAYOUT.storeTimestamp;
+      this.lag.record(now - (bytes.readUInt32BE(at) * 2 ** 32 + bytes.readUInt32BE(at + 4)));
+      position += size;
+    }
   }
 
   /** One report per tick however many frames it appended. */

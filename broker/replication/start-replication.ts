@@ -73,6 +73,7 @@ export async function startReplication(
     haPort = await haServer.listen(resolved.host, resolved.haPort);
     const following = haServer;
     context.replicaReads.replicaFollowing = () => following.replicas.length > 0;
+    context.writer.onAppended = () => following.wake();
     if (role === 'sync-master') {
       const gate = new SyncReplicaGate(
         haServer,

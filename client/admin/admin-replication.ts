@@ -10,7 +10,14 @@ export interface ReplicationStatus {
   readonly role: 'async-master' | 'sync-master' | 'slave';
   readonly logEnd: number;
   readonly replicas: readonly { remote: string; ackedOffset: number; flushedOffset: number; inSync: boolean }[];
-  readonly follower?: { masterAddress?: string; connected: boolean; masterLogEnd: number; refusal?: string };
+  readonly follower?: {
+    masterAddress?: string;
+    connected: boolean;
+    masterLogEnd: number;
+    refusal?: string;
+    /** Per record, the master's append to the replica's dispatch (ms; the true lag plus up to 1 ms). */
+    lag: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
+  };
   readonly truncations: number;
   readonly bytes: number;
 }
