@@ -140,8 +140,10 @@ export class ReplicationServer {
           text: `the replica's record at ${hello.lastOffset} is not this log's`,
         };
     }
-    if (hello.logEnd < this.store.stats().minOffset)
-      return { reason: REFUSE_REASON.offsetGone, text: `this log starts at ${this.store.stats().minOffset}` };
+    // An empty replica starts where this log does (startOffset); one that ends before it cannot.
+    const { minOffset } = this.store.stats();
+    if (hello.logEnd < minOffset && !isEmpty(hello))
+      return { reason: REFUSE_REASON.offsetGone, text: `this log starts at ${minOffset}` };
     return undefined;
   }
 }
@@ -201,7 +203,7 @@ class ReplicaSession implements ReplicaProgress {
         return;
       }
       this.following = true;
-      this.sentOffset = frame.logEnd;
+      this.sentOffset = startOffset(frame, this.store.stats().minOffset);
       this.ackedOffset = frame.logEnd;
       this.lastReportAt = Date.now();
       this.reported();
@@ -243,4 +245,17 @@ class ReplicaSession implements ReplicaProgress {
       }
     }
   }
+}
+
+function isEmpty(hello: Hello): boolean {
+  return hello.logEnd === 0 && hello.lastOffset < 0;
+}
+
+/**
+ * Where the stream to a replica starts: its log end, or for an empty replica this log's first
+ * offset, which retention may have moved past 0 (RocketMQ's master does the same); the
+ * replica's log then begins with that segment.
+ */
+function startOffset(hello: Hello, minOffset: number): number {
+  return isEmpty(hello) ? minOffset : hello.logEnd;
 }
