@@ -22,7 +22,6 @@ import { fileURLToPath } from 'node:url';
 
 import type { BrokerOptions } from '../broker/index.js';
 import { Admin, Producer } from '../client/index.js';
-import type { ReplicationStatus } from '../client/admin/admin-replication.js';
 import { LatencyHistogram } from '../bench/latency-histogram.js';
 import { saveResultsFile } from '../bench/results-file.js';
 import { RESULTS_DIRECTORY } from './lib/results-directory.js';
@@ -47,7 +46,7 @@ function stringFlag(name: string): string | undefined {
   return at < 0 ? undefined : process.argv[at + 1];
 }
 
-type ReplicaLag = NonNullable<ReplicationStatus['follower']>['lag'];
+type ReplicaLag = NonNullable<Awaited<ReturnType<Admin['replicationStatus']>>['follower']>['lag'];
 
 /** --only produce|lag|catch-up runs that one part (all by default). */
 function runs(part: string): boolean {

@@ -4,12 +4,12 @@
 // that does not continue its log; the state machines then replay the master's commands.
 import net from 'node:net';
 
-import { RemotingClient } from '../../client/remoting/remoting-client.js';
+import type { RemotingClient } from '../../client/remoting/remoting-client.js';
 import { MAGIC_MESSAGE_V1, RECORD_LAYOUT } from '../../protocol/message-record-layout.js';
-import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
 import type { MessageStore, ReplicatedAppend } from '../../storage/index.js';
 import { REPLICA_RECONNECT_INTERVAL_MS, REPLICA_REPORT_INTERVAL_MS } from '../broker-constants.js';
-import { findMaster, splitAddress } from './find-master.js';
+import { findMaster, replicaLookupClient, splitAddress } from './find-master.js';
+import { replicaAuthFrame } from './replica-auth.js';
 import { ReplicaLagHistogram, type ReplicaLagSummary } from './replica-lag-histogram.js';
 import { ReplicationFrameDecoder, encodeReplicationFrame, type ReplicationFrame } from './replication-frame.js';
 
@@ -34,7 +34,7 @@ export interface FollowerStatus {
 }
 
 export class ReplicaFollower {
-  private readonly lookup = new RemotingClient({ serializeType: SERIALIZE_TYPE.json });
+  private readonly lookup: RemotingClient;
   private socket: net.Socket | undefined;
   private timer: NodeJS.Timeout | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
@@ -53,9 +53,17 @@ export class ReplicaFollower {
 
   constructor(
     private readonly store: MessageStore,
-    private readonly identity: { brokerName: string; nameServers: readonly string[]; segmentBytes: number },
+    private readonly identity: {
+      brokerName: string;
+      nameServers: readonly string[];
+      segmentBytes: number;
+      /** Signs the lookups and the HA stream for a master with ACL on. */
+      credentials: { accessKey: string; secretKey: string } | undefined;
+    },
     private readonly hooks: FollowerHooks,
-  ) {}
+  ) {
+    this.lookup = replicaLookupClient(identity.credentials);
+  }
 
   get state(): FollowerStatus {
     return { ...this.status, lag: this.lag.summary() };
@@ -104,7 +112,9 @@ export class ReplicaFollower {
     const decoder = new ReplicationFrameDecoder();
     socket.on('connect', () => {
       this.status.connected = true;
-      socket.write(Buffer.concat(encodeReplicationFrame(this.hello())));
+      const { credentials } = this.identity;
+      const auth = credentials === undefined ? [] : encodeReplicationFrame(replicaAuthFrame(credentials));
+      socket.write(Buffer.concat([...auth, ...encodeReplicationFrame(this.hello())]));
     });
     socket.on('data', (chunk) => {
       try {

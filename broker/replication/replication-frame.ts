@@ -4,8 +4,8 @@
 // | at | bytes | field                                                                 |
 // |----|-------|-----------------------------------------------------------------------|
 // | 0  | 4     | length of what follows (int32, 1..REPLICATION_FRAME_BYTES_MAX)        |
-// | 4  | 1     | type: 1 hello, 2 report, 5 probe (replica -> master); 3 data, 4 refuse,|
-// |    |       | 6 probe result (master -> replica)                                    |
+// | 4  | 1     | type: 1 hello, 2 report, 5 probe, 7 auth (replica -> master); 3 data, |
+// |    |       | 4 refuse, 6 probe result (master -> replica)                          |
 //
 // hello (a replica's first frame):
 // | 5  | 8     | logEnd: where the replica's log ends (int64)                          |
@@ -22,7 +22,8 @@
 // | 13 | 8     | masterLogEnd: the master's log end when sent, for lag (int64)          |
 // | 21 | rest  | the record bytes                                                      |
 // refuse (the master will not serve this replica; it closes the connection after it):
-// | 5  | 1     | reason: 1 diverged, 2 wrong broker, 3 segment size, 4 offset gone     |
+// | 5  | 1     | reason: 1 diverged, 2 wrong broker, 3 segment size, 4 offset gone,    |
+// |    |       | 5 unauthorized                                                        |
 // | 6  | rest  | text (UTF-8)                                                          |
 // probe (a rejoining replica asks whether a record of its log is the master's, before hello):
 // | 5  | 8     | offset of the record (int64)                                          |
@@ -31,10 +32,23 @@
 // probe result:
 // | 5  | 1     | matches: 1 when the master has that record at that offset, else 0     |
 // | 6  | 8     | masterLogEnd (int64)                                                  |
+// auth (first frame on a master with ACL on; replica-auth.ts says what is signed):
+// | 5  | 8     | signedAt: ms since the epoch (int64)                                  |
+// | 13 | 1     | a: accessKey length, then the accessKey (UTF-8)                       |
+// | .. | 1     | n: nonce length, then the nonce (UTF-8)                               |
+// | .. | 1     | s: signature length, then the signature (Base64, ASCII); nothing after |
 import { ReplicationFrameError } from './replication-frame-error.js';
 
-export const REPLICATION_FRAME_TYPE = { hello: 1, report: 2, data: 3, refuse: 4, probe: 5, probeResult: 6 } as const;
-export const REFUSE_REASON = { diverged: 1, wrongBroker: 2, segmentSize: 3, offsetGone: 4 } as const;
+export const REPLICATION_FRAME_TYPE = {
+  hello: 1,
+  report: 2,
+  data: 3,
+  refuse: 4,
+  probe: 5,
+  probeResult: 6,
+  auth: 7,
+} as const;
+export const REFUSE_REASON = { diverged: 1, wrongBroker: 2, segmentSize: 3, offsetGone: 4, unauthorized: 5 } as const;
 
 /** Record bytes per data frame at most (the master reads this much at a time from its mapping). */
 export const REPLICATION_TRANSFER_BYTES_MAX = 4 * 1024 * 1024;
@@ -48,6 +62,9 @@ const HELLO_FIXED_BYTES = 35;
 const REPORT_BYTES = 21;
 const PROBE_BYTES = 21;
 const PROBE_RESULT_BYTES = 14;
+const AUTH_FIXED_BYTES = 13;
+/** Each of an auth frame's strings is at most this long (its length is one byte). */
+const AUTH_FIELD_BYTES_MAX = 255;
 
 export type ReplicationFrame =
   | {
@@ -63,7 +80,14 @@ export type ReplicationFrame =
   | { readonly type: 'data'; readonly fromOffset: number; readonly masterLogEnd: number; readonly bytes: Buffer }
   | { readonly type: 'refuse'; readonly reason: number; readonly text: string }
   | { readonly type: 'probe'; readonly offset: number; readonly size: number; readonly checksum: number }
-  | { readonly type: 'probe-result'; readonly matches: boolean; readonly masterLogEnd: number };
+  | { readonly type: 'probe-result'; readonly matches: boolean; readonly masterLogEnd: number }
+  | {
+      readonly type: 'auth';
+      readonly signedAt: number;
+      readonly accessKey: string;
+      readonly nonce: string;
+      readonly signature: string;
+    };
 
 /** Encodes a frame; a data frame is two buffers (its header, then the records, not copied). */
 export function encodeReplicationFrame(frame: ReplicationFrame): Buffer[] {
@@ -108,6 +132,21 @@ export function encodeReplicationFrame(frame: ReplicationFrame): Buffer[] {
       header(out, REPLICATION_FRAME_TYPE.probeResult, PROBE_RESULT_BYTES - LENGTH_BYTES);
       out.writeUInt8(frame.matches ? 1 : 0, 5);
       out.writeBigInt64BE(BigInt(frame.masterLogEnd), 6);
+      return [out];
+    }
+    case 'auth': {
+      const fields = [frame.accessKey, frame.nonce, frame.signature].map((text) =>
+        Buffer.from(text, 'utf8').subarray(0, AUTH_FIELD_BYTES_MAX),
+      );
+      const out = Buffer.alloc(AUTH_FIXED_BYTES + fields.reduce((sum, field) => sum + 1 + field.length, 0));
+      header(out, REPLICATION_FRAME_TYPE.auth, out.length - LENGTH_BYTES);
+      out.writeBigInt64BE(BigInt(frame.signedAt), 5);
+      let at = AUTH_FIXED_BYTES;
+      for (const field of fields) {
+        out.writeUInt8(field.length, at);
+        field.copy(out, at + 1);
+        at += 1 + field.length;
+      }
       return [out];
     }
     case 'refuse': {
@@ -227,6 +266,9 @@ export function decodeReplicationFrame(frame: Buffer): ReplicationFrame {
       if (matches > 1) throw new ReplicationFrameError('MALFORMED_FRAME', `probe result matches ${matches}`);
       return { type: 'probe-result', matches: matches === 1, masterLogEnd: nonNegative(long(6)) };
     }
+    case REPLICATION_FRAME_TYPE.auth:
+      need(AUTH_FIXED_BYTES);
+      return decodeAuth(frame, nonNegative(long(5)));
     default:
       throw new ReplicationFrameError('MALFORMED_FRAME', `unknown frame type ${type}`);
   }
@@ -235,4 +277,20 @@ export function decodeReplicationFrame(frame: Buffer): ReplicationFrame {
 function nonNegative(value: number): number {
   if (value < 0) throw new ReplicationFrameError('MALFORMED_FRAME', 'a negative offset');
   return value;
+}
+
+function decodeAuth(frame: Buffer, signedAt: number): ReplicationFrame {
+  let at = AUTH_FIXED_BYTES;
+  const text = (): string => {
+    if (at >= frame.length) throw new ReplicationFrameError('MALFORMED_FRAME', 'auth ends before its fields');
+    const length = frame.readUInt8(at);
+    if (at + 1 + length > frame.length)
+      throw new ReplicationFrameError('MALFORMED_FRAME', 'an auth field runs past the frame');
+    const value = frame.toString('utf8', at + 1, at + 1 + length);
+    at += 1 + length;
+    return value;
+  };
+  const [accessKey, nonce, signature] = [text(), text(), text()];
+  if (at !== frame.length) throw new ReplicationFrameError('MALFORMED_FRAME', 'bytes follow the auth fields');
+  return { type: 'auth', signedAt, accessKey: accessKey!, nonce: nonce!, signature: signature! };
 }

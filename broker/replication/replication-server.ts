@@ -3,6 +3,7 @@
 // reports say how far it holds the log; the in-sync set (sync-master) is derived from them.
 import net from 'node:net';
 
+import type { RemotingCommand } from '../../protocol/remoting-command.js';
 import type { MessageStore } from '../../storage/index.js';
 import {
   REPLICA_IN_SYNC_LAG_BYTES_MAX,
@@ -16,6 +17,7 @@ import {
   encodeReplicationFrame,
   type ReplicationFrame,
 } from './replication-frame.js';
+import { replicaAuthRequest } from './replica-auth.js';
 
 type Hello = Extract<ReplicationFrame, { type: 'hello' }>;
 
@@ -40,6 +42,8 @@ export class ReplicationServer {
     private readonly brokerName: string,
     private readonly segmentBytes: number,
     private readonly onError: (error: unknown, context: string) => void,
+    /** With ACL on: why a peer may not be streamed the log (replica-auth.ts), else undefined. */
+    private readonly authorize?: (signed: RemotingCommand | undefined, remoteAddress: string) => string | undefined,
   ) {
     this.server = net.createServer((socket) => this.accept(socket));
   }
@@ -100,9 +104,11 @@ export class ReplicationServer {
       return;
     }
     socket.setNoDelay(true);
+    const authorize = this.authorize;
     const session = new ReplicaSession(
       socket,
       this.store,
+      authorize === undefined ? undefined : (signed) => authorize(signed, socket.remoteAddress ?? ''),
       (hello) => this.refusal(hello),
       () => {
         for (const listener of this.ackWaiters) listener();
@@ -159,14 +165,18 @@ class ReplicaSession implements ReplicaProgress {
   private closed = false;
   private readonly decoder = new ReplicationFrameDecoder();
   private timer: NodeJS.Timeout | undefined;
+  private authorized: boolean;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly store: MessageStore,
+    /** Undefined without ACL; otherwise asked once, before any probe or hello is answered. */
+    private readonly authorize: ((signed: RemotingCommand | undefined) => string | undefined) | undefined,
     private readonly refusal: (hello: Hello) => { reason: number; text: string } | undefined,
     private readonly reported: () => void,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.authorized = authorize === undefined;
     socket.on('data', (chunk) => {
       try {
         this.decoder.push(chunk, (frame) => this.received(frame));
@@ -190,7 +200,20 @@ class ReplicaSession implements ReplicaProgress {
   }
 
   private received(frame: ReplicationFrame): void {
-    if (frame.type === 'probe' && !this.following) {
+    if (this.closed) return;
+    if (!this.authorized && (frame.type === 'auth' || frame.type === 'probe' || frame.type === 'hello')) {
+      // Nothing of the log, not even a probe result, before the peer is authorized.
+      const refused = this.authorize?.(frame.type === 'auth' ? replicaAuthRequest(frame) : undefined);
+      if (refused !== undefined) {
+        this.refuse({ reason: REFUSE_REASON.unauthorized, text: refused });
+        return;
+      }
+      this.authorized = true;
+      if (frame.type === 'auth') return;
+    }
+    if (frame.type === 'auth' && !this.following) {
+      return; // A master without ACL takes a signed replica as any other.
+    } else if (frame.type === 'probe' && !this.following) {
       const mine = this.store.lastRecordBefore(frame.offset + frame.size);
       const matches = mine?.offset === frame.offset && mine.size === frame.size && mine.checksum === frame.checksum;
       const answer = { type: 'probe-result' as const, matches, masterLogEnd: this.store.commitLogMaxOffset };
@@ -198,8 +221,7 @@ class ReplicaSession implements ReplicaProgress {
     } else if (frame.type === 'hello' && !this.following) {
       const refused = this.refusal(frame);
       if (refused !== undefined) {
-        for (const part of encodeReplicationFrame({ type: 'refuse', ...refused })) this.socket.write(part);
-        this.socket.end();
+        this.refuse(refused);
         return;
       }
       this.following = true;
@@ -216,6 +238,13 @@ class ReplicaSession implements ReplicaProgress {
     } else {
       this.socket.destroy(new Error(`unexpected ${frame.type} frame from replica ${this.remote}`));
     }
+  }
+
+  /** Says why and closes; the peer gets nothing else. */
+  private refuse(refused: { reason: number; text: string }): void {
+    this.closed = true;
+    for (const part of encodeReplicationFrame({ type: 'refuse', ...refused })) this.socket.write(part);
+    this.socket.end();
   }
 
   /** Sends what the log has past sentOffset, chunk by chunk, pausing while the socket is full. */

@@ -59,7 +59,12 @@ export async function startReplication(
     store.setReadOnly(true);
     follower = new ReplicaFollower(
       store,
-      { brokerName: resolved.brokerName, nameServers: resolved.nameServers, segmentBytes },
+      {
+        brokerName: resolved.brokerName,
+        nameServers: resolved.nameServers,
+        segmentBytes,
+        credentials: resolved.replicaCredentials,
+      },
       {
         appended: (result) => {
           for (const machine of machines) machine.catchUp();
@@ -69,7 +74,13 @@ export async function startReplication(
       },
     );
   } else if (resolved.haPort !== 'off') {
-    haServer = new ReplicationServer(store, resolved.brokerName, segmentBytes, resolved.onError);
+    haServer = new ReplicationServer(
+      store,
+      resolved.brokerName,
+      segmentBytes,
+      resolved.onError,
+      context.access.replicaRefusal,
+    );
     haPort = await haServer.listen(resolved.host, resolved.haPort);
     const following = haServer;
     context.replicaReads.replicaFollowing = () => following.replicas.length > 0;

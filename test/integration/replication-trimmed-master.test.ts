@@ -17,7 +17,7 @@ import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
 import { MessageStore } from '../../storage/index.js';
 import { TEST_STORE_OPTIONS, stopAll, type BrokerProcess } from '../support/broker-processes.js';
 import { brokerRuntimeInfo, createTopic, maxQueueOffset, pollUntil } from '../support/broker-requests.js';
-import { commitLogBytes, startMaster, startReplica, waitForMasterRoute } from '../support/replicated-set.js';
+import { startMaster, startReplica, waitForMasterRoute, waitSameLog } from '../support/replicated-set.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
@@ -80,12 +80,7 @@ test('replication: an empty replica joining a master whose log retention trimmed
     });
     await createTopic(client, master.address, TOPIC, QUEUES);
     replica = await startReplica(replicaDirectory.path, master.nameServers);
-    const converged = (): Promise<number> =>
-      pollUntil('the replica holds the master log from its first offset', WAIT_MS, () => {
-        const mine = commitLogBytes(masterDirectory.path);
-        const copy = commitLogBytes(replicaDirectory.path);
-        return copy.length > 0 && mine.equals(copy) ? mine.length : undefined;
-      });
+    const converged = (): Promise<number> => waitSameLog(masterDirectory.path, replicaDirectory.path, WAIT_MS);
     await converged();
     assert.equal(segmentOffsets(replicaDirectory.path)[0], start, 'the replica log begins at the master log start');
     assert.ok(!replica.outputTail.includes('refused'), replica.outputTail);

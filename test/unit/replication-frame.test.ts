@@ -58,6 +58,29 @@ test('golden: replication report, data, refuse, probe and probe result frames en
     assert.deepEqual(decodeReplicationFrame(Buffer.concat(encodeReplicationFrame(frame))), frame);
 });
 
+test('golden: replication auth encodes to its layout (signed time, then access key, nonce and signature, each after its length byte)', () => {
+  const auth: ReplicationFrame = {
+    type: 'auth',
+    signedAt: 0x0102030405,
+    accessKey: 'ak',
+    nonce: 'n1',
+    signature: 'c2ln',
+  };
+  assert.equal(
+    hex(encodeReplicationFrame(auth)),
+    '00000014' + '07' + '0000000102030405' + '02' + '616b' + '02' + '6e31' + '04' + '63326c6e',
+  );
+  assert.deepEqual(decodeReplicationFrame(Buffer.concat(encodeReplicationFrame(auth))), auth);
+  const encoded = Buffer.concat(encodeReplicationFrame(auth));
+  for (const bad of [Buffer.concat([encoded, Buffer.from([0])]), encoded.subarray(0, encoded.length - 1)]) {
+    bad.writeUInt32BE(bad.length - 4, 0);
+    assert.throws(
+      () => decodeReplicationFrame(bad),
+      (error) => error instanceof ReplicationFrameError && error.code === 'MALFORMED_FRAME',
+    );
+  }
+});
+
 test('replication frame decoder reassembles frames split at every byte and refuses an oversized length at once', () => {
   const frames: ReplicationFrame[] = [
     { type: 'report', logEnd: 1, flushed: 0 },
