@@ -57,7 +57,8 @@ function runs(part: string): boolean {
 interface Child {
   readonly nameServer: string | null;
   readonly broker: string;
-  stop(): Promise<void>;
+  /** Closes it; resolves with the CPU ms it used since it was ready. */
+  stop(): Promise<number>;
 }
 
 async function startChild(withNameServer: boolean, broker: BrokerOptions): Promise<Child> {
@@ -70,16 +71,33 @@ async function startChild(withNameServer: boolean, broker: BrokerOptions): Promi
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
-      if (text.includes('\n')) resolve(text.split('\n')[0]!);
-    });
-    child.once('exit', (code) => reject(new Error(`broker child exited (${code}) before it was ready`)));
+  const lines: string[] = [];
+  let waiting: (() => void) | undefined;
+  let text = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+    const parts = text.split('\n');
+    text = parts.pop()!;
+    lines.push(...parts);
+    waiting?.();
   });
-  const ready = JSON.parse(line) as { nameServer: string | null; broker: string };
-  return { ...ready, stop: () => (child.stdin!.end(), exited) };
+  const nextLine = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (lines.length > 0) resolve(lines.shift()!);
+        else waiting = check;
+      };
+      child.once('exit', (code) => reject(new Error(`broker child exited (${code})`)));
+      check();
+    });
+  const ready = JSON.parse(await nextLine()) as { nameServer: string | null; broker: string };
+  const stop = async (): Promise<number> => {
+    child.stdin!.end();
+    const used = JSON.parse(await nextLine()) as { cpuMs: number };
+    await exited;
+    return used.cpuMs;
+  };
+  return { ...ready, stop };
 }
 
 async function freePort(): Promise<number> {
@@ -91,13 +109,36 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** CPU ms (user + system) each broker used while the set was ready. */
+interface CpuUsed {
+  readonly masterMs: number;
+  readonly replicaMs: number | undefined;
+}
+
+/** CPU µs per message, for the figures' lines. */
+function perMessage(ms: number | undefined, messages: number): string {
+  return ms === undefined ? '-' : ((ms * 1000) / messages).toFixed(1);
+}
+
+/** Runs `work` on a broker set, then stops it (also when `work` fails): its result and the set's CPU. */
+async function measured<T>(set: { stop(): Promise<CpuUsed> }, work: () => Promise<T>): Promise<[T, CpuUsed]> {
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    await set.stop();
+    throw error;
+  }
+  return [result, await set.stop()];
+}
+
 /** A master (with a name server) and optionally a replica, on fresh directories. */
 async function brokerSet(
   root: string,
   role: 'async-master' | 'sync-master',
   replica: boolean,
   name: string,
-): Promise<{ master: Child; replica: Child | undefined; nameServer: string; stop(): Promise<void> }> {
+): Promise<{ master: Child; replica: Child | undefined; nameServer: string; stop(): Promise<CpuUsed> }> {
   const haPort = await freePort();
   const master = await startChild(true, {
     dataDirectory: path.join(root, `${name}-m`),
@@ -127,8 +168,8 @@ async function brokerSet(
     replica: copy,
     nameServer,
     stop: async () => {
-      await copy?.stop();
-      await master.stop();
+      const replicaMs = await copy?.stop();
+      return { masterMs: await master.stop(), replicaMs };
     },
   };
 }
@@ -138,8 +179,8 @@ async function status(client: Admin, address: string): Promise<{ logEnd: number;
   return { logEnd: body.logEnd, acked: Math.max(-1, ...body.replicas.map((replica) => replica.ackedOffset)) };
 }
 
-/** Closed-loop sends for `seconds`; msgs/s. Waits until a first send succeeds (the replica in sync). */
-async function produce(nameServer: string, seconds: number): Promise<number> {
+/** Closed-loop sends for `seconds`: msgs/s and how many. Waits until a first send succeeds (the replica in sync). */
+async function produce(nameServer: string, seconds: number): Promise<{ rate: number; sent: number }> {
   const producers = Array.from({ length: PRODUCERS }, (_, i) => new Producer({ nameServer, group: `bench-repl-${i}` }));
   await Promise.all(producers.map((producer) => producer.start()));
   for (let tries = 0; ; tries++) {
@@ -165,7 +206,7 @@ async function produce(nameServer: string, seconds: number): Promise<number> {
   );
   const rate = sent / ((Date.now() - started) / 1000);
   await Promise.all(producers.map((producer) => producer.shutdown()));
-  return rate;
+  return { rate, sent };
 }
 
 /**
@@ -266,23 +307,38 @@ async function main(): Promise<void> {
     const results: Record<string, unknown> = { seconds, rate, catchUpMiB: mib };
     if (runs('produce')) {
       const single = await brokerSet(root, 'async-master', false, 'bench-single');
-      const singleRate = await produce(single.nameServer, seconds).finally(() => single.stop());
+      const [alone, singleCpu] = await measured(single, () => produce(single.nameServer, seconds));
       const sync = await brokerSet(root, 'sync-master', true, 'bench-sync');
-      const syncRate = await produce(sync.nameServer, seconds).finally(() => sync.stop());
+      const [synced, syncCpu] = await measured(sync, () => produce(sync.nameServer, seconds));
+      const [singleRate, syncRate] = [alone.rate, synced.rate];
       const ratio = syncRate / singleRate;
       console.log(
         `produce  single ${singleRate.toFixed(0)} msgs/s | sync + 1 replica ${syncRate.toFixed(0)} msgs/s | ${(ratio * 100).toFixed(1)}% (goal >= 60%)`,
       );
-      Object.assign(results, { singleRate, syncRate, ratio });
+      console.log(
+        `         CPU µs/msg: single master ${perMessage(singleCpu.masterMs, alone.sent)} | sync master ${perMessage(syncCpu.masterMs, synced.sent)} + replica ${perMessage(syncCpu.replicaMs, synced.sent)}`,
+      );
+      Object.assign(results, {
+        singleRate,
+        syncRate,
+        ratio,
+        singleCpu,
+        syncCpu,
+        singleSent: alone.sent,
+        syncSent: synced.sent,
+      });
     }
     if (runs('lag')) {
       const paced = await brokerSet(root, 'async-master', true, 'bench-lag');
-      const lagged = await lag(paced.nameServer, paced.replica!.broker, rate, seconds).finally(() => paced.stop());
+      const [lagged, lagCpu] = await measured(paced, () => lag(paced.nameServer, paced.replica!.broker, rate, seconds));
       const { p50Ms, p99Ms, maxMs, count } = lagged.lag;
       console.log(
         `lag      ${rate} msgs/s asked, ${lagged.offered.toFixed(0)} offered: p50 ${p50Ms} ms, p99 ${p99Ms} ms, max ${maxMs} ms (${count} records; master append to replica dispatch, +<=1 ms)`,
       );
-      Object.assign(results, { lag: lagged.lag, offered: lagged.offered });
+      console.log(
+        `         CPU µs/msg: master ${perMessage(lagCpu.masterMs, count)} + replica ${perMessage(lagCpu.replicaMs, count)}`,
+      );
+      Object.assign(results, { lag: lagged.lag, offered: lagged.offered, lagCpu });
     }
     if (runs('catch-up')) {
       const caught = await catchUp(root, mib);

@@ -250,6 +250,16 @@ class ReplicaSession implements ReplicaProgress {
   /** Sends what the log has past sentOffset, chunk by chunk, pausing while the socket is full. */
   private pump(): void {
     this.timer = undefined;
+    // Each frame's header and records leave in one write (writev) with the frames before them.
+    this.socket.cork();
+    try {
+      this.pumpCorked();
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  private pumpCorked(): void {
     while (!this.closed) {
       let chunk: ReturnType<MessageStore['encodedFrom']>;
       try {
