@@ -121,7 +121,7 @@ function perMessage(ms: number | undefined, messages: number): string {
 }
 
 /** Runs `work` on a broker set, then stops it (also when `work` fails): its result and the set's CPU. */
-async function measured<T>(set: { stop(): Promise<CpuUsed> }, work: () => Promise<T>): Promise<[T, CpuUsed]> {
+async function measured<T, Used>(set: { stop(): Promise<Used> }, work: () => Promise<T>): Promise<[T, Used]> {
   let result: T;
   try {
     result = await work();
@@ -256,7 +256,7 @@ async function lag(
 }
 
 /** A replica started after the master took `mib` MiB: bytes per second until it holds the master's log end. */
-async function catchUp(root: string, mib: number): Promise<{ bytes: number; seconds: number }> {
+async function catchUp(root: string, mib: number): Promise<{ bytes: number; seconds: number; replicaCpuMs: number }> {
   const set = await brokerSet(root, 'async-master', false, 'bench-catch-up');
   const client = new Admin({ nameServer: set.nameServer });
   try {
@@ -282,16 +282,15 @@ async function catchUp(root: string, mib: number): Promise<{ bytes: number; seco
       brokerId: 1,
       nameServers: [set.nameServer],
     });
-    try {
+    const [seconds, replicaCpuMs] = await measured(replica, async () => {
       const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
       while ((await status(client, set.master.broker)).acked < logEnd) {
         if (Date.now() > deadline) throw new Error('the replica never caught up');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      return { bytes: logEnd, seconds: (performance.now() - replicaStarted) / 1000 };
-    } finally {
-      await replica.stop();
-    }
+      return (performance.now() - replicaStarted) / 1000;
+    });
+    return { bytes: logEnd, seconds, replicaCpuMs };
   } finally {
     await client.close();
     await set.stop();
@@ -344,7 +343,7 @@ async function main(): Promise<void> {
       const caught = await catchUp(root, mib);
       const mbPerS = caught.bytes / 1e6 / caught.seconds;
       console.log(
-        `catch-up ${(caught.bytes / 2 ** 20).toFixed(0)} MiB in ${caught.seconds.toFixed(2)} s: ${mbPerS.toFixed(0)} MB/s (replica start included)`,
+        `catch-up ${(caught.bytes / 2 ** 20).toFixed(0)} MiB in ${caught.seconds.toFixed(2)} s: ${mbPerS.toFixed(0)} MB/s (replica start included); replica CPU ${((caught.replicaCpuMs * 2 ** 30) / caught.bytes).toFixed(0)} ms/GiB once ready`,
       );
       Object.assign(results, { catchUp: { ...caught, mbPerS } });
     }

@@ -7,7 +7,12 @@ import net from 'node:net';
 import type { RemotingClient } from '../../client/remoting/remoting-client.js';
 import { MAGIC_MESSAGE_V1, RECORD_LAYOUT } from '../../protocol/message-record-layout.js';
 import type { MessageStore, ReplicatedAppend } from '../../storage/index.js';
-import { REPLICA_RECONNECT_INTERVAL_MS, REPLICA_REPORT_INTERVAL_MS } from '../broker-constants.js';
+import {
+  REPLICA_READ_ARENA_BYTES,
+  REPLICA_READ_BYTES_MIN,
+  REPLICA_RECONNECT_INTERVAL_MS,
+  REPLICA_REPORT_INTERVAL_MS,
+} from '../broker-constants.js';
 import { findMaster, replicaLookupClient, splitAddress } from './find-master.js';
 import { replicaAuthFrame } from './replica-auth.js';
 import { ReplicaLagHistogram, type ReplicaLagSummary } from './replica-lag-histogram.js';
@@ -106,23 +111,35 @@ export class ReplicaFollower {
     }
     this.status.haAddress = haAddress;
     const [host, port] = splitAddress(haAddress);
-    const socket = net.connect({ host, port });
+    const decoder = new ReplicationFrameDecoder();
+    const arena = new ReadArena(decoder);
+    // Reads land in consecutive slices of one arena, so the decoder hands a large data frame on
+    // as a view of them instead of joining its chunks (the records are then copied once, into
+    // the mapping).
+    const socket = net.connect({
+      host,
+      port,
+      onread: {
+        buffer: () => arena.free(),
+        callback: (bytes, buffer) => {
+          arena.used(bytes);
+          try {
+            decoder.push(Buffer.from(buffer.buffer, buffer.byteOffset, bytes), (frame) => this.received(frame, socket));
+          } catch (error) {
+            this.hooks.onError(error, `the stream from master ${haAddress}`);
+            socket.destroy();
+          }
+          return true;
+        },
+      },
+    });
     this.socket = socket;
     socket.setNoDelay(true);
-    const decoder = new ReplicationFrameDecoder();
     socket.on('connect', () => {
       this.status.connected = true;
       const { credentials } = this.identity;
       const auth = credentials === undefined ? [] : encodeReplicationFrame(replicaAuthFrame(credentials));
       socket.write(Buffer.concat([...auth, ...encodeReplicationFrame(this.hello())]));
-    });
-    socket.on('data', (chunk) => {
-      try {
-        decoder.push(chunk, (frame) => this.received(frame, socket));
-      } catch (error) {
-        this.hooks.onError(error, `the stream from master ${haAddress}`);
-        socket.destroy();
-      }
     });
     socket.on('error', () => undefined); // Its close follows; the follower reconnects then.
     socket.on('close', () => {
@@ -158,8 +175,8 @@ export class ReplicaFollower {
       return;
     }
     this.status.masterLogEnd = frame.masterLogEnd;
-    // Frames are applied in arrival order; the copy is needed because the decoder's buffer
-    // may be reused, and the bytes go into the mapping anyway.
+    // Frames are applied in arrival order; their bytes stay valid meanwhile (an arena is never
+    // rewritten) and are copied once, into the mapping.
     this.appending = this.appending.then(async () => {
       if (this.closed || this.socket !== socket) return;
       try {
@@ -208,5 +225,30 @@ export class ReplicaFollower {
     const found = await findMaster(this.lookup, this.identity.nameServers, this.identity.brokerName);
     if (found !== undefined) this.status.masterAddress = found.masterAddress;
     return found?.haAddress;
+  }
+}
+
+/**
+ * Where a replica's socket reads go: the free tail of the current arena, a new arena once less
+ * than REPLICA_READ_BYTES_MIN is left, starting with the decoder's unfinished frame (moved, so
+ * the frame stays one run of memory). An arena is never written twice, so frames that are views
+ * of it stay valid however long they wait to be appended.
+ */
+class ReadArena {
+  private arena = Buffer.allocUnsafe(REPLICA_READ_ARENA_BYTES);
+  private at = 0;
+
+  constructor(private readonly decoder: ReplicationFrameDecoder) {}
+
+  free(): Buffer {
+    if (this.arena.length - this.at < REPLICA_READ_BYTES_MIN) {
+      this.arena = Buffer.allocUnsafe(REPLICA_READ_ARENA_BYTES);
+      this.at = this.decoder.moveInto(this.arena.subarray(0, REPLICA_READ_ARENA_BYTES - REPLICA_READ_BYTES_MIN));
+    }
+    return this.arena.subarray(this.at);
+  }
+
+  used(bytes: number): void {
+    this.at += bytes;
   }
 }

@@ -177,6 +177,19 @@ export class ReplicationFrameDecoder {
     return this.pendingLength;
   }
 
+  /**
+   * Copies the bytes of the frame not yet complete to the start of `target` and keeps them
+   * there (a reader moving to a new arena, so the rest of the frame lands right after them);
+   * returns how many. Nothing moves when they do not fit.
+   */
+  moveInto(target: Buffer): number {
+    if (this.pendingLength === 0 || this.pendingLength > target.length) return 0;
+    let at = 0;
+    for (const chunk of this.pending) at += chunk.copy(target, at);
+    this.pending = [target.subarray(0, at)];
+    return at;
+  }
+
   push(chunk: Buffer, onFrame: (frame: ReplicationFrame) => void): void {
     this.pending.push(chunk);
     this.pendingLength += chunk.length;
@@ -194,7 +207,7 @@ export class ReplicationFrameDecoder {
   private peek(bytes: number): Buffer {
     const first = this.pending[0]!;
     if (first.length >= bytes) return first;
-    const joined = Buffer.concat(this.pending);
+    const joined = adjacent(this.pending) ?? Buffer.concat(this.pending);
     this.pending = [joined];
     return joined;
   }
@@ -207,6 +220,22 @@ export class ReplicationFrameDecoder {
     this.pendingLength -= bytes;
     return frame;
   }
+}
+
+/**
+ * The chunks as one view without copying when each starts where the one before ends in the
+ * same memory (a reader that reads into consecutive slices of one arena, replica-follower.ts);
+ * undefined otherwise.
+ */
+function adjacent(chunks: readonly Buffer[]): Buffer | undefined {
+  const first = chunks[0]!;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < chunks.length; i++) {
+    const chunk = chunks[i]!;
+    if (chunk.buffer !== first.buffer || chunk.byteOffset !== end) return undefined;
+    end += chunk.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 /** Decodes one whole frame (length field included). */

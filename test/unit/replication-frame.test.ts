@@ -99,6 +99,32 @@ test('replication frame decoder reassembles frames split at every byte and refus
   );
 });
 
+test('replication frame decoder hands on a frame split over chunks adjacent in memory as a view of them, and moveInto keeps an unfinished frame in one run', () => {
+  const frame: ReplicationFrame = { type: 'data', fromOffset: 64, masterLogEnd: 128, bytes: Buffer.alloc(4000, 9) };
+  const encoded = Buffer.concat(encodeReplicationFrame(frame));
+  const arena = Buffer.alloc(8192);
+  encoded.copy(arena);
+  const viewOf = (decoder: ReplicationFrameDecoder, chunks: Buffer[]): Buffer => {
+    const got: ReplicationFrame[] = [];
+    for (const chunk of chunks) decoder.push(chunk, (decoded) => got.push(decoded));
+    assert.equal(got.length, 1);
+    assert.deepEqual(got[0], frame);
+    return (got[0] as Extract<ReplicationFrame, { type: 'data' }>).bytes;
+  };
+  const adjacent = [arena.subarray(0, 100), arena.subarray(100, 2500), arena.subarray(2500, encoded.length)];
+  assert.equal(viewOf(new ReplicationFrameDecoder(), adjacent).buffer, arena.buffer, 'no copy');
+  const apart = [Buffer.from(encoded.subarray(0, 100)), Buffer.from(encoded.subarray(100))];
+  assert.notEqual(viewOf(new ReplicationFrameDecoder(), apart).buffer, arena.buffer);
+  // Half a frame in one arena, moved to the start of the next, the rest read right after it.
+  const decoder = new ReplicationFrameDecoder();
+  decoder.push(Buffer.from(encoded.subarray(0, 1000)), () => assert.fail('not whole yet'));
+  const next = Buffer.alloc(8192);
+  assert.equal(decoder.moveInto(next), 1000);
+  encoded.copy(next, 1000, 1000);
+  assert.equal(viewOf(decoder, [next.subarray(1000, encoded.length)]).buffer, next.buffer, 'one run after the move');
+  assert.equal(new ReplicationFrameDecoder().moveInto(next), 0, 'nothing pending, nothing moved');
+});
+
 test('replication frame decoder refuses an unknown type, a short report and a negative offset as MALFORMED_FRAME', () => {
   const malformed = (bytes: Buffer): void =>
     assert.throws(
