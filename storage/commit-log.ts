@@ -228,6 +228,7 @@ export class CommitLog {
       if (check.kind === 'blank') {
         if (position + sent !== end) break; // Refused below: bytes after a blank marker.
         file.wrotePosition = file.size;
+        this.files.prepareNext();
         return records;
       }
       records.push({ offset: file.fromOffset + position, size: check.size });
@@ -238,6 +239,9 @@ export class CommitLog {
       throw new StoreError('REPLICATION_DIVERGED', `bytes follow the blank marker at ${file.fromOffset + position}`);
     }
     file.wrotePosition = end;
+    // As append does: the next segment ready before it is needed, pages faulted in ahead.
+    if (end >= this.prepareNextAt) this.files.prepareNext();
+    if (this.prefault) file.prefaultAhead(this.prefaultFailed);
     return records;
   }
 
