@@ -1,6 +1,8 @@
 // A master's HA port: each replica connects, says where its log ends (hello), and receives the
-// commit log from there as raw record bytes read straight from the master's mapping. Its
-// reports say how far it holds the log; the in-sync set (sync-master) is derived from them.
+// commit log from there (an empty replica: from this log's first offset) as raw record bytes
+// read straight from the master's mapping. Its reports say how far it holds the log; the
+// in-sync set (sync-master) is derived from them. With ACL on, a peer gets nothing before its
+// signed auth frame passes (replica-auth.ts).
 import net from 'node:net';
 
 import type { RemotingCommand } from '../../protocol/remoting-command.js';
