@@ -19,8 +19,17 @@ export const REPLICA_IN_SYNC_SILENCE_MS_MAX = 5000;
 export const REPLICA_REPORT_INTERVAL_MS = 1000;
 /** A replica retries its master (name server lookup, connect) this often while it has none. */
 export const REPLICA_RECONNECT_INTERVAL_MS = 500;
-/** A master with nothing new for a replica looks again this soon. */
-export const REPLICATION_IDLE_POLL_MS = 1;
+/**
+ * A master with nothing new for a replica looks again this soon. Sends wake it at once (the
+ * writer's append hook); the poll only picks up what else appends (state machine commands).
+ */
+export const REPLICATION_IDLE_POLL_MS = 10;
+/** A replica reads its master's stream into arenas of this size (replica-follower.ts ReadArena). */
+export const REPLICA_READ_ARENA_BYTES = 32 * 1024 * 1024;
+/** A replica's socket read is offered at least this much room (else a new arena). */
+export const REPLICA_READ_BYTES_MIN = 256 * 1024;
+/** A replica's lag histogram (replica-lag-histogram.ts) counts lags up to this; longer ones count here. */
+export const REPLICA_LAG_MS_MAX = 60_000;
 /** A rejoining replica compares at most this many of its last records with its master's before giving up. */
 export const REPLICA_TAIL_PROBES_MAX = 1_000_000;
 /** A replica reading through a name server or its master gives up on one request after this long. */

@@ -60,6 +60,12 @@ export interface BrokerOptions {
   syncReplicas?: number;
   /** How long a sync master waits for them before FLUSH_SLAVE_TIMEOUT (default 5 s). */
   syncReplicaTimeoutMs?: number;
+  /**
+   * A slave under a master with ACL on: the admin account of the master's list it signs its
+   * lookups and HA stream with (broker/replication/replica-auth.ts). `tributary broker` takes it
+   * from TRIBUTARY_ACCESS_KEY / TRIBUTARY_SECRET_KEY.
+   */
+  replicaCredentials?: { readonly accessKey: string; readonly secretKey: string };
   /** Name servers to register with, 'host:port' each. */
   nameServers?: readonly string[];
   /**
@@ -136,7 +142,7 @@ export type BrokerRole = 'async-master' | 'sync-master' | 'slave';
 export const BROKER_ROLES: readonly BrokerRole[] = ['async-master', 'sync-master', 'slave'];
 
 /** Options that stay optional once resolved: absent means the feature is off. */
-type SwitchOptions = 'acl' | 'tls' | 'nameServerTls';
+type SwitchOptions = 'acl' | 'tls' | 'nameServerTls' | 'replicaCredentials';
 
 export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, 'store' | SwitchOptions>> &
   Pick<BrokerOptions, SwitchOptions> & { store: MessageStoreOptions };
@@ -158,6 +164,7 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
     haPort: options.haPort ?? 'off',
     syncReplicas: options.syncReplicas ?? SYNC_REPLICAS_DEFAULT,
     syncReplicaTimeoutMs: options.syncReplicaTimeoutMs ?? SYNC_REPLICA_TIMEOUT_MS_DEFAULT,
+    replicaCredentials: options.replicaCredentials,
     nameServers: options.nameServers ?? [],
     etcd: options.etcd ?? [],
     flush: options.flush ?? 'async',

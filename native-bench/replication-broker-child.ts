@@ -1,7 +1,8 @@
 // Child process of replication.bench.ts: one broker of a replicated set (and, for the master, a
 // name server) on 127.0.0.1 with free ports. argv[2] is JSON { withNameServer, broker }; prints
 // {"nameServer": "...", "broker": "...", "haPort": n|null} once listening; closes cleanly when
-// stdin closes or on SIGTERM.
+// stdin closes or on SIGTERM, printing {"cpuMs": n} first: the CPU time (user + system) it used
+// since it was ready, a cost that a loaded machine's scheduling does not inflate.
 import { startBroker, type BrokerOptions } from '../broker/index.js';
 import { startNameServer, type NameServer } from '../namesrv/index.js';
 
@@ -18,11 +19,14 @@ const broker = await startBroker({
 });
 const ready = { nameServer: own[0] ?? null, broker: broker.address, haPort: broker.replication.haPort ?? null };
 process.stdout.write(`${JSON.stringify(ready)}\n`);
+const readyCpu = process.cpuUsage();
 
 let closing = false;
 async function close(): Promise<void> {
   if (closing) return;
   closing = true;
+  const used = process.cpuUsage(readyCpu);
+  process.stdout.write(`${JSON.stringify({ cpuMs: (used.user + used.system) / 1000 })}\n`);
   await broker.close();
   await nameServer?.close();
   process.exit(0);

@@ -3,13 +3,15 @@
 //
 //   produce   closed-loop throughput of a single broker, then of a sync master with one replica
 //             (a send acknowledged once the replica holds it): the ratio is the goal (>= 60%)
-//   lag       an async master paced at --rate msgs/s with a replica: for each acknowledged send,
-//             the time until the replica reports holding the master's log end as of that send
-//             (polled each millisecond with Admin.replicationStatus; +~1 ms resolution)
+//   lag       an async master paced at --rate msgs/s with a replica: per record, the time from
+//             the master's append (its store timestamp) to the replica's dispatch, as the replica
+//             counts it (FollowerStatus.lag; whole ms, the true lag plus up to 1 ms). Also
+//             prints the rate the sends reached, which a loaded machine may keep below --rate
 //   catch-up  a replica started after the master took --catch-up-mib MiB: bytes / time to reach
 //             the master's log end
 //
 //   npm run build && node dist/native-bench/replication.bench.js [--seconds 10] [--rate 20000] [--catch-up-mib 1024]
+//     [--only produce|lag|catch-up] [--cpu-prof-dir <dir>]
 //
 // Prints one line per figure; writes results/replication-<timestamp>.json.
 import { spawn } from 'node:child_process';
@@ -22,7 +24,6 @@ import type { BrokerOptions } from '../broker/index.js';
 import { Admin, Producer } from '../client/index.js';
 import { LatencyHistogram } from '../bench/latency-histogram.js';
 import { saveResultsFile } from '../bench/results-file.js';
-import { OffsetMessageId } from '../storage/index.js';
 import { RESULTS_DIRECTORY } from './lib/results-directory.js';
 
 const TOPIC = 'bench-replication';
@@ -31,7 +32,8 @@ const BODY = Buffer.alloc(1024, 7);
 const PRODUCERS = 4;
 const IN_FLIGHT_PER_PRODUCER = 64;
 const SEGMENT_BYTES = 256 * 1024 * 1024;
-const STATUS_POLL_MS = 1;
+/** The lag run's pacer waits for its sends once this many are outstanding. */
+const LAG_SENDS_IN_FLIGHT_MAX = 4096;
 const CATCH_UP_TIMEOUT_MS = 600_000;
 
 function flag(name: string, fallback: number): number {
@@ -39,27 +41,63 @@ function flag(name: string, fallback: number): number {
   return at < 0 ? fallback : Number(process.argv[at + 1]);
 }
 
+function stringFlag(name: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`);
+  return at < 0 ? undefined : process.argv[at + 1];
+}
+
+type ReplicaLag = NonNullable<Awaited<ReturnType<Admin['replicationStatus']>>['follower']>['lag'];
+
+/** --only produce|lag|catch-up runs that one part (all by default). */
+function runs(part: string): boolean {
+  const only = stringFlag('only');
+  return only === undefined || only === part;
+}
+
 interface Child {
   readonly nameServer: string | null;
   readonly broker: string;
-  stop(): Promise<void>;
+  /** Closes it; resolves with the CPU ms it used since it was ready. */
+  stop(): Promise<number>;
 }
 
 async function startChild(withNameServer: boolean, broker: BrokerOptions): Promise<Child> {
   const script = fileURLToPath(new URL('./replication-broker-child.js', import.meta.url));
   const config = { withNameServer, broker: { flush: 'async', store: { segmentBytes: SEGMENT_BYTES }, ...broker } };
-  const child = spawn(process.execPath, [script, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
-      if (text.includes('\n')) resolve(text.split('\n')[0]!);
-    });
-    child.once('exit', (code) => reject(new Error(`broker child exited (${code}) before it was ready`)));
+  // --cpu-prof-dir <dir>: each broker child writes a CPU profile there (NODE_OPTIONS refuses --cpu-prof).
+  const profileDirectory = stringFlag('cpu-prof-dir');
+  const profile = profileDirectory === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDirectory];
+  const child = spawn(process.execPath, [...profile, script, JSON.stringify(config)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const ready = JSON.parse(line) as { nameServer: string | null; broker: string };
-  return { ...ready, stop: () => (child.stdin!.end(), exited) };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines: string[] = [];
+  let waiting: (() => void) | undefined;
+  let text = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+    const parts = text.split('\n');
+    text = parts.pop()!;
+    lines.push(...parts);
+    waiting?.();
+  });
+  const nextLine = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (lines.length > 0) resolve(lines.shift()!);
+        else waiting = check;
+      };
+      child.once('exit', (code) => reject(new Error(`broker child exited (${code})`)));
+      check();
+    });
+  const ready = JSON.parse(await nextLine()) as { nameServer: string | null; broker: string };
+  const stop = async (): Promise<number> => {
+    child.stdin!.end();
+    const used = JSON.parse(await nextLine()) as { cpuMs: number };
+    await exited;
+    return used.cpuMs;
+  };
+  return { ...ready, stop };
 }
 
 async function freePort(): Promise<number> {
@@ -71,13 +109,36 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** CPU ms (user + system) each broker used while the set was ready. */
+interface CpuUsed {
+  readonly masterMs: number;
+  readonly replicaMs: number | undefined;
+}
+
+/** CPU µs per message, for the figures' lines. */
+function perMessage(ms: number | undefined, messages: number): string {
+  return ms === undefined ? '-' : ((ms * 1000) / messages).toFixed(1);
+}
+
+/** Runs `work` on a broker set, then stops it (also when `work` fails): its result and the set's CPU. */
+async function measured<T, Used>(set: { stop(): Promise<Used> }, work: () => Promise<T>): Promise<[T, Used]> {
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    await set.stop();
+    throw error;
+  }
+  return [result, await set.stop()];
+}
+
 /** A master (with a name server) and optionally a replica, on fresh directories. */
 async function brokerSet(
   root: string,
   role: 'async-master' | 'sync-master',
   replica: boolean,
   name: string,
-): Promise<{ master: Child; replica: Child | undefined; nameServer: string; stop(): Promise<void> }> {
+): Promise<{ master: Child; replica: Child | undefined; nameServer: string; stop(): Promise<CpuUsed> }> {
   const haPort = await freePort();
   const master = await startChild(true, {
     dataDirectory: path.join(root, `${name}-m`),
@@ -107,8 +168,8 @@ async function brokerSet(
     replica: copy,
     nameServer,
     stop: async () => {
-      await copy?.stop();
-      await master.stop();
+      const replicaMs = await copy?.stop();
+      return { masterMs: await master.stop(), replicaMs };
     },
   };
 }
@@ -118,8 +179,8 @@ async function status(client: Admin, address: string): Promise<{ logEnd: number;
   return { logEnd: body.logEnd, acked: Math.max(-1, ...body.replicas.map((replica) => replica.ackedOffset)) };
 }
 
-/** Closed-loop sends for `seconds`; msgs/s. Waits until a first send succeeds (the replica in sync). */
-async function produce(nameServer: string, seconds: number): Promise<number> {
+/** Closed-loop sends for `seconds`: msgs/s and how many. Waits until a first send succeeds (the replica in sync). */
+async function produce(nameServer: string, seconds: number): Promise<{ rate: number; sent: number }> {
   const producers = Array.from({ length: PRODUCERS }, (_, i) => new Producer({ nameServer, group: `bench-repl-${i}` }));
   await Promise.all(producers.map((producer) => producer.start()));
   for (let tries = 0; ; tries++) {
@@ -145,50 +206,57 @@ async function produce(nameServer: string, seconds: number): Promise<number> {
   );
   const rate = sent / ((Date.now() - started) / 1000);
   await Promise.all(producers.map((producer) => producer.shutdown()));
-  return rate;
+  return { rate, sent };
 }
 
-/** Paced sends at `rate` for `seconds`; the replica lag of each acknowledged send. */
-async function lag(nameServer: string, master: string, rate: number, seconds: number): Promise<LatencyHistogram> {
+/**
+ * Paced sends at `rate` for `seconds` (4 producers), then the replica's own lag histogram: per
+ * record, the master's append (its store timestamp) to the replica's dispatch. Returns the
+ * rate the sends reached too (the machine may not offer `rate`).
+ */
+async function lag(
+  nameServer: string,
+  replica: string,
+  rate: number,
+  seconds: number,
+): Promise<{ lag: ReplicaLag; offered: number }> {
   const client = new Admin({ nameServer });
-  const producer = new Producer({ nameServer, group: 'bench-repl-lag' });
-  await producer.start();
-  const histogram = new LatencyHistogram();
-  const waiting: { end: number; at: number }[] = [];
-  let done = false;
-  const poller = (async () => {
-    while (!done || waiting.length > 0) {
-      const { acked } = await status(client, master);
-      const now = performance.now();
-      waiting.sort((a, b) => a.end - b.end);
-      while (waiting.length > 0 && waiting[0]!.end <= acked) histogram.record((now - waiting.shift()!.at) * 1000);
-      await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
-    }
-  })();
+  const producers = Array.from({ length: PRODUCERS }, (_, i) => new Producer({ nameServer, group: `bench-lag-${i}` }));
+  await Promise.all(producers.map((producer) => producer.start()));
+  // Timed from a replica that follows and holds the master's log (not from its start-up).
+  for (let tries = 0; ; tries++) {
+    const follower = (await client.replicationStatus(replica)).follower;
+    const replicaEnd = (await client.replicationStatus(replica)).logEnd;
+    if (follower?.connected === true && follower.masterLogEnd > 0 && replicaEnd === follower.masterLogEnd) break;
+    if (tries > 200) throw new Error('the replica never followed its master');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const started = performance.now();
-  const sends: Promise<void>[] = [];
-  for (let i = 0; i < rate * seconds; i++) {
+  const sends: Promise<unknown>[] = [];
+  const total = rate * seconds;
+  for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    sends.push(
-      producer.send({ topic: TOPIC, body: BODY }).then((result) => {
-        // The replica holds the record once its acked log end is past the record's offset.
-        const offset = OffsetMessageId.decode(result.offsetMsgId)!.commitLogOffset;
-        waiting.push({ end: offset + 1, at: performance.now() });
-      }),
-    );
+    sends.push(producers[i % PRODUCERS]!.send({ topic: TOPIC, body: BODY }));
+    // Settled sends are dropped so the list stays short at high rates.
+    if (sends.length >= LAG_SENDS_IN_FLIGHT_MAX) await Promise.all(sends.splice(0));
   }
   await Promise.all(sends);
-  done = true;
-  await poller;
-  await producer.shutdown();
+  const offered = total / ((performance.now() - started) / 1000);
+  let found: ReplicaLag | undefined;
+  for (let tries = 0; found === undefined || found.count < total; tries++) {
+    if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (tries > 200) throw new Error(`the replica dispatched ${found?.count} of ${total} records`);
+    found = (await client.replicationStatus(replica)).follower?.lag;
+  }
+  await Promise.all(producers.map((producer) => producer.shutdown()));
   await client.close();
-  return histogram;
+  return { lag: found, offered };
 }
 
 /** A replica started after the master took `mib` MiB: bytes per second until it holds the master's log end. */
-async function catchUp(root: string, mib: number): Promise<{ bytes: number; seconds: number }> {
+async function catchUp(root: string, mib: number): Promise<{ bytes: number; seconds: number; replicaCpuMs: number }> {
   const set = await brokerSet(root, 'async-master', false, 'bench-catch-up');
   const client = new Admin({ nameServer: set.nameServer });
   try {
@@ -214,16 +282,15 @@ async function catchUp(root: string, mib: number): Promise<{ bytes: number; seco
       brokerId: 1,
       nameServers: [set.nameServer],
     });
-    try {
+    const [seconds, replicaCpuMs] = await measured(replica, async () => {
       const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
       while ((await status(client, set.master.broker)).acked < logEnd) {
         if (Date.now() > deadline) throw new Error('the replica never caught up');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      return { bytes: logEnd, seconds: (performance.now() - replicaStarted) / 1000 };
-    } finally {
-      await replica.stop();
-    }
+      return (performance.now() - replicaStarted) / 1000;
+    });
+    return { bytes: logEnd, seconds, replicaCpuMs };
   } finally {
     await client.close();
     await set.stop();
@@ -236,29 +303,51 @@ async function main(): Promise<void> {
   const mib = flag('catch-up-mib', 1024);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-replication-'));
   try {
-    const single = await brokerSet(root, 'async-master', false, 'bench-single');
-    const singleRate = await produce(single.nameServer, seconds).finally(() => single.stop());
-    const sync = await brokerSet(root, 'sync-master', true, 'bench-sync');
-    const syncRate = await produce(sync.nameServer, seconds).finally(() => sync.stop());
-    const ratio = syncRate / singleRate;
-    console.log(
-      `produce  single ${singleRate.toFixed(0)} msgs/s | sync + 1 replica ${syncRate.toFixed(0)} msgs/s | ${(ratio * 100).toFixed(1)}% (goal >= 60%)`,
-    );
-    const paced = await brokerSet(root, 'async-master', true, 'bench-lag');
-    const lagged = await lag(paced.nameServer, paced.master.broker, rate, seconds).finally(() => paced.stop());
-    const lagSummary = lagged.summary();
-    console.log(
-      `lag      ${rate} msgs/s: p50 ${lagSummary.p50Ms.toFixed(2)} ms, p99 ${lagSummary.p99Ms.toFixed(2)} ms, max ${lagSummary.maxMs.toFixed(2)} ms (${lagSummary.count} sends)`,
-    );
-    const caught = await catchUp(root, mib);
-    const mbPerS = caught.bytes / 1e6 / caught.seconds;
-    console.log(
-      `catch-up ${(caught.bytes / 2 ** 20).toFixed(0)} MiB in ${caught.seconds.toFixed(2)} s: ${mbPerS.toFixed(0)} MB/s (replica start included)`,
-    );
-    const file = saveResultsFile(
-      { directory: RESULTS_DIRECTORY, name: 'replication' },
-      { seconds, rate, catchUpMiB: mib, singleRate, syncRate, ratio, lag: lagSummary, catchUp: { ...caught, mbPerS } },
-    );
+    const results: Record<string, unknown> = { seconds, rate, catchUpMiB: mib };
+    if (runs('produce')) {
+      const single = await brokerSet(root, 'async-master', false, 'bench-single');
+      const [alone, singleCpu] = await measured(single, () => produce(single.nameServer, seconds));
+      const sync = await brokerSet(root, 'sync-master', true, 'bench-sync');
+      const [synced, syncCpu] = await measured(sync, () => produce(sync.nameServer, seconds));
+      const [singleRate, syncRate] = [alone.rate, synced.rate];
+      const ratio = syncRate / singleRate;
+      console.log(
+        `produce  single ${singleRate.toFixed(0)} msgs/s | sync + 1 replica ${syncRate.toFixed(0)} msgs/s | ${(ratio * 100).toFixed(1)}% (goal >= 60%)`,
+      );
+      console.log(
+        `         CPU µs/msg: single master ${perMessage(singleCpu.masterMs, alone.sent)} | sync master ${perMessage(syncCpu.masterMs, synced.sent)} + replica ${perMessage(syncCpu.replicaMs, synced.sent)}`,
+      );
+      Object.assign(results, {
+        singleRate,
+        syncRate,
+        ratio,
+        singleCpu,
+        syncCpu,
+        singleSent: alone.sent,
+        syncSent: synced.sent,
+      });
+    }
+    if (runs('lag')) {
+      const paced = await brokerSet(root, 'async-master', true, 'bench-lag');
+      const [lagged, lagCpu] = await measured(paced, () => lag(paced.nameServer, paced.replica!.broker, rate, seconds));
+      const { p50Ms, p99Ms, maxMs, count } = lagged.lag;
+      console.log(
+        `lag      ${rate} msgs/s asked, ${lagged.offered.toFixed(0)} offered: p50 ${p50Ms} ms, p99 ${p99Ms} ms, max ${maxMs} ms (${count} records; master append to replica dispatch, +<=1 ms)`,
+      );
+      console.log(
+        `         CPU µs/msg: master ${perMessage(lagCpu.masterMs, count)} + replica ${perMessage(lagCpu.replicaMs, count)}`,
+      );
+      Object.assign(results, { lag: lagged.lag, offered: lagged.offered, lagCpu });
+    }
+    if (runs('catch-up')) {
+      const caught = await catchUp(root, mib);
+      const mbPerS = caught.bytes / 1e6 / caught.seconds;
+      console.log(
+        `catch-up ${(caught.bytes / 2 ** 20).toFixed(0)} MiB in ${caught.seconds.toFixed(2)} s: ${mbPerS.toFixed(0)} MB/s (replica start included); replica CPU ${((caught.replicaCpuMs * 2 ** 30) / caught.bytes).toFixed(0)} ms/GiB once ready`,
+      );
+      Object.assign(results, { catchUp: { ...caught, mbPerS } });
+    }
+    const file = saveResultsFile({ directory: RESULTS_DIRECTORY, name: 'replication' }, results);
     console.log(`results: ${file}`);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });

@@ -138,6 +138,11 @@ export const REQUEST_CODE = {
   TRIBUTARY_REPLICATION_ADDRESS: 21600,
   /** Replication status, JSON body: role, logEnd, replicas (acked, flushed, in sync) or the follower's view. */
   TRIBUTARY_REPLICATION_STATUS: 21601,
+  /**
+   * Never sent on the client port: the code a replica signs into its HA auth frame
+   * (broker/replication/replica-auth.ts), so the master checks it as an admin-only request.
+   */
+  TRIBUTARY_REPLICATION_STREAM: 21602,
 } as const;
 
 export type RequestCode = (typeof REQUEST_CODE)[keyof typeof REQUEST_CODE];

@@ -191,13 +191,20 @@ export class CommitLog {
   }
 
   /**
-   * Writes records a master encoded (replication) at `offset`, which must be this log's end, and
+   * Writes records a master encoded (replication) at `offset`, which must be this log's end (or,
+   * for an empty log, any segment start), and
    * returns the offset and size of each. `bytes` are whole records (and at most one closing blank
    * marker) of one segment; each must sit at its own physical offset and pass its CRC-32C, else
    * nothing counts as written and the bytes are zeroed again.
    */
   appendEncoded(offset: number, bytes: Buffer): { offset: number; size: number }[] {
-    if (offset !== this.maxOffset) {
+    // An empty log starts where its master's does (retention moved that past 0): its empty
+    // first segment, if any, gives way to one at `offset`.
+    const startsLate = this.maxOffset === 0 && offset > 0 && offset % this.segmentBytes === 0;
+    if (startsLate) {
+      this.files.removeAll();
+      this.files.syncDirectory();
+    } else if (offset !== this.maxOffset) {
       throw new StoreError(
         'REPLICATION_DIVERGED',
         `a stream from ${offset} does not continue this log at ${this.maxOffset}`,
@@ -221,6 +228,7 @@ export class CommitLog {
       if (check.kind === 'blank') {
         if (position + sent !== end) break; // Refused below: bytes after a blank marker.
         file.wrotePosition = file.size;
+        this.files.prepareNext();
         return records;
       }
       records.push({ offset: file.fromOffset + position, size: check.size });
@@ -231,6 +239,9 @@ export class CommitLog {
       throw new StoreError('REPLICATION_DIVERGED', `bytes follow the blank marker at ${file.fromOffset + position}`);
     }
     file.wrotePosition = end;
+    // As append does: the next segment ready before it is needed, pages faulted in ahead.
+    if (end >= this.prepareNextAt) this.files.prepareNext();
+    if (this.prefault) file.prefaultAhead(this.prefaultFailed);
     return records;
   }
 

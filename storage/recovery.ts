@@ -217,7 +217,8 @@ export function dispatchReplicated(
   const touched = new Map<string, { topic: string; queueId: number }>();
   const first = records[0];
   if (first === undefined) return touched;
-  const dispatcher = new Dispatcher(parts, first.offset, first.offset, new Set());
+  // A log that starts past 0 (a replica that joined a trimmed master) starts its queues late too.
+  const dispatcher = new Dispatcher(parts, first.offset, first.offset, new Set(), parts.commitLog.minOffset > 0);
   for (const { offset } of records) {
     const file = parts.commitLog.files.find(offset)!;
     const record = readRecord(file.buffer, file.view, offset - file.fromOffset);
@@ -239,6 +240,8 @@ class Dispatcher {
     private readonly queueFrom: number,
     private readonly indexFrom: number,
     private readonly rebuilding: ReadonlySet<ConsumeQueue>,
+    /** An empty queue may begin at any queue offset (the log's first records are not here). */
+    private readonly emptyQueuesStartLate = false,
   ) {}
 
   dispatch(offset: number, record: ReturnType<typeof readRecord>): void {
@@ -269,7 +272,7 @@ class Dispatcher {
     const next = queue.maxQueueOffset;
     if (record.queueOffset < next) return;
     const empty = next <= queue.minQueueOffset;
-    if (record.queueOffset > next && !(empty && this.rebuilding.has(queue))) {
+    if (record.queueOffset > next && !(empty && (this.emptyQueuesStartLate || this.rebuilding.has(queue)))) {
       this.gaps.add(queue);
       return;
     }

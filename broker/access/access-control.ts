@@ -14,6 +14,9 @@ import type { ResourceNeed } from './request-permission-table.js';
 import type { ResourceAccess } from './resource-access.js';
 import type { HttpAccess } from '../../server/http/http-endpoint.js';
 import { normalizeAddress } from './address-allow-list.js';
+import { SignatureReplayCache } from './signature-replay-cache.js';
+import { ACL_FIELD, TRIBUTARY_SIGNED_FIELD } from '../../protocol/request-signature.js';
+import { SIGNED_REQUEST_CLOCK_SKEW_MS_MAX } from '../broker-constants.js';
 
 /** accessKey and secretKey from an HTTP Basic authorization header, if it is one. */
 function basicCredentials(authorization: string | undefined): { accessKey: string; secretKey: string } | undefined {
@@ -33,6 +36,7 @@ export type AclOption = string | Readonly<Record<string, unknown>>;
 
 export class AccessControl implements ResourceAccess {
   private readonly validator: AccessValidator;
+  private readonly streamReplays = new SignatureReplayCache();
   /** Requests refused so far (tributary_acl_refusals_total). */
   refusals = 0;
 
@@ -101,6 +105,31 @@ export class AccessControl implements ResourceAccess {
   }
 
   /** A request's header before its body arrives: a reason refuses it (the connection closes). */
+  /**
+   * A replica on the HA port (resource-access.ts): the global allow-list, else its signed auth
+   * as an admin-only request, signed within SIGNED_REQUEST_CLOCK_SKEW_MS_MAX and never seen
+   * before, whatever the account's requireSignedCode (the HA port has no TLS to hide it).
+   */
+  readonly replicaRefusal = (signed: RemotingCommand | undefined, remoteAddress: string): string | undefined => {
+    const refusal = this.streamRefusal(signed, remoteAddress);
+    if (refusal !== undefined) this.refusals++;
+    return refusal;
+  };
+
+  private streamRefusal(signed: RemotingCommand | undefined, remoteAddress: string): string | undefined {
+    if (this.source().globalAllowList.matches(normalizeAddress(remoteAddress))) return undefined;
+    if (signed === undefined) return 'access denied: the HA port streams only to a signed replica';
+    const decision = this.validator.decide(signed, remoteAddress);
+    if (!decision.allowed) return decision.remark;
+    const signedAt = Number(signed.extFields?.[TRIBUTARY_SIGNED_FIELD.timestamp]);
+    const now = Date.now();
+    if (!(Math.abs(now - signedAt) <= SIGNED_REQUEST_CLOCK_SKEW_MS_MAX))
+      return `access denied: the replica's auth was signed ${Math.round((now - signedAt) / 1000)} s from the master's clock`;
+    if (this.streamReplays.seen(String(signed.extFields?.[ACL_FIELD.signature]), signedAt, now))
+      return 'access denied: the replica auth was already received (a replay)';
+    return undefined;
+  }
+
   checkHeader(request: RemotingCommand, remoteHost: string): string | undefined {
     const decision = this.validator.decideBeforeBody(request, remoteHost);
     return decision.allowed ? undefined : decision.remark;

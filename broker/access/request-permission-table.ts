@@ -129,6 +129,8 @@ export const REQUEST_PERMISSION_TABLE: ReadonlyMap<number, RequestPermission> = 
   // Where the master's HA port is: no topic, group or message in it (a replica asks it).
   [REQUEST_CODE.TRIBUTARY_REPLICATION_ADDRESS, SIGNED],
   [REQUEST_CODE.TRIBUTARY_REPLICATION_STATUS, ADMIN],
+  // The whole log, every topic in it: a replica signs its HA stream with an admin account.
+  [REQUEST_CODE.TRIBUTARY_REPLICATION_STREAM, ADMIN],
   // Changes to topics and groups, and views of everything (RocketMQ's ADMIN_CODE and more).
   [REQUEST_CODE.UPDATE_AND_CREATE_TOPIC, ADMIN],
   [REQUEST_CODE.DELETE_TOPIC_IN_BROKER, ADMIN],

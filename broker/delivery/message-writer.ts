@@ -20,6 +20,8 @@ export class MessageWriter {
   onTimerHeld: ((dueMs: number) => void) | undefined;
   /** A sync master's replica acknowledgement (broker/replication/): a put resolves after it. */
   replicaGate: ((end: number) => Promise<void>) | undefined;
+  /** A master's HA port: records were appended, replicas waiting for them are sent them now. */
+  onAppended: (() => void) | undefined;
 
   constructor(
     private readonly store: MessageStore,
@@ -71,6 +73,7 @@ export class MessageWriter {
 
   /** With a replica gate, resolves once the replicas hold the log up to its end as of this append. */
   private replicated<T>(appended: Promise<T>): Promise<T> {
+    this.onAppended?.();
     const gate = this.replicaGate;
     if (gate === undefined) return appended;
     const end = this.store.commitLogMaxOffset;

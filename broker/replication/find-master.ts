@@ -1,7 +1,8 @@
 // How a replica finds its master's HA address: the master's client address from a name server
 // (GET_BROKER_CLUSTER_INFO, broker id 0 of its broker name), then the HA address from the
 // master itself (TRIBUTARY_REPLICATION_ADDRESS).
-import type { RemotingClient } from '../../client/remoting/remoting-client.js';
+import { RemotingClient } from '../../client/remoting/remoting-client.js';
+import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { MASTER_BROKER_ID, REPLICA_LOOKUP_TIMEOUT_MS } from '../broker-constants.js';
@@ -35,6 +36,14 @@ export async function findMaster(
       return { masterAddress, haAddress };
   }
   return undefined;
+}
+
+/** The client a replica looks its master up with, signing with `credentials` when given (ACL). */
+export function replicaLookupClient(credentials: { accessKey: string; secretKey: string } | undefined): RemotingClient {
+  return new RemotingClient({
+    serializeType: SERIALIZE_TYPE.json,
+    ...(credentials === undefined ? {} : { credentials }),
+  });
 }
 
 export function splitAddress(address: string): [string, number] {

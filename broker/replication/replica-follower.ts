@@ -4,11 +4,18 @@
 // that does not continue its log; the state machines then replay the master's commands.
 import net from 'node:net';
 
-import { RemotingClient } from '../../client/remoting/remoting-client.js';
-import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
+import type { RemotingClient } from '../../client/remoting/remoting-client.js';
+import { MAGIC_MESSAGE_V1, RECORD_LAYOUT } from '../../protocol/message-record-layout.js';
 import type { MessageStore, ReplicatedAppend } from '../../storage/index.js';
-import { REPLICA_RECONNECT_INTERVAL_MS, REPLICA_REPORT_INTERVAL_MS } from '../broker-constants.js';
-import { findMaster, splitAddress, type MasterLocation } from './find-master.js';
+import {
+  REPLICA_READ_ARENA_BYTES,
+  REPLICA_READ_BYTES_MIN,
+  REPLICA_RECONNECT_INTERVAL_MS,
+  REPLICA_REPORT_INTERVAL_MS,
+} from '../broker-constants.js';
+import { findMaster, replicaLookupClient, splitAddress, type MasterLocation } from './find-master.js';
+import { replicaAuthFrame } from './replica-auth.js';
+import { ReplicaLagHistogram, type ReplicaLagSummary } from './replica-lag-histogram.js';
 import { ReplicationFrameDecoder, encodeReplicationFrame, type ReplicationFrame } from './replication-frame.js';
 
 export interface FollowerHooks {
@@ -28,6 +35,8 @@ export interface FollowerIdentity {
   readonly epoch: number;
   /** Controller mode: the master etcd elected; without it, broker id 0 of the name servers. */
   readonly locate?: () => Promise<MasterLocation | undefined>;
+  /** Signs the lookups and the HA stream for a master with ACL on. */
+  readonly credentials?: { accessKey: string; secretKey: string } | undefined;
 }
 
 /** What a replica knows of its master and how far it is (tests, status). */
@@ -42,16 +51,19 @@ export interface FollowerStatus {
   readonly refusals: number;
   /** Controller mode: how far the master's in-sync replicas hold the log (what may be read here). */
   readonly confirmedEnd: number;
+  /** Per record, master append to dispatch here (replica-lag-histogram.ts). */
+  readonly lag: ReplicaLagSummary;
 }
 
 export class ReplicaFollower {
-  private readonly lookup = new RemotingClient({ serializeType: SERIALIZE_TYPE.json });
+  private readonly lookup: RemotingClient;
   private socket: net.Socket | undefined;
   private timer: NodeJS.Timeout | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
   private reportSoon = false;
   private appending: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly lag = new ReplicaLagHistogram();
   private status = {
     masterAddress: undefined as string | undefined,
     haAddress: undefined as string | undefined,
@@ -66,7 +78,9 @@ export class ReplicaFollower {
     private readonly store: MessageStore,
     private readonly identity: FollowerIdentity,
     private readonly hooks: FollowerHooks,
-  ) {}
+  ) {
+    this.lookup = replicaLookupClient(identity.credentials);
+  }
 
   /** How far this replica may serve reads in controller mode (FollowerStatus.confirmedEnd). */
   get confirmedEnd(): number {
@@ -74,7 +88,7 @@ export class ReplicaFollower {
   }
 
   get state(): FollowerStatus {
-    return { ...this.status };
+    return { ...this.status, lag: this.lag.summary() };
   }
 
   start(): void {
@@ -114,21 +128,35 @@ export class ReplicaFollower {
     }
     this.status.haAddress = haAddress;
     const [host, port] = splitAddress(haAddress);
-    const socket = net.connect({ host, port });
+    const decoder = new ReplicationFrameDecoder();
+    const arena = new ReadArena(decoder);
+    // Reads land in consecutive slices of one arena, so the decoder hands a large data frame on
+    // as a view of them instead of joining its chunks (the records are then copied once, into
+    // the mapping).
+    const socket = net.connect({
+      host,
+      port,
+      onread: {
+        buffer: () => arena.free(),
+        callback: (bytes, buffer) => {
+          arena.used(bytes);
+          try {
+            decoder.push(Buffer.from(buffer.buffer, buffer.byteOffset, bytes), (frame) => this.received(frame, socket));
+          } catch (error) {
+            this.hooks.onError(error, `the stream from master ${haAddress}`);
+            socket.destroy();
+          }
+          return true;
+        },
+      },
+    });
     this.socket = socket;
     socket.setNoDelay(true);
-    const decoder = new ReplicationFrameDecoder();
     socket.on('connect', () => {
       this.status.connected = true;
-      socket.write(Buffer.concat(encodeReplicationFrame(this.hello())));
-    });
-    socket.on('data', (chunk) => {
-      try {
-        decoder.push(chunk, (frame) => this.received(frame, socket));
-      } catch (error) {
-        this.hooks.onError(error, `the stream from master ${haAddress}`);
-        socket.destroy();
-      }
+      const { credentials } = this.identity;
+      const auth = credentials === undefined ? [] : encodeReplicationFrame(replicaAuthFrame(credentials));
+      socket.write(Buffer.concat([...auth, ...encodeReplicationFrame(this.hello())]));
     });
     socket.on('error', () => undefined); // Its close follows; the follower reconnects then.
     socket.on('close', () => {
@@ -178,19 +206,33 @@ export class ReplicaFollower {
       return;
     }
     this.status.masterLogEnd = frame.masterLogEnd;
-    // Frames are applied in arrival order; the copy is needed because the decoder's buffer
-    // may be reused, and the bytes go into the mapping anyway.
+    // Frames are applied in arrival order; their bytes stay valid meanwhile (an arena is never
+    // rewritten) and are copied once, into the mapping.
     this.appending = this.appending.then(async () => {
       if (this.closed || this.socket !== socket) return;
       try {
         const result = await this.store.appendReplicated(frame.fromOffset, frame.bytes);
         this.hooks.appended(result);
+        this.recordLag(frame.bytes);
         this.reportOnce();
       } catch (error) {
         this.hooks.onError(error, `appending replicated records at ${frame.fromOffset}`);
         socket.destroy();
       }
     });
+  }
+
+  /** Each record's lag: now (dispatched) less its store timestamp (the master's append). */
+  private recordLag(bytes: Buffer): void {
+    const now = Date.now();
+    let position = 0;
+    while (position + RECORD_LAYOUT.storeTimestamp + 8 <= bytes.length) {
+      const size = bytes.readInt32BE(position);
+      if (size <= 0 || bytes.readUInt32BE(position + RECORD_LAYOUT.magic) !== MAGIC_MESSAGE_V1) return;
+      const at = position + RECORD_LAYOUT.storeTimestamp;
+      this.lag.record(now - (bytes.readUInt32BE(at) * 2 ** 32 + bytes.readUInt32BE(at + 4)));
+      position += size;
+    }
   }
 
   /** One report per tick however many frames it appended. */
@@ -215,5 +257,30 @@ export class ReplicaFollower {
     const found = await (locate?.() ?? findMaster(this.lookup, nameServers, brokerName));
     if (found !== undefined) this.status.masterAddress = found.masterAddress;
     return found?.haAddress;
+  }
+}
+
+/**
+ * Where a replica's socket reads go: the free tail of the current arena, a new arena once less
+ * than REPLICA_READ_BYTES_MIN is left, starting with the decoder's unfinished frame (moved, so
+ * the frame stays one run of memory). An arena is never written twice, so frames that are views
+ * of it stay valid however long they wait to be appended.
+ */
+class ReadArena {
+  private arena = Buffer.allocUnsafe(REPLICA_READ_ARENA_BYTES);
+  private at = 0;
+
+  constructor(private readonly decoder: ReplicationFrameDecoder) {}
+
+  free(): Buffer {
+    if (this.arena.length - this.at < REPLICA_READ_BYTES_MIN) {
+      this.arena = Buffer.allocUnsafe(REPLICA_READ_ARENA_BYTES);
+      this.at = this.decoder.moveInto(this.arena.subarray(0, REPLICA_READ_ARENA_BYTES - REPLICA_READ_BYTES_MIN));
+    }
+    return this.arena.subarray(this.at);
+  }
+
+  used(bytes: number): void {
+    this.at += bytes;
   }
 }

@@ -4,8 +4,8 @@
 // | at | bytes | field                                                                 |
 // |----|-------|-----------------------------------------------------------------------|
 // | 0  | 4     | length of what follows (int32, 1..REPLICATION_FRAME_BYTES_MAX)        |
-// | 4  | 1     | type: 1 hello, 2 report, 5 probe (replica -> master); 3 data, 4 refuse,|
-// |    |       | 6 probe result, 7 epoch, 8 confirmed (master -> replica)              |
+// | 4  | 1     | type: 1 hello, 2 report, 5 probe, 9 auth (replica -> master); 3 data, |
+// |    |       | 4 refuse, 6 probe result, 7 epoch, 8 confirmed (master -> replica)    |
 //
 // hello (a replica's first frame):
 // | 5  | 8     | logEnd: where the replica's log ends (int64)                          |
@@ -25,7 +25,8 @@
 // | 21 | rest  | the record bytes                                                      |
 // refuse (the master will not serve this replica; it closes the connection after it):
 // | 5  | 1     | reason: 1 diverged, 2 wrong broker, 3 segment size, 4 offset gone,    |
-// |    |       | 5 stale epoch (the replica knows a newer master than this one)        |
+// |    |       | 5 stale epoch (the replica knows a newer master than this one),       |
+// |    |       | 6 unauthorized                                                        |
 // | 6  | rest  | text (UTF-8)                                                          |
 // probe (a rejoining replica asks whether a record of its log is the master's, before hello):
 // | 5  | 8     | offset of the record (int64)                                          |
@@ -39,6 +40,11 @@
 // confirmed (controller mode: how far the in-sync replicas hold the log; a replica serves
 // consumers no further, so nothing they read can be lost to a failover):
 // | 5  | 8     | end: a commit log offset (int64)                                      |
+// auth (first frame on a master with ACL on; replica-auth.ts says what is signed):
+// | 5  | 8     | signedAt: ms since the epoch (int64)                                  |
+// | 13 | 1     | a: accessKey length, then the accessKey (UTF-8)                       |
+// | .. | 1     | n: nonce length, then the nonce (UTF-8)                               |
+// | .. | 1     | s: signature length, then the signature (Base64, ASCII); nothing after |
 import { ReplicationFrameError } from './replication-frame-error.js';
 
 export const REPLICATION_FRAME_TYPE = {
@@ -50,8 +56,16 @@ export const REPLICATION_FRAME_TYPE = {
   probeResult: 6,
   epoch: 7,
   confirmed: 8,
+  auth: 9,
 } as const;
-export const REFUSE_REASON = { diverged: 1, wrongBroker: 2, segmentSize: 3, offsetGone: 4, staleEpoch: 5 } as const;
+export const REFUSE_REASON = {
+  diverged: 1,
+  wrongBroker: 2,
+  segmentSize: 3,
+  offsetGone: 4,
+  staleEpoch: 5,
+  unauthorized: 6,
+} as const;
 
 /** Record bytes per data frame at most (the master reads this much at a time from its mapping). */
 export const REPLICATION_TRANSFER_BYTES_MAX = 4 * 1024 * 1024;
@@ -67,6 +81,9 @@ const EPOCH_BYTES = 13;
 const REPORT_BYTES = 21;
 const PROBE_BYTES = 21;
 const PROBE_RESULT_BYTES = 14;
+const AUTH_FIXED_BYTES = 13;
+/** Each of an auth frame's strings is at most this long (its length is one byte). */
+const AUTH_FIELD_BYTES_MAX = 255;
 
 export type ReplicationFrame =
   | {
@@ -86,7 +103,14 @@ export type ReplicationFrame =
   | { readonly type: 'probe'; readonly offset: number; readonly size: number; readonly checksum: number }
   | { readonly type: 'probe-result'; readonly matches: boolean; readonly masterLogEnd: number }
   | { readonly type: 'epoch'; readonly epoch: number }
-  | { readonly type: 'confirmed'; readonly end: number };
+  | { readonly type: 'confirmed'; readonly end: number }
+  | {
+      readonly type: 'auth';
+      readonly signedAt: number;
+      readonly accessKey: string;
+      readonly nonce: string;
+      readonly signature: string;
+    };
 
 /** Encodes a frame; a data frame is two buffers (its header, then the records, not copied). */
 export function encodeReplicationFrame(frame: ReplicationFrame): Buffer[] {
@@ -142,6 +166,21 @@ export function encodeReplicationFrame(frame: ReplicationFrame): Buffer[] {
       out.writeBigInt64BE(BigInt(frame.masterLogEnd), 6);
       return [out];
     }
+    case 'auth': {
+      const fields = [frame.accessKey, frame.nonce, frame.signature].map((text) =>
+        Buffer.from(text, 'utf8').subarray(0, AUTH_FIELD_BYTES_MAX),
+      );
+      const out = Buffer.alloc(AUTH_FIXED_BYTES + fields.reduce((sum, field) => sum + 1 + field.length, 0));
+      header(out, REPLICATION_FRAME_TYPE.auth, out.length - LENGTH_BYTES);
+      out.writeBigInt64BE(BigInt(frame.signedAt), 5);
+      let at = AUTH_FIXED_BYTES;
+      for (const field of fields) {
+        out.writeUInt8(field.length, at);
+        field.copy(out, at + 1);
+        at += 1 + field.length;
+      }
+      return [out];
+    }
     case 'refuse': {
       const text = Buffer.from(frame.text, 'utf8').subarray(0, REFUSE_TEXT_BYTES_MAX);
       const out = Buffer.alloc(6 + text.length);
@@ -170,6 +209,19 @@ export class ReplicationFrameDecoder {
     return this.pendingLength;
   }
 
+  /**
+   * Copies the bytes of the frame not yet complete to the start of `target` and keeps them
+   * there (a reader moving to a new arena, so the rest of the frame lands right after them);
+   * returns how many. Nothing moves when they do not fit.
+   */
+  moveInto(target: Buffer): number {
+    if (this.pendingLength === 0 || this.pendingLength > target.length) return 0;
+    let at = 0;
+    for (const chunk of this.pending) at += chunk.copy(target, at);
+    this.pending = [target.subarray(0, at)];
+    return at;
+  }
+
   push(chunk: Buffer, onFrame: (frame: ReplicationFrame) => void): void {
     this.pending.push(chunk);
     this.pendingLength += chunk.length;
@@ -187,7 +239,7 @@ export class ReplicationFrameDecoder {
   private peek(bytes: number): Buffer {
     const first = this.pending[0]!;
     if (first.length >= bytes) return first;
-    const joined = Buffer.concat(this.pending);
+    const joined = adjacent(this.pending) ?? Buffer.concat(this.pending);
     this.pending = [joined];
     return joined;
   }
@@ -200,6 +252,22 @@ export class ReplicationFrameDecoder {
     this.pendingLength -= bytes;
     return frame;
   }
+}
+
+/**
+ * The chunks as one view without copying when each starts where the one before ends in the
+ * same memory (a reader that reads into consecutive slices of one arena, replica-follower.ts);
+ * undefined otherwise.
+ */
+function adjacent(chunks: readonly Buffer[]): Buffer | undefined {
+  const first = chunks[0]!;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < chunks.length; i++) {
+    const chunk = chunks[i]!;
+    if (chunk.buffer !== first.buffer || chunk.byteOffset !== end) return undefined;
+    end += chunk.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 /** Decodes one whole frame (length field included). */
@@ -268,6 +336,9 @@ export function decodeReplicationFrame(frame: Buffer): ReplicationFrame {
     case REPLICATION_FRAME_TYPE.confirmed:
       if (frame.length !== EPOCH_BYTES) throw new ReplicationFrameError('MALFORMED_FRAME', 'confirmed is 13 bytes');
       return { type: 'confirmed', end: nonNegative(long(5)) };
+    case REPLICATION_FRAME_TYPE.auth:
+      need(AUTH_FIXED_BYTES);
+      return decodeAuth(frame, nonNegative(long(5)));
     default:
       throw new ReplicationFrameError('MALFORMED_FRAME', `unknown frame type ${type}`);
   }
@@ -276,4 +347,20 @@ export function decodeReplicationFrame(frame: Buffer): ReplicationFrame {
 function nonNegative(value: number): number {
   if (value < 0) throw new ReplicationFrameError('MALFORMED_FRAME', 'a negative offset');
   return value;
+}
+
+function decodeAuth(frame: Buffer, signedAt: number): ReplicationFrame {
+  let at = AUTH_FIXED_BYTES;
+  const text = (): string => {
+    if (at >= frame.length) throw new ReplicationFrameError('MALFORMED_FRAME', 'auth ends before its fields');
+    const length = frame.readUInt8(at);
+    if (at + 1 + length > frame.length)
+      throw new ReplicationFrameError('MALFORMED_FRAME', 'an auth field runs past the frame');
+    const value = frame.toString('utf8', at + 1, at + 1 + length);
+    at += 1 + length;
+    return value;
+  };
+  const [accessKey, nonce, signature] = [text(), text(), text()];
+  if (at !== frame.length) throw new ReplicationFrameError('MALFORMED_FRAME', 'bytes follow the auth fields');
+  return { type: 'auth', signedAt, accessKey: accessKey!, nonce: nonce!, signature: signature! };
 }

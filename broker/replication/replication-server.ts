@@ -1,8 +1,11 @@
 // A master's HA port: each replica connects, says where its log ends (hello), and receives the
-// commit log from there as raw record bytes read straight from the master's mapping. Its
-// reports say how far it holds the log; the in-sync set (sync-master) is derived from them.
+// commit log from there (an empty replica: from this log's first offset) as raw record bytes
+// read straight from the master's mapping. Its reports say how far it holds the log; the
+// in-sync set (sync-master) is derived from them. With ACL on, a peer gets nothing before its
+// signed auth frame passes (replica-auth.ts).
 import net from 'node:net';
 
+import type { RemotingCommand } from '../../protocol/remoting-command.js';
 import type { MessageStore } from '../../storage/index.js';
 import {
   REPLICA_IN_SYNC_LAG_BYTES_MAX,
@@ -16,6 +19,7 @@ import {
   encodeReplicationFrame,
   type ReplicationFrame,
 } from './replication-frame.js';
+import { replicaAuthRequest } from './replica-auth.js';
 
 type Hello = Extract<ReplicationFrame, { type: 'hello' }>;
 
@@ -50,6 +54,8 @@ export class ReplicationServer {
     private readonly brokerName: string,
     private readonly segmentBytes: number,
     private readonly onError: (error: unknown, context: string) => void,
+    /** With ACL on: why a peer may not be streamed the log (replica-auth.ts), else undefined. */
+    private readonly authorize?: (signed: RemotingCommand | undefined, remoteAddress: string) => string | undefined,
   ) {
     this.server = net.createServer((socket) => this.accept(socket));
   }
@@ -128,9 +134,11 @@ export class ReplicationServer {
       return;
     }
     socket.setNoDelay(true);
+    const authorize = this.authorize;
     const session = new ReplicaSession(
       socket,
       this.store,
+      authorize === undefined ? undefined : (signed) => authorize(signed, socket.remoteAddress ?? ''),
       (hello) => this.refusal(hello),
       this.epoch,
       () => {
@@ -175,8 +183,10 @@ export class ReplicationServer {
           text: `the replica's record at ${hello.lastOffset} is not this log's`,
         };
     }
-    if (hello.logEnd < this.store.stats().minOffset)
-      return { reason: REFUSE_REASON.offsetGone, text: `this log starts at ${this.store.stats().minOffset}` };
+    // An empty replica starts where this log does (startOffset); one that ends before it cannot.
+    const { minOffset } = this.store.stats();
+    if (hello.logEnd < minOffset && !isEmpty(hello))
+      return { reason: REFUSE_REASON.offsetGone, text: `this log starts at ${minOffset}` };
     return undefined;
   }
 }
@@ -194,15 +204,19 @@ class ReplicaSession implements ReplicaProgress {
   private closed = false;
   private readonly decoder = new ReplicationFrameDecoder();
   private timer: NodeJS.Timeout | undefined;
+  private authorized: boolean;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly store: MessageStore,
+    /** Undefined without ACL; otherwise asked once, before any probe or hello is answered. */
+    private readonly authorize: ((signed: RemotingCommand | undefined) => string | undefined) | undefined,
     private readonly refusal: (hello: Hello) => { reason: number; text: string } | undefined,
     private readonly epoch: number,
     private readonly reported: () => void,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.authorized = authorize === undefined;
     socket.on('data', (chunk) => {
       try {
         this.decoder.push(chunk, (frame) => this.received(frame));
@@ -232,7 +246,20 @@ class ReplicaSession implements ReplicaProgress {
   }
 
   private received(frame: ReplicationFrame): void {
-    if (frame.type === 'probe' && !this.following) {
+    if (this.closed) return;
+    if (!this.authorized && (frame.type === 'auth' || frame.type === 'probe' || frame.type === 'hello')) {
+      // Nothing of the log, not even a probe result, before the peer is authorized.
+      const refused = this.authorize?.(frame.type === 'auth' ? replicaAuthRequest(frame) : undefined);
+      if (refused !== undefined) {
+        this.refuse({ reason: REFUSE_REASON.unauthorized, text: refused });
+        return;
+      }
+      this.authorized = true;
+      if (frame.type === 'auth') return;
+    }
+    if (frame.type === 'auth' && !this.following) {
+      return; // A master without ACL takes a signed replica as any other.
+    } else if (frame.type === 'probe' && !this.following) {
       const mine = this.store.lastRecordBefore(frame.offset + frame.size);
       const matches = mine?.offset === frame.offset && mine.size === frame.size && mine.checksum === frame.checksum;
       const answer = { type: 'probe-result' as const, matches, masterLogEnd: this.store.commitLogMaxOffset };
@@ -240,14 +267,13 @@ class ReplicaSession implements ReplicaProgress {
     } else if (frame.type === 'hello' && !this.following) {
       const refused = this.refusal(frame);
       if (refused !== undefined) {
-        for (const part of encodeReplicationFrame({ type: 'refuse', ...refused })) this.socket.write(part);
-        this.socket.end();
+        this.refuse(refused);
         return;
       }
       this.following = true;
       this.replicaId = frame.replicaId;
       this.socket.write(encodeReplicationFrame({ type: 'epoch', epoch: this.epoch })[0]!);
-      this.sentOffset = frame.logEnd;
+      this.sentOffset = startOffset(frame, this.store.stats().minOffset);
       this.ackedOffset = frame.logEnd;
       this.lastReportAt = Date.now();
       this.reported();
@@ -262,9 +288,26 @@ class ReplicaSession implements ReplicaProgress {
     }
   }
 
+  /** Says why and closes; the peer gets nothing else. */
+  private refuse(refused: { reason: number; text: string }): void {
+    this.closed = true;
+    for (const part of encodeReplicationFrame({ type: 'refuse', ...refused })) this.socket.write(part);
+    this.socket.end();
+  }
+
   /** Sends what the log has past sentOffset, chunk by chunk, pausing while the socket is full. */
   private pump(): void {
     this.timer = undefined;
+    // Each frame's header and records leave in one write (writev) with the frames before them.
+    this.socket.cork();
+    try {
+      this.pumpCorked();
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  private pumpCorked(): void {
     while (!this.closed) {
       let chunk: ReturnType<MessageStore['encodedFrom']>;
       try {
@@ -289,4 +332,17 @@ class ReplicaSession implements ReplicaProgress {
       }
     }
   }
+}
+
+function isEmpty(hello: Hello): boolean {
+  return hello.logEnd === 0 && hello.lastOffset < 0;
+}
+
+/**
+ * Where the stream to a replica starts: its log end, or for an empty replica this log's first
+ * offset, which retention may have moved past 0 (RocketMQ's master does the same); the
+ * replica's log then begins with that segment.
+ */
+function startOffset(hello: Hello, minOffset: number): number {
+  return isEmpty(hello) ? minOffset : hello.logEnd;
 }

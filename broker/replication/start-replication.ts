@@ -64,7 +64,13 @@ export async function startReplication(
     const following = follower;
     if (control !== undefined) context.replicaReads.readableEnd = () => following.confirmedEnd;
   } else if (resolved.haPort !== 'off') {
-    haServer = new ReplicationServer(store, resolved.brokerName, segmentBytes, resolved.onError);
+    haServer = new ReplicationServer(
+      store,
+      resolved.brokerName,
+      segmentBytes,
+      resolved.onError,
+      context.access.replicaRefusal,
+    );
     haServer.epoch = control?.epoch ?? 0;
     haPort = await haServer.listen(resolved.host, resolved.haPort);
     if (control !== undefined) {
@@ -76,6 +82,7 @@ export async function startReplication(
     }
     const following = haServer;
     context.replicaReads.replicaFollowing = () => following.replicas.length > 0;
+    context.writer.onAppended = () => following.wake();
     if (role === 'sync-master') {
       const gate = new SyncReplicaGate(
         haServer,
@@ -130,6 +137,7 @@ function newFollower(
     replicaId: resolved.brokerId,
     epoch: control?.epoch ?? 0,
     locate: control?.locate,
+    credentials: resolved.replicaCredentials,
   };
   return new ReplicaFollower(store, identity, {
     appended: (result) => {

@@ -7,12 +7,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-import { RemotingClient } from '../../client/remoting/remoting-client.js';
-import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
 import { MessageStore } from '../../storage/index.js';
 import { REPLICA_LOOKUP_TIMEOUT_MS, REPLICA_TAIL_PROBES_MAX } from '../broker-constants.js';
 import type { ResolvedBrokerOptions } from '../broker-options.js';
-import { findMaster, splitAddress, type MasterLocation } from './find-master.js';
+import { findMaster, replicaLookupClient, splitAddress, type MasterLocation } from './find-master.js';
+import { replicaAuthFrame } from './replica-auth.js';
 import { ReplicationFrameDecoder, encodeReplicationFrame, type ReplicationFrame } from './replication-frame.js';
 
 export const TRUNCATIONS_FILE = 'replication-truncations.jsonl';
@@ -33,12 +32,12 @@ export async function truncateUnreplicatedTail(
   reopen: () => Promise<MessageStore>,
   locate?: () => Promise<MasterLocation | undefined>,
 ): Promise<MessageStore> {
-  const lookup = new RemotingClient({ serializeType: SERIALIZE_TYPE.json });
+  const lookup = replicaLookupClient(resolved.replicaCredentials);
   let common: number | undefined;
   try {
     const master = await (locate?.() ?? findMaster(lookup, resolved.nameServers, resolved.brokerName));
     if (master === undefined) return store;
-    common = await sharedEnd(store, master.haAddress);
+    common = await sharedEnd(store, master.haAddress, resolved.replicaCredentials);
   } finally {
     lookup.close();
   }
@@ -89,9 +88,14 @@ function stateSnapshots(dataDirectory: string): string[] {
  * The end of the last record both logs hold, asked over the master's HA port; undefined when
  * they share none or the master does not answer.
  */
-async function sharedEnd(store: MessageStore, haAddress: string): Promise<number | undefined> {
+async function sharedEnd(
+  store: MessageStore,
+  haAddress: string,
+  credentials: { accessKey: string; secretKey: string } | undefined,
+): Promise<number | undefined> {
   const [host, port] = splitAddress(haAddress);
   const socket = net.connect({ host, port });
+  if (credentials !== undefined) socket.write(encodeReplicationFrame(replicaAuthFrame(credentials))[0]!);
   const decoder = new ReplicationFrameDecoder();
   const answers: ((frame: ReplicationFrame) => void)[] = [];
   socket.on('data', (chunk) => {

@@ -8,6 +8,7 @@ import { cliFailure } from '../cli-failure.js';
 import { BROKER_FLAGS, brokerOptionsFrom } from '../flags/broker-flags.js';
 import type { CommandLine, FlagSpec } from '../command-line.js';
 import { withConfigFile } from '../flags/config-file.js';
+import { clientSecurityFromEnvironment } from '../flags/client-security.js';
 import { NAMESRV_FLAG, nameServerAddress } from '../flags/name-server-address.js';
 import { serveUntilSignal } from '../serve-until-signal.js';
 
@@ -51,7 +52,9 @@ const BROKER_COMMAND_FLAGS: Readonly<Record<string, FlagSpec>> = {
 
 /**
  * Replication flags (README "Topologies"). A master serves its HA port (default 10912) once
- * --role or --ha-port is given, so a plain single broker opens no port it does not use.
+ * --role or --ha-port is given, so a plain single broker opens no port it does not use. A slave
+ * signs toward a master with ACL on with TRIBUTARY_ACCESS_KEY / TRIBUTARY_SECRET_KEY (an admin
+ * account of the master's list), from the environment so the secret never shows in `ps`.
  */
 function replicationOptions(line: CommandLine): Partial<BrokerOptions> {
   const role = (line.has('role') ? line.string('role') : 'async-master') as BrokerRole;
@@ -69,7 +72,13 @@ function replicationOptions(line: CommandLine): Partial<BrokerOptions> {
     ...(line.has('broker-id') ? { brokerId: line.integer('broker-id') } : {}),
     ...(serving ? { haPort: line.integer('ha-port', HA_PORT_DEFAULT) } : {}),
     ...(line.has('sync-replicas') ? { syncReplicas: line.integer('sync-replicas') } : {}),
+    ...(role === 'slave' ? replicaCredentials() : {}),
   };
+}
+
+function replicaCredentials(): Pick<BrokerOptions, 'replicaCredentials'> {
+  const { credentials } = clientSecurityFromEnvironment();
+  return credentials === undefined ? {} : { replicaCredentials: credentials };
 }
 
 const runBroker = cliCommand(

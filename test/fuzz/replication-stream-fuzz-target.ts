@@ -23,11 +23,19 @@ const OFFSET_MAX = 2 ** 40;
 
 function randomFrame(random: SeededRandom): ReplicationFrame {
   const offset = (): number => random.int(OFFSET_MAX);
-  switch (random.int(8)) {
+  switch (random.int(9)) {
     case 6:
       return { type: 'epoch', epoch: offset() };
     case 7:
       return { type: 'confirmed', end: offset() };
+    case 8:
+      return {
+        type: 'auth',
+        signedAt: offset(),
+        accessKey: random.bytes(random.int(16)).toString('hex'),
+        nonce: random.bytes(random.int(16)).toString('base64url'),
+        signature: random.bytes(20).toString('base64'),
+      };
     case 4:
       return { type: 'probe', offset: offset(), size: random.int(1 << 20), checksum: random.int(2 ** 32) };
     case 5:
@@ -54,7 +62,7 @@ function randomFrame(random: SeededRandom): ReplicationFrame {
         bytes: random.bytes(random.int(DATA_BYTES_MAX)),
       };
     default:
-      return { type: 'refuse', reason: random.between(1, 4), text: random.bytes(random.int(24)).toString('hex') };
+      return { type: 'refuse', reason: random.between(1, 5), text: random.bytes(random.int(24)).toString('hex') };
   }
 }
 

@@ -18,6 +18,9 @@ import { readDockerfileStages, type DockerfileStage } from '../support/dockerfil
 import { acceptsConnection, freePort } from '../support/free-port.js';
 import { readSystemdUnit, splitSystemdCommand, type SystemdUnit } from '../support/systemd-unit.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
+import { waitInSync } from '../support/replicated-set.js';
+import { RemotingClient } from '../../client/remoting/remoting-client.js';
+import { SERIALIZE_TYPE } from '../../protocol/remoting-command.js';
 import { parseYamlSubset, type YamlValue } from '../support/yaml-subset.js';
 
 /** dist/test/integration/ -> the repository root. */
@@ -172,12 +175,21 @@ function composeServices(): Map<string, YamlMap> {
 }
 
 const flagValue = (argv: readonly string[], flag: string): string | undefined => argv[argv.indexOf(flag) + 1];
+const commandOf = (service: YamlMap): string => asStrings(service.command, 'command')[0]!;
+const profilesOf = (service: YamlMap): string[] =>
+  service.profiles === undefined ? [] : asStrings(service.profiles, 'profiles');
+/** The services `docker compose up` starts (no profile), or those of `profile` only. */
+const servicesIn = (profile: string | undefined): [string, YamlMap][] =>
+  [...composeServices()].filter(([, service]) =>
+    profile === undefined ? profilesOf(service).length === 0 : profilesOf(service).includes(profile),
+  );
+const REPLICATED_PROFILE = 'replicated';
 
 test('compose.yaml: two name servers and a broker registered with both, started once they are healthy, data on a named volume', () => {
   const compose = asMap(parseYamlSubset(read('compose.yaml')), 'compose.yaml');
   const services = composeServices();
-  const nameServers = [...services].filter(([, s]) => asStrings(s.command, 'command')[0] === 'namesrv');
-  const brokers = [...services].filter(([, s]) => asStrings(s.command, 'command')[0] === 'broker');
+  const nameServers = servicesIn(undefined).filter(([, s]) => commandOf(s) === 'namesrv');
+  const brokers = servicesIn(undefined).filter(([, s]) => commandOf(s) === 'broker');
   assert.equal(nameServers.length, 2);
   assert.equal(brokers.length, 1);
   const [brokerName, broker] = brokers[0]!;
@@ -229,6 +241,7 @@ function loopbackArgv(argv: readonly string[], plan: LoopbackPlan): string[] {
     if (at >= 0) out[at + 1] = value(out[at + 1]!);
   };
   replace('--port', (old) => String(plan.ports.get(old) ?? assert.fail(`no free port for ${old}`)));
+  replace('--ha-port', (old) => String(plan.ports.get(old) ?? assert.fail(`no free port for ${old}`)));
   replace('--namesrv', (old) =>
     old
       .split(';')
@@ -300,25 +313,11 @@ async function startService(name: string, service: YamlMap, plan: LoopbackPlan):
 }
 
 test('compose.yaml: its commands, run as processes on loopback, carry a message produced via one name server and consumed via the other', async () => {
-  const services = composeServices();
   const data = temporaryDirectory('compose');
   const started: CliProcess[] = [];
   try {
-    const addresses = new Map<string, string>();
-    const nameServerPorts = new Map<string, Map<string, number>>();
-    for (const [name, service] of services) {
-      const argv = asStrings(service.command, name);
-      if (argv[0] !== 'namesrv') continue;
-      const port = await freePort();
-      addresses.set(`${name}:${flagValue(argv, '--port')}`, `127.0.0.1:${port}`);
-      nameServerPorts.set(name, new Map([[flagValue(argv, '--port')!, port]]));
-    }
-    // The order compose follows: what a service depends on is healthy before it starts.
-    for (const [name, ports] of nameServerPorts) {
-      const plan = { ports, addresses, dataDirectory: data.path, httpPort: await httpPortFor('namesrv') };
-      started.push(await startService(name, services.get(name)!, plan));
-    }
-    const [brokerName, broker] = [...services].find(([, s]) => asStrings(s.command, 'command')[0] === 'broker')!;
+    const addresses = await startNameServers(data.path, started);
+    const [brokerName, broker] = servicesIn(undefined).find(([, s]) => commandOf(s) === 'broker')!;
     const brokerPort = flagValue(asStrings(broker.command, brokerName), '--port')!;
     const ports = new Map([[brokerPort, await freePort()]]);
     const plan = { ports, addresses, dataDirectory: data.path, httpPort: await httpPortFor('broker') };
@@ -329,6 +328,98 @@ test('compose.yaml: its commands, run as processes on loopback, carry a message 
       assert.deepEqual(exit, { code: 0, signal: null }, server.failure('did not stop cleanly').message);
     }
   } finally {
+    await Promise.all(started.map((server) => server.stop('SIGKILL', 0)));
+    data.remove();
+  }
+});
+
+/**
+ * Starts the file's name servers as processes (compose starts what others depend on first);
+ * returns each 'service:port' as written -> its loopback address.
+ */
+async function startNameServers(dataDirectory: string, started: CliProcess[]): Promise<Map<string, string>> {
+  const addresses = new Map<string, string>();
+  const nameServerPorts = new Map<string, Map<string, number>>();
+  const services = composeServices();
+  for (const [name, service] of services) {
+    const argv = asStrings(service.command, name);
+    if (argv[0] !== 'namesrv') continue;
+    const port = await freePort();
+    addresses.set(`${name}:${flagValue(argv, '--port')}`, `127.0.0.1:${port}`);
+    nameServerPorts.set(name, new Map([[flagValue(argv, '--port')!, port]]));
+  }
+  for (const [name, ports] of nameServerPorts) {
+    const plan = { ports, addresses, dataDirectory, httpPort: await httpPortFor('namesrv') };
+    started.push(await startService(name, services.get(name)!, plan));
+  }
+  return addresses;
+}
+
+test('compose.yaml: the replicated profile holds a sync master and its slave of one broker name, each on its own volume, the slave after the master', () => {
+  const compose = asMap(parseYamlSubset(read('compose.yaml')), 'compose.yaml');
+  const set = servicesIn(REPLICATED_PROFILE);
+  assert.equal(set.length, 2, set.map(([name]) => name).join(', '));
+  const argvOf = ([name, service]: [string, YamlMap]): string[] => asStrings(service.command, name);
+  const [master, slave] = [
+    set.find((entry) => flagValue(argvOf(entry), '--role') === 'sync-master') ?? assert.fail('no sync-master'),
+    set.find((entry) => flagValue(argvOf(entry), '--role') === 'slave') ?? assert.fail('no slave'),
+  ];
+  const [masterArgv, slaveArgv] = [argvOf(master), argvOf(slave)];
+  assert.equal(flagValue(slaveArgv, '--name'), flagValue(masterArgv, '--name'), 'one broker name');
+  assert.ok(
+    !servicesIn(undefined).some(
+      ([, s]) => flagValue(asStrings(s.command, 'command'), '--name') === flagValue(masterArgv, '--name'),
+    ),
+  );
+  assert.equal(flagValue(slaveArgv, '--broker-id'), '1');
+  assert.ok(!masterArgv.includes('--broker-id') || flagValue(masterArgv, '--broker-id') === '0');
+  assert.match(flagValue(masterArgv, '--ha-port') ?? '', /^\d+$/, 'the master serves an HA port');
+  // The slave reaches the HA port at the master's advertised host: its service name.
+  assert.equal(flagValue(masterArgv, '--advertised-host'), master[0]);
+  assert.equal(flagValue(slaveArgv, '--advertised-host'), slave[0]);
+  assert.equal(flagValue(slaveArgv, '--namesrv'), flagValue(masterArgv, '--namesrv'));
+  assert.equal(asMap(asMap(slave[1].depends_on, 'depends_on')[master[0]], master[0]).condition, 'service_healthy');
+  const volumes = set.map(([name, s]) => asStrings(s.volumes, name)[0]!.split(':'));
+  assert.notEqual(volumes[0]![0], volumes[1]![0], 'a volume each');
+  for (const [volume, mounted] of volumes) {
+    assert.equal(mounted, DATA_VOLUME);
+    assert.ok(volume! in asMap(compose.volumes, 'volumes'), `volume ${volume} declared`);
+  }
+  const published = [...composeServices()].flatMap(([, s]) =>
+    s.ports === undefined ? [] : asStrings(s.ports, 'ports').map((port) => port.split(':')[0]),
+  );
+  assert.equal(new Set(published).size, published.length, `host ports published once each: ${published}`);
+});
+
+test("compose.yaml: the replicated profile's commands, run as processes on loopback: the sync master acknowledges a send once its slave holds it", async () => {
+  const data = temporaryDirectory('compose-replicated');
+  const started: CliProcess[] = [];
+  const client = new RemotingClient({ serializeType: SERIALIZE_TYPE.json });
+  try {
+    const addresses = await startNameServers(data.path, started);
+    let masterAddress: string | undefined;
+    for (const [name, service] of servicesIn(REPLICATED_PROFILE)) {
+      const argv = asStrings(service.command, name);
+      const ports = new Map<string, number>();
+      for (const flag of ['--port', '--ha-port'])
+        if (argv.includes(flag)) ports.set(flagValue(argv, flag)!, await freePort());
+      const dataDirectory = path.join(data.path, name);
+      const plan = { ports, addresses, dataDirectory, httpPort: await httpPortFor('broker') };
+      started.push(await startService(name, service, plan));
+      if (flagValue(argv, '--role') === 'sync-master')
+        masterAddress = `127.0.0.1:${ports.get(flagValue(argv, '--port')!)}`;
+    }
+    await waitInSync(client, masterAddress!);
+    const nameServers = [...addresses.values()];
+    const topic = 'DeployReplicated';
+    await runCli(['topic', 'create', topic, '--queues', '2', '--namesrv', nameServers.join(';')]);
+    await runCli(['produce', '--topic', topic, '--body', 'held by the slave', '--json', '--namesrv', nameServers[0]!]);
+    for (const server of started.splice(0).reverse()) {
+      const exit = await server.stop('SIGTERM', STOP_DEADLINE_MS);
+      assert.deepEqual(exit, { code: 0, signal: null }, server.failure('did not stop cleanly').message);
+    }
+  } finally {
+    client.close();
     await Promise.all(started.map((server) => server.stop('SIGKILL', 0)));
     data.remove();
   }

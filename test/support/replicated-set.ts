@@ -64,6 +64,14 @@ export function commitLogBytes(dataDirectory: string): Buffer {
   return log.subarray(0, end);
 }
 
+/** Waits until the replica's commit log equals the master's, byte for byte; returns its length. */
+export function waitSameLog(masterDirectory: string, replicaDirectory: string, timeoutMs: number): Promise<number> {
+  return pollUntil('the replica log equals the master log', timeoutMs, () => {
+    const mine = commitLogBytes(masterDirectory);
+    return mine.length > 0 && mine.equals(commitLogBytes(replicaDirectory)) ? mine.length : undefined;
+  });
+}
+
 /** How long a test waits for a replica to join the in-sync set, or a route to name a master. */
 const READY_WAIT_MS = 20_000;
 

@@ -40,7 +40,7 @@ async function replicate(master: MessageStore, copy: MessageStore): Promise<void
   }
 }
 
-test('replicated append: a copy takes the master records at the same offsets across segment ends and serves them by queue and key', async () => {
+test('replicated append: a copy takes the master records at the same offsets across segment ends (each next segment prepared ahead, as on the master) and serves them by queue and key', async () => {
   await withStores(async (master, copy) => {
     for (let i = 0; i < 300; i++) {
       await master.append({ topic: 'orders', queueId: i % 3, body: Buffer.alloc(700, i), keys: [`k${i}`] });
@@ -48,6 +48,8 @@ test('replicated append: a copy takes the master records at the same offsets acr
     await replicate(master, copy);
     assert.equal(copy.commitLogMaxOffset, master.commitLogMaxOffset);
     assert.ok(master.stats().segments > 2, 'segments rolled, blank markers included');
+    // As on the master, each next segment was prepared before the copy reached it.
+    assert.equal(copy.stats().allocationStalls, master.stats().allocationStalls);
     for (let queueId = 0; queueId < 3; queueId++) assert.equal(copy.maxQueueOffset('orders', queueId), 100);
     assert.equal(copy.queryByKey('orders', 'k299')[0]?.body[0], 299 & 0xff);
     const read = copy.read('orders', 1, 0, 5);

@@ -66,6 +66,29 @@ test('golden: replication report, data, refuse, probe, probe result, epoch and c
     assert.deepEqual(decodeReplicationFrame(Buffer.concat(encodeReplicationFrame(frame))), frame);
 });
 
+test('golden: replication auth encodes to its layout (signed time, then access key, nonce and signature, each after its length byte)', () => {
+  const auth: ReplicationFrame = {
+    type: 'auth',
+    signedAt: 0x0102030405,
+    accessKey: 'ak',
+    nonce: 'n1',
+    signature: 'c2ln',
+  };
+  assert.equal(
+    hex(encodeReplicationFrame(auth)),
+    '00000014' + '09' + '0000000102030405' + '02' + '616b' + '02' + '6e31' + '04' + '63326c6e',
+  );
+  assert.deepEqual(decodeReplicationFrame(Buffer.concat(encodeReplicationFrame(auth))), auth);
+  const encoded = Buffer.concat(encodeReplicationFrame(auth));
+  for (const bad of [Buffer.concat([encoded, Buffer.from([0])]), encoded.subarray(0, encoded.length - 1)]) {
+    bad.writeUInt32BE(bad.length - 4, 0);
+    assert.throws(
+      () => decodeReplicationFrame(bad),
+      (error) => error instanceof ReplicationFrameError && error.code === 'MALFORMED_FRAME',
+    );
+  }
+});
+
 test('replication frame decoder reassembles frames split at every byte and refuses an oversized length at once', () => {
   const frames: ReplicationFrame[] = [
     { type: 'report', logEnd: 1, flushed: 0 },
@@ -82,6 +105,32 @@ test('replication frame decoder reassembles frames split at every byte and refus
     () => new ReplicationFrameDecoder().push(huge, () => undefined),
     (error) => error instanceof ReplicationFrameError && error.code === 'FRAME_TOO_LARGE',
   );
+});
+
+test('replication frame decoder hands on a frame split over chunks adjacent in memory as a view of them, and moveInto keeps an unfinished frame in one run', () => {
+  const frame: ReplicationFrame = { type: 'data', fromOffset: 64, masterLogEnd: 128, bytes: Buffer.alloc(4000, 9) };
+  const encoded = Buffer.concat(encodeReplicationFrame(frame));
+  const arena = Buffer.alloc(8192);
+  encoded.copy(arena);
+  const viewOf = (decoder: ReplicationFrameDecoder, chunks: Buffer[]): Buffer => {
+    const got: ReplicationFrame[] = [];
+    for (const chunk of chunks) decoder.push(chunk, (decoded) => got.push(decoded));
+    assert.equal(got.length, 1);
+    assert.deepEqual(got[0], frame);
+    return (got[0] as Extract<ReplicationFrame, { type: 'data' }>).bytes;
+  };
+  const adjacent = [arena.subarray(0, 100), arena.subarray(100, 2500), arena.subarray(2500, encoded.length)];
+  assert.equal(viewOf(new ReplicationFrameDecoder(), adjacent).buffer, arena.buffer, 'no copy');
+  const apart = [Buffer.from(encoded.subarray(0, 100)), Buffer.from(encoded.subarray(100))];
+  assert.notEqual(viewOf(new ReplicationFrameDecoder(), apart).buffer, arena.buffer);
+  // Half a frame in one arena, moved to the start of the next, the rest read right after it.
+  const decoder = new ReplicationFrameDecoder();
+  decoder.push(Buffer.from(encoded.subarray(0, 1000)), () => assert.fail('not whole yet'));
+  const next = Buffer.alloc(8192);
+  assert.equal(decoder.moveInto(next), 1000);
+  encoded.copy(next, 1000, 1000);
+  assert.equal(viewOf(decoder, [next.subarray(1000, encoded.length)]).buffer, next.buffer, 'one run after the move');
+  assert.equal(new ReplicationFrameDecoder().moveInto(next), 0, 'nothing pending, nothing moved');
 });
 
 test('replication frame decoder refuses an unknown type, a short report and a negative offset as MALFORMED_FRAME', () => {
