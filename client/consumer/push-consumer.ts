@@ -413,6 +413,7 @@ export class PushConsumer {
       {
         undecodable: (queue, record) => this.undecodable.handle(queue, record),
         skipped: (error) => this.emitError(error),
+        failed: (error) => this.emitError(error),
       },
     );
     this.pullers.set(pq, puller);
