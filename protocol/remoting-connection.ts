@@ -123,6 +123,7 @@ export class RemotingConnection {
     for (let i = 0; i < last; i++) this.socket.write(parts[i]!);
     if (afterWrite === undefined) this.socket.write(parts[last]!);
     else this.socket.write(parts[last]!, () => afterWrite());
+    if (command.urgent === true) this.uncork();
     if (this.socket.writableLength > this.writeHighWaterBytes && !this.pausedForWrites) {
       this.pausedForWrites = true;
       this.socket.pause();
