@@ -17,6 +17,8 @@ export const PULL_SUSPEND_MS = 15_000;
 /** The pull request's own timeout: longer than the broker may hold it. */
 export const PULL_TIMEOUT_MS = 30_000;
 export const PULL_ERROR_BACKOFF_MS = 1000;
+/** Messages a consumer asks for per pull (PushConsumer pullBatchSize; see its doc comment). */
+export const PULL_BATCH_SIZE_DEFAULT = 512;
 /** Messages one queue may hold pulled and unprocessed (RocketMQ pullThresholdForQueue). */
 export const PREFETCH_COUNT_PER_QUEUE_DEFAULT = 1000;
 /**

@@ -84,6 +84,28 @@ export function decodeMessageProperties(encoded: string): Record<string, string>
   return properties;
 }
 
+/**
+ * True when `encoded` is exactly what encodeMessageProperties writes: `name\x01value\x02`
+ * pairs, each name non-empty, each with one \x01, the last closed. Such a string can be stored
+ * as it came, with no decoding and encoding back.
+ */
+export function isCanonicalProperties(encoded: string): boolean {
+  let pairStart = 0;
+  let split = -1;
+  for (let i = 0; i < encoded.length; i++) {
+    const code = encoded.charCodeAt(i);
+    if (code === NAME_VALUE_SEPARATOR_CODE) {
+      if (split >= 0 || i === pairStart) return false;
+      split = i;
+    } else if (code === PROPERTY_SEPARATOR_CODE) {
+      if (split < 0) return false;
+      pairStart = i + 1;
+      split = -1;
+    }
+  }
+  return pairStart === encoded.length;
+}
+
 /** Distinct property names remembered by propertyName; past it the cache starts over. */
 const PROPERTY_NAMES_CACHED_MAX = 1024;
 /** FNV-1a, over UTF-16 code units. */

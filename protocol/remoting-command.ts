@@ -54,6 +54,11 @@ export interface RemotingCommand {
    * connection is gone), so a sender can release memory the body's buffers point into.
    */
   afterWrite?: (() => void) | undefined;
+  /**
+   * Local only, never encoded: written at once, with whatever this tick wrote before it,
+   * instead of at the end of the tick (a held pull answered: a consumer waits for it).
+   */
+  urgent?: boolean | undefined;
 }
 
 export function isResponse(command: RemotingCommand): boolean {

@@ -308,7 +308,17 @@ export class RemotingServer {
       outcome = fail(error);
     }
     if (outcome instanceof Promise) {
-      outcome.then(respond, (error: unknown) => respond(fail(error))).finally(() => channel.inFlight--);
+      // One reaction per request: a .finally() would cost another promise and microtask.
+      outcome.then(
+        (response) => {
+          channel.inFlight--;
+          respond(response);
+        },
+        (error: unknown) => {
+          channel.inFlight--;
+          respond(fail(error));
+        },
+      );
     } else {
       channel.inFlight--;
       respond(outcome);

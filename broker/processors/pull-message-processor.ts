@@ -76,7 +76,11 @@ export class PullMessageProcessor {
           queueId: header.queueId,
           queueOffset: header.queueOffset,
           channel,
-          wake: () => resolve(this.answer(request, header, true)!),
+          wake: () => {
+            const response = this.answer(request, header, true)!;
+            response.urgent = true;
+            resolve(response);
+          },
         },
         header.suspendMs,
       );

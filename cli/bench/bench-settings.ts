@@ -81,7 +81,7 @@ export const BENCH_FLAGS = {
   consumers: integer('consumer clients in the group (one connection each)', '1'),
   queues: integer('queues of the topic', String(BENCH_QUEUES_DEFAULT)),
   rate: integer('sends per second across producers; 0 = as fast as the window allows', undefined, 0),
-  'pull-batch': integer('messages per pull request', 'the client default, 128'),
+  'pull-batch': integer('messages per pull request', 'the client default, 512'),
   flush: {
     type: 'string',
     choices: ['async', 'sync'],

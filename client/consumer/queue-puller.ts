@@ -1,7 +1,9 @@
 // The pull loop of one assigned queue: long-polls the broker (held up to 15 s, answered the
 // moment a message lands), hands what arrives to the dispatcher, and pauses while the queue
-// holds its prefetch limits. Errors back off and retry; the loop ends when the queue is
-// dropped by a rebalance or the consumer shuts down.
+// holds its prefetch limits. Failures (the broker, the network) back off and retry; a bug in
+// the pull path (programmer-error.ts) is reported through `failed` and ends the loop instead
+// of retrying in silence. The loop also ends when the queue is dropped by a rebalance or the
+// consumer shuts down.
 //
 // Prefetch bounds (RocketMQ's pullThresholdForQueue and pullThresholdSizeForQueue): a pull
 // starts only once a whole batch fits under `prefetchCount` (so pulls stay full-sized instead
@@ -34,6 +36,7 @@ import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { UndecodableMessageError } from './undecodable-message-error.js';
 import { tracingActive } from '../../protocol/messaging-tracing.js';
 import { recordReceiveSpan } from './receive-span.js';
+import { isProgrammerError } from '../programmer-error.js';
 import { PULL_SUSPEND_MS, PULL_TIMEOUT_MS, PULL_ERROR_BACKOFF_MS } from '../client-constants.js';
 
 export interface PullSettings {
@@ -52,6 +55,8 @@ export interface PullerHooks {
   readonly undecodable: (processQueue: ProcessQueue, record: UndecodableRecord) => void;
   /** A record too broken to name or send back was passed over. */
   readonly skipped: (error: UndecodableMessageError) => void;
+  /** A bug (a TypeError, a failed assertion) ended the queue's pull loop. */
+  readonly failed: (error: unknown) => void;
 }
 
 export class QueuePuller {
@@ -81,7 +86,13 @@ export class QueuePuller {
     while (!pq.dropped && this.running()) {
       await pq.waitForRoom(countBelow, prefetchBytes);
       if (pq.dropped || !this.running()) break;
-      const ok = await this.pullOnce().catch(() => false);
+      let ok: boolean;
+      try {
+        ok = await this.pullOnce();
+      } catch (error) {
+        if (isProgrammerError(error)) return this.hooks.failed(error);
+        ok = false;
+      }
       // A pull failing because the consumer closed its connections needs no back-off timer
       // (one would keep the process alive a second after shutdown).
       if (!ok && !pq.dropped && this.running()) await this.sleep(this.quotaRetryAfterMs ?? PULL_ERROR_BACKOFF_MS);

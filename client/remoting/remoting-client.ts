@@ -76,9 +76,22 @@ export class RemotingClient {
     this.serializeType = options.serializeType ?? SERIALIZE_TYPE.msgpack;
   }
 
-  /** Sends a request and resolves with its response, or rejects on timeout or disconnect. */
-  async invoke(address: string, request: RequestSpec, timeoutMs: number): Promise<RemotingCommand> {
-    const connection = await this.connection(address);
+  /**
+   * Sends a request and resolves with its response, or rejects on timeout or disconnect. On an
+   * open connection the request is written before this returns: one promise, no await.
+   */
+  invoke(address: string, request: RequestSpec, timeoutMs: number): Promise<RemotingCommand> {
+    const open = this.closed ? undefined : this.slots.get(address)?.connection;
+    if (open !== undefined && !open.isClosed) return this.sendOn(open, address, request, timeoutMs);
+    return this.connection(address).then((connection) => this.sendOn(connection, address, request, timeoutMs));
+  }
+
+  private sendOn(
+    connection: RemotingConnection,
+    address: string,
+    request: RequestSpec,
+    timeoutMs: number,
+  ): Promise<RemotingCommand> {
     const opaque = this.takeOpaque();
     return new Promise<RemotingCommand>((resolve, reject) => {
       const timer = setTimeout(() => {

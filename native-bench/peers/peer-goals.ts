@@ -1,7 +1,7 @@
 // The issue's goals, evaluated as ratios paired per round: each round runs every system back
 // to back, so a ratio taken within a round sees one machine state on both sides, and the
 // median of the per-round ratios moves less with other people's load than a ratio of medians.
-import type { PeerGoal, PeerSystem } from '../peers-trials.js';
+import type { CpuGoal, LatencyGoal, LatencyPercentile, PeerGoal, PeerSystem } from '../peers-trials.js';
 import type { PeerFigure } from './peer-figure.js';
 import { medianOf } from './peer-figure.js';
 
@@ -15,8 +15,9 @@ export interface GoalOutcome {
   readonly workload: string;
   /** What the ratio divides, in words. */
   readonly ratioMeans: string;
-  /** The ratio must reach this (throughput) or exceed it (latency, CPU). */
+  /** The ratio must reach this, or exceed it when `strict`. */
   readonly target: number;
+  readonly strict: boolean;
   /** Per compared peer ("best" for best-peer goals): median ratio and the per-round ratios. */
   readonly versus: readonly {
     peer: string;
@@ -33,9 +34,14 @@ export interface GoalOutcome {
 type Metric = (figure: PeerFigure | undefined) => number | undefined;
 
 const throughput: Metric = (figure) => figure?.msgsPerSec;
-const p50: Metric = (figure) => figure?.latencyMs?.p50Ms;
-const p99: Metric = (figure) => figure?.latencyMs?.p99Ms;
-const cpuTotal: Metric = (figure) => figure?.cpuUsPerMessage.total;
+const percentiles: Readonly<Record<LatencyPercentile, Metric>> = {
+  p50: (figure) => figure?.latencyMs?.p50Ms,
+  p99: (figure) => figure?.latencyMs?.p99Ms,
+};
+const cpuSides: Readonly<Record<CpuGoal['side'], Metric>> = {
+  total: (figure) => figure?.cpuUsPerMessage.total,
+  server: (figure) => figure?.cpuUsPerMessage.server,
+};
 
 /** ratio(ours, theirs) for every round where both exist. */
 function perRound(
@@ -77,6 +83,7 @@ function outcome(
     workload: goal.workload,
     ratioMeans,
     target,
+    strict,
     versus: judged,
     met: versus.length === 0 ? undefined : met,
     ...(note === undefined ? {} : { note }),
@@ -94,8 +101,7 @@ export function evaluateGoal(goal: PeerGoal, rounds: RoundFigures): GoalOutcome 
     median: medianOf(ratios),
     perRound: ratios,
   });
-  const wanted: readonly PeerSystem[] =
-    goal.type === 'throughput' && goal.peers !== 'best' ? goal.peers : ['redis', 'nats'];
+  const wanted: readonly PeerSystem[] = goal.peers === 'best' ? ['redis', 'nats'] : goal.peers;
   const ran = wanted.filter((peer) => (rounds.get(peer) ?? []).some((figure) => figure !== undefined));
   const missing = wanted.filter((peer) => !ran.includes(peer));
   const note = missing.length === 0 ? undefined : `no figures from ${missing.join(', ')} for this workload`;
@@ -109,16 +115,44 @@ export function evaluateGoal(goal: PeerGoal, rounds: RoundFigures): GoalOutcome 
     const versus = ran.map((peer) => entry(peer, perRound(rounds, [peer], 'max', throughput, throughput, divide)));
     return outcome(goal, 'Tributary msgs/s / peer msgs/s', goal.factor, versus, false, note);
   }
-  if (goal.type === 'latency') {
-    const ratios = perRound(rounds, ran, 'min', p99, p50, (ours, best) => best / ours);
-    const versus = ran.length === 0 ? [] : [entry('best', ratios)];
-    return outcome(goal, 'lowest peer p50 / Tributary p99', 1, versus, true, note);
-  }
+  if (goal.type === 'latency') return latencyOutcome(goal, rounds, ran, note);
+  const side = cpuSides[goal.side];
   const versus = ran.map((peer) =>
     entry(
       peer,
-      perRound(rounds, [peer], 'max', cpuTotal, cpuTotal, (ours, theirs) => theirs / ours),
+      perRound(rounds, [peer], 'max', side, side, (ours, theirs) => theirs / ours),
     ),
   );
-  return outcome(goal, 'peer CPU µs per message / Tributary CPU µs per message', 1, versus, true, note);
+  const what = goal.side === 'total' ? 'CPU µs per message' : 'server CPU µs per message';
+  return outcome(goal, `peer ${what} / Tributary ${what}`, 1, versus, goal.strict, note);
+}
+
+function latencyOutcome(
+  goal: LatencyGoal & { readonly id: string; readonly label: string },
+  rounds: RoundFigures,
+  ran: readonly PeerSystem[],
+  note: string | undefined,
+): GoalOutcome {
+  const ours = percentiles[goal.ours];
+  const entry = (peer: string, ratios: (number | null)[]): GoalOutcome['versus'][number] => ({
+    peer,
+    median: medianOf(ratios),
+    perRound: ratios,
+  });
+  if (goal.boundMs !== undefined) {
+    const bound = goal.boundMs;
+    const ratios = (rounds.get('tributary') ?? []).map((figure) => {
+      const mine = ours(figure);
+      return mine === undefined || mine <= 0 ? null : bound / mine;
+    });
+    return outcome(goal, `${bound} ms / Tributary ${goal.ours}`, goal.factor, [entry('bound', ratios)], goal.strict);
+  }
+  const theirs = percentiles[goal.theirs];
+  const divide = (mine: number, best: number): number => best / mine;
+  if (goal.peers === 'best') {
+    const versus = ran.length === 0 ? [] : [entry('best', perRound(rounds, ran, 'min', ours, theirs, divide))];
+    return outcome(goal, `lowest peer ${goal.theirs} / Tributary ${goal.ours}`, goal.factor, versus, goal.strict, note);
+  }
+  const versus = ran.map((peer) => entry(peer, perRound(rounds, [peer], 'min', ours, theirs, divide)));
+  return outcome(goal, `peer ${goal.theirs} / Tributary ${goal.ours}`, goal.factor, versus, goal.strict, note);
 }

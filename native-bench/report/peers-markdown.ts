@@ -75,7 +75,7 @@ function goalRows(document: PeersDocument): string[][] {
       entry.peer === 'best' ? 'best peer, per round' : entry.peer,
       formatRatio(entry.median),
       entry.perRound.map((ratio) => formatRatio(ratio)).join(' / '),
-      `${goal.ratioMeans} ${goal.type === 'throughput' ? '>=' : '>'} ${goal.target}`,
+      `${goal.ratioMeans} ${(goal.strict ?? goal.type !== 'throughput') ? '>' : '>='} ${goal.target}`,
       goalMark(entry.met ?? goal.met),
       goal.note ?? '',
     ]);

@@ -19,7 +19,11 @@ import { FrameDecoder, encodeFrame, type RawFrame } from '../../protocol/remotin
 import { decodeRocketmqHeader, encodeRocketmqHeader } from '../../protocol/rocketmq-header-codec.js';
 import { readRecord } from '../../storage/message-record.js';
 import { OffsetMessageId } from '../../protocol/offset-message-id.js';
-import { decodeMessageProperties } from '../../protocol/message-properties-codec.js';
+import {
+  decodeMessageProperties,
+  encodeMessageProperties,
+  isCanonicalProperties,
+} from '../../protocol/message-properties-codec.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 const fixture = (format: string, name: string): Buffer =>
@@ -178,6 +182,28 @@ test('message-decoder: a truncated or inconsistent record is refused, not half-d
   const broken = Buffer.from(bytes);
   broken.writeInt32BE(bytes.length + 10, 0);
   assert.throws(() => decodeMessages(broken));
+});
+
+test('message-properties: what encoding writes is canonical (stored as sent); what decoding would change is not', () => {
+  const samples: Record<string, string>[] = [
+    {},
+    { UNIQ_KEY: 'AC11', TAGS: 'paid' },
+    { a: '', b: 'x y', KEYS: 'k1 k2' },
+  ];
+  for (const properties of samples) {
+    const encoded = encodeMessageProperties(properties);
+    assert.ok(isCanonicalProperties(encoded), JSON.stringify(encoded));
+    assert.equal(encodeMessageProperties(decodeMessageProperties(encoded)), encoded);
+  }
+  // A pair without its name separator, an unclosed pair: decoding and encoding back would
+  // change them.
+  for (const encoded of ['a\x02', 'a\x01b', 'a\x01b\x02c']) {
+    assert.equal(isCanonicalProperties(encoded), false, JSON.stringify(encoded));
+    assert.notEqual(encodeMessageProperties(decodeMessageProperties(encoded)), encoded, JSON.stringify(encoded));
+  }
+  // An empty name, a value holding \x01: the store refuses both.
+  for (const encoded of ['\x01v\x02', 'a\x01b\x01c\x02'])
+    assert.equal(isCanonicalProperties(encoded), false, JSON.stringify(encoded));
 });
 
 test.run();

@@ -130,7 +130,11 @@ test('poison record: the pull loop keeps what precedes a broken frame, pulls the
     { ...settings, accepts: () => true },
     (_pq, messages) => delivered.push(...messages.map((m) => m.body.toString())),
     () => pulls.length > 0,
-    { undecodable: () => assert.fail('no sound record is undecodable here'), skipped: (e) => skipped.push(e) },
+    {
+      undecodable: () => assert.fail('no sound record is undecodable here'),
+      skipped: (e) => skipped.push(e),
+      failed: (e) => assert.fail(`no bug here: ${String(e)}`),
+    },
   );
   await puller.run();
   assert.deepEqual(delivered, ['zero', 'two']);
