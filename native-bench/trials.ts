@@ -8,6 +8,8 @@ const MiB = 1024 ** 2;
 /** benny sampling for throughput trials: ~3 s of samples, at least 5 cycles of >= 0.25 s. */
 const SAMPLING = { maxTime: 3, minSamples: 5, minTime: 0.25 } as const;
 const SMALL = { bodyBytes: 100, batchSize: 100, segmentBytes: GiB, ...SAMPLING } as const;
+/** What dd writes to measure the disk: 3,000 MiB, past what the page cache absorbs at once. */
+const DD_MIB = 3000;
 const LARGE = { bodyBytes: 16 * 1024, batchSize: 16, segmentBytes: GiB, ...SAMPLING } as const;
 const READ = { bodyBytes: 100, messages: 1_600_000, readBatch: 32, segmentBytes: GiB, ...SAMPLING } as const;
 const SYNC = { bodyBytes: 1024, appenders: 1000, warmupMs: 1000, durationMs: 5000, segmentBytes: GiB } as const;
@@ -137,6 +139,17 @@ export const TRIALS: readonly TrialDefinition[] = [
     kind: 'plain-append',
     durability: DURABILITY.plainAsync,
     params: LARGE,
+    headline: 'bodyBytesPerSec',
+    compareTo: 'tributary-append-16k-batch16',
+  },
+  {
+    id: 'disk-dd-16k',
+    group: 'append-16k',
+    title: 'dd bs=1M conv=fdatasync (the disk in this run)',
+    engine: 'dd',
+    kind: 'disk-dd',
+    durability: DURABILITY.ddFdatasync,
+    params: { ddMiB: DD_MIB },
     headline: 'bodyBytesPerSec',
     compareTo: 'tributary-append-16k-batch16',
   },

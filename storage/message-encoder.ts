@@ -52,6 +52,16 @@ export interface PreparedMessage extends RecordFields {
   readonly keyHashes: number[];
 }
 
+/**
+ * What the queue and commit log offsets hold until write() assigns them. -0 (equal to 0) is a
+ * number V8 cannot keep as a small integer, so these fields are floating point from the
+ * object's creation. With 0 they started as small-integer fields, and the first offset past
+ * 2^31 (2 GiB of log) turned them into floating-point ones; V8 then deprecated the object
+ * literal's shape and had to migrate every later message object to the new one (about 2 us of
+ * CPU per message, tripling the store's cost once the log passed 2 GiB; native-bench/README.md,
+ * "Produce as the log grows").
+ */
+const OFFSET_UNASSIGNED = -0;
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 /** Host-kind bits (IPv6 born/store host) that the v1 IPv4 layout cannot honour. */
@@ -94,8 +104,8 @@ export class MessageEncoder {
       reconsumeTimes: int32Field(message.reconsumeTimes, 'reconsumeTimes'),
       preparedTransactionOffset: int64Field(message.preparedTransactionOffset, 'preparedTransactionOffset', 0),
       storeHost: this.storeHost,
-      queueOffset: 0,
-      physicalOffset: 0,
+      queueOffset: OFFSET_UNASSIGNED,
+      physicalOffset: OFFSET_UNASSIGNED,
       storeTimestamp: nowMs,
       properties,
       propertiesBytes,

@@ -7,6 +7,8 @@ export interface BenchBrokerProcess {
   readonly nameServer: string;
   /** The broker's 'host:port' (for clients that talk to one broker, such as LockClient). */
   readonly broker: string;
+  /** The child's pid, to read its CPU time and memory from /proc. */
+  readonly pid: number;
   /** Closes stdin (the child closes the broker cleanly) and waits for the exit. */
   stop(): Promise<void>;
 }
@@ -14,9 +16,12 @@ export interface BenchBrokerProcess {
 export async function startBenchBroker(
   directory: string,
   flush: 'async' | 'sync' = 'async',
+  options: { readonly segmentMiB?: number; readonly nodeFlags?: readonly string[] } = {},
 ): Promise<BenchBrokerProcess> {
   const script = fileURLToPath(new URL('../bench-broker-child.js', import.meta.url));
-  const child = spawn(process.execPath, [script, directory, flush], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const args = [...(options.nodeFlags ?? []), script, directory, flush];
+  if (options.segmentMiB !== undefined) args.push(String(options.segmentMiB));
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const line = await new Promise<string>((resolve, reject) => {
     let text = '';
@@ -28,6 +33,7 @@ export async function startBenchBroker(
   });
   return {
     ...(JSON.parse(line) as { nameServer: string; broker: string }),
+    pid: child.pid!,
     stop: () => {
       child.stdin!.end();
       return exited;

@@ -22,5 +22,6 @@ export const DURABILITY = {
     '(same window as ASYNC_FLUSH; survives a process crash)',
   plainSync:
     'plain fs group commit: pending records written with one write(), then fdatasync; each append resolves after it',
+  ddFdatasync: "dd if=/dev/zero bs=1M conv=fdatasync: timed until the data is on the disk (the disk's own write rate)",
   read: 'read path (no durability involved; data fully in the page cache)',
 } as const;

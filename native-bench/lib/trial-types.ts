@@ -1,5 +1,5 @@
 // Shapes shared by the trial definitions, the runners and the report.
-export type Engine = 'tributary' | 'lmdb' | 'better-sqlite3' | 'plain-fs';
+export type Engine = 'tributary' | 'lmdb' | 'better-sqlite3' | 'plain-fs' | 'dd';
 
 export type Params = Readonly<Record<string, number | string | boolean>>;
 

@@ -23,5 +23,6 @@ export const RUNNERS: Readonly<Record<string, Runner>> = {
   'plain-append': lazy(async () => (await import('./plain-log.js')).append),
   'plain-read': lazy(async () => (await import('./plain-log.js')).read),
   'plain-sync-appenders': lazy(async () => (await import('./plain-log.js')).syncAppenders),
+  'disk-dd': lazy(async () => (await import('./disk-dd.js')).ddWrite),
   'plain-event-loop': lazy(async () => (await import('./plain-log.js')).eventLoopControl),
 };

@@ -343,7 +343,13 @@ async function appendMore(
   const batch = [];
   for (let index = split; index < first + count; index++) batch.push(stream.input(stream.get(index)));
   const results = [...(await Promise.all(singles)), ...(await store.appendBatch(batch))];
-  const acks = results.map((result, i) => ({ index: first + i, ...result, generation: 0 }));
+  const acks = results.map((result, i) => ({
+    index: first + i,
+    queueOffset: result.queueOffset,
+    commitLogOffset: result.commitLogOffset,
+    msgId: result.msgId,
+    generation: 0,
+  }));
   mergeAcks(acked, acks, stream, `${label} (appended after recovery)`);
 }
 
