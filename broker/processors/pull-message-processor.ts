@@ -138,6 +138,7 @@ export class PullMessageProcessor {
     if (result.status !== 'found') return result;
     const reads = this.context.replicaReads;
     const end = reads.readableEnd();
+    if (end === Number.POSITIVE_INFINITY) return result;
     const cut = result.messages.findIndex((message) => message.commitLogOffset + message.raw.length > end);
     if (cut < 0) return result;
     const first = result.messages[cut]!;
