@@ -102,7 +102,7 @@ export class PullMessageProcessor {
       const { code, remark } = storeErrorResponse(error);
       return responseTo(request, code, remark);
     }
-    result = this.withinReadableEnd(result);
+    result = this.withinReadableEnd(header, result);
     const offsets = {
       nextBeginOffset: result.nextQueueOffset,
       minOffset: result.minQueueOffset,
@@ -133,15 +133,25 @@ export class PullMessageProcessor {
     }
   }
 
-  /** Leaves out what the replicas do not hold yet (controller mode; ReplicaReads.readableEnd). */
-  private withinReadableEnd(result: ReadResult): ReadResult {
+  /**
+   * Leaves out what the replicas do not hold yet (controller mode; ReplicaReads.readableEnd).
+   * With nothing left the pull parks like one that found nothing, woken once the first record
+   * it wants is readable.
+   */
+  private withinReadableEnd(header: PullHeader, result: ReadResult): ReadResult {
     if (result.status !== 'found') return result;
-    const end = this.context.replicaReads.readableEnd();
+    const reads = this.context.replicaReads;
+    const end = reads.readableEnd();
+    if (end === Number.POSITIVE_INFINITY) return result;
     const cut = result.messages.findIndex((message) => message.commitLogOffset + message.raw.length > end);
     if (cut < 0) return result;
-    const next = result.messages[cut]!.queueOffset;
-    // None held yet: answered at once (retry immediately), not parked, as a replica's ack may come any moment.
-    return { ...result, messages: result.messages.slice(0, cut), nextQueueOffset: next };
+    const first = result.messages[cut]!;
+    if (cut > 0) return { ...result, messages: result.messages.slice(0, cut), nextQueueOffset: first.queueOffset };
+    const { topic, queueId } = header;
+    reads.whenReadable(`${topic}\u0000${queueId}`, first.commitLogOffset + first.raw.length, () =>
+      this.context.holds.arrived(topic, queueId, first.queueOffset + 1),
+    );
+    return { ...result, status: 'no_new_message', messages: [], nextQueueOffset: header.queueOffset };
   }
 
   private found(

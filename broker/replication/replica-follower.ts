@@ -22,6 +22,8 @@ export interface FollowerHooks {
   /** After each append: state machines catch up, held pulls wake. */
   appended(result: ReplicatedAppend): void;
   onError(error: unknown, context: string): void;
+  /** The master's confirmed end grew (controller mode): reads parked on it may go on. */
+  confirmed?(): void;
 }
 
 /** Who the replica is, and where its master is found. */
@@ -191,6 +193,7 @@ export class ReplicaFollower {
     }
     if (frame.type === 'confirmed') {
       this.status.confirmedEnd = Math.max(this.status.confirmedEnd, frame.end);
+      this.hooks.confirmed?.();
       return;
     }
     if (frame.type === 'epoch') {

@@ -12,6 +12,28 @@ export class ReplicaReads {
    * skip the different record the new master stores at its queue offset). Unlimited otherwise.
    */
   readableEnd: () => number = () => Number.POSITIVE_INFINITY;
+  /** Per queue: the pull parked on a record past the readable end, woken once it is readable. */
+  private readonly waiting = new Map<string, { end: number; wake: () => void }>();
+
+  /**
+   * Calls `wake` once reads reach `end`. One waiter per `key` (a queue): a later one keeps the
+   * lower end, so every parked pull of the queue wakes no later than its own record's turn.
+   */
+  whenReadable(key: string, end: number, wake: () => void): void {
+    const known = this.waiting.get(key);
+    this.waiting.set(key, { end: Math.min(end, known?.end ?? end), wake });
+  }
+
+  /** The readable end moved (a replica reported, or the master said so): wakes what it covers. */
+  readableGrew(): void {
+    if (this.waiting.size === 0) return;
+    const end = this.readableEnd();
+    for (const [key, waiter] of this.waiting) {
+      if (waiter.end > end) continue;
+      this.waiting.delete(key);
+      waiter.wake();
+    }
+  }
 
   /** The broker id to suggest for the next pull, given how far behind the log end it read. */
   suggestedBrokerId(behindBytes: number, inMemoryBytes: number): number {

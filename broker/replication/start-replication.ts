@@ -77,7 +77,10 @@ export async function startReplication(
       const served = haServer;
       // A sync master's acknowledged writes survive a failover, so consumers read no further;
       // an async master promises no such thing, and its consumers are not held to its replicas.
-      if (role === 'sync-master') context.replicaReads.readableEnd = () => served.replicatedEnd(Date.now());
+      if (role === 'sync-master') {
+        context.replicaReads.readableEnd = () => served.replicatedEnd(Date.now());
+        served.onReport(() => context.replicaReads.readableGrew());
+      }
       control.serving?.(served);
     }
     const following = haServer;
@@ -145,6 +148,7 @@ function newFollower(
       for (const queue of result.queues) context.holds.arrived(queue.topic, queue.queueId, queue.maxQueueOffset);
     },
     onError: resolved.onError,
+    confirmed: () => context.replicaReads.readableGrew(),
   });
 }
 

@@ -93,6 +93,10 @@ export class QueuePuller {
         if (isProgrammerError(error)) return this.hooks.failed(error);
         ok = false;
       }
+      // A broker that failed a pull may be gone (a failover elects another master): the route
+      // is re-read now rather than at the next periodic refresh (one request per topic at once).
+      if (!ok && this.quotaRetryAfterMs === undefined && this.running())
+        void this.client.route(pq.queue.topic, true).catch(() => undefined);
       // A pull failing because the consumer closed its connections needs no back-off timer
       // (one would keep the process alive a second after shutdown).
       if (!ok && !pq.dropped && this.running()) await this.sleep(this.quotaRetryAfterMs ?? PULL_ERROR_BACKOFF_MS);

@@ -10,8 +10,6 @@ import { pollUntil } from './broker-requests.js';
 import type { SeededRandom } from './seeded-random.js';
 
 const PRODUCERS = 4;
-/** Clients look up routes this often (default 30 s), so they find each new master soon. */
-export const ROUTE_REFRESH_MS = 500;
 /** A producer whose send failed waits this long before its next one (no master for a moment). */
 const FAILED_SEND_PAUSE_MS = 50;
 const ACK_WAIT_MS = 60_000;
@@ -41,7 +39,8 @@ export class AckedLoad {
   ) {
     this.producers = Array.from(
       { length: PRODUCERS },
-      (_, i) => new Producer({ nameServer, group: `acked-load-${i}`, routeRefreshIntervalMs: ROUTE_REFRESH_MS }),
+      // Client defaults (30 s route refresh): a failed send or pull re-reads the route itself.
+      (_, i) => new Producer({ nameServer, group: `acked-load-${i}` }),
     );
   }
 
@@ -101,7 +100,6 @@ export class AckedReader {
       group,
       subscriptions: { [topic]: '*' },
       consumeFrom: 'first',
-      routeRefreshIntervalMs: ROUTE_REFRESH_MS,
     });
   }
 
