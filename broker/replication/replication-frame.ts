@@ -349,6 +349,18 @@ function nonNegative(value: number): number {
   return value;
 }
 
+// Fatal and BOM-keeping, so a decoded field re-encodes to the bytes it came from: a signature is
+// checked over exactly what the replica signed.
+const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function strictUtf8(bytes: Buffer): string {
+  try {
+    return UTF8_STRICT.decode(bytes);
+  } catch {
+    throw new ReplicationFrameError('MALFORMED_FRAME', 'an auth field is not UTF-8');
+  }
+}
+
 function decodeAuth(frame: Buffer, signedAt: number): ReplicationFrame {
   let at = AUTH_FIXED_BYTES;
   const text = (): string => {
@@ -356,7 +368,7 @@ function decodeAuth(frame: Buffer, signedAt: number): ReplicationFrame {
     const length = frame.readUInt8(at);
     if (at + 1 + length > frame.length)
       throw new ReplicationFrameError('MALFORMED_FRAME', 'an auth field runs past the frame');
-    const value = frame.toString('utf8', at + 1, at + 1 + length);
+    const value = strictUtf8(frame.subarray(at + 1, at + 1 + length));
     at += 1 + length;
     return value;
   };

@@ -144,4 +144,13 @@ test('replication frame decoder refuses an unknown type, a short report and a ne
   malformed(Buffer.from('0000001102' + 'ffffffffffffffff' + '0000000000000000', 'hex'));
 });
 
+test('replication auth decoder refuses a field that is not UTF-8 (it could not re-encode to the bytes signed)', () => {
+  // An access key of one byte 0xff: no UTF-8 string encodes to it.
+  const bytes = Buffer.from('0000000f' + '09' + '0000000102030405' + '01' + 'ff' + '00' + '00', 'hex');
+  assert.throws(
+    () => decodeReplicationFrame(bytes),
+    (error) => error instanceof ReplicationFrameError && error.code === 'MALFORMED_FRAME',
+  );
+});
+
 test.run();
