@@ -5,6 +5,8 @@
 export const BROKER_PORT_DEFAULT = 10911;
 /** The master's replication (HA) port, as RocketMQ's haListenPort (client port + 1). */
 export const HA_PORT_DEFAULT = 10912;
+/** The highest TCP port, for an advertised HA address's check. */
+export const TCP_PORT_MAX = 65535;
 /** A master's broker id; replicas have ids >= 1 (RocketMQ MixAll.MASTER_ID). */
 export const MASTER_BROKER_ID = 0;
 /** A sync master acknowledges a send once this many in-sync replicas hold it. */

@@ -56,6 +56,12 @@ export interface BrokerOptions {
   role?: BrokerRole;
   /** A master's replication port (0 picks a free one) or 'off' (default; `tributary broker`: 10912). */
   haPort?: number | 'off';
+  /**
+   * 'host:port' a master tells its replicas to reach its HA port at, when that is not
+   * `advertisedHost:haPort` (a NAT, a container's mapped port, a proxy in between). Default:
+   * advertisedHost:haPort.
+   */
+  haAdvertisedAddress?: string;
   /** In-sync replicas a sync master waits for (default 1). */
   syncReplicas?: number;
   /** How long a sync master waits for them before FLUSH_SLAVE_TIMEOUT (default 5 s). */
@@ -142,7 +148,7 @@ export type BrokerRole = 'async-master' | 'sync-master' | 'slave';
 export const BROKER_ROLES: readonly BrokerRole[] = ['async-master', 'sync-master', 'slave'];
 
 /** Options that stay optional once resolved: absent means the feature is off. */
-type SwitchOptions = 'acl' | 'tls' | 'nameServerTls' | 'replicaCredentials';
+type SwitchOptions = 'acl' | 'tls' | 'nameServerTls' | 'replicaCredentials' | 'haAdvertisedAddress';
 
 export type ResolvedBrokerOptions = Required<Omit<BrokerOptions, 'store' | SwitchOptions>> &
   Pick<BrokerOptions, SwitchOptions> & { store: MessageStoreOptions };
@@ -165,6 +171,7 @@ export function resolveBrokerOptions(options: BrokerOptions = {}): ResolvedBroke
     syncReplicas: options.syncReplicas ?? SYNC_REPLICAS_DEFAULT,
     syncReplicaTimeoutMs: options.syncReplicaTimeoutMs ?? SYNC_REPLICA_TIMEOUT_MS_DEFAULT,
     replicaCredentials: options.replicaCredentials,
+    haAdvertisedAddress: options.haAdvertisedAddress,
     nameServers: options.nameServers ?? [],
     etcd: options.etcd ?? [],
     flush: options.flush ?? 'async',

@@ -15,6 +15,7 @@ import {
   MASTER_BROKER_ID,
 } from '../broker-constants.js';
 import type { BrokerOptions, ResolvedBrokerOptions } from '../broker-options.js';
+import { advertisedHaAddress } from './advertised-ha-address.js';
 import type { ControlledRole } from './controlled-role.js';
 import { shouldCampaign } from './election-rule.js';
 import { assertElectionTransition, type ElectionState } from './election-states.js';
@@ -210,7 +211,10 @@ export class BrokerController<B extends RoleBroker> {
     const host = this.resolved.advertisedHost;
     if (await this.election.publishInSync(mandate, [me])) this.publishedInSync = [me];
     const value = { brokerId: me, address: `${host}:${this.inner!.port}`, epoch: mandate.epoch, ready: true };
-    await mandate.proclaim({ ...value, haAddress: `${host}:${this.inner!.replication.haPort}` });
+    await mandate.proclaim({
+      ...value,
+      haAddress: advertisedHaAddress(this.resolved, this.inner!.replication.haPort!),
+    });
     this.proclaimed = true;
     this.resolved.logger.info({ epoch: mandate.epoch, brokerId: me }, 'elected master through etcd');
   }

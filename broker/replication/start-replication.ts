@@ -9,6 +9,7 @@ import type { MessageStore } from '../../storage/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { MASTER_BROKER_ID } from '../broker-constants.js';
 import type { ResolvedBrokerOptions } from '../broker-options.js';
+import { advertisedHaAddress, isHaAddress } from './advertised-ha-address.js';
 import { ReplicaFollower, type FollowerStatus } from './replica-follower.js';
 import { ReplicationServer, type ReplicaProgress } from './replication-server.js';
 import { SyncReplicaGate } from './sync-replica-gate.js';
@@ -54,6 +55,8 @@ export async function startReplication(
     );
   if (!Number.isInteger(resolved.syncReplicas) || resolved.syncReplicas < 1)
     throw new ReplicationConfigError(`syncReplicas must be an integer >= 1, not ${resolved.syncReplicas}`);
+  if (resolved.haAdvertisedAddress !== undefined && !isHaAddress(resolved.haAdvertisedAddress))
+    throw new ReplicationConfigError(`haAdvertisedAddress must be host:port, not '${resolved.haAdvertisedAddress}'`);
   const segmentBytes = store.options.segmentBytes;
   let haServer: ReplicationServer | undefined;
   let haPort: number | undefined;
@@ -99,7 +102,7 @@ export async function startReplication(
     throw new ReplicationConfigError('a sync master needs an HA port for its replicas');
   }
   if (!replica && control !== undefined) await fenceWrites(context, control);
-  const haAddress = haPort === undefined ? '' : `${resolved.advertisedHost}:${haPort}`;
+  const haAddress = haPort === undefined ? '' : advertisedHaAddress(resolved, haPort);
   server.register(REQUEST_CODE.TRIBUTARY_REPLICATION_ADDRESS, (request) =>
     responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { haAddress, role }),
   );

@@ -35,6 +35,13 @@ const BROKER_COMMAND_FLAGS: Readonly<Record<string, FlagSpec>> = {
     description: "a master's replication port",
     defaultText: String(HA_PORT_DEFAULT),
   },
+  'ha-advertised-address': {
+    type: 'string',
+    placeholder: 'host:port',
+    description:
+      "where a master's replicas reach its HA port, when not --advertised-host with --ha-port (NAT, container port mapping, proxy)",
+    defaultText: 'advertised host:HA port',
+  },
   'sync-replicas': {
     type: 'integer',
     min: 1,
@@ -71,6 +78,7 @@ function replicationOptions(line: CommandLine): Partial<BrokerOptions> {
     ...(etcd.length > 0 ? { etcd } : {}),
     ...(line.has('broker-id') ? { brokerId: line.integer('broker-id') } : {}),
     ...(serving ? { haPort: line.integer('ha-port', HA_PORT_DEFAULT) } : {}),
+    ...(line.has('ha-advertised-address') ? { haAdvertisedAddress: line.string('ha-advertised-address') } : {}),
     ...(line.has('sync-replicas') ? { syncReplicas: line.integer('sync-replicas') } : {}),
     ...(role === 'slave' ? replicaCredentials() : {}),
   };

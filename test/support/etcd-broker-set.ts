@@ -61,7 +61,7 @@ export async function replicationStatus(
   epoch?: number;
   logEnd: number;
   replicas: { replicaId: number; inSync: boolean }[];
-  follower?: { masterAddress?: string; connected: boolean };
+  follower?: { masterAddress?: string; haAddress?: string; connected: boolean };
   truncations: number;
   bytes: number;
 }> {
