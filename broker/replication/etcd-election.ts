@@ -24,6 +24,7 @@ import { LeaseFence } from './lease-fence.js';
 export interface LeaderValue {
   readonly brokerId: number;
   readonly address: string;
+  /** Where followers stream from (advertised-ha-address.ts); they never use `address` to. */
   readonly haAddress: string;
   readonly epoch: number;
   readonly ready: boolean;

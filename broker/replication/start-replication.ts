@@ -47,16 +47,8 @@ export async function startReplication(
   machines: readonly CatchingUp[],
   control?: ControlledRole,
 ): Promise<Replication> {
-  const { role, brokerId } = resolved;
-  const replica = role === 'slave';
-  if (!Number.isInteger(brokerId) || brokerId < 0 || replica !== (brokerId !== MASTER_BROKER_ID))
-    throw new ReplicationConfigError(
-      `role ${role} needs broker id ${replica ? '>= 1' : MASTER_BROKER_ID}, not ${brokerId}`,
-    );
-  if (!Number.isInteger(resolved.syncReplicas) || resolved.syncReplicas < 1)
-    throw new ReplicationConfigError(`syncReplicas must be an integer >= 1, not ${resolved.syncReplicas}`);
-  if (resolved.haAdvertisedAddress !== undefined && !isHaAddress(resolved.haAdvertisedAddress))
-    throw new ReplicationConfigError(`haAdvertisedAddress must be host:port, not '${resolved.haAdvertisedAddress}'`);
+  const { role } = resolved;
+  const replica = checkReplicationOptions(resolved);
   const segmentBytes = store.options.segmentBytes;
   let haServer: ReplicationServer | undefined;
   let haPort: number | undefined;
@@ -126,6 +118,21 @@ export async function startReplication(
       await haServer?.close();
     },
   };
+}
+
+/** Throws ReplicationConfigError on options that cannot replicate; returns whether it is a slave. */
+function checkReplicationOptions(resolved: ResolvedBrokerOptions): boolean {
+  const { role, brokerId } = resolved;
+  const replica = role === 'slave';
+  if (!Number.isInteger(brokerId) || brokerId < 0 || replica !== (brokerId !== MASTER_BROKER_ID))
+    throw new ReplicationConfigError(
+      `role ${role} needs broker id ${replica ? '>= 1' : MASTER_BROKER_ID}, not ${brokerId}`,
+    );
+  if (!Number.isInteger(resolved.syncReplicas) || resolved.syncReplicas < 1)
+    throw new ReplicationConfigError(`syncReplicas must be an integer >= 1, not ${resolved.syncReplicas}`);
+  if (resolved.haAdvertisedAddress !== undefined && !isHaAddress(resolved.haAdvertisedAddress))
+    throw new ReplicationConfigError(`haAdvertisedAddress must be host:port, not '${resolved.haAdvertisedAddress}'`);
+  return replica;
 }
 
 /** A slave's follower: it appends what the master streams, then replays and wakes pulls. */
