@@ -19,12 +19,19 @@ interface Loop {
   readonly failures: unknown[];
   /** Pull requests the loop made. */
   readonly pulls: () => number;
+  /** Route re-reads the loop asked for (a failed pull may mean a failover). */
+  readonly routeReads: () => number;
 }
 
 /** A pull loop whose every pull fails with what `fail(n)` throws for the n-th pull (from 1). */
 function loopFailingWith(fail: (pull: number) => Error, running: (pulls: number) => boolean): Loop {
   let pulls = 0;
+  let routeReads = 0;
   const client = {
+    route: async (): Promise<undefined> => {
+      routeReads++;
+      return undefined;
+    },
     brokerAddress: () => '127.0.0.1:1',
     brokerReadAddress: () => '127.0.0.1:1',
     invoke: async (): Promise<RemotingCommand> => {
@@ -48,7 +55,7 @@ function loopFailingWith(fail: (pull: number) => Error, running: (pulls: number)
       failed: (e) => failures.push(e),
     },
   );
-  return { puller, failures, pulls: () => pulls };
+  return { puller, failures, pulls: () => pulls, routeReads: () => routeReads };
 }
 
 for (const bug of [new TypeError('pq.queue is undefined'), new AssertionError({ message: 'offset went backwards' })]) {
@@ -64,7 +71,7 @@ for (const bug of [new TypeError('pq.queue is undefined'), new AssertionError({ 
   });
 }
 
-test('pull loop: a failure (broker unreachable) backs off and pulls again, reporting nothing', async () => {
+test('pull loop: a failure (broker unreachable) re-reads the route, backs off and pulls again, reporting nothing', async () => {
   let stop = false;
   const loop = loopFailingWith(
     (pull) => {
@@ -80,6 +87,7 @@ test('pull loop: a failure (broker unreachable) backs off and pulls again, repor
   loop.puller.interrupt();
   await running;
   assert.equal(loop.pulls(), 2);
+  assert.ok(loop.routeReads() >= 1, 'the route is re-read after a failed pull');
   assert.deepEqual(loop.failures, []);
 });
 
