@@ -16,6 +16,9 @@ export class MappedFileQueue {
   readonly files: MappedFile[] = [];
   private directorySync: Promise<void> = Promise.resolve();
   private directorySyncError: StoreError | undefined;
+  /** Times dropping a sealed, flushed file's pages from memory failed (its data is intact). */
+  residentDropFailures = 0;
+  lastResidentDropFailure: StoreError | undefined;
 
   constructor(
     private readonly fileSystem: StorageFileSystem,
@@ -152,6 +155,11 @@ export class MappedFileQueue {
     if (this.directorySyncError !== undefined) throw this.directorySyncError;
     for (const file of this.files) {
       if (file.flushedPosition < file.wrotePosition) await file.flush();
+      const failure = file.dropResidentIfSealed();
+      if (failure !== undefined) {
+        this.residentDropFailures++;
+        this.lastResidentDropFailure = failure;
+      }
     }
     return this.flushedOffset;
   }

@@ -500,6 +500,28 @@ test('native: crc32cRanges writes each range checksum big-endian at its target (
   nativeBinding.crc32cRanges(Buffer.alloc(0), new Uint32Array(0), 0);
 });
 
+test('native: copyCrc32c copies the source and writes the CRC-32C of the whole range once (lengths 0..70000)', () => {
+  const fastCrc32c = require('fast-crc32c') as Crc32cModule;
+  const random = seededRandom('native copyCrc32c');
+  const lengths = [0, 1, 7, 8, 3071, 3072, 3073, 6144, 16_384, 70_000];
+  for (let i = 0; i < 40; i++) lengths.push(random.between(0, 20_000));
+  for (const length of lengths) {
+    const head = random.between(0, 100);
+    const tail = random.between(0, 100);
+    const source = random.bytes(length);
+    const target = Buffer.concat([Buffer.alloc(4), random.bytes(head), Buffer.alloc(length), random.bytes(tail)]);
+    nativeBinding.copyCrc32c(target, 4, 4 + head, source, target.length, 0);
+    assert.ok(target.subarray(4 + head, 4 + head + length).equals(source), `copied ${length}`);
+    assert.equal(target.readUInt32BE(0), fastCrc32c.calculate(target.subarray(4)), `crc of ${length}`);
+  }
+  const target = Buffer.alloc(64);
+  // The copy must fit before `end`, and the checksum may not lie inside what it covers.
+  assert.throws(() => nativeBinding.copyCrc32c(target, 4, 8, Buffer.alloc(60), 64, 0), RangeError);
+  assert.throws(() => nativeBinding.copyCrc32c(target, 0, 8, Buffer.alloc(8), 64, 4), RangeError);
+  assert.throws(() => nativeBinding.copyCrc32c(target, 4, 8, Buffer.alloc(8), 65, 0), RangeError);
+  assert.throws(() => nativeBinding.copyCrc32c(target, -1, 8, Buffer.alloc(8), 64, 0), TypeError);
+});
+
 test('native: the hardware CRC-32C paths are the ones loaded (sse4_crc32, fast-crc32c, addon)', () => {
   // If this fails, sse4_crc32 did not build (see package.json allowScripts) and fast-crc32c
   // silently fell back to its pure-JS table: checksums still match, but at a fraction of the speed.
