@@ -14,12 +14,11 @@ import {
   checkRecord,
   writeBlankMarker,
   writeRecord,
-  writeSealedRecord,
   type RecordFields,
 } from './message-record.js';
 import { Int64 } from './int64.js';
 import { SegmentAllocator } from './segment-allocator.js';
-import { SEALED_WRITE_BODY_BYTES_MIN, SEGMENT_PREPARE_NEXT_FULL_RATIO } from './storage-constants.js';
+import { SEGMENT_PREPARE_NEXT_FULL_RATIO } from './storage-constants.js';
 import { StoredMessage } from './stored-message.js';
 import { StoreError } from './store-error.js';
 import type { StorageFileSystem } from './storage-file-system.js';
@@ -106,15 +105,11 @@ export class CommitLog {
       position = 0;
     }
     fields.physicalOffset = offset;
-    if (fields.body.length >= SEALED_WRITE_BODY_BYTES_MIN) {
-      writeSealedRecord(file.buffer, file.view, position, fields);
-    } else {
-      writeRecord(file.buffer, file.view, position, fields);
-      this.checksums.add(file.buffer, position, size);
-    }
+    writeRecord(file.buffer, file.view, position, fields);
     file.wrotePosition = position + size;
     if (file.wrotePosition >= this.prepareNextAt) this.files.prepareNext();
     if (this.prefault) file.prefaultAhead(this.prefaultFailed);
+    this.checksums.add(file.buffer, position, size);
     if (!this.sealScheduled) {
       this.sealScheduled = true;
       queueMicrotask(this.sealTask);

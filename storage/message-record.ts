@@ -52,37 +52,8 @@ export function recordBytes(bodyBytes: number, topicBytes: number, propertiesByt
  * into one native call is what keeps small appends cheap.
  */
 export function writeRecord(target: Buffer, view: DataView, at: number, fields: RecordFields): number {
-  const size = writeHeader(view, at, fields);
-  const bodyAt = at + RECORD_LAYOUT.body;
-  target.set(fields.body, bodyAt);
-  writeTail(target, view, bodyAt + fields.body.length, fields);
-  return size;
-}
-
-/**
- * Writes a record at `at` and its checksum, and returns its size: the body is copied into
- * `target` and checksummed in one native pass, so a large body is read once instead of twice
- * (copy, then the batch's CRC). For large bodies only; a small record's own native call would
- * cost more than batching its checksum.
- */
-export function writeSealedRecord(target: Buffer, view: DataView, at: number, fields: RecordFields): number {
-  const size = writeHeader(view, at, fields);
-  const bodyAt = at + RECORD_LAYOUT.body;
-  writeTail(target, view, bodyAt + fields.body.length, fields);
-  nativeBinding.copyCrc32c(
-    target,
-    at + RECORD_CHECKSUM_FROM,
-    bodyAt,
-    fields.body,
-    at + size,
-    at + RECORD_LAYOUT.checksum,
-  );
-  return size;
-}
-
-/** The fixed fields before the body, with a zero checksum; returns the record's size. */
-function writeHeader(view: DataView, at: number, fields: RecordFields): number {
-  const size = recordBytes(fields.body.length, fields.topic.length, fields.propertiesBytes);
+  const { body, topic } = fields;
+  const size = recordBytes(body.length, topic.length, fields.propertiesBytes);
   view.setInt32(at, size);
   view.setUint32(at + RECORD_LAYOUT.magic, MAGIC_MESSAGE_V1);
   view.setUint32(at + RECORD_LAYOUT.checksum, 0);
@@ -99,18 +70,17 @@ function writeHeader(view: DataView, at: number, fields: RecordFields): number {
   view.setInt32(at + RECORD_LAYOUT.storeHost + 4, fields.storeHost.port);
   view.setInt32(at + RECORD_LAYOUT.reconsumeTimes, fields.reconsumeTimes);
   Int64.write(view, at + RECORD_LAYOUT.preparedTransactionOffset, fields.preparedTransactionOffset);
-  view.setInt32(at + RECORD_LAYOUT.bodyLength, fields.body.length);
-  return size;
-}
-
-/** The topic and properties after the body, which ends at `cursor`. */
-function writeTail(target: Buffer, view: DataView, cursor: number, fields: RecordFields): void {
-  const { topic } = fields;
+  view.setInt32(at + RECORD_LAYOUT.bodyLength, body.length);
+  let cursor = at + RECORD_LAYOUT.body;
+  target.set(body, cursor);
+  cursor += body.length;
   view.setUint8(cursor, topic.length);
   target.set(topic, cursor + 1);
   cursor += 1 + topic.length;
   view.setInt16(cursor, fields.propertiesBytes);
-  writeProperties(target, cursor + 2, fields.properties, fields.propertiesBytes);
+  cursor += 2;
+  writeProperties(target, cursor, fields.properties, fields.propertiesBytes);
+  return size;
 }
 
 /**

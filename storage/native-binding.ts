@@ -38,18 +38,6 @@ export interface NativeBinding {
   crc32cRanges(bytes: Uint8Array, ranges: Uint32Array, count: number): void;
   /** Index of the first (start, length, checksumAt) triple whose stored CRC is wrong, or -1. */
   crc32cVerifyRanges(bytes: Uint8Array, ranges: Uint32Array, count: number): number;
-  /**
-   * Copies `source` to target[copyAt..] and writes big-endian at target[checksumAt] the
-   * CRC-32C of target[from, end), reading the copied bytes once.
-   */
-  copyCrc32c(
-    target: Uint8Array,
-    from: number,
-    copyAt: number,
-    source: Uint8Array,
-    end: number,
-    checksumAt: number,
-  ): void;
   readonly crc32cHardware: boolean;
   readonly pageSize: number;
   readonly advice: {

@@ -23,13 +23,6 @@ export const SEGMENT_BYTES_MIN = 64 * 1024;
  */
 export const SEGMENT_BYTES_MAX = 2 * 1024 * 1024 * 1024;
 
-/**
- * Bodies from this size on are copied into the commit log and checksummed in one native pass
- * (`writeSealedRecord`); below it the checksum is batched, since a native call per record
- * would cost more than the second pass over a small body.
- */
-export const SEALED_WRITE_BODY_BYTES_MIN = 4096;
-
 /** Largest message body: 4 MiB, RocketMQ's maxMessageSize. */
 export const MESSAGE_BODY_BYTES_MAX_DEFAULT = 4 * 1024 * 1024;
 /** The properties string carries a signed 16-bit length. */

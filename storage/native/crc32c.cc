@@ -1,6 +1,7 @@
 // CRC-32C (Castagnoli), the checksum in every commit log record. With SSE4.2 it runs on the
-// crc32 instruction, 8 bytes per step; otherwise on a byte-wise table. Both produce the same
-// value as fast-crc32c's calculate(bytes, seed), which the test suite checks.
+// crc32 instruction, 8 bytes per step, in three interleaved lanes from 3 KiB on; otherwise on
+// a byte-wise table. Both produce the same value as fast-crc32c's calculate(bytes, seed),
+// which the test suite checks.
 #include <nmmintrin.h>
 
 #include <cstdint>
@@ -75,11 +76,7 @@ static inline uint32_t Shift(const uint32_t (&table)[4][256], uint64_t crc) {
          table[3][(crc >> 24) & 0xFFu];
 }
 
-// Updates crc over `length` bytes of `source`; with kCopy also copies them to `target` in
-// the same pass, so each byte is read from memory once (a large record's body goes into the
-// mapping and through the checksum together, not in two passes).
-template <bool kCopy>
-__attribute__((target("sse4.2"))) static uint32_t UpdateHardware(uint32_t crc, uint8_t* target,
+__attribute__((target("sse4.2"))) static uint32_t UpdateHardware(uint32_t crc,
                                                                  const uint8_t* source,
                                                                  size_t length) {
   uint64_t wide = crc;
@@ -95,15 +92,9 @@ __attribute__((target("sse4.2"))) static uint32_t UpdateHardware(uint32_t crc, u
         a = _mm_crc32_u64(a, wa);
         b = _mm_crc32_u64(b, wb);
         c = _mm_crc32_u64(c, wc);
-        if constexpr (kCopy) {
-          std::memcpy(target + i, &wa, 8);
-          std::memcpy(target + kLaneBytes + i, &wb, 8);
-          std::memcpy(target + 2 * kLaneBytes + i, &wc, 8);
-        }
       }
       wide = Shift(shifts.two_lanes, a) ^ Shift(shifts.one_lane, b) ^ static_cast<uint32_t>(c);
       source += 3 * kLaneBytes;
-      if constexpr (kCopy) target += 3 * kLaneBytes;
       length -= 3 * kLaneBytes;
     }
   }
@@ -111,17 +102,12 @@ __attribute__((target("sse4.2"))) static uint32_t UpdateHardware(uint32_t crc, u
     uint64_t word;
     std::memcpy(&word, source, sizeof(word));
     wide = _mm_crc32_u64(wide, word);
-    if constexpr (kCopy) {
-      std::memcpy(target, &word, sizeof(word));
-      target += 8;
-    }
     source += 8;
     length -= 8;
   }
   uint32_t narrow = static_cast<uint32_t>(wide);
   while (length > 0) {
     narrow = _mm_crc32_u8(narrow, *source);
-    if constexpr (kCopy) *target++ = *source;
     source++;
     length--;
   }
@@ -136,16 +122,8 @@ bool Crc32cIsHardware() {
 // seed is a previous CRC to continue from (0 to start), as in fast-crc32c.
 static uint32_t Compute(uint32_t seed, const uint8_t* data, size_t length) {
   uint32_t crc = ~seed;
-  crc = Crc32cIsHardware() ? UpdateHardware<false>(crc, nullptr, data, length)
-                           : UpdateSoftware(crc, data, length);
+  crc = Crc32cIsHardware() ? UpdateHardware(crc, data, length) : UpdateSoftware(crc, data, length);
   return ~crc;
-}
-
-// CRC-32C of `source` continued from the raw register `crc`, copying `source` to `target`.
-static uint32_t CopyAndUpdate(uint32_t crc, uint8_t* target, const uint8_t* source, size_t length) {
-  if (Crc32cIsHardware()) return UpdateHardware<true>(crc, target, source, length);
-  std::memcpy(target, source, length);
-  return UpdateSoftware(crc, target, length);
 }
 
 // crc32c(bytes, offset, length, seed) -> uint32
@@ -263,77 +241,6 @@ napi_value Crc32cVerifyRanges(napi_env env, napi_callback_info info) {
   napi_value result;
   napi_create_int64(env, mismatch, &result);
   return result;
-}
-
-static bool ReadIndex(napi_env env, napi_value value, size_t& index) {
-  double number = 0;
-  if (napi_get_value_double(env, value, &number) != napi_ok || !(number >= 0) ||
-      number > 9007199254740991.0 || number != static_cast<double>(static_cast<uint64_t>(number))) {
-    return ThrowTypeError(env, "Positions must be non-negative integers.");
-  }
-  index = static_cast<size_t>(number);
-  return true;
-}
-
-static bool ReadBytes(napi_env env, napi_value value, uint8_t*& data, size_t& length) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  void* raw = nullptr;
-  napi_is_typedarray(env, value, &is_typed);
-  if (!is_typed || napi_get_typedarray_info(env, value, &type, &length, &raw, nullptr, nullptr) != napi_ok ||
-      type != napi_uint8_array) {
-    return ThrowTypeError(env, "Byte arguments must be Uint8Arrays.");
-  }
-  data = static_cast<uint8_t*>(raw);
-  return true;
-}
-
-// copyCrc32c(target, from, copyAt, source, end, checksumAt): copies `source` to
-// target[copyAt..] and writes at target[checksumAt] (big-endian) the CRC-32C of
-// target[from, end), reading the copied bytes once: [from, copyAt) and the rest after the
-// copy must already be written. For records with a large body; small ones batch through
-// crc32cRanges, where one call per record would cost more than the checksum.
-napi_value CopyCrc32c(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 6) {
-    ThrowTypeError(env, "Expected (target, from, copyAt, source, end, checksumAt) arguments.");
-    return nullptr;
-  }
-  uint8_t* target = nullptr;
-  uint8_t* source = nullptr;
-  size_t target_size = 0, source_size = 0, from = 0, copy_at = 0, end = 0, checksum_at = 0;
-  if (!ReadBytes(env, argv[0], target, target_size) || !ReadIndex(env, argv[1], from) ||
-      !ReadIndex(env, argv[2], copy_at) || !ReadBytes(env, argv[3], source, source_size) ||
-      !ReadIndex(env, argv[4], end) || !ReadIndex(env, argv[5], checksum_at)) {
-    return nullptr;
-  }
-  if (from > copy_at || copy_at > end || source_size > end - copy_at || end > target_size ||
-      checksum_at > target_size || 4 > target_size - checksum_at ||
-      (checksum_at + 4 > from && checksum_at < end)) {
-    napi_throw_range_error(env, nullptr, "The ranges lie outside the target or overlap the checksum.");
-    return nullptr;
-  }
-  uint32_t crc = ~0u;
-  if (Crc32cIsHardware()) {
-    crc = UpdateHardware<false>(crc, nullptr, target + from, copy_at - from);
-  } else {
-    crc = UpdateSoftware(crc, target + from, copy_at - from);
-  }
-  crc = CopyAndUpdate(crc, target + copy_at, source, source_size);
-  const size_t tail = copy_at + source_size;
-  if (Crc32cIsHardware()) {
-    crc = UpdateHardware<false>(crc, nullptr, target + tail, end - tail);
-  } else {
-    crc = UpdateSoftware(crc, target + tail, end - tail);
-  }
-  crc = ~crc;
-  uint8_t* at = target + checksum_at;
-  at[0] = static_cast<uint8_t>(crc >> 24);
-  at[1] = static_cast<uint8_t>(crc >> 16);
-  at[2] = static_cast<uint8_t>(crc >> 8);
-  at[3] = static_cast<uint8_t>(crc);
-  return nullptr;
 }
 
 }  // namespace tributary

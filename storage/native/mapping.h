@@ -28,7 +28,6 @@ Napi::Value LockFile(const Napi::CallbackInfo& info);
 Napi::Value Crc32c(const Napi::CallbackInfo& info);
 napi_value Crc32cRanges(napi_env env, napi_callback_info info);
 napi_value Crc32cVerifyRanges(napi_env env, napi_callback_info info);
-napi_value CopyCrc32c(napi_env env, napi_callback_info info);
 bool Crc32cIsHardware();
 
 }  // namespace tributary

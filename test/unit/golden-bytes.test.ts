@@ -26,7 +26,6 @@ import {
   sealRecord,
   writeBlankMarker,
   writeRecord,
-  writeSealedRecord,
   type RecordFields,
 } from '../../storage/message-record.js';
 import { OffsetMessageId } from '../../protocol/offset-message-id.js';
@@ -93,27 +92,6 @@ test('golden: commit log record encodes to the fixture bytes (every field set, v
   writeRecord(shifted, viewOf(shifted), 33, fields);
   sealRecord(shifted, 33);
   assert.deepEqual(shifted.subarray(33, 33 + size), bytes);
-});
-
-test('golden: a record written and checksummed in one pass (large bodies) is the bytes of write then seal', () => {
-  const fixtureBytes = fixture('commit-log-record', 'all-fields');
-  const small = Buffer.alloc(fixtureBytes.length + 40);
-  assert.equal(writeSealedRecord(small, viewOf(small), 33, goldenRecordFields()), fixtureBytes.length);
-  assert.deepEqual(small.subarray(33, 33 + fixtureBytes.length), fixtureBytes);
-  // Bodies around the native three-lane block size (3 KiB) and a 16 KiB one, UTF-8 properties.
-  for (const bodyBytes of [3071, 3072, 3073, 9217, 16384, 70001]) {
-    const body = Buffer.alloc(bodyBytes);
-    for (let i = 0; i < bodyBytes; i++) body[i] = (i * 131 + 7) & 0xff;
-    const properties = `KEYS\u0001ключ ${bodyBytes}\u0002`;
-    const fields = { ...goldenRecordFields(), body, properties, propertiesBytes: Buffer.byteLength(properties) };
-    const size = recordBytes(bodyBytes, TOPIC.length, fields.propertiesBytes);
-    const expected = Buffer.alloc(size + 5);
-    writeRecord(expected, viewOf(expected), 5, fields);
-    sealRecord(expected, 5);
-    const fused = Buffer.alloc(size + 5, 0xee);
-    assert.equal(writeSealedRecord(fused, viewOf(fused), 5, fields), size);
-    assert.deepEqual(fused.subarray(5), expected.subarray(5), `body of ${bodyBytes} B`);
-  }
 });
 
 test('golden: commit log record fields sit at the offsets of the layout table (v1)', () => {
