@@ -18,7 +18,6 @@ export class MappedFileQueue {
   private directorySyncError: StoreError | undefined;
   /** Times dropping a sealed, flushed file's pages from memory failed (its data is intact). */
   residentDropFailures = 0;
-  lastResidentDropFailure: StoreError | undefined;
 
   constructor(
     private readonly fileSystem: StorageFileSystem,
@@ -155,11 +154,7 @@ export class MappedFileQueue {
     if (this.directorySyncError !== undefined) throw this.directorySyncError;
     for (const file of this.files) {
       if (file.flushedPosition < file.wrotePosition) await file.flush();
-      const failure = file.dropResidentIfSealed();
-      if (failure !== undefined) {
-        this.residentDropFailures++;
-        this.lastResidentDropFailure = failure;
-      }
+      if (file.dropResidentIfSealed() !== undefined) this.residentDropFailures++;
     }
     return this.flushedOffset;
   }

@@ -296,6 +296,15 @@ export class MappedFile {
    */
   dropResidentIfSealed(): StoreError | undefined {
     if (this.residentDropped || this.stateValue !== 'sealed' || this.flushedPosition < this.size) return undefined;
+    return this.dropResident();
+  }
+
+  /**
+   * Drops the file's pages from the resident set once (see dropResidentIfSealed), for a caller
+   * that knows the file is no longer written and is flushed: a full index file.
+   */
+  dropResident(): StoreError | undefined {
+    if (this.residentDropped) return undefined;
     this.residentDropped = true;
     if (this.locked || this.releasing !== undefined) return undefined;
     try {

@@ -592,7 +592,7 @@ export class MessageStore {
   }
 
   private residentDropFailures(): number {
-    let failures = this.commitLog.files.residentDropFailures;
+    let failures = this.commitLog.files.residentDropFailures + this.index.residentDropFailures;
     for (const queue of this.topics.allQueues()) failures += queue.files.residentDropFailures;
     return failures;
   }
