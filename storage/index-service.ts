@@ -11,6 +11,8 @@ export class IndexService {
   readonly files: IndexFile[] = [];
   private readonly dirty = new Set<IndexFile>();
   private coveredEnd = 0;
+  /** Times dropping a full, flushed index file's pages from memory failed (its data is intact). */
+  residentDropFailures = 0;
 
   constructor(
     private readonly fileSystem: StorageFileSystem,
@@ -130,10 +132,20 @@ export class IndexService {
     }
   }
 
+  /**
+   * msyncs the files written since the last flush. A full file that is not the newest takes
+   * no more entries: once flushed its pages leave the resident set (MappedFile.dropResident).
+   */
   async flush(): Promise<void> {
     const files = [...this.dirty];
     this.dirty.clear();
     await Promise.all(files.map((file) => file.flush()));
+    // Every full file, not only those just flushed: one that filled while it was still the
+    // newest is never dirty again. dropResident acts once per file, a flag test after that.
+    for (const file of this.files) {
+      if (!file.isFull || file === this.last || this.dirty.has(file)) continue;
+      if (file.file.dropResident() !== undefined) this.residentDropFailures++;
+    }
   }
 
   /** Flushes and closes every file; files are closed even when the flush fails. */

@@ -16,6 +16,8 @@ export class MappedFileQueue {
   readonly files: MappedFile[] = [];
   private directorySync: Promise<void> = Promise.resolve();
   private directorySyncError: StoreError | undefined;
+  /** Times dropping a sealed, flushed file's pages from memory failed (its data is intact). */
+  residentDropFailures = 0;
 
   constructor(
     private readonly fileSystem: StorageFileSystem,
@@ -152,6 +154,7 @@ export class MappedFileQueue {
     if (this.directorySyncError !== undefined) throw this.directorySyncError;
     for (const file of this.files) {
       if (file.flushedPosition < file.wrotePosition) await file.flush();
+      if (file.dropResidentIfSealed() !== undefined) this.residentDropFailures++;
     }
     return this.flushedOffset;
   }

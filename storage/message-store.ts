@@ -62,6 +62,11 @@ export interface StoreStats {
   allocationStalls: number;
   /** Times faulting commit log pages in ahead of the writer failed (appends then fault themselves). */
   writePrefaultFailures: number;
+  /**
+   * Times the system refused to drop a sealed, flushed file's pages from the resident set
+   * (an IO_ERROR; the data is intact, the process only holds more memory than it needs).
+   */
+  residentDropFailures: number;
   /** Used fraction of the file system holding the store, as last sampled. */
   diskUsedRatio: number;
 }
@@ -581,8 +586,15 @@ export class MessageStore {
       segments: this.commitLog.files.files.length,
       allocationStalls: this.commitLog.allocationStalls,
       writePrefaultFailures: this.commitLog.writePrefaultFailures,
+      residentDropFailures: this.residentDropFailures(),
       diskUsedRatio: this.disk.usedRatio,
     };
+  }
+
+  private residentDropFailures(): number {
+    let failures = this.commitLog.files.residentDropFailures + this.index.residentDropFailures;
+    for (const queue of this.topics.allQueues()) failures += queue.files.residentDropFailures;
+    return failures;
   }
 
   /**

@@ -36,6 +36,10 @@ class NodeMapping implements StorageMapping {
     return nativeBinding.prefaultWrite(this.bytes, offset, length);
   }
 
+  dropResident(offset: number, length: number): void {
+    nativeBinding.madvise(this.bytes, offset, length, nativeBinding.advice.dontNeed);
+  }
+
   unmap(): void {
     nativeBinding.unmap(this.bytes);
   }

@@ -24,6 +24,8 @@ export interface SimulatedFaults {
   readonly writeFailure?: number;
   /** Chance that preallocation fails with ENOSPC. */
   readonly allocateFailure?: number;
+  /** Chance that dropping a mapping's resident pages (madvise) fails with EINVAL. */
+  readonly adviseFailure?: number;
   /** At a crash, chance that each dirty page was written back by the kernel anyway. */
   readonly writeback?: number;
   /** At a crash, chance that a written-back dirty page is torn at a random byte. */
@@ -316,6 +318,17 @@ class SimulatedMapping implements StorageMapping {
       status[0] = 1;
       if (populate) status[1] = Math.ceil(Math.min(populateBytes, this.buffer.byteLength) / PAGE_BYTES);
     }).finally(() => this.pending--);
+  }
+
+  /**
+   * The simulated mapping is the page cache itself, so there is no separate resident set to
+   * drop: the bytes stay as they are, which is what a read after MADV_DONTNEED sees.
+   */
+  dropResident(): void {
+    this.file.checkAlive();
+    if (this.file.fileSystem.fault(this.file.fileSystem.faults.adviseFailure)) {
+      throw systemError('EINVAL', 'madvise failed');
+    }
   }
 
   /** Page faults are not simulated: nothing to take ahead of time. */

@@ -91,6 +91,12 @@ export interface StorageMapping {
    * leaving the bytes as they are; rejects with EINVAL where the system cannot.
    */
   prefaultWrite(offset: number, length: number): Promise<void>;
+  /**
+   * Tells the system the process no longer needs [offset, offset+length) resident
+   * (MADV_DONTNEED): the pages leave the process's resident set, the file's cached pages stay,
+   * and a later read faults them back in. Only for flushed bytes. Throws with the errno as code.
+   */
+  dropResident(offset: number, length: number): void;
   /** Releases the mapping; `bytes` is detached afterwards. Throws EBUSY while async work runs. */
   unmap(): void;
 }

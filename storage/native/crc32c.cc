@@ -1,6 +1,7 @@
 // CRC-32C (Castagnoli), the checksum in every commit log record. With SSE4.2 it runs on the
-// crc32 instruction, 8 bytes per step; otherwise on a byte-wise table. Both produce the same
-// value as fast-crc32c's calculate(bytes, seed), which the test suite checks.
+// crc32 instruction, 8 bytes per step, in three interleaved lanes from 3 KiB on; otherwise on
+// a byte-wise table. Both produce the same value as fast-crc32c's calculate(bytes, seed),
+// which the test suite checks.
 #include <nmmintrin.h>
 
 #include <cstdint>
@@ -30,21 +31,84 @@ static uint32_t UpdateSoftware(uint32_t crc, const uint8_t* data, size_t length)
   return crc;
 }
 
+// GF(2) product of two reflected polynomials modulo the Castagnoli polynomial (bit 31 is
+// x^0). Used only to build the shift tables below, once.
+static uint32_t MultiplyModP(uint32_t a, uint32_t b) {
+  uint32_t product = 0;
+  for (uint32_t m = 1u << 31; m != 0; m >>= 1) {
+    if (a & m) product ^= b;
+    b = (b & 1u) ? (b >> 1) ^ kCastagnoliReversed : b >> 1;
+  }
+  return product;
+}
+
+// Long inputs run as three interleaved lanes of kLaneBytes: the crc32 instruction has a
+// latency of 3 cycles and a throughput of 1, so one dependent chain uses a third of it. The
+// lanes' CRCs are joined by shifting the earlier ones past the later lanes' bytes:
+// crc(A|B|C) = shift(crc(A), 2L) ^ shift(crc(B), L) ^ crc(C), each shift four table lookups.
+static constexpr size_t kLaneBytes = 1024;
+static constexpr int kLaneBitsLog2 = 13;  // 8 * kLaneBytes = 2^13 bits
+
+struct ShiftTables {
+  uint32_t one_lane[4][256];
+  uint32_t two_lanes[4][256];
+  ShiftTables() {
+    uint32_t power = 1u << 30;  // x^1
+    for (int i = 0; i < kLaneBitsLog2; i++) power = MultiplyModP(power, power);
+    const uint32_t by_one = power;  // x^(8 * kLaneBytes)
+    const uint32_t by_two = MultiplyModP(power, power);
+    for (uint32_t k = 0; k < 4; k++) {
+      for (uint32_t byte = 0; byte < 256; byte++) {
+        one_lane[k][byte] = MultiplyModP(by_one, byte << (8 * k));
+        two_lanes[k][byte] = MultiplyModP(by_two, byte << (8 * k));
+      }
+    }
+  }
+};
+
+static const ShiftTables& Shifts() {
+  static const ShiftTables tables;
+  return tables;
+}
+
+static inline uint32_t Shift(const uint32_t (&table)[4][256], uint64_t crc) {
+  return table[0][crc & 0xFFu] ^ table[1][(crc >> 8) & 0xFFu] ^ table[2][(crc >> 16) & 0xFFu] ^
+         table[3][(crc >> 24) & 0xFFu];
+}
+
 __attribute__((target("sse4.2"))) static uint32_t UpdateHardware(uint32_t crc,
-                                                                 const uint8_t* data,
+                                                                 const uint8_t* source,
                                                                  size_t length) {
   uint64_t wide = crc;
+  if (length >= 3 * kLaneBytes) {
+    const ShiftTables& shifts = Shifts();
+    while (length >= 3 * kLaneBytes) {
+      uint64_t a = wide, b = 0, c = 0;
+      for (size_t i = 0; i < kLaneBytes; i += 8) {
+        uint64_t wa, wb, wc;
+        std::memcpy(&wa, source + i, 8);
+        std::memcpy(&wb, source + kLaneBytes + i, 8);
+        std::memcpy(&wc, source + 2 * kLaneBytes + i, 8);
+        a = _mm_crc32_u64(a, wa);
+        b = _mm_crc32_u64(b, wb);
+        c = _mm_crc32_u64(c, wc);
+      }
+      wide = Shift(shifts.two_lanes, a) ^ Shift(shifts.one_lane, b) ^ static_cast<uint32_t>(c);
+      source += 3 * kLaneBytes;
+      length -= 3 * kLaneBytes;
+    }
+  }
   while (length >= 8) {
     uint64_t word;
-    std::memcpy(&word, data, sizeof(word));
+    std::memcpy(&word, source, sizeof(word));
     wide = _mm_crc32_u64(wide, word);
-    data += 8;
+    source += 8;
     length -= 8;
   }
   uint32_t narrow = static_cast<uint32_t>(wide);
   while (length > 0) {
-    narrow = _mm_crc32_u8(narrow, *data);
-    data++;
+    narrow = _mm_crc32_u8(narrow, *source);
+    source++;
     length--;
   }
   return narrow;

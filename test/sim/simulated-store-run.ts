@@ -421,5 +421,7 @@ function drawFaults(random: SeededRandom): SimulatedFaults {
     writeFailure: sometimes(0.15, 0.04),
     allocateFailure: sometimes(0.15, 0.08),
     bitFlips: sometimes(0.08, random.between(1, 3)),
+    // Drawn last, so the draws above (and the schedules of older seeds' faults) stay the same.
+    adviseFailure: sometimes(0.2, 0.5),
   };
 }

@@ -452,12 +452,14 @@ interface Crc32cModule {
   calculate(bytes: Buffer | string, seed?: number): number;
 }
 
-test('native: crc32c equals fast-crc32c on seeded random inputs (lengths 0..10000, with seeds)', () => {
+test('native: crc32c equals fast-crc32c on seeded random inputs (lengths 0..70000, with seeds)', () => {
   const fastCrc32c = require('fast-crc32c') as Crc32cModule;
   const random = seededRandom('native crc32c');
-  const pool = random.bytes(10_000 + 64);
-  const lengths = [0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 63, 64, 65, 4095, 4096, 4097, 9999, 10_000];
-  for (let i = 0; i < 300; i++) lengths.push(random.between(0, 10_000));
+  const pool = random.bytes(70_000 + 64);
+  // 3071-3073, 6143-6145, 16_585, 70_000: around and across the three-lane blocks of 3 KiB.
+  const lengths = [0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 63, 64, 65, 3071, 3072, 3073, 4095, 4096, 4097];
+  lengths.push(6143, 6144, 6145, 9999, 10_000, 16_585, 70_000);
+  for (let i = 0; i < 300; i++) lengths.push(random.between(0, i < 100 ? 70_000 : 10_000));
   for (const length of lengths) {
     const offset = random.between(0, 63);
     const slice = pool.subarray(offset, offset + length);
