@@ -143,6 +143,11 @@ export class BrokerMetrics {
       'Failed page prefaults ahead of the writer',
       (s) => s.writePrefaultFailures,
     );
+    store(
+      'tributary_storage_resident_drop_failures',
+      'Sealed flushed files the kernel refused to drop from the resident set (madvise)',
+      (s) => s.residentDropFailures,
+    );
     this.define.level('tributary_connections_open', 'Open client connections', (s) => s.connections().open);
     const total = this.define.total.bind(this.define);
     total(

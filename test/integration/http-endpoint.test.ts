@@ -95,6 +95,7 @@ test('http: /metrics after produce and consume counts messages and bytes in and 
     assert.ok(sample(page, 'rocketmq_topic_number')! >= 1);
     assert.ok(sample(page, 'rocketmq_consumer_group_number')! >= 1);
     assert.ok(sample(page, 'tributary_storage_segments')! >= 1);
+    assert.equal(sample(page, 'tributary_storage_resident_drop_failures'), 0, 'no madvise refused');
     assert.ok(sample(page, 'process_cpu_user_seconds_total')! > 0, 'process metrics are collected');
     assert.equal(sample(page, 'tributary_connections_open')! >= 1, true);
   } finally {
