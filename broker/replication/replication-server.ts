@@ -108,7 +108,8 @@ export class ReplicationServer {
 
   /** New records are in the log: replicas waiting for them are sent them in this tick's end, not after the idle poll. */
   wake(): void {
-    if (this.wakeScheduled) return;
+    // A master with no replica (every standalone broker) pays nothing per append.
+    if (this.wakeScheduled || this.sessions.size === 0) return;
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;
