@@ -18,7 +18,7 @@ import { soakScale } from '../support/soak-scale.js';
 import { recordingConsumer, startMessaging, waitFor, type MessagingFixture } from '../support/messaging-fixture.js';
 import { SocketFuzzer, emptySocketFuzzStats, type SocketFuzzStats } from './socket-fuzzer.js';
 
-const FUZZ_MS = soakScale(30_000, 300_000);
+const FUZZ_MS = soakScale(15_000, 300_000);
 const FUZZERS = 6;
 const GOOD_SENDERS = 2;
 /** Each good sender pauses this long between sends: a steady load, not a flood that fills the log. */

@@ -22,11 +22,11 @@ import { seededRandom, type SeededRandom } from '../support/seeded-random.js';
 import { soakScale } from '../support/soak-scale.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
-const KILL_CYCLES = soakScale(50, 300);
+const KILL_CYCLES = soakScale(30, 300);
 const TOPIC = 'crash-load';
 const QUEUES_PER_BROKER = 4;
 const SENDERS = 8;
-/** Load between kills: long enough for traffic on the restarted broker, short for 50 cycles. */
+/** Load between kills: long enough for traffic on the restarted broker, short for 30 cycles. */
 const LOAD_MS_MIN = 60;
 const LOAD_MS_MAX = 400;
 const COMMIT_INTERVAL_MS = 200;

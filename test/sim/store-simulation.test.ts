@@ -7,7 +7,7 @@ import { seededRandom } from '../support/seeded-random.js';
 import { soakScale } from '../support/soak-scale.js';
 import { SimulatedStoreRun } from './simulated-store-run.js';
 
-const SCHEDULES = Number(process.env.SIM_SCHEDULES ?? soakScale(1000, 20_000));
+const SCHEDULES = Number(process.env.SIM_SCHEDULES ?? soakScale(500, 20_000));
 const STEPS_MIN = 20;
 const STEPS_MAX = 120;
 
