@@ -1,7 +1,9 @@
 // A replica (role slave): finds its master through the name servers, connects to the master's
 // HA port, says where its own log ends, and appends what the master streams at exactly the
 // same offsets. The store verifies every record's position and CRC-32C and refuses a stream
-// that does not continue its log; the state machines then replay the master's commands.
+// that does not continue its log; the state machines then replay the master's commands. An
+// empty replica of a trimmed log is first sent the machines' snapshots, installed in arrival
+// order before any record is appended (ARCHITECTURE.md, "Install snapshot").
 import net from 'node:net';
 
 import type { RemotingClient } from '../../client/remoting/remoting-client.js';
@@ -18,9 +20,13 @@ import { replicaAuthFrame } from './replica-auth.js';
 import { ReplicaLagHistogram, type ReplicaLagSummary } from './replica-lag-histogram.js';
 import { ReplicationFrameDecoder, encodeReplicationFrame, type ReplicationFrame } from './replication-frame.js';
 
+export type SnapshotFrame = Extract<ReplicationFrame, { type: 'snapshot' }>;
+
 export interface FollowerHooks {
   /** After each append: state machines catch up, held pulls wake. */
   appended(result: ReplicatedAppend): void;
+  /** A state machine's snapshot from the master, before any record: installed durably, then loaded. */
+  installSnapshot(frame: SnapshotFrame): Promise<void>;
   onError(error: unknown, context: string): void;
   /** The master's confirmed end grew (controller mode): reads parked on it may go on. */
   confirmed?(): void;
@@ -53,6 +59,8 @@ export interface FollowerStatus {
   readonly refusals: number;
   /** Controller mode: how far the master's in-sync replicas hold the log (what may be read here). */
   readonly confirmedEnd: number;
+  /** State machine snapshots installed from the master (an empty replica of a trimmed log). */
+  readonly snapshotsInstalled: number;
   /** Per record, master append to dispatch here (replica-lag-histogram.ts). */
   readonly lag: ReplicaLagSummary;
 }
@@ -74,6 +82,7 @@ export class ReplicaFollower {
     refusal: undefined as string | undefined,
     refusals: 0,
     confirmedEnd: 0,
+    snapshotsInstalled: 0,
   };
 
   constructor(
@@ -204,15 +213,20 @@ export class ReplicaFollower {
       socket.destroy();
       return;
     }
+    if (frame.type === 'snapshot') {
+      this.install(frame, socket);
+      return;
+    }
     if (frame.type !== 'data') {
       socket.destroy();
       return;
     }
     this.status.masterLogEnd = frame.masterLogEnd;
     // Frames are applied in arrival order; their bytes stay valid meanwhile (an arena is never
-    // rewritten) and are copied once, into the mapping.
+    // rewritten) and are copied once, into the mapping. Nothing more is applied from a stream
+    // once one of its frames failed.
     this.appending = this.appending.then(async () => {
-      if (this.closed || this.socket !== socket) return;
+      if (this.closed || this.socket !== socket || socket.destroyed) return;
       try {
         const result = await this.store.appendReplicated(frame.fromOffset, frame.bytes);
         this.hooks.appended(result);
@@ -220,6 +234,20 @@ export class ReplicaFollower {
         this.reportOnce();
       } catch (error) {
         this.hooks.onError(error, `appending replicated records at ${frame.fromOffset}`);
+        socket.destroy();
+      }
+    });
+  }
+
+  /** In arrival order with the data frames, so a machine has its snapshot before its first record. */
+  private install(frame: SnapshotFrame, socket: net.Socket): void {
+    this.appending = this.appending.then(async () => {
+      if (this.closed || this.socket !== socket || socket.destroyed) return;
+      try {
+        await this.hooks.installSnapshot(frame);
+        this.status.snapshotsInstalled++;
+      } catch (error) {
+        this.hooks.onError(error, `installing the master's ${frame.name} snapshot`);
         socket.destroy();
       }
     });

@@ -5,7 +5,8 @@
 // |----|-------|-----------------------------------------------------------------------|
 // | 0  | 4     | length of what follows (int32, 1..REPLICATION_FRAME_BYTES_MAX)        |
 // | 4  | 1     | type: 1 hello, 2 report, 5 probe, 9 auth (replica -> master); 3 data, |
-// |    |       | 4 refuse, 6 probe result, 7 epoch, 8 confirmed (master -> replica)    |
+// |    |       | 4 refuse, 6 probe result, 7 epoch, 8 confirmed, 10 snapshot           |
+// |    |       | (master -> replica)                                                   |
 //
 // hello (a replica's first frame):
 // | 5  | 8     | logEnd: where the replica's log ends (int64)                          |
@@ -26,7 +27,7 @@
 // refuse (the master will not serve this replica; it closes the connection after it):
 // | 5  | 1     | reason: 1 diverged, 2 wrong broker, 3 segment size, 4 offset gone,    |
 // |    |       | 5 stale epoch (the replica knows a newer master than this one),       |
-// |    |       | 6 unauthorized                                                        |
+// |    |       | 6 unauthorized, 7 snapshot too large (over REPLICATION_SNAPSHOT_BYTES_MAX) |
 // | 6  | rest  | text (UTF-8)                                                          |
 // probe (a rejoining replica asks whether a record of its log is the master's, before hello):
 // | 5  | 8     | offset of the record (int64)                                          |
@@ -45,6 +46,18 @@
 // | 13 | 1     | a: accessKey length, then the accessKey (UTF-8)                       |
 // | .. | 1     | n: nonce length, then the nonce (UTF-8)                               |
 // | .. | 1     | s: signature length, then the signature (Base64, ASCII); nothing after |
+// snapshot (install snapshot: to an empty replica of a log retention trimmed, after epoch and
+// before the first data frame, one per state machine; the replica installs it, then applies
+// that machine's commands from the snapshot's queue offset on):
+// | 5  | 4     | crc: CRC-32C of every byte after this field (uint32)                  |
+// | 9  | 8     | logEnd: the master's log end when taken; every command of the machine |
+// |    |       | logged before it is in the snapshot (int64)                           |
+// | 17 | 4     | queueId: the machine's queue of the state topic (int32, >= 0)         |
+// | 21 | 1     | n: name length, then the machine's name (UTF-8, 1..255 bytes)         |
+// | 22+n | rest | the snapshot as state-snapshot.ts lays it out (its next queue offset |
+// |    |       | and CRC-checked payload), 1..REPLICATION_SNAPSHOT_BYTES_MAX bytes     |
+import crc32c from 'fast-crc32c';
+
 import { ReplicationFrameError } from './replication-frame-error.js';
 
 export const REPLICATION_FRAME_TYPE = {
@@ -57,6 +70,7 @@ export const REPLICATION_FRAME_TYPE = {
   epoch: 7,
   confirmed: 8,
   auth: 9,
+  snapshot: 10,
 } as const;
 export const REFUSE_REASON = {
   diverged: 1,
@@ -65,6 +79,7 @@ export const REFUSE_REASON = {
   offsetGone: 4,
   staleEpoch: 5,
   unauthorized: 6,
+  snapshotTooLarge: 7,
 } as const;
 
 /** Record bytes per data frame at most (the master reads this much at a time from its mapping). */
@@ -73,6 +88,11 @@ const LENGTH_BYTES = 4;
 const DATA_HEADER_BYTES = 21;
 /** The largest frame after its length field: a full data frame (one record may exceed the transfer size). */
 export const REPLICATION_FRAME_BYTES_MAX = 64 * 1024 * 1024;
+/** A state machine snapshot sent whole in one frame is at most this large (its frame stays under the frame bound). */
+export const REPLICATION_SNAPSHOT_BYTES_MAX = 60 * 1024 * 1024;
+const SNAPSHOT_FIXED_BYTES = 22;
+const SNAPSHOT_CHECKED_FROM = 9;
+const SNAPSHOT_NAME_BYTES_MAX = 255;
 const BROKER_NAME_BYTES_MAX = 255;
 const REFUSE_TEXT_BYTES_MAX = 1024;
 const HELLO_FIXED_BYTES = 35;
@@ -105,6 +125,13 @@ export type ReplicationFrame =
   | { readonly type: 'epoch'; readonly epoch: number }
   | { readonly type: 'confirmed'; readonly end: number }
   | {
+      readonly type: 'snapshot';
+      readonly logEnd: number;
+      readonly queueId: number;
+      readonly name: string;
+      readonly bytes: Buffer;
+    }
+  | {
       readonly type: 'auth';
       readonly signedAt: number;
       readonly accessKey: string;
@@ -112,7 +139,7 @@ export type ReplicationFrame =
       readonly signature: string;
     };
 
-/** Encodes a frame; a data frame is two buffers (its header, then the records, not copied). */
+/** Encodes a frame; a data or snapshot frame is two buffers (its header, then its bytes, not copied). */
 export function encodeReplicationFrame(frame: ReplicationFrame): Buffer[] {
   switch (frame.type) {
     case 'hello': {
@@ -166,6 +193,8 @@ export function encodeReplicationFrame(frame: ReplicationFrame): Buffer[] {
       out.writeBigInt64BE(BigInt(frame.masterLogEnd), 6);
       return [out];
     }
+    case 'snapshot':
+      return encodeSnapshotFrame(frame);
     case 'auth': {
       const fields = [frame.accessKey, frame.nonce, frame.signature].map((text) =>
         Buffer.from(text, 'utf8').subarray(0, AUTH_FIELD_BYTES_MAX),
@@ -190,6 +219,23 @@ export function encodeReplicationFrame(frame: ReplicationFrame): Buffer[] {
       return [out];
     }
   }
+}
+
+function encodeSnapshotFrame(frame: Extract<ReplicationFrame, { type: 'snapshot' }>): Buffer[] {
+  const name = Buffer.from(frame.name, 'utf8');
+  if (name.length < 1 || name.length > SNAPSHOT_NAME_BYTES_MAX || frame.bytes.length > REPLICATION_SNAPSHOT_BYTES_MAX)
+    throw new RangeError(
+      `a snapshot frame's name is 1..255 bytes and its snapshot at most ${REPLICATION_SNAPSHOT_BYTES_MAX}`,
+    );
+  const out = Buffer.alloc(SNAPSHOT_FIXED_BYTES + name.length);
+  header(out, REPLICATION_FRAME_TYPE.snapshot, out.length - LENGTH_BYTES + frame.bytes.length);
+  out.writeBigInt64BE(BigInt(frame.logEnd), 9);
+  out.writeInt32BE(frame.queueId, 17);
+  out.writeUInt8(name.length, 21);
+  name.copy(out, SNAPSHOT_FIXED_BYTES);
+  const crc = crc32c.calculate(frame.bytes, crc32c.calculate(out.subarray(SNAPSHOT_CHECKED_FROM)));
+  out.writeUInt32BE(crc >>> 0, 5);
+  return [out, frame.bytes];
 }
 
 function header(out: Buffer, type: number, length: number): void {
@@ -339,6 +385,9 @@ export function decodeReplicationFrame(frame: Buffer): ReplicationFrame {
     case REPLICATION_FRAME_TYPE.auth:
       need(AUTH_FIXED_BYTES);
       return decodeAuth(frame, nonNegative(long(5)));
+    case REPLICATION_FRAME_TYPE.snapshot:
+      need(SNAPSHOT_FIXED_BYTES);
+      return decodeSnapshotFrame(frame, nonNegative(long(9)));
     default:
       throw new ReplicationFrameError('MALFORMED_FRAME', `unknown frame type ${type}`);
   }
@@ -353,12 +402,28 @@ function nonNegative(value: number): number {
 // checked over exactly what the replica signed.
 const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function strictUtf8(bytes: Buffer): string {
+function strictUtf8(bytes: Buffer, what = 'an auth field'): string {
   try {
     return UTF8_STRICT.decode(bytes);
   } catch {
-    throw new ReplicationFrameError('MALFORMED_FRAME', 'an auth field is not UTF-8');
+    throw new ReplicationFrameError('MALFORMED_FRAME', `${what} is not UTF-8`);
   }
+}
+
+/** The layout first, then the size bound, then the CRC: a damaged snapshot is never installed. */
+function decodeSnapshotFrame(frame: Buffer, logEnd: number): ReplicationFrame {
+  const queueId = frame.readInt32BE(17);
+  if (queueId < 0) throw new ReplicationFrameError('MALFORMED_FRAME', `snapshot queue ${queueId}`);
+  const nameEnd = SNAPSHOT_FIXED_BYTES + frame.readUInt8(21);
+  if (nameEnd === SNAPSHOT_FIXED_BYTES || nameEnd >= frame.length)
+    throw new ReplicationFrameError('MALFORMED_FRAME', 'a snapshot frame needs a name and a snapshot');
+  const bytes = frame.subarray(nameEnd);
+  if (bytes.length > REPLICATION_SNAPSHOT_BYTES_MAX)
+    throw new ReplicationFrameError('SNAPSHOT_TOO_LARGE', `${bytes.length} bytes`);
+  if (crc32c.calculate(frame.subarray(SNAPSHOT_CHECKED_FROM)) >>> 0 !== frame.readUInt32BE(5))
+    throw new ReplicationFrameError('SNAPSHOT_DAMAGED', 'its CRC-32C does not match');
+  const name = strictUtf8(frame.subarray(SNAPSHOT_FIXED_BYTES, nameEnd), 'a snapshot name');
+  return { type: 'snapshot', logEnd, queueId, name, bytes };
 }
 
 function decodeAuth(frame: Buffer, signedAt: number): ReplicationFrame {

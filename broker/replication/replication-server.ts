@@ -1,8 +1,10 @@
 // A master's HA port: each replica connects, says where its log ends (hello), and receives the
 // commit log from there (an empty replica: from this log's first offset) as raw record bytes
 // read straight from the master's mapping. Its reports say how far it holds the log; the
-// in-sync set (sync-master) is derived from them. With ACL on, a peer gets nothing before its
-// signed auth frame passes (replica-auth.ts).
+// in-sync set (sync-master) is derived from them. An empty replica of a log retention trimmed
+// is first sent every state machine's snapshot (install snapshot: the commands folded into
+// them may be gone from the log). With ACL on, a peer gets nothing before its signed auth
+// frame passes (replica-auth.ts).
 import net from 'node:net';
 
 import type { RemotingCommand } from '../../protocol/remoting-command.js';
@@ -14,6 +16,7 @@ import {
 } from '../broker-constants.js';
 import {
   REFUSE_REASON,
+  REPLICATION_SNAPSHOT_BYTES_MAX,
   REPLICATION_TRANSFER_BYTES_MAX,
   ReplicationFrameDecoder,
   encodeReplicationFrame,
@@ -22,6 +25,13 @@ import {
 import { replicaAuthRequest } from './replica-auth.js';
 
 type Hello = Extract<ReplicationFrame, { type: 'hello' }>;
+
+/** One state machine's snapshot as of now (LogBackedStateMachine.currentSnapshot). */
+export interface MachineSnapshot {
+  readonly name: string;
+  readonly queueId: number;
+  readonly bytes: Buffer;
+}
 
 /** One connected replica as the master sees it. */
 export interface ReplicaProgress {
@@ -48,6 +58,8 @@ export class ReplicationServer {
    * to succeed this master, so no ack counts a replica that could not win an election).
    */
   admit: (replica: ReplicaProgress) => boolean = () => true;
+  /** Every state machine's snapshot as of now (install snapshot); none on a bare store. */
+  snapshots: () => readonly MachineSnapshot[] = () => [];
 
   constructor(
     private readonly store: MessageStore,
@@ -141,6 +153,7 @@ export class ReplicationServer {
       this.store,
       authorize === undefined ? undefined : (signed) => authorize(signed, socket.remoteAddress ?? ''),
       (hello) => this.refusal(hello),
+      (hello) => this.snapshotsFor(hello),
       this.epoch,
       () => {
         for (const listener of this.ackWaiters) listener();
@@ -154,6 +167,15 @@ export class ReplicationServer {
       for (const listener of this.ackWaiters) listener();
     });
     socket.on('error', (error) => this.onError(error, `replica connection from ${session.remote}`));
+  }
+
+  /**
+   * What a replica must install before the log (sent in the hello's tick, so every command
+   * after them is in the stream): the machines' snapshots for an empty replica when retention
+   * trimmed this log, since commands folded into snapshots may be gone; nothing otherwise.
+   */
+  private snapshotsFor(hello: Hello): readonly MachineSnapshot[] {
+    return isEmpty(hello) && this.store.stats().minOffset > 0 ? this.snapshots() : [];
   }
 
   /** Why the master will not serve a replica, or undefined when it will. */
@@ -213,6 +235,7 @@ class ReplicaSession implements ReplicaProgress {
     /** Undefined without ACL; otherwise asked once, before any probe or hello is answered. */
     private readonly authorize: ((signed: RemotingCommand | undefined) => string | undefined) | undefined,
     private readonly refusal: (hello: Hello) => { reason: number; text: string } | undefined,
+    private readonly snapshots: (hello: Hello) => readonly MachineSnapshot[],
     private readonly epoch: number,
     private readonly reported: () => void,
   ) {
@@ -271,9 +294,20 @@ class ReplicaSession implements ReplicaProgress {
         this.refuse(refused);
         return;
       }
+      const snapshots = this.snapshots(frame);
+      const tooLarge = snapshots.find((snapshot) => snapshot.bytes.length > REPLICATION_SNAPSHOT_BYTES_MAX);
+      if (tooLarge !== undefined) {
+        const text = `the ${tooLarge.name} snapshot is ${tooLarge.bytes.length} bytes, over ${REPLICATION_SNAPSHOT_BYTES_MAX}`;
+        this.refuse({ reason: REFUSE_REASON.snapshotTooLarge, text });
+        return;
+      }
       this.following = true;
       this.replicaId = frame.replicaId;
       this.socket.write(encodeReplicationFrame({ type: 'epoch', epoch: this.epoch })[0]!);
+      const logEnd = this.store.commitLogMaxOffset;
+      for (const { name, queueId, bytes } of snapshots)
+        for (const part of encodeReplicationFrame({ type: 'snapshot', logEnd, queueId, name, bytes }))
+          this.socket.write(part);
       this.sentOffset = startOffset(frame, this.store.stats().minOffset);
       this.ackedOffset = frame.logEnd;
       this.lastReportAt = Date.now();

@@ -11,15 +11,23 @@ import { MASTER_BROKER_ID } from '../broker-constants.js';
 import type { ResolvedBrokerOptions } from '../broker-options.js';
 import { advertisedHaAddress, isHaAddress } from './advertised-ha-address.js';
 import { ReplicaFollower, type FollowerStatus } from './replica-follower.js';
+import { ReplicationFrameError } from './replication-frame-error.js';
 import { ReplicationServer, type ReplicaProgress } from './replication-server.js';
 import { SyncReplicaGate } from './sync-replica-gate.js';
 import { truncationCount } from './truncate-unreplicated-tail.js';
 import type { ControlledRole } from './controlled-role.js';
 import { writeEpochRecord } from './write-epoch-record.js';
 
-/** Replay of the commands a master logged: each state machine's catch-up. */
-export interface CatchingUp {
+/**
+ * A state machine as replication sees it: a replica replays its master's commands (catchUp)
+ * and installs its master's snapshot; a master sends its current one (install snapshot).
+ */
+export interface ReplicatedMachine {
+  readonly name: string;
+  readonly queueId: number;
   catchUp(): void;
+  currentSnapshot(): Buffer;
+  install(bytes: Buffer): Promise<void>;
 }
 
 export interface Replication {
@@ -44,7 +52,7 @@ export async function startReplication(
   context: BrokerContext,
   store: MessageStore,
   server: RemotingServer,
-  machines: readonly CatchingUp[],
+  machines: readonly ReplicatedMachine[],
   control?: ControlledRole,
 ): Promise<Replication> {
   const { role } = resolved;
@@ -67,6 +75,8 @@ export async function startReplication(
       context.access.replicaRefusal,
     );
     haServer.epoch = control?.epoch ?? 0;
+    haServer.snapshots = () =>
+      machines.map((machine) => ({ name: machine.name, queueId: machine.queueId, bytes: machine.currentSnapshot() }));
     haPort = await haServer.listen(resolved.host, resolved.haPort);
     if (control !== undefined) {
       const served = haServer;
@@ -140,7 +150,7 @@ function newFollower(
   resolved: ResolvedBrokerOptions,
   context: BrokerContext,
   store: MessageStore,
-  machines: readonly CatchingUp[],
+  machines: readonly ReplicatedMachine[],
   control: ControlledRole | undefined,
 ): ReplicaFollower {
   const identity = {
@@ -152,7 +162,14 @@ function newFollower(
     locate: control?.locate,
     credentials: resolved.replicaCredentials,
   };
+  const byName = new Map(machines.map((machine) => [machine.name, machine]));
   return new ReplicaFollower(store, identity, {
+    installSnapshot: ({ name, queueId, bytes }) => {
+      const machine = byName.get(name);
+      if (machine === undefined || machine.queueId !== queueId)
+        throw new ReplicationFrameError('UNKNOWN_STATE_MACHINE', `${name} on state queue ${queueId}`);
+      return machine.install(bytes);
+    },
     appended: (result) => {
       for (const machine of machines) machine.catchUp();
       for (const queue of result.queues) context.holds.arrived(queue.topic, queue.queueId, queue.maxQueueOffset);

@@ -8,7 +8,7 @@ import path from 'node:path';
 
 import { StoreError, type MessageStore } from '../../storage/index.js';
 import { decodeStateFrame, encodeStateFrame } from './state-command-frame.js';
-import { readSnapshot, writeSnapshot } from './state-snapshot.js';
+import { decodeSnapshot, encodeSnapshot, readSnapshot, writeSnapshot, writeSnapshotBytes } from './state-snapshot.js';
 
 /** The internal topic whose queues hold state machine commands, one queue per machine. */
 export const STATE_TOPIC = 'TRIBUTARY_STATE';
@@ -60,6 +60,41 @@ export class LogBackedStateMachine<State, Command> {
 
   get state(): Readonly<State> {
     return this.current;
+  }
+
+  /** The snapshot file's name, which also names the machine to a replica (install snapshot). */
+  get name(): string {
+    return this.definition.name;
+  }
+
+  get queueId(): number {
+    return this.definition.queueId;
+  }
+
+  /**
+   * The state as of now, encoded as a snapshot file (state-snapshot.ts): what a master sends a
+   * replica whose log starts after commands the state holds. Commands are applied in the tick
+   * they are appended, so the state is exactly the commands before the queue's end.
+   */
+  currentSnapshot(): Buffer {
+    const nextQueueOffset = this.store.maxQueueOffset(STATE_TOPIC, this.definition.queueId);
+    return encodeSnapshot({ nextQueueOffset, state: this.definition.toSnapshot(this.current) });
+  }
+
+  /**
+   * A replica: takes its master's snapshot as its own. It is written durably over this
+   * machine's snapshot file first (a restart recovers from it like from one of its own), then
+   * becomes the state, and catch-up applies only the commands from its queue offset on, so the
+   * commands it already holds are never applied twice. Throws SnapshotError when damaged.
+   */
+  async install(bytes: Buffer): Promise<void> {
+    const snapshot = decodeSnapshot(bytes);
+    const state = this.definition.fromSnapshot(snapshot.state);
+    await writeSnapshotBytes(this.snapshotPath, bytes);
+    this.current = state;
+    this.snapshotNextOffset = snapshot.nextQueueOffset;
+    this.replayedTo = snapshot.nextQueueOffset;
+    this.sinceSnapshot = 0;
   }
 
   /**

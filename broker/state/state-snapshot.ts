@@ -60,11 +60,16 @@ export function readSnapshot(filePath: string): StateSnapshot | undefined {
   return decodeSnapshot(fs.readFileSync(filePath));
 }
 
-export async function writeSnapshot(filePath: string, snapshot: StateSnapshot): Promise<void> {
+export function writeSnapshot(filePath: string, snapshot: StateSnapshot): Promise<void> {
+  return writeSnapshotBytes(filePath, encodeSnapshot(snapshot));
+}
+
+/** Writes an encoded snapshot (a replica installing its master's, byte for byte) as writeSnapshot does. */
+export async function writeSnapshotBytes(filePath: string, bytes: Buffer): Promise<void> {
   const temporary = `${filePath}.tmp`;
   const handle = await fs.promises.open(temporary, 'w');
   try {
-    await handle.writeFile(encodeSnapshot(snapshot));
+    await handle.writeFile(bytes);
     await handle.sync();
   } finally {
     await handle.close();

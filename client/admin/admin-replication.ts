@@ -26,6 +26,8 @@ export interface ReplicationStatus {
     refusal?: string;
     /** Controller mode: how far the master's in-sync replicas hold the log (reads stop there). */
     confirmedEnd: number;
+    /** State machine snapshots installed from the master (an empty replica joining a master whose retention trimmed its log). */
+    snapshotsInstalled: number;
     /** Per record, the master's append to the replica's dispatch (ms; the true lag plus up to 1 ms). */
     lag: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
   };

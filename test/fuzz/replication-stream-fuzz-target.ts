@@ -23,7 +23,15 @@ const OFFSET_MAX = 2 ** 40;
 
 function randomFrame(random: SeededRandom): ReplicationFrame {
   const offset = (): number => random.int(OFFSET_MAX);
-  switch (random.int(9)) {
+  switch (random.int(10)) {
+    case 9:
+      return {
+        type: 'snapshot',
+        logEnd: offset(),
+        queueId: random.int(16),
+        name: random.bytes(random.between(1, 16)).toString('hex'),
+        bytes: random.bytes(random.between(1, DATA_BYTES_MAX)),
+      };
     case 6:
       return { type: 'epoch', epoch: offset() };
     case 7:
@@ -74,6 +82,7 @@ function sample(random: SeededRandom): { bytes: Buffer; lengthFields: LengthFiel
     const frame = Buffer.concat(encodeReplicationFrame(randomFrame(random)));
     lengthFields.push({ at, bytes: 4 });
     if (frame.readUInt8(4) === 1) lengthFields.push({ at: at + 33, bytes: 2 });
+    if (frame.readUInt8(4) === 10) lengthFields.push({ at: at + 21, bytes: 1 });
     parts.push(frame);
     at += frame.length;
   }

@@ -42,7 +42,7 @@ async function handshake(
       epoch: replicaEpoch,
       locate: async () => ({ masterAddress: '127.0.0.1:1', haAddress: `127.0.0.1:${port}` }),
     },
-    { appended: () => undefined, onError: () => undefined },
+    { appended: () => undefined, installSnapshot: async () => undefined, onError: () => undefined },
   );
   try {
     await master.append({ topic: 'epochs', queueId: 0, body: Buffer.from('first') });

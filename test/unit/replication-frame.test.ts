@@ -2,11 +2,13 @@
 // encodes to the bytes of its layout table, decodes back, and malformed frames are refused
 // with a typed error, never a crash or a wrong frame.
 import assert from 'node:assert/strict';
+import crc32c from 'fast-crc32c';
 import { test } from 'uvu';
 
 import { ReplicationFrameError } from '../../broker/replication/replication-frame-error.js';
 import {
   REPLICATION_FRAME_BYTES_MAX,
+  REPLICATION_SNAPSHOT_BYTES_MAX,
   ReplicationFrameDecoder,
   decodeReplicationFrame,
   encodeReplicationFrame,
@@ -151,6 +153,66 @@ test('replication auth decoder refuses a field that is not UTF-8 (it could not r
     () => decodeReplicationFrame(bytes),
     (error) => error instanceof ReplicationFrameError && error.code === 'MALFORMED_FRAME',
   );
+});
+
+const SNAPSHOT_FRAME: ReplicationFrame = {
+  type: 'snapshot',
+  logEnd: 0x1000,
+  queueId: 2,
+  name: 'ab',
+  bytes: Buffer.from('snap'),
+};
+
+const refusedAs = (code: string, bytes: Buffer): void =>
+  assert.throws(
+    () => decodeReplicationFrame(bytes),
+    (error) => error instanceof ReplicationFrameError && error.code === code,
+  );
+
+test('golden: replication snapshot encodes to its layout (CRC-32C of the rest, log end, state queue, name, snapshot bytes)', () => {
+  const parts = encodeReplicationFrame(SNAPSHOT_FRAME);
+  assert.equal(parts[1], (SNAPSHOT_FRAME as { bytes: Buffer }).bytes, 'the snapshot is not copied');
+  const encoded = Buffer.concat(parts);
+  assert.equal(
+    encoded.toString('hex'),
+    '00000018' + '0a' + '1643de15' + '0000000000001000' + '00000002' + '02' + '6162' + '736e6170',
+  );
+  assert.equal(crc32c.calculate(encoded.subarray(9)) >>> 0, 0x1643de15, 'the CRC covers every byte after it');
+  assert.deepEqual(decodeReplicationFrame(encoded), SNAPSHOT_FRAME);
+});
+
+test('replication snapshot frame with any byte after its CRC flipped is refused as SNAPSHOT_DAMAGED or MALFORMED_FRAME, never decoded', () => {
+  const encoded = Buffer.concat(encodeReplicationFrame(SNAPSHOT_FRAME));
+  for (let at = 5; at < encoded.length; at++) {
+    const damaged = Buffer.from(encoded);
+    damaged[at]! ^= 0x01;
+    assert.throws(
+      () => decodeReplicationFrame(damaged),
+      (error) => error instanceof ReplicationFrameError && ['SNAPSHOT_DAMAGED', 'MALFORMED_FRAME'].includes(error.code),
+      `byte ${at}`,
+    );
+  }
+  const flippedPayload = Buffer.from(encoded);
+  flippedPayload[encoded.length - 1]! ^= 0x80;
+  refusedAs('SNAPSHOT_DAMAGED', flippedPayload);
+  // No name, or a name with no snapshot after it.
+  refusedAs(
+    'MALFORMED_FRAME',
+    Buffer.from('00000012' + '0a' + '00000000' + '0000000000001000' + '00000002' + '00', 'hex'),
+  );
+  refusedAs(
+    'MALFORMED_FRAME',
+    Buffer.from('00000014' + '0a' + '00000000' + '0000000000001000' + '00000002' + '02' + '6162', 'hex'),
+  );
+});
+
+test('replication snapshot over REPLICATION_SNAPSHOT_BYTES_MAX is refused as SNAPSHOT_TOO_LARGE, and never encoded', () => {
+  const big = { ...SNAPSHOT_FRAME, bytes: Buffer.alloc(REPLICATION_SNAPSHOT_BYTES_MAX + 1) } as ReplicationFrame;
+  assert.throws(() => encodeReplicationFrame(big), RangeError);
+  const header = Buffer.concat(encodeReplicationFrame(SNAPSHOT_FRAME)).subarray(0, 24);
+  const frame = Buffer.concat([header, Buffer.alloc(REPLICATION_SNAPSHOT_BYTES_MAX + 1)]);
+  frame.writeUInt32BE(frame.length - 4, 0);
+  refusedAs('SNAPSHOT_TOO_LARGE', frame);
 });
 
 test.run();
