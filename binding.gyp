@@ -7,8 +7,7 @@
         "storage/native/mapping.cc",
         "storage/native/async-operations.cc",
         "storage/native/file-operations.cc",
-        "storage/native/crc32c.cc",
-        "storage/native/record-writer.cc"
+        "storage/native/crc32c.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

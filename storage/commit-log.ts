@@ -17,7 +17,6 @@ import {
   type RecordFields,
 } from './message-record.js';
 import { Int64 } from './int64.js';
-import { RecordRows } from './record-rows.js';
 import { SegmentAllocator } from './segment-allocator.js';
 import { SEGMENT_PREPARE_NEXT_FULL_RATIO } from './storage-constants.js';
 import { StoredMessage } from './stored-message.js';
@@ -27,8 +26,6 @@ import type { StorageFileSystem } from './storage-file-system.js';
 export class CommitLog {
   readonly files: MappedFileQueue;
   private readonly checksums = new ChecksumBatch();
-  /** Records of the batch being appended, for the native record writer (appendBatch). */
-  readonly rows = new RecordRows();
   private sealScheduled = false;
   private readonly sealTask = (): void => {
     this.sealScheduled = false;
@@ -93,10 +90,9 @@ export class CommitLog {
   /**
    * Writes `fields` as the next record and returns its offset (also set as
    * fields.physicalOffset). The checksum is sealed before the end of the current tick and
-   * before any read or flush. With `rows` (a batch), the record's place is taken now and its
-   * bytes and checksum are written by the batch's writeRows(), before the batch returns.
+   * before any read or flush.
    */
-  append(fields: RecordFields, size: number, rows?: RecordRows): number {
+  append(fields: RecordFields, size: number): number {
     let offset = this.files.wroteOffset;
     let file = this.files.fileForWrite(offset);
     let position = offset - file.fromOffset;
@@ -109,14 +105,10 @@ export class CommitLog {
       position = 0;
     }
     fields.physicalOffset = offset;
+    writeRecord(file.buffer, file.view, position, fields);
     file.wrotePosition = position + size;
     if (file.wrotePosition >= this.prepareNextAt) this.files.prepareNext();
     if (this.prefault) file.prefaultAhead(this.prefaultFailed);
-    if (rows !== undefined) {
-      rows.add(file.buffer, position, fields);
-      return offset;
-    }
-    writeRecord(file.buffer, file.view, position, fields);
     this.checksums.add(file.buffer, position, size);
     if (!this.sealScheduled) {
       this.sealScheduled = true;
@@ -138,14 +130,8 @@ export class CommitLog {
     });
   }
 
-  /** Writes the records appended with `rows` (encoded and checksummed natively). */
-  writeRows(): void {
-    this.rows.write();
-  }
-
   /** Seals pending checksums now; every reader and flusher calls this first. */
   seal(): void {
-    this.rows.write();
     this.checksums.seal();
     if (this.sealResolvers.length === 0) return;
     const resolvers = this.sealResolvers;

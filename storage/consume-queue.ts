@@ -13,7 +13,6 @@ import path from 'node:path';
 import { Int64 } from './int64.js';
 import type { MappedFile } from './mapped-file.js';
 import { MappedFileQueue } from './mapped-file-queue.js';
-import type { RecordRows } from './record-rows.js';
 import { CONSUME_QUEUE_ENTRY_BYTES } from './storage-constants.js';
 import { invariant } from './invariant.js';
 import type { StorageFileSystem } from './storage-file-system.js';
@@ -80,19 +79,16 @@ export class ConsumeQueue {
 
   /**
    * Appends the entry for `queueOffset`. Offsets normally arrive in order; a jump forward
-   * (a queue rebuilt from a log whose head was deleted) leaves blank entries behind it. With
-   * `rows`, the entry belongs to the record `rows` took last, and the native writer writes it
-   * with that record.
+   * (a queue rebuilt from a log whose head was deleted) leaves blank entries behind it.
    */
-  put(queueOffset: number, commitLogOffset: number, size: number, tagsCode: number, rows?: RecordRows): void {
+  put(queueOffset: number, commitLogOffset: number, size: number, tagsCode: number): void {
     const at = queueOffset * CONSUME_QUEUE_ENTRY_BYTES;
     invariant(at >= this.files.wroteOffset, 'consume queue entries are appended in order');
     if (this.maxQueueOffset <= this.minQueueOffset) this.minQueueOffset = queueOffset;
     const file = this.fileFor(at);
     const position = at - file.fromOffset;
     file.reserveThrough(position + CONSUME_QUEUE_ENTRY_BYTES);
-    if (rows === undefined) writeConsumeQueueEntry(file.view, position, commitLogOffset, size, tagsCode);
-    else rows.queueEntryOfLast(file.buffer, position, tagsCode);
+    writeConsumeQueueEntry(file.view, position, commitLogOffset, size, tagsCode);
     file.wrotePosition = position + CONSUME_QUEUE_ENTRY_BYTES;
     this.maxPhysicalEnd = commitLogOffset + size;
   }

@@ -88,7 +88,7 @@ export function writeRecord(target: Buffer, view: DataView, at: number, fields: 
  * is ASCII, so a byte length equal to the string length means ASCII, and a plain loop writes it
  * in a fraction of the time a call into Buffer's native writer costs for a short string.
  */
-export function writeProperties(target: Buffer, at: number, properties: string, bytes: number): void {
+function writeProperties(target: Buffer, at: number, properties: string, bytes: number): void {
   if (bytes === properties.length) {
     for (let i = 0; i < bytes; i++) target[at + i] = properties.charCodeAt(i);
     return;

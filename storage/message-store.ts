@@ -20,7 +20,6 @@ import { javaStringHash } from '../protocol/java-string-hash.js';
 import { MESSAGE_SYS_FLAG } from '../protocol/message-sys-flag.js';
 import { MessageEncoder, type MessageInput, type PreparedMessage } from './message-encoder.js';
 import { dispatchReplicated, recoverStore, type RecoveryReport } from './recovery.js';
-import type { RecordRows } from './record-rows.js';
 import { Retention } from './retention.js';
 import { ShutdownMarker } from './shutdown-marker.js';
 import {
@@ -29,7 +28,6 @@ import {
   FLUSH_THOROUGH_INTERVAL_MS,
   INDEX_QUERY_COUNT_DEFAULT,
   MS_PER_HOUR,
-  NATIVE_RECORD_WRITER_BATCH_MESSAGES_MIN,
   READ_FILTER_SCAN_ENTRIES_MIN,
   READ_FILTER_SCAN_ENTRIES_PER_MESSAGE,
 } from './storage-constants.js';
@@ -265,7 +263,7 @@ export class MessageStore {
       if (!Array.isArray(messages)) throw new StoreError('INVALID_MESSAGE', 'appendBatch takes an array');
       const now = this.options.clock();
       const prepared = messages.map((message) => this.prepare(message, now));
-      const results = this.writeBatch(prepared);
+      const results = prepared.map((message) => this.write(message));
       this.commitLog.seal();
       const last = results.at(-1);
       if (this.groupCommit === undefined || last === undefined) return Promise.resolve(results);
@@ -347,25 +345,7 @@ export class MessageStore {
     return prepared;
   }
 
-  /**
-   * Writes a validated batch. From NATIVE_RECORD_WRITER_BATCH_MESSAGES_MIN messages on, each
-   * record's place, queue offset and queue entry are taken in order here and one native call
-   * encodes them all; whatever happens, every record that took its place is written.
-   */
-  private writeBatch(prepared: readonly PreparedMessage[]): AppendResult[] {
-    if (prepared.length < NATIVE_RECORD_WRITER_BATCH_MESSAGES_MIN)
-      return prepared.map((message) => this.write(message));
-    const rows = this.commitLog.rows;
-    const results: AppendResult[] = [];
-    try {
-      for (let i = 0; i < prepared.length; i++) results.push(this.write(prepared[i]!, rows));
-    } finally {
-      this.commitLog.writeRows();
-    }
-    return results;
-  }
-
-  private write(message: PreparedMessage, rows?: RecordRows): AppendResult {
+  private write(message: PreparedMessage): AppendResult {
     const transaction = message.sysFlag & MESSAGE_SYS_FLAG.transactionMask;
     const toQueue =
       transaction !== MESSAGE_SYS_FLAG.transactionPrepared && transaction !== MESSAGE_SYS_FLAG.transactionRollback;
@@ -376,10 +356,10 @@ export class MessageStore {
     // cleanly instead of leaving a record in the log that its queue or the index lacks.
     queue?.prepareFor(message.queueOffset);
     if (indexed) this.index.prepareFor(message.keyHashes.length, this.commitLog.maxOffset);
-    const offset = this.commitLog.append(message, message.size, rows);
+    const offset = this.commitLog.append(message, message.size);
     const end = offset + message.size;
     try {
-      queue?.put(message.queueOffset, offset, message.size, message.tagsCode, rows);
+      queue?.put(message.queueOffset, offset, message.size, message.tagsCode);
       if (indexed) this.index.putRecord(message.keyHashes, offset, end, message.storeTimestamp);
       this.index.dispatchedUpTo(end);
     } catch (error) {

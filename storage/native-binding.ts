@@ -38,12 +38,6 @@ export interface NativeBinding {
   crc32cRanges(bytes: Uint8Array, ranges: Uint32Array, count: number): void;
   /** Index of the first (start, length, checksumAt) triple whose stored CRC is wrong, or -1. */
   crc32cVerifyRanges(bytes: Uint8Array, ranges: Uint32Array, count: number): number;
-  /**
-   * Encodes `count` commit log records, each described by a row of `rows` (fields named by ROW
-   * in storage/record-rows.ts; byte places are (index into `sources`, byte offset) pairs) around
-   * bodies already copied, with their CRC-32C and consume queue entries.
-   */
-  writeRecords(sources: ArrayBuffer[], rows: Float64Array, count: number): void;
   readonly crc32cHardware: boolean;
   readonly pageSize: number;
   readonly advice: {

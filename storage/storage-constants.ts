@@ -27,14 +27,6 @@ export const SEGMENT_BYTES_MAX = 2 * 1024 * 1024 * 1024;
 export const MESSAGE_BODY_BYTES_MAX_DEFAULT = 4 * 1024 * 1024;
 /** The properties string carries a signed 16-bit length. */
 export const PROPERTIES_BYTES_MAX = 32767;
-/**
- * appendBatch hands batches of at least this many messages to the native record writer (one
- * call per batch; native-bench/README.md, "Native record writer"); smaller ones, and single
- * appends, are encoded in JavaScript, where one call's fixed cost is not worth paying.
- */
-export const NATIVE_RECORD_WRITER_BATCH_MESSAGES_MIN = 4;
-/** Records the native record writer takes in one call (rows of its Float64Array). */
-export const NATIVE_RECORD_WRITER_ROWS_PER_CALL = 1024;
 /** Queue ids per topic are [0, QUEUE_COUNT_MAX); the broker narrows this per topic. */
 export const QUEUE_COUNT_MAX = 1024;
 

@@ -40,7 +40,6 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("crc32c", Napi::Function::New(env, Crc32c, "crc32c"));
   exports.Set("crc32cRanges", RawFunction(env, Crc32cRanges, "crc32cRanges"));
   exports.Set("crc32cVerifyRanges", RawFunction(env, Crc32cVerifyRanges, "crc32cVerifyRanges"));
-  exports.Set("writeRecords", RawFunction(env, WriteRecords, "writeRecords"));
   exports.Set("crc32cHardware", Napi::Boolean::New(env, Crc32cIsHardware()));
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
   exports.Set("advice", Advice(env));

@@ -120,7 +120,7 @@ bool Crc32cIsHardware() {
 }
 
 // seed is a previous CRC to continue from (0 to start), as in fast-crc32c.
-uint32_t Crc32cCompute(uint32_t seed, const uint8_t* data, size_t length) {
+static uint32_t Compute(uint32_t seed, const uint8_t* data, size_t length) {
   uint32_t crc = ~seed;
   crc = Crc32cIsHardware() ? UpdateHardware(crc, data, length) : UpdateSoftware(crc, data, length);
   return ~crc;
@@ -139,7 +139,7 @@ Napi::Value Crc32c(const Napi::CallbackInfo& info) {
     Napi::RangeError::New(env, "Argument seed must fit in 32 bits.").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  uint32_t crc = Crc32cCompute(static_cast<uint32_t>(seed), bytes.Data() + offset, length);
+  uint32_t crc = Compute(static_cast<uint32_t>(seed), bytes.Data() + offset, length);
   return Napi::Number::New(env, crc);
 }
 
@@ -213,7 +213,7 @@ napi_value Crc32cRanges(napi_env env, napi_callback_info info) {
   if (!ReadRangeCall(env, info, call)) return nullptr;
   for (size_t i = 0; i < call.count; i++) {
     if (!RangeFits(env, call, i)) return nullptr;
-    uint32_t crc = Crc32cCompute(0, call.data + call.ranges[i * 3], call.ranges[i * 3 + 1]);
+    uint32_t crc = Compute(0, call.data + call.ranges[i * 3], call.ranges[i * 3 + 1]);
     uint8_t* target = call.data + call.ranges[i * 3 + 2];
     target[0] = static_cast<uint8_t>(crc >> 24);
     target[1] = static_cast<uint8_t>(crc >> 16);
@@ -235,7 +235,7 @@ napi_value Crc32cVerifyRanges(napi_env env, napi_callback_info info) {
     const uint8_t* at = call.data + call.ranges[i * 3 + 2];
     uint32_t stored = (static_cast<uint32_t>(at[0]) << 24) | (static_cast<uint32_t>(at[1]) << 16) |
                       (static_cast<uint32_t>(at[2]) << 8) | static_cast<uint32_t>(at[3]);
-    uint32_t computed = Crc32cCompute(0, call.data + call.ranges[i * 3], call.ranges[i * 3 + 1]);
+    uint32_t computed = Compute(0, call.data + call.ranges[i * 3], call.ranges[i * 3 + 1]);
     if (computed != stored) mismatch = static_cast<int64_t>(i);
   }
   napi_value result;

@@ -29,8 +29,5 @@ Napi::Value Crc32c(const Napi::CallbackInfo& info);
 napi_value Crc32cRanges(napi_env env, napi_callback_info info);
 napi_value Crc32cVerifyRanges(napi_env env, napi_callback_info info);
 bool Crc32cIsHardware();
-// CRC-32C of data[0, length), continuing from `seed` (0 to start).
-uint32_t Crc32cCompute(uint32_t seed, const uint8_t* data, size_t length);
-napi_value WriteRecords(napi_env env, napi_callback_info info);
 
 }  // namespace tributary
