@@ -50,6 +50,12 @@ export const WRITE_PREFAULT_WINDOW_BYTES = 16 * 1024 * 1024;
 /** The next window is requested once the writer is this close to the end of the last one. */
 const WRITE_PREFAULT_REFILL_BYTES = 8 * 1024 * 1024;
 /**
+ * A lazily reserved file's reservation steps from this size on are faulted in for writing
+ * ahead of its writer (reserveThrough); smaller ones, a file's first few, cost a pool job
+ * each for a handful of pages, more than the writer's own faults on them.
+ */
+const WRITE_PREFAULT_RESERVE_BYTES_MIN = 64 * 1024;
+/**
  * How much of a fresh segment preheat faults in for reading: enough for the appender's first
  * write prefault windows, which keep the pages ahead of it ready from there on. Populating
  * all of a 1 GiB segment held it all resident for no measured gain (native-bench/README.md).
@@ -240,7 +246,8 @@ export class MappedFile {
    * so a full disk throws here instead of killing the process with SIGBUS when the store
    * touches a hole of the mapping. Steps double up to LAZY_RESERVE_STEP_BYTES_MAX: one
    * fallocate per step, a comparison otherwise. With `prefaultFailed` (an appender's file:
-   * consume queues), each step's pages are also faulted in for writing on a pool thread, as
+   * consume queues), each step's pages (from WRITE_PREFAULT_RESERVE_BYTES_MIN on) are also
+   * faulted in for writing on a pool thread, as
    * prefaultAhead does for the commit log: without it every 4 KiB of a queue's entries cost the
    * appending thread a page fault, ~15% of appendBatch's CPU for 100 B messages
    * (native-bench/README.md, "Native record writer"). The pages held are the step's, whose
@@ -258,7 +265,8 @@ export class MappedFile {
       throw StoreError.fromSystemError(error, `allocating ${this.path}`);
     }
     this.reservedTo = to;
-    if (prefaultFailed !== undefined && writePrefaultSupported && this.releasing === undefined) {
+    const prefault = prefaultFailed !== undefined && to - from >= WRITE_PREFAULT_RESERVE_BYTES_MIN;
+    if (prefault && writePrefaultSupported && this.releasing === undefined) {
       this.prefaultWrite(from, to, prefaultFailed);
     }
   }

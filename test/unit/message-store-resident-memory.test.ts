@@ -18,8 +18,8 @@ const MESSAGES = Math.ceil((3.5 * SEGMENT_BYTES) / BODY_BYTES);
 /** Index files of 256 entries: each message has a key, so the index rolls several times. */
 const INDEX_OPTIONS = { indexSlotCount: 64, indexEntryCount: 256 };
 
-const QUEUE_PREFAULT_ENTRIES = 2000;
-const QUEUE_RESERVED_KILOBYTES = 64;
+const QUEUE_PREFAULT_ENTRIES = 8000;
+const QUEUE_RESERVED_KILOBYTES = 256;
 const QUEUE_PREFAULT_WAIT_MS = 5000;
 
 const bodyOf = (i: number): Buffer => Buffer.alloc(BODY_BYTES, i % 251);
@@ -98,7 +98,8 @@ test("resident memory: a consume queue's reserved pages are faulted in ahead of 
   const directory = temporaryDirectory('queue-prefault');
   const store = await MessageStore.open(directory.path, { segmentBytes: SEGMENT_BYTES });
   try {
-    // 2,000 entries of 20 bytes: 40,000 bytes written (10 pages), 64 KiB reserved in doubling steps.
+    // 8,000 entries of 20 bytes: 160,000 bytes written (40 pages); 256 KiB reserved in doubling
+    // steps, of which the last two (64 and 128 KiB) are faulted in ahead.
     for (let i = 0; i < QUEUE_PREFAULT_ENTRIES; i += 100) {
       await store.appendBatch(Array.from({ length: 100 }, () => ({ topic: 'q', queueId: 0, body: bodyOf(i) })));
     }
@@ -112,7 +113,7 @@ test("resident memory: a consume queue's reserved pages are faulted in ahead of 
     assert.equal(
       resident(),
       QUEUE_RESERVED_KILOBYTES,
-      'the reserved 64 KiB are resident, not only the 10 written pages',
+      'the reserved 256 KiB are resident, not only the 40 written pages',
     );
     assert.equal(store.stats().writePrefaultFailures, 0);
   } finally {
