@@ -87,7 +87,7 @@ export class ConsumeQueue {
     if (this.maxQueueOffset <= this.minQueueOffset) this.minQueueOffset = queueOffset;
     const file = this.fileFor(at);
     const position = at - file.fromOffset;
-    file.reserveThrough(position + CONSUME_QUEUE_ENTRY_BYTES);
+    file.reserveThrough(position + CONSUME_QUEUE_ENTRY_BYTES, this.files.prefaultFailed);
     writeConsumeQueueEntry(file.view, position, commitLogOffset, size, tagsCode);
     file.wrotePosition = position + CONSUME_QUEUE_ENTRY_BYTES;
     this.maxPhysicalEnd = commitLogOffset + size;
@@ -101,7 +101,7 @@ export class ConsumeQueue {
   prepareFor(queueOffset: number): void {
     const at = queueOffset * CONSUME_QUEUE_ENTRY_BYTES;
     const file = this.fileFor(at);
-    file.reserveThrough(at - file.fromOffset + CONSUME_QUEUE_ENTRY_BYTES);
+    file.reserveThrough(at - file.fromOffset + CONSUME_QUEUE_ENTRY_BYTES, this.files.prefaultFailed);
   }
 
   private fileFor(at: number): MappedFile {

@@ -18,6 +18,12 @@ export class MappedFileQueue {
   private directorySyncError: StoreError | undefined;
   /** Times dropping a sealed, flushed file's pages from memory failed (its data is intact). */
   residentDropFailures = 0;
+  /** Times faulting a file's pages in ahead of its writer failed (writes then fault themselves). */
+  writePrefaultFailures = 0;
+  /** Counts a failed prefault (what consume queues hand MappedFile.reserveThrough). */
+  readonly prefaultFailed = (): void => {
+    this.writePrefaultFailures++;
+  };
 
   constructor(
     private readonly fileSystem: StorageFileSystem,

@@ -50,6 +50,12 @@ export const WRITE_PREFAULT_WINDOW_BYTES = 16 * 1024 * 1024;
 /** The next window is requested once the writer is this close to the end of the last one. */
 const WRITE_PREFAULT_REFILL_BYTES = 8 * 1024 * 1024;
 /**
+ * A lazily reserved file's reservation steps from this size on are faulted in for writing
+ * ahead of its writer (reserveThrough); smaller ones, a file's first few, cost a pool job
+ * each for a handful of pages, more than the writer's own faults on them.
+ */
+const WRITE_PREFAULT_RESERVE_BYTES_MIN = 64 * 1024;
+/**
  * How much of a fresh segment preheat faults in for reading: enough for the appender's first
  * write prefault windows, which keep the pages ahead of it ready from there on. Populating
  * all of a 1 GiB segment held it all resident for no measured gain (native-bench/README.md).
@@ -239,18 +245,29 @@ export class MappedFile {
    * Reserves the blocks of a lazily reserved file through byte `end` before a write below it,
    * so a full disk throws here instead of killing the process with SIGBUS when the store
    * touches a hole of the mapping. Steps double up to LAZY_RESERVE_STEP_BYTES_MAX: one
-   * fallocate per step, a comparison otherwise.
+   * fallocate per step, a comparison otherwise. With `prefaultFailed` (an appender's file:
+   * consume queues), each step's pages (from WRITE_PREFAULT_RESERVE_BYTES_MIN on) are also
+   * faulted in for writing on a pool thread, as prefaultAhead does for the commit log: without
+   * it every 4 KiB of a queue's entries cost the appending thread a page fault (17,000 per 3 M
+   * messages of 100 B, ~10 ns of system time a message; native-bench/README.md, "Native record
+   * writer"). The pages held ahead are at most a step, whose blocks the file holds already. A
+   * failure is reported to `prefaultFailed`; the writes then take their faults themselves.
    */
-  reserveThrough(end: number): void {
+  reserveThrough(end: number, prefaultFailed?: (error: unknown) => void): void {
     if (end <= this.reservedTo) return;
-    const step = Math.min(LAZY_RESERVE_STEP_BYTES_MAX, Math.max(PAGE_BYTES, this.reservedTo));
-    const to = Math.min(this.size, Math.max(Math.ceil(end / PAGE_BYTES) * PAGE_BYTES, this.reservedTo + step));
+    const from = this.reservedTo;
+    const step = Math.min(LAZY_RESERVE_STEP_BYTES_MAX, Math.max(PAGE_BYTES, from));
+    const to = Math.min(this.size, Math.max(Math.ceil(end / PAGE_BYTES) * PAGE_BYTES, from + step));
     try {
-      this.file.allocate(this.reservedTo, to - this.reservedTo);
+      this.file.allocate(from, to - from);
     } catch (error) {
       throw StoreError.fromSystemError(error, `allocating ${this.path}`);
     }
     this.reservedTo = to;
+    const prefault = prefaultFailed !== undefined && to - from >= WRITE_PREFAULT_RESERVE_BYTES_MIN;
+    if (prefault && writePrefaultSupported && this.releasing === undefined) {
+      this.prefaultWrite(from, to, prefaultFailed);
+    }
   }
 
   /** Pages holding unflushed bytes, the partially written last page included. */
@@ -330,20 +347,20 @@ export class MappedFile {
     const to = Math.min(this.size, from + WRITE_PREFAULT_WINDOW_BYTES);
     this.prefaulting = true;
     this.prefaultedTo = to;
-    this.track(this.mapping.prefaultWrite(from, to - from)).then(
-      () => {
-        this.prefaulting = false;
-      },
-      (error: unknown) => {
-        this.prefaulting = false;
-        if ((error as { code?: unknown }).code === 'EINVAL') {
-          writePrefaultSupported = false;
-          return;
-        }
-        this.prefaultFailed = true;
-        failed(error);
-      },
-    );
+    this.prefaultWrite(from, to, (error) => {
+      this.prefaultFailed = true;
+      failed(error);
+    }).finally(() => {
+      this.prefaulting = false;
+    });
+  }
+
+  /** Faults [from, to) in for writing on a pool thread; EINVAL turns prefaulting off for all. */
+  private prefaultWrite(from: number, to: number, failed: (error: unknown) => void): Promise<void> {
+    return this.track(this.mapping.prefaultWrite(from, to - from)).catch((error: unknown) => {
+      if ((error as { code?: unknown }).code === 'EINVAL') writePrefaultSupported = false;
+      else failed(error);
+    });
   }
 
   private readonly flushFailed = (error: unknown): never => {

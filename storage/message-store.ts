@@ -60,7 +60,10 @@ export interface StoreStats {
   flushedOffset: number;
   segments: number;
   allocationStalls: number;
-  /** Times faulting commit log pages in ahead of the writer failed (appends then fault themselves). */
+  /**
+   * Times faulting commit log or consume queue pages in ahead of the writer failed (appends then
+   * fault themselves).
+   */
   writePrefaultFailures: number;
   /**
    * Times the system refused to drop a sealed, flushed file's pages from the resident set
@@ -585,10 +588,16 @@ export class MessageStore {
       flushedOffset: this.commitLog.files.flushedOffset,
       segments: this.commitLog.files.files.length,
       allocationStalls: this.commitLog.allocationStalls,
-      writePrefaultFailures: this.commitLog.writePrefaultFailures,
+      writePrefaultFailures: this.writePrefaultFailures(),
       residentDropFailures: this.residentDropFailures(),
       diskUsedRatio: this.disk.usedRatio,
     };
+  }
+
+  private writePrefaultFailures(): number {
+    let failures = this.commitLog.writePrefaultFailures;
+    for (const queue of this.topics.allQueues()) failures += queue.files.writePrefaultFailures;
+    return failures;
   }
 
   private residentDropFailures(): number {

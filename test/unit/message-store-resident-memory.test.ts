@@ -1,6 +1,6 @@
 // A sealed, flushed commit log segment (and a full index file) leaves the process's resident
 // set (MADV_DONTNEED) and still reads back; a refused drop is counted, not thrown, and loses
-// nothing.
+// nothing. A consume queue's reserved pages are faulted in ahead of its writer.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +17,10 @@ const BODY_BYTES = 4000;
 const MESSAGES = Math.ceil((3.5 * SEGMENT_BYTES) / BODY_BYTES);
 /** Index files of 256 entries: each message has a key, so the index rolls several times. */
 const INDEX_OPTIONS = { indexSlotCount: 64, indexEntryCount: 256 };
+
+const QUEUE_PREFAULT_ENTRIES = 8000;
+const QUEUE_RESERVED_KILOBYTES = 256;
+const QUEUE_PREFAULT_WAIT_MS = 5000;
 
 const bodyOf = (i: number): Buffer => Buffer.alloc(BODY_BYTES, i % 251);
 
@@ -83,6 +87,35 @@ test('resident memory: sealed flushed segments leave the resident set and read b
     assertAllReadBack(store);
     assert.ok(residentKilobytes(segments).get(names[0]!)! > 0, 'reading the first segment faulted it back in');
     assert.equal(store.stats().residentDropFailures, 0);
+  } finally {
+    await store.close();
+    directory.remove();
+  }
+});
+
+test("resident memory: a consume queue's reserved pages are faulted in ahead of its writer", async () => {
+  if (!fs.existsSync('/proc/self/smaps')) return;
+  const directory = temporaryDirectory('queue-prefault');
+  const store = await MessageStore.open(directory.path, { segmentBytes: SEGMENT_BYTES });
+  try {
+    // 8,000 entries of 20 bytes: 160,000 bytes written (40 pages); 256 KiB reserved in doubling
+    // steps, of which the last two (64 and 128 KiB) are faulted in ahead.
+    for (let i = 0; i < QUEUE_PREFAULT_ENTRIES; i += 100) {
+      await store.appendBatch(Array.from({ length: 100 }, () => ({ topic: 'q', queueId: 0, body: bodyOf(i) })));
+    }
+    const queue = path.join(directory.path, 'consumequeue', 'q', '0');
+    const resident = (): number => [...residentKilobytes(queue).values()].reduce((sum, kb) => sum + kb, 0);
+    // The prefault runs on a pool thread: wait for it rather than for a fixed time.
+    const deadline = Date.now() + QUEUE_PREFAULT_WAIT_MS;
+    while (resident() < QUEUE_RESERVED_KILOBYTES && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(
+      resident(),
+      QUEUE_RESERVED_KILOBYTES,
+      'the reserved 256 KiB are resident, not only the 40 written pages',
+    );
+    assert.equal(store.stats().writePrefaultFailures, 0);
   } finally {
     await store.close();
     directory.remove();
