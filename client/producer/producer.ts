@@ -240,7 +240,7 @@ export class Producer {
     });
   }
 
-  private readonly afterFirstFailure: AfterFirstFailure = (message, brokerName, error) =>
+  private readonly afterFirstFailure: AfterFirstFailure<SendResult> = (message, brokerName, error) =>
     isRetriable(error) ? this.sendAttempts(message, 1, brokerName, error) : Promise.reject(error);
 
   /** Attempts `first` and on of a send, each on a freshly chosen queue avoiding the last failed broker. */

@@ -4,22 +4,25 @@
 // allocation instead of two, and no closure context).
 import type { CoalescedSend } from './send-coalescer.js';
 import type { OutgoingMessage } from './outgoing-message.js';
-import type { SendResult } from './producer.js';
 import type { MessageQueue } from '../topic-route.js';
 
 /** What a failed first attempt becomes: the retries' result, or the error when not retriable. */
-export type AfterFirstFailure = (message: OutgoingMessage, brokerName: string, error: unknown) => Promise<SendResult>;
+export type AfterFirstFailure<Result> = (
+  message: OutgoingMessage,
+  brokerName: string,
+  error: unknown,
+) => Promise<Result>;
 
-export class QueuedSend implements CoalescedSend<OutgoingMessage, SendResult> {
+export class QueuedSend<Result> implements CoalescedSend<OutgoingMessage, Result> {
   readonly bytes: number;
   readonly batchable: boolean;
 
   constructor(
     readonly message: OutgoingMessage,
     private readonly queue: MessageQueue,
-    readonly resolve: (result: SendResult) => void,
+    readonly resolve: (result: Result) => void,
     private readonly fail: (error: unknown) => void,
-    private readonly afterFirstFailure: AfterFirstFailure,
+    private readonly afterFirstFailure: AfterFirstFailure<Result>,
   ) {
     this.bytes = message.body.length + message.properties.length;
     this.batchable = message.batchable;
