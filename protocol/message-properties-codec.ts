@@ -142,11 +142,18 @@ const UNIQUE_KEY_PAIR_START = PROPERTY.uniqueKey + NAME_VALUE_SEPARATOR;
  * instead of searching for each (what findProperty would answer, at a fraction of the cost).
  */
 export function soleUniqueKey(encoded: string): string | undefined {
+  return isSoleUniqueKey(encoded) ? encoded.slice(UNIQUE_KEY_PAIR_START.length, encoded.length - 1) : undefined;
+}
+
+/** soleUniqueKey(encoded) !== undefined, without cutting the id out. */
+export function isSoleUniqueKey(encoded: string): boolean {
   const end = encoded.length - 1;
-  if (end < UNIQUE_KEY_PAIR_START.length || encoded.charCodeAt(end) !== PROPERTY_SEPARATOR_CODE) return undefined;
-  if (!encoded.startsWith(UNIQUE_KEY_PAIR_START)) return undefined;
-  if (encoded.indexOf(PROPERTY_SEPARATOR, UNIQUE_KEY_PAIR_START.length) !== end) return undefined;
-  return encoded.slice(UNIQUE_KEY_PAIR_START.length, end);
+  return (
+    end >= UNIQUE_KEY_PAIR_START.length &&
+    encoded.charCodeAt(end) === PROPERTY_SEPARATOR_CODE &&
+    encoded.startsWith(UNIQUE_KEY_PAIR_START) &&
+    encoded.indexOf(PROPERTY_SEPARATOR, UNIQUE_KEY_PAIR_START.length) === end
+  );
 }
 
 /**

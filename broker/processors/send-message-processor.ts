@@ -16,7 +16,7 @@ import {
   PROPERTY,
   decodeMessageProperties,
   isCanonicalProperties,
-  soleUniqueKey,
+  isSoleUniqueKey,
 } from '../../protocol/message-properties-codec.js';
 import { bodyOf, responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
@@ -177,8 +177,7 @@ export class SendMessageProcessor {
       // Batches carry no delay. Properties without one are stored exactly as they came, with
       // no decoding and re-encoding per message (that was a sixth of the broker's send CPU).
       const delayed =
-        soleUniqueKey(entry.properties) === undefined &&
-        findProperty(entry.properties, PROPERTY.delayLevel) !== undefined;
+        !isSoleUniqueKey(entry.properties) && findProperty(entry.properties, PROPERTY.delayLevel) !== undefined;
       const properties = delayed ? withoutDelay(entry.properties) : undefined;
       return {
         topic: target.topic,

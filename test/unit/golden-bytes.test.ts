@@ -18,6 +18,7 @@ import {
   decodeMessageProperties,
   encodeMessageProperties,
   findProperty,
+  isSoleUniqueKey,
   soleUniqueKey,
 } from '../../protocol/message-properties-codec.js';
 import {
@@ -441,6 +442,7 @@ test('soleUniqueKey reads a properties string that is one UNIQ_KEY pair, and not
   const id = '0A000001A1B2C3D4E5F6000000010002';
   const sole = `UNIQ_KEY\u0001${id}\u0002`;
   assert.equal(soleUniqueKey(sole), id);
+  assert.equal(isSoleUniqueKey(sole), true);
   assert.equal(soleUniqueKey(sole), findProperty(sole, 'UNIQ_KEY'), 'as findProperty reads it');
   assert.equal(soleUniqueKey('UNIQ_KEY\u0001\u0002'), '', 'an empty id');
   for (const other of [
@@ -452,6 +454,7 @@ test('soleUniqueKey reads a properties string that is one UNIQ_KEY pair, and not
     '',
   ]) {
     assert.equal(soleUniqueKey(other), undefined, JSON.stringify(other));
+    assert.equal(isSoleUniqueKey(other), false, JSON.stringify(other));
   }
 });
 
