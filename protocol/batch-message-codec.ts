@@ -25,13 +25,15 @@ export interface BatchEntry {
   readonly body: Buffer;
   /** The encoded properties string. */
   readonly properties: string;
+  /** Its UTF-8 byte length, when the caller already knows it (encodeBatch measures it otherwise). */
+  readonly propertiesBytes?: number;
 }
 
 export function encodeBatch(entries: readonly BatchEntry[]): Buffer {
   let total = 0;
   const propertyBytes: number[] = [];
   for (const entry of entries) {
-    const bytes = Buffer.byteLength(entry.properties, 'utf8');
+    const bytes = entry.propertiesBytes ?? Buffer.byteLength(entry.properties, 'utf8');
     propertyBytes.push(bytes);
     total += FIXED_BYTES + entry.body.length + bytes;
   }

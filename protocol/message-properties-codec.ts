@@ -132,6 +132,30 @@ function propertyName(encoded: string, start: number, end: number): string {
   return name;
 }
 
+/** `UNIQ_KEY 0x01`: how a properties string holding nothing but a producer's id starts. */
+const UNIQUE_KEY_PAIR_START = PROPERTY.uniqueKey + NAME_VALUE_SEPARATOR;
+
+/**
+ * The id when `encoded` is exactly one UNIQ_KEY pair (`UNIQ_KEY 0x01 <id> 0x02`, what a
+ * producer sends for a message without tags, keys or properties), else undefined. Such a
+ * string has no other pair, so a caller learns in one check that no other name is there,
+ * instead of searching for each (what findProperty would answer, at a fraction of the cost).
+ */
+export function soleUniqueKey(encoded: string): string | undefined {
+  return isSoleUniqueKey(encoded) ? encoded.slice(UNIQUE_KEY_PAIR_START.length, encoded.length - 1) : undefined;
+}
+
+/** soleUniqueKey(encoded) !== undefined, without cutting the id out. */
+export function isSoleUniqueKey(encoded: string): boolean {
+  const end = encoded.length - 1;
+  return (
+    end >= UNIQUE_KEY_PAIR_START.length &&
+    encoded.charCodeAt(end) === PROPERTY_SEPARATOR_CODE &&
+    encoded.startsWith(UNIQUE_KEY_PAIR_START) &&
+    encoded.indexOf(PROPERTY_SEPARATOR, UNIQUE_KEY_PAIR_START.length) === end
+  );
+}
+
 /**
  * Reads one property without decoding the rest; undefined when absent. The first pair named
  * `name` counts. The name is searched alone and the separators around it checked in place:

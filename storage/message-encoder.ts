@@ -11,6 +11,7 @@ import {
   PROPERTY_SEPARATOR,
   findProperty,
   isStorablePropertyText,
+  soleUniqueKey,
 } from '../protocol/message-properties-codec.js';
 import { recordBytes, type RecordFields } from './message-record.js';
 import { PROPERTIES_BYTES_MAX, QUEUE_COUNT_MAX } from './storage-constants.js';
@@ -187,6 +188,8 @@ function readEncodedProperties(message: MessageInput): EncodedProperties {
   if (message.properties !== undefined || message.tags !== undefined || message.keys !== undefined) {
     throw invalid('encodedProperties excludes properties, tags and keys');
   }
+  const sole = soleUniqueKey(encoded);
+  if (sole !== undefined) return { properties: encoded, uniqueKey: sole, keys: undefined, tags: undefined };
   const keys = findProperty(encoded, PROPERTY.keys);
   return {
     properties: encoded,

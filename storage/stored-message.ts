@@ -112,6 +112,25 @@ export class StoredMessage {
     return this.source.subarray(this.at, this.at + this.totalSize);
   }
 
+  /**
+   * True when this record starts where `previous` ends, in the same mapped segment: the
+   * records of one queue appended in one batch lie back to back, and a pull answer sends such
+   * a run as one slice (rawRun) instead of a Buffer per record.
+   */
+  follows(previous: StoredMessage): boolean {
+    return this.source === previous.source && previous.at + previous.totalSize === this.at;
+  }
+
+  /** True when `other` lies in the same mapped segment (one hold keeps both mapped). */
+  sharesSegment(other: StoredMessage): boolean {
+    return this.source === other.source;
+  }
+
+  /** `bytes` from this record's start: itself and the records of a run that follow it. */
+  rawRun(bytes: number): Buffer {
+    return this.source.subarray(this.at, this.at + bytes);
+  }
+
   /** Every field as a plain object (the body as a Buffer), for logging and JSON. */
   toJSON(): Record<string, unknown> {
     return {

@@ -12,7 +12,12 @@ import { DLQ_TOPIC_PREFIX, RETRY_TOPIC_PREFIX } from '../../protocol/name-rules.
 import { decodeBatch, BatchDecodeError } from '../../protocol/batch-message-codec.js';
 import { produceQuotaBusyResponse } from '../quotas/quota-busy-response.js';
 import { ExtFieldReader, HeaderFieldError } from '../../protocol/ext-field-reader.js';
-import { PROPERTY, decodeMessageProperties, isCanonicalProperties } from '../../protocol/message-properties-codec.js';
+import {
+  PROPERTY,
+  decodeMessageProperties,
+  isCanonicalProperties,
+  isSoleUniqueKey,
+} from '../../protocol/message-properties-codec.js';
 import { bodyOf, responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
@@ -171,7 +176,8 @@ export class SendMessageProcessor {
     const messages: MessageInput[] = entries.map((entry) => {
       // Batches carry no delay. Properties without one are stored exactly as they came, with
       // no decoding and re-encoding per message (that was a sixth of the broker's send CPU).
-      const delayed = findProperty(entry.properties, PROPERTY.delayLevel) !== undefined;
+      const delayed =
+        !isSoleUniqueKey(entry.properties) && findProperty(entry.properties, PROPERTY.delayLevel) !== undefined;
       const properties = delayed ? withoutDelay(entry.properties) : undefined;
       return {
         topic: target.topic,
@@ -207,9 +213,7 @@ export class SendMessageProcessor {
   }
 
   private success(request: RemotingCommand, results: readonly AppendResult[], queueId: number): RemotingCommand {
-    const msgId = results
-      .map((result) => OffsetMessageId.encode(this.context.storeHost, result.commitLogOffset))
-      .join(',');
+    const msgId = OffsetMessageId.encodeList(this.context.storeHost, results);
     return responseTo(request, RESPONSE_CODE.SUCCESS, undefined, {
       msgId,
       queueId,

@@ -45,6 +45,8 @@ export interface OutgoingMessage {
   readonly topic: string;
   readonly body: Buffer;
   readonly properties: string;
+  /** The properties' UTF-8 length, known here so a batch's encoder need not measure it. */
+  readonly propertiesBytes: number;
   readonly flag: number;
   readonly sysFlag: number;
   readonly uniqueKey: string;
@@ -119,10 +121,12 @@ export function prepareOutgoing(
     body = compressed;
     sysFlag |= MESSAGE_SYS_FLAG.compressed;
   }
+  const encoded = encodeMessageProperties(properties);
   return {
     topic: message.topic,
     body,
-    properties: encodeMessageProperties(properties),
+    properties: encoded,
+    propertiesBytes: Buffer.byteLength(encoded, 'utf8'),
     flag: message.flag ?? 0,
     sysFlag,
     uniqueKey,
@@ -158,6 +162,8 @@ function plainOutgoing(message: Message, body: Buffer, ids: UniqueMessageId): Ou
     topic: message.topic,
     body,
     properties,
+    // The id generator's output is ASCII: one byte per character.
+    propertiesBytes: properties.length,
     flag: message.flag ?? 0,
     sysFlag: 0,
     uniqueKey: properties.slice(UNIQUE_KEY_AT, properties.length - PROPERTY_SEPARATOR.length),

@@ -22,6 +22,7 @@ import {
   BATCH_BYTES_MAX_DEFAULT,
 } from '../client-constants.js';
 import { prepareOutgoing, type Message, type OutgoingMessage } from './outgoing-message.js';
+import { QueuedSend, type AfterFirstFailure } from './queued-send.js';
 import { encodeBatch } from '../../protocol/batch-message-codec.js';
 import { groupNameProblem } from '../../protocol/name-rules.js';
 import { responseTo, type RemotingCommand } from '../../protocol/remoting-command.js';
@@ -235,18 +236,12 @@ export class Producer {
       return isRetriable(error) ? this.sendAttempts(message, 1, undefined, error) : Promise.reject(error);
     }
     return new Promise<SendResult>((resolve, reject) => {
-      this.coalescer.enqueue(queue, {
-        message,
-        bytes: message.body.length + message.properties.length,
-        batchable: message.batchable,
-        resolve,
-        reject: (error: unknown) => {
-          if (!isRetriable(error)) return reject(error);
-          this.sendAttempts(message, 1, queue.brokerName, error).then(resolve, reject);
-        },
-      });
+      this.coalescer.enqueue(queue, new QueuedSend(message, queue, resolve, reject, this.afterFirstFailure));
     });
   }
+
+  private readonly afterFirstFailure: AfterFirstFailure<SendResult> = (message, brokerName, error) =>
+    isRetriable(error) ? this.sendAttempts(message, 1, brokerName, error) : Promise.reject(error);
 
   /** Attempts `first` and on of a send, each on a freshly chosen queue avoiding the last failed broker. */
   private async sendAttempts(

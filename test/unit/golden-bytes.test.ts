@@ -18,6 +18,8 @@ import {
   decodeMessageProperties,
   encodeMessageProperties,
   findProperty,
+  isSoleUniqueKey,
+  soleUniqueKey,
 } from '../../protocol/message-properties-codec.js';
 import {
   checkRecord,
@@ -396,6 +398,26 @@ test('golden: offset message id is store host + commit log offset as 32 uppercas
   assert.equal(OffsetMessageId.decode('0A00000100002A9F0020000000000000'), undefined, 'offset above 2^53');
 });
 
+test("a batch answer's id list is each offset id joined by commas, across offsets past 2^32 and lists of any length", () => {
+  const host = { ip: 0x0a000001, port: 10911 };
+  const offsets = [0, 0x2_4000_0100, 0xffff_ffff, 0x1_0000_0000, Number.MAX_SAFE_INTEGER];
+  const stored = (list: number[]): { commitLogOffset: number }[] =>
+    list.map((commitLogOffset) => ({ commitLogOffset }));
+  assert.equal(
+    OffsetMessageId.encodeList(host, stored(offsets)),
+    offsets.map((offset) => OffsetMessageId.encode(host, offset)).join(','),
+  );
+  assert.equal(OffsetMessageId.encodeList(host, stored([0x2_4000_0100])), '0A00000100002A9F0000000240000100');
+  const long = Array.from({ length: 1000 }, (_, i) => i * 164 + 0xffff_0000);
+  assert.equal(
+    OffsetMessageId.encodeList(host, stored(long)),
+    long.map((offset) => OffsetMessageId.encode(host, offset)).join(','),
+    'a longer list than any before grows the scratch',
+  );
+  const other = { ip: 0xc0a80001, port: 8080 };
+  assert.equal(OffsetMessageId.encodeList(other, stored([7])), OffsetMessageId.encode(other, 7), 'per host');
+});
+
 // ---- properties ------------------------------------------------------------------------------
 
 test('golden: properties encode as name 0x01 value 0x02 pairs in UTF-8 (pairs=3)', () => {
@@ -414,6 +436,26 @@ test('golden: properties encode as name 0x01 value 0x02 pairs in UTF-8 (pairs=3)
   assert.equal(findProperty(text, 'note'), 'café');
   assert.equal(findProperty(text, 'paid'), undefined, 'a value is not a name');
   assert.equal(findProperty('a\u0001TAGS\u0001x\u0002', 'TAGS'), undefined, 'a match inside a value does not count');
+});
+
+test('soleUniqueKey reads a properties string that is one UNIQ_KEY pair, and nothing else', () => {
+  const id = '0A000001A1B2C3D4E5F6000000010002';
+  const sole = `UNIQ_KEY\u0001${id}\u0002`;
+  assert.equal(soleUniqueKey(sole), id);
+  assert.equal(isSoleUniqueKey(sole), true);
+  assert.equal(soleUniqueKey(sole), findProperty(sole, 'UNIQ_KEY'), 'as findProperty reads it');
+  assert.equal(soleUniqueKey('UNIQ_KEY\u0001\u0002'), '', 'an empty id');
+  for (const other of [
+    `UNIQ_KEY\u0001${id}\u0002DELAY\u00013\u0002`,
+    `TAGS\u0001a\u0002UNIQ_KEY\u0001${id}\u0002`,
+    `UNIQ_KEY\u0001${id}`,
+    `UNIQ_KEYS\u0001${id}\u0002`,
+    'UNIQ_KEY\u0002',
+    '',
+  ]) {
+    assert.equal(soleUniqueKey(other), undefined, JSON.stringify(other));
+    assert.equal(isSoleUniqueKey(other), false, JSON.stringify(other));
+  }
 });
 
 test.run();

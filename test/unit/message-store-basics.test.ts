@@ -63,4 +63,38 @@ for (const kind of VOLUME_KINDS) {
   });
 }
 
+test('message-store: a batch read back lies as one run of records, broken where another queue or segment intervenes', async () => {
+  const volume = testVolume('disk', 'runs');
+  // Segments of 64 KiB hold about twenty 3 KiB records: the last batch crosses into the next.
+  const store = await MessageStore.open(volume.path, { segmentBytes: 65536, ...volume.storeOptions });
+  try {
+    const batch = (queueId: number, count: number): Promise<unknown> =>
+      store.appendBatch(
+        Array.from({ length: count }, (_, i) => ({ topic: 'runs', queueId, body: Buffer.alloc(3000, i) })),
+      );
+    await batch(0, 5);
+    await batch(1, 1);
+    await batch(0, 4);
+    await batch(0, 30);
+    const { messages } = store.read('runs', 0, 0, 100);
+    assert.equal(messages.length, 39);
+    const breaks = messages.flatMap((message, i) => (i > 0 && !message.follows(messages[i - 1]!) ? [i] : []));
+    assert.ok(breaks.includes(5), 'queue 1 lies between the first two batches');
+    assert.ok(!breaks.includes(6) && !breaks.includes(10), 'records of one batch follow one another');
+    const rolled = messages.findIndex((message, i) => i > 0 && !message.sharesSegment(messages[i - 1]!));
+    assert.ok(rolled > 9, 'the last batch crosses into a new segment');
+    assert.ok(breaks.includes(rolled), 'a run ends at a segment end');
+    let start = 0;
+    for (const end of [...breaks, messages.length]) {
+      const run = messages.slice(start, end);
+      const bytes = run.reduce((sum, message) => sum + message.totalSize, 0);
+      assert.deepEqual(messages[start]!.rawRun(bytes), Buffer.concat(run.map((message) => message.raw)));
+      start = end;
+    }
+  } finally {
+    await store.close();
+    volume.remove();
+  }
+});
+
 test.run();
