@@ -325,12 +325,13 @@ export class SharedClientInstance {
   }
 
   /**
-   * The periodic heartbeat: one per broker carrying every member's groups. A broker refusing
+   * The periodic heartbeat: one per broker carrying every started member's groups. A broker refusing
    * it (one member's group not permitted) is asked again member by member, so each member
    * hears of its own refusal only and the others stay registered.
    */
   private heartbeatAll(): Promise<unknown> {
-    const members = [...this.members];
+    // Started members only: a consumer never started must not be handed queues.
+    const members = [...this.started];
     if (members.length === 0) return Promise.resolve();
     const merged = this.heartbeatBody(members);
     const timeoutMs = this.backgroundTimeoutMs();
