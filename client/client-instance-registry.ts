@@ -48,7 +48,7 @@ function sharesGroup(instance: SharedClientInstance, member: ClientMember): bool
   );
 }
 
-/** The key: equal exactly when two users may share connections. The secret key enters only as a hash. */
+/** The key: equal exactly when two users may share connections. Secrets enter only as hashes. */
 function instanceKey(options: ClientOptions, settings: ConnectionSettings): string {
   const { credentials } = settings;
   return JSON.stringify([
@@ -62,6 +62,9 @@ function instanceKey(options: ClientOptions, settings: ConnectionSettings): stri
           createHash('sha256').update(credentials.secretKey).digest('hex'),
           credentials.securityToken ?? null,
         ],
-    options.tls ?? null,
+    // A key's PEM text may be in there: hashed too.
+    createHash('sha256')
+      .update(JSON.stringify(options.tls ?? null))
+      .digest('hex'),
   ]);
 }
