@@ -45,3 +45,5 @@ export const COPIES_MAX = 64;
 export const TOPIC_QUEUE_COUNT_DEFAULT = 8;
 /** RocketMQ's broker id of a master; others are slaves. */
 export const MASTER_BROKER_ID = '0';
+/** RocketMQ's default instanceName: clients that name none share one instance per process. */
+export const INSTANCE_NAME_DEFAULT = 'DEFAULT';

@@ -31,6 +31,13 @@ export interface ClientOptions {
    * error/warn/info/debug methods. Default: nothing is logged.
    */
   logger?: ClientLogger;
+  /**
+   * Producers and consumers of one process with the same instance name (default 'DEFAULT'),
+   * name servers, credentials, TLS and header encoding share one client instance: one
+   * connection per broker, one heartbeat carrying all their groups, as RocketMQ's
+   * MQClientInstance. A distinct name gives a client its own instance and connections.
+   */
+  instanceName?: string;
 }
 
 /**

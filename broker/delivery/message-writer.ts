@@ -8,6 +8,7 @@ import { PROPERTY } from '../../protocol/message-properties-codec.js';
 import { StoreError, type AppendResult, type MessageInput, type MessageStore } from '../../storage/index.js';
 import { SYSTEM_TOPIC, TIMER_DELAY_MS_MAX } from '../broker-constants.js';
 import type { PullRequestHoldService } from './pull-request-hold-service.js';
+import type { Channel } from '../../server/remoting-server.js';
 
 export class MessageWriter {
   /**
@@ -38,7 +39,8 @@ export class MessageWriter {
     return this.delayLevelsMs[Math.min(level, this.delayLevelsMs.length) - 1] ?? 0;
   }
 
-  put(message: MessageInput): Promise<AppendResult> {
+  /** Stores a message; `from`, the connection of the send that brought it (held pulls on it answer with the send). */
+  put(message: MessageInput, from?: Channel): Promise<AppendResult> {
     let stored: MessageInput;
     try {
       stored = this.scheduleIfDelayed(message);
@@ -46,7 +48,7 @@ export class MessageWriter {
       return Promise.reject(error);
     }
     const appended = this.store.append(stored);
-    this.holds.arrived(stored.topic, stored.queueId, this.store.maxQueueOffset(stored.topic, stored.queueId));
+    this.holds.arrived(stored.topic, stored.queueId, this.store.maxQueueOffset(stored.topic, stored.queueId), from);
     if (stored.topic === SYSTEM_TOPIC.timer) this.onTimerHeld?.(Number(stored.properties![PROPERTY.timerDeliverMs]));
     return this.replicated(appended);
   }
@@ -63,11 +65,11 @@ export class MessageWriter {
   }
 
   /** A batch goes to one queue; batches carry no delay (RocketMQ rejects delayed batches). */
-  putBatch(messages: readonly MessageInput[]): Promise<AppendResult[]> {
+  putBatch(messages: readonly MessageInput[], from?: Channel): Promise<AppendResult[]> {
     const appended = this.store.appendBatch(messages);
     const first = messages[0];
     if (first !== undefined)
-      this.holds.arrived(first.topic, first.queueId, this.store.maxQueueOffset(first.topic, first.queueId));
+      this.holds.arrived(first.topic, first.queueId, this.store.maxQueueOffset(first.topic, first.queueId), from);
     return this.replicated(appended);
   }
 

@@ -8,8 +8,11 @@ export interface HeldPull {
   readonly queueId: number;
   readonly queueOffset: number;
   readonly channel: Channel;
-  /** Re-runs the pull and answers it. */
-  readonly wake: () => void;
+  /**
+   * Re-runs the pull and answers it; `from` is the connection whose send brought the message,
+   * when one did.
+   */
+  readonly wake: (from?: Channel) => void;
 }
 
 interface Parked {
@@ -30,12 +33,15 @@ export class PullRequestHoldService {
     this.count++;
   }
 
-  /** Messages now reach `maxQueueOffset` in the queue: wakes pulls waiting below it. */
-  arrived(topic: string, queueId: number, maxQueueOffset: number): void {
+  /**
+   * Messages now reach `maxQueueOffset` in the queue: wakes pulls waiting below it. `from`: the
+   * connection of the send that appended them, if any.
+   */
+  arrived(topic: string, queueId: number, maxQueueOffset: number, from?: Channel): void {
     const key = queueKey(topic, queueId);
     const set = this.parked.get(key);
     if (set === undefined) return;
-    for (const entry of [...set]) if (entry.pull.queueOffset < maxQueueOffset) this.release(key, entry);
+    for (const entry of [...set]) if (entry.pull.queueOffset < maxQueueOffset) this.release(key, entry, from);
   }
 
   channelClosed(channel: Channel): void {
@@ -57,9 +63,9 @@ export class PullRequestHoldService {
     return this.count;
   }
 
-  private release(key: string, entry: Parked): void {
+  private release(key: string, entry: Parked, from?: Channel): void {
     clearTimeout(entry.timer);
-    if (this.remove(key, entry)) entry.pull.wake();
+    if (this.remove(key, entry)) entry.pull.wake(from);
   }
 
   private remove(key: string, entry: Parked): boolean {

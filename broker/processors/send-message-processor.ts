@@ -98,7 +98,7 @@ export class SendMessageProcessor {
         ? this.context.writer.putAsIs(
             toHalfMessage(message, properties[PROPERTY.producerGroup] ?? header.producerGroup),
           )
-        : this.context.writer.put(message);
+        : this.context.writer.put(message, channel);
       if (spans !== undefined)
         endStoreSpans(
           spans,
@@ -128,17 +128,20 @@ export class SendMessageProcessor {
     channel: Channel,
   ): Promise<RemotingCommand> {
     try {
-      const result = await this.context.writer.put({
-        topic: target.topic,
-        queueId: target.queueId,
-        body,
-        encodedProperties: header.properties,
-        flag: header.flag,
-        sysFlag: header.sysFlag,
-        bornTimestamp: header.bornTimestamp,
-        bornHost: bornHost(channel),
-        reconsumeTimes: header.reconsumeTimes,
-      });
+      const result = await this.context.writer.put(
+        {
+          topic: target.topic,
+          queueId: target.queueId,
+          body,
+          encodedProperties: header.properties,
+          flag: header.flag,
+          sysFlag: header.sysFlag,
+          bornTimestamp: header.bornTimestamp,
+          bornHost: bornHost(channel),
+          reconsumeTimes: header.reconsumeTimes,
+        },
+        channel,
+      );
       this.context.traffic.messagesIn(target.topic, 1, body.length);
       return this.success(request, [result], target.queueId);
     } catch (error) {
@@ -199,7 +202,7 @@ export class SendMessageProcessor {
         )
       : undefined;
     try {
-      const appended = this.context.writer.putBatch(messages);
+      const appended = this.context.writer.putBatch(messages, channel);
       if (spans !== undefined) endStoreSpans(spans, appended);
       spans = undefined;
       const results = await appended;

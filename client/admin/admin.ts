@@ -71,7 +71,7 @@ export class Admin {
 
   constructor(options: ClientOptions) {
     this.client = new ClientInstance(options, {
-      heartbeat: (clientID) => ({ clientID, producerDataSet: [], consumerDataSet: [] }),
+      heartbeat: () => ({ producerDataSet: [], consumerDataSet: [] }),
     });
   }
 

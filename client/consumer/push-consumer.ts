@@ -27,6 +27,7 @@ import {
 import { ClientError } from '../client-error.js';
 import { ClientInstance } from '../client-instance.js';
 import type { ClientOptions } from '../client-options.js';
+import type { HeartbeatGroups } from '../shared-client-instance.js';
 import { DeduplicationWindow, type DeduplicationStore } from './deduplication-window.js';
 import { MessageDeduplicator } from './message-deduplicator.js';
 import { LocalOffsetStore, RemoteOffsetStore, type OffsetStore } from './offset-store.js';
@@ -168,12 +169,7 @@ export class PushConsumer {
       options.subscriptions,
       clustering ? RETRY_TOPIC_PREFIX + options.group : undefined,
     );
-    this.client = new ClientInstance(options, {
-      heartbeat: (clientId) => this.heartbeat(clientId),
-      onConsumerIdsChanged: () => void this.rebalanceUntilSettled(),
-      heartbeatFailed: (error) => this.emitError(error),
-      onRequest: (request) => this.onBrokerRequest(request),
-    });
+    this.client = this.joinClientInstance();
     this.offsets = clustering ? new RemoteOffsetStore(this.client, options.group) : new LocalOffsetStore();
     this.dispatcher = this.createDispatcher();
     const undecodableLevel = options.orderly === true ? DEAD_LETTER_DELAY_LEVEL : 0;
@@ -219,6 +215,17 @@ export class PushConsumer {
       () => this.subscriptions.topics,
       this.rebalanceHooks(),
     );
+  }
+
+  /** This consumer's view of the process's shared client instance (client-instance.ts). */
+  private joinClientInstance(): ClientInstance {
+    const handlers = {
+      heartbeat: () => this.heartbeat(),
+      onConsumerIdsChanged: () => void this.rebalanceUntilSettled(),
+      heartbeatFailed: (error: ClientError) => this.emitError(error),
+      onRequest: (request: RemotingCommand) => this.onBrokerRequest(request),
+    };
+    return new ClientInstance(this.options, handlers, { consumerGroup: this.options.group });
   }
 
   /** Messages skipped by `deduplicate` as already processed. */
@@ -482,11 +489,10 @@ export class PushConsumer {
     return Number(response.extFields?.offset);
   }
 
-  private heartbeat(clientId: string): object {
+  private heartbeat(): HeartbeatGroups {
     const clustering = (this.options.messageModel ?? 'clustering') === 'clustering';
     const from = this.options.consumeFrom ?? 'last';
     return {
-      clientID: clientId,
       producerDataSet: [],
       consumerDataSet: [
         {

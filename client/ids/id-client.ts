@@ -43,7 +43,7 @@ export class IdClient {
 
   constructor(options: IdClientOptions) {
     this.client = new ClientInstance(options, {
-      heartbeat: (clientID) => ({ clientID, producerDataSet: [], consumerDataSet: [] }),
+      heartbeat: () => ({ producerDataSet: [], consumerDataSet: [] }),
     });
     this.service = new IdService(this.client, options.idBroker);
   }

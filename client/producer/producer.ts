@@ -96,14 +96,14 @@ export class Producer {
       throw new ClientError('INVALID_ARGUMENT', 'group is required');
     const problem = groupNameProblem(options.group, 'producer');
     if (problem !== undefined) throw new ClientError('INVALID_GROUP_NAME', problem);
-    this.client = new ClientInstance(options, {
-      heartbeat: (clientId) => ({
-        clientID: clientId,
-        producerDataSet: [{ groupName: options.group }],
-        consumerDataSet: [],
-      }),
-      onRequest: (request, address) => this.onBrokerRequest(request, address),
-    });
+    this.client = new ClientInstance(
+      options,
+      {
+        heartbeat: () => ({ producerDataSet: [{ groupName: options.group }], consumerDataSet: [] }),
+        onRequest: (request, address) => this.onBrokerRequest(request, address),
+      },
+      { producerGroup: options.group },
+    );
     this.maxMessageBytes = options.maxMessageBytes ?? MESSAGE_BYTES_MAX_DEFAULT;
     this.compressOverBytes = options.compressOverBytes ?? Number.POSITIVE_INFINITY;
     this.batching = options.batching ?? true;
