@@ -140,39 +140,15 @@ async function startBrokerInRole(options: BrokerOptions, control: ControlledRole
   const metrics = new BrokerMetrics(resolved);
   const { server, port, security } = await listenForClients(resolved, metrics);
   const address = `${resolved.advertisedHost}:${port}`;
-  let context: BrokerContext;
-  let schedule: ScheduleMessageService;
-  let registrar: NameServerRegistrar | undefined;
-  let store: MessageStore;
-  let readyStore: StoreReader | undefined;
-  let http: HttpEndpoint | undefined;
-  let consoleSources: ConsoleSources | undefined;
-  try {
-    // Up before recovery, so /readyz can say the broker is still replaying.
-    http = await openHttpEndpoint(
-      resolved,
-      security,
-      metrics,
-      () =>
-        brokerReadiness({
-          store: readyStore,
-          registeredWith: () => registrar?.registeredWith ?? [],
-          nameServers: resolved.nameServers,
-        }),
-      () => consoleSources,
-    );
-    ({ context, schedule, registrar, store } = await openBrokerState(
-      resolved,
-      { address, port, access: security.access },
-      control,
-    ));
-  } catch (error) {
-    await http?.close();
-    await server.close();
-    security.close();
-    throw error;
-  }
-  const { topics, holds } = context;
+  // Filled in as the broker comes up; the HTTP endpoint, up first, reads them when asked.
+  const late: LateParts = {};
+  const { http, context, schedule, registrar, store } = await openStateBehindHttp(
+    resolved,
+    { server, port, security, metrics, address, control },
+    late,
+  );
+  late.registrar = registrar;
+  const { topics } = context;
   const replication = await joinReplicatedSet(resolved, context, store, server, schedule, control).catch(
     async (error) => {
       await Promise.allSettled([http?.close(), server.close(), store.close()]);
@@ -185,29 +161,21 @@ async function startBrokerInRole(options: BrokerOptions, control: ControlledRole
   const boot = { timestamp: Date.now(), maxOffset: context.store.stats().maxOffset };
   registerProcessors(server, context, boot);
   // A replica serves reads; the coordination and workflow services write, so its master runs them.
-  let tcc: { stop(): void } | undefined;
-  if (!replication.isReplica) {
-    registerDistributedLocks(server, context);
-    registerIds(server, context);
-    registerQuotas(server, context);
-    await registerJobScheduler(server, context);
-    tcc = registerTcc(server, context);
-  }
+  const tcc = replication.isReplica ? undefined : await registerWritingServices(server, context);
   const stopServices = startServices(resolved, context, store, server, replication.isReplica ? undefined : schedule);
   metrics.attach({
     context,
     connections: () => server.stats,
     aclRefusals: () => security.accessControl?.refusals ?? 0,
   });
-  readyStore = store;
-  consoleSources = startConsoleSources(resolved, context, boot, registrar);
-  const { rates } = consoleSources;
+  late.readyStore = store;
+  late.consoleSources = startConsoleSources(resolved, context, boot, registrar);
+  const { rates } = late.consoleSources;
   await registrar.start();
   resolved.logger.debug(
     { port, httpPort: http?.port ?? 'off', address, dataDirectory: resolved.dataDirectory },
     'broker started',
   );
-  const started = registrar;
   return {
     port,
     address,
@@ -218,22 +186,109 @@ async function startBrokerInRole(options: BrokerOptions, control: ControlledRole
     replication,
     deliverDueMessages: () => schedule.tick(),
     connectionStats: () => server.stats,
-    close: async () => {
-      rates.stop();
-      await http?.close();
-      await started.close();
-      await stopServices();
-      await context.scheduler.stop();
-      tcc?.stop();
-      await replication.close();
-      holds.releaseAll();
-      context.distributedLocks.close();
-      await server.close();
-      security.close();
-      await context.offsets.close();
-      await store.close();
-    },
+    close: () =>
+      closeRunningBroker({
+        rates,
+        http,
+        registrar,
+        stopServices,
+        context,
+        tcc,
+        replication,
+        server,
+        security,
+        store,
+      }),
   };
+}
+
+/** What the HTTP endpoint reports on once the broker has it (readiness, the console). */
+interface LateParts {
+  registrar?: NameServerRegistrar;
+  readyStore?: StoreReader;
+  consoleSources?: ConsoleSources;
+}
+
+interface Listening {
+  readonly server: RemotingServer;
+  readonly port: number;
+  readonly security: ServerSecurity;
+  readonly metrics: BrokerMetrics;
+  readonly address: string;
+  readonly control: ControlledRole | undefined;
+}
+
+/**
+ * Opens the HTTP endpoint, then the store and the state machines. The endpoint comes first so
+ * /readyz can say the broker is still replaying; a failure closes what was opened.
+ */
+async function openStateBehindHttp(
+  resolved: ResolvedBrokerOptions,
+  { server, port, security, metrics, address, control }: Listening,
+  late: LateParts,
+): Promise<BrokerState & { http: HttpEndpoint | undefined }> {
+  let http: HttpEndpoint | undefined;
+  try {
+    http = await openHttpEndpoint(
+      resolved,
+      security,
+      metrics,
+      () =>
+        brokerReadiness({
+          store: late.readyStore,
+          registeredWith: () => late.registrar?.registeredWith ?? [],
+          nameServers: resolved.nameServers,
+        }),
+      () => late.consoleSources,
+    );
+    const state = await openBrokerState(resolved, { address, port, access: security.access }, control);
+    return { ...state, http };
+  } catch (error) {
+    await http?.close();
+    await server.close();
+    security.close();
+    throw error;
+  }
+}
+
+interface RunningBroker {
+  readonly rates: { stop(): void };
+  readonly http: HttpEndpoint | undefined;
+  readonly registrar: NameServerRegistrar;
+  readonly stopServices: () => Promise<void>;
+  readonly context: BrokerContext;
+  readonly tcc: { stop(): void } | undefined;
+  readonly replication: Awaited<ReturnType<typeof joinReplicatedSet>>;
+  readonly server: RemotingServer;
+  readonly security: ServerSecurity;
+  readonly store: MessageStore;
+}
+
+/** Stops what takes requests first and what holds state last, so nothing writes to a closed store. */
+async function closeRunningBroker(broker: RunningBroker): Promise<void> {
+  const { context } = broker;
+  broker.rates.stop();
+  await broker.http?.close();
+  await broker.registrar.close();
+  await broker.stopServices();
+  await context.scheduler.stop();
+  broker.tcc?.stop();
+  await broker.replication.close();
+  context.holds.releaseAll();
+  context.distributedLocks.close();
+  await broker.server.close();
+  broker.security.close();
+  await context.offsets.close();
+  await broker.store.close();
+}
+
+/** The coordination and workflow services, which write and so run on a master only. */
+async function registerWritingServices(server: RemotingServer, context: BrokerContext): Promise<{ stop(): void }> {
+  registerDistributedLocks(server, context);
+  registerIds(server, context);
+  registerQuotas(server, context);
+  await registerJobScheduler(server, context);
+  return registerTcc(server, context);
 }
 
 /** What the web console reads (broker/console/), its rate history sampling from now on. */
@@ -451,22 +506,7 @@ function assembleContext(
   const configCentre = new ConfigStore(store, stateDirectory, resolved.configHistoryVersionsMax);
   const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
   const scheduler = new JobSchedulerService(store, writer, stateDirectory, resolved.onError);
-  const registrar = new NameServerRegistrar(
-    resolved.nameServers,
-    {
-      clusterName: resolved.clusterName,
-      brokerName: resolved.brokerName,
-      brokerAddress: address,
-      brokerId: resolved.brokerId,
-      masterEpoch,
-    },
-    topics,
-    resolved.registerIntervalMs,
-    resolved.onError,
-    resolved.nameServerTls === undefined || resolved.nameServerTls === false
-      ? undefined
-      : clientTlsConnectionOptions(resolved.nameServerTls),
-  );
+  const registrar = nameServerRegistrar(resolved, address, masterEpoch, topics);
   const machines = [
     topics.stateMachine,
     groups.stateMachine,
@@ -510,6 +550,31 @@ function assembleContext(
     deleteTopicQueues: (topic) => store.deleteTopicQueues(topic),
   };
   return { context, schedule, registrar };
+}
+
+/** Registers this broker (and its topics) with every name server, over TLS where configured. */
+function nameServerRegistrar(
+  resolved: ResolvedBrokerOptions,
+  address: string,
+  masterEpoch: number | undefined,
+  topics: TopicConfigManager,
+): NameServerRegistrar {
+  return new NameServerRegistrar(
+    resolved.nameServers,
+    {
+      clusterName: resolved.clusterName,
+      brokerName: resolved.brokerName,
+      brokerAddress: address,
+      brokerId: resolved.brokerId,
+      masterEpoch,
+    },
+    topics,
+    resolved.registerIntervalMs,
+    resolved.onError,
+    resolved.nameServerTls === undefined || resolved.nameServerTls === false
+      ? undefined
+      : clientTlsConnectionOptions(resolved.nameServerTls),
+  );
 }
 
 function runtimeInfo(
