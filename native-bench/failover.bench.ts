@@ -20,6 +20,7 @@ import { Admin, Producer } from '../client/index.js';
 import { startNameServer } from '../namesrv/index.js';
 import { saveResultsFile } from '../bench/results-file.js';
 import { RESULTS_DIRECTORY } from './lib/results-directory.js';
+import { childReadyLine } from './lib/child-ready-line.js';
 
 const ETCD = '/usr/bin/etcd';
 const TOPIC = 'bench-failover';
@@ -73,14 +74,7 @@ async function startBrokerChild(options: BrokerOptions): Promise<BrokerChild> {
   const script = fileURLToPath(new URL('./replication-broker-child.js', import.meta.url));
   const config = { withNameServer: false, broker: { flush: 'async', ...options } };
   const child = spawn(process.execPath, [script, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'ignore'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
-      if (text.includes('\n')) resolve(text.split('\n')[0]!);
-    });
-    child.once('exit', (code) => reject(new Error(`broker child exited (${code}) before it was ready`)));
-  });
+  const line = await childReadyLine(child, 'broker child');
   return { address: (JSON.parse(line) as { broker: string }).broker, child };
 }
 

@@ -2,6 +2,7 @@
 // process so its CPU and event loop are measured apart from the load generator's.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { childReadyLine } from './child-ready-line.js';
 
 export interface BenchBrokerProcess {
   readonly nameServer: string;
@@ -23,14 +24,7 @@ export async function startBenchBroker(
   if (options.segmentMiB !== undefined) args.push(String(options.segmentMiB));
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
-      if (text.includes('\n')) resolve(text.split('\n')[0]!);
-    });
-    child.once('exit', (code) => reject(new Error(`broker child exited (${code}) before it was ready`)));
-  });
+  const line = await childReadyLine(child, 'broker child');
   return {
     ...(JSON.parse(line) as { nameServer: string; broker: string }),
     pid: child.pid!,
