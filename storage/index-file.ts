@@ -113,6 +113,17 @@ export class IndexFile {
       throw new StoreError('CORRUPT_STORE', `${path} is not an index file`);
     }
     const opened = new IndexFile(file, slotCount, entryBytes / INDEX_ENTRY_BYTES - 1);
+    // A damaged count or range would send lookups past the file's end or to the wrong file.
+    const count = opened.entryCount;
+    const damaged =
+      count < 1 ||
+      count > opened.entryCapacity + 1 ||
+      opened.beginOffset !== beginOffset ||
+      opened.endOffset < beginOffset;
+    if (damaged) {
+      void file.close();
+      throw new StoreError('CORRUPT_STORE', `${path} has a damaged header`);
+    }
     try {
       // Recovery rewrites the slots and the chain links of the entries in use.
       opened.reserveEntries(0);

@@ -10,7 +10,11 @@ import type { StorageFileSystem } from './storage-file-system.js';
 export class IndexService {
   readonly files: IndexFile[] = [];
   private readonly dirty = new Set<IndexFile>();
+  /** A file was created since the directory was last synced. */
+  private directoryChanged = false;
   private coveredEnd = 0;
+  /** Files load() found damaged and deleted: the index must be rebuilt from the log. */
+  damagedFiles = 0;
   /** Times dropping a full, flushed index file's pages from memory failed (its data is intact). */
   residentDropFailures = 0;
 
@@ -24,6 +28,8 @@ export class IndexService {
   /**
    * Opens every index file. A kill between creating the newest file and writing its header
    * (entry count last) leaves it empty or headerless; it indexed nothing, so it is deleted.
+   * A file whose header is damaged (bit rot) is deleted and counted in damagedFiles: the index
+   * is derived data, and recovery rebuilds it from the log rather than refuse to open.
    */
   load(): void {
     this.fileSystem.makeDirectory(this.directory);
@@ -37,7 +43,13 @@ export class IndexService {
         this.fileSystem.remove(filePath);
         continue;
       }
-      this.files.push(IndexFile.open(this.fileSystem, filePath, beginOffset, this.fileSystem.size(filePath)));
+      try {
+        this.files.push(IndexFile.open(this.fileSystem, filePath, beginOffset, this.fileSystem.size(filePath)));
+      } catch (error) {
+        if (!(error instanceof StoreError && error.code === 'CORRUPT_STORE')) throw error;
+        this.fileSystem.remove(filePath);
+        this.damagedFiles++;
+      }
     }
   }
 
@@ -95,6 +107,7 @@ export class IndexService {
     try {
       const file = IndexFile.create(this.fileSystem, filePath, beginOffset, this.slotCount, this.entryCapacity);
       this.files.push(file);
+      this.directoryChanged = true;
       return file;
     } catch (error) {
       throw error instanceof StoreError ? error : StoreError.fromSystemError(error, `creating ${filePath}`);
@@ -133,13 +146,22 @@ export class IndexService {
   }
 
   /**
-   * msyncs the files written since the last flush. A full file that is not the newest takes
-   * no more entries: once flushed its pages leave the resident set (MappedFile.dropResident).
+   * msyncs the files written since the last flush, then the directory if a file was created,
+   * so a checkpoint written afterwards never names a file a power cut can take away (which
+   * would cost a rebuild of the whole index). A full file that is not the newest takes no
+   * more entries: once flushed its pages leave the resident set (MappedFile.dropResident).
    */
   async flush(): Promise<void> {
     const files = [...this.dirty];
     this.dirty.clear();
     await Promise.all(files.map((file) => file.flush()));
+    if (this.directoryChanged) {
+      this.directoryChanged = false;
+      await this.fileSystem.syncDirectoryAsync(this.directory).catch((error: unknown) => {
+        this.directoryChanged = true;
+        throw StoreError.fromSystemError(error, `syncing ${this.directory}`);
+      });
+    }
     // Every full file, not only those just flushed: one that filled while it was still the
     // newest is never dirty again. dropResident acts once per file, a flag test after that.
     for (const file of this.files) {

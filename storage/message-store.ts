@@ -167,6 +167,7 @@ export class MessageStore {
         topics,
         index,
         checkpoint: checkpoint.state,
+        rewriteCheckpoint: (state) => checkpoint.writeSync(state),
         clean,
         verifySegments: resolved.recoveryVerifySegments,
       });
@@ -221,7 +222,7 @@ export class MessageStore {
       this.timers.push(setInterval(() => void task(), ms).unref());
     };
     every(this.options.checkpointIntervalMs, () =>
-      this.writeCheckpoint().catch((e: unknown) => this.markFailed(asStoreError(e))),
+      this.writeCheckpoint().catch(() => undefined /* the store is marked failed */),
     );
     const retain = (): void => {
       try {
@@ -558,7 +559,8 @@ export class MessageStore {
     try {
       const durable = await this.commitLog.flush();
       this.groupCommit?.settle(durable, new StoreError('STORE_CLOSED'));
-      await this.writeCheckpoint(true);
+      // A failed store's last good checkpoint stands: the next (unclean) open redoes the rest.
+      if (this.failure === undefined) await this.writeCheckpoint(true);
     } catch (error) {
       failure = asStoreError(error);
       this.groupCommit?.settle(this.commitLog.files.flushedOffset, failure);
@@ -621,6 +623,11 @@ export class MessageStore {
    * claim more than is on disk.
    */
   private writeCheckpoint(closing = false): Promise<void> {
+    // After a failed msync nothing this process flushes can be vouched for (Linux reports a
+    // writeback error once; a retried msync can succeed with the data gone).
+    if (this.failure !== undefined) {
+      return Promise.reject(new StoreError('STORE_FAILED', this.failure.message, { cause: this.failure }));
+    }
     if (this.checkpointing !== undefined && !closing) return this.checkpointing;
     const run = async (): Promise<void> => {
       this.commitLog.seal();
@@ -641,9 +648,17 @@ export class MessageStore {
       };
       await this.checkpoint.write(state);
     };
-    const running = run().finally(() => {
-      if (this.checkpointing === running) this.checkpointing = undefined;
-    });
+    // A failed msync or checkpoint write leaves durability unknown, and Linux reports it once:
+    // a retry would succeed falsely. Writes stop until a reopen re-verifies the files.
+    const running = run()
+      .catch((error: unknown) => {
+        const failure = asStoreError(error);
+        this.markFailed(failure);
+        throw failure;
+      })
+      .finally(() => {
+        if (this.checkpointing === running) this.checkpointing = undefined;
+      });
     this.checkpointing = running;
     return running;
   }

@@ -10,7 +10,9 @@
 // 3. Index: trust it up to the log end after a clean close; after a crash, keep only the
 //    checkpointed entries of the checkpointed file and rebuild its slots (unless the log now
 //    ends before that file: then trim as after a clean close). Missing files mean a rebuild
-//    from the start of the log.
+//    from the start of the log; before it starts, the checkpoint is made to vouch for no
+//    index file, so a rebuild cut short (a failed open, a kill) is never trusted by the next
+//    open as the file the old checkpoint described.
 // 4. Re-dispatch every record past those points to the queues and the index. A record whose
 //    queue offset jumps past a queue's end shows that queue lost entries; it is rebuilt too.
 import { performance } from 'node:perf_hooks';
@@ -34,6 +36,8 @@ export interface RecoveryParts {
   readonly topics: TopicRegistry;
   readonly index: IndexService;
   readonly checkpoint: Readonly<CheckpointState>;
+  /** Durably writes the checkpoint with `state` (Checkpoint.writeSync). */
+  readonly rewriteCheckpoint: (state: CheckpointState) => void;
   readonly clean: boolean;
   readonly verifySegments: number;
 }
@@ -136,33 +140,48 @@ function scanCommitLog(log: MappedFileQueue, trusted: number, verifySegments: nu
  * Brings the index in line with the log; returns the offset from which to re-index. Records
  * without keys leave no index entry, so the index may legitimately have no file at all; the
  * checkpoint says how far it covered (indexFlushed) and which file it last wrote
- * (indexFileBegin, -1 for none). A checkpointed file that is missing means the index was
- * lost, and it is rebuilt from the start of the log.
+ * (indexFileBegin, -1 for none). A checkpointed file that is missing, or any file with a
+ * damaged header, means the index was lost, and it is rebuilt from the start of the log.
  */
 function recoverIndex(parts: RecoveryParts, logMin: number, logEnd: number): number {
   const { index, checkpoint } = parts;
   index.load();
   const checkpointed = index.files.find((file) => file.beginOffset === checkpoint.indexFileBegin);
-  if (logEnd === logMin || (checkpoint.indexFileBegin >= 0 && checkpointed === undefined)) {
+  const lost = index.damagedFiles > 0 || (checkpoint.indexFileBegin >= 0 && checkpointed === undefined);
+  if (logEnd === logMin || lost) {
     index.removeAll();
+    forgetIndexFile(parts);
     return logMin;
   }
   const covered = clampOffset(checkpoint.indexFlushed, logMin, logEnd);
+  if (checkpointed === undefined) {
+    // The checkpoint vouches for no file: any found was created after it (or by a rebuild
+    // cut short) and is re-indexed from what the checkpoint says was covered.
+    index.removeAll();
+    return covered;
+  }
   // After a clean close every file is complete. A log cut before the checkpointed file begins
   // (durable data was damaged) makes that file index nothing; trimmed the same way, it is not
   // kept to take new entries that the next clean open would delete.
-  if (parts.clean || (checkpointed !== undefined && checkpointed.beginOffset > logEnd)) {
+  if (parts.clean || checkpointed.beginOffset > logEnd) {
     trimIndex(index, logEnd);
     return parts.clean ? covered : logEnd;
-  }
-  if (checkpointed === undefined) {
-    index.removeAll(); // Created after the last checkpoint: re-indexed from what it covered.
-    return covered;
   }
   index.removeFrom(checkpointed.beginOffset + 1);
   const kept = clampOffset(checkpoint.indexFlushed, checkpointed.beginOffset, logEnd);
   checkpointed.rebuildFrom(checkpoint.indexEntryCount, logEnd, kept);
   return kept;
+}
+
+/**
+ * Makes the checkpoint vouch for no index file and no coverage. The files a rebuild creates
+ * can take the checkpointed file's name; with its old entry count, a rebuild cut short would
+ * read as complete, zeros where entries belong, and keys would silently go unfound.
+ */
+function forgetIndexFile(parts: RecoveryParts): void {
+  const { checkpoint } = parts;
+  if (checkpoint.indexFileBegin < 0 && checkpoint.indexFlushed === 0) return;
+  parts.rewriteCheckpoint({ ...checkpoint, indexFlushed: 0, indexFileBegin: -1, indexEntryCount: 0 });
 }
 
 /** Drops index files that begin at or past `logEnd` and entries of the newest past it. */
