@@ -292,26 +292,33 @@ test('a shared connection on which nothing arrives after a request is dropped wh
   }
 });
 
-test("a consumer's shutdown has the broker answer its held pulls at once, though the shared connection stays open", async () => {
+test("a consumer's shutdown has the broker answer its held pulls at once, though the shared connection stays open; the other consumer's stay held", async () => {
   await connectionsBecome(0);
   const heldPulls = (holds: (held: number) => boolean, timeoutMs: number): Promise<string> =>
     metricUntil(broker.httpPort!, 'tributary_pulls_held', {}, (held) => held !== undefined && holds(held), timeoutMs);
+  // Each consumer holds a pull on each queue of the topic and of its group's retry topic.
+  const perConsumer = 4 + RETRY_QUEUE_COUNT;
   await heldPulls((held) => held === 0, WAIT_MS);
   const producer = new Producer({ nameServer, group: freshGroup('StaysOn') });
-  const received: ReceivedMessage[] = [];
-  const consumer = await consumerOf(freshGroup('ShutsDown'), received);
+  const leaving: ReceivedMessage[] = [];
+  const staying: ReceivedMessage[] = [];
+  const consumer = await consumerOf(freshGroup('ShutsDown'), leaving);
+  const other = await consumerOf(freshGroup('KeepsPulling'), staying);
   try {
     await producer.start();
     await producer.send({ topic: TOPIC, body: 'before the shutdown' });
-    await waitFor('the message', WAIT_MS, () => received.some((m) => bodyOf(m) === 'before the shutdown'));
+    for (const received of [leaving, staying])
+      await waitFor('the message', WAIT_MS, () => received.some((m) => bodyOf(m) === 'before the shutdown'));
     await connectionsBecome(1);
-    // A pull held on each queue of the topic and of the group's retry topic.
-    await heldPulls((held) => held === 4 + RETRY_QUEUE_COUNT, WAIT_MS);
+    await heldPulls((held) => held === 2 * perConsumer, WAIT_MS);
     await consumer.shutdown();
-    await heldPulls((held) => held === 0, RELEASE_WAIT_MS);
+    await heldPulls((held) => held === perConsumer, RELEASE_WAIT_MS);
     await connectionsBecome(1);
+    await producer.send({ topic: TOPIC, body: 'after the shutdown' });
+    await waitFor('the message after', WAIT_MS, () => staying.some((m) => bodyOf(m) === 'after the shutdown'));
   } finally {
     await consumer.shutdown();
+    await other.shutdown();
     await producer.shutdown();
   }
   await connectionsBecome(0);
