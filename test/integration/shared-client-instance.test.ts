@@ -30,8 +30,10 @@ const TOPIC = 'SharedInstanceTopic';
 const HELD_TOPIC = 'SharedInstanceHeld';
 const IDLE_TOPIC = 'SharedInstanceIdle';
 const WAIT_MS = 15_000;
-/** The request made to time out: long enough for another member's request to come back first. */
-const SHORT_TIMEOUT_MS = 1500;
+/** The request made to time out on a live connection: long enough for another member's send to come back first, on a loaded machine. */
+const LIVE_TIMEOUT_MS = 2500;
+/** The request made to time out on a silent connection. */
+const SILENT_TIMEOUT_MS = 500;
 /** Well under the 15 s a consumer's pull is held for: a release at unregistration, not at expiry. */
 const RELEASE_WAIT_MS = 5000;
 /** A transaction is due after 400 ms and checked every 200 ms. */
@@ -244,7 +246,7 @@ test("a request timing out on a live shared connection fails alone: the other me
     // Its failure is asserted below, not left unhandled meanwhile.
     const waited = heldPull(waiting, waitingGroup, HELD_TOPIC, WAIT_MS * 2).catch((error: unknown) => error);
     let slowSettled = false;
-    const timedOut = heldPull(slow, slowGroup, IDLE_TOPIC, SHORT_TIMEOUT_MS).finally(() => (slowSettled = true));
+    const timedOut = heldPull(slow, slowGroup, IDLE_TOPIC, LIVE_TIMEOUT_MS).finally(() => (slowSettled = true));
     // A frame arrives on the connection after the slow request was sent: the connection is alive.
     await producer.send({ topic: TOPIC, body: 'the connection is alive' });
     assert.equal(slowSettled, false, 'the live answer came back before the slow request timed out');
@@ -280,7 +282,7 @@ test('a shared connection on which nothing arrives after a request is dropped wh
   const member = sharedMember(freshGroup('Blackholed'));
   try {
     const ask = (): Promise<RemotingCommand> =>
-      member.invoke(address, { code: REQUEST_CODE.GET_BROKER_RUNTIME_INFO }, SHORT_TIMEOUT_MS);
+      member.invoke(address, { code: REQUEST_CODE.GET_BROKER_RUNTIME_INFO }, SILENT_TIMEOUT_MS);
     await assert.rejects(ask(), { code: 'TIMEOUT' });
     await waitFor('the silent connection closed by the client', WAIT_MS, () => sockets[0]?.destroyed === true);
     await assert.rejects(ask(), { code: 'TIMEOUT' });
