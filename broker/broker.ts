@@ -611,7 +611,7 @@ function registerProcessors(
   server.register(REQUEST_CODE.SEND_BATCH_MESSAGE, (request, channel) => send.sendBatch(request, channel));
   server.register(REQUEST_CODE.PULL_MESSAGE, (request, channel) => pull.pull(request, channel));
   server.register(REQUEST_CODE.HEART_BEAT, (request, channel) => clients.heartbeat(request, channel));
-  server.register(REQUEST_CODE.UNREGISTER_CLIENT, (request) => clients.unregister(request));
+  server.register(REQUEST_CODE.UNREGISTER_CLIENT, (request, channel) => clients.unregister(request, channel));
   server.register(REQUEST_CODE.GET_CONSUMER_LIST_BY_GROUP, (request) => consumers.consumerList(request));
   server.register(REQUEST_CODE.QUERY_CONSUMER_OFFSET, (request) => consumers.queryOffset(request));
   server.register(REQUEST_CODE.UPDATE_CONSUMER_OFFSET, (request) => consumers.updateOffset(request));

@@ -1,9 +1,10 @@
 // A producer's, consumer's or admin's view of its client instance (SharedClientInstance): the
 // routes, connections and heartbeats it uses, with its own request timeout. Producers and
 // consumers (`groups` given) join the process's shared instance for their options
-// (ClientInstanceRegistry), at first use, so one that is never started holds nothing; others
-// (Admin, IdClient) get a private one. Closing leaves the instance; the last to leave closes
-// the connections.
+// (ClientInstanceRegistry), at first use, so one that is never used holds nothing; others
+// (Admin, IdClient) get a private one. Closing leaves the instance; the last started user to
+// leave closes the connections, so one created and never started holds none open either (its
+// client id, if read before, may change when it starts on a fresh instance).
 import type { ConnectionOptions } from 'node:tls';
 
 import { parseNameServers, type ClientOptions } from './client-options.js';
@@ -68,9 +69,12 @@ export class ClientInstance {
     };
   }
 
-  /** The instance, joined at first use; after close, the one it left (never a new one). */
+  /**
+   * The instance, joined at first use, and joined afresh when the one joined closed before this
+   * user started (only started users hold an instance open); after close, the one it left.
+   */
   private get instance(): SharedClientInstance {
-    if (this.joined !== undefined) return this.joined;
+    if (this.joined !== undefined && (this.closed || !this.joined.isClosed)) return this.joined;
     if (this.closed) throw new ClientError('SHUT_DOWN');
     this.joined =
       this.groups === undefined
@@ -80,7 +84,7 @@ export class ClientInstance {
     return this.joined;
   }
 
-  /** The instance's client id (ip@pid#n): shared by every member of a shared instance. */
+  /** The instance's client id (ip@pid#n): shared by every member of a shared instance; fixed from start() on. */
   get clientId(): string {
     return this.instance.clientId;
   }

@@ -9,6 +9,13 @@
 // (native-bench/README.md, "Shared client connection"). One heartbeat carries every member's
 // producer and consumer groups; requests from the broker go to the member of the group they
 // name (broker-request-owner.ts). A member leaving unregisters its own groups only.
+//
+// Only started members hold the instance open: when the last started member leaves, the
+// connections close even if members that never started remain (a consumer created and never
+// started or shut down must not keep them open); such a member joins a fresh instance if it
+// starts later (ClientInstance). A request that times out fails alone unless nothing at all
+// arrived on its connection since it was sent (then the connection is taken for dead and
+// dropped; remoting-client.ts).
 import type { ConnectionOptions } from 'node:tls';
 
 import { SILENT_CLIENT_LOGGER, type ClientLogger } from './client-logger.js';
@@ -92,6 +99,7 @@ export class SharedClientInstance {
       serializeType: settings.serializeType,
       credentials: settings.credentials,
       tls: settings.tls,
+      dropSilentOnTimeout: true,
       onRequest: (request, address) => this.onServerRequest(request, address),
     });
   }
@@ -121,7 +129,7 @@ export class SharedClientInstance {
 
   /**
    * The member leaves: its groups are unregistered at every known broker (`unregister`), and
-   * the last member to leave closes the connections.
+   * the last started member to leave closes the connections (members never started are let go).
    */
   async leave(member: ClientMember, unregister: Record<string, string> | undefined): Promise<void> {
     if (!this.members.delete(member)) return;
@@ -136,9 +144,10 @@ export class SharedClientInstance {
         ),
       );
     }
-    // A member may have joined while this one was unregistering.
-    if (this.members.size > 0 || this.closed) return;
+    // A member may have started while this one was unregistering.
+    if (this.started.size > 0 || this.closed) return;
     this.closed = true;
+    this.members.clear();
     this.remoting.close();
     this.onClosed(this);
   }
@@ -316,10 +325,10 @@ export class SharedClientInstance {
     try {
       return await this.remoting.invoke(address, request, timeoutMs);
     } catch (error) {
-      if (error instanceof RemotingError && error.code === 'TIMEOUT') {
-        this.remoting.disconnect(address);
+      // The remoting client dropped the connection if nothing at all came back on it since the
+      // request was sent; otherwise the other members' requests on it go on.
+      if (error instanceof RemotingError && error.code === 'TIMEOUT')
         throw new ClientError('TIMEOUT', `${address}`, { cause: error });
-      }
       throw new ClientError('BROKER_UNAVAILABLE', address, { cause: error });
     }
   }

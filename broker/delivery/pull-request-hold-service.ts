@@ -1,9 +1,13 @@
 // Long polling: a pull that finds nothing is parked here instead of answered, for up to the
 // client's suspend timeout, and woken the moment a message lands in its queue (the broker
-// calls arrived() after every append) or when its time is up.
+// calls arrived() after every append) or when its time is up. A consumer group unregistered
+// on a connection (UNREGISTER_CLIENT at the consumer's shutdown) has its pulls there answered
+// at once: the connection may stay open for other users of a shared client instance, and
+// their pulls would otherwise stay held, and the client waiting on them, until their time is up.
 import type { Channel } from '../../server/remoting-server.js';
 
 export interface HeldPull {
+  readonly group: string;
   readonly topic: string;
   readonly queueId: number;
   readonly queueOffset: number;
@@ -51,6 +55,14 @@ export class PullRequestHoldService {
         clearTimeout(entry.timer);
         this.remove(key, entry);
       }
+    }
+  }
+
+  /** Answers now the pulls of `group` parked from `channel` (the group left; see the top). */
+  releaseGroup(channel: Channel, group: string): void {
+    for (const [key, set] of [...this.parked]) {
+      for (const entry of [...set])
+        if (entry.pull.channel === channel && entry.pull.group === group) this.release(key, entry);
     }
   }
 

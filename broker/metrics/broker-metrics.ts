@@ -149,6 +149,11 @@ export class BrokerMetrics {
       (s) => s.residentDropFailures,
     );
     this.define.level('tributary_connections_open', 'Open client connections', (s) => s.connections().open);
+    this.define.level(
+      'tributary_pulls_held',
+      'Pull requests held for long polling, waiting for a message or their suspend timeout',
+      (s) => s.context.holds.size,
+    );
     const total = this.define.total.bind(this.define);
     total(
       'tributary_connections_rejected_total',

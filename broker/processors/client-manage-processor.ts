@@ -49,14 +49,18 @@ export class ClientManageProcessor {
     return responseTo(request, RESPONSE_CODE.SUCCESS, remark);
   }
 
-  unregister(request: RemotingCommand): RemotingCommand {
+  /** Forgets the client's groups; the consumer group's pulls held from this connection are answered. */
+  unregister(request: RemotingCommand, channel: Channel): RemotingCommand {
     const fields = new ExtFieldReader(request.extFields);
     const clientId = fields.optionalString('clientID');
     if (clientId === undefined) return responseTo(request, RESPONSE_CODE.SYSTEM_ERROR, 'missing clientID');
     const producerGroup = fields.optionalString('producerGroup');
     const consumerGroup = fields.optionalString('consumerGroup');
     if (producerGroup !== undefined) this.context.producers.unregister(producerGroup, clientId);
-    if (consumerGroup !== undefined) this.context.consumers.unregister(consumerGroup, clientId);
+    if (consumerGroup !== undefined) {
+      this.context.consumers.unregister(consumerGroup, clientId);
+      this.context.holds.releaseGroup(channel, consumerGroup);
+    }
     return responseTo(request, RESPONSE_CODE.SUCCESS);
   }
 

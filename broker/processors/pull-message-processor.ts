@@ -72,6 +72,7 @@ export class PullMessageProcessor {
     return new Promise<RemotingCommand>((resolve) => {
       this.context.holds.hold(
         {
+          group: header.group,
           topic: header.topic,
           queueId: header.queueId,
           queueOffset: header.queueOffset,

@@ -301,8 +301,12 @@ export class PushConsumer {
     return starting === undefined ? messages : afterStart(starting, messages);
   }
 
-  /** Finishes in-flight work, commits offsets and leaves the group. */
+  /** Finishes in-flight work, commits offsets and leaves the group; a consumer never started lets its client instance go. */
   async shutdown(): Promise<void> {
+    if (this.state === 'created') {
+      this.state = 'stopped';
+      return this.client.close();
+    }
     if (this.state !== 'started') return;
     this.state = 'stopping';
     for (const timer of this.timers) clearInterval(timer);

@@ -5,6 +5,11 @@
 // CHECK_TRANSACTION_STATE) handed to a handler. With credentials, every request is signed
 // (request-signature.ts); with TLS options, every connection is TLS and counts as connected
 // only once the handshake (and so the server's certificate check) has passed.
+//
+// A timed-out request fails alone while its connection shows life. With `dropSilentOnTimeout`,
+// the connection is closed (failing its other requests, so the next one reconnects) only when
+// no frame at all arrived on it since the timed-out request was written: the sign of a peer
+// gone without a FIN or a blackholed link, which TCP itself would take minutes to notice.
 import net from 'node:net';
 import tls from 'node:tls';
 
@@ -42,6 +47,8 @@ export interface RemotingClientOptions {
   ) => RemotingCommand | undefined | Promise<RemotingCommand | undefined>;
   /** Called when an established connection to `address` closes (lock holders learn of it). */
   readonly onDisconnect?: (address: string) => void;
+  /** Closes a connection on which nothing arrived since a request that timed out was sent. */
+  readonly dropSilentOnTimeout?: boolean;
 }
 
 export interface RequestSpec {
@@ -59,6 +66,8 @@ interface Pending {
 
 interface Slot {
   connection: RemotingConnection | undefined;
+  /** Frames received on `connection` (a count, not a clock: read once per frame, and exact). */
+  framesReceived: number;
   connecting: Promise<RemotingConnection> | undefined;
   failures: number;
   retryAt: number;
@@ -81,21 +90,38 @@ export class RemotingClient {
    * open connection the request is written before this returns: one promise, no await.
    */
   invoke(address: string, request: RequestSpec, timeoutMs: number): Promise<RemotingCommand> {
-    const open = this.closed ? undefined : this.slots.get(address)?.connection;
-    if (open !== undefined && !open.isClosed) return this.sendOn(open, address, request, timeoutMs);
-    return this.connection(address).then((connection) => this.sendOn(connection, address, request, timeoutMs));
+    const slot = this.closed ? undefined : this.slots.get(address);
+    const open = slot?.connection;
+    if (slot !== undefined && open !== undefined && !open.isClosed)
+      return this.sendOn(open, slot, address, request, timeoutMs);
+    return this.connection(address).then((connection) => {
+      const connected = this.slots.get(address);
+      if (connected === undefined) throw new RemotingError('CLIENT_CLOSED'); // Closed while connecting.
+      return this.sendOn(connection, connected, address, request, timeoutMs);
+    });
   }
 
   private sendOn(
     connection: RemotingConnection,
+    slot: Slot,
     address: string,
     request: RequestSpec,
     timeoutMs: number,
   ): Promise<RemotingCommand> {
     const opaque = this.takeOpaque();
+    const framesAtSend = slot.framesReceived;
     return new Promise<RemotingCommand>((resolve, reject) => {
       const timer = setTimeout(() => {
-        if (this.pending.delete(opaque)) reject(new RemotingError('TIMEOUT', `${timeoutMs} ms to ${address}`));
+        if (!this.pending.delete(opaque)) return;
+        reject(new RemotingError('TIMEOUT', `${timeoutMs} ms to ${address}`));
+        if (
+          this.options.dropSilentOnTimeout === true &&
+          slot.connection === connection &&
+          slot.framesReceived === framesAtSend
+        )
+          connection.close(
+            new RemotingError('CONNECTION_CLOSED', `nothing received from ${address} for ${timeoutMs} ms`),
+          );
       }, timeoutMs);
       this.pending.set(opaque, { resolve, reject, timer, address });
       connection.send(this.command(request, opaque, 0), this.serializeType);
@@ -111,11 +137,6 @@ export class RemotingClient {
   /** Requests awaiting a response. */
   get inFlight(): number {
     return this.pending.size;
-  }
-
-  /** Drops the connection to `address` (e.g. after a timeout), failing its requests. */
-  disconnect(address: string): void {
-    this.slots.get(address)?.connection?.close(new RemotingError('CONNECTION_CLOSED', 'disconnected'));
   }
 
   close(): void {
@@ -156,7 +177,14 @@ export class RemotingClient {
     if (this.closed) return Promise.reject(new RemotingError('CLIENT_CLOSED'));
     let slot = this.slots.get(address);
     if (slot === undefined) {
-      slot = { connection: undefined, connecting: undefined, failures: 0, retryAt: 0, lastError: undefined };
+      slot = {
+        connection: undefined,
+        framesReceived: 0,
+        connecting: undefined,
+        failures: 0,
+        retryAt: 0,
+        lastError: undefined,
+      };
       this.slots.set(address, slot);
     }
     if (slot.connection !== undefined && !slot.connection.isClosed) return Promise.resolve(slot.connection);
@@ -184,7 +212,10 @@ export class RemotingClient {
         slot.connecting = undefined;
         slot.failures = 0;
         const connection = new RemotingConnection(socket, {
-          onCommand: (command, serializeType) => this.onCommand(address, connection, command, serializeType),
+          onCommand: (command, serializeType) => {
+            slot.framesReceived++;
+            this.onCommand(address, connection, command, serializeType);
+          },
           onClose: (error) => this.onClose(address, connection, error),
         });
         slot.connection = connection;

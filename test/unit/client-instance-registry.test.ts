@@ -1,6 +1,7 @@
 // Who shares a client instance (client/client-instance-registry.ts): users of one process with
 // the same name servers, instanceName, credentials, TLS and header encoding, unless a group
-// would appear twice; the instance outlives each member but the last. Joining and leaving
+// would appear twice; the instance outlives each started member but the last (members never
+// started do not hold it). Starting, joining and leaving
 // without unregistering sends nothing, so no broker is needed: the client id tells instances
 // apart.
 import assert from 'node:assert/strict';
@@ -52,6 +53,8 @@ test('registry: the instance outlives a member that leaves; after the last, a ne
   const options = freshOptions();
   const producer = user(options, { producerGroup: 'P' });
   const consumer = user(options, { consumerGroup: 'C' });
+  producer.start();
+  consumer.start();
   const shared = producer.clientId;
   assert.equal(consumer.clientId, shared);
   await producer.close();
@@ -63,6 +66,22 @@ test('registry: the instance outlives a member that leaves; after the last, a ne
   const newcomer = user(options, { consumerGroup: 'C' });
   assert.notEqual(newcomer.clientId, shared);
   await newcomer.close();
+});
+
+test('registry: a member never started does not hold the instance: once the started ones left, it starts on a fresh one', async () => {
+  const options = freshOptions();
+  const started = user(options, { producerGroup: 'P' });
+  const idle = user(options, { consumerGroup: 'C' });
+  started.start();
+  const shared = idle.clientId;
+  assert.equal(started.clientId, shared);
+  await started.close();
+  idle.start();
+  assert.notEqual(idle.clientId, shared, 'the instance it had joined closed with the last started member');
+  const joiner = user(options, { producerGroup: 'P' });
+  assert.equal(joiner.clientId, idle.clientId, 'the started one holds the fresh instance');
+  await joiner.close();
+  await idle.close();
 });
 
 test('registry: a user without groups (Admin, IdClient) always gets a private instance', async () => {
