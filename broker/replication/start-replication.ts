@@ -97,20 +97,6 @@ function checkReplicationOptions(resolved: ResolvedBrokerOptions): boolean {
   return replica;
 }
 
-/** A slave: its store read-only, its follower built (started once the requests are registered). */
-function followMaster(
-  resolved: ResolvedBrokerOptions,
-  context: BrokerContext,
-  store: MessageStore,
-  machines: readonly ReplicatedMachine[],
-  control: ControlledRole | undefined,
-): ReplicaFollower {
-  store.setReadOnly(true);
-  const follower = newFollower(resolved, context, store, machines, control);
-  if (control !== undefined) context.replicaReads.readableEnd = () => follower.confirmedEnd;
-  return follower;
-}
-
 /** A master's HA port: a replication server sending its epoch, snapshots and log to replicas. */
 async function listenForReplicas(
   port: number,
@@ -197,14 +183,18 @@ function registerReplicationRequests(
   );
 }
 
-/** A slave's follower: it appends what the master streams, then replays and wakes pulls. */
-function newFollower(
+/**
+ * A slave: its store read-only, and its follower (started once the requests are registered),
+ * which appends what the master streams, then replays and wakes pulls.
+ */
+function followMaster(
   resolved: ResolvedBrokerOptions,
   context: BrokerContext,
   store: MessageStore,
   machines: readonly ReplicatedMachine[],
   control: ControlledRole | undefined,
 ): ReplicaFollower {
+  store.setReadOnly(true);
   const identity = {
     brokerName: resolved.brokerName,
     nameServers: resolved.nameServers,
@@ -215,7 +205,7 @@ function newFollower(
     credentials: resolved.replicaCredentials,
   };
   const byName = new Map(machines.map((machine) => [machine.name, machine]));
-  return new ReplicaFollower(store, identity, {
+  const follower = new ReplicaFollower(store, identity, {
     installSnapshot: ({ name, queueId, bytes }) => {
       const machine = byName.get(name);
       if (machine === undefined || machine.queueId !== queueId)
@@ -229,6 +219,8 @@ function newFollower(
     onError: resolved.onError,
     confirmed: () => context.replicaReads.readableGrew(),
   });
+  if (control !== undefined) context.replicaReads.readableEnd = () => follower.confirmedEnd;
+  return follower;
 }
 
 /**
