@@ -488,55 +488,14 @@ function assembleContext(
 ): { context: BrokerContext; schedule: ScheduleMessageService; registrar: NameServerRegistrar } {
   const holds = new PullRequestHoldService();
   const writer = new MessageWriter(store, holds, resolved.delayLevelsMs);
-  const topics = new TopicConfigManager(store, stateDirectory);
-  const groups = new SubscriptionGroupManager(store, stateDirectory);
-  const offsets = new ConsumerOffsetManager(store, stateDirectory, resolved.onError);
-  const locks = new QueueLockManager(store, stateDirectory, resolved.queueLockLifetimeMs);
-  const transactions = new TransactionProgress(store, stateDirectory);
-  const tcc = new TccLog(store, stateDirectory);
-  const ids = new IdSequences(store, stateDirectory);
-  const quotas = new QuotaEnforcer(new QuotaTable(store, stateDirectory));
-  const distributedLocks = new DistributedLockService(
-    store,
-    stateDirectory,
-    resolved.onError,
-    Date.now,
-    resolved.role !== 'slave',
-  );
-  const configCentre = new ConfigStore(store, stateDirectory, resolved.configHistoryVersionsMax);
-  const schedule = new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError);
-  const scheduler = new JobSchedulerService(store, writer, stateDirectory, resolved.onError);
-  const registrar = nameServerRegistrar(resolved, address, masterEpoch, topics);
-  const machines = [
-    topics.stateMachine,
-    groups.stateMachine,
-    offsets.stateMachine,
-    // Its floor also keeps every message still held for later delivery.
-    schedule,
-    locks.stateMachine,
-    transactions.stateMachine,
-    tcc.stateMachine,
-    scheduler.machine,
-    ids.stateMachine,
-    quotas.table.stateMachine,
-    distributedLocks.stateMachine,
-    configCentre.stateMachine,
-  ];
-  setRetentionFloor(() => Math.min(...machines.map((machine) => machine.retentionFloor())));
+  const machines = openStateMachines(resolved, store, stateDirectory, writer);
+  const registrar = nameServerRegistrar(resolved, address, masterEpoch, machines.topics);
+  setRetentionFloor(retentionFloorOf(machines));
+  const { schedule, ...inContext } = machines;
   const context: BrokerContext = {
     options: resolved,
     store,
-    topics,
-    groups,
-    offsets,
-    locks,
-    transactions,
-    tcc,
-    scheduler,
-    ids,
-    quotas,
-    distributedLocks,
-    configCentre,
+    ...inContext,
     consumers: new ConsumerManager(),
     producers: new ProducerManager(),
     holds,
@@ -550,6 +509,71 @@ function assembleContext(
     deleteTopicQueues: (topic) => store.deleteTopicQueues(topic),
   };
   return { context, schedule, registrar };
+}
+
+/** The broker's state kept on the store: each rebuilt from its commands in the log. */
+type BrokerStateMachines = Pick<
+  BrokerContext,
+  | 'topics'
+  | 'groups'
+  | 'offsets'
+  | 'locks'
+  | 'transactions'
+  | 'tcc'
+  | 'ids'
+  | 'quotas'
+  | 'distributedLocks'
+  | 'configCentre'
+  | 'scheduler'
+> & { readonly schedule: ScheduleMessageService };
+
+/** Opens every state machine on the store (each replays its commands as it opens). */
+function openStateMachines(
+  resolved: ResolvedBrokerOptions,
+  store: MessageStore,
+  stateDirectory: string,
+  writer: MessageWriter,
+): BrokerStateMachines {
+  return {
+    topics: new TopicConfigManager(store, stateDirectory),
+    groups: new SubscriptionGroupManager(store, stateDirectory),
+    offsets: new ConsumerOffsetManager(store, stateDirectory, resolved.onError),
+    locks: new QueueLockManager(store, stateDirectory, resolved.queueLockLifetimeMs),
+    transactions: new TransactionProgress(store, stateDirectory),
+    tcc: new TccLog(store, stateDirectory),
+    ids: new IdSequences(store, stateDirectory),
+    quotas: new QuotaEnforcer(new QuotaTable(store, stateDirectory)),
+    distributedLocks: new DistributedLockService(
+      store,
+      stateDirectory,
+      resolved.onError,
+      Date.now,
+      resolved.role !== 'slave',
+    ),
+    configCentre: new ConfigStore(store, stateDirectory, resolved.configHistoryVersionsMax),
+    schedule: new ScheduleMessageService(store, writer, stateDirectory, resolved.delayLevelsMs, resolved.onError),
+    scheduler: new JobSchedulerService(store, writer, stateDirectory, resolved.onError),
+  };
+}
+
+/** The lowest commit log offset any state machine still needs: retention never passes it. */
+function retentionFloorOf(machines: BrokerStateMachines): () => number {
+  const floors = [
+    machines.topics.stateMachine,
+    machines.groups.stateMachine,
+    machines.offsets.stateMachine,
+    // Its floor also keeps every message still held for later delivery.
+    machines.schedule,
+    machines.locks.stateMachine,
+    machines.transactions.stateMachine,
+    machines.tcc.stateMachine,
+    machines.scheduler.machine,
+    machines.ids.stateMachine,
+    machines.quotas.table.stateMachine,
+    machines.distributedLocks.stateMachine,
+    machines.configCentre.stateMachine,
+  ];
+  return () => Math.min(...floors.map((machine) => machine.retentionFloor()));
 }
 
 /** Registers this broker (and its topics) with every name server, over TLS where configured. */

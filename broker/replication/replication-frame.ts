@@ -95,6 +95,7 @@ const SNAPSHOT_CHECKED_FROM = 9;
 const SNAPSHOT_NAME_BYTES_MAX = 255;
 const BROKER_NAME_BYTES_MAX = 255;
 const REFUSE_TEXT_BYTES_MAX = 1024;
+const REFUSE_FIXED_BYTES = 6;
 const HELLO_FIXED_BYTES = 35;
 const HELLO_TRAILER_BYTES = 12;
 const EPOCH_BYTES = 13;
@@ -139,89 +140,118 @@ export type ReplicationFrame =
       readonly signature: string;
     };
 
+/** One frame kind of the union, for its encoder. */
+type FrameOf<Type extends ReplicationFrame['type']> = Extract<ReplicationFrame, { type: Type }>;
+
 /** Encodes a frame; a data or snapshot frame is two buffers (its header, then its bytes, not copied). */
 export function encodeReplicationFrame(frame: ReplicationFrame): Buffer[] {
   switch (frame.type) {
-    case 'hello': {
-      const name = Buffer.from(frame.brokerName, 'utf8').subarray(0, BROKER_NAME_BYTES_MAX);
-      const out = Buffer.alloc(HELLO_FIXED_BYTES + name.length + HELLO_TRAILER_BYTES);
-      header(out, REPLICATION_FRAME_TYPE.hello, out.length - LENGTH_BYTES);
-      out.writeBigInt64BE(BigInt(frame.logEnd), 5);
-      out.writeBigInt64BE(BigInt(frame.lastOffset), 13);
-      out.writeInt32BE(frame.lastSize, 21);
-      out.writeUInt32BE(frame.lastChecksum >>> 0, 25);
-      out.writeInt32BE(frame.segmentBytes, 29);
-      out.writeUInt16BE(name.length, 33);
-      name.copy(out, HELLO_FIXED_BYTES);
-      out.writeInt32BE(frame.replicaId, HELLO_FIXED_BYTES + name.length);
-      out.writeBigInt64BE(BigInt(frame.epoch), HELLO_FIXED_BYTES + name.length + 4);
-      return [out];
-    }
+    case 'hello':
+      return [encodeHello(frame)];
     case 'epoch':
-    case 'confirmed': {
-      const out = Buffer.alloc(EPOCH_BYTES);
-      header(out, REPLICATION_FRAME_TYPE[frame.type], EPOCH_BYTES - LENGTH_BYTES);
-      out.writeBigInt64BE(BigInt(frame.type === 'epoch' ? frame.epoch : frame.end), 5);
-      return [out];
-    }
-    case 'report': {
-      const out = Buffer.alloc(REPORT_BYTES);
-      header(out, REPLICATION_FRAME_TYPE.report, REPORT_BYTES - LENGTH_BYTES);
-      out.writeBigInt64BE(BigInt(frame.logEnd), 5);
-      out.writeBigInt64BE(BigInt(frame.flushed), 13);
-      return [out];
-    }
-    case 'data': {
-      const out = Buffer.alloc(DATA_HEADER_BYTES);
-      header(out, REPLICATION_FRAME_TYPE.data, DATA_HEADER_BYTES - LENGTH_BYTES + frame.bytes.length);
-      out.writeBigInt64BE(BigInt(frame.fromOffset), 5);
-      out.writeBigInt64BE(BigInt(frame.masterLogEnd), 13);
-      return [out, frame.bytes];
-    }
-    case 'probe': {
-      const out = Buffer.alloc(PROBE_BYTES);
-      header(out, REPLICATION_FRAME_TYPE.probe, PROBE_BYTES - LENGTH_BYTES);
-      out.writeBigInt64BE(BigInt(frame.offset), 5);
-      out.writeInt32BE(frame.size, 13);
-      out.writeUInt32BE(frame.checksum >>> 0, 17);
-      return [out];
-    }
-    case 'probe-result': {
-      const out = Buffer.alloc(PROBE_RESULT_BYTES);
-      header(out, REPLICATION_FRAME_TYPE.probeResult, PROBE_RESULT_BYTES - LENGTH_BYTES);
-      out.writeUInt8(frame.matches ? 1 : 0, 5);
-      out.writeBigInt64BE(BigInt(frame.masterLogEnd), 6);
-      return [out];
-    }
+      return [encodeOffsetFrame(REPLICATION_FRAME_TYPE.epoch, frame.epoch)];
+    case 'confirmed':
+      return [encodeOffsetFrame(REPLICATION_FRAME_TYPE.confirmed, frame.end)];
+    case 'report':
+      return [encodeReport(frame)];
+    case 'data':
+      return encodeDataFrame(frame);
+    case 'probe':
+      return [encodeProbe(frame)];
+    case 'probe-result':
+      return [encodeProbeResult(frame)];
     case 'snapshot':
       return encodeSnapshotFrame(frame);
-    case 'auth': {
-      const fields = [frame.accessKey, frame.nonce, frame.signature].map((text) =>
-        Buffer.from(text, 'utf8').subarray(0, AUTH_FIELD_BYTES_MAX),
-      );
-      const out = Buffer.alloc(AUTH_FIXED_BYTES + fields.reduce((sum, field) => sum + 1 + field.length, 0));
-      header(out, REPLICATION_FRAME_TYPE.auth, out.length - LENGTH_BYTES);
-      out.writeBigInt64BE(BigInt(frame.signedAt), 5);
-      let at = AUTH_FIXED_BYTES;
-      for (const field of fields) {
-        out.writeUInt8(field.length, at);
-        field.copy(out, at + 1);
-        at += 1 + field.length;
-      }
-      return [out];
-    }
-    case 'refuse': {
-      const text = Buffer.from(frame.text, 'utf8').subarray(0, REFUSE_TEXT_BYTES_MAX);
-      const out = Buffer.alloc(6 + text.length);
-      header(out, REPLICATION_FRAME_TYPE.refuse, out.length - LENGTH_BYTES);
-      out.writeUInt8(frame.reason, 5);
-      text.copy(out, 6);
-      return [out];
-    }
+    case 'auth':
+      return [encodeAuth(frame)];
+    case 'refuse':
+      return [encodeRefuse(frame)];
   }
 }
 
-function encodeSnapshotFrame(frame: Extract<ReplicationFrame, { type: 'snapshot' }>): Buffer[] {
+function encodeHello(frame: FrameOf<'hello'>): Buffer {
+  const name = Buffer.from(frame.brokerName, 'utf8').subarray(0, BROKER_NAME_BYTES_MAX);
+  const out = Buffer.alloc(HELLO_FIXED_BYTES + name.length + HELLO_TRAILER_BYTES);
+  header(out, REPLICATION_FRAME_TYPE.hello, out.length - LENGTH_BYTES);
+  out.writeBigInt64BE(BigInt(frame.logEnd), 5);
+  out.writeBigInt64BE(BigInt(frame.lastOffset), 13);
+  out.writeInt32BE(frame.lastSize, 21);
+  out.writeUInt32BE(frame.lastChecksum >>> 0, 25);
+  out.writeInt32BE(frame.segmentBytes, 29);
+  out.writeUInt16BE(name.length, 33);
+  name.copy(out, HELLO_FIXED_BYTES);
+  out.writeInt32BE(frame.replicaId, HELLO_FIXED_BYTES + name.length);
+  out.writeBigInt64BE(BigInt(frame.epoch), HELLO_FIXED_BYTES + name.length + 4);
+  return out;
+}
+
+/** Epoch and confirmed: one int64 after the type. */
+function encodeOffsetFrame(type: number, value: number): Buffer {
+  const out = Buffer.alloc(EPOCH_BYTES);
+  header(out, type, EPOCH_BYTES - LENGTH_BYTES);
+  out.writeBigInt64BE(BigInt(value), 5);
+  return out;
+}
+
+function encodeReport(frame: FrameOf<'report'>): Buffer {
+  const out = Buffer.alloc(REPORT_BYTES);
+  header(out, REPLICATION_FRAME_TYPE.report, REPORT_BYTES - LENGTH_BYTES);
+  out.writeBigInt64BE(BigInt(frame.logEnd), 5);
+  out.writeBigInt64BE(BigInt(frame.flushed), 13);
+  return out;
+}
+
+function encodeDataFrame(frame: FrameOf<'data'>): Buffer[] {
+  const out = Buffer.alloc(DATA_HEADER_BYTES);
+  header(out, REPLICATION_FRAME_TYPE.data, DATA_HEADER_BYTES - LENGTH_BYTES + frame.bytes.length);
+  out.writeBigInt64BE(BigInt(frame.fromOffset), 5);
+  out.writeBigInt64BE(BigInt(frame.masterLogEnd), 13);
+  return [out, frame.bytes];
+}
+
+function encodeProbe(frame: FrameOf<'probe'>): Buffer {
+  const out = Buffer.alloc(PROBE_BYTES);
+  header(out, REPLICATION_FRAME_TYPE.probe, PROBE_BYTES - LENGTH_BYTES);
+  out.writeBigInt64BE(BigInt(frame.offset), 5);
+  out.writeInt32BE(frame.size, 13);
+  out.writeUInt32BE(frame.checksum >>> 0, 17);
+  return out;
+}
+
+function encodeProbeResult(frame: FrameOf<'probe-result'>): Buffer {
+  const out = Buffer.alloc(PROBE_RESULT_BYTES);
+  header(out, REPLICATION_FRAME_TYPE.probeResult, PROBE_RESULT_BYTES - LENGTH_BYTES);
+  out.writeUInt8(frame.matches ? 1 : 0, 5);
+  out.writeBigInt64BE(BigInt(frame.masterLogEnd), 6);
+  return out;
+}
+
+function encodeAuth(frame: FrameOf<'auth'>): Buffer {
+  const fields = [frame.accessKey, frame.nonce, frame.signature].map((text) =>
+    Buffer.from(text, 'utf8').subarray(0, AUTH_FIELD_BYTES_MAX),
+  );
+  const out = Buffer.alloc(AUTH_FIXED_BYTES + fields.reduce((sum, field) => sum + 1 + field.length, 0));
+  header(out, REPLICATION_FRAME_TYPE.auth, out.length - LENGTH_BYTES);
+  out.writeBigInt64BE(BigInt(frame.signedAt), 5);
+  let at = AUTH_FIXED_BYTES;
+  for (const field of fields) {
+    out.writeUInt8(field.length, at);
+    field.copy(out, at + 1);
+    at += 1 + field.length;
+  }
+  return out;
+}
+
+function encodeRefuse(frame: FrameOf<'refuse'>): Buffer {
+  const text = Buffer.from(frame.text, 'utf8').subarray(0, REFUSE_TEXT_BYTES_MAX);
+  const out = Buffer.alloc(REFUSE_FIXED_BYTES + text.length);
+  header(out, REPLICATION_FRAME_TYPE.refuse, out.length - LENGTH_BYTES);
+  out.writeUInt8(frame.reason, 5);
+  text.copy(out, REFUSE_FIXED_BYTES);
+  return out;
+}
+
+function encodeSnapshotFrame(frame: FrameOf<'snapshot'>): Buffer[] {
   const name = Buffer.from(frame.name, 'utf8');
   if (name.length < 1 || name.length > SNAPSHOT_NAME_BYTES_MAX || frame.bytes.length > REPLICATION_SNAPSHOT_BYTES_MAX)
     throw new RangeError(
@@ -319,78 +349,101 @@ function adjacent(chunks: readonly Buffer[]): Buffer | undefined {
 /** Decodes one whole frame (length field included). */
 export function decodeReplicationFrame(frame: Buffer): ReplicationFrame {
   const type = frame.readUInt8(LENGTH_BYTES);
-  const need = (bytes: number): void => {
-    if (frame.length < bytes) throw new ReplicationFrameError('MALFORMED_FRAME', `type ${type} needs ${bytes} bytes`);
-  };
-  const long = (at: number): number => {
-    const value = frame.readBigInt64BE(at);
-    if (value < -1n || value > BigInt(Number.MAX_SAFE_INTEGER))
-      throw new ReplicationFrameError('MALFORMED_FRAME', `offset ${value} out of range`);
-    return Number(value);
-  };
   switch (type) {
-    case REPLICATION_FRAME_TYPE.hello: {
-      need(HELLO_FIXED_BYTES);
-      const nameLength = frame.readUInt16BE(33);
-      const nameEnd = HELLO_FIXED_BYTES + nameLength;
-      if (frame.length !== nameEnd + HELLO_TRAILER_BYTES)
-        throw new ReplicationFrameError('MALFORMED_FRAME', 'hello name length does not match the frame');
-      return {
-        type: 'hello',
-        logEnd: nonNegative(long(5)),
-        lastOffset: long(13),
-        lastSize: frame.readInt32BE(21),
-        lastChecksum: frame.readUInt32BE(25),
-        segmentBytes: frame.readInt32BE(29),
-        brokerName: frame.toString('utf8', HELLO_FIXED_BYTES, nameEnd),
-        replicaId: frame.readInt32BE(nameEnd),
-        epoch: nonNegative(long(nameEnd + 4)),
-      };
-    }
+    case REPLICATION_FRAME_TYPE.hello:
+      return decodeHello(frame);
     case REPLICATION_FRAME_TYPE.report:
-      if (frame.length !== REPORT_BYTES) throw new ReplicationFrameError('MALFORMED_FRAME', 'report is 21 bytes');
-      return { type: 'report', logEnd: nonNegative(long(5)), flushed: nonNegative(long(13)) };
+      needExactly(frame, REPORT_BYTES, 'report');
+      return { type: 'report', logEnd: nonNegative(offsetAt(frame, 5)), flushed: nonNegative(offsetAt(frame, 13)) };
     case REPLICATION_FRAME_TYPE.data:
-      need(DATA_HEADER_BYTES);
-      return {
-        type: 'data',
-        fromOffset: nonNegative(long(5)),
-        masterLogEnd: nonNegative(long(13)),
-        bytes: frame.subarray(DATA_HEADER_BYTES),
-      };
+      return decodeDataFrame(frame);
     case REPLICATION_FRAME_TYPE.refuse:
-      need(6);
-      return { type: 'refuse', reason: frame.readUInt8(5), text: frame.toString('utf8', 6) };
+      needAtLeast(frame, REFUSE_FIXED_BYTES);
+      return { type: 'refuse', reason: frame.readUInt8(5), text: frame.toString('utf8', REFUSE_FIXED_BYTES) };
     case REPLICATION_FRAME_TYPE.probe:
-      if (frame.length !== PROBE_BYTES) throw new ReplicationFrameError('MALFORMED_FRAME', 'probe is 21 bytes');
-      return {
-        type: 'probe',
-        offset: nonNegative(long(5)),
-        size: frame.readInt32BE(13),
-        checksum: frame.readUInt32BE(17),
-      };
-    case REPLICATION_FRAME_TYPE.probeResult: {
-      if (frame.length !== PROBE_RESULT_BYTES)
-        throw new ReplicationFrameError('MALFORMED_FRAME', 'probe result is 14 bytes');
-      const matches = frame.readUInt8(5);
-      if (matches > 1) throw new ReplicationFrameError('MALFORMED_FRAME', `probe result matches ${matches}`);
-      return { type: 'probe-result', matches: matches === 1, masterLogEnd: nonNegative(long(6)) };
-    }
+      return decodeProbe(frame);
+    case REPLICATION_FRAME_TYPE.probeResult:
+      return decodeProbeResult(frame);
     case REPLICATION_FRAME_TYPE.epoch:
-      if (frame.length !== EPOCH_BYTES) throw new ReplicationFrameError('MALFORMED_FRAME', 'epoch is 13 bytes');
-      return { type: 'epoch', epoch: nonNegative(long(5)) };
+      needExactly(frame, EPOCH_BYTES, 'epoch');
+      return { type: 'epoch', epoch: nonNegative(offsetAt(frame, 5)) };
     case REPLICATION_FRAME_TYPE.confirmed:
-      if (frame.length !== EPOCH_BYTES) throw new ReplicationFrameError('MALFORMED_FRAME', 'confirmed is 13 bytes');
-      return { type: 'confirmed', end: nonNegative(long(5)) };
+      needExactly(frame, EPOCH_BYTES, 'confirmed');
+      return { type: 'confirmed', end: nonNegative(offsetAt(frame, 5)) };
     case REPLICATION_FRAME_TYPE.auth:
-      need(AUTH_FIXED_BYTES);
-      return decodeAuth(frame, nonNegative(long(5)));
+      needAtLeast(frame, AUTH_FIXED_BYTES);
+      return decodeAuth(frame, nonNegative(offsetAt(frame, 5)));
     case REPLICATION_FRAME_TYPE.snapshot:
-      need(SNAPSHOT_FIXED_BYTES);
-      return decodeSnapshotFrame(frame, nonNegative(long(9)));
+      needAtLeast(frame, SNAPSHOT_FIXED_BYTES);
+      return decodeSnapshotFrame(frame, nonNegative(offsetAt(frame, 9)));
     default:
       throw new ReplicationFrameError('MALFORMED_FRAME', `unknown frame type ${type}`);
   }
+}
+
+/** For a frame kind with a variable part after its fixed fields. */
+function needAtLeast(frame: Buffer, bytes: number): void {
+  if (frame.length < bytes)
+    throw new ReplicationFrameError('MALFORMED_FRAME', `type ${frame.readUInt8(LENGTH_BYTES)} needs ${bytes} bytes`);
+}
+
+/** For a frame kind of fixed size. */
+function needExactly(frame: Buffer, bytes: number, kind: string): void {
+  if (frame.length !== bytes) throw new ReplicationFrameError('MALFORMED_FRAME', `${kind} is ${bytes} bytes`);
+}
+
+/** An int64 offset field: -1 (none) up to what a Number holds exactly. */
+function offsetAt(frame: Buffer, at: number): number {
+  const value = frame.readBigInt64BE(at);
+  if (value < -1n || value > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ReplicationFrameError('MALFORMED_FRAME', `offset ${value} out of range`);
+  return Number(value);
+}
+
+function decodeHello(frame: Buffer): ReplicationFrame {
+  needAtLeast(frame, HELLO_FIXED_BYTES);
+  const nameLength = frame.readUInt16BE(33);
+  const nameEnd = HELLO_FIXED_BYTES + nameLength;
+  if (frame.length !== nameEnd + HELLO_TRAILER_BYTES)
+    throw new ReplicationFrameError('MALFORMED_FRAME', 'hello name length does not match the frame');
+  return {
+    type: 'hello',
+    logEnd: nonNegative(offsetAt(frame, 5)),
+    lastOffset: offsetAt(frame, 13),
+    lastSize: frame.readInt32BE(21),
+    lastChecksum: frame.readUInt32BE(25),
+    segmentBytes: frame.readInt32BE(29),
+    brokerName: frame.toString('utf8', HELLO_FIXED_BYTES, nameEnd),
+    replicaId: frame.readInt32BE(nameEnd),
+    epoch: nonNegative(offsetAt(frame, nameEnd + 4)),
+  };
+}
+
+function decodeDataFrame(frame: Buffer): ReplicationFrame {
+  needAtLeast(frame, DATA_HEADER_BYTES);
+  return {
+    type: 'data',
+    fromOffset: nonNegative(offsetAt(frame, 5)),
+    masterLogEnd: nonNegative(offsetAt(frame, 13)),
+    bytes: frame.subarray(DATA_HEADER_BYTES),
+  };
+}
+
+function decodeProbe(frame: Buffer): ReplicationFrame {
+  needExactly(frame, PROBE_BYTES, 'probe');
+  return {
+    type: 'probe',
+    offset: nonNegative(offsetAt(frame, 5)),
+    size: frame.readInt32BE(13),
+    checksum: frame.readUInt32BE(17),
+  };
+}
+
+function decodeProbeResult(frame: Buffer): ReplicationFrame {
+  needExactly(frame, PROBE_RESULT_BYTES, 'probe result');
+  const matches = frame.readUInt8(5);
+  if (matches > 1) throw new ReplicationFrameError('MALFORMED_FRAME', `probe result matches ${matches}`);
+  return { type: 'probe-result', matches: matches === 1, masterLogEnd: nonNegative(offsetAt(frame, 6)) };
 }
 
 function nonNegative(value: number): number {

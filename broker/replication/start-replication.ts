@@ -55,72 +55,24 @@ export async function startReplication(
   machines: readonly ReplicatedMachine[],
   control?: ControlledRole,
 ): Promise<Replication> {
-  const { role } = resolved;
   const replica = checkReplicationOptions(resolved);
-  const segmentBytes = store.options.segmentBytes;
-  let haServer: ReplicationServer | undefined;
-  let haPort: number | undefined;
+  let served: { haServer: ReplicationServer; haPort: number } | undefined;
   let follower: ReplicaFollower | undefined;
   if (replica) {
-    store.setReadOnly(true);
-    follower = newFollower(resolved, context, store, machines, control);
-    const following = follower;
-    if (control !== undefined) context.replicaReads.readableEnd = () => following.confirmedEnd;
+    follower = followMaster(resolved, context, store, machines, control);
   } else if (resolved.haPort !== 'off') {
-    haServer = new ReplicationServer(
-      store,
-      resolved.brokerName,
-      segmentBytes,
-      resolved.onError,
-      context.access.replicaRefusal,
-    );
-    haServer.epoch = control?.epoch ?? 0;
-    haServer.snapshots = () =>
-      machines.map((machine) => ({ name: machine.name, queueId: machine.queueId, bytes: machine.currentSnapshot() }));
-    haPort = await haServer.listen(resolved.host, resolved.haPort);
-    if (control !== undefined) {
-      const served = haServer;
-      // A sync master's acknowledged writes survive a failover, so consumers read no further;
-      // an async master promises no such thing, and its consumers are not held to its replicas.
-      if (role === 'sync-master') {
-        context.replicaReads.readableEnd = () => served.replicatedEnd(Date.now());
-        served.onReport(() => context.replicaReads.readableGrew());
-      }
-      control.serving?.(served);
-    }
-    const following = haServer;
-    context.replicaReads.replicaFollowing = () => following.replicas.length > 0;
-    context.writer.onAppended = () => following.wake();
-    if (role === 'sync-master') {
-      const gate = new SyncReplicaGate(
-        haServer,
-        resolved.syncReplicas,
-        resolved.syncReplicaTimeoutMs,
-        resolved.flush === 'sync',
-      );
-      context.writer.replicaGate = (end) => gate.waitFor(end);
-    }
-  } else if (role === 'sync-master') {
+    served = await listenForReplicas(resolved.haPort, resolved, context, store, machines, control);
+    connectWritesToReplicas(resolved, context, served.haServer, control);
+  } else if (resolved.role === 'sync-master') {
     throw new ReplicationConfigError('a sync master needs an HA port for its replicas');
   }
   if (!replica && control !== undefined) await fenceWrites(context, control);
-  const haAddress = haPort === undefined ? '' : advertisedHaAddress(resolved, haPort);
-  server.register(REQUEST_CODE.TRIBUTARY_REPLICATION_ADDRESS, (request) =>
-    responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { haAddress, role }),
-  );
-  server.register(REQUEST_CODE.TRIBUTARY_REPLICATION_STATUS, (request) =>
-    responseTo(
-      request,
-      RESPONSE_CODE.SUCCESS,
-      undefined,
-      undefined,
-      statusBody(resolved, store, haServer, follower, control),
-    ),
-  );
+  const haServer = served?.haServer;
+  registerReplicationRequests(server, resolved, store, { haPort: served?.haPort, haServer, follower, control });
   follower?.start();
   return {
     isReplica: replica,
-    haPort,
+    haPort: served?.haPort,
     replicas: () => haServer?.replicas ?? [],
     follower: () => follower?.state,
     close: async () => {
@@ -145,14 +97,104 @@ function checkReplicationOptions(resolved: ResolvedBrokerOptions): boolean {
   return replica;
 }
 
-/** A slave's follower: it appends what the master streams, then replays and wakes pulls. */
-function newFollower(
+/** A master's HA port: a replication server sending its epoch, snapshots and log to replicas. */
+async function listenForReplicas(
+  port: number,
+  resolved: ResolvedBrokerOptions,
+  context: BrokerContext,
+  store: MessageStore,
+  machines: readonly ReplicatedMachine[],
+  control: ControlledRole | undefined,
+): Promise<{ haServer: ReplicationServer; haPort: number }> {
+  const haServer = new ReplicationServer(
+    store,
+    resolved.brokerName,
+    store.options.segmentBytes,
+    resolved.onError,
+    context.access.replicaRefusal,
+  );
+  haServer.epoch = control?.epoch ?? 0;
+  haServer.snapshots = () =>
+    machines.map((machine) => ({ name: machine.name, queueId: machine.queueId, bytes: machine.currentSnapshot() }));
+  const haPort = await haServer.listen(resolved.host, port);
+  return { haServer, haPort };
+}
+
+/**
+ * Ties a serving master's writer and readers to its replicas: each append wakes the sender, and
+ * a sync master acknowledges a write (and, controlled, lets consumers read it) only once enough
+ * replicas hold it.
+ */
+function connectWritesToReplicas(
+  resolved: ResolvedBrokerOptions,
+  context: BrokerContext,
+  haServer: ReplicationServer,
+  control: ControlledRole | undefined,
+): void {
+  const { role } = resolved;
+  if (control !== undefined) {
+    // A sync master's acknowledged writes survive a failover, so consumers read no further;
+    // an async master promises no such thing, and its consumers are not held to its replicas.
+    if (role === 'sync-master') {
+      context.replicaReads.readableEnd = () => haServer.replicatedEnd(Date.now());
+      haServer.onReport(() => context.replicaReads.readableGrew());
+    }
+    control.serving?.(haServer);
+  }
+  context.replicaReads.replicaFollowing = () => haServer.replicas.length > 0;
+  context.writer.onAppended = () => haServer.wake();
+  if (role === 'sync-master') {
+    const gate = new SyncReplicaGate(
+      haServer,
+      resolved.syncReplicas,
+      resolved.syncReplicaTimeoutMs,
+      resolved.flush === 'sync',
+    );
+    context.writer.replicaGate = (end) => gate.waitFor(end);
+  }
+}
+
+/** This broker's replication role and HA address (for replicas to find), and its status. */
+function registerReplicationRequests(
+  server: RemotingServer,
+  resolved: ResolvedBrokerOptions,
+  store: MessageStore,
+  running: {
+    haPort: number | undefined;
+    haServer: ReplicationServer | undefined;
+    follower: ReplicaFollower | undefined;
+    control: ControlledRole | undefined;
+  },
+): void {
+  const { haServer, follower, control } = running;
+  const haAddress = running.haPort === undefined ? '' : advertisedHaAddress(resolved, running.haPort);
+  const role = resolved.role;
+  server.register(REQUEST_CODE.TRIBUTARY_REPLICATION_ADDRESS, (request) =>
+    responseTo(request, RESPONSE_CODE.SUCCESS, undefined, { haAddress, role }),
+  );
+  server.register(REQUEST_CODE.TRIBUTARY_REPLICATION_STATUS, (request) =>
+    responseTo(
+      request,
+      RESPONSE_CODE.SUCCESS,
+      undefined,
+      undefined,
+      statusBody(resolved, store, haServer, follower, control),
+    ),
+  );
+}
+
+/**
+ * A slave: its store read-only, and its follower (started once the requests are registered),
+ * which appends what the master streams, then replays and wakes pulls.
+ */
+function followMaster(
   resolved: ResolvedBrokerOptions,
   context: BrokerContext,
   store: MessageStore,
   machines: readonly ReplicatedMachine[],
   control: ControlledRole | undefined,
 ): ReplicaFollower {
+  store.setReadOnly(true);
   const identity = {
     brokerName: resolved.brokerName,
     nameServers: resolved.nameServers,
@@ -163,7 +205,7 @@ function newFollower(
     credentials: resolved.replicaCredentials,
   };
   const byName = new Map(machines.map((machine) => [machine.name, machine]));
-  return new ReplicaFollower(store, identity, {
+  const follower = new ReplicaFollower(store, identity, {
     installSnapshot: ({ name, queueId, bytes }) => {
       const machine = byName.get(name);
       if (machine === undefined || machine.queueId !== queueId)
@@ -177,6 +219,8 @@ function newFollower(
     onError: resolved.onError,
     confirmed: () => context.replicaReads.readableGrew(),
   });
+  if (control !== undefined) context.replicaReads.readableEnd = () => follower.confirmedEnd;
+  return follower;
 }
 
 /**

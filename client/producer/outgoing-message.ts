@@ -71,11 +71,21 @@ export function prepareOutgoing(
   transactionGroup?: string,
 ): OutgoingMessage {
   if (message === null || typeof message !== 'object') throw invalid('a message must be an object');
-  if (message.topic !== lastValidTopic) {
-    if (!isValidTopic(message.topic)) throw invalid(`invalid topic '${String(message.topic)}'`);
-    lastValidTopic = message.topic;
-  }
-  let body = Buffer.isBuffer(message.body)
+  checkTopic(message.topic);
+  const body = bodyOf(message, maxMessageBytes);
+  if (isPlain(message, transactionGroup, body.length, compressOverBytes)) return plainOutgoing(message, body, ids);
+  return outgoingWithProperties(message, body, ids.next(), compressOverBytes, transactionGroup);
+}
+
+function checkTopic(topic: string): void {
+  if (topic === lastValidTopic) return;
+  if (!isValidTopic(topic)) throw invalid(`invalid topic '${String(topic)}'`);
+  lastValidTopic = topic;
+}
+
+/** The body as a Buffer (a Uint8Array's memory shared, not copied), at most maxMessageBytes. */
+function bodyOf(message: Message, maxMessageBytes: number): Buffer {
+  const body = Buffer.isBuffer(message.body)
     ? message.body
     : typeof message.body === 'string'
       ? Buffer.from(message.body)
@@ -84,8 +94,46 @@ export function prepareOutgoing(
         : undefined;
   if (body === undefined) throw invalid('body must be a Buffer, Uint8Array or string');
   if (body.length > maxMessageBytes) throw invalid(`body of ${body.length} bytes exceeds ${maxMessageBytes}`);
-  if (isPlain(message, transactionGroup, body.length, compressOverBytes)) return plainOutgoing(message, body, ids);
-  const uniqueKey = ids.next();
+  return body;
+}
+
+/** Any message but a plain one: its properties built and encoded, its body maybe compressed. */
+function outgoingWithProperties(
+  message: Message,
+  body: Buffer,
+  uniqueKey: string,
+  compressOverBytes: number,
+  transactionGroup: string | undefined,
+): OutgoingMessage {
+  const properties = userProperties(message);
+  const delayed = addDelay(properties, message);
+  properties[PROPERTY.uniqueKey] = uniqueKey;
+  let sysFlag = 0;
+  if (transactionGroup !== undefined) {
+    if (delayed) throw invalid('a transactional message cannot be delayed');
+    properties[PROPERTY.transactionPrepared] = 'true';
+    properties[PROPERTY.producerGroup] = transactionGroup;
+    sysFlag |= MESSAGE_SYS_FLAG.transactionPrepared;
+  }
+  const compressed = body.length > compressOverBytes ? compressedBody(body) : undefined;
+  if (compressed !== undefined) sysFlag |= MESSAGE_SYS_FLAG.compressed;
+  const encoded = encodeMessageProperties(properties);
+  return {
+    topic: message.topic,
+    body: compressed ?? body,
+    properties: encoded,
+    propertiesBytes: Buffer.byteLength(encoded, 'utf8'),
+    flag: message.flag ?? 0,
+    sysFlag,
+    uniqueKey,
+    batchable: !delayed && transactionGroup === undefined && compressed === undefined,
+    transactional: transactionGroup !== undefined,
+    shardingKey: message.shardingKey,
+  };
+}
+
+/** The message's own properties, then its tags and keys, each checked. */
+function userProperties(message: Message): Record<string, string> {
   const properties: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.properties ?? {})) {
     if (typeof value !== 'string' || SEPARATORS.test(name) || SEPARATORS.test(value) || name === '')
@@ -96,6 +144,11 @@ export function prepareOutgoing(
   const keys =
     message.keys === undefined ? undefined : typeof message.keys === 'string' ? message.keys : message.keys.join(' ');
   if (keys !== undefined && keys !== '') properties[PROPERTY.keys] = checkedText(keys, 'keys');
+  return properties;
+}
+
+/** Adds DELAY or TIMER_DELIVER_MS (never both); returns whether the message is delayed. */
+function addDelay(properties: Record<string, string>, message: Message): boolean {
   const leveled = message.delayLevel !== undefined && message.delayLevel > 0;
   if (leveled) {
     if (!Number.isInteger(message.delayLevel)) throw invalid('delayLevel must be an integer');
@@ -107,33 +160,7 @@ export function prepareOutgoing(
     if (leveled) throw invalid('give either delayLevel or deliverAt, not both');
     properties[PROPERTY.timerDeliverMs] = String(message.deliverAt);
   }
-  const delayed = leveled || message.deliverAt !== undefined;
-  properties[PROPERTY.uniqueKey] = uniqueKey;
-  let sysFlag = 0;
-  if (transactionGroup !== undefined) {
-    if (delayed) throw invalid('a transactional message cannot be delayed');
-    properties[PROPERTY.transactionPrepared] = 'true';
-    properties[PROPERTY.producerGroup] = transactionGroup;
-    sysFlag |= MESSAGE_SYS_FLAG.transactionPrepared;
-  }
-  const compressed = body.length > compressOverBytes ? compressedBody(body) : undefined;
-  if (compressed !== undefined) {
-    body = compressed;
-    sysFlag |= MESSAGE_SYS_FLAG.compressed;
-  }
-  const encoded = encodeMessageProperties(properties);
-  return {
-    topic: message.topic,
-    body,
-    properties: encoded,
-    propertiesBytes: Buffer.byteLength(encoded, 'utf8'),
-    flag: message.flag ?? 0,
-    sysFlag,
-    uniqueKey,
-    batchable: !delayed && transactionGroup === undefined && (sysFlag & MESSAGE_SYS_FLAG.compressed) === 0,
-    transactional: transactionGroup !== undefined,
-    shardingKey: message.shardingKey,
-  };
+  return leveled || message.deliverAt !== undefined;
 }
 
 /** Where the id starts in UniqueMessageId.nextAsProperty()'s `UNIQ_KEY 0x01 <id> 0x02`. */

@@ -207,13 +207,7 @@ test('send-back of a broker state record or a half message is refused as not a u
   const before = await messageCount(`%DLQ%${MG}`);
   // The log's first record is the broker's own: topic creation commands precede every message.
   expectCode(await sendBack(intruder, 0, MG, -1), RESPONSE_CODE.MESSAGE_ILLEGAL, /offset 0 is not a user message/);
-  const producer = new TransactionProducer({
-    nameServer: requireBroker().nameServerAddress!,
-    group: PG_B,
-    credentials: INTRUDER,
-    check: () => 'rollback',
-    ...CLIENT_TIMING,
-  });
+  const producer = transactionProducer(PG_B, INTRUDER, () => 'rollback');
   try {
     await producer.start();
     const half = await producer.sendInTransaction({ topic: MISC, body: 'half' }, () => 'unknown');
@@ -245,25 +239,27 @@ function recordingChecker(): {
   return checker;
 }
 
+/** A transaction producer of `group` signing as `credentials`, answering check-backs with `check`. */
+function transactionProducer(
+  group: string,
+  credentials: AccessCredentials,
+  check: (message: ReceivedMessage) => TransactionVerdict,
+): TransactionProducer {
+  return new TransactionProducer({
+    nameServer: requireBroker().nameServerAddress!,
+    group,
+    credentials,
+    check,
+    ...CLIENT_TIMING,
+  });
+}
+
 test("another account cannot end or receive the check-backs of a producer group's transaction", async () => {
-  const nameServer = requireBroker().nameServerAddress!;
   const owner = recordingChecker();
   const thief = recordingChecker();
-  const ownerProducer = new TransactionProducer({
-    nameServer,
-    group: PG_A,
-    credentials: OWNER,
-    check: owner.check,
-    ...CLIENT_TIMING,
-  });
+  const ownerProducer = transactionProducer(PG_A, OWNER, owner.check);
   // The intruder joins PG_A with a producer of its own: its heartbeats are refused.
-  const thiefProducer = new TransactionProducer({
-    nameServer,
-    group: PG_A,
-    credentials: INTRUDER,
-    check: thief.check,
-    ...CLIENT_TIMING,
-  });
+  const thiefProducer = transactionProducer(PG_A, INTRUDER, thief.check);
   try {
     await ownerProducer.start();
     await thiefProducer.start().catch(() => undefined);

@@ -77,6 +77,86 @@ async function expectCode(bytes: Buffer, code: number): Promise<RemotingCommand>
   return command;
 }
 
+/** Frames that break the framing itself: the broker closes the connection. */
+async function expectFramingErrorsClosed(): Promise<void> {
+  await expectClosed(rawPrefix(16 * 1024 * 1024 + 1, 0));
+  await expectClosed(rawPrefix(-1, 0));
+  await expectClosed(rawPrefix(2, 0));
+  await expectClosed(Buffer.concat([rawPrefix(10, 100), Buffer.alloc(6)]));
+  await expectClosed(Buffer.concat([rawPrefix(4 + 9, 9), Buffer.from('{"code":1')]));
+  await expectClosed(Buffer.concat([rawPrefix(4 + 2, (9 << 24) | 2), Buffer.from('{}')]));
+  await expectClosed(Buffer.concat([rawPrefix(4 + 8, 8), Buffer.from('not json')]));
+  // A truncated frame followed by a hang-up costs the broker nothing.
+  await exchange(Buffer.concat([rawPrefix(1000, 10), Buffer.from('{"code":')]), 500).catch(() => undefined);
+}
+
+/** Well-framed sends the broker refuses, each with its code. */
+async function expectBadSendsRefused(): Promise<void> {
+  await expectCode(
+    frameOf({ code: 310, extFields: { a: 'p', b: 'bad topic', e: 0 }, body: Buffer.from('x') }),
+    RESPONSE_CODE.MESSAGE_ILLEGAL,
+  );
+  await expectCode(
+    frameOf({ code: 310, extFields: { a: 'p', b: 'missing-topic', e: 0 }, body: Buffer.from('x') }),
+    RESPONSE_CODE.TOPIC_NOT_EXIST,
+  );
+  await expectCode(
+    frameOf({ code: 310, extFields: { a: 'p', b: 'steady', e: 0 }, body: Buffer.alloc(4 * 1024 * 1024 + 1) }),
+    RESPONSE_CODE.MESSAGE_ILLEGAL,
+  );
+  await expectCode(
+    frameOf({ code: 310, extFields: { a: 'p', b: 'steady', e: 99 }, body: Buffer.from('x') }),
+    RESPONSE_CODE.MESSAGE_ILLEGAL,
+  );
+  await expectCode(
+    frameOf({
+      code: 310,
+      // A nameless property with a value (an empty '' -> '' pair is dropped, as RocketMQ does).
+      extFields: { a: 'p', b: 'steady', e: 0, i: 'TAGS\u0001a\u0002\u0001value\u0002' },
+      body: Buffer.from('x'),
+    }),
+    RESPONSE_CODE.MESSAGE_ILLEGAL,
+  );
+}
+
+/** Other well-framed requests the broker refuses: pulls, heartbeats, offsets, send-backs, unknown codes. */
+async function expectBadRequestsRefused(): Promise<void> {
+  await expectCode(frameOf({ code: 11, extFields: { topic: 'steady' } }), RESPONSE_CODE.SYSTEM_ERROR);
+  await expectCode(
+    frameOf({
+      code: 11,
+      extFields: {
+        consumerGroup: 'g',
+        topic: 'steady',
+        queueId: 0,
+        queueOffset: 0,
+        subscription: 'x',
+        expressionType: 'SQL92',
+      },
+    }),
+    RESPONSE_CODE.SUBSCRIPTION_PARSE_FAILED,
+  );
+  await expectCode(
+    frameOf({ code: 34, body: Buffer.from('{"clientID":"c","consumerDataSet":[{"groupName":"bad group"}]}') }),
+    RESPONSE_CODE.SYSTEM_ERROR,
+  );
+  await expectCode(frameOf({ code: 34, body: Buffer.from('{nope') }), RESPONSE_CODE.SYSTEM_ERROR);
+  await expectCode(
+    frameOf({ code: 15, extFields: { consumerGroup: 'bad group', topic: 'steady', queueId: 0, commitOffset: 5 } }),
+    RESPONSE_CODE.SYSTEM_ERROR,
+  );
+  // A send-back of an offset where no message starts is refused as not a message of the group.
+  await expectCode(frameOf({ code: 36, extFields: { offset: 123456789, group: 'g' } }), RESPONSE_CODE.MESSAGE_ILLEGAL);
+  await expectCode(frameOf({ code: 17, extFields: { topic: 'TRIBUTARY_STATE' } }), RESPONSE_CODE.SYSTEM_ERROR);
+  await expectCode(
+    frameOf({ code: 11, extFields: { consumerGroup: 'g', topic: 'TRIBUTARY_STATE', queueId: 0, queueOffset: 0 } }),
+    RESPONSE_CODE.NO_PERMISSION,
+  );
+  // An unknown request code, over JSON and over msgpack headers.
+  await expectCode(frameOf({ code: 99_999 }), RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED);
+  await expectCode(frameOf({ code: 99_999 }, SERIALIZE_TYPE.msgpack), RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED);
+}
+
 test('bad input: the broker survives every malformed frame and bad request while a good client keeps working', async () => {
   const { consumer, received } = await recordingConsumer({
     nameServer: fixture.nameServer,
@@ -95,79 +175,9 @@ test('bad input: the broker survives every malformed frame and bad request while
     }
   })();
   try {
-    // Frames that break the framing itself: the connection is closed.
-    await expectClosed(rawPrefix(16 * 1024 * 1024 + 1, 0));
-    await expectClosed(rawPrefix(-1, 0));
-    await expectClosed(rawPrefix(2, 0));
-    await expectClosed(Buffer.concat([rawPrefix(10, 100), Buffer.alloc(6)]));
-    await expectClosed(Buffer.concat([rawPrefix(4 + 9, 9), Buffer.from('{"code":1')]));
-    await expectClosed(Buffer.concat([rawPrefix(4 + 2, (9 << 24) | 2), Buffer.from('{}')]));
-    await expectClosed(Buffer.concat([rawPrefix(4 + 8, 8), Buffer.from('not json')]));
-    // A truncated frame followed by a hang-up costs the broker nothing.
-    await exchange(Buffer.concat([rawPrefix(1000, 10), Buffer.from('{"code":')]), 500).catch(() => undefined);
-    // Well-framed requests the broker refuses, each with its code.
-    await expectCode(frameOf({ code: 99_999 }), RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED);
-    await expectCode(
-      frameOf({ code: 310, extFields: { a: 'p', b: 'bad topic', e: 0 }, body: Buffer.from('x') }),
-      RESPONSE_CODE.MESSAGE_ILLEGAL,
-    );
-    await expectCode(
-      frameOf({ code: 310, extFields: { a: 'p', b: 'missing-topic', e: 0 }, body: Buffer.from('x') }),
-      RESPONSE_CODE.TOPIC_NOT_EXIST,
-    );
-    await expectCode(
-      frameOf({ code: 310, extFields: { a: 'p', b: 'steady', e: 0 }, body: Buffer.alloc(4 * 1024 * 1024 + 1) }),
-      RESPONSE_CODE.MESSAGE_ILLEGAL,
-    );
-    await expectCode(
-      frameOf({ code: 310, extFields: { a: 'p', b: 'steady', e: 99 }, body: Buffer.from('x') }),
-      RESPONSE_CODE.MESSAGE_ILLEGAL,
-    );
-    await expectCode(
-      frameOf({
-        code: 310,
-        // A nameless property with a value (an empty '' -> '' pair is dropped, as RocketMQ does).
-        extFields: { a: 'p', b: 'steady', e: 0, i: 'TAGS\u0001a\u0002\u0001value\u0002' },
-        body: Buffer.from('x'),
-      }),
-      RESPONSE_CODE.MESSAGE_ILLEGAL,
-    );
-    await expectCode(frameOf({ code: 11, extFields: { topic: 'steady' } }), RESPONSE_CODE.SYSTEM_ERROR);
-    await expectCode(
-      frameOf({
-        code: 11,
-        extFields: {
-          consumerGroup: 'g',
-          topic: 'steady',
-          queueId: 0,
-          queueOffset: 0,
-          subscription: 'x',
-          expressionType: 'SQL92',
-        },
-      }),
-      RESPONSE_CODE.SUBSCRIPTION_PARSE_FAILED,
-    );
-    await expectCode(
-      frameOf({ code: 34, body: Buffer.from('{"clientID":"c","consumerDataSet":[{"groupName":"bad group"}]}') }),
-      RESPONSE_CODE.SYSTEM_ERROR,
-    );
-    await expectCode(frameOf({ code: 34, body: Buffer.from('{nope') }), RESPONSE_CODE.SYSTEM_ERROR);
-    await expectCode(
-      frameOf({ code: 15, extFields: { consumerGroup: 'bad group', topic: 'steady', queueId: 0, commitOffset: 5 } }),
-      RESPONSE_CODE.SYSTEM_ERROR,
-    );
-    // A send-back of an offset where no message starts is refused as not a message of the group.
-    await expectCode(
-      frameOf({ code: 36, extFields: { offset: 123456789, group: 'g' } }),
-      RESPONSE_CODE.MESSAGE_ILLEGAL,
-    );
-    await expectCode(frameOf({ code: 17, extFields: { topic: 'TRIBUTARY_STATE' } }), RESPONSE_CODE.SYSTEM_ERROR);
-    await expectCode(
-      frameOf({ code: 11, extFields: { consumerGroup: 'g', topic: 'TRIBUTARY_STATE', queueId: 0, queueOffset: 0 } }),
-      RESPONSE_CODE.NO_PERMISSION,
-    );
-    // The same refusals over msgpack headers.
-    await expectCode(frameOf({ code: 99_999 }, SERIALIZE_TYPE.msgpack), RESPONSE_CODE.REQUEST_CODE_NOT_SUPPORTED);
+    await expectFramingErrorsClosed();
+    await expectBadSendsRefused();
+    await expectBadRequestsRefused();
   } finally {
     stop = true;
     await steady;

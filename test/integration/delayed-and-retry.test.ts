@@ -18,7 +18,7 @@ import { Producer, type PushConsumer, type ReceivedMessage } from '../../client/
 import { TEST_DELAY_LEVELS_MS } from '../support/broker-processes.js';
 import { pollUntil } from '../support/broker-requests.js';
 import { recordingConsumer, startMessaging, waitFor, type MessagingFixture } from '../support/messaging-fixture.js';
-import { seededRandom } from '../support/seeded-random.js';
+import { seededRandom, type SeededRandom } from '../support/seeded-random.js';
 
 /** dist/test/integration/x.test.js -> bin/tributary.js at the repository root. */
 const CLI_SCRIPT = fileURLToPath(new URL('../../../bin/tributary.js', import.meta.url));
@@ -253,60 +253,61 @@ const DELIVER_AT_AHEAD_MS_MAX = 4300;
 const STORE_LATENESS_MS_MAX = 500;
 const RECEIVE_LATENESS_MS_MAX = 1500;
 
-test(`delayed: ${DELAYED_TOTAL} messages over 18 levels and deliverAt are stored once, never early, across a SIGKILL`, async () => {
-  const random = seededRandom('delayed-kill');
-  const delayedFixture = await startMessaging('delayed', { topics: { Delayed: 4 } });
-  const received: { message: ReceivedMessage; atMs: number }[] = [];
-  const live = await recordingConsumer(
-    {
-      nameServer: delayedFixture.nameServer,
-      group: 'delayed-group',
-      subscriptions: { Delayed: '*' },
-      consumeFrom: 'first',
-    },
-    (message) => void received.push({ message, atMs: Date.now() }),
-  );
-  const producer = new Producer({ nameServer: delayedFixture.nameServer, group: 'delayed-producer' });
-  let audit: PushConsumer | undefined;
-  try {
-    await producer.start();
-    // The burst falls due all at once; the kill comes a few ms later, amid its delivery batches.
-    const burstDueMs = Date.now() + BURST_AHEAD_MS;
-    const send = (i: number): Promise<unknown> => {
-      if (i < BURST_COUNT)
-        return producer.send({ topic: 'Delayed', body: `T${burstDueMs}-${i}`, deliverAt: burstDueMs });
-      if (random.next() < DELIVER_AT_SHARE) {
-        const deliverAt = Date.now() + random.between(DELIVER_AT_AHEAD_MS_MIN, DELIVER_AT_AHEAD_MS_MAX);
-        return producer.send({ topic: 'Delayed', body: `T${deliverAt}-${i}`, deliverAt });
-      }
-      const level = 1 + random.int(TEST_DELAY_LEVELS_MS.length);
-      return producer.send({ topic: 'Delayed', body: `L${level}-${i}`, delayLevel: level });
-    };
-    for (let i = 0; i < DELAYED_TOTAL; i += SEND_WINDOW) {
-      await Promise.all(Array.from({ length: SEND_WINDOW }, (_, j) => send(i + j)));
-    }
-    const killAtMs = burstDueMs + 1 + random.int(BURST_KILL_SPREAD_MS);
-    await new Promise((resolve) => setTimeout(resolve, killAtMs - Date.now()));
-    const killedAtMs = Date.now();
-    await delayedFixture.broker.kill();
-    await delayedFixture.broker.restart();
-    const readyAtMs = Date.now();
-    console.log(
-      `  SIGKILL ${killedAtMs - burstDueMs} ms after the burst fell due, with ${received.length} received; ` +
-        `broker back after ${readyAtMs - killedAtMs} ms`,
-    );
-    const ids = (): Set<string> => new Set(received.map(({ message }) => message.body.toString()));
-    await waitFor('every delayed message', 30_000, () => ids().size >= DELAYED_TOTAL);
+/** A received message and when it arrived. */
+interface Arrival {
+  readonly message: ReceivedMessage;
+  readonly atMs: number;
+}
 
-    // Once in the topic: a fresh group reads every record of it.
-    const stored = (await delayedFixture.admin.topicStatus('Delayed')).reduce((sum, q) => sum + q.maxOffset, 0);
-    const auditing = await recordingConsumer({
-      nameServer: delayedFixture.nameServer,
-      group: 'delayed-audit',
-      subscriptions: { Delayed: '*' },
-      consumeFrom: 'first',
-    });
-    audit = auditing.consumer;
+/**
+ * Sends DELAYED_TOTAL messages SEND_WINDOW at a time: BURST_COUNT all due at `burstDueMs`, then
+ * a seeded mix of deliverAt times and delay levels.
+ */
+async function sendDelayedMix(producer: Producer, random: SeededRandom, burstDueMs: number): Promise<void> {
+  const send = (i: number): Promise<unknown> => {
+    if (i < BURST_COUNT) return producer.send({ topic: 'Delayed', body: `T${burstDueMs}-${i}`, deliverAt: burstDueMs });
+    if (random.next() < DELIVER_AT_SHARE) {
+      const deliverAt = Date.now() + random.between(DELIVER_AT_AHEAD_MS_MIN, DELIVER_AT_AHEAD_MS_MAX);
+      return producer.send({ topic: 'Delayed', body: `T${deliverAt}-${i}`, deliverAt });
+    }
+    const level = 1 + random.int(TEST_DELAY_LEVELS_MS.length);
+    return producer.send({ topic: 'Delayed', body: `L${level}-${i}`, delayLevel: level });
+  };
+  for (let i = 0; i < DELAYED_TOTAL; i += SEND_WINDOW) {
+    await Promise.all(Array.from({ length: SEND_WINDOW }, (_, j) => send(i + j)));
+  }
+}
+
+/** SIGKILLs the broker a few seeded ms after the burst fell due, and restarts it. */
+async function killAmidBurst(
+  fixture: MessagingFixture,
+  random: SeededRandom,
+  burstDueMs: number,
+  received: readonly Arrival[],
+): Promise<{ killedAtMs: number; readyAtMs: number }> {
+  const killAtMs = burstDueMs + 1 + random.int(BURST_KILL_SPREAD_MS);
+  await new Promise((resolve) => setTimeout(resolve, killAtMs - Date.now()));
+  const killedAtMs = Date.now();
+  await fixture.broker.kill();
+  await fixture.broker.restart();
+  const readyAtMs = Date.now();
+  console.log(
+    `  SIGKILL ${killedAtMs - burstDueMs} ms after the burst fell due, with ${received.length} received; ` +
+      `broker back after ${readyAtMs - killedAtMs} ms`,
+  );
+  return { killedAtMs, readyAtMs };
+}
+
+/** Once in the topic: a fresh group reads every record of it, each message exactly once. */
+async function expectStoredOnce(fixture: MessagingFixture, burstDueMs: number, killedAtMs: number): Promise<void> {
+  const stored = (await fixture.admin.topicStatus('Delayed')).reduce((sum, q) => sum + q.maxOffset, 0);
+  const auditing = await recordingConsumer({
+    nameServer: fixture.nameServer,
+    group: 'delayed-audit',
+    subscriptions: { Delayed: '*' },
+    consumeFrom: 'first',
+  });
+  try {
     await waitFor('the audit read', STEP_TIMEOUT_MS, () => auditing.received.length >= stored);
     const copies = new Map<string, number>();
     for (const message of auditing.received) {
@@ -323,40 +324,74 @@ test(`delayed: ${DELAYED_TOTAL} messages over 18 levels and deliverAt are stored
     const burst = auditing.received.filter((message) => message.body.toString().startsWith(`T${burstDueMs}-`));
     const beforeKill = burst.filter((message) => message.storeTimestamp < killedAtMs).length;
     console.log(`  burst: ${beforeKill} of ${BURST_COUNT} delivered before the kill, the rest after the restart`);
-    console.log(`  live consumer: ${received.length - DELAYED_TOTAL} redelivered by the consumer after the crash`);
+  } finally {
+    await auditing.consumer.shutdown();
+  }
+}
 
-    const resumedAtMs = Math.min(...received.filter(({ atMs }) => atMs > readyAtMs).map(({ atMs }) => atMs));
-    const storeLate: number[] = [];
-    const receiveLate: number[] = [];
-    // Due around the crash: delivered once the broker is back, so late by the downtime.
-    const downtime = (dueMs: number): boolean => dueMs >= killedAtMs - STORE_LATENESS_MS_MAX && dueMs <= readyAtMs;
-    for (const { message, atMs } of received) {
-      const { kind, dueMs } = dueOf(message);
-      const what = `${message.body.toString()} (${kind}, due ${dueMs})`;
-      assert.ok(message.storeTimestamp >= dueMs, `${what} stored ${dueMs - message.storeTimestamp} ms early`);
-      assert.ok(atMs >= dueMs, `${what} received ${dueMs - atMs} ms early`);
-      if (downtime(dueMs)) {
-        assert.ok(message.storeTimestamp <= readyAtMs + STORE_LATENESS_MS_MAX * 4, `${what}: late after restart`);
-        continue;
-      }
-      storeLate.push(message.storeTimestamp - dueMs);
-      // Stored before the kill but not yet pulled, or after the restart before the consumer
-      // was back: received once it reconnected.
-      if (dueMs < killedAtMs - RECEIVE_LATENESS_MS_MAX || dueMs > resumedAtMs) receiveLate.push(atMs - dueMs);
+/**
+ * No message stored or received before it was due, and those due while the broker was up
+ * stored (and, while the consumer was connected, received) within the lateness bounds.
+ */
+function expectNeverEarlyNorLate(received: readonly Arrival[], killedAtMs: number, readyAtMs: number): void {
+  const resumedAtMs = Math.min(...received.filter(({ atMs }) => atMs > readyAtMs).map(({ atMs }) => atMs));
+  const storeLate: number[] = [];
+  const receiveLate: number[] = [];
+  // Due around the crash: delivered once the broker is back, so late by the downtime.
+  const downtime = (dueMs: number): boolean => dueMs >= killedAtMs - STORE_LATENESS_MS_MAX && dueMs <= readyAtMs;
+  for (const { message, atMs } of received) {
+    const { kind, dueMs } = dueOf(message);
+    const what = `${message.body.toString()} (${kind}, due ${dueMs})`;
+    assert.ok(message.storeTimestamp >= dueMs, `${what} stored ${dueMs - message.storeTimestamp} ms early`);
+    assert.ok(atMs >= dueMs, `${what} received ${dueMs - atMs} ms early`);
+    if (downtime(dueMs)) {
+      assert.ok(message.storeTimestamp <= readyAtMs + STORE_LATENESS_MS_MAX * 4, `${what}: late after restart`);
+      continue;
     }
-    const summary = (values: number[]): string =>
-      `p50 ${percentile(values, 0.5)} ms, p99 ${percentile(values, 0.99)} ms, max ${Math.max(...values)} ms`;
-    console.log(`  stored after due (${storeLate.length} due while up): ${summary(storeLate)}`);
-    const consumerBack = `consumer back ${resumedAtMs - readyAtMs} ms after the broker`;
-    console.log(
-      `  received after due (${receiveLate.length} due while connected, ${consumerBack}): ${summary(receiveLate)}`,
-    );
-    assert.ok(Math.max(...storeLate) <= STORE_LATENESS_MS_MAX, `stored late: ${summary(storeLate)}`);
-    assert.ok(percentile(receiveLate, 0.99) <= RECEIVE_LATENESS_MS_MAX, `received late: ${summary(receiveLate)}`);
+    storeLate.push(message.storeTimestamp - dueMs);
+    // Stored before the kill but not yet pulled, or after the restart before the consumer
+    // was back: received once it reconnected.
+    if (dueMs < killedAtMs - RECEIVE_LATENESS_MS_MAX || dueMs > resumedAtMs) receiveLate.push(atMs - dueMs);
+  }
+  const summary = (values: number[]): string =>
+    `p50 ${percentile(values, 0.5)} ms, p99 ${percentile(values, 0.99)} ms, max ${Math.max(...values)} ms`;
+  console.log(`  stored after due (${storeLate.length} due while up): ${summary(storeLate)}`);
+  const consumerBack = `consumer back ${resumedAtMs - readyAtMs} ms after the broker`;
+  console.log(
+    `  received after due (${receiveLate.length} due while connected, ${consumerBack}): ${summary(receiveLate)}`,
+  );
+  assert.ok(Math.max(...storeLate) <= STORE_LATENESS_MS_MAX, `stored late: ${summary(storeLate)}`);
+  assert.ok(percentile(receiveLate, 0.99) <= RECEIVE_LATENESS_MS_MAX, `received late: ${summary(receiveLate)}`);
+}
+
+test(`delayed: ${DELAYED_TOTAL} messages over 18 levels and deliverAt are stored once, never early, across a SIGKILL`, async () => {
+  const random = seededRandom('delayed-kill');
+  const delayedFixture = await startMessaging('delayed', { topics: { Delayed: 4 } });
+  const received: Arrival[] = [];
+  const live = await recordingConsumer(
+    {
+      nameServer: delayedFixture.nameServer,
+      group: 'delayed-group',
+      subscriptions: { Delayed: '*' },
+      consumeFrom: 'first',
+    },
+    (message) => void received.push({ message, atMs: Date.now() }),
+  );
+  const producer = new Producer({ nameServer: delayedFixture.nameServer, group: 'delayed-producer' });
+  try {
+    await producer.start();
+    // The burst falls due all at once; the kill comes a few ms later, amid its delivery batches.
+    const burstDueMs = Date.now() + BURST_AHEAD_MS;
+    await sendDelayedMix(producer, random, burstDueMs);
+    const { killedAtMs, readyAtMs } = await killAmidBurst(delayedFixture, random, burstDueMs, received);
+    const ids = (): Set<string> => new Set(received.map(({ message }) => message.body.toString()));
+    await waitFor('every delayed message', 30_000, () => ids().size >= DELAYED_TOTAL);
+    await expectStoredOnce(delayedFixture, burstDueMs, killedAtMs);
+    console.log(`  live consumer: ${received.length - DELAYED_TOTAL} redelivered by the consumer after the crash`);
+    expectNeverEarlyNorLate(received, killedAtMs, readyAtMs);
   } finally {
     await producer.shutdown();
     await live.consumer.shutdown();
-    await audit?.shutdown();
     await delayedFixture.close();
   }
 });

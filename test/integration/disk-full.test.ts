@@ -65,6 +65,50 @@ async function sendUntilFull(producer: Producer): Promise<{ acknowledged: string
   throw new Error(`the disk never filled in ${SENDS_MAX} sends`);
 }
 
+/** A broker with its data (small files, no retention by disk use) on the tmpfs at `mountPath`. */
+function startBrokerOn(mountPath: string): Promise<BrokerProcess> {
+  return startBrokerProcess({
+    dataDirectory: path.join(mountPath, 'data'),
+    flush: 'sync',
+    store: {
+      segmentBytes: 1024 * 1024,
+      consumeQueueEntriesPerFile: 4096,
+      indexSlotCount: 1024,
+      indexEntryCount: 4096,
+      diskRetentionRatio: 1,
+    },
+    label: 'disk-full-broker',
+  });
+}
+
+/** A consumer from the first message receives every acknowledged body, intact. */
+async function expectDelivered(broker: BrokerProcess, acknowledged: readonly string[]): Promise<void> {
+  const consumer = await recordingConsumer({
+    nameServer: broker.nameServerAddress!,
+    group: 'disk-full-group',
+    subscriptions: { [TOPIC]: '*' },
+    consumeFrom: 'first',
+  });
+  try {
+    const bodies = (): Set<string> => new Set(consumer.received.map((m: ReceivedMessage) => m.body.toString('utf8')));
+    await waitFor('every acknowledged message delivered', 30_000, () => bodies().size >= acknowledged.length).catch(
+      (error: unknown) => {
+        throw new Error(`${bodies().size} of ${acknowledged.length} delivered; broker said: ${broker.outputTail}`, {
+          cause: error,
+        });
+      },
+    );
+    const delivered = bodies();
+    assert.deepEqual(
+      acknowledged.filter((body) => !delivered.has(body)),
+      [],
+      'acknowledged messages lost or damaged',
+    );
+  } finally {
+    await consumer.consumer.shutdown();
+  }
+}
+
 test('disk full: sends fail with [DISK_FULL], stored messages stay intact, sends resume when space returns', async () => {
   const mountPoint = temporaryDirectory('disk-full-mount');
   if (!mountTmpfs(mountPoint.path, TMPFS_BYTES)) {
@@ -75,18 +119,7 @@ test('disk full: sends fail with [DISK_FULL], stored messages stay intact, sends
   const ballast = path.join(mountPoint.path, 'ballast');
   let admin: Admin | undefined;
   try {
-    broker = await startBrokerProcess({
-      dataDirectory: path.join(mountPoint.path, 'data'),
-      flush: 'sync',
-      store: {
-        segmentBytes: 1024 * 1024,
-        consumeQueueEntriesPerFile: 4096,
-        indexSlotCount: 1024,
-        indexEntryCount: 4096,
-        diskRetentionRatio: 1,
-      },
-      label: 'disk-full-broker',
-    });
+    broker = await startBrokerOn(mountPoint.path);
     const nameServer = broker.nameServerAddress!;
     admin = new Admin({ nameServer });
     await admin.createTopic(TOPIC, { queues: 2 });
@@ -102,32 +135,7 @@ test('disk full: sends fail with [DISK_FULL], stored messages stay intact, sends
       assert.ok(isDiskFull(refusal), `refused with ${String(refusal)}`);
       assert.ok(acknowledged.length > 0, 'some sends fit before the disk filled');
       assert.ok(broker.running, 'the broker survived the full disk');
-      const consumer = await recordingConsumer({
-        nameServer,
-        group: 'disk-full-group',
-        subscriptions: { [TOPIC]: '*' },
-        consumeFrom: 'first',
-      });
-      try {
-        const bodies = (): Set<string> =>
-          new Set(consumer.received.map((m: ReceivedMessage) => m.body.toString('utf8')));
-        await waitFor('every acknowledged message delivered', 30_000, () => bodies().size >= acknowledged.length).catch(
-          (error: unknown) => {
-            throw new Error(
-              `${bodies().size} of ${acknowledged.length} delivered; broker said: ${broker!.outputTail}`,
-              { cause: error },
-            );
-          },
-        );
-        const delivered = bodies();
-        assert.deepEqual(
-          acknowledged.filter((body) => !delivered.has(body)),
-          [],
-          'acknowledged messages lost or damaged',
-        );
-      } finally {
-        await consumer.consumer.shutdown();
-      }
+      await expectDelivered(broker, acknowledged);
       fs.rmSync(ballast);
       await pollUntil('sends accepted again', 20_000, async () => {
         try {

@@ -128,87 +128,136 @@ function runChild(config: ChildConfig, plan: KillPlan, generation: number, label
       timedOut = true;
       kill('deadline');
     }, CHILD_DEADLINE_MS);
-
-    const handle = (line: string): void => {
-      const [word, ...fields] = line.split(' ');
-      switch (word) {
-        case 'OPENING':
-          // The seeded delay spreads these kills over opening and recovery.
-          if (plan.kind === 'opening')
-            openingTimer = setTimeout(() => kill(`${plan.delayMs} ms into opening`), plan.delayMs);
-          break;
-        case 'READY':
-          outcome.ready = { first: Number(fields[0]), clean: fields[1] === '1' };
-          if (plan.kind === 'ready') kill('ready');
-          break;
-        case 'A': {
-          const [index, queueOffset, commitLogOffset, msgId] = fields;
-          outcome.acks.push({
-            index: Number(index),
-            queueOffset: Number(queueOffset),
-            commitLogOffset: Number(commitLogOffset),
-            msgId: msgId ?? '',
-            generation,
-          });
-          if (plan.kind === 'acks' && outcome.acks.length >= plan.acks) kill(`${outcome.acks.length} acks`);
-          break;
-        }
-        case 'ROLL':
-          outcome.rolls++;
-          if (plan.kind === 'roll' && outcome.rolls >= plan.rolls) kill(`roll into segment ${fields[0]}`);
-          break;
-        case 'DONE':
-          outcome.done = true;
-          if (config.mode === 'crash') kill('stream done');
-          break;
-        case 'CLOSED':
-          outcome.closed = true;
-          if (plan.kind === 'closed') kill('closed');
-          break;
-        default:
-          if (!line.startsWith('  [seed]') && line !== '')
-            protocolError ??= `unexpected child output: ${line.slice(0, 200)}`;
-      }
+    const watch: ChildWatch = {
+      outcome,
+      plan,
+      mode: config.mode,
+      generation,
+      kill,
+      killAfter: (why, delayMs) => (openingTimer = setTimeout(() => kill(why), delayMs)),
     };
-
-    let carry = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      carry += chunk;
-      const lines = carry.split('\n');
-      carry = lines.pop()!;
-      for (const line of lines) handle(line);
-    });
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      outcome.stderr += chunk;
-    });
-    child.on('error', (error) => {
+    const handle = (line: string): void => {
+      protocolError ??= handleReport(line, watch);
+    };
+    const handleLastLine = readChildOutput(child, outcome, handle);
+    const reap = (): void => {
       clearTimeout(timer);
       clearTimeout(openingTimer);
       liveChildren.delete(child);
+    };
+    child.on('error', (error) => {
+      reap();
       reject(error);
     });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      clearTimeout(openingTimer);
-      liveChildren.delete(child);
-      if (carry !== '') handle(carry);
+      reap();
+      handleLastLine();
       outcome.exitCode = code;
       outcome.signal = signal;
-      const context = `${label} generation ${generation} (${describePlan(plan)}; acks ${outcome.acks.length}, rolls ${outcome.rolls})`;
-      const stderr = outcome.stderr.trim() === '' ? '' : `\nchild stderr:\n${outcome.stderr}`;
-      if (timedOut) {
-        reject(new Error(`${context}: the child did not reach its kill point within ${CHILD_DEADLINE_MS} ms${stderr}`));
-      } else if (protocolError !== undefined) {
-        reject(new Error(`${context}: ${protocolError}${stderr}`));
-      } else if (outcome.killedAt === undefined && !(plan.kind === 'exit' && code === 0)) {
-        reject(new Error(`${context}: the child ended by itself (code ${code}, signal ${signal})${stderr}`));
-      } else {
-        resolve(outcome);
-      }
+      const failure = childFailure(outcome, plan, `${label} generation ${generation}`, { timedOut, protocolError });
+      if (failure === undefined) resolve(outcome);
+      else reject(failure);
     });
   });
+}
+
+/**
+ * Feeds the child's stdout to `handle` line by line and collects its stderr; returns what hands
+ * over a last line the child did not end (once it has exited).
+ */
+function readChildOutput(child: ChildProcess, outcome: ChildOutcome, handle: (line: string) => void): () => void {
+  let carry = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => {
+    carry += chunk;
+    const lines = carry.split('\n');
+    carry = lines.pop()!;
+    for (const line of lines) handle(line);
+  });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    outcome.stderr += chunk;
+  });
+  return () => {
+    if (carry !== '') handle(carry);
+  };
+}
+
+/** One running child as its report lines see it: what it reported so far, and how to kill it. */
+interface ChildWatch {
+  readonly outcome: ChildOutcome;
+  readonly plan: KillPlan;
+  readonly mode: ChildConfig['mode'];
+  readonly generation: number;
+  kill(why: string): void;
+  killAfter(why: string, delayMs: number): void;
+}
+
+/**
+ * Records one line of the child's report (children/store-appender.ts), killing the child when
+ * it reaches its plan's moment; returns what is wrong with a line that is not in the protocol.
+ */
+function handleReport(
+  line: string,
+  { outcome, plan, mode, generation, kill, killAfter }: ChildWatch,
+): string | undefined {
+  const [word, ...fields] = line.split(' ');
+  switch (word) {
+    case 'OPENING':
+      // The seeded delay spreads these kills over opening and recovery.
+      if (plan.kind === 'opening') killAfter(`${plan.delayMs} ms into opening`, plan.delayMs);
+      break;
+    case 'READY':
+      outcome.ready = { first: Number(fields[0]), clean: fields[1] === '1' };
+      if (plan.kind === 'ready') kill('ready');
+      break;
+    case 'A': {
+      const [index, queueOffset, commitLogOffset, msgId] = fields;
+      outcome.acks.push({
+        index: Number(index),
+        queueOffset: Number(queueOffset),
+        commitLogOffset: Number(commitLogOffset),
+        msgId: msgId ?? '',
+        generation,
+      });
+      if (plan.kind === 'acks' && outcome.acks.length >= plan.acks) kill(`${outcome.acks.length} acks`);
+      break;
+    }
+    case 'ROLL':
+      outcome.rolls++;
+      if (plan.kind === 'roll' && outcome.rolls >= plan.rolls) kill(`roll into segment ${fields[0]}`);
+      break;
+    case 'DONE':
+      outcome.done = true;
+      if (mode === 'crash') kill('stream done');
+      break;
+    case 'CLOSED':
+      outcome.closed = true;
+      if (plan.kind === 'closed') kill('closed');
+      break;
+    default:
+      if (!line.startsWith('  [seed]') && line !== '') return `unexpected child output: ${line.slice(0, 200)}`;
+  }
+  return undefined;
+}
+
+/** Why a child that ended fails its round: stuck, off protocol, or ended before its kill; undefined if none. */
+function childFailure(
+  outcome: ChildOutcome,
+  plan: KillPlan,
+  round: string,
+  { timedOut, protocolError }: { timedOut: boolean; protocolError: string | undefined },
+): Error | undefined {
+  const context = `${round} (${describePlan(plan)}; acks ${outcome.acks.length}, rolls ${outcome.rolls})`;
+  const stderr = outcome.stderr.trim() === '' ? '' : `\nchild stderr:\n${outcome.stderr}`;
+  if (timedOut)
+    return new Error(`${context}: the child did not reach its kill point within ${CHILD_DEADLINE_MS} ms${stderr}`);
+  if (protocolError !== undefined) return new Error(`${context}: ${protocolError}${stderr}`);
+  if (outcome.killedAt === undefined && !(plan.kind === 'exit' && outcome.exitCode === 0))
+    return new Error(
+      `${context}: the child ended by itself (code ${outcome.exitCode}, signal ${outcome.signal})${stderr}`,
+    );
+  return undefined;
 }
 
 function pickCrashPlan(random: SeededRandom): KillPlan {
@@ -526,6 +575,96 @@ function cutLog(directory: string, fileBytes: number, offset: number): void {
   if (offset < last.from + fileBytes) cutAtPage(last.path, Math.max(0, offset - last.from));
 }
 
+/** What recovery makes of the crashed store, untouched: its messages, and where its log and queues end. */
+interface RecoveredShape {
+  readonly recovered: number;
+  readonly logEnd: number;
+  readonly queueEnds: readonly { topic: string; queueId: number; end: number }[];
+}
+
+async function recoverReference(
+  directory: string,
+  options: ChildConfig['store'],
+  stream: MessageStream,
+  acked: ReadonlyMap<number, Ack>,
+  label: string,
+): Promise<RecoveredShape> {
+  const reference = await MessageStore.open(directory, options);
+  const recovered = verifyStore(reference, stream, acked, `${label} reference`);
+  const logEnd = reference.stats().maxOffset;
+  const queueEnds = streamQueues().map(({ topic, queueId }) => ({
+    topic,
+    queueId,
+    end: reference.maxQueueOffset(topic, queueId),
+  }));
+  await reference.close();
+  return { recovered, logEnd, queueEnds };
+}
+
+/** The empty or short files a kill can leave, each as the damage it does to a copy of the store. */
+function partialFileCases(crashed: string, { logEnd, queueEnds }: RecoveredShape): [string, (d: string) => void][] {
+  const indexBytes = fs.statSync(segmentFiles(path.join(crashed, 'index'))[0]!.path).size;
+  const queueBytes = STORE_OPTIONS.consumeQueueEntriesPerFile * CONSUME_QUEUE_ENTRY_BYTES;
+  const fullest = queueEnds.reduce((a, b) => (b.end > a.end ? b : a));
+  const fullestDirectory = (directory: string): string =>
+    path.join(directory, 'consumequeue', fullest.topic, String(fullest.queueId));
+  const afterLast = (directory: string, fileBytes: number): string => {
+    const last = segmentFiles(directory).at(-1)!;
+    return path.join(directory, String(last.from + fileBytes).padStart(20, '0'));
+  };
+  return [
+    [
+      'next commit log segment created empty',
+      (d) => fs.writeFileSync(afterLast(path.join(d, 'commitlog'), SEGMENT_BYTES), ''),
+    ],
+    ['last commit log segment cut short by recovery', (d) => cutLog(path.join(d, 'commitlog'), SEGMENT_BYTES, logEnd)],
+    ['next consume queue file created empty', (d) => fs.writeFileSync(afterLast(fullestDirectory(d), queueBytes), '')],
+    [
+      'last consume queue files cut short by recovery',
+      (d) => {
+        for (const { topic, queueId, end } of queueEnds) {
+          cutLog(path.join(d, 'consumequeue', topic, String(queueId)), queueBytes, end * CONSUME_QUEUE_ENTRY_BYTES);
+        }
+      },
+    ],
+    [
+      'newest index file created empty',
+      (d) => fs.writeFileSync(path.join(d, 'index', String(logEnd).padStart(20, '0')), ''),
+    ],
+    [
+      'newest index file created without its header',
+      (d) => fs.writeFileSync(path.join(d, 'index', String(logEnd).padStart(20, '0')), Buffer.alloc(indexBytes)),
+    ],
+  ];
+}
+
+/** A damaged copy reopens unclean with every recovered message, takes 50 more, and reopens with them. */
+async function expectReopens(
+  directory: string,
+  options: ChildConfig['store'],
+  stream: MessageStream,
+  acked: ReadonlyMap<number, Ack>,
+  recovered: number,
+  where: string,
+): Promise<void> {
+  const store = await MessageStore.open(directory, options);
+  const caseAcked = new Map(acked);
+  try {
+    assert.equal(store.recovery.clean, false, `${where}: recovery.clean`);
+    assert.equal(verifyStore(store, stream, caseAcked, where), recovered, `${where}: recovered messages`);
+    await appendMore(store, stream, recovered, 50, caseAcked, where);
+  } finally {
+    await store.close();
+  }
+  const reopened = await MessageStore.open(directory, options);
+  try {
+    const again = `${where}, reopened`;
+    assert.equal(verifyStore(reopened, stream, caseAcked, again), recovered + 50, `${again}: message count`);
+  } finally {
+    await reopened.close();
+  }
+}
+
 test('message-store crash: a file a kill leaves empty or short (mid-create, mid-truncate) does not block reopening (6 cases)', async () => {
   const random = seededRandom('message-store crash: partial files');
   const label = `partial files (SEED=${random.seed})`;
@@ -553,78 +692,14 @@ test('message-store crash: a file a kill leaves empty or short (mid-create, mid-
       fs.cpSync(crashed.path, directory.path, { recursive: true });
       return directory.path;
     };
-    // What recovery makes of the crashed store, untouched.
-    const reference = await MessageStore.open(copy('reference'), options);
-    const recovered = verifyStore(reference, stream, acked, `${label} reference`);
-    const logEnd = reference.stats().maxOffset;
-    const queueEnds = streamQueues().map(({ topic, queueId }) => ({
-      topic,
-      queueId,
-      end: reference.maxQueueOffset(topic, queueId),
-    }));
-    await reference.close();
-    const indexBytes = fs.statSync(segmentFiles(path.join(crashed.path, 'index'))[0]!.path).size;
-    const queueBytes = STORE_OPTIONS.consumeQueueEntriesPerFile * CONSUME_QUEUE_ENTRY_BYTES;
-    const fullest = queueEnds.reduce((a, b) => (b.end > a.end ? b : a));
-    const fullestDirectory = (directory: string): string =>
-      path.join(directory, 'consumequeue', fullest.topic, String(fullest.queueId));
-    const afterLast = (directory: string, fileBytes: number): string => {
-      const last = segmentFiles(directory).at(-1)!;
-      return path.join(directory, String(last.from + fileBytes).padStart(20, '0'));
-    };
-
-    const cases: [string, (directory: string) => void][] = [
-      [
-        'next commit log segment created empty',
-        (d) => fs.writeFileSync(afterLast(path.join(d, 'commitlog'), SEGMENT_BYTES), ''),
-      ],
-      [
-        'last commit log segment cut short by recovery',
-        (d) => cutLog(path.join(d, 'commitlog'), SEGMENT_BYTES, logEnd),
-      ],
-      [
-        'next consume queue file created empty',
-        (d) => fs.writeFileSync(afterLast(fullestDirectory(d), queueBytes), ''),
-      ],
-      [
-        'last consume queue files cut short by recovery',
-        (d) => {
-          for (const { topic, queueId, end } of queueEnds) {
-            cutLog(path.join(d, 'consumequeue', topic, String(queueId)), queueBytes, end * CONSUME_QUEUE_ENTRY_BYTES);
-          }
-        },
-      ],
-      [
-        'newest index file created empty',
-        (d) => fs.writeFileSync(path.join(d, 'index', String(logEnd).padStart(20, '0')), ''),
-      ],
-      [
-        'newest index file created without its header',
-        (d) => fs.writeFileSync(path.join(d, 'index', String(logEnd).padStart(20, '0')), Buffer.alloc(indexBytes)),
-      ],
-    ];
+    const shape = await recoverReference(copy('reference'), options, stream, acked, label);
+    const cases = partialFileCases(crashed.path, shape);
     const failures: string[] = [];
     for (const [name, damage] of cases) {
-      const where = `${label}: ${name}`;
       const directory = copy(name.replaceAll(' ', '-'));
       damage(directory);
       try {
-        const store = await MessageStore.open(directory, options);
-        const caseAcked = new Map(acked);
-        try {
-          assert.equal(store.recovery.clean, false, `${where}: recovery.clean`);
-          assert.equal(verifyStore(store, stream, caseAcked, where), recovered, `${where}: recovered messages`);
-          await appendMore(store, stream, recovered, 50, caseAcked, where);
-        } finally {
-          await store.close();
-        }
-        const reopened = await MessageStore.open(directory, options);
-        try {
-          const again = `${where}, reopened`;
-          assert.equal(verifyStore(reopened, stream, caseAcked, again), recovered + 50, `${again}: message count`);
-        } finally {
-          await reopened.close();
-        }
+        await expectReopens(directory, options, stream, acked, shape.recovered, `${label}: ${name}`);
       } catch (error) {
         failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
       }

@@ -156,6 +156,32 @@ async function minQueueOffset(client: RemotingClient, address: string, queueId: 
   return Number(response.extFields?.offset);
 }
 
+/** Each queue starts past 0 on the master (retention trimmed it), and the replica's spans the same offsets. */
+async function expectSameTrimmedQueues(client: RemotingClient, master: string, replica: string): Promise<void> {
+  for (let queueId = 0; queueId < QUEUES; queueId++) {
+    const low = await minQueueOffset(client, master, queueId);
+    assert.ok(low > 0, `queue ${queueId} starts at ${low} on the master`);
+    assert.equal(await minQueueOffset(client, replica, queueId), low);
+    assert.equal(
+      await maxQueueOffset(client, replica, TOPIC, queueId),
+      await maxQueueOffset(client, master, TOPIC, queueId),
+    );
+  }
+}
+
+/** New messages and a new topic on the master, once the replica has joined. */
+async function sendAndCreateAfterJoin(client: RemotingClient, master: BrokerProcess): Promise<void> {
+  await waitForMasterRoute(client, master.nameServerAddress!, TOPIC, master.address);
+  const producer = new Producer({ nameServer: master.nameServerAddress!, group: 'trimmed-after' });
+  await producer.start();
+  try {
+    for (let i = 0; i < 20; i++) await producer.send({ topic: TOPIC, body: Buffer.from(`after the join ${i}`) });
+  } finally {
+    await producer.shutdown();
+  }
+  await createTopic(client, master.address, 'TrimmedAfterJoin', 1);
+}
+
 test('replication: an empty replica joining a master whose log retention trimmed installs its state machine snapshots, starts at its first offset and converges', async () => {
   const { seed } = seededRandom('replication trimmed master');
   const masterDirectory = temporaryDirectory('repl-trim-master');
@@ -190,25 +216,9 @@ test('replication: an empty replica joining a master whose log retention trimmed
     const status = await answerBody(client, replica.address, REQUEST_CODE.TRIBUTARY_REPLICATION_STATUS);
     assert.ok(status.follower.snapshotsInstalled > 0, JSON.stringify(status.follower));
     assert.deepEqual(await stateOf(client, replica.address), masterState);
-    for (let queueId = 0; queueId < QUEUES; queueId++) {
-      const low = await minQueueOffset(client, master.address, queueId);
-      assert.ok(low > 0, `queue ${queueId} starts at ${low} on the master`);
-      assert.equal(await minQueueOffset(client, replica.address, queueId), low);
-      assert.equal(
-        await maxQueueOffset(client, replica.address, TOPIC, queueId),
-        await maxQueueOffset(client, master.address, TOPIC, queueId),
-      );
-    }
+    await expectSameTrimmedQueues(client, master.address, replica.address);
     // The stream goes on past the join: new sends and new state reach the replica too.
-    await waitForMasterRoute(client, master.nameServerAddress!, TOPIC, master.address);
-    const producer = new Producer({ nameServer: master.nameServerAddress!, group: 'trimmed-after' });
-    await producer.start();
-    try {
-      for (let i = 0; i < 20; i++) await producer.send({ topic: TOPIC, body: Buffer.from(`after the join ${i}`) });
-    } finally {
-      await producer.shutdown();
-    }
-    await createTopic(client, master.address, 'TrimmedAfterJoin', 1);
+    await sendAndCreateAfterJoin(client, master);
     await converged();
     assert.deepEqual(await stateOf(client, replica.address), await stateOf(client, master.address));
     // Promoted (restarted as a master on its own directory), it recovers the installed snapshots.

@@ -15,7 +15,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 
 import { startBroker } from '../../broker/index.js';
-import { Admin, Producer, TransactionProducer } from '../../client/index.js';
+import { Admin, Producer, TransactionProducer, type SendResult } from '../../client/index.js';
 import { startNameServer } from '../../namesrv/index.js';
 import { PROPERTY } from '../../protocol/message-properties-codec.js';
 import { AsyncLocalContextManager } from '../support/async-local-context-manager.js';
@@ -87,6 +87,94 @@ test('with no tracer provider registered a message carries no traceparent and no
   }
 });
 
+/** Sends one order inside an active root span, as a request handler of an application would. */
+function sendInCheckoutSpan(producer: Producer): Promise<SendResult> {
+  return trace.getTracer('test').startActiveSpan('checkout-request', { root: true }, async (request) => {
+    try {
+      return await producer.send({ topic: 'chain-orders', body: 'order 1', tags: 'paid', keys: ['k1', 'k2'] });
+    } finally {
+      request.end();
+    }
+  });
+}
+
+/** The spans of one message's way through, from the application's request to its processing. */
+interface ChainSpans {
+  readonly request: ReadableSpan;
+  readonly send: ReadableSpan;
+  readonly store: ReadableSpan;
+  readonly receive: ReadableSpan;
+  readonly process: ReadableSpan;
+}
+
+function chainSpans(): ChainSpans {
+  const [request] = spansNamed('checkout-request');
+  const [send] = spansNamed('send chain-orders');
+  const [store] = spansNamed('store chain-orders');
+  const [receive] = spansNamed('receive chain-orders');
+  const [process] = spansNamed('process chain-orders');
+  assert.ok(request && send && store && receive && process, 'every span recorded');
+  return { request, send, store, receive, process };
+}
+
+/** One trace: each span a child of the one before, receive linked to the message, the traceparent stored as sent. */
+function expectChainLinked({ request, send, store, receive, process }: ChainSpans, carried: string | undefined): void {
+  const traceId = send.spanContext().traceId;
+  for (const span of [request, store, process]) assert.is(span.spanContext().traceId, traceId, span.name);
+  assert.is(parentSpanId(send), request.spanContext().spanId, 'send is a child of the active span');
+  assert.is(parentSpanId(store), send.spanContext().spanId, 'store is a child of send');
+  assert.is(parentSpanId(process), send.spanContext().spanId, 'process is a child of send');
+  const [work] = spansNamed('handler-work');
+  assert.is(parentSpanId(work!), process.spanContext().spanId, "the handler's spans nest under process");
+  assert.equal(
+    receive.links.map((link) => link.context.spanId),
+    [send.spanContext().spanId],
+    'receive links to the message',
+  );
+  assert.equal(TRACEPARENT.exec(carried ?? '')?.slice(1), [traceId, send.spanContext().spanId], 'stored as sent');
+}
+
+/** Span kinds and the OpenTelemetry messaging attributes (semantic conventions, RocketMQ's). */
+function expectChainAttributes({ send, store, receive, process }: ChainSpans, msgId: string, port: number): void {
+  assert.is(send.kind, SpanKind.PRODUCER);
+  assert.is(store.kind, SpanKind.SERVER);
+  assert.is(receive.kind, SpanKind.CONSUMER);
+  assert.is(process.kind, SpanKind.CONSUMER);
+  assert.is(send.instrumentationScope.name, 'tributary');
+  assert.equal(
+    {
+      system: send.attributes['messaging.system'],
+      operation: send.attributes['messaging.operation.type'],
+      destination: send.attributes['messaging.destination.name'],
+      id: send.attributes['messaging.message.id'],
+      tag: send.attributes['messaging.rocketmq.message.tag'],
+      keys: send.attributes['messaging.rocketmq.message.keys'],
+      group: send.attributes['messaging.rocketmq.client_group'],
+      type: send.attributes['messaging.rocketmq.message.type'],
+      server: send.attributes['server.address'],
+      port: send.attributes['server.port'],
+    },
+    {
+      system: 'rocketmq',
+      operation: 'send',
+      destination: 'chain-orders',
+      id: msgId,
+      tag: 'paid',
+      keys: ['k1', 'k2'],
+      group: 'chain-producer',
+      type: 'normal',
+      server: HOST,
+      port,
+    },
+  );
+  assert.is(store.attributes['messaging.message.id'], msgId);
+  assert.is(process.attributes['messaging.message.id'], msgId);
+  assert.is(process.attributes['messaging.consumer.group.name'], 'chain-group');
+  assert.is(process.attributes['messaging.operation.type'], 'process');
+  assert.is(receive.attributes['messaging.batch.message_count'], 1);
+  assert.is(process.status.code, SpanStatusCode.UNSET);
+}
+
 test('one trace crosses producer send -> broker store -> consumer process, parents linked', async () => {
   registerTracing();
   exporter.reset();
@@ -112,13 +200,7 @@ test('one trace crosses producer send -> broker store -> consumer process, paren
       async () => (await admin.listTopics()).includes('chain-orders') || undefined,
     );
     await producer.start();
-    const sent = await trace.getTracer('test').startActiveSpan('checkout-request', { root: true }, async (request) => {
-      try {
-        return await producer.send({ topic: 'chain-orders', body: 'order 1', tags: 'paid', keys: ['k1', 'k2'] });
-      } finally {
-        request.end();
-      }
-    });
+    const sent = await sendInCheckoutSpan(producer);
     const recorded = await recordingConsumer(
       {
         nameServer: nameServerAddress,
@@ -132,65 +214,9 @@ test('one trace crosses producer send -> broker store -> consumer process, paren
     await waitFor('the traced message', WAIT_MS, () => recorded.received.length === 1);
     await waitFor('the process span', WAIT_MS, () => spansNamed('process chain-orders').length === 1);
 
-    const [request] = spansNamed('checkout-request');
-    const [send] = spansNamed('send chain-orders');
-    const [store] = spansNamed('store chain-orders');
-    const [receive] = spansNamed('receive chain-orders');
-    const [process] = spansNamed('process chain-orders');
-    assert.ok(request && send && store && receive && process, 'every span recorded');
-    const traceId = send.spanContext().traceId;
-    for (const span of [request, store, process]) assert.is(span.spanContext().traceId, traceId, span.name);
-    assert.is(parentSpanId(send), request.spanContext().spanId, 'send is a child of the active span');
-    assert.is(parentSpanId(store), send.spanContext().spanId, 'store is a child of send');
-    assert.is(parentSpanId(process), send.spanContext().spanId, 'process is a child of send');
-    const [work] = spansNamed('handler-work');
-    assert.is(parentSpanId(work!), process.spanContext().spanId, "the handler's spans nest under process");
-    assert.equal(
-      receive.links.map((link) => link.context.spanId),
-      [send.spanContext().spanId],
-      'receive links to the message',
-    );
-
-    const carried = recorded.received[0]!.properties[PROPERTY.traceParent];
-    assert.equal(TRACEPARENT.exec(carried ?? '')?.slice(1), [traceId, send.spanContext().spanId], 'stored as sent');
-
-    assert.is(send.kind, SpanKind.PRODUCER);
-    assert.is(store.kind, SpanKind.SERVER);
-    assert.is(receive.kind, SpanKind.CONSUMER);
-    assert.is(process.kind, SpanKind.CONSUMER);
-    assert.is(send.instrumentationScope.name, 'tributary');
-    assert.equal(
-      {
-        system: send.attributes['messaging.system'],
-        operation: send.attributes['messaging.operation.type'],
-        destination: send.attributes['messaging.destination.name'],
-        id: send.attributes['messaging.message.id'],
-        tag: send.attributes['messaging.rocketmq.message.tag'],
-        keys: send.attributes['messaging.rocketmq.message.keys'],
-        group: send.attributes['messaging.rocketmq.client_group'],
-        type: send.attributes['messaging.rocketmq.message.type'],
-        server: send.attributes['server.address'],
-        port: send.attributes['server.port'],
-      },
-      {
-        system: 'rocketmq',
-        operation: 'send',
-        destination: 'chain-orders',
-        id: sent.msgId,
-        tag: 'paid',
-        keys: ['k1', 'k2'],
-        group: 'chain-producer',
-        type: 'normal',
-        server: HOST,
-        port: broker.port,
-      },
-    );
-    assert.is(store.attributes['messaging.message.id'], sent.msgId);
-    assert.is(process.attributes['messaging.message.id'], sent.msgId);
-    assert.is(process.attributes['messaging.consumer.group.name'], 'chain-group');
-    assert.is(process.attributes['messaging.operation.type'], 'process');
-    assert.is(receive.attributes['messaging.batch.message_count'], 1);
-    assert.is(process.status.code, SpanStatusCode.UNSET);
+    const spans = chainSpans();
+    expectChainLinked(spans, recorded.received[0]!.properties[PROPERTY.traceParent]);
+    expectChainAttributes(spans, sent.msgId, broker.port);
   } finally {
     await consumer?.shutdown();
     await producer.shutdown();

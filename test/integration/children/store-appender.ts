@@ -17,7 +17,7 @@
 //
 // argv[2] is a JSON ChildConfig.
 import { MessageStore, type AppendResult, type MessageStoreOptions } from '../../../storage/index.js';
-import { seededRandom } from '../../support/seeded-random.js';
+import { seededRandom, type SeededRandom } from '../../support/seeded-random.js';
 import { MessageStream, streamQueues } from './crash-message-stream.js';
 
 export interface ChildConfig {
@@ -74,10 +74,18 @@ async function main(): Promise<void> {
   let next = 0;
   for (const { topic, queueId } of streamQueues()) next += store.maxQueueOffset(topic, queueId);
   writeNow(`READY ${next} ${store.recovery.clean ? 1 : 0}`);
+  appendStream(store, stream, schedule, next);
+}
 
+/**
+ * Appends stream messages from `first` on, `config.count` of them, keeping a seeded window of
+ * appends (single and batched) in flight, and reports each acknowledgement and segment roll.
+ */
+function appendStream(store: MessageStore, stream: MessageStream, schedule: SeededRandom, first: number): void {
   const window = schedule.between(16, 96);
-  const end = next + config.count;
+  const end = first + config.count;
   const segmentBytes = config.store.segmentBytes;
+  let next = first;
   let segment = Math.floor(store.stats().maxOffset / segmentBytes);
   let inFlight = 0;
   let pumpScheduled = false;
@@ -118,24 +126,25 @@ async function main(): Promise<void> {
     }
     if (next === end && inFlight === 0 && !finished) {
       finished = true;
-      void finish();
+      void finish(store, next);
     }
-  };
-
-  const finish = async (): Promise<void> => {
-    writeNow(`DONE ${next}`);
-    if (config.mode === 'close') {
-      await store.close();
-      writeNow('CLOSED');
-      if (config.afterClose === 'exit') {
-        process.stdout.write('', () => process.exit(0));
-        return;
-      }
-    }
-    setInterval(() => undefined, 60_000); // wait for the parent's SIGKILL
   };
 
   pump();
+}
+
+/** Every message acknowledged: reports DONE, closes the store in 'close' mode, then waits or exits. */
+async function finish(store: MessageStore, next: number): Promise<void> {
+  writeNow(`DONE ${next}`);
+  if (config.mode === 'close') {
+    await store.close();
+    writeNow('CLOSED');
+    if (config.afterClose === 'exit') {
+      process.stdout.write('', () => process.exit(0));
+      return;
+    }
+  }
+  setInterval(() => undefined, 60_000); // wait for the parent's SIGKILL
 }
 
 main().catch(fail);
