@@ -288,7 +288,7 @@ export class SimulatedStoreRun {
         assert.ok(error instanceof StoreError, `open failed with an untyped error: ${String((error as Error).stack)}`);
         this.counts.typedFailures++;
         if (this.bitFlips && error.code === 'CORRUPT_STORE') return;
-        assert.ok(attempt <= OPEN_TRIES_WITH_FAULTS + 1, `open keeps failing: ${error.message}`);
+        assert.ok(attempt <= OPEN_TRIES_WITH_FAULTS + 1, `open keeps failing: ${error.message} ${causeOf(error)}`);
       }
     }
     this.fileSystem.faults = this.faults;
@@ -400,6 +400,11 @@ export class SimulatedStoreRun {
       }
     }
   }
+}
+
+/** The stack of what a typed error wraps (an untyped failure inside open is a defect to find). */
+function causeOf(error: Error): string {
+  return error.cause instanceof Error ? `caused by ${String(error.cause.stack)}` : '';
 }
 
 function idOf(input: MessageInput): number {
