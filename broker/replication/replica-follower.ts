@@ -61,7 +61,7 @@ export interface FollowerStatus {
   readonly confirmedEnd: number;
   /** State machine snapshots installed from the master (an empty replica of a trimmed log). */
   readonly snapshotsInstalled: number;
-  /** Per record, master append to dispatch here (replica-lag-histogram.ts). */
+  /** Per record the master appended while this replica was connected, append to dispatch here (replica-lag-histogram.ts). */
   readonly lag: ReplicaLagSummary;
 }
 
@@ -74,6 +74,8 @@ export class ReplicaFollower {
   private appending: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly lag = new ReplicaLagHistogram();
+  /** When this replica's current stream began (its hello): records stamped before it are catch-up, not lag. */
+  private streamStartedAt = Number.POSITIVE_INFINITY;
   private status = {
     masterAddress: undefined as string | undefined,
     haAddress: undefined as string | undefined,
@@ -165,6 +167,7 @@ export class ReplicaFollower {
     socket.setNoDelay(true);
     socket.on('connect', () => {
       this.status.connected = true;
+      this.streamStartedAt = Date.now();
       const { credentials } = this.identity;
       const auth = credentials === undefined ? [] : encodeReplicationFrame(replicaAuthFrame(credentials));
       socket.write(Buffer.concat([...auth, ...encodeReplicationFrame(this.hello())]));
@@ -253,7 +256,11 @@ export class ReplicaFollower {
     });
   }
 
-  /** Each record's lag: now (dispatched) less its store timestamp (the master's append). */
+  /**
+   * Each record's lag: now (dispatched) less its store timestamp (the master's append). A record
+   * the master appended before this stream began waited for the replica to connect: catching
+   * up is not lag, and counting it made the first records after a start or reconnect the max.
+   */
   private recordLag(bytes: Buffer): void {
     const now = Date.now();
     let position = 0;
@@ -261,7 +268,8 @@ export class ReplicaFollower {
       const size = bytes.readInt32BE(position);
       if (size <= 0 || bytes.readUInt32BE(position + RECORD_LAYOUT.magic) !== MAGIC_MESSAGE_V1) return;
       const at = position + RECORD_LAYOUT.storeTimestamp;
-      this.lag.record(now - (bytes.readUInt32BE(at) * 2 ** 32 + bytes.readUInt32BE(at + 4)));
+      const stored = bytes.readUInt32BE(at) * 2 ** 32 + bytes.readUInt32BE(at + 4);
+      if (stored >= this.streamStartedAt) this.lag.record(now - stored);
       position += size;
     }
   }
