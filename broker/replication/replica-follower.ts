@@ -9,13 +9,9 @@ import net from 'node:net';
 import type { RemotingClient } from '../../client/remoting/remoting-client.js';
 import { MAGIC_MESSAGE_V1, RECORD_LAYOUT } from '../../protocol/message-record-layout.js';
 import type { MessageStore, ReplicatedAppend } from '../../storage/index.js';
-import {
-  REPLICA_READ_ARENA_BYTES,
-  REPLICA_READ_BYTES_MIN,
-  REPLICA_RECONNECT_INTERVAL_MS,
-  REPLICA_REPORT_INTERVAL_MS,
-} from '../broker-constants.js';
+import { REPLICA_RECONNECT_INTERVAL_MS, REPLICA_REPORT_INTERVAL_MS } from '../broker-constants.js';
 import { findMaster, replicaLookupClient, splitAddress, type MasterLocation } from './find-master.js';
+import { ReadArena } from './read-arena.js';
 import { replicaAuthFrame } from './replica-auth.js';
 import { ReplicaLagHistogram, type ReplicaLagSummary } from './replica-lag-histogram.js';
 import { ReplicationFrameDecoder, encodeReplicationFrame, type ReplicationFrame } from './replication-frame.js';
@@ -142,7 +138,7 @@ export class ReplicaFollower {
     this.status.haAddress = haAddress;
     const [host, port] = splitAddress(haAddress);
     const decoder = new ReplicationFrameDecoder();
-    const arena = new ReadArena(decoder);
+    const arena = new ReadArena(decoder, () => this.appending);
     // Reads land in consecutive slices of one arena, so the decoder hands a large data frame on
     // as a view of them instead of joining its chunks (the records are then copied once, into
     // the mapping).
@@ -154,7 +150,11 @@ export class ReplicaFollower {
         callback: (bytes, buffer) => {
           arena.used(bytes);
           try {
-            decoder.push(Buffer.from(buffer.buffer, buffer.byteOffset, bytes), (frame) => this.received(frame, socket));
+            decoder.push(Buffer.from(buffer.buffer, buffer.byteOffset, bytes), (frame) => {
+              // A machine may keep its snapshot's bytes: their arena is never read into again.
+              if (frame.type === 'snapshot') arena.keep();
+              this.received(frame, socket);
+            });
           } catch (error) {
             this.hooks.onError(error, `the stream from master ${haAddress}`);
             socket.destroy();
@@ -225,8 +225,8 @@ export class ReplicaFollower {
       return;
     }
     this.status.masterLogEnd = frame.masterLogEnd;
-    // Frames are applied in arrival order; their bytes stay valid meanwhile (an arena is never
-    // rewritten) and are copied once, into the mapping. Nothing more is applied from a stream
+    // Frames are applied in arrival order; their bytes stay valid meanwhile (an arena is read
+    // into again only once they are applied, read-arena.ts) and are copied once, into the mapping. Nothing more is applied from a stream
     // once one of its frames failed.
     this.appending = this.appending.then(async () => {
       if (this.closed || this.socket !== socket || socket.destroyed) return;
@@ -296,30 +296,5 @@ export class ReplicaFollower {
     const found = await (locate?.() ?? findMaster(this.lookup, nameServers, brokerName));
     if (found !== undefined) this.status.masterAddress = found.masterAddress;
     return found?.haAddress;
-  }
-}
-
-/**
- * Where a replica's socket reads go: the free tail of the current arena, a new arena once less
- * than REPLICA_READ_BYTES_MIN is left, starting with the decoder's unfinished frame (moved, so
- * the frame stays one run of memory). An arena is never written twice, so frames that are views
- * of it stay valid however long they wait to be appended.
- */
-class ReadArena {
-  private arena = Buffer.allocUnsafe(REPLICA_READ_ARENA_BYTES);
-  private at = 0;
-
-  constructor(private readonly decoder: ReplicationFrameDecoder) {}
-
-  free(): Buffer {
-    if (this.arena.length - this.at < REPLICA_READ_BYTES_MIN) {
-      this.arena = Buffer.allocUnsafe(REPLICA_READ_ARENA_BYTES);
-      this.at = this.decoder.moveInto(this.arena.subarray(0, REPLICA_READ_ARENA_BYTES - REPLICA_READ_BYTES_MIN));
-    }
-    return this.arena.subarray(this.at);
-  }
-
-  used(bytes: number): void {
-    this.at += bytes;
   }
 }
