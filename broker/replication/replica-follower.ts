@@ -226,8 +226,8 @@ export class ReplicaFollower {
     }
     this.status.masterLogEnd = frame.masterLogEnd;
     // Frames are applied in arrival order; their bytes stay valid meanwhile (an arena is read
-    // into again only once they are applied, read-arena.ts) and are copied once, into the mapping. Nothing more is applied from a stream
-    // once one of its frames failed.
+    // into again only once they are applied, read-arena.ts) and are copied once, into the
+    // mapping. Nothing more is applied from a stream once one of its frames failed.
     this.appending = this.appending.then(async () => {
       if (this.closed || this.socket !== socket || socket.destroyed) return;
       try {
