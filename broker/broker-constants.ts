@@ -26,10 +26,12 @@ export const REPLICA_RECONNECT_INTERVAL_MS = 500;
  * writer's append hook); the poll only picks up what else appends (state machine commands).
  */
 export const REPLICATION_IDLE_POLL_MS = 10;
-/** A replica reads its master's stream into arenas of this size (replica-follower.ts ReadArena). */
+/** A replica reads its master's stream into arenas of this size (read-arena.ts). */
 export const REPLICA_READ_ARENA_BYTES = 32 * 1024 * 1024;
 /** A replica's socket read is offered at least this much room (else a new arena). */
 export const REPLICA_READ_BYTES_MIN = 256 * 1024;
+/** A replica keeps this many read arenas whose frames are all applied, to read into again (read-arena.ts). */
+export const REPLICA_READ_ARENAS_SPARE_MAX = 2;
 /** A replica's lag histogram (replica-lag-histogram.ts) counts lags up to this; longer ones count here. */
 export const REPLICA_LAG_MS_MAX = 60_000;
 /** A rejoining replica compares at most this many of its last records with its master's before giving up. */

@@ -9,13 +9,9 @@ import net from 'node:net';
 import type { RemotingClient } from '../../client/remoting/remoting-client.js';
 import { MAGIC_MESSAGE_V1, RECORD_LAYOUT } from '../../protocol/message-record-layout.js';
 import type { MessageStore, ReplicatedAppend } from '../../storage/index.js';
-import {
-  REPLICA_READ_ARENA_BYTES,
-  REPLICA_READ_BYTES_MIN,
-  REPLICA_RECONNECT_INTERVAL_MS,
-  REPLICA_REPORT_INTERVAL_MS,
-} from '../broker-constants.js';
+import { REPLICA_RECONNECT_INTERVAL_MS, REPLICA_REPORT_INTERVAL_MS } from '../broker-constants.js';
 import { findMaster, replicaLookupClient, splitAddress, type MasterLocation } from './find-master.js';
+import { ReadArena } from './read-arena.js';
 import { replicaAuthFrame } from './replica-auth.js';
 import { ReplicaLagHistogram, type ReplicaLagSummary } from './replica-lag-histogram.js';
 import { ReplicationFrameDecoder, encodeReplicationFrame, type ReplicationFrame } from './replication-frame.js';
@@ -61,7 +57,7 @@ export interface FollowerStatus {
   readonly confirmedEnd: number;
   /** State machine snapshots installed from the master (an empty replica of a trimmed log). */
   readonly snapshotsInstalled: number;
-  /** Per record, master append to dispatch here (replica-lag-histogram.ts). */
+  /** Per record the master appended while this replica was connected, append to dispatch here (replica-lag-histogram.ts). */
   readonly lag: ReplicaLagSummary;
 }
 
@@ -74,6 +70,8 @@ export class ReplicaFollower {
   private appending: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly lag = new ReplicaLagHistogram();
+  /** When this replica's current stream began (its hello): records stamped before it are catch-up, not lag. */
+  private streamStartedAt = Number.POSITIVE_INFINITY;
   private status = {
     masterAddress: undefined as string | undefined,
     haAddress: undefined as string | undefined,
@@ -140,7 +138,7 @@ export class ReplicaFollower {
     this.status.haAddress = haAddress;
     const [host, port] = splitAddress(haAddress);
     const decoder = new ReplicationFrameDecoder();
-    const arena = new ReadArena(decoder);
+    const arena = new ReadArena(decoder, () => this.appending);
     // Reads land in consecutive slices of one arena, so the decoder hands a large data frame on
     // as a view of them instead of joining its chunks (the records are then copied once, into
     // the mapping).
@@ -152,7 +150,11 @@ export class ReplicaFollower {
         callback: (bytes, buffer) => {
           arena.used(bytes);
           try {
-            decoder.push(Buffer.from(buffer.buffer, buffer.byteOffset, bytes), (frame) => this.received(frame, socket));
+            decoder.push(Buffer.from(buffer.buffer, buffer.byteOffset, bytes), (frame) => {
+              // A machine may keep its snapshot's bytes: their arena is never read into again.
+              if (frame.type === 'snapshot') arena.keep();
+              this.received(frame, socket);
+            });
           } catch (error) {
             this.hooks.onError(error, `the stream from master ${haAddress}`);
             socket.destroy();
@@ -165,6 +167,7 @@ export class ReplicaFollower {
     socket.setNoDelay(true);
     socket.on('connect', () => {
       this.status.connected = true;
+      this.streamStartedAt = Date.now();
       const { credentials } = this.identity;
       const auth = credentials === undefined ? [] : encodeReplicationFrame(replicaAuthFrame(credentials));
       socket.write(Buffer.concat([...auth, ...encodeReplicationFrame(this.hello())]));
@@ -222,9 +225,9 @@ export class ReplicaFollower {
       return;
     }
     this.status.masterLogEnd = frame.masterLogEnd;
-    // Frames are applied in arrival order; their bytes stay valid meanwhile (an arena is never
-    // rewritten) and are copied once, into the mapping. Nothing more is applied from a stream
-    // once one of its frames failed.
+    // Frames are applied in arrival order; their bytes stay valid meanwhile (an arena is read
+    // into again only once they are applied, read-arena.ts) and are copied once, into the
+    // mapping. Nothing more is applied from a stream once one of its frames failed.
     this.appending = this.appending.then(async () => {
       if (this.closed || this.socket !== socket || socket.destroyed) return;
       try {
@@ -253,7 +256,11 @@ export class ReplicaFollower {
     });
   }
 
-  /** Each record's lag: now (dispatched) less its store timestamp (the master's append). */
+  /**
+   * Each record's lag: now (dispatched) less its store timestamp (the master's append). A record
+   * the master appended before this stream began waited for the replica to connect: catching
+   * up is not lag, and counting it made the first records after a start or reconnect the max.
+   */
   private recordLag(bytes: Buffer): void {
     const now = Date.now();
     let position = 0;
@@ -261,7 +268,8 @@ export class ReplicaFollower {
       const size = bytes.readInt32BE(position);
       if (size <= 0 || bytes.readUInt32BE(position + RECORD_LAYOUT.magic) !== MAGIC_MESSAGE_V1) return;
       const at = position + RECORD_LAYOUT.storeTimestamp;
-      this.lag.record(now - (bytes.readUInt32BE(at) * 2 ** 32 + bytes.readUInt32BE(at + 4)));
+      const stored = bytes.readUInt32BE(at) * 2 ** 32 + bytes.readUInt32BE(at + 4);
+      if (stored >= this.streamStartedAt) this.lag.record(now - stored);
       position += size;
     }
   }
@@ -288,30 +296,5 @@ export class ReplicaFollower {
     const found = await (locate?.() ?? findMaster(this.lookup, nameServers, brokerName));
     if (found !== undefined) this.status.masterAddress = found.masterAddress;
     return found?.haAddress;
-  }
-}
-
-/**
- * Where a replica's socket reads go: the free tail of the current arena, a new arena once less
- * than REPLICA_READ_BYTES_MIN is left, starting with the decoder's unfinished frame (moved, so
- * the frame stays one run of memory). An arena is never written twice, so frames that are views
- * of it stay valid however long they wait to be appended.
- */
-class ReadArena {
-  private arena = Buffer.allocUnsafe(REPLICA_READ_ARENA_BYTES);
-  private at = 0;
-
-  constructor(private readonly decoder: ReplicationFrameDecoder) {}
-
-  free(): Buffer {
-    if (this.arena.length - this.at < REPLICA_READ_BYTES_MIN) {
-      this.arena = Buffer.allocUnsafe(REPLICA_READ_ARENA_BYTES);
-      this.at = this.decoder.moveInto(this.arena.subarray(0, REPLICA_READ_ARENA_BYTES - REPLICA_READ_BYTES_MIN));
-    }
-    return this.arena.subarray(this.at);
-  }
-
-  used(bytes: number): void {
-    this.at += bytes;
   }
 }

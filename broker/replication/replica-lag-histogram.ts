@@ -1,8 +1,8 @@
 // How far behind its master a replica runs, per record: the time from the master's append (the
 // record's store timestamp, in ms) to the moment the replica has dispatched it (queues and index
 // written, pulls woken). Both clocks are the same on one machine; across machines the figure
-// also carries their skew. The stamp is whole milliseconds, so each value is the true lag plus
-// up to 1 ms.
+// also carries their skew. Both times are whole milliseconds (the stamp and Date.now()), so a
+// value is the true lag to within 1 ms either way, counted in the bucket of its ceiling.
 import { REPLICA_LAG_MS_MAX } from '../broker-constants.js';
 
 export interface ReplicaLagSummary {
@@ -10,6 +10,8 @@ export interface ReplicaLagSummary {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** Every non-empty bucket as [lag ms, records], by lag: a reader may subtract two summaries for a window. */
+  readonly byMs: readonly (readonly [number, number])[];
 }
 
 /** One counter per millisecond up to REPLICA_LAG_MS_MAX (longer lags are counted there). */
@@ -26,7 +28,10 @@ export class ReplicaLagHistogram {
   }
 
   summary(): ReplicaLagSummary {
-    return { count: this.total, p50Ms: this.percentile(0.5), p99Ms: this.percentile(0.99), maxMs: this.max };
+    const byMs: [number, number][] = [];
+    for (let bucket = 0; bucket <= this.max; bucket++)
+      if (this.counts[bucket]! > 0) byMs.push([bucket, this.counts[bucket]!]);
+    return { count: this.total, p50Ms: this.percentile(0.5), p99Ms: this.percentile(0.99), maxMs: this.max, byMs };
   }
 
   private percentile(fraction: number): number {

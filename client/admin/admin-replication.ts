@@ -28,8 +28,12 @@ export interface ReplicationStatus {
     confirmedEnd: number;
     /** State machine snapshots installed from the master (an empty replica joining a master whose retention trimmed its log). */
     snapshotsInstalled: number;
-    /** Per record, the master's append to the replica's dispatch (ms; the true lag plus up to 1 ms). */
-    lag: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
+    /**
+     * Per record the master appended while the replica was connected, the master's append to
+     * the replica's dispatch (whole ms, within 1 ms of the true lag); `byMs` holds every
+     * non-empty bucket as [lag ms, records], so two readings give a window's figures.
+     */
+    lag: { count: number; p50Ms: number; p99Ms: number; maxMs: number; byMs: [number, number][] };
   };
   readonly truncations: number;
   readonly bytes: number;
