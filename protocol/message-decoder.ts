@@ -141,7 +141,7 @@ export function receivedMessageFields(message: ReceivedMessage): ReceivedMessage
 export function decodeRecords(bytes: Buffer): DecodedRecords {
   const records: (ReceivedMessage | UndecodableRecord)[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  let previous: RecordMessage | undefined;
+  const topics = new TopicReuse();
   let at = 0;
   while (at < bytes.length) {
     if (bytes.length - at < FIXED_BYTES)
@@ -150,13 +150,12 @@ export function decodeRecords(bytes: Buffer): DecodedRecords {
     if (size < FIXED_BYTES || size > bytes.length - at)
       return { records, broken: new MessageDecodeError(`bad record length ${size} at ${at}`) };
     try {
-      previous = decodeOne(bytes, view, at, size, previous);
-      records.push(previous);
+      records.push(decodeOne(bytes, view, at, size, topics));
     } catch (error) {
       if (!(error instanceof MessageDecodeError)) throw error;
       let asStored: ReceivedMessage | undefined;
       try {
-        asStored = decodeOne(bytes, view, at, size, undefined, false);
+        asStored = decodeOne(bytes, view, at, size, new TopicReuse(), false);
       } catch {
         asStored = undefined; // Its inner lengths are wrong too: only the fixed fields can be read.
       }
@@ -198,15 +197,14 @@ function undecodableRecord(
 export function decodeMessages(bytes: Buffer): ReceivedMessage[] {
   const messages: ReceivedMessage[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  let previous: RecordMessage | undefined;
+  const topics = new TopicReuse();
   let at = 0;
   while (at < bytes.length) {
     if (bytes.length - at < FIXED_BYTES) throw new MessageDecodeError(`truncated record at ${at}`);
     const size = view.getInt32(at);
     if (size < FIXED_BYTES || size > bytes.length - at)
       throw new MessageDecodeError(`bad record length ${size} at ${at}`);
-    previous = decodeOne(bytes, view, at, size, previous);
-    messages.push(previous);
+    messages.push(decodeOne(bytes, view, at, size, topics));
     at += size;
   }
   return messages;
@@ -214,14 +212,14 @@ export function decodeMessages(bytes: Buffer): ReceivedMessage[] {
 
 /**
  * Checks the record's inner lengths and decodes it, inflating a compressed body unless told not
- * to; `previous` lends its topic string when equal.
+ * to; `topics` lends the previous record's topic string when its bytes are the same.
  */
 function decodeOne(
   bytes: Buffer,
   view: DataView,
   at: number,
   size: number,
-  previous: RecordMessage | undefined,
+  topics: TopicReuse,
   inflate = true,
 ): RecordMessage {
   const bodyLength = view.getInt32(at + RECORD_LAYOUT.bodyLength);
@@ -237,11 +235,38 @@ function decodeOne(
   const sysFlag = view.getInt32(at + RECORD_LAYOUT.sysFlag);
   let body = bytes.subarray(at + BODY_AT, topicLengthAt);
   if (inflate && (sysFlag & MESSAGE_SYS_FLAG.compressed) !== 0) body = inflateBody(body, at);
-  const topic =
-    previous !== undefined && previous.hasTopicBytes(bytes, topicLengthAt + 1, topicLength)
-      ? previous.topic
-      : bytes.toString('latin1', topicLengthAt + 1, propertiesLengthAt);
-  return new RecordMessage(bytes, view, at, topic, body);
+  const topic = topics.topicAt(bytes, view, topicLengthAt + 1, topicLength);
+  return new RecordMessage(bytes, view, at, topic, body, sysFlag);
+}
+
+/**
+ * The topic strings of one pull answer: its records are one queue's, so nearly always of one
+ * topic. A record's topic bytes are compared with the previous record's, four at a time, and
+ * when equal the previous string is used again (no string built per message).
+ */
+class TopicReuse {
+  #bytes: Buffer | undefined = undefined;
+  #at = 0;
+  #length = -1;
+  #topic = '';
+
+  topicAt(bytes: Buffer, view: DataView, at: number, length: number): string {
+    if (bytes !== this.#bytes || length !== this.#length || !sameBytes(view, this.#at, at, length)) {
+      this.#bytes = bytes;
+      this.#length = length;
+      this.#topic = bytes.toString('latin1', at, at + length);
+    }
+    this.#at = at;
+    return this.#topic;
+  }
+}
+
+/** Whether the `length` bytes at `a` and at `b` of `view` are equal. */
+function sameBytes(view: DataView, a: number, b: number, length: number): boolean {
+  let i = 0;
+  for (; i + 4 <= length; i += 4) if (view.getInt32(a + i) !== view.getInt32(b + i)) return false;
+  for (; i < length; i++) if (view.getUint8(a + i) !== view.getUint8(b + i)) return false;
+  return true;
 }
 
 /**
@@ -268,13 +293,13 @@ export class RecordMessage implements ReceivedMessage {
   #offsetMsgId: string | undefined;
   #keys: readonly string[] | undefined;
 
-  constructor(bytes: Buffer, view: DataView, at: number, topic: string, body: Buffer) {
+  constructor(bytes: Buffer, view: DataView, at: number, topic: string, body: Buffer, sysFlag: number) {
     this.topic = topic;
     this.queueId = view.getInt32(at + RECORD_LAYOUT.queueId);
     this.queueOffset = readLong(view, at + RECORD_LAYOUT.queueOffset);
     this.commitLogOffset = readLong(view, at + RECORD_LAYOUT.physicalOffset);
     this.flag = view.getInt32(at + RECORD_LAYOUT.flag);
-    this.sysFlag = view.getInt32(at + RECORD_LAYOUT.sysFlag);
+    this.sysFlag = sysFlag;
     this.bornTimestamp = readLong(view, at + RECORD_LAYOUT.bornTimestamp);
     this.storeTimestamp = readLong(view, at + RECORD_LAYOUT.storeTimestamp);
     this.reconsumeTimes = view.getInt32(at + RECORD_LAYOUT.reconsumeTimes);
@@ -329,15 +354,6 @@ export class RecordMessage implements ReceivedMessage {
       this.#keys = keys === undefined || keys === '' ? NO_KEYS : keys.split(' ');
     }
     return this.#keys;
-  }
-
-  /** Whether this message's topic has the `length` bytes at `at` of `bytes` (compared byte by byte). */
-  hasTopicBytes(bytes: Buffer, at: number, length: number): boolean {
-    if (this.topic.length !== length) return false;
-    const own = this.#bytes;
-    const ownAt = this.#topicAt();
-    for (let i = 0; i < length; i++) if (bytes[at + i] !== own[ownAt + i]) return false;
-    return true;
   }
 
   /** Where the topic's bytes start in #bytes (its length byte is just before). */

@@ -46,7 +46,8 @@ export interface PullSettings {
   readonly prefetchBytes: number;
   /** The subscription expression sent to the broker, and the local tag check. */
   readonly expression: string;
-  readonly accepts: (message: ReceivedMessage) => boolean;
+  /** The local tag check; undefined takes every message. */
+  readonly accepts: ((message: ReceivedMessage) => boolean) | undefined;
 }
 
 /** What the puller hands on besides messages. */
@@ -192,11 +193,12 @@ export class QueuePuller {
     const held: HeldRecord[] = [];
     const messages: ReceivedMessage[] = [];
     const undecodable: UndecodableRecord[] = [];
+    const accepts = this.settings.accepts;
     for (const record of records) {
       if (isUndecodable(record)) {
         held.push(record);
         undecodable.push(record);
-      } else if (this.settings.accepts(record)) {
+      } else if (accepts === undefined || accepts(record)) {
         held.push(record);
         messages.push(record);
       }
