@@ -251,22 +251,19 @@ class TopicReuse {
   #topic = '';
 
   topicAt(bytes: Buffer, view: DataView, at: number, length: number): string {
-    if (bytes !== this.#bytes || length !== this.#length || !sameBytes(view, this.#at, at, length)) {
+    const previousAt = this.#at;
+    this.#at = at;
+    let same = bytes === this.#bytes && length === this.#length;
+    let i = 0;
+    for (; same && i + 4 <= length; i += 4) same = view.getInt32(previousAt + i) === view.getInt32(at + i);
+    for (; same && i < length; i++) same = bytes[previousAt + i] === bytes[at + i];
+    if (!same) {
       this.#bytes = bytes;
       this.#length = length;
       this.#topic = bytes.toString('latin1', at, at + length);
     }
-    this.#at = at;
     return this.#topic;
   }
-}
-
-/** Whether the `length` bytes at `a` and at `b` of `view` are equal. */
-function sameBytes(view: DataView, a: number, b: number, length: number): boolean {
-  let i = 0;
-  for (; i + 4 <= length; i += 4) if (view.getInt32(a + i) !== view.getInt32(b + i)) return false;
-  for (; i < length; i++) if (view.getUint8(a + i) !== view.getUint8(b + i)) return false;
-  return true;
 }
 
 /**
@@ -274,18 +271,18 @@ function sameBytes(view: DataView, a: number, b: number, length: number): boolea
  * costly fields are getters that decode on first access and keep the result.
  */
 export class RecordMessage implements ReceivedMessage {
-  readonly topic: string;
-  readonly queueId: number;
-  readonly queueOffset: number;
-  readonly commitLogOffset: number;
-  readonly flag: number;
-  readonly sysFlag: number;
-  readonly bornTimestamp: number;
-  readonly storeTimestamp: number;
-  readonly reconsumeTimes: number;
-  readonly preparedTransactionOffset: number;
-  readonly bodyCrc: number;
-  readonly body: Buffer;
+  declare readonly topic: string;
+  declare readonly queueId: number;
+  declare readonly queueOffset: number;
+  declare readonly commitLogOffset: number;
+  declare readonly flag: number;
+  declare readonly sysFlag: number;
+  declare readonly bornTimestamp: number;
+  declare readonly storeTimestamp: number;
+  declare readonly reconsumeTimes: number;
+  declare readonly preparedTransactionOffset: number;
+  declare readonly bodyCrc: number;
+  declare readonly body: Buffer;
   readonly #bytes: Buffer;
   /** Where the record starts in #bytes; the lazy fields find theirs from it. */
   readonly #at: number;
