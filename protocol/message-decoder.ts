@@ -7,6 +7,7 @@
 // hosts and the offset id on first access. A consumer that reads only the body and a timestamp
 // never pays for the rest, which was most of the decoding cost (a properties object, two host
 // strings and a 32-character id per message).
+import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { inspect } from 'node:util';
 
@@ -140,8 +141,8 @@ export function receivedMessageFields(message: ReceivedMessage): ReceivedMessage
  */
 export function decodeRecords(bytes: Buffer): DecodedRecords {
   const records: (ReceivedMessage | UndecodableRecord)[] = [];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const topics = new TopicReuse();
+  const body = new PullBody(bytes);
+  const view = body.view;
   let at = 0;
   while (at < bytes.length) {
     if (bytes.length - at < FIXED_BYTES)
@@ -150,12 +151,12 @@ export function decodeRecords(bytes: Buffer): DecodedRecords {
     if (size < FIXED_BYTES || size > bytes.length - at)
       return { records, broken: new MessageDecodeError(`bad record length ${size} at ${at}`) };
     try {
-      records.push(decodeOne(bytes, view, at, size, topics));
+      records.push(decodeOne(body, at, size));
     } catch (error) {
       if (!(error instanceof MessageDecodeError)) throw error;
       let asStored: ReceivedMessage | undefined;
       try {
-        asStored = decodeOne(bytes, view, at, size, new TopicReuse(), false);
+        asStored = decodeOne(new PullBody(bytes), at, size, false);
       } catch {
         asStored = undefined; // Its inner lengths are wrong too: only the fixed fields can be read.
       }
@@ -196,32 +197,23 @@ function undecodableRecord(
 
 export function decodeMessages(bytes: Buffer): ReceivedMessage[] {
   const messages: ReceivedMessage[] = [];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const topics = new TopicReuse();
+  const body = new PullBody(bytes);
+  const view = body.view;
   let at = 0;
   while (at < bytes.length) {
     if (bytes.length - at < FIXED_BYTES) throw new MessageDecodeError(`truncated record at ${at}`);
     const size = view.getInt32(at);
     if (size < FIXED_BYTES || size > bytes.length - at)
       throw new MessageDecodeError(`bad record length ${size} at ${at}`);
-    messages.push(decodeOne(bytes, view, at, size, topics));
+    messages.push(decodeOne(body, at, size));
     at += size;
   }
   return messages;
 }
 
-/**
- * Checks the record's inner lengths and decodes it, inflating a compressed body unless told not
- * to; `topics` lends the previous record's topic string when its bytes are the same.
- */
-function decodeOne(
-  bytes: Buffer,
-  view: DataView,
-  at: number,
-  size: number,
-  topics: TopicReuse,
-  inflate = true,
-): RecordMessage {
+/** Checks the record's inner lengths and decodes it, inflating a compressed body unless told not to. */
+function decodeOne(source: PullBody, at: number, size: number, inflate = true): RecordMessage {
+  const { bytes, view } = source;
   const bodyLength = view.getInt32(at + RECORD_LAYOUT.bodyLength);
   const topicLengthAt = at + BODY_AT + bodyLength;
   if (bodyLength < 0 || topicLengthAt + 1 > at + size) throw new MessageDecodeError(`bad body length at ${at}`);
@@ -233,33 +225,59 @@ function decodeOne(
     throw new MessageDecodeError(`inner lengths do not add up at ${at}`);
   }
   const sysFlag = view.getInt32(at + RECORD_LAYOUT.sysFlag);
-  let body = bytes.subarray(at + BODY_AT, topicLengthAt);
+  let body = source.slice(at + BODY_AT, bodyLength);
   if (inflate && (sysFlag & MESSAGE_SYS_FLAG.compressed) !== 0) body = inflateBody(body, at);
-  const topic = topics.topicAt(bytes, view, topicLengthAt + 1, topicLength);
+  const topic = source.topicAt(topicLengthAt + 1, topicLength);
   return new RecordMessage(bytes, view, at, topic, body, sysFlag);
 }
 
 /**
- * The topic strings of one pull answer: its records are one queue's, so nearly always of one
- * topic. A record's topic bytes are compared with the previous record's, four at a time, and
- * when equal the previous string is used again (no string built per message).
+ * Node's own Buffer constructor for a view of an ArrayBuffer (what Buffer's typed-array methods
+ * build their results with): a Buffer like any other, made without `subarray`'s argument checks
+ * and its two getter reads, which cost twice the view itself per message.
  */
-class TopicReuse {
-  #bytes: Buffer | undefined = undefined;
-  #at = 0;
-  #length = -1;
+const BufferView = (Buffer as unknown as Record<symbol, unknown>)[Symbol.species] as new (
+  buffer: ArrayBufferLike,
+  byteOffset: number,
+  length: number,
+) => Buffer;
+assert(Buffer.isBuffer(new BufferView(new ArrayBuffer(1), 0, 1)), 'Buffer[Symbol.species] builds Buffers');
+
+/**
+ * One pull answer being decoded: its bytes and views of them, and the topic string of the
+ * record decoded last. Its records are one queue's, so nearly always of one topic: a record's
+ * topic bytes are compared with the previous record's, four at a time, and when equal the
+ * previous string is used again (no string built per message).
+ */
+class PullBody {
+  readonly view: DataView;
+  readonly #buffer: ArrayBufferLike;
+  readonly #byteOffset: number;
+  #topicAt = 0;
+  #topicLength = -1;
   #topic = '';
 
-  topicAt(bytes: Buffer, view: DataView, at: number, length: number): string {
-    const previousAt = this.#at;
-    this.#at = at;
-    let same = bytes === this.#bytes && length === this.#length;
+  constructor(readonly bytes: Buffer) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    this.#buffer = bytes.buffer;
+    this.#byteOffset = bytes.byteOffset;
+  }
+
+  /** `length` bytes from `at`, as a Buffer over the same memory (checked by the caller). */
+  slice(at: number, length: number): Buffer {
+    return new BufferView(this.#buffer, this.#byteOffset + at, length);
+  }
+
+  topicAt(at: number, length: number): string {
+    const { bytes, view } = this;
+    const previousAt = this.#topicAt;
+    this.#topicAt = at;
+    let same = length === this.#topicLength;
     let i = 0;
     for (; same && i + 4 <= length; i += 4) same = view.getInt32(previousAt + i) === view.getInt32(at + i);
     for (; same && i < length; i++) same = bytes[previousAt + i] === bytes[at + i];
     if (!same) {
-      this.#bytes = bytes;
-      this.#length = length;
+      this.#topicLength = length;
       this.#topic = bytes.toString('latin1', at, at + length);
     }
     return this.#topic;
@@ -305,9 +323,6 @@ export class RecordMessage implements ReceivedMessage {
     this.body = body;
     this.#bytes = bytes;
     this.#at = at;
-    this.#properties = undefined;
-    this.#offsetMsgId = undefined;
-    this.#keys = undefined;
   }
 
   get bornHost(): string {
