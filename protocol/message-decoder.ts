@@ -253,9 +253,10 @@ class PullBody {
   readonly view: DataView;
   readonly #buffer: ArrayBufferLike;
   readonly #byteOffset: number;
-  #topicAt = 0;
-  #topicLength = -1;
-  #topic = '';
+  /** Where the last record's topic bytes are, their length and its string. */
+  private lastTopicAt = 0;
+  private lastTopicLength = -1;
+  private lastTopic = '';
 
   constructor(readonly bytes: Buffer) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -270,17 +271,17 @@ class PullBody {
 
   topicAt(at: number, length: number): string {
     const { bytes, view } = this;
-    const previousAt = this.#topicAt;
-    this.#topicAt = at;
-    let same = length === this.#topicLength;
+    const previousAt = this.lastTopicAt;
+    this.lastTopicAt = at;
+    let same = length === this.lastTopicLength;
     let i = 0;
     for (; same && i + 4 <= length; i += 4) same = view.getInt32(previousAt + i) === view.getInt32(at + i);
     for (; same && i < length; i++) same = bytes[previousAt + i] === bytes[at + i];
     if (!same) {
-      this.#topicLength = length;
-      this.#topic = bytes.toString('latin1', at, at + length);
+      this.lastTopicLength = length;
+      this.lastTopic = bytes.toString('latin1', at, at + length);
     }
-    return this.#topic;
+    return this.lastTopic;
   }
 }
 
