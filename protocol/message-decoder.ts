@@ -7,7 +7,6 @@
 // hosts and the offset id on first access. A consumer that reads only the body and a timestamp
 // never pays for the rest, which was most of the decoding cost (a properties object, two host
 // strings and a 32-character id per message).
-import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { inspect } from 'node:util';
 
@@ -234,14 +233,22 @@ function decodeOne(source: PullBody, at: number, size: number, inflate = true): 
 /**
  * Node's own Buffer constructor for a view of an ArrayBuffer (what Buffer's typed-array methods
  * build their results with): a Buffer like any other, made without `subarray`'s argument checks
- * and its two getter reads, which cost twice the view itself per message.
+ * and its two getter reads, which cost twice the view itself per message. Should a Node version
+ * not offer it, Buffer.from builds the same view.
  */
-const BufferView = (Buffer as unknown as Record<symbol, unknown>)[Symbol.species] as new (
-  buffer: ArrayBufferLike,
-  byteOffset: number,
-  length: number,
-) => Buffer;
-assert(Buffer.isBuffer(new BufferView(new ArrayBuffer(1), 0, 1)), 'Buffer[Symbol.species] builds Buffers');
+type BufferViewConstructor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Buffer;
+const BufferView = bufferViewConstructor();
+
+function bufferViewConstructor(): BufferViewConstructor {
+  const species = (Buffer as unknown as Record<symbol, unknown>)[Symbol.species];
+  if (typeof species === 'function') {
+    const view = new (species as BufferViewConstructor)(new ArrayBuffer(2), 1, 1);
+    if (Buffer.isBuffer(view) && view.byteOffset === 1 && view.length === 1) return species as BufferViewConstructor;
+  }
+  return function from(buffer: ArrayBufferLike, byteOffset: number, length: number): Buffer {
+    return Buffer.from(buffer, byteOffset, length);
+  } as unknown as BufferViewConstructor;
+}
 
 /**
  * One pull answer being decoded: its bytes and views of them, and the topic string of the
