@@ -27,6 +27,11 @@ interface Entry {
 
 export class RemoteOffsetStore implements OffsetStore {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * The entry update() last touched: a consumer marks messages processed one at a time, mostly
+   * on one queue in a row, so a repeated update finds its entry without a key and a map lookup.
+   */
+  private lastEntry: Entry | undefined;
 
   constructor(
     private readonly client: ClientInstance,
@@ -48,10 +53,14 @@ export class RemoteOffsetStore implements OffsetStore {
   }
 
   update(queue: MessageQueue, offset: number): void {
-    const key = queueKey(queue);
-    const entry = this.entries.get(key);
-    if (entry === undefined) this.entries.set(key, { queue, offset, dirty: true });
-    else if (entry.offset !== offset) {
+    let entry = this.lastEntry;
+    if (entry?.queue !== queue) {
+      const key = queueKey(queue);
+      entry = this.entries.get(key);
+      if (entry === undefined) this.entries.set(key, (entry = { queue, offset, dirty: true }));
+      this.lastEntry = entry;
+    }
+    if (entry.offset !== offset) {
       entry.offset = offset;
       entry.dirty = true;
     }
@@ -96,6 +105,7 @@ export class RemoteOffsetStore implements OffsetStore {
 
   forget(queue: MessageQueue): void {
     this.entries.delete(queueKey(queue));
+    this.lastEntry = undefined; // (it may be the deleted entry, under another object of the queue)
   }
 }
 

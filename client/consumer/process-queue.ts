@@ -92,14 +92,19 @@ export class ProcessQueue {
   }
 
   add(messages: readonly HeldRecord[]): void {
+    const { entries, offsets } = this;
+    let last = offsets.length > 0 ? offsets[offsets.length - 1]! : -1;
+    let bytes = 0;
     for (const message of messages) {
-      const last = this.offsets.length > 0 ? this.offsets[this.offsets.length - 1]! : -1;
-      if (message.queueOffset <= last) this.ascending = false;
-      this.entries.push(message);
-      this.offsets.push(message.queueOffset);
-      this.heldCount++;
-      this.heldBytes += message.body.length;
+      const offset = message.queueOffset;
+      if (offset <= last) this.ascending = false;
+      last = offset;
+      entries.push(message);
+      offsets.push(offset);
+      bytes += message.body.length;
     }
+    this.heldCount += messages.length;
+    this.heldBytes += bytes;
   }
 
   /** Marks a message processed; returns the offset now safe to commit. */

@@ -416,13 +416,9 @@ export class PushConsumer {
         prefetchCount: this.options.prefetchCount ?? DEFAULTS.prefetchCount,
         prefetchBytes: this.options.prefetchBytes ?? DEFAULTS.prefetchBytes,
         expression: this.subscriptions.expression(topic),
-        accepts: (message) => this.subscriptions.accepts(topic, message),
+        accepts: this.subscriptions.tagCheck(topic),
       },
-      (queue, messages) =>
-        this.dispatcher.deliver(
-          queue,
-          messages.map((m) => this.presented(m)),
-        ),
+      (queue, messages) => this.dispatcher.deliver(queue, this.presentedAll(messages)),
       () => this.state === 'started',
       {
         undecodable: (queue, record) => this.undecodable.handle(queue, record),
@@ -432,6 +428,16 @@ export class PushConsumer {
     );
     this.pullers.set(pq, puller);
     void puller.run();
+  }
+
+  /** `messages` as presented: the same array when none is a retried message (most pulls). */
+  private presentedAll(messages: ReceivedMessage[]): ReceivedMessage[] {
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!;
+      const presented = this.presented(message);
+      if (presented !== message) messages[i] = presented;
+    }
+    return messages;
   }
 
   /** A retried message shows its original topic, as RocketMQ consumers see it. */

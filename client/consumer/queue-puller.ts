@@ -46,7 +46,8 @@ export interface PullSettings {
   readonly prefetchBytes: number;
   /** The subscription expression sent to the broker, and the local tag check. */
   readonly expression: string;
-  readonly accepts: (message: ReceivedMessage) => boolean;
+  /** The local tag check; undefined takes every message. */
+  readonly accepts: ((message: ReceivedMessage) => boolean) | undefined;
 }
 
 /** What the puller hands on besides messages. */
@@ -185,22 +186,11 @@ export class QueuePuller {
 
   /** Holds and hands on what was pulled (nextPullOffset already set); traced when `trace` is given. */
   private take(
-    records: readonly (ReceivedMessage | UndecodableRecord)[],
+    records: (ReceivedMessage | UndecodableRecord)[],
     trace?: { readonly address: string; readonly startedMs: number },
   ): void {
     const pq = this.processQueue;
-    const held: HeldRecord[] = [];
-    const messages: ReceivedMessage[] = [];
-    const undecodable: UndecodableRecord[] = [];
-    for (const record of records) {
-      if (isUndecodable(record)) {
-        held.push(record);
-        undecodable.push(record);
-      } else if (this.settings.accepts(record)) {
-        held.push(record);
-        messages.push(record);
-      }
-    }
+    const { held, messages, undecodable } = this.sort(records);
     if (held.length === 0) {
       if (pq.count === 0) this.offsets.update(pq.queue, pq.nextPullOffset);
       return;
@@ -215,12 +205,44 @@ export class QueuePuller {
   }
 
   /**
+   * The records to hold, to deliver and to send back as undecodable. When every record is a
+   * message the subscription takes (nearly every pull), the pulled list itself is the held and
+   * the delivered list: no two copies built a push at a time.
+   */
+  private sort(records: (ReceivedMessage | UndecodableRecord)[]): {
+    held: readonly HeldRecord[];
+    messages: ReceivedMessage[];
+    undecodable: readonly UndecodableRecord[];
+  } {
+    const accepts = this.settings.accepts;
+    let plain = true;
+    for (let i = 0; plain && i < records.length; i++) {
+      const record = records[i]!;
+      plain = !isUndecodable(record) && (accepts === undefined || accepts(record));
+    }
+    if (plain) return { held: records, messages: records as ReceivedMessage[], undecodable: [] };
+    const held: HeldRecord[] = [];
+    const messages: ReceivedMessage[] = [];
+    const undecodable: UndecodableRecord[] = [];
+    for (const record of records) {
+      if (isUndecodable(record)) {
+        held.push(record);
+        undecodable.push(record);
+      } else if (accepts === undefined || accepts(record)) {
+        held.push(record);
+        messages.push(record);
+      }
+    }
+    return { held, messages, undecodable };
+  }
+
+  /**
    * A pull whose frame broke at some record. The records before it are taken and the next pull
    * starts at it, alone; when it is alone and still broken, it is reported and passed over
    * (nothing names it, so nothing can be sent back).
    */
   private brokenFrame(
-    records: readonly (ReceivedMessage | UndecodableRecord)[],
+    records: (ReceivedMessage | UndecodableRecord)[],
     broken: MessageDecodeError,
     next: number,
   ): boolean {

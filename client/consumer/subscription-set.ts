@@ -26,8 +26,17 @@ export class SubscriptionSet {
   }
 
   accepts(topic: string, message: { tags: string | undefined }): boolean {
+    return this.tagCheck(topic)?.(message) ?? true;
+  }
+
+  /**
+   * The local tag check of `topic`'s messages, or undefined when its expression takes every
+   * message ('*'): a pull loop then checks nothing per message.
+   */
+  tagCheck(topic: string): ((message: { tags: string | undefined }) => boolean) | undefined {
     const tags = this.tagSets.get(topic);
-    return tags === undefined || (message.tags !== undefined && tags.has(message.tags));
+    if (tags === undefined) return undefined;
+    return (message) => message.tags !== undefined && tags.has(message.tags);
   }
 
   /** SubscriptionData entries of the heartbeat (RocketMQ's shape). */

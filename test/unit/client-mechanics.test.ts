@@ -132,6 +132,13 @@ test('subscription-set: tags are checked locally; "*" and empty take everything'
   assert.ok(set.accepts('audit', { tags: undefined }));
   assert.ok(set.accepts('logs', { tags: 'x' }));
   assert.deepEqual(set.topics, ['orders', 'audit', 'logs', '%RETRY%g']);
+  // A pull loop's check: none for a topic that takes everything, the same verdicts otherwise.
+  assert.equal(set.tagCheck('audit'), undefined);
+  assert.equal(set.tagCheck('%RETRY%g'), undefined);
+  const orders = set.tagCheck('orders')!;
+  assert.ok(orders({ tags: 'refunded' }));
+  assert.ok(!orders({ tags: 'created' }));
+  assert.ok(!orders({ tags: undefined }));
 });
 
 test('latency-fault-tolerance: a failed or slow broker is skipped for a while, then used again', () => {

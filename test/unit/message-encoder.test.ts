@@ -53,6 +53,35 @@ test('message-encoder: a record with topic, queue and properties changed decodes
   assert.equal(decoded?.bornHost, original.bornHost);
 });
 
+test('message-decoder: records of several topics in one body each keep their own topic (a shared string only when the bytes match)', () => {
+  // Same lengths differing in the first, a middle or the last byte, shorter and longer, and a
+  // length that is not a multiple of the four bytes compared at once.
+  const topics = [
+    'OrdersA',
+    'OrdersA',
+    'OrdersB',
+    'XrdersB',
+    'OrdXrsB',
+    'Orders',
+    'OrdersAB',
+    'OrdersAB',
+    'T',
+    'T',
+    'U',
+  ];
+  const plain = { ...GOLDEN, sysFlag: 8 };
+  const body = Buffer.concat(topics.map((topic, queueOffset) => encodeMessage({ ...plain, topic, queueOffset })));
+  const decoded = decodeMessages(body);
+  assert.deepEqual(
+    decoded.map((message) => message.topic),
+    topics,
+  );
+  assert.deepEqual(
+    decoded.map((message) => message.queueOffset),
+    topics.map((_, i) => i),
+  );
+});
+
 test('message-encoder: unencodable hosts and oversized topics are refused', () => {
   const original = GOLDEN;
   for (const bornHost of ['[::1]:80', '300.1.1.1:80', 'host:80']) {
