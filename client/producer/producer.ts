@@ -21,6 +21,7 @@ import {
   BATCH_COUNT_MAX_DEFAULT,
   BATCH_BYTES_MAX_DEFAULT,
   PLAIN_SEND_REQUESTS_IN_FLIGHT_PER_QUEUE,
+  PLAIN_SEND_BURST_BYTES_MAX,
 } from '../client-constants.js';
 import { prepareOutgoing, type Message, type OutgoingMessage } from './outgoing-message.js';
 import { QueuedSend, type AfterFirstFailure } from './queued-send.js';
@@ -91,7 +92,7 @@ export class Producer {
   private readonly batching: boolean;
   private nextQueue = 0;
   /** The queue this turn's plain sends go to (see chooseQueue), or undefined. */
-  private burst: { queues: readonly MessageQueue[]; queue: MessageQueue; count: number } | undefined;
+  private burst: { queues: readonly MessageQueue[]; queue: MessageQueue; count: number; bytes: number } | undefined;
   private readonly burstMax: number;
   private state: 'created' | 'started' | 'shut down' = 'created';
 
@@ -316,14 +317,21 @@ export class Producer {
     // batch, then on round-robin: one request per turn instead of one per queue, and queues
     // still take turns across turns. Retries (avoid set) choose afresh.
     const burst = this.burst;
-    if (avoid === undefined && burst !== undefined && burst.queues === queues && burst.count < this.burstMax) {
+    if (
+      avoid === undefined &&
+      burst !== undefined &&
+      burst.queues === queues &&
+      burst.count < this.burstMax &&
+      burst.bytes < PLAIN_SEND_BURST_BYTES_MAX
+    ) {
       burst.count++;
+      burst.bytes += message.body.length;
       return burst.queue;
     }
     const queue = this.roundRobin(queues, avoid);
     if (avoid === undefined && this.batching) {
       if (this.burst === undefined) queueMicrotask(this.endBurst);
-      this.burst = { queues, queue, count: 1 };
+      this.burst = { queues, queue, count: 1, bytes: message.body.length };
     }
     return queue;
   }
