@@ -1,6 +1,6 @@
-// Producer: sends messages to a topic's queues. Queues are chosen round-robin, skipping
-// brokers that just failed or were slow; a message with a sharding key always goes to the same
-// queue. Failed sends are retried on another broker (twice by default). Concurrent sends to one
+// Producer: sends messages to a topic's queues. Queues are chosen round-robin (one queue per
+// event-loop turn's burst of plain sends), skipping brokers that just failed or were slow; a
+// message with a sharding key always goes to the same queue. Failed sends are retried on another broker (twice by default). Concurrent sends to one
 // queue are coalesced into batch requests (see SendCoalescer).
 import {
   SEND_MESSAGE_V2_FIELD as F,
