@@ -35,6 +35,16 @@ export const RETRIES_DEFAULT = 2;
 export const MESSAGE_BYTES_MAX_DEFAULT = 4 * 1024 * 1024;
 export const BATCH_COUNT_MAX_DEFAULT = 256;
 export const BATCH_BYTES_MAX_DEFAULT = 1024 * 1024;
+/**
+ * Batch requests of plain (unordered) sends one queue may have in flight at once, so the broker
+ * appends one while the client encodes the next. Ordered sends (a sharding key) keep one.
+ */
+export const PLAIN_SEND_REQUESTS_IN_FLIGHT_PER_QUEUE = 2;
+/**
+ * Body bytes of one event-loop turn's plain sends that go to one queue before the next queue
+ * takes the rest (and one batch's count at most).
+ */
+export const PLAIN_SEND_BURST_BYTES_MAX = 32 * 1024;
 /** The first busy retry waits between half this and this. */
 export const BUSY_RETRY_BASE_MS = 50;
 /** No busy retry waits longer than this. */

@@ -1,6 +1,6 @@
-// Producer: sends messages to a topic's queues. Queues are chosen round-robin, skipping
-// brokers that just failed or were slow; a message with a sharding key always goes to the same
-// queue. Failed sends are retried on another broker (twice by default). Concurrent sends to one
+// Producer: sends messages to a topic's queues. Queues are chosen round-robin (one queue per
+// event-loop turn's burst of plain sends), skipping brokers that just failed or were slow; a
+// message with a sharding key always goes to the same queue. Failed sends are retried on another broker (twice by default). Concurrent sends to one
 // queue are coalesced into batch requests (see SendCoalescer).
 import {
   SEND_MESSAGE_V2_FIELD as F,
@@ -20,6 +20,8 @@ import {
   MESSAGE_BYTES_MAX_DEFAULT,
   BATCH_COUNT_MAX_DEFAULT,
   BATCH_BYTES_MAX_DEFAULT,
+  PLAIN_SEND_REQUESTS_IN_FLIGHT_PER_QUEUE,
+  PLAIN_SEND_BURST_BYTES_MAX,
 } from '../client-constants.js';
 import { prepareOutgoing, type Message, type OutgoingMessage } from './outgoing-message.js';
 import { QueuedSend, type AfterFirstFailure } from './queued-send.js';
@@ -89,6 +91,9 @@ export class Producer {
   private readonly compressOverBytes: number;
   private readonly batching: boolean;
   private nextQueue = 0;
+  /** The queue this turn's plain sends go to (see chooseQueue), or undefined. */
+  private burst: { queues: readonly MessageQueue[]; queue: MessageQueue; count: number; bytes: number } | undefined;
+  private readonly burstMax: number;
   private state: 'created' | 'started' | 'shut down' = 'created';
 
   constructor(private readonly options: ProducerOptions) {
@@ -107,9 +112,11 @@ export class Producer {
     this.maxMessageBytes = options.maxMessageBytes ?? MESSAGE_BYTES_MAX_DEFAULT;
     this.compressOverBytes = options.compressOverBytes ?? Number.POSITIVE_INFINITY;
     this.batching = options.batching ?? true;
+    this.burstMax = options.maxBatchCount ?? BATCH_COUNT_MAX_DEFAULT;
     this.coalescer = new SendCoalescer(queueKey, (queue, messages) => this.request(queue, messages), {
       maxBatchCount: options.maxBatchCount ?? BATCH_COUNT_MAX_DEFAULT,
       maxBatchBytes: options.maxBatchBytes ?? BATCH_BYTES_MAX_DEFAULT,
+      plainRequestsInFlight: PLAIN_SEND_REQUESTS_IN_FLIGHT_PER_QUEUE,
     });
   }
 
@@ -235,6 +242,11 @@ export class Producer {
       // The cached route has no master now (a failover): the retries fetch it afresh.
       return isRetriable(error) ? this.sendAttempts(message, 1, undefined, error) : Promise.reject(error);
     }
+    return this.enqueued(message, queue);
+  }
+
+  /** A first attempt through the coalescer; its failure continues in afterFirstFailure. */
+  private enqueued(message: OutgoingMessage, queue: MessageQueue): Promise<SendResult> {
     return new Promise<SendResult>((resolve, reject) => {
       this.coalescer.enqueue(queue, new QueuedSend(message, queue, resolve, reject, this.afterFirstFailure));
     });
@@ -275,10 +287,13 @@ export class Producer {
         if (!isRetriable(error)) throw error;
         continue;
       }
+      // A half message skips the coalescer: its place in the half queue means nothing (the real
+      // message is stored at commit). An ordered send's retries skip it too: its lane waits for
+      // them (see SendCoalescer), so they are stored before the sends behind it.
+      const coalesced = this.batching && !message.transactional;
+      if (coalesced && attempt === 0) return this.enqueued(message, queue);
       try {
-        // A half message skips the coalescer, which keeps one request per queue in flight: its
-        // place in the half queue means nothing (the real message is stored at commit).
-        return await (this.batching && !message.transactional
+        return await (coalesced && message.shardingKey === undefined
           ? this.coalescer.submit(queue, message, message.body.length + message.properties.length, message.batchable)
           : this.request(queue, [message]).then((r) => r[0]!));
       } catch (error) {
@@ -298,6 +313,34 @@ export class Producer {
     if (queues.length === 0) throw new ClientError('NO_ROUTE', `${message.topic} has no writable queue`);
     if (message.shardingKey !== undefined)
       return queues[Math.abs(javaStringHash(message.shardingKey)) % queues.length]!;
+    // A turn's plain sends (the sends a batch of results released) go to one queue, up to one
+    // batch, then on round-robin: one request per turn instead of one per queue, and queues
+    // still take turns across turns. Retries (avoid set) choose afresh.
+    const burst = this.burst;
+    if (
+      avoid === undefined &&
+      burst !== undefined &&
+      burst.queues === queues &&
+      burst.count < this.burstMax &&
+      burst.bytes < PLAIN_SEND_BURST_BYTES_MAX
+    ) {
+      burst.count++;
+      burst.bytes += message.body.length;
+      return burst.queue;
+    }
+    const queue = this.roundRobin(queues, avoid);
+    if (avoid === undefined && this.batching) {
+      if (this.burst === undefined) queueMicrotask(this.endBurst);
+      this.burst = { queues, queue, count: 1, bytes: message.body.length };
+    }
+    return queue;
+  }
+
+  private readonly endBurst = (): void => {
+    this.burst = undefined;
+  };
+
+  private roundRobin(queues: readonly MessageQueue[], avoid: string | undefined): MessageQueue {
     for (let tried = 0; tried < queues.length; tried++) {
       const queue = queues[this.nextQueue++ % queues.length]!;
       if (queue.brokerName !== avoid && this.faults.isAvailable(queue.brokerName)) return queue;

@@ -1,5 +1,6 @@
 // A send waiting in the producer's coalescer, as one object: its message, where it goes and how
-// it settles. A first failure goes to the producer's retries. Built per message on the hot
+// it settles. A first failure goes to the producer's retries; reject() returns them, so an
+// ordered lane can wait for them before its next request. Built per message on the hot
 // path, it replaces an object literal plus a closure over the message and queue (one
 // allocation instead of two, and no closure context).
 import type { CoalescedSend } from './send-coalescer.js';
@@ -16,6 +17,7 @@ export type AfterFirstFailure<Result> = (
 export class QueuedSend<Result> implements CoalescedSend<OutgoingMessage, Result> {
   readonly bytes: number;
   readonly batchable: boolean;
+  readonly ordered: boolean;
 
   constructor(
     readonly message: OutgoingMessage,
@@ -26,9 +28,10 @@ export class QueuedSend<Result> implements CoalescedSend<OutgoingMessage, Result
   ) {
     this.bytes = message.body.length + message.properties.length;
     this.batchable = message.batchable;
+    this.ordered = message.shardingKey !== undefined;
   }
 
-  reject(error: unknown): void {
-    this.afterFirstFailure(this.message, this.queue.brokerName, error).then(this.resolve, this.fail);
+  reject(error: unknown): Promise<void> {
+    return this.afterFirstFailure(this.message, this.queue.brokerName, error).then(this.resolve, this.fail);
   }
 }

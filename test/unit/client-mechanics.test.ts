@@ -64,7 +64,30 @@ test('queue-allocation: every queue has exactly one owner for any seeded members
   }
 });
 
-test('send-coalescer: one send goes out alone at once; sends arriving meanwhile share the next request', async () => {
+/** A coalescer whose requests wait for release(); each request is recorded with its lane's messages. */
+function heldCoalescer(plainRequestsInFlight: number): {
+  coalescer: SendCoalescer<string, number, number>;
+  requests: number[][];
+  release: (index: number, error?: Error) => void;
+} {
+  const requests: number[][] = [];
+  const settle: ((error?: Error) => void)[] = [];
+  const coalescer = new SendCoalescer<string, number, number>(
+    (queue) => queue,
+    (_queue, messages) => {
+      requests.push(messages);
+      return new Promise((resolve, reject) =>
+        settle.push((error) => (error === undefined ? resolve(messages.map((m) => m * 10)) : reject(error))),
+      );
+    },
+    { maxBatchCount: 100, maxBatchBytes: 100_000, plainRequestsInFlight },
+  );
+  return { coalescer, requests, release: (index, error) => settle[index]!(error) };
+}
+
+const turnEnds = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test("send-coalescer: one turn's sends share one request; sends arriving while it is in flight share the next", async () => {
   const requests: number[][] = [];
   const releases: (() => void)[] = [];
   const coalescer = new SendCoalescer<string, number, number>(
@@ -73,17 +96,21 @@ test('send-coalescer: one send goes out alone at once; sends arriving meanwhile 
       requests.push(messages);
       return new Promise((resolve) => releases.push(() => resolve(messages.map((m) => m * 10))));
     },
-    { maxBatchCount: 3, maxBatchBytes: 1000 },
+    { maxBatchCount: 3, maxBatchBytes: 1000, plainRequestsInFlight: 1 },
   );
   const first = coalescer.submit('q', 1, 10, true);
+  assert.deepEqual(requests, [], 'the request waits for the rest of the turn');
+  await turnEnds();
   assert.deepEqual(requests, [[1]]);
   const rest = [2, 3, 4, 5].map((m) => coalescer.submit('q', m, 10, true));
+  await turnEnds();
+  assert.deepEqual(requests, [[1]], 'one request in flight');
   releases.shift()!();
   assert.equal(await first, 10);
-  await new Promise((resolve) => setImmediate(resolve));
+  await turnEnds();
   assert.deepEqual(requests, [[1], [2, 3, 4]]);
   releases.shift()!();
-  await new Promise((resolve) => setImmediate(resolve));
+  await turnEnds();
   releases.shift()!();
   assert.deepEqual(await Promise.all(rest), [20, 30, 40, 50]);
   assert.deepEqual(requests, [[1], [2, 3, 4], [5]]);
@@ -97,7 +124,7 @@ test('send-coalescer: an unbatchable send goes alone and keeps its place in the 
       requests.push(messages);
       return messages;
     },
-    { maxBatchCount: 10, maxBatchBytes: 1000 },
+    { maxBatchCount: 10, maxBatchBytes: 1000, plainRequestsInFlight: 1 },
   );
   await Promise.all([
     coalescer.submit('q', 1, 1, true),
@@ -105,7 +132,71 @@ test('send-coalescer: an unbatchable send goes alone and keeps its place in the 
     coalescer.submit('q', 3, 1, false),
     coalescer.submit('q', 4, 1, true),
   ]);
-  assert.deepEqual(requests, [[1], [2], [3], [4]]);
+  assert.deepEqual(requests, [[1, 2], [3], [4]]);
+});
+
+test('send-coalescer: plain sends keep two requests in flight per queue, ordered sends to the same queue one', async () => {
+  const { coalescer, requests, release } = heldCoalescer(2);
+  const turn = async (messages: number[], ordered = false): Promise<Promise<number>[]> => {
+    const sent = messages.map((m) => coalescer.submit('q', m, 10, true, ordered));
+    await turnEnds();
+    return sent;
+  };
+  const sent = [...(await turn([1, 2])), ...(await turn([101], true))];
+  sent.push(...(await turn([3, 4])), ...(await turn([102], true)));
+  assert.deepEqual(requests, [[1, 2], [101], [3, 4]], 'a second plain request, no second ordered one');
+  sent.push(...(await turn([5])));
+  assert.equal(requests.length, 3, 'a third plain request waits for a free slot');
+  release(0);
+  await turnEnds();
+  assert.deepEqual(requests[3], [5]);
+  release(1);
+  await turnEnds();
+  assert.deepEqual(requests[4], [102]);
+  for (const index of [2, 3, 4]) release(index);
+  assert.deepEqual(await Promise.all(sent), [10, 20, 1010, 30, 40, 1020, 50]);
+});
+
+test("send-coalescer: an ordered lane waits for a failed request's retries, one after another, before its next request", async () => {
+  const { coalescer, requests, release } = heldCoalescer(2);
+  const retried: number[] = [];
+  const retryReleases: (() => void)[] = [];
+  const outcomes: number[] = [];
+  const send = (m: number): void =>
+    coalescer.enqueue('q', {
+      message: m,
+      bytes: 10,
+      batchable: true,
+      ordered: true,
+      resolve: (result) => outcomes.push(result),
+      // A retry that goes to the broker directly and takes until retryReleases[i]() to land.
+      reject: () =>
+        new Promise<void>((resolve) => {
+          retried.push(m);
+          retryReleases.push(() => {
+            outcomes.push(m * 10);
+            resolve();
+          });
+        }),
+    });
+  send(1);
+  await turnEnds();
+  send(2);
+  send(3);
+  await turnEnds();
+  assert.deepEqual(requests, [[1]]);
+  release(0, new Error('broker busy'));
+  await turnEnds();
+  send(4);
+  await turnEnds();
+  assert.deepEqual(retried, [1], 'one failed send retries at a time');
+  assert.equal(requests.length, 1, 'no later ordered send goes before the retry lands');
+  retryReleases[0]!();
+  await turnEnds();
+  assert.deepEqual(requests, [[1], [2, 3, 4]]);
+  release(1);
+  await turnEnds();
+  assert.deepEqual(outcomes, [10, 20, 30, 40], 'stored in the order sent, the retried one first');
 });
 
 function message(queueOffset: number): ReceivedMessage {
