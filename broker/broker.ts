@@ -62,6 +62,7 @@ import { registerJobScheduler } from './scheduler/register-job-scheduler.js';
 import { TccLog } from './state/tcc-log.js';
 import { registerTcc } from './tcc/register-tcc.js';
 import { ReplicaReads } from './replication/replica-reads.js';
+import { discardedSnapshots } from './state/discarded-snapshots.js';
 import { startReplication, type Replication } from './replication/start-replication.js';
 import { truncateUnreplicatedTail } from './replication/truncate-unreplicated-tail.js';
 import { BrokerController } from './replication/broker-controller.js';
@@ -458,6 +459,7 @@ async function openBrokerState(
   try {
     // A controlled master registers with its epoch: name servers refuse an older master's.
     const masterEpoch = control !== undefined && resolved.role !== 'slave' ? control.epoch : undefined;
+    const discardedBefore = discardedSnapshots(stateDirectory).length;
     const assembled = assembleContext(
       resolved,
       { address, port, access, masterEpoch },
@@ -465,6 +467,8 @@ async function openBrokerState(
       stateDirectory,
       (floor) => (retentionFloor = floor),
     );
+    for (const discarded of discardedSnapshots(stateDirectory).slice(discardedBefore))
+      resolved.logger.warn(discarded, 'discarded a state snapshot the log cannot back; rebuilt from the log');
     await assembled.context.distributedLocks.started;
     return { ...assembled, store };
   } catch (error) {

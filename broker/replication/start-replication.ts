@@ -1,6 +1,8 @@
 // The broker's one call into replication (README "Topologies"): a master with an HA port
 // streams its log to replicas (and, as a sync master, acknowledges sends only once they hold
 // them); a slave follows its master read-only and replays its state machines' commands.
+import path from 'node:path';
+
 import { REQUEST_CODE } from '../../protocol/request-code.js';
 import { RESPONSE_CODE } from '../../protocol/response-code.js';
 import { responseTo } from '../../protocol/remoting-command.js';
@@ -14,6 +16,7 @@ import { ReplicaFollower, type FollowerStatus } from './replica-follower.js';
 import { ReplicationFrameError } from './replication-frame-error.js';
 import { ReplicationServer, type ReplicaProgress } from './replication-server.js';
 import { SyncReplicaGate } from './sync-replica-gate.js';
+import { discardedSnapshots } from '../state/discarded-snapshots.js';
 import { truncationCount } from './truncate-unreplicated-tail.js';
 import type { ControlledRole } from './controlled-role.js';
 import { writeEpochRecord } from './write-epoch-record.js';
@@ -263,6 +266,7 @@ function statusBody(
     replicas,
     follower: follower?.state,
     ...truncated,
+    snapshotsDiscarded: discardedSnapshots(path.join(resolved.dataDirectory, 'state')).length,
   };
   return Buffer.from(JSON.stringify(body));
 }

@@ -3,12 +3,23 @@
 // applied to the in-memory state in the same tick, so the state always equals the commands
 // logged so far. A snapshot, stamped with the first queue offset it does not cover, is written
 // every `snapshotEveryCommands` commands; recovery loads it and replays the commands after it.
-// The commit log's retention never removes a command a snapshot does not cover yet.
+// The commit log's retention never removes a command a snapshot does not cover yet. A snapshot
+// the log cannot back (it covers commands past the state queue's end, and the log starts at its
+// beginning so it alone holds the whole state) is deleted at open and the state rebuilt from
+// the log: the log was wiped, lost its tail or was cut while the snapshot file survived.
 import path from 'node:path';
 
 import { StoreError, type MessageStore } from '../../storage/index.js';
+import { discardSnapshot } from './discarded-snapshots.js';
 import { decodeStateFrame, encodeStateFrame } from './state-command-frame.js';
-import { decodeSnapshot, encodeSnapshot, readSnapshot, writeSnapshot, writeSnapshotBytes } from './state-snapshot.js';
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  readSnapshot,
+  writeSnapshot,
+  writeSnapshotBytes,
+  type StateSnapshot,
+} from './state-snapshot.js';
 
 /** The internal topic whose queues hold state machine commands, one queue per machine. */
 export const STATE_TOPIC = 'TRIBUTARY_STATE';
@@ -42,7 +53,7 @@ export class LogBackedStateMachine<State, Command> {
     private current: State,
   ) {}
 
-  /** Loads the newest snapshot and replays the commands logged after it. */
+  /** Loads the newest snapshot the log backs and replays the commands logged after it. */
   static open<State, Command>(
     store: MessageStore,
     directory: string,
@@ -50,7 +61,7 @@ export class LogBackedStateMachine<State, Command> {
     snapshotEveryCommands = SNAPSHOT_EVERY_COMMANDS_DEFAULT,
   ): LogBackedStateMachine<State, Command> {
     const snapshotPath = path.join(directory, `${definition.name}.snapshot`);
-    const snapshot = readSnapshot(snapshotPath);
+    const snapshot = backedSnapshot(store, snapshotPath, definition);
     const state = snapshot === undefined ? definition.initial() : definition.fromSnapshot(snapshot.state);
     const machine = new LogBackedStateMachine(store, snapshotPath, definition, snapshotEveryCommands, state);
     machine.snapshotNextOffset = snapshot?.nextQueueOffset ?? 0;
@@ -154,4 +165,32 @@ export class LogBackedStateMachine<State, Command> {
     }
     this.replayedTo = offset;
   }
+}
+
+/**
+ * The snapshot file, unless the log cannot back it: it covers state queue offsets past the
+ * queue's end while the commit log starts at offset 0 (never trimmed, or empty), so the log
+ * holds every command there is and the snapshot's extra ones were never in it or were lost.
+ * Such a snapshot is discarded (deleted durably, reported). A log whose head was trimmed keeps
+ * its snapshot even when it runs past the queue's end: commands before the log's start live
+ * only there, and a replica that installed its master's snapshot holds exactly that until the
+ * first newer command of the machine reaches it (a cut tail with a trimmed head is refused
+ * before open: truncate-unreplicated-tail.ts).
+ */
+function backedSnapshot(
+  store: MessageStore,
+  snapshotPath: string,
+  definition: Pick<StateMachineDefinition<unknown, unknown>, 'name' | 'queueId'>,
+): StateSnapshot | undefined {
+  const snapshot = readSnapshot(snapshotPath);
+  if (snapshot === undefined) return undefined;
+  const queueEnd = store.maxQueueOffset(STATE_TOPIC, definition.queueId);
+  if (snapshot.nextQueueOffset <= queueEnd || store.stats().minOffset > 0) return snapshot;
+  discardSnapshot(snapshotPath, {
+    at: new Date().toISOString(),
+    machine: definition.name,
+    snapshotNextOffset: snapshot.nextQueueOffset,
+    queueEnd,
+  });
+  return undefined;
 }

@@ -37,6 +37,8 @@ export interface ReplicationStatus {
   };
   readonly truncations: number;
   readonly bytes: number;
+  /** State machine snapshots this broker discarded at open because its log could not back them (ever, counted on disk). */
+  readonly snapshotsDiscarded: number;
 }
 
 export async function replicationStatus(client: ClientInstance, address: string): Promise<ReplicationStatus> {
