@@ -213,7 +213,10 @@ export class IndexFile {
    * slot and chain link from the kept entries, because slot pages may have reached disk
    * without their entries or the other way round. `coveredEnd` becomes ENDOFFSET: the log
    * offset up to which the kept entries are complete. Entries past the kept ones are left as
-   * they are; nothing reads them, and new entries overwrite them.
+   * they are; nothing reads them, and new entries overwrite them. A kept entry with a negative
+   * key hash (bit rot: put stores only normalized, non-negative hashes) would name a slot
+   * outside the table: CORRUPT_STORE, thrown before anything is changed, and the caller
+   * rebuilds the index from the log.
    */
   rebuildFrom(entryCount: number, validEnd: number, coveredEnd: number): void {
     const { view } = this.file;
@@ -224,10 +227,16 @@ export class IndexFile {
       if (Int64.read(view, at + INDEX_ENTRY_LAYOUT.commitLogOffset) < validEnd) break;
       kept--;
     }
+    for (let entry = 1; entry < kept; entry++) {
+      if (view.getInt32(this.entryPosition(entry) + INDEX_ENTRY_LAYOUT.keyHash) < 0) {
+        throw new StoreError('CORRUPT_STORE', `${this.file.path} entry ${entry} has a damaged key hash`);
+      }
+    }
     this.file.buffer.fill(0, INDEX_HEADER_BYTES, this.entryPosition(0));
     for (let entry = 1; entry < kept; entry++) {
       const at = this.entryPosition(entry);
-      const slotAt = INDEX_HEADER_BYTES + (view.getInt32(at) % this.slotCount) * INDEX_SLOT_BYTES;
+      const keyHash = view.getInt32(at + INDEX_ENTRY_LAYOUT.keyHash);
+      const slotAt = INDEX_HEADER_BYTES + (keyHash % this.slotCount) * INDEX_SLOT_BYTES;
       view.setInt32(at + INDEX_ENTRY_LAYOUT.previous, view.getInt32(slotAt));
       view.setInt32(slotAt, entry);
     }

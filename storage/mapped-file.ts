@@ -61,8 +61,12 @@ const WRITE_PREFAULT_RESERVE_BYTES_MIN = 64 * 1024;
  * all of a 1 GiB segment held it all resident for no measured gain (native-bench/README.md).
  */
 export const PREHEAT_POPULATE_BYTES = 2 * WRITE_PREFAULT_WINDOW_BYTES;
-/** False once the system said it cannot populate for writing (EINVAL: Linux before 5.14). */
-let writePrefaultSupported = true;
+/**
+ * File systems that said they cannot populate for writing (EINVAL: Linux before 5.14). Kept
+ * per file system, so a simulated disk in the same process as real-disk work behaves the same
+ * whatever the kernel answered the real one.
+ */
+const writePrefaultUnsupported = new WeakSet<StorageFileSystem>();
 
 /** Index into the preheat status array: 1 once blocks are reserved, -errno on failure. */
 const STATUS_RESERVED = 0;
@@ -219,7 +223,7 @@ export class MappedFile {
     const { lock, populate } = options;
     this.locked = lock;
     // Without write prefaulting (Linux before 5.14) preheat is all there is: populate it all.
-    const populateBytes = writePrefaultSupported ? Math.min(this.size, PREHEAT_POPULATE_BYTES) : this.size;
+    const populateBytes = this.writePrefaultSupported ? Math.min(this.size, PREHEAT_POPULATE_BYTES) : this.size;
     return this.track(this.mapping.preheat(status, lock, populate, populateBytes));
   }
 
@@ -265,7 +269,7 @@ export class MappedFile {
     }
     this.reservedTo = to;
     const prefault = prefaultFailed !== undefined && to - from >= WRITE_PREFAULT_RESERVE_BYTES_MIN;
-    if (prefault && writePrefaultSupported && this.releasing === undefined) {
+    if (prefault && this.writePrefaultSupported && this.releasing === undefined) {
       this.prefaultWrite(from, to, prefaultFailed);
     }
   }
@@ -341,7 +345,7 @@ export class MappedFile {
    */
   prefaultAhead(failed: (error: unknown) => void): void {
     if (this.wrotePosition + WRITE_PREFAULT_REFILL_BYTES <= this.prefaultedTo) return;
-    if (this.prefaulting || this.prefaultFailed || !writePrefaultSupported) return;
+    if (this.prefaulting || this.prefaultFailed || !this.writePrefaultSupported) return;
     if (this.prefaultedTo >= this.size || this.stateValue !== 'active' || this.releasing !== undefined) return;
     const from = Math.max(this.prefaultedTo, this.wrotePosition - (this.wrotePosition % PAGE_BYTES));
     const to = Math.min(this.size, from + WRITE_PREFAULT_WINDOW_BYTES);
@@ -355,10 +359,14 @@ export class MappedFile {
     });
   }
 
-  /** Faults [from, to) in for writing on a pool thread; EINVAL turns prefaulting off for all. */
+  private get writePrefaultSupported(): boolean {
+    return !writePrefaultUnsupported.has(this.fileSystem);
+  }
+
+  /** Faults [from, to) in for writing on a pool thread; EINVAL turns it off for the file system. */
   private prefaultWrite(from: number, to: number, failed: (error: unknown) => void): Promise<void> {
     return this.track(this.mapping.prefaultWrite(from, to - from)).catch((error: unknown) => {
-      if ((error as { code?: unknown }).code === 'EINVAL') writePrefaultSupported = false;
+      if ((error as { code?: unknown }).code === 'EINVAL') writePrefaultUnsupported.add(this.fileSystem);
       else failed(error);
     });
   }

@@ -675,8 +675,14 @@ export class MessageStore {
   }
 }
 
+/**
+ * A typed error stays as it is; anything else (an errno the code did not expect, or a defect)
+ * becomes IO_ERROR naming what it wraps, so a report shows the defect without its stack.
+ */
 function asStoreError(error: unknown): StoreError {
-  return error instanceof StoreError ? error : new StoreError('IO_ERROR', undefined, { cause: error });
+  if (error instanceof StoreError) return error;
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new StoreError('IO_ERROR', detail, { cause: error });
 }
 
 /** The size of the file system holding `directory` (used + available), undefined when unknown. */

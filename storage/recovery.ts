@@ -9,8 +9,8 @@
 //    whose files are gone are rebuilt from the start of the log.
 // 3. Index: trust it up to the log end after a clean close; after a crash, keep only the
 //    checkpointed entries of the checkpointed file and rebuild its slots (unless the log now
-//    ends before that file: then trim as after a clean close). Missing files mean a rebuild
-//    from the start of the log; before it starts, the checkpoint is made to vouch for no
+//    ends before that file: then trim as after a clean close). Missing or damaged files mean
+//    a rebuild from the start of the log; before it starts, the checkpoint is made to vouch for no
 //    index file, so a rebuild cut short (a failed open, a kill) is never trusted by the next
 //    open as the file the old checkpoint described.
 // 4. Re-dispatch every record past those points to the queues and the index. A record whose
@@ -141,18 +141,15 @@ function scanCommitLog(log: MappedFileQueue, trusted: number, verifySegments: nu
  * without keys leave no index entry, so the index may legitimately have no file at all; the
  * checkpoint says how far it covered (indexFlushed) and which file it last wrote
  * (indexFileBegin, -1 for none). A checkpointed file that is missing, or any file with a
- * damaged header, means the index was lost, and it is rebuilt from the start of the log.
+ * damaged header or a kept entry with a damaged key hash, means the index was lost, and it is
+ * rebuilt from the start of the log.
  */
 function recoverIndex(parts: RecoveryParts, logMin: number, logEnd: number): number {
   const { index, checkpoint } = parts;
   index.load();
   const checkpointed = index.files.find((file) => file.beginOffset === checkpoint.indexFileBegin);
   const lost = index.damagedFiles > 0 || (checkpoint.indexFileBegin >= 0 && checkpointed === undefined);
-  if (logEnd === logMin || lost) {
-    index.removeAll();
-    forgetIndexFile(parts);
-    return logMin;
-  }
+  if (logEnd === logMin || lost) return rebuildWholeIndex(parts, logMin);
   const covered = clampOffset(checkpoint.indexFlushed, logMin, logEnd);
   if (checkpointed === undefined) {
     // The checkpoint vouches for no file: any found was created after it (or by a rebuild
@@ -164,13 +161,35 @@ function recoverIndex(parts: RecoveryParts, logMin: number, logEnd: number): num
   // (durable data was damaged) makes that file index nothing; trimmed the same way, it is not
   // kept to take new entries that the next clean open would delete.
   if (parts.clean || checkpointed.beginOffset > logEnd) {
-    trimIndex(index, logEnd);
+    if (!slotsRebuilt(() => trimIndex(index, logEnd))) return rebuildWholeIndex(parts, logMin);
     return parts.clean ? covered : logEnd;
   }
   index.removeFrom(checkpointed.beginOffset + 1);
   const kept = clampOffset(checkpoint.indexFlushed, checkpointed.beginOffset, logEnd);
-  checkpointed.rebuildFrom(checkpoint.indexEntryCount, logEnd, kept);
-  return kept;
+  const rebuilt = slotsRebuilt(() => checkpointed.rebuildFrom(checkpoint.indexEntryCount, logEnd, kept));
+  return rebuilt ? kept : rebuildWholeIndex(parts, logMin);
+}
+
+/** Deletes every index file; the index is re-indexed from the start of the log. */
+function rebuildWholeIndex(parts: RecoveryParts, logMin: number): number {
+  parts.index.removeAll();
+  forgetIndexFile(parts);
+  return logMin;
+}
+
+/**
+ * Runs a file's slot rebuild (IndexFile.rebuildFrom); false when it found damaged entries.
+ * The index is derived data: damage means a rebuild from the log, not a store that will not
+ * open.
+ */
+function slotsRebuilt(rebuild: () => void): boolean {
+  try {
+    rebuild();
+    return true;
+  } catch (error) {
+    if (error instanceof StoreError && error.code === 'CORRUPT_STORE') return false;
+    throw error;
+  }
 }
 
 /**

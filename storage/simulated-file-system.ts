@@ -12,6 +12,12 @@ import type { StorageFile, StorageFileSystem, StorageMapping, SystemErrorLike } 
 
 const PAGE_BYTES = 4096;
 const ENOSPC = 28;
+/**
+ * The pid the store writes into its lock file on the simulated machine. The real one would
+ * make a schedule depend on the process running it: the lock file's length decides where a
+ * bit flip lands in it, and whether two flips cancel, so how many random draws a crash takes.
+ */
+const SIMULATED_PROCESS_ID = 4242;
 
 /**
  * The odds of each fault a SimulatedFileSystem injects; each defaults to 0 (never), the disk size
@@ -63,6 +69,8 @@ export class SimulatedFileSystem implements StorageFileSystem {
   private directories = new Set<string>();
   /** Set by crash(): this machine is gone, and its handles and mappings with it. */
   private dead = false;
+  /** The simulated process's pid: fixed, so a seeded run replays in any process. */
+  readonly processId = SIMULATED_PROCESS_ID;
 
   constructor(
     private readonly random: () => number,

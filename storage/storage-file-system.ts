@@ -41,6 +41,11 @@ export interface StorageFileSystem {
    * 'openOrCreate' keeps its contents, 'append' keeps them and writes at the end.
    */
   open(path: string, mode: 'create' | 'open' | 'openOrCreate' | 'append'): StorageFile;
+  /**
+   * The id written into the store's lock file for diagnostics; process.pid when absent. A
+   * simulated machine names a fixed one, so its disk's contents never depend on the real pid.
+   */
+  readonly processId?: number;
 }
 
 /** An open file of a StorageFileSystem. */

@@ -34,7 +34,7 @@ export class StoreLock {
     }
     try {
       file.truncate(0);
-      file.write(Buffer.from(`${process.pid}\n`), 0);
+      file.write(Buffer.from(`${fileSystem.processId ?? process.pid}\n`), 0);
     } catch (error) {
       file.close();
       throw StoreError.fromSystemError(error, `writing ${filePath}`);

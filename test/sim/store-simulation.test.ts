@@ -1,6 +1,9 @@
 // Thousands of seeded crash-and-fault schedules against the store on the simulated file
 // system (see simulated-store-run.ts for what each checks). Each schedule prints its seed;
 // `SEED=<n> npm test` replays that one schedule exactly. `npm run test:soak` runs many more.
+// A run's schedule seeds are drawn from the base seed it prints first; SIM_BASE_SEED=<base>
+// replays that whole sequence in one process, in order (with SOAK=1 or SIM_SCHEDULES=<n> to
+// match its count), for a failure that a schedule alone does not reproduce.
 import { test } from 'uvu';
 
 import { seededRandom } from '../support/seeded-random.js';
@@ -20,9 +23,10 @@ const REGRESSION_SEEDS = [684083089, 4020465066, 368632770];
 
 test('store simulation: acknowledged durable messages survive crashes and faults, nothing corrupt is returned', async () => {
   const replay = process.env.SEED;
+  const baseSeed = process.env.SIM_BASE_SEED;
   const base = seededRandom(
-    'store simulation schedules (each failure names its own SEED)',
-    undefined,
+    'store simulation schedules (each failure names its own SEED; SIM_BASE_SEED replays them all)',
+    baseSeed === undefined ? undefined : Number(baseSeed),
     replay === undefined,
   );
   const seeds =

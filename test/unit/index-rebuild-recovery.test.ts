@@ -2,12 +2,14 @@
 // log, and the first file it creates takes the lost file's name. A rebuild cut short (here: the
 // disk fills) must not be trusted by the next open as the file the old checkpoint described,
 // whose entry count it would take: the entries past the cut would be zeros and their keys
-// silently unfound. (Found by the store simulation, SEED=684083089.)
+// silently unfound. (Found by the store simulation, SEED=684083089.) Damage the index's own
+// checks can see (a header past the file, a negative key hash) means a rebuild from the log,
+// never a store that will not open (SEED=4025030769).
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'uvu';
 
-import { INDEX_HEADER_LAYOUT } from '../../storage/index-file.js';
+import { INDEX_ENTRY_LAYOUT, INDEX_HEADER_LAYOUT, indexFileBytes } from '../../storage/index-file.js';
 import { MessageStore, SimulatedFileSystem, StoreError } from '../../storage/index.js';
 import type { StorageFile, StorageMapping } from '../../storage/index.js';
 import { seededRandom } from '../support/seeded-random.js';
@@ -84,6 +86,37 @@ test('an index file whose header rotted (entry count past the file) is rebuilt f
   try {
     assert.equal(keysFound(reopened), MESSAGES);
     assert.equal(reopened.recovery.redispatchedFrom, 0, 'the index was re-indexed from the start of the log');
+  } finally {
+    await reopened.close();
+  }
+});
+
+test('after a power cut, a checkpointed index entry whose key hash rotted negative makes recovery rebuild the index, and the store opens', async () => {
+  const random = seededRandom('index entry key hash damaged');
+  const disk = new SimulatedFileSystem(() => random.next());
+  const store = await MessageStore.open(DIRECTORY, { ...OPTIONS, fileSystem: disk });
+  for (let i = 0; i < MESSAGES; i++) {
+    await store.append({ topic: 'rebuild', queueId: 0, body: Buffer.alloc(100, i), keys: `key-${i}` });
+  }
+  // The checkpoint vouches for every entry; the power cut then makes recovery rebuild slots.
+  await store.flush();
+  const rebooted = disk.crash();
+  await store.close().catch(() => undefined /* its machine is gone */);
+
+  const indexDirectory = path.join(DIRECTORY, 'index');
+  const file = rebooted.open(path.join(indexDirectory, rebooted.list(indexDirectory)[0]!), 'open');
+  const entryAt = indexFileBytes(OPTIONS.indexSlotCount, 0) + INDEX_ENTRY_LAYOUT.keyHash;
+  const keyHash = Buffer.alloc(4);
+  file.read(keyHash, entryAt);
+  keyHash[0]! |= 0x80; // The sign bit of entry 1's key hash.
+  file.write(keyHash, entryAt);
+  file.close();
+
+  const reopened = await MessageStore.open(DIRECTORY, { ...OPTIONS, fileSystem: rebooted });
+  try {
+    assert.equal(reopened.recovery.clean, false);
+    assert.equal(reopened.recovery.redispatchedFrom, 0, 'the index was re-indexed from the start of the log');
+    assert.equal(keysFound(reopened), MESSAGES);
   } finally {
     await reopened.close();
   }
