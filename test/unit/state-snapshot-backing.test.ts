@@ -9,21 +9,10 @@ import path from 'node:path';
 import { test } from 'uvu';
 
 import { discardedSnapshots } from '../../broker/state/discarded-snapshots.js';
-import { LogBackedStateMachine, type StateMachineDefinition } from '../../broker/state/log-backed-state-machine.js';
+import { LogBackedStateMachine } from '../../broker/state/log-backed-state-machine.js';
 import { MessageStore } from '../../storage/index.js';
+import { COUNTER_MACHINE, COUNTER_STORE_OPTIONS } from '../support/counter-state-machine.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
-
-const COUNTER: StateMachineDefinition<{ sum: number }, { add: number }> = {
-  name: 'counter',
-  queueId: 0,
-  initial: () => ({ sum: 0 }),
-  apply: (state, command) => {
-    state.sum += command.add;
-  },
-  toSnapshot: (state) => state.sum,
-  fromSnapshot: (data) => ({ sum: data as number }),
-};
-const STORE_OPTIONS = { segmentBytes: 1 << 20, indexSlotCount: 1024, indexEntryCount: 4096 };
 
 test('a snapshot covering commands past the log end after the log was cut is discarded and the state rebuilt from the log', async () => {
   const directory = temporaryDirectory('snapshot-backing');
@@ -31,17 +20,17 @@ test('a snapshot covering commands past the log end after the log was cut is dis
   const stateDirectory = path.join(directory.path, 'state');
   fs.mkdirSync(stateDirectory);
   const snapshotFile = path.join(stateDirectory, 'counter.snapshot');
-  let store = await MessageStore.open(storeDirectory, STORE_OPTIONS);
+  let store = await MessageStore.open(storeDirectory, COUNTER_STORE_OPTIONS);
   try {
-    let machine = LogBackedStateMachine.open(store, stateDirectory, COUNTER);
+    let machine = LogBackedStateMachine.open(store, stateDirectory, COUNTER_MACHINE);
     for (const add of [1, 2, 3]) await machine.submit({ add });
     const cut = store.commitLogMaxOffset;
     for (const add of [10, 20]) await machine.submit({ add });
     await machine.snapshot();
     await store.close();
-    await MessageStore.truncateLog(storeDirectory, cut, STORE_OPTIONS);
-    store = await MessageStore.open(storeDirectory, STORE_OPTIONS);
-    machine = LogBackedStateMachine.open(store, stateDirectory, COUNTER);
+    await MessageStore.truncateLog(storeDirectory, cut, COUNTER_STORE_OPTIONS);
+    store = await MessageStore.open(storeDirectory, COUNTER_STORE_OPTIONS);
+    machine = LogBackedStateMachine.open(store, stateDirectory, COUNTER_MACHINE);
     assert.equal(machine.state.sum, 6, 'the commands the log holds, not the snapshot covering cut ones');
     assert.ok(!fs.existsSync(snapshotFile), 'the snapshot is deleted');
     assert.deepEqual(
@@ -57,8 +46,8 @@ test('a snapshot covering commands past the log end after the log was cut is dis
     await machine.snapshot();
     await machine.submit({ add: 1000 });
     await store.close();
-    store = await MessageStore.open(storeDirectory, STORE_OPTIONS);
-    assert.equal(LogBackedStateMachine.open(store, stateDirectory, COUNTER).state.sum, 1106);
+    store = await MessageStore.open(storeDirectory, COUNTER_STORE_OPTIONS);
+    assert.equal(LogBackedStateMachine.open(store, stateDirectory, COUNTER_MACHINE).state.sum, 1106);
     assert.equal(discardedSnapshots(stateDirectory).length, 1, 'a snapshot the log backs is kept');
   } finally {
     await store.close();

@@ -7,23 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 
-import { LogBackedStateMachine, type StateMachineDefinition } from '../../broker/state/log-backed-state-machine.js';
+import { LogBackedStateMachine } from '../../broker/state/log-backed-state-machine.js';
 import { SnapshotError } from '../../broker/state/state-snapshot.js';
 import { MessageStore } from '../../storage/index.js';
+import { COUNTER_MACHINE, COUNTER_STORE_OPTIONS } from '../support/counter-state-machine.js';
 import { temporaryDirectory } from '../support/temporary-directory.js';
 
-/** Adding is not idempotent: a command applied twice shows in the sum. */
-const COUNTER: StateMachineDefinition<{ sum: number }, { add: number }> = {
-  name: 'counter',
-  queueId: 0,
-  initial: () => ({ sum: 0 }),
-  apply: (state, command) => {
-    state.sum += command.add;
-  },
-  toSnapshot: (state) => state.sum,
-  fromSnapshot: (data) => ({ sum: data as number }),
-};
-const STORE_OPTIONS = { segmentBytes: 1 << 20, indexSlotCount: 1024, indexEntryCount: 4096 };
 const LOG_BYTES_MAX = 1 << 20;
 
 test('an installed snapshot becomes the state and catch-up applies only the commands after it, once; a damaged one is refused', async () => {
@@ -33,16 +22,17 @@ test('an installed snapshot becomes the state and catch-up applies only the comm
     fs.mkdirSync(at);
     return at;
   });
-  const master = await MessageStore.open(path.join(directory.path, 'master'), STORE_OPTIONS);
-  const open = (): Promise<MessageStore> => MessageStore.open(path.join(directory.path, 'replica'), STORE_OPTIONS);
+  const master = await MessageStore.open(path.join(directory.path, 'master'), COUNTER_STORE_OPTIONS);
+  const open = (): Promise<MessageStore> =>
+    MessageStore.open(path.join(directory.path, 'replica'), COUNTER_STORE_OPTIONS);
   let replica = await open();
   try {
-    const source = LogBackedStateMachine.open(master, masterState!, COUNTER);
+    const source = LogBackedStateMachine.open(master, masterState!, COUNTER_MACHINE);
     for (let add = 1; add <= 5; add++) await source.submit({ add });
     const snapshot = source.currentSnapshot();
     await source.submit({ add: 10 });
     replica.setReadOnly(true);
-    const target = LogBackedStateMachine.open(replica, replicaState!, COUNTER);
+    const target = LogBackedStateMachine.open(replica, replicaState!, COUNTER_MACHINE);
     const damaged = Buffer.from(snapshot);
     damaged[damaged.length - 1]! ^= 0x01;
     await assert.rejects(target.install(damaged), SnapshotError);
@@ -58,7 +48,11 @@ test('an installed snapshot becomes the state and catch-up applies only the comm
     assert.equal(target.state.sum, 25, 'the covered commands are not applied again');
     await replica.close();
     replica = await open();
-    assert.equal(LogBackedStateMachine.open(replica, replicaState!, COUNTER).state.sum, 25, 'recovered from the file');
+    assert.equal(
+      LogBackedStateMachine.open(replica, replicaState!, COUNTER_MACHINE).state.sum,
+      25,
+      'recovered from the file',
+    );
   } finally {
     await master.close();
     await replica.close();
